@@ -1,5 +1,12 @@
 #!/usr/bin/env node
-// Entry for `npx meridian`: runs the TypeScript CLI through tsx on the Node that npm put first on PATH.
+// Entry for `npx meridian` and the npm scripts: runs the TypeScript CLI through tsx.
 import { register } from 'tsx/esm/api';
+
 register();
-await import('../src/cli/main.ts');
+const { main } = await import('../src/cli/main.ts');
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  console.error(e);
+  process.exitCode = 1;
+}

@@ -1,0 +1,145 @@
+// `npx meridian <command>`: one entry for every operator task. Arguments are validated up
+// front; a bad one stops the command with a message naming it.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, readSandboxEnv } from '../config/env.ts';
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
+}
+
+class UsageError extends Error {}
+
+function intOption(values: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+const notYet = (name: string, issue: string): Command => ({
+  summary: `(not built yet: ${issue})`,
+  usage: `meridian ${name}`,
+  options: {},
+  run: () => {
+    console.error(`meridian ${name} is not built yet (${issue}).`);
+    return Promise.resolve(1);
+  },
+});
+
+const commands: Record<string, Command> = {
+  sandbox: {
+    summary: 'run every emulator standalone on the contract ports, seeded with a demo world',
+    usage: `meridian sandbox [--customers N] [--seed S] [--webhooks BASE_URL]
+
+  --customers N      customers in the generated world (default 1000)
+  --seed S           world seed (default 42); the same seed gives the same world
+  --webhooks URL     send each system's change notifications to URL/webhooks/<system>
+
+Ports come from SANDBOX_SALESFORCE_PORT (4401), SANDBOX_STRIPE_PORT (4402),
+SANDBOX_ZENDESK_PORT (4403) and SANDBOX_ERP_PORT (4406). The ERP schema goes into
+DATABASE_URL when set, otherwise into an in-memory embedded Postgres.`,
+    options: {
+      customers: { type: 'string' },
+      seed: { type: 'string' },
+      webhooks: { type: 'string' },
+    },
+    run: async (values) => {
+      const env = readSandboxEnv();
+      const customers = intOption(values, 'customers', 1000, 1, 2_000_000);
+      const seed = intOption(values, 'seed', 42, 0, 2 ** 31 - 1);
+      let webhooks: { salesforce: string; stripe: string; zendesk: string } | undefined;
+      if (typeof values['webhooks'] === 'string') {
+        let base: URL;
+        try {
+          base = new URL(values['webhooks']);
+        } catch {
+          throw new UsageError(`--webhooks must be an http(s) URL, got ${JSON.stringify(values['webhooks'])}`);
+        }
+        const at = (system: string): string => new URL(`webhooks/${system}`, base.href.endsWith('/') ? base : `${base.href}/`).href;
+        webhooks = { salesforce: at('salesforce'), stripe: at('stripe'), zendesk: at('zendesk') };
+      }
+      const { startSandbox } = await import('../sandbox/index.ts');
+      const { describeSandbox } = await import('./describe.ts');
+      const t0 = performance.now();
+      const sandbox = await startSandbox({
+        customers,
+        seed,
+        host: env.SANDBOX_HOST,
+        ports: { salesforce: env.SANDBOX_SALESFORCE_PORT, stripe: env.SANDBOX_STRIPE_PORT, zendesk: env.SANDBOX_ZENDESK_PORT, erp: env.SANDBOX_ERP_PORT },
+        ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+        ...(webhooks ? { webhooks } : {}),
+      });
+      console.log(describeSandbox(sandbox, performance.now() - t0));
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          console.log('\nstopping the sandbox…');
+          resolve();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await sandbox.close();
+      return 0;
+    },
+  },
+  serve: notYet('serve', 'issue #3, the unified read path'),
+  worker: notYet('worker', 'the sync issue'),
+  backfill: notYet('backfill', 'issue #3'),
+  match: notYet('match', 'issue #4, identity resolution'),
+  replay: notYet('replay', 'the audit issue'),
+  map: notYet('map', 'the mapping issue'),
+  migrate: notYet('migrate', 'issue #3'),
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(commands).map((k) => k.length));
+  return `Meridian: one customer graph over every business system.
+
+Usage: meridian <command> [options]    (meridian <command> --help for details)
+
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  .join('\n')}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return name === undefined ? 1 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`meridian: unknown command ${JSON.stringify(name)}\n\n${help()}`);
+    return 2;
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values['help']) {
+      console.log(`Usage: ${command.usage}`);
+      return 0;
+    }
+    return await command.run(values, positionals);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      return 2;
+    }
+    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      console.error(`meridian ${name}: ${e.message}\n\nUsage: ${command.usage}`);
+      return 2;
+    }
+    throw e;
+  }
+}
