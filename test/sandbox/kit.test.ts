@@ -190,3 +190,17 @@ describe('ids and randomness', () => {
     expect(seq(c)).not.toEqual(sa);
   });
 });
+
+describe('emulator shell under malformed paths', () => {
+  it('answers a malformed percent-escape as an unknown path instead of crashing', async () => {
+    const router = new Router().add('GET', '/things/:id.json', 'things.show', (req) => ({ status: 200, body: { id: req.params['id'] } }));
+    const emu = await startEmulator({ name: 't2', router, faultStyle: style });
+    try {
+      const r = await fetch(`${emu.url}/things/%E0%A4%A.json`);
+      expect(r.status).toBe(404);
+      expect((await fetch(`${emu.url}/things/%C3%A9.json`)).status).toBe(200);
+    } finally {
+      await emu.close();
+    }
+  });
+});

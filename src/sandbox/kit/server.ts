@@ -79,9 +79,14 @@ export class Router {
         continue;
       }
       const params: Record<string, string> = {};
-      route.keys.forEach((k, i) => {
-        params[k] = decodeURIComponent(m[i + 1] ?? '');
-      });
+      try {
+        route.keys.forEach((k, i) => {
+          params[k] = decodeURIComponent(m[i + 1] ?? '');
+        });
+      } catch {
+        // A malformed percent-escape (e.g. %E0%A4%A) names no record: answer as an unknown path.
+        return null;
+      }
       return { route, params };
     }
     return allowed.length > 0 ? { allowed } : null;

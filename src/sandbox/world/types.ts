@@ -39,6 +39,8 @@ export interface SfAccount {
   // External id field for upserts by Meridian's golden id.
   Meridian_Id__c: string | null;
   IsDeleted: boolean;
+  /** On an account deleted by a merge, the surviving account (as Salesforce sets it). */
+  MasterRecordId?: string | null;
   CreatedDate: string;
   LastModifiedDate: string;
   SystemModstamp: string;
@@ -368,6 +370,10 @@ export interface TruthCustomer {
   contacts: { key: string; name: string; email: string; records: SourceRef[] }[];
   /** Deliberate disagreements the generator planted, for tests of the merge and review. */
   conflicts: { field: string; values: { system: SystemName; value: unknown; updatedAt: string }[]; kind: 'stale' | 'genuine' }[];
+  /** Keys of distinct customers that look alike (shared name stem): must not be merged. */
+  lookalikes?: string[];
+  /** Cross-references that point at a deleted (merged-away) duplicate instead of the live record. */
+  staleXrefs?: { from: SourceRef; field: string; to: SourceRef }[];
 }
 
 export interface World {
