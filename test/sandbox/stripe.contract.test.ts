@@ -280,9 +280,13 @@ describe('billing objects', () => {
     const sub = await stripe.subscriptions.retrieve(data.subscriptions[0]!.id, { expand: ['customer'] });
     expect(sub.customer).toMatchObject({ object: 'customer', id: c1.id });
 
-    const charge = await stripe.charges.retrieve(data.charges[0]!.id, { expand: ['invoice.customer'] });
-    // The seed keeps the pre-2025 `charge.invoice` field, which stripe-node 23's types no longer declare.
-    expect((charge as unknown as { invoice: unknown }).invoice).toMatchObject({ object: 'invoice', customer: { object: 'customer', id: c1.id } });
+    const charge = await stripe.charges.retrieve(data.charges[0]!.id, { expand: ['customer'] });
+    expect(charge.customer).toMatchObject({ object: 'customer', id: c1.id });
+    // `charge.invoice` is gone since API version 2025-03-31, and so is its expansion.
+    await expect(stripe.charges.retrieve(data.charges[0]!.id, { expand: ['invoice'] })).rejects.toMatchObject({
+      statusCode: 400,
+      message: 'This property cannot be expanded (invoice).',
+    });
 
     const invoices = await stripe.invoices.list({ customer: c1.id, expand: ['data.customer'] });
     expect(invoices.data.every((i) => typeof i.customer === 'object' && i.customer?.id === c1.id)).toBe(true);
@@ -294,6 +298,99 @@ describe('billing objects', () => {
       message: "This property cannot be expanded (customer). You may want to try expanding 'data.customer' instead.",
     });
     await expect(stripe.charges.retrieve(data.charges[0]!.id, { expand: ['balance_transaction'] })).rejects.toMatchObject({ statusCode: 400 });
+  });
+});
+
+describe('API version shapes (2026-10-28.endive)', () => {
+  it('follows the version stripe-node pins', () => {
+    expect(STRIPE_SANDBOX_API_VERSION).toBe(Stripe.API_VERSION);
+  });
+
+  it('puts the billing period on subscription items and filters by it', async () => {
+    const sub = await stripe.subscriptions.retrieve(data.subscriptions[0]!.id);
+    expect(sub).not.toHaveProperty('current_period_start');
+    expect(sub).not.toHaveProperty('current_period_end');
+    const item = sub.items.data[0]!;
+    expect(item).toMatchObject({ object: 'subscription_item', current_period_start: data.subscriptions[0]!.items.data[0]!.current_period_start });
+    expect(item.current_period_end).toBeGreaterThan(item.current_period_start);
+
+    const end = item.current_period_end;
+    expect((await stripe.subscriptions.list({ current_period_end: { gte: end }, limit: 100 })).data.length).toBe(4);
+    expect((await stripe.subscriptions.list({ current_period_end: { lt: end } })).data).toEqual([]);
+    expect((await stripe.subscriptions.list({ current_period_start: item.current_period_start, status: 'all', limit: 100 })).data.length).toBe(5);
+  });
+
+  it('links an invoice to its subscription through parent, for filters, search and expansion', async () => {
+    const subId = data.subscriptions[0]!.id;
+    const inv = await stripe.invoices.retrieve(data.invoices[0]!.id, { expand: ['parent.subscription_details.subscription'] });
+    expect(inv).not.toHaveProperty('subscription');
+    expect(inv.parent).toMatchObject({ type: 'subscription_details', quote_details: null, subscription_details: { metadata: {} } });
+    expect(inv.parent!.subscription_details!.subscription).toMatchObject({ object: 'subscription', id: subId });
+
+    const bySub = await stripe.invoices.list({ subscription: subId });
+    expect(bySub.data.map((i) => i.number)).toEqual(['ACME-1-2', 'ACME-1-1']);
+    expect(bySub.data.every((i) => i.parent?.subscription_details?.subscription === subId)).toBe(true);
+    const found = await stripe.invoices.search({ query: `subscription:"${subId}" AND status:"paid"` });
+    expect(found.data.map((i) => i.number)).toEqual(['ACME-1-1']);
+
+    await expect(stripe.invoices.retrieve(data.invoices[0]!.id, { expand: ['subscription'] })).rejects.toMatchObject({
+      message: 'This property cannot be expanded (subscription).',
+    });
+  });
+
+  it('links invoices and charges through invoice payments', async () => {
+    const paid = data.invoices[0]!;
+    expect(paid.status).toBe('paid');
+    const plain = await stripe.invoices.retrieve(paid.id);
+    expect(plain).not.toHaveProperty('payments');
+
+    const withPayments = await stripe.invoices.retrieve(paid.id, { expand: ['payments'] });
+    expect(withPayments.payments).toMatchObject({ object: 'list', has_more: false });
+    expect(withPayments.payments!.data).toHaveLength(1);
+    const payment = withPayments.payments!.data[0]!;
+    expect(payment).toMatchObject({
+      object: 'invoice_payment',
+      invoice: paid.id,
+      status: 'paid',
+      amount_paid: 9900,
+      is_default: true,
+      payment: { type: 'charge', charge: data.charges[0]!.id },
+    });
+
+    const listed = await stripe.invoicePayments.list({ invoice: paid.id, expand: ['data.payment.charge'] });
+    expect(listed.data.map((p) => p.id)).toEqual([payment.id]);
+    expect(listed.data[0]!.payment.charge).toMatchObject({ object: 'charge', id: data.charges[0]!.id, customer: c1.id });
+    expect((await stripe.invoicePayments.list({ invoice: data.invoices[1]!.id })).data).toEqual([]);
+    expect((await stripe.invoicePayments.list({ status: 'paid', limit: 100 })).data).toHaveLength(data.invoicePayments.length);
+
+    const one = await stripe.invoicePayments.retrieve(payment.id, { expand: ['invoice.customer'] });
+    expect(one.invoice).toMatchObject({ object: 'invoice', id: paid.id, customer: { object: 'customer', id: c1.id } });
+    await expect(stripe.invoicePayments.retrieve('inpay_missing')).rejects.toMatchObject({ statusCode: 404, code: 'resource_missing' });
+
+    const invoices = await stripe.invoices.list({ customer: c1.id, expand: ['data.payments'] });
+    expect(invoices.data.map((i) => i.payments?.data.length)).toEqual([0, 1]);
+  });
+
+  it('echoes the Stripe-Version a client sends but always answers in the account version\'s shapes', async () => {
+    const old = await fetch(`${emulator.url}/v1/subscriptions/${data.subscriptions[0]!.id}`, {
+      headers: { authorization: `Bearer ${STRIPE_SANDBOX_API_KEY}`, 'stripe-version': '2024-06-20' },
+    });
+    expect(old.status).toBe(200);
+    expect(old.headers.get('stripe-version')).toBe('2024-06-20');
+    const body = (await old.json()) as { current_period_end?: number; items: { data: { current_period_end: number }[] } };
+    expect(body.current_period_end).toBeUndefined();
+    expect(body.items.data[0]!.current_period_end).toBeGreaterThan(0);
+
+    const none = await fetch(`${emulator.url}/v1/customers/${c1.id}`, { headers: { authorization: `Bearer ${STRIPE_SANDBOX_API_KEY}` } });
+    expect(none.headers.get('stripe-version')).toBe(STRIPE_SANDBOX_API_VERSION);
+    const viaSdk = await stripe.customers.retrieve(c1.id);
+    expect(viaSdk.lastResponse.headers['stripe-version']).toBe(Stripe.API_VERSION);
+
+    const bad = await fetch(`${emulator.url}/v1/customers/${c1.id}`, {
+      headers: { authorization: `Bearer ${STRIPE_SANDBOX_API_KEY}`, 'stripe-version': 'latest' },
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: { type: 'invalid_request_error', message: 'Invalid Stripe API version: latest' } });
   });
 });
 

@@ -1,11 +1,13 @@
 // A small Stripe world for the emulator's tests: 30 customers (so lists span several pages),
-// each of the first five with a card, a subscription, invoices and charges.
+// each of the first five with a card, a subscription, invoices, charges and the invoice payment
+// linking each paid invoice to its charge (API version 2026-10-28.endive shapes).
 import { stripeId } from '../../src/sandbox/kit/ids.ts';
 import type {
   StripeCharge,
   StripeCustomer,
   StripeData,
   StripeInvoice,
+  StripeInvoicePayment,
   StripePaymentMethod,
   StripeSubscription,
 } from '../../src/sandbox/world/types.ts';
@@ -16,6 +18,7 @@ export function makeStripeData(customerCount = 30): StripeData {
   const customers: StripeCustomer[] = [];
   const subscriptions: StripeSubscription[] = [];
   const invoices: StripeInvoice[] = [];
+  const invoicePayments: StripeInvoicePayment[] = [];
   const charges: StripeCharge[] = [];
   const paymentMethods: StripePaymentMethod[] = [];
   for (let i = 1; i <= customerCount; i++) {
@@ -68,11 +71,11 @@ export function makeStripeData(customerCount = 30): StripeData {
             object: 'subscription_item',
             price: { id: 'price_pro', object: 'price', unit_amount: 9900, currency: 'usd', recurring: { interval: 'month', interval_count: 1 }, product: 'prod_pro' },
             quantity: 1,
+            current_period_start: BASE_CREATED + 86_400,
+            current_period_end: BASE_CREATED + 86_400 * 31,
           },
         ],
       },
-      current_period_start: BASE_CREATED + 86_400,
-      current_period_end: BASE_CREATED + 86_400 * 31,
       cancel_at_period_end: false,
       canceled_at: i === 5 ? BASE_CREATED + 86_400 * 2 : null,
       created: BASE_CREATED + i * 60 + 2,
@@ -85,7 +88,7 @@ export function makeStripeData(customerCount = 30): StripeData {
         id: invId,
         object: 'invoice',
         customer: id,
-        subscription: subId,
+        parent: { type: 'subscription_details', subscription_details: { subscription: subId, metadata: {} }, quote_details: null },
         number: `ACME-${i}-${k}`,
         status: k === 1 ? 'paid' : 'open',
         currency: 'usd',
@@ -99,11 +102,12 @@ export function makeStripeData(customerCount = 30): StripeData {
         livemode: false,
       });
       if (k === 1) {
+        const chId = stripeId('ch', i, 7);
+        const paidAt = BASE_CREATED + i * 60 + 20;
         charges.push({
-          id: stripeId('ch', i, 7),
+          id: chId,
           object: 'charge',
           customer: id,
-          invoice: invId,
           amount: 9900,
           amount_refunded: 0,
           currency: 'usd',
@@ -113,12 +117,26 @@ export function makeStripeData(customerCount = 30): StripeData {
           failure_code: null,
           failure_message: null,
           payment_method: pmId,
-          created: BASE_CREATED + i * 60 + 20,
+          created: paidAt,
           metadata: {},
+          livemode: false,
+        });
+        invoicePayments.push({
+          id: stripeId('inpay', i, 7),
+          object: 'invoice_payment',
+          invoice: invId,
+          amount_paid: 9900,
+          amount_requested: 9900,
+          currency: 'usd',
+          is_default: true,
+          payment: { type: 'charge', charge: chId },
+          status: 'paid',
+          status_transitions: { canceled_at: null, paid_at: paidAt },
+          created: paidAt,
           livemode: false,
         });
       }
     }
   }
-  return { customers, subscriptions, invoices, charges, paymentMethods };
+  return { customers, subscriptions, invoices, invoicePayments, charges, paymentMethods };
 }

@@ -283,7 +283,7 @@ describe('ids', () => {
     for (const id of sf) expect(id).toMatch(/^00[1356][A-Za-z0-9]{15}$/);
     expect(world.salesforce.orgId).toMatch(/^00D[A-Za-z0-9]{15}$/);
     const st = world.stripe;
-    const stripeIds = [st.customers, st.subscriptions, st.invoices, st.charges, st.paymentMethods].flatMap((l) => l.map((r) => r.id));
+    const stripeIds = [st.customers, st.subscriptions, st.invoices, st.invoicePayments, st.charges, st.paymentMethods].flatMap((l) => l.map((r) => r.id));
     unique([...stripeIds, ...st.subscriptions.flatMap((s) => s.items.data.map((i) => i.id))]);
     for (const c of st.customers) expect(c.id).toMatch(/^cus_[A-Za-z0-9]{14}$/);
     for (const i of st.invoices) expect(i.id).toMatch(/^in_[A-Za-z0-9]{14}$/);
@@ -330,10 +330,11 @@ describe('referential integrity', () => {
     }
   });
 
-  it('keeps Stripe subscriptions, invoices, charges and payment methods consistent', () => {
+  it('keeps Stripe subscriptions, invoices, invoice payments, charges and payment methods consistent', () => {
     const st = world.stripe;
     const subs = indexBy(st.subscriptions, (s) => s.id);
     const invoices = indexBy(st.invoices, (i) => i.id);
+    const charges = indexBy(st.charges, (c) => c.id);
     const pms = indexBy(st.paymentMethods, (p) => p.id);
     for (const c of st.customers) {
       const pm = c.invoice_settings.default_payment_method;
@@ -341,24 +342,47 @@ describe('referential integrity', () => {
     }
     for (const s of st.subscriptions) {
       expect(idx.stripeCustomer.has(s.customer)).toBe(true);
-      expect(s.current_period_start).toBeLessThan(s.current_period_end);
+      // API version 2025-03-31+: the billing period is on each item.
+      expect(s.items.data.length).toBeGreaterThan(0);
+      for (const it of s.items.data) expect(it.current_period_start).toBeLessThan(it.current_period_end);
+      expect('current_period_start' in s).toBe(false);
       expect(s.status === 'canceled').toBe(s.canceled_at !== null);
     }
     for (const i of st.invoices) {
       expect(idx.stripeCustomer.has(i.customer)).toBe(true);
-      expect(subs.get(i.subscription!)!.customer).toBe(i.customer);
+      expect(i.parent?.type).toBe('subscription_details');
+      expect(subs.get(i.parent!.subscription_details!.subscription)!.customer).toBe(i.customer);
+      expect('subscription' in i).toBe(false);
       expect(i.amount_paid + i.amount_remaining).toBe(i.status === 'void' ? 0 : i.amount_due);
       expect(i.status === 'paid').toBe(i.amount_paid === i.total);
     }
+    // The invoice ↔ charge link is the invoice payment (charge.invoice is gone since basil).
+    const paymentsByInvoice = groupBy(st.invoicePayments, (p) => p.invoice);
+    expect(new Set(st.invoicePayments.map((p) => p.payment.charge)).size).toBe(st.invoicePayments.length);
+    for (const p of st.invoicePayments) {
+      expect(p.id).toMatch(/^inpay_[A-Za-z0-9]{14}$/);
+      const inv = invoices.get(p.invoice)!;
+      const ch = charges.get(p.payment.charge)!;
+      expect(inv.customer).toBe(ch.customer);
+      expect(ch.amount).toBe(inv.total);
+      expect(p.amount_paid).toBe(inv.total);
+      expect(p.currency).toBe(inv.currency);
+      expect(p.status_transitions.paid_at).toBe(ch.created);
+      // Only a successful charge pays an invoice.
+      expect(ch.status).toBe('succeeded');
+    }
+    for (const i of st.invoices) {
+      // A paid invoice with something to pay has exactly its charge; others none.
+      expect(paymentsByInvoice.get(i.id)?.length ?? 0).toBe(i.status === 'paid' && i.total > 0 ? 1 : 0);
+    }
+    const openTotals = groupBy(st.invoices.filter((i) => i.status === 'open'), (i) => i.customer);
     for (const ch of st.charges) {
       expect(idx.stripeCustomer.has(ch.customer)).toBe(true);
       expect(pms.get(ch.payment_method!)!.customer).toBe(ch.customer);
-      if (ch.invoice !== null) {
-        const inv = invoices.get(ch.invoice)!;
-        expect(inv.customer).toBe(ch.customer);
-        expect(ch.amount).toBe(inv.total);
-        // A paid invoice has its successful charge; an open one only failed attempts.
-        expect(ch.status === 'succeeded').toBe(inv.status === 'paid');
+      expect('invoice' in ch).toBe(false);
+      // A failed attempt is at an open invoice of its customer for the same amount.
+      if (ch.status === 'failed') {
+        expect((openTotals.get(ch.customer) ?? []).some((i) => i.total === ch.amount && i.created < ch.created)).toBe(true);
       }
       expect(ch.paid).toBe(ch.status === 'succeeded');
       expect(ch.failure_code === null).toBe(ch.status === 'succeeded');
@@ -438,7 +462,7 @@ describe('timestamps', () => {
       expect(sec(r.updated_at)).toBeLessThan(nowSec);
     }
     const st = world.stripe;
-    for (const r of [...st.customers, ...st.subscriptions, ...st.invoices, ...st.charges, ...st.paymentMethods]) {
+    for (const r of [...st.customers, ...st.subscriptions, ...st.invoices, ...st.invoicePayments, ...st.charges, ...st.paymentMethods]) {
       expect(Number.isInteger(r.created)).toBe(true);
       expect(r.created).toBeLessThan(nowSec);
     }

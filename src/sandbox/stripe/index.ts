@@ -18,7 +18,12 @@ export { parseSearchQuery, matchesSearch, SearchQueryError } from './search.ts';
 export const STRIPE_SANDBOX_API_KEY = 'sk_test_meridian_sandbox';
 export const STRIPE_SANDBOX_WEBHOOK_SECRET = 'whsec_meridian_sandbox';
 export const STRIPE_SANDBOX_PORT = 4402;
-/** The account's API version: the one stripe-node 23.1 pins, so events and SDK agree. */
+/**
+ * The account's API version: the one stripe-node 23.1 pins (`Stripe.API_VERSION`), so events
+ * and SDK agree. Every object is served in this version's shape, whatever `Stripe-Version` a
+ * request sends (it is echoed, not applied): items carry `current_period_*`, invoices name
+ * their subscription in `parent`, charges link to invoices only through invoice payments.
+ */
 export const STRIPE_SANDBOX_API_VERSION = '2026-10-28.endive';
 /**
  * Real Stripe retries a failed webhook with exponential backoff for up to three days; the

@@ -5,10 +5,10 @@
 import { Buffer } from 'node:buffer';
 import type { EmulatorRequest, EmulatorResponse } from '../kit/server.ts';
 import { Router } from '../kit/server.ts';
-import type { StripeAddress, StripeCustomer } from '../world/types.ts';
+import type { StripeAddress, StripeCustomer, StripeInvoice } from '../world/types.ts';
 import { invalidRequest, resourceMissing, StripeApiError } from './errors.ts';
 import { inRange, Params, parseForm } from './form.ts';
-import type { FormObject } from './form.ts';
+import type { FormObject, RangeFilter } from './form.ts';
 import { fingerprint } from './idempotency.ts';
 import type { IdempotencyCache } from './idempotency.ts';
 import { matchesSearch, parseSearchQuery, SearchQueryError } from './search.ts';
@@ -42,6 +42,7 @@ const OBJECT_NAME: Record<StripeObjectKind | 'event', string> = {
   customer: 'customer',
   subscription: 'subscription',
   invoice: 'invoice',
+  invoice_payment: 'invoice_payment',
   charge: 'charge',
   payment_method: 'PaymentMethod',
   event: 'event',
@@ -74,15 +75,48 @@ function authenticate(req: EmulatorRequest, apiKey: string): void {
   if (key !== apiKey) throw unauthorized(`Invalid API Key provided: ${maskKey(key)}`);
 }
 
+// ---------- versioning: https://docs.stripe.com/api/versioning ----------
+
+/** `YYYY-MM-DD` or `YYYY-MM-DD.<release name>`, as Stripe names its API versions. */
+const API_VERSION_RE = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;
+
+/**
+ * The version a request asks for in `Stripe-Version` (echoed on the answer), else the
+ * account's. Objects are always rendered in the account version's shape: no transforms.
+ */
+function requestedVersion(req: EmulatorRequest, accountVersion: string): { version: string; error?: StripeApiError } {
+  const raw = req.headers['stripe-version'];
+  if (typeof raw !== 'string' || raw.trim() === '') return { version: accountVersion };
+  const version = raw.trim();
+  if (!API_VERSION_RE.test(version) || Number.isNaN(Date.parse(version.slice(0, 10)))) {
+    return { version: accountVersion, error: invalidRequest(`Invalid Stripe API version: ${version}`) };
+  }
+  return { version };
+}
+
+/** The subscription an invoice was generated for (`invoice.parent.subscription_details`). */
+function invoiceSubscription(inv: StripeInvoice): string | null {
+  return inv.parent?.subscription_details?.subscription ?? null;
+}
+
 // ---------- expansion: https://docs.stripe.com/api/expanding_objects ----------
 
 const EXPANDABLE: Record<StripeObjectKind, Record<string, StripeObjectKind>> = {
   customer: { 'invoice_settings.default_payment_method': 'payment_method' },
   subscription: { customer: 'customer' },
-  invoice: { customer: 'customer', subscription: 'subscription' },
-  charge: { customer: 'customer', invoice: 'invoice' },
+  invoice: { customer: 'customer', 'parent.subscription_details.subscription': 'subscription' },
+  invoice_payment: { invoice: 'invoice', 'payment.charge': 'charge' },
+  charge: { customer: 'customer' },
   payment_method: { customer: 'customer' },
 };
+/**
+ * Includable lists: absent from the object unless expanded (`expand[]=payments` on an
+ * invoice gives its invoice payments, up to this many, as a list).
+ */
+const INCLUDABLE: Partial<Record<StripeObjectKind, Record<string, StripeObjectKind>>> = {
+  invoice: { payments: 'invoice_payment' },
+};
+const INCLUDED_LIST_LIMIT = 10;
 const MAX_EXPAND_DEPTH = 4;
 
 function cannotExpand(path: string, hint?: string): StripeApiError {
@@ -92,6 +126,7 @@ function cannotExpand(path: string, hint?: string): StripeApiError {
 /** Checks a path against the object types (so an empty page still rejects a bad path). */
 function checkExpandPath(kind: StripeObjectKind, segs: string[], full: string): void {
   if (segs.length === 0 || full.split('.').length > MAX_EXPAND_DEPTH + 1) throw cannotExpand(full);
+  if (segs.length === 1 && INCLUDABLE[kind]?.[segs[0]!]) return;
   for (let k = segs.length; k > 0; k--) {
     const target = EXPANDABLE[kind][segs.slice(0, k).join('.')];
     if (target) {
@@ -110,6 +145,18 @@ function loadExpanded(store: StripeStore, kind: StripeObjectKind, id: string): J
 
 function applyExpandPath(store: StripeStore, obj: Json, segs: string[]): void {
   const kind = obj.object as StripeObjectKind;
+  const included = segs.length === 1 ? INCLUDABLE[kind]?.[segs[0]!] : undefined;
+  if (included === 'invoice_payment' && typeof obj.id === 'string') {
+    const id = obj.id;
+    const all = store.entries('invoice_payment').filter((e) => e.obj.invoice === id);
+    obj[segs[0]!] = {
+      object: 'list',
+      data: all.slice(0, INCLUDED_LIST_LIMIT).map((e) => renderObject('invoice_payment', e.obj)),
+      has_more: all.length > INCLUDED_LIST_LIMIT,
+      url: `/v1/invoice_payments?invoice=${id}`,
+    };
+    return;
+  }
   const table = EXPANDABLE[kind] as Record<string, StripeObjectKind> | undefined;
   if (!table) return;
   for (let k = segs.length; k > 0; k--) {
@@ -243,7 +290,7 @@ const SEARCH_FIELDS: { [K in 'customer' | 'subscription' | 'invoice' | 'charge']
     metadata: metadataField(),
     number: { kind: 'string', read: (i) => i.number },
     status: { kind: 'token', read: (i) => i.status },
-    subscription: { kind: 'token', read: (i) => i.subscription },
+    subscription: { kind: 'token', read: (i) => invoiceSubscription(i) },
     total: { kind: 'numeric', read: (i) => i.total },
   },
   charge: {
@@ -396,6 +443,13 @@ function checkCustomerFilter(store: StripeStore, id: string | null | undefined):
 
 const SUBSCRIPTION_STATUSES = ['active', 'past_due', 'unpaid', 'canceled', 'incomplete', 'incomplete_expired', 'trialing', 'paused', 'all', 'ended'];
 const INVOICE_STATUSES = ['draft', 'open', 'paid', 'uncollectible', 'void'];
+const INVOICE_PAYMENT_STATUSES = ['canceled', 'open', 'paid'];
+
+/** A subscription matches a period filter when the min (or max) over its items is in range. */
+function itemPeriodIn(values: number[], pick: (...v: number[]) => number, r: RangeFilter | undefined): boolean {
+  if (r === undefined) return true;
+  return values.length > 0 && inRange(pick(...values), r);
+}
 
 function oneOf(p: Params, key: string, allowed: string[]): string | undefined {
   const v = p.string(key) ?? undefined;
@@ -419,7 +473,7 @@ export function buildRouter(deps: RouteDeps): Router {
 
   const run = (req: EmulatorRequest, handler: (call: Call) => Result): EmulatorResponse => {
     const requestId = store.newId('req');
-    const version = typeof req.headers['stripe-version'] === 'string' ? req.headers['stripe-version'] : store.apiVersion;
+    const { version, error: versionError } = requestedVersion(req, store.apiVersion);
     const rawKey = req.headers['idempotency-key'];
     const idemKey = req.method === 'POST' && typeof rawKey === 'string' && rawKey !== '' ? rawKey : null;
     const headers: Record<string, string> = { 'request-id': requestId, 'stripe-version': version };
@@ -428,6 +482,7 @@ export function buildRouter(deps: RouteDeps): Router {
     let print = '';
     try {
       authenticate(req, apiKey);
+      if (versionError) throw versionError;
       const form: FormObject = { ...parseForm(req.url.search.slice(1)) };
       if (req.method === 'POST') Object.assign(form, parseForm(req.rawBody.toString('utf8')));
       if (idemKey) {
@@ -545,6 +600,9 @@ export function buildRouter(deps: RouteDeps): Router {
     const status = oneOf(p, 'status', SUBSCRIPTION_STATUSES);
     const price = p.string('price');
     const created = p.range('created');
+    // Periods live on the items: the minimum item end and the maximum item start, as Stripe filters.
+    const periodEnd = p.range('current_period_end');
+    const periodStart = p.range('current_period_start');
     const statusOk = (s: string): boolean => {
       if (status === undefined) return s !== 'canceled' && s !== 'incomplete_expired';
       if (status === 'all') return true;
@@ -558,7 +616,9 @@ export function buildRouter(deps: RouteDeps): Router {
           (!customer || e.obj.customer === customer) &&
           statusOk(e.obj.status) &&
           (!price || e.obj.items.data.some((i) => i.price.id === price)) &&
-          inRange(e.obj.created, created),
+          inRange(e.obj.created, created) &&
+          itemPeriodIn(e.obj.items.data.map((i) => i.current_period_end), Math.min, periodEnd) &&
+          itemPeriodIn(e.obj.items.data.map((i) => i.current_period_start), Math.max, periodStart),
       );
     return listAnswer(store, call, { kind: 'subscription', url: '/v1/subscriptions', entries });
   });
@@ -584,7 +644,7 @@ export function buildRouter(deps: RouteDeps): Router {
         (e) =>
           (!customer || e.obj.customer === customer) &&
           (!status || e.obj.status === status) &&
-          (!subscription || e.obj.subscription === subscription) &&
+          (!subscription || invoiceSubscription(e.obj) === subscription) &&
           inRange(e.obj.created, created) &&
           (dueDate === undefined || (e.obj.due_date !== null && inRange(e.obj.due_date, dueDate))),
       );
@@ -593,6 +653,21 @@ export function buildRouter(deps: RouteDeps): Router {
 
   // https://docs.stripe.com/api/invoices/retrieve
   add('GET', '/v1/invoices/:id', 'invoices.retrieve', (call) => retrieve(call, 'invoice'));
+
+  // https://docs.stripe.com/api/invoice-payment/list — `payment[…]` filters are not supported.
+  add('GET', '/v1/invoice_payments', 'invoicePayments.list', (call) => {
+    const p = call.params;
+    const invoice = p.string('invoice');
+    const status = oneOf(p, 'status', INVOICE_PAYMENT_STATUSES);
+    const created = p.range('created');
+    const entries = store
+      .entries('invoice_payment')
+      .filter((e) => (!invoice || e.obj.invoice === invoice) && (!status || e.obj.status === status) && inRange(e.obj.created, created));
+    return listAnswer(store, call, { kind: 'invoice_payment', url: '/v1/invoice_payments', entries });
+  });
+
+  // https://docs.stripe.com/api/invoice-payment/retrieve
+  add('GET', '/v1/invoice_payments/:id', 'invoicePayments.retrieve', (call) => retrieve(call, 'invoice_payment'));
 
   // https://docs.stripe.com/api/charges/search
   add('GET', '/v1/charges/search', 'charges.search', (call) => searchAnswer(store, call, 'charge'));

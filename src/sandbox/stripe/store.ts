@@ -9,6 +9,7 @@ import type {
   StripeCustomer,
   StripeData,
   StripeInvoice,
+  StripeInvoicePayment,
   StripePaymentMethod,
   StripeSubscription,
 } from '../world/types.ts';
@@ -17,6 +18,7 @@ export interface StripeObjects {
   customer: StripeCustomer;
   subscription: StripeSubscription;
   invoice: StripeInvoice;
+  invoice_payment: StripeInvoicePayment;
   charge: StripeCharge;
   payment_method: StripePaymentMethod;
 }
@@ -64,6 +66,7 @@ const ID_PREFIX: Record<StripeObjectKind, string> = {
   customer: 'cus',
   subscription: 'sub',
   invoice: 'in',
+  invoice_payment: 'inpay',
   charge: 'ch',
   payment_method: 'pm',
 };
@@ -129,6 +132,7 @@ export class StripeStore {
     customer: new Map(),
     subscription: new Map(),
     invoice: new Map(),
+    invoice_payment: new Map(),
     charge: new Map(),
     payment_method: new Map(),
   };
@@ -147,6 +151,7 @@ export class StripeStore {
     for (const c of seed.customers) this.#put('customer', c);
     for (const s of seed.subscriptions) this.#put('subscription', s);
     for (const i of seed.invoices) this.#put('invoice', i);
+    for (const p of seed.invoicePayments) this.#put('invoice_payment', p);
     for (const c of seed.charges) this.#put('charge', c);
     for (const p of seed.paymentMethods) this.#put('payment_method', p);
   }
@@ -316,7 +321,10 @@ export class StripeStore {
 
   // ---------- other objects (in-process writes; the API only reads them) ----------
 
-  /** Adds a subscription, invoice, charge or payment method and records its creation event. */
+  /**
+   * Adds a subscription, invoice, invoice payment, charge or payment method and records its
+   * creation event (`invoice_payment.paid` for an invoice payment: Stripe has no `.created`).
+   */
   insert<K extends Exclude<StripeObjectKind, 'customer'>>(
     kind: K,
     obj: Omit<StripeObjects[K], 'id'> & { id?: string },
@@ -391,6 +399,7 @@ export class StripeStore {
       deletedCustomers: this.#deletedCustomers.size,
       subscriptions: this.#maps.subscription.size,
       invoices: this.#maps.invoice.size,
+      invoicePayments: this.#maps.invoice_payment.size,
       charges: this.#maps.charge.size,
       paymentMethods: this.#maps.payment_method.size,
       events: this.#events.length,
@@ -404,6 +413,8 @@ function creationEvent(kind: Exclude<StripeObjectKind, 'customer'>, obj: StripeO
       return 'customer.subscription.created';
     case 'invoice':
       return 'invoice.created';
+    case 'invoice_payment':
+      return 'invoice_payment.paid';
     case 'payment_method':
       return 'payment_method.attached';
     case 'charge': {

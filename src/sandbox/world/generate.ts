@@ -16,7 +16,8 @@ import {
 } from './mess.ts';
 import type {
   ErpContract, ErpCustomer, ErpInvoice, ErpPayment, SfAccount, SfContact, SfOpportunity, SfUser, SourceRef,
-  StripeAddress, StripeCharge, StripeCustomer, StripeInvoice, StripePaymentMethod, StripePrice, StripeSubscription,
+  StripeAddress, StripeCharge, StripeCustomer, StripeInvoice, StripeInvoicePayment, StripePaymentMethod, StripePrice, StripeSubscription,
+  StripeSubscriptionItem,
   SystemName, TruthCustomer, World, WorldOptions, ZdOrganization, ZdSatisfactionRating, ZdTicket, ZdUser,
 } from './types.ts';
 
@@ -245,6 +246,7 @@ class WorldBuilder {
   private readonly stripeCustomers: StripeCustomer[] = [];
   private readonly stripeSubscriptions: StripeSubscription[] = [];
   private readonly stripeInvoices: StripeInvoice[] = [];
+  private readonly stripeInvoicePayments: StripeInvoicePayment[] = [];
   private readonly stripeCharges: StripeCharge[] = [];
   private readonly stripePaymentMethods: StripePaymentMethod[] = [];
 
@@ -336,6 +338,7 @@ class WorldBuilder {
         customers: this.stripeCustomers,
         subscriptions: this.stripeSubscriptions,
         invoices: this.stripeInvoices,
+        invoicePayments: this.stripeInvoicePayments,
         charges: this.stripeCharges,
         paymentMethods: this.stripePaymentMethods,
       },
@@ -875,24 +878,25 @@ class WorldBuilder {
     c.hasLiveSubscription = status !== 'canceled';
     const cur = c.currency.toLowerCase();
     const tier = c.employees < 50 ? 0 : c.employees < 250 ? 1 : 2;
-    const items: StripeSubscription['items']['data'] = [];
-    const price = this.prices.get(`${tier}|${cur}|${interval}`)!;
-    const quantity = Math.max(1, Math.min(200, Math.round(c.employees / 10)));
-    items.push({ id: stId('si', this.stripeIds.next(subCreated), this.seed), object: 'subscription_item', price: { ...price, recurring: { ...price.recurring } }, quantity });
-    if (rng.chance(0.2)) {
-      const support = this.prices.get(`3|${cur}|${interval}`)!;
-      items.push({ id: stId('si', this.stripeIds.next(subCreated), this.seed), object: 'subscription_item', price: { ...support, recurring: { ...support.recurring } }, quantity: 1 });
-    }
-    let periodTotal = 0;
-    for (const it of items) periodTotal += it.price.unit_amount * it.quantity;
-
     // Completed billing periods up to `end`, computed without walking every month.
     let k = Math.floor((end - subCreated) / (step * 30.4375 * DAY));
     while (k > 0 && addMonths(subCreated, k * step) > end) k--;
     while (addMonths(subCreated, (k + 1) * step) <= end) k++;
     const trialEnd = subCreated + 14 * DAY;
+    // Since API version 2025-03-31 the current period lives on each item (here all alike).
     const periodStart = status === 'trialing' ? subCreated : addMonths(subCreated, k * step);
     const periodEnd = status === 'trialing' ? trialEnd : addMonths(subCreated, (k + 1) * step);
+    const items: StripeSubscriptionItem[] = [];
+    const price = this.prices.get(`${tier}|${cur}|${interval}`)!;
+    const quantity = Math.max(1, Math.min(200, Math.round(c.employees / 10)));
+    items.push({ id: stId('si', this.stripeIds.next(subCreated), this.seed), object: 'subscription_item', price: { ...price, recurring: { ...price.recurring } }, quantity, current_period_start: periodStart, current_period_end: periodEnd });
+    if (rng.chance(0.2)) {
+      const support = this.prices.get(`3|${cur}|${interval}`)!;
+      items.push({ id: stId('si', this.stripeIds.next(subCreated), this.seed), object: 'subscription_item', price: { ...support, recurring: { ...support.recurring } }, quantity: 1, current_period_start: periodStart, current_period_end: periodEnd });
+    }
+    let periodTotal = 0;
+    for (const it of items) periodTotal += it.price.unit_amount * it.quantity;
+
     const sub: StripeSubscription = {
       id: stId('sub', this.stripeIds.next(subCreated), this.seed),
       object: 'subscription',
@@ -900,8 +904,6 @@ class WorldBuilder {
       status,
       currency: cur,
       items: { object: 'list', data: items },
-      current_period_start: periodStart,
-      current_period_end: periodEnd,
       cancel_at_period_end: status === 'active' && rng.chance(0.03),
       canceled_at: status === 'canceled' ? c.churnAt : null,
       created: subCreated,
@@ -929,16 +931,17 @@ class WorldBuilder {
           for (let a = 0; a < attempts; a++) {
             const at = invCreated + 3600 + a * 3 * DAY;
             if (at >= now) break;
-            this.stripeCharge(cus, inv, pm, periodTotal, at, false);
+            this.stripeCharge(cus, pm, periodTotal, at, false);
           }
         } else {
-          this.stripeCharge(cus, inv, pm, periodTotal, this.later(invCreated, invCreated + 3600), true);
+          const ch = this.stripeCharge(cus, pm, periodTotal, this.later(invCreated, invCreated + 3600), true);
+          this.stripeInvoicePayment(inv, ch);
         }
       }
     }
     if (rng.chance(0.04)) {
       // A one-off charge (onboarding fee) outside any invoice.
-      this.stripeCharge(cus, null, pm, roundTo(50_000 * FX[cur]!, 100), this.later(created, created + 30 * DAY), true);
+      this.stripeCharge(cus, pm, roundTo(50_000 * FX[cur]!, 100), this.later(created, created + 30 * DAY), true);
     }
 
     if (rng.chance(RATES.duplicate.stripeCustomer)) {
@@ -1013,7 +1016,7 @@ class WorldBuilder {
       id: stId('in', this.stripeIds.next(created), this.seed),
       object: 'invoice',
       customer: cus.id,
-      subscription: sub.id,
+      parent: { type: 'subscription_details', subscription_details: { subscription: sub.id, metadata: { ...sub.metadata } }, quote_details: null },
       number,
       status,
       currency: sub.currency,
@@ -1030,14 +1033,18 @@ class WorldBuilder {
     return inv;
   }
 
-  private stripeCharge(cus: StripeCustomer, inv: StripeInvoice | null, pm: StripePaymentMethod, amount: number, created: number, ok: boolean): void {
+  /**
+   * A charge. Failed attempts at an open invoice have no link to it in the current API (that
+   * went through the PaymentIntent, which the sandbox does not model); a successful invoice
+   * charge gets an invoice payment (`stripeInvoicePayment`).
+   */
+  private stripeCharge(cus: StripeCustomer, pm: StripePaymentMethod, amount: number, created: number, ok: boolean): StripeCharge {
     const rng = this.rng;
     const refunded = ok && rng.chance(0.02) ? (rng.chance(0.5) ? amount : roundTo(amount * 0.25, 100)) : 0;
-    this.stripeCharges.push({
+    const ch: StripeCharge = {
       id: stId('ch', this.stripeIds.next(created), this.seed),
       object: 'charge',
       customer: cus.id,
-      invoice: inv ? inv.id : null,
       amount,
       amount_refunded: refunded,
       currency: cus.currency ?? 'usd',
@@ -1049,6 +1056,26 @@ class WorldBuilder {
       payment_method: pm.id,
       created,
       metadata: {},
+      livemode: false,
+    };
+    this.stripeCharges.push(ch);
+    return ch;
+  }
+
+  /** The invoice ↔ charge link: the invoice was paid in full by this (successful) charge. */
+  private stripeInvoicePayment(inv: StripeInvoice, ch: StripeCharge): void {
+    this.stripeInvoicePayments.push({
+      id: stId('inpay', this.stripeIds.next(ch.created), this.seed),
+      object: 'invoice_payment',
+      invoice: inv.id,
+      amount_paid: inv.total,
+      amount_requested: inv.total,
+      currency: inv.currency,
+      is_default: true,
+      payment: { type: 'charge', charge: ch.id },
+      status: 'paid',
+      status_transitions: { canceled_at: null, paid_at: ch.created },
+      created: ch.created,
       livemode: false,
     });
   }

@@ -127,15 +127,27 @@ export interface StripePrice {
   product: string; // prod_…
 }
 
+// Shapes follow the API version stripe-node 23.1 pins (2026-10-28.endive; the 2025-03-31 "basil"
+// release moved the billing period onto subscription items, the subscription link onto
+// `invoice.parent`, and dropped `charge.invoice` in favour of invoice payments).
+
+/** A subscription item; since basil each item carries its own billing period. */
+export interface StripeSubscriptionItem {
+  id: string; // si_…
+  object: 'subscription_item';
+  price: StripePrice;
+  quantity: number;
+  current_period_start: number;
+  current_period_end: number;
+}
+
 export interface StripeSubscription {
   id: string; // sub_…
   object: 'subscription';
   customer: string;
   status: 'active' | 'past_due' | 'canceled' | 'trialing' | 'unpaid' | 'incomplete';
   currency: string;
-  items: { object: 'list'; data: { id: string; object: 'subscription_item'; price: StripePrice; quantity: number }[] };
-  current_period_start: number;
-  current_period_end: number;
+  items: { object: 'list'; data: StripeSubscriptionItem[] };
   cancel_at_period_end: boolean;
   canceled_at: number | null;
   created: number;
@@ -143,11 +155,18 @@ export interface StripeSubscription {
   livemode: false;
 }
 
+/** What generated an invoice (replaces the pre-basil top-level `invoice.subscription`). */
+export interface StripeInvoiceParent {
+  type: 'subscription_details' | 'quote_details';
+  subscription_details: { subscription: string; metadata: Record<string, string> | null } | null;
+  quote_details: { quote: string } | null;
+}
+
 export interface StripeInvoice {
   id: string; // in_…
   object: 'invoice';
   customer: string;
-  subscription: string | null;
+  parent: StripeInvoiceParent | null;
   number: string;
   status: 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
   currency: string;
@@ -161,11 +180,30 @@ export interface StripeInvoice {
   livemode: false;
 }
 
+/**
+ * A payment applied to an invoice: since basil the only link between an invoice and what
+ * paid it (`charge.invoice`, `invoice.charge` and `invoice.payment_intent` are gone). The
+ * sandbox has no PaymentIntents, so its invoice payments are of `type: 'charge'`.
+ */
+export interface StripeInvoicePayment {
+  id: string; // inpay_…
+  object: 'invoice_payment';
+  invoice: string;
+  amount_paid: number | null;
+  amount_requested: number;
+  currency: string;
+  is_default: boolean;
+  payment: { type: 'charge'; charge: string };
+  status: 'open' | 'paid' | 'canceled';
+  status_transitions: { canceled_at: number | null; paid_at: number | null };
+  created: number;
+  livemode: false;
+}
+
 export interface StripeCharge {
   id: string; // ch_…
   object: 'charge';
   customer: string;
-  invoice: string | null;
   amount: number;
   amount_refunded: number;
   currency: string;
@@ -196,6 +234,8 @@ export interface StripeData {
   customers: StripeCustomer[];
   subscriptions: StripeSubscription[];
   invoices: StripeInvoice[];
+  /** Which charge paid which invoice (only successful invoice charges have one). */
+  invoicePayments: StripeInvoicePayment[];
   charges: StripeCharge[];
   paymentMethods: StripePaymentMethod[];
 }
