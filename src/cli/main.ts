@@ -88,13 +88,87 @@ DATABASE_URL when set, otherwise into an in-memory embedded Postgres.`,
       return 0;
     },
   },
-  serve: notYet('serve', 'issue #3, the unified read path'),
+  serve: {
+    summary: 'the GraphQL gateway (embedded default when nothing is configured)',
+    usage: `meridian serve
+
+Serves GraphQL on http://localhost:$PORT/graphql (PORT, default 4000). With no system
+configured it runs the sandbox, embedded Postgres (MERIDIAN_DATA_DIR) and in-memory cache;
+DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
+    options: {},
+    run: async () => {
+      const { readGatewayConfig } = await import('../config/gateway.ts');
+      const config = readGatewayConfig(process.env);
+      const { startApp } = await import('../app.ts');
+      const { createLogger } = await import('../observability/logger.ts');
+      const logger = createLogger();
+      const t0 = performance.now();
+      const app = await startApp({ config, logger });
+      const lines = [
+        `Meridian is ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        `  GraphQL     ${app.url}/graphql   (browser: ${app.url}/)`,
+        `  WebSocket   ${app.url.replace(/^http/, 'ws')}/graphql`,
+        `  health      ${app.url}/healthz   ${app.url}/readyz`,
+        `  store       ${config.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.env.MERIDIAN_DATA_DIR}/pgdata`}; cache ${config.env.REDIS_URL ? 'Redis' : 'in memory'}`,
+      ];
+      if (app.sandbox) {
+        lines.push(`  sandbox     ${app.sandbox.world.size.toLocaleString('en-US')} demo customers; Salesforce ${app.sandbox.salesforce.url}, Stripe ${app.sandbox.stripe.url}, Zendesk ${app.sandbox.zendesk.endpointUri}, ERP ${app.sandbox.erp.url}`);
+      }
+      if (app.backfill) lines.push(`  identity    ${(await app.services.identity.count()).toLocaleString('en-US')} golden customers linked by backfill`);
+      console.log(lines.join('\n') + '\nCtrl-C stops it.');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      console.log('stopping…');
+      await app.close();
+      return 0;
+    },
+  },
   worker: notYet('worker', 'the sync issue'),
-  backfill: notYet('backfill', 'issue #3'),
+  backfill: {
+    summary: 'read every record of every configured source and link them into golden customers',
+    usage: `meridian backfill [--page-size N]
+
+Links by cross-references and exact e-mail (the full matcher comes with identity
+resolution). Idempotent: a second run changes nothing. Uses DATABASE_URL (or the embedded
+store in MERIDIAN_DATA_DIR) and the configured systems; with none configured, the sandbox.`,
+    options: { 'page-size': { type: 'string' } },
+    run: async (values) => {
+      const pageSize = intOption(values, 'page-size', 500, 1, 10_000);
+      const { readGatewayConfig } = await import('../config/gateway.ts');
+      const config = readGatewayConfig(process.env);
+      const { openSources } = await import('../app.ts');
+      const { runBackfillCommand } = await import('./backfill.ts');
+      const opened = await openSources(config, { ephemeralPorts: true });
+      try {
+        return await runBackfillCommand({ connectors: opened.connectors, store: opened.store, pageSize });
+      } finally {
+        await opened.close();
+      }
+    },
+  },
   match: notYet('match', 'issue #4, identity resolution'),
   replay: notYet('replay', 'the audit issue'),
   map: notYet('map', 'the mapping issue'),
-  migrate: notYet('migrate', 'issue #3'),
+  migrate: {
+    summary: "apply pending migrations to Meridian's Postgres schema",
+    usage: 'meridian migrate\n\nApplies pending migrations to DATABASE_URL (or the embedded store in MERIDIAN_DATA_DIR). Safe to run from several processes at once.',
+    options: {},
+    run: async () => {
+      const { readGatewayConfig } = await import('../config/gateway.ts');
+      const config = readGatewayConfig(process.env);
+      const { openStore } = await import('../app.ts');
+      const opened = await openStore(config);
+      try {
+        const result = await opened.store.migrate();
+        console.log(JSON.stringify(result));
+        return 0;
+      } finally {
+        await opened.close();
+      }
+    },
+  },
 };
 
 function help(): string {

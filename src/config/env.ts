@@ -2,8 +2,8 @@
 // Every bad variable is reported in one message, so a user fixes them all in one go.
 import { z } from 'zod';
 
-const port = z.coerce.number().int().min(0).max(65_535);
-const url = (protocols: readonly string[]) =>
+export const port = z.coerce.number().int().min(0).max(65_535);
+export const url = (protocols: readonly string[]) =>
   z.string().refine((v) => {
     try {
       return protocols.includes(new URL(v).protocol);

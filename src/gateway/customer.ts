@@ -1,4 +1,118 @@
-// What a Customer resolver receives: the golden id, resolved lazily through the request's loaders.
+// The customer as the schema shows it, built from the request's loaders. Resolvers call these
+// functions and nothing else; all the rules about partial failure live here.
+import type { GatewayContext } from '../server/context.ts';
+import { NotFoundError, SourceUnavailableError, BadUserInputError } from '../server/errors.ts';
+import { ACCOUNT_TYPE, systemEnum, type PersonRecord, type SystemId, SYSTEMS } from '../sources/types.ts';
+import { SourceError } from '../sources/errors.ts';
+import type { GoldenView } from './loaders.ts';
+import { sourceKey } from './loaders.ts';
+import { systemsThatCouldChange } from './feeding.ts';
+
+/** What a Customer resolver receives: the golden id, resolved lazily through the request's loaders. */
 export interface CustomerParent {
   id: string;
+}
+
+export async function goldenView(ctx: GatewayContext, id: string): Promise<GoldenView> {
+  const view = await ctx.loaders.golden.load(id);
+  if (!view) throw new NotFoundError('customer', id);
+  return view;
+}
+
+/**
+ * A canonical field's value, or a SOURCE_UNAVAILABLE error when a system that feeds the field
+ * could not be read: the value might have been different, and the answer never pretends.
+ */
+export async function canonicalField(ctx: GatewayContext, id: string, field: string): Promise<unknown> {
+  const view = await goldenView(ctx, id);
+  if (view.missing.size > 0) {
+    const lineage = view.record.lineage.find((l) => l.field === field);
+    const [system] = systemsThatCouldChange(ctx.services.spec, field, lineage, new Set(view.missing.keys()));
+    if (system) throw unavailable(system, view.missing.get(system)!);
+  }
+  return view.record.fields[field] ?? null;
+}
+
+function unavailable(system: SystemId, err: Error): SourceUnavailableError {
+  return err instanceof SourceUnavailableError ? err : new SourceUnavailableError(system, err.message);
+}
+
+/** Finds the customer for `customer(id)`: follows merges (a retired id answers as its survivor). */
+export async function customerById(ctx: GatewayContext, id: string): Promise<CustomerParent> {
+  if (id.length === 0 || id.length > 200) throw new BadUserInputError('id', 'must be a customer id');
+  const live = await ctx.loaders.resolveId.load(id);
+  if (!live) throw new NotFoundError('customer', id);
+  const view = await ctx.loaders.golden.load(live);
+  if (!view) throw new NotFoundError('customer', id);
+  return { id: live };
+}
+
+/** `customerBySource`: an account-level record's id, or a person's (contact, user) id. */
+export async function customerBySource(ctx: GatewayContext, system: SystemId, externalId: string): Promise<CustomerParent> {
+  if (externalId.trim() === '') throw new BadUserInputError('externalId', 'must not be empty');
+  if (!ctx.services.sources[system]) throw new NotFoundError(`${systemEnum(system)} record (the system is not configured)`, externalId);
+  const direct = await ctx.loaders.goldenIdOf.load(sourceKey(system, externalId));
+  if (direct) return { id: direct };
+  let accountId: string | null;
+  try {
+    accountId = (await ctx.loaders.personAccount(system)?.load(externalId)) ?? null;
+  } catch (e) {
+    if (e instanceof SourceError && e.code === 'BAD_USER_INPUT') throw new BadUserInputError('externalId', e.message);
+    throw e;
+  }
+  if (accountId) {
+    const viaAccount = await ctx.loaders.goldenIdOf.load(sourceKey(system, accountId));
+    if (viaAccount) return { id: viaAccount };
+  }
+  throw new NotFoundError(`${systemEnum(system)} record`, externalId);
+}
+
+function accountIds(view: GoldenView, system: SystemId): string[] {
+  return view.links.filter((l) => l.system === system && l.recordType === ACCOUNT_TYPE[system]).map((l) => l.externalId);
+}
+
+/** Related records of one kind from one system, for every account of the customer in that system. */
+export async function relatedRecords<T>(ctx: GatewayContext, id: string, system: SystemId, kind: string): Promise<T[]> {
+  const view = await goldenView(ctx, id);
+  const loader = ctx.loaders.related(system, kind);
+  const ids = accountIds(view, system);
+  if (!loader || ids.length === 0) return [];
+  const results = await loader.loadMany(ids);
+  const out: T[] = [];
+  for (const r of results) {
+    if (r instanceof Error) throw unavailable(system, r);
+    out.push(...(r as T[]));
+  }
+  return out;
+}
+
+export interface ContactView {
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  title: string | null;
+  sources: { system: ReturnType<typeof systemEnum>; type: string; externalId: string }[];
+}
+
+/** People of the customer from Salesforce contacts and Zendesk users, one per email. */
+export async function contacts(ctx: GatewayContext, id: string): Promise<ContactView[]> {
+  const [sf, zd] = await Promise.all([
+    relatedRecords<PersonRecord>(ctx, id, 'salesforce', 'contacts'),
+    relatedRecords<PersonRecord>(ctx, id, 'zendesk', 'users'),
+  ]);
+  const byKey = new Map<string, ContactView>();
+  for (const p of [...sf, ...zd]) {
+    const key = p.email?.trim().toLowerCase() || `${p.system}:${p.id}`;
+    const entry: ContactView = byKey.get(key) ?? { name: p.name, email: p.email?.trim().toLowerCase() ?? null, phone: p.phone, title: p.title, sources: [] };
+    entry.name ??= p.name;
+    entry.phone ??= p.phone;
+    entry.title ??= p.title;
+    entry.sources.push({ system: systemEnum(p.system), type: p.type, externalId: p.id });
+    byKey.set(key, entry);
+  }
+  return [...byKey.values()];
+}
+
+export function configuredSystems(ctx: GatewayContext): SystemId[] {
+  return SYSTEMS.filter((s) => ctx.services.sources[s]);
 }

@@ -1,10 +1,10 @@
 // Embedded Postgres for the zero-config default: PGlite in-process, served over the Postgres
-// wire protocol on a loopback port so every part of Meridian talks to it with `pg`, exactly as
-// it talks to a real server. PGlite is single-session: queries from several connections are
-// queued, and a transaction holds the others until it ends.
+// wire protocol on a loopback port (pglite-server.ts) so every part of Meridian talks to it
+// with `pg`, exactly as it talks to a real server. PGlite is single-session: batches from
+// several connections are queued, and a transaction holds the others until it ends.
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { startPgliteServer } from './pglite-server.ts';
 
 export interface EmbeddedPostgresOptions {
   /** Folder for the data files; null keeps everything in memory. */
@@ -12,7 +12,6 @@ export interface EmbeddedPostgresOptions {
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
-  maxConnections?: number;
 }
 
 export interface EmbeddedPostgres {
@@ -26,20 +25,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (options.dataDir !== null) await mkdir(options.dataDir, { recursive: true });
   const db = options.dataDir === null ? await PGlite.create() : await PGlite.create(options.dataDir);
   const host = options.host ?? '127.0.0.1';
-  const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0, maxConnections: options.maxConnections ?? 16 });
+  let server;
   try {
-    await server.start();
+    server = await startPgliteServer(db, { host, port: options.port ?? 0 });
   } catch (e) {
     await db.close();
     throw e;
   }
-  const conn = server.getServerConn();
-  const port = conn.slice(conn.lastIndexOf(':') + 1);
+  const running = server;
   return {
     db,
-    url: `postgres://postgres@${host}:${port}/postgres?sslmode=disable`,
+    url: `postgres://postgres@${host}:${running.port}/postgres?sslmode=disable`,
     close: async () => {
-      await server.stop();
+      await running.close();
       await db.close();
     },
   };

@@ -276,6 +276,18 @@ describe('billing objects', () => {
     await expect(stripe.invoices.list({ customer: 'cus_missing' })).rejects.toMatchObject({ code: 'resource_missing', param: 'customer' });
   });
 
+  it('includes a customer’s current subscriptions with expand[]=subscriptions (and data.subscriptions on lists)', async () => {
+    const plain = (await stripe.customers.retrieve(c1.id)) as Stripe.Customer;
+    expect(plain.subscriptions).toBeUndefined();
+    const withSubs = (await stripe.customers.retrieve(c1.id, { expand: ['subscriptions'] })) as Stripe.Customer;
+    expect(withSubs.subscriptions).toMatchObject({ object: 'list', has_more: false, url: `/v1/customers/${c1.id}/subscriptions` });
+    expect(withSubs.subscriptions!.data.map((s) => s.id)).toEqual((await stripe.subscriptions.list({ customer: c1.id })).data.map((s) => s.id));
+    const c5 = data.customers[4]!; // only a canceled subscription: not current
+    expect(((await stripe.customers.retrieve(c5.id, { expand: ['subscriptions'] })) as Stripe.Customer).subscriptions!.data).toEqual([]);
+    const listed = await stripe.customers.list({ limit: 100, expand: ['data.subscriptions'] });
+    expect(listed.data.every((c) => c.subscriptions?.object === 'list')).toBe(true);
+  });
+
   it('expands customer on objects and data.customer on lists, and rejects other paths', async () => {
     const sub = await stripe.subscriptions.retrieve(data.subscriptions[0]!.id, { expand: ['customer'] });
     expect(sub.customer).toMatchObject({ object: 'customer', id: c1.id });

@@ -115,6 +115,10 @@ const EXPANDABLE: Record<StripeObjectKind, Record<string, StripeObjectKind>> = {
  */
 const INCLUDABLE: Partial<Record<StripeObjectKind, Record<string, StripeObjectKind>>> = {
   invoice: { payments: 'invoice_payment' },
+  // https://docs.stripe.com/api/customers/object#customer_object-subscriptions — the customer's
+  // current subscriptions (canceled and incomplete_expired left out), not included by default
+  // since 2020-08-27.
+  customer: { subscriptions: 'subscription' },
 };
 const INCLUDED_LIST_LIMIT = 10;
 const MAX_EXPAND_DEPTH = 4;
@@ -154,6 +158,19 @@ function applyExpandPath(store: StripeStore, obj: Json, segs: string[]): void {
       data: all.slice(0, INCLUDED_LIST_LIMIT).map((e) => renderObject('invoice_payment', e.obj)),
       has_more: all.length > INCLUDED_LIST_LIMIT,
       url: `/v1/invoice_payments?invoice=${id}`,
+    };
+    return;
+  }
+  if (included === 'subscription' && typeof obj.id === 'string') {
+    const id = obj.id;
+    const current = store
+      .entries('subscription')
+      .filter((e) => e.obj.customer === id && !['canceled', 'incomplete_expired'].includes(e.obj.status));
+    obj[segs[0]!] = {
+      object: 'list',
+      data: current.slice(0, INCLUDED_LIST_LIMIT).map((e) => renderObject('subscription', e.obj)),
+      has_more: current.length > INCLUDED_LIST_LIMIT,
+      url: `/v1/customers/${id}/subscriptions`,
     };
     return;
   }
@@ -534,7 +551,11 @@ export function buildRouter(deps: RouteDeps): Router {
   // https://docs.stripe.com/api/customers/retrieve — a deleted customer still answers, as a stub.
   add('GET', '/v1/customers/:id', 'customers.retrieve', (call) => {
     const id = call.req.params.id!;
-    if (store.isDeletedCustomer(id)) return { body: { id, object: 'customer', deleted: true }, batchSize: 1 };
+    if (store.isDeletedCustomer(id)) {
+      // `expand` is still a known parameter (checked, then nothing to expand on the stub).
+      for (const path of call.params.stringList('expand') ?? []) checkExpandPath('customer', path.split('.'), path);
+      return { body: { id, object: 'customer', deleted: true }, batchSize: 1 };
+    }
     return { body: customerJson(store, liveCustomer(store, id), call.params), batchSize: 1 };
   });
 

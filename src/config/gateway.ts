@@ -1,0 +1,54 @@
+// The gateway's own settings (CONTRACT.md § Environment), parsed once at start-up together
+// with the per-system settings; every bad variable is named in one message.
+import { z } from 'zod';
+import { ConfigError, port, sandboxEnvSchema, url } from './env.ts';
+import { readSystemSettings, type SystemSettings } from './systems.ts';
+
+const positive = z.coerce.number().int().min(1);
+
+export const gatewayEnvSchema = sandboxEnvSchema.extend({
+  PORT: port.default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  MERIDIAN_MAPPING: z.string().min(1).optional(),
+  MERIDIAN_SANDBOX: z.enum(['0', '1']).optional(),
+  MERIDIAN_SANDBOX_CUSTOMERS: positive.max(2_000_000).default(1000),
+  MERIDIAN_SANDBOX_SEED: z.coerce.number().int().min(0).default(42),
+  /** Deadline for one call to one source; past it the source's fields are unavailable. */
+  MERIDIAN_SOURCE_TIMEOUT_MS: positive.max(120_000).default(2_000),
+  /** How long a source's circuit stays open after 5 consecutive failures before it is tried again. */
+  MERIDIAN_BREAKER_COOLDOWN_MS: positive.max(600_000).default(10_000),
+  MERIDIAN_CACHE_TTL_SECONDS: positive.max(86_400).default(300),
+  /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2). */
+  MERIDIAN_DEFAULT_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as US').default('US'),
+});
+
+export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
+
+export interface GatewayConfig {
+  env: GatewayEnv;
+  systems: SystemSettings;
+  /** Whether the sandbox runs: no system configured, or MERIDIAN_SANDBOX=1. */
+  sandbox: boolean;
+}
+
+export function readGatewayConfig(raw: Record<string, string | undefined>): GatewayConfig {
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const problems: string[] = [];
+  const parsed = gatewayEnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) problems.push(`${i.path.join('.')}: ${i.message} (got ${JSON.stringify(cleaned[String(i.path[0])])})`);
+  }
+  let systems: SystemSettings = { salesforce: null, stripe: null, zendesk: null, erp: null };
+  try {
+    systems = readSystemSettings(raw);
+  } catch (e) {
+    if (e instanceof ConfigError) problems.push(...e.problems);
+    else throw e;
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const anyConfigured = Object.values(systems).some((s) => s !== null);
+  const sandbox = parsed.data.MERIDIAN_SANDBOX === '1' || (!anyConfigured && parsed.data.MERIDIAN_SANDBOX !== '0');
+  return { env: parsed.data, systems, sandbox };
+}

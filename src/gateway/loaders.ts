@@ -1,0 +1,147 @@
+// DataLoaders built per request: per source for account records, per source and related
+// kind for related records, and one for golden records on top. Everything a query asks in
+// one tick becomes one batched call per source per kind, all sources in parallel; the same
+// key asked twice costs nothing extra.
+import DataLoader from 'dataloader';
+import type { IdentityLink, IdentityStore } from '../identity/links.ts';
+import type { GoldenRecordCache } from '../cache/types.ts';
+import { ACCOUNT_TYPE, type SourceRecord, type SystemId } from '../sources/types.ts';
+import type { GuardedSource } from './guarded-source.ts';
+import type { FieldSpec } from '../mapping/index.ts';
+import { mergeGoldenRecord, type GoldenRecord } from '../merge/index.ts';
+
+/** What the gateway caches per customer: the merged record and the links it was built from. */
+export interface CachedGolden {
+  record: GoldenRecord;
+  links: IdentityLink[];
+  computedAt: string;
+}
+
+export interface GoldenView extends CachedGolden {
+  /** Systems that failed while building this record: their fields are unavailable. */
+  missing: Map<SystemId, Error>;
+  fromCache: boolean;
+}
+
+export interface GatewayServices {
+  sources: Partial<Record<SystemId, GuardedSource>>;
+  identity: IdentityStore;
+  cache: GoldenRecordCache<CachedGolden>;
+  spec: FieldSpec;
+  defaultRegion: string;
+  now: () => Date;
+}
+
+export interface RequestLoaders {
+  golden: DataLoader<string, GoldenView | null>;
+  account(system: SystemId): DataLoader<string, SourceRecord | null> | null;
+  related(system: SystemId, kind: string): DataLoader<string, unknown[]> | null;
+  /** Keyed by sourceKey(system, externalId). */
+  goldenIdOf: DataLoader<string, string | null>;
+  resolveId: DataLoader<string, string | null>;
+  personAccount(system: SystemId): DataLoader<string, string | null> | null;
+}
+
+export const sourceKey = (system: SystemId, id: string): string => `${system}\u0000${id}`;
+
+export function createLoaders(services: GatewayServices): RequestLoaders {
+  const accountLoaders = new Map<SystemId, DataLoader<string, SourceRecord | null>>();
+  const relatedLoaders = new Map<string, DataLoader<string, unknown[]>>();
+  const personLoaders = new Map<SystemId, DataLoader<string, string | null>>();
+
+  const account = (system: SystemId): DataLoader<string, SourceRecord | null> | null => {
+    const source = services.sources[system];
+    if (!source) return null;
+    let loader = accountLoaders.get(system);
+    if (!loader) {
+      loader = new DataLoader((ids) => source.loadAccounts(ids), { maxBatchSize: 1000 });
+      accountLoaders.set(system, loader);
+    }
+    return loader;
+  };
+
+  const related = (system: SystemId, kind: string): DataLoader<string, unknown[]> | null => {
+    const source = services.sources[system];
+    if (!source) return null;
+    const key = `${system}:${kind}`;
+    let loader = relatedLoaders.get(key);
+    if (!loader) {
+      loader = new DataLoader((ids) => source.loadRelated(kind, ids), { maxBatchSize: 1000 });
+      relatedLoaders.set(key, loader);
+    }
+    return loader;
+  };
+
+  const personAccount = (system: SystemId): DataLoader<string, string | null> | null => {
+    const source = services.sources[system];
+    if (!source) return null;
+    let loader = personLoaders.get(system);
+    if (!loader) {
+      loader = new DataLoader((ids) => source.accountOfPerson(ids));
+      personLoaders.set(system, loader);
+    }
+    return loader;
+  };
+
+  const links = new DataLoader<string, IdentityLink[]>((ids) => services.identity.linksFor(ids));
+  const resolveId = new DataLoader<string, string | null>((ids) => services.identity.resolveMany(ids));
+  const goldenIdOf = new DataLoader<string, string | null>((keys) =>
+    services.identity.goldenIdsFor(
+      keys.map((k) => {
+        const [system, externalId] = k.split('\u0000') as [SystemId, string];
+        return { system, externalId, recordType: ACCOUNT_TYPE[system] };
+      }),
+    ),
+  );
+
+  const build = async (id: string): Promise<GoldenView | null> => {
+    const own = await links.load(id);
+    if (own.length === 0) return null;
+    const accountLinks = own.filter((l) => l.recordType === ACCOUNT_TYPE[l.system]);
+    const missing = new Map<SystemId, Error>();
+    const records: SourceRecord[] = [];
+    await Promise.all(
+      accountLinks.map(async (l) => {
+        const loader = account(l.system);
+        if (!loader) return; // system not configured: absent from the graph
+        try {
+          const r = await loader.load(l.externalId);
+          if (r) records.push(r);
+        } catch (e) {
+          missing.set(l.system, e instanceof Error ? e : new Error(String(e)));
+        }
+      }),
+    );
+    // Deterministic candidate order whatever order the sources answered in.
+    records.sort((a, b) => (a.system === b.system ? a.id.localeCompare(b.id) : a.system.localeCompare(b.system)));
+    const record = mergeGoldenRecord(id, records, services.spec, { defaultRegion: services.defaultRegion });
+    return { record, links: own, computedAt: services.now().toISOString(), missing, fromCache: false };
+  };
+
+  const golden = new DataLoader<string, GoldenView | null>(async (ids) => {
+    const cached = await services.cache.get(ids);
+    const views = await Promise.all(
+      ids.map(async (id, i) => {
+        const hit = cached[i];
+        if (hit) return { ...hit, missing: new Map<SystemId, Error>(), fromCache: true } satisfies GoldenView;
+        return build(id);
+      }),
+    );
+    // Only complete answers are cached: a record built without a failed source must not be served later as if whole.
+    const complete = views.filter((v): v is GoldenView => v !== null && !v.fromCache && v.missing.size === 0);
+    if (complete.length > 0) {
+      await services.cache.set(complete.map((v) => ({ id: v.record.id, value: { record: v.record, links: v.links, computedAt: v.computedAt } })));
+    }
+    return views;
+  });
+
+  return {
+    golden,
+    account,
+    related,
+    goldenIdOf,
+    resolveId,
+    personAccount,
+  };
+}
+

@@ -1,0 +1,344 @@
+// The backfill: read every account-level record of every source and link them into golden
+// customers by the exact keys (#3). Records that name each other (cross-references) or share a
+// normalized email are one customer; the closure is taken with union-find, so A–B and B–C put
+// A, B and C together. Writes go through IdentityStore.applyLinks, which never renames a
+// customer and merges into the oldest id, so running the backfill again changes nothing and
+// running it after new records arrived only adds them.
+import { ACCOUNT_TYPE, type SourceConnector, type SourceRecord, type SystemId } from '../sources/types.ts';
+import type { IdentityStore, LinkCluster, ProposedLink } from './links.ts';
+
+export interface RecordRef {
+  system: SystemId;
+  recordType: string;
+  externalId: string;
+}
+
+export interface DanglingXref {
+  from: RecordRef;
+  field: string;
+  /** What the field names; no scanned record has that id. */
+  to: { system: SystemId; externalId: string };
+}
+
+export interface BackfillProgress {
+  phase: 'scan' | 'link' | 'done';
+  /** Records read so far per system, and whether that system's scan finished. */
+  systems: { system: SystemId; records: number; done: boolean }[];
+  clusters: { done: number; total: number };
+  linksWritten: number;
+}
+
+export interface BackfillReport {
+  /** Account-level records read per system (deleted ones included). */
+  records: Partial<Record<SystemId, number>>;
+  deletedRecords: number;
+  clusters: number;
+  largestCluster: number;
+  customers: {
+    /** Golden ids issued by this run. */
+    created: number;
+    /** Clusters that kept the golden id their records already had. */
+    kept: number;
+    /** Golden ids retired into an older one because this run joined them. */
+    merged: number;
+    /** Live golden customers after the run. */
+    total: number;
+  };
+  links: { written: number; unchanged: number; byRule: Record<string, number> };
+  xrefs: {
+    /** Cross-references to a record that was scanned. */
+    followed: number;
+    /** Of those, how many name a deleted (merged-away) record: stale, but still linked through it. */
+    toDeleted: number;
+    dangling: number;
+  };
+  /** Cross-references to ids no source returned (first MAX_DANGLING_LISTED). */
+  danglingXrefs: DanglingXref[];
+  /** Normalized emails found on more than one record (each joined those records). */
+  sharedEmails: number;
+  ms: number;
+}
+
+export interface BackfillOptions {
+  connectors: readonly SourceConnector[];
+  store: IdentityStore;
+  onProgress?: (progress: BackfillProgress) => void;
+  /** Page size asked of each connector's scan. */
+  pageSize?: number;
+  /** Links per applyLinks transaction (a cluster is never split). Default 1000. */
+  batchSize?: number;
+  /** Who the identity events name. Default 'backfill'. */
+  actor?: string;
+  /** Milliseconds, for the report's timing. */
+  now?: () => number;
+}
+
+export class BackfillScanError extends Error {
+  override readonly name = 'BackfillScanError';
+  constructor(readonly failures: { system: SystemId; error: unknown }[]) {
+    super(
+      `backfill stopped before writing anything: could not read ${failures
+        .map((f) => `${f.system} (${f.error instanceof Error ? f.error.message : String(f.error)})`)
+        .join(', ')}`,
+    );
+  }
+}
+
+export const MAX_DANGLING_LISTED = 1000;
+const MAX_EVIDENCE = 20;
+const MAX_SHARED_WITH = 5;
+
+/** The exact-email key: trimmed and lower-cased; null for nothing usable. */
+export function emailKey(email: string): string | null {
+  const e = email.trim().toLowerCase();
+  return e === '' ? null : e;
+}
+
+/** What the backfill keeps of a record: no payload, so a large scan stays small in memory. */
+interface Node {
+  ref: RecordRef;
+  deleted: boolean;
+  xrefs: { system: SystemId; id: string; field: string }[];
+  emails: Set<string>;
+}
+
+type Evidence =
+  | { rule: string; names: RecordRef }
+  | { rule: string; namedBy: RecordRef }
+  | { rule: 'email'; email: string; sharedWith: RecordRef[]; records: number };
+
+const keyOf = (system: string, recordType: string, externalId: string): string => `${system}\u0000${recordType}\u0000${externalId}`;
+
+class UnionFind {
+  private readonly parent: Int32Array;
+  private readonly rank: Uint8Array;
+  constructor(n: number) {
+    this.parent = new Int32Array(n);
+    this.rank = new Uint8Array(n);
+    for (let i = 0; i < n; i++) this.parent[i] = i;
+  }
+  find(i: number): number {
+    let root = i;
+    while (this.parent[root]! !== root) root = this.parent[root]!;
+    for (let cur = i; cur !== root; ) {
+      const next = this.parent[cur]!;
+      this.parent[cur] = root;
+      cur = next;
+    }
+    return root;
+  }
+  union(a: number, b: number): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra === rb) return;
+    const rankA = this.rank[ra]!;
+    const rankB = this.rank[rb]!;
+    if (rankA < rankB) this.parent[ra] = rb;
+    else if (rankA > rankB) this.parent[rb] = ra;
+    else {
+      this.parent[rb] = ra;
+      this.rank[ra] = rankA + 1;
+    }
+  }
+}
+
+export async function runBackfill(options: BackfillOptions): Promise<BackfillReport> {
+  const now = options.now ?? (() => performance.now());
+  const t0 = now();
+  const progress: BackfillProgress = {
+    phase: 'scan',
+    systems: options.connectors.map((c) => ({ system: c.system, records: 0, done: false })),
+    clusters: { done: 0, total: 0 },
+    linksWritten: 0,
+  };
+  const emit = (): void => options.onProgress?.(structuredClone(progress));
+  emit();
+
+  // ---- scan: every source in parallel; nothing is written unless every scan succeeds ----
+  const nodes: Node[] = [];
+  const index = new Map<string, number>();
+  const add = (r: SourceRecord): void => {
+    const k = keyOf(r.system, r.type, r.id);
+    let i = index.get(k);
+    if (i === undefined) {
+      i = nodes.length;
+      index.set(k, i);
+      nodes.push({ ref: { system: r.system, recordType: r.type, externalId: r.id }, deleted: r.deleted, xrefs: [], emails: new Set() });
+    }
+    // A record seen twice (a page boundary moved under a live scan) keeps everything it said.
+    const node = nodes[i]!;
+    node.deleted ||= r.deleted;
+    for (const x of r.xrefs) node.xrefs.push({ system: x.system, id: x.id, field: x.field });
+    for (const e of r.emails) {
+      const key = emailKey(e);
+      if (key !== null) node.emails.add(key);
+    }
+  };
+  const scans = await Promise.allSettled(
+    options.connectors.map(async (connector, ci) => {
+      const slot = progress.systems[ci]!;
+      const scanOptions = options.pageSize === undefined ? {} : { pageSize: options.pageSize };
+      for await (const page of connector.scanAccounts(scanOptions)) {
+        for (const r of page) add(r);
+        slot.records += page.length;
+        emit();
+      }
+      slot.done = true;
+      emit();
+    }),
+  );
+  const failures = scans.flatMap((s, i) => (s.status === 'rejected' ? [{ system: options.connectors[i]!.system, error: s.reason as unknown }] : []));
+  if (failures.length > 0) throw new BackfillScanError(failures);
+
+  // ---- link: union-find over xrefs and exact emails ----
+  const uf = new UnionFind(nodes.length);
+  const evidence: Evidence[][] = nodes.map(() => []);
+  const report: BackfillReport = {
+    records: {},
+    deletedRecords: 0,
+    clusters: 0,
+    largestCluster: 0,
+    customers: { created: 0, kept: 0, merged: 0, total: 0 },
+    links: { written: 0, unchanged: 0, byRule: {} },
+    xrefs: { followed: 0, toDeleted: 0, dangling: 0 },
+    danglingXrefs: [],
+    sharedEmails: 0,
+    ms: 0,
+  };
+  for (const n of nodes) {
+    report.records[n.ref.system] = (report.records[n.ref.system] ?? 0) + 1;
+    if (n.deleted) report.deletedRecords++;
+  }
+
+  nodes.forEach((n, i) => {
+    const seen = new Set<string>();
+    for (const x of n.xrefs) {
+      const target = index.get(keyOf(x.system, ACCOUNT_TYPE[x.system], x.id));
+      if (target === i) continue;
+      const once = `${x.field}\u0000${x.system}\u0000${x.id}`;
+      if (seen.has(once)) continue;
+      seen.add(once);
+      if (target === undefined) {
+        report.xrefs.dangling++;
+        if (report.danglingXrefs.length < MAX_DANGLING_LISTED) report.danglingXrefs.push({ from: n.ref, field: x.field, to: { system: x.system, externalId: x.id } });
+        continue;
+      }
+      report.xrefs.followed++;
+      const t = nodes[target]!;
+      if (t.deleted) report.xrefs.toDeleted++;
+      uf.union(i, target);
+      evidence[i]!.push({ rule: `xref:${x.field}`, names: t.ref });
+      evidence[target]!.push({ rule: `xref:${x.field}`, namedBy: n.ref });
+    }
+  });
+
+  const byEmail = new Map<string, number[]>();
+  nodes.forEach((n, i) => {
+    for (const e of n.emails) {
+      const list = byEmail.get(e);
+      if (list) list.push(i);
+      else byEmail.set(e, [i]);
+    }
+  });
+  for (const [email, members] of byEmail) {
+    if (members.length < 2) continue;
+    report.sharedEmails++;
+    const refs = members.map((i) => nodes[i]!.ref).sort(compareRefs);
+    for (const i of members) {
+      uf.union(members[0]!, i);
+      const self = nodes[i]!.ref;
+      evidence[i]!.push({ rule: 'email', email, sharedWith: refs.filter((r) => r !== self).slice(0, MAX_SHARED_WITH), records: members.length });
+    }
+  }
+
+  // Clusters in a fixed order (by their smallest record key), so two runs write the same batches.
+  const groups = new Map<number, number[]>();
+  nodes.forEach((_, i) => {
+    const root = uf.find(i);
+    const g = groups.get(root);
+    if (g) g.push(i);
+    else groups.set(root, [i]);
+  });
+  const clusters: LinkCluster[] = [...groups.values()]
+    .map((members) => members.map((i) => proposedLink(nodes[i]!, evidence[i]!)).sort(compareRefs))
+    .sort((a, b) => compareRefs(a[0]!, b[0]!))
+    .map((links) => ({ links }));
+  report.clusters = clusters.length;
+  for (const c of clusters) {
+    report.largestCluster = Math.max(report.largestCluster, c.links.length);
+    for (const l of c.links) report.links.byRule[l.rule] = (report.links.byRule[l.rule] ?? 0) + 1;
+  }
+
+  // ---- write, one transaction per batch ----
+  progress.phase = 'link';
+  progress.clusters.total = clusters.length;
+  emit();
+  const batchSize = options.batchSize ?? 1000;
+  const actor = options.actor ?? 'backfill';
+  let batch: LinkCluster[] = [];
+  let batchLinks = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const r = await options.store.applyLinks(batch, { actor });
+    report.customers.created += r.created;
+    report.customers.kept += r.kept;
+    report.customers.merged += r.merged;
+    report.links.written += r.linksWritten;
+    report.links.unchanged += r.linksUnchanged;
+    progress.clusters.done += batch.length;
+    progress.linksWritten = report.links.written;
+    batch = [];
+    batchLinks = 0;
+    emit();
+  };
+  for (const c of clusters) {
+    if (batchLinks > 0 && batchLinks + c.links.length > batchSize) await flush();
+    batch.push(c);
+    batchLinks += c.links.length;
+  }
+  await flush();
+
+  report.customers.total = await options.store.count();
+  report.ms = Math.round(now() - t0);
+  progress.phase = 'done';
+  emit();
+  return report;
+}
+
+function compareRefs(a: RecordRef, b: RecordRef): number {
+  return a.system < b.system ? -1 : a.system > b.system ? 1 : a.recordType < b.recordType ? -1 : a.recordType > b.recordType ? 1 : a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0;
+}
+
+/** Strongest evidence first: what the record itself names, then who names it, then a shared email. */
+function evidenceRank(e: Evidence): number {
+  return 'names' in e ? 0 : 'namedBy' in e ? 1 : 2;
+}
+
+function evidenceOther(e: Evidence): RecordRef | null {
+  return 'names' in e ? e.names : 'namedBy' in e ? e.namedBy : null;
+}
+
+function proposedLink(node: Node, found: Evidence[]): ProposedLink & RecordRef {
+  const sorted = [...found].sort((a, b) => {
+    const r = evidenceRank(a) - evidenceRank(b);
+    if (r !== 0) return r;
+    if (a.rule !== b.rule) return a.rule < b.rule ? -1 : 1;
+    const oa = evidenceOther(a);
+    const ob = evidenceOther(b);
+    if (oa && ob) return compareRefs(oa, ob);
+    const ea = 'email' in a ? a.email : '';
+    const eb = 'email' in b ? b.email : '';
+    return ea < eb ? -1 : ea > eb ? 1 : 0;
+  });
+  const first = sorted[0];
+  const explanation: Record<string, unknown> = { evidence: sorted.slice(0, MAX_EVIDENCE) };
+  if (sorted.length > MAX_EVIDENCE) explanation['more'] = sorted.length - MAX_EVIDENCE;
+  if (node.deleted) explanation['deleted'] = true;
+  return {
+    ...node.ref,
+    // Exact keys: a record that names another, or the same mailbox, is the same customer.
+    confidence: 1,
+    rule: first ? first.rule : 'singleton',
+    explanation,
+  };
+}

@@ -1,0 +1,491 @@
+// The identity graph in Postgres: which source record belongs to which golden customer.
+//
+// Invariants every writer keeps (this file, and the matcher of #4):
+// - a golden id is never renamed or reused; a merge retires the losing id into the survivor
+//   (`retired_into`), re-points ids already retired into the loser, and moves the loser's links,
+//   all in one transaction, so links always point at live ids and a redirect is one hop;
+// - writers take the identity advisory lock first, so two backfills (or a backfill and the
+//   live matcher) never decide on the same records from stale reads.
+// Reads still walk `retired_into` to the end, so an old id resolves even if a writer broke
+// the one-hop rule.
+import type pg from 'pg';
+import type { Store } from '../store/index.ts';
+import { advisoryLockKey } from '../store/sql.ts';
+import { ACCOUNT_TYPE, type SystemId } from '../sources/types.ts';
+import { IdentityInputError } from './errors.ts';
+import { goldenIdSource, isGoldenId, type GoldenIdSource } from './golden-id.ts';
+
+/** A source record as the identity graph names it. `recordType` defaults to the system's account type. */
+export interface SourceKey {
+  system: SystemId;
+  externalId: string;
+  recordType?: string;
+}
+
+export type LinkOrigin = 'auto' | 'manual';
+
+export interface IdentityLink {
+  system: SystemId;
+  recordType: string;
+  externalId: string;
+  goldenId: string;
+  /** 0..1; deterministic rules give 1. */
+  confidence: number;
+  /** 'xref:<field>', 'email', 'singleton' (backfill); #4 adds scored and manual rules. */
+  rule: string;
+  explanation: Record<string, unknown>;
+  origin: LinkOrigin;
+  linkedAt: string;
+  updatedAt: string;
+}
+
+export interface GoldenCustomerRow {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface GoldenCustomerPage {
+  edges: { cursor: string; node: GoldenCustomerRow }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
+
+export interface ListOptions {
+  /** 1..MAX_PAGE_SIZE. */
+  first: number;
+  /** endCursor of the previous page. */
+  after?: string | null;
+  /** Only customers with at least one record in this system. */
+  system?: SystemId;
+}
+
+/** A link the matcher proposes; `applyLinks` decides the golden id. */
+export interface ProposedLink {
+  system: SystemId;
+  recordType: string;
+  externalId: string;
+  confidence: number;
+  rule: string;
+  explanation: Record<string, unknown>;
+}
+
+/** Records that are one customer. Clusters in one `applyLinks` call must not share a record. */
+export interface LinkCluster {
+  links: readonly ProposedLink[];
+}
+
+export interface ApplyLinksResult {
+  /** The golden id each cluster ended with, in cluster order. */
+  goldenIds: string[];
+  /** New golden ids issued (clusters with no linked record). */
+  created: number;
+  /** Clusters that kept an existing golden id. */
+  kept: number;
+  /** Golden ids retired into an older one because a cluster joined them. */
+  merged: number;
+  /** Link rows inserted or changed. */
+  linksWritten: number;
+  /** Link rows that already said exactly this (or are manual and left alone). */
+  linksUnchanged: number;
+}
+
+export interface IdentityStore {
+  /** Links of each golden id (a retired id gives its survivor's), one array per key, in key order. */
+  linksFor(goldenIds: readonly string[]): Promise<IdentityLink[][]>;
+  /** The live golden id of each source record, or null when it is not linked; in key order. */
+  goldenIdsFor(refs: readonly SourceKey[]): Promise<(string | null)[]>;
+  /** The surviving id of a golden id (itself when live), or null when no such id was issued. */
+  resolve(goldenId: string): Promise<string | null>;
+  /** `resolve` for many ids, in key order. */
+  resolveMany(goldenIds: readonly string[]): Promise<(string | null)[]>;
+  /** Live golden customers in id (creation) order, keyset-paginated. */
+  list(options: ListOptions): Promise<GoldenCustomerPage>;
+  /** Live golden customers. */
+  count(): Promise<number>;
+  /** Writes clusters of links in one transaction; never renames, merges into the oldest id. */
+  applyLinks(clusters: readonly LinkCluster[], options: { actor: string }): Promise<ApplyLinksResult>;
+}
+
+export const MAX_PAGE_SIZE = 500;
+/** How far a read follows retired_into; a chain longer than this is a bug, not data. */
+const MAX_REDIRECTS = 64;
+
+export interface IdentityStoreOptions {
+  ids?: GoldenIdSource;
+}
+
+export function createIdentityStore(store: Store, options: IdentityStoreOptions = {}): IdentityStore {
+  return new PgIdentityStore(store, options.ids ?? goldenIdSource());
+}
+
+interface LinkRow {
+  system: string;
+  record_type: string;
+  external_id: string;
+  golden_id: string;
+  confidence: number;
+  rule: string;
+  explanation: Record<string, unknown>;
+  origin: string;
+  linked_at: Date;
+  updated_at: Date;
+}
+
+const keyOf = (system: string, recordType: string, externalId: string): string => `${system}\u0000${recordType}\u0000${externalId}`;
+
+function encodeCursor(id: string): string {
+  return Buffer.from(`gc:${id}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const bad = (): IdentityInputError => new IdentityInputError('after', `not a cursor from this list: ${JSON.stringify(cursor.slice(0, 80))}`);
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw bad();
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!text.startsWith('gc:')) throw bad();
+  const id = text.slice(3);
+  if (!isGoldenId(id)) throw bad();
+  return id;
+}
+
+class PgIdentityStore implements IdentityStore {
+  private readonly golden: string;
+  private readonly links: string;
+  private readonly events: string;
+  private readonly lockKey: string;
+
+  constructor(
+    private readonly store: Store,
+    private readonly ids: GoldenIdSource,
+  ) {
+    this.golden = store.table('golden_customers');
+    this.links = store.table('identity_links');
+    this.events = store.table('identity_events');
+    this.lockKey = advisoryLockKey(`meridian:identity:${store.schema}`);
+  }
+
+  /** `start → live id` for every given id that exists, following retired_into. */
+  private async survivors(db: pg.Pool | pg.PoolClient, ids: readonly string[]): Promise<Map<string, string>> {
+    const wanted = [...new Set(ids.filter(isGoldenId))];
+    const out = new Map<string, string>();
+    if (wanted.length === 0) return out;
+    const r = await db.query<{ start: string; id: string }>(
+      `WITH RECURSIVE walk (start, id, retired_into, depth) AS (
+         SELECT g.id, g.id, g.retired_into, 0 FROM ${this.golden} g WHERE g.id = ANY($1::text[])
+         UNION ALL
+         SELECT w.start, g.id, g.retired_into, w.depth + 1
+           FROM walk w JOIN ${this.golden} g ON g.id = w.retired_into
+          WHERE w.depth < $2
+       )
+       SELECT start, id FROM walk WHERE retired_into IS NULL`,
+      [wanted, MAX_REDIRECTS],
+    );
+    for (const row of r.rows) out.set(row.start, row.id);
+    return out;
+  }
+
+  async resolveMany(goldenIds: readonly string[]): Promise<(string | null)[]> {
+    const map = await this.survivors(this.store.pool, goldenIds);
+    return goldenIds.map((id) => map.get(id) ?? null);
+  }
+
+  async resolve(goldenId: string): Promise<string | null> {
+    const [one] = await this.resolveMany([goldenId]);
+    return one ?? null;
+  }
+
+  async goldenIdsFor(refs: readonly SourceKey[]): Promise<(string | null)[]> {
+    if (refs.length === 0) return [];
+    const systems: string[] = [];
+    const types: string[] = [];
+    const externalIds: string[] = [];
+    for (const ref of refs) {
+      systems.push(ref.system);
+      types.push(ref.recordType ?? ACCOUNT_TYPE[ref.system]);
+      externalIds.push(ref.externalId);
+    }
+    const r = await this.store.query<{ system: string; record_type: string; external_id: string; golden_id: string }>(
+      `SELECT l.system, l.record_type, l.external_id, l.golden_id
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS k (system, record_type, external_id)
+         JOIN ${this.links} l USING (system, record_type, external_id)`,
+      [systems, types, externalIds],
+    );
+    const linked = new Map(r.rows.map((row) => [keyOf(row.system, row.record_type, row.external_id), row.golden_id]));
+    const live = await this.survivors(this.store.pool, [...linked.values()]);
+    return refs.map((_, i) => {
+      const g = linked.get(keyOf(systems[i]!, types[i]!, externalIds[i]!));
+      return g === undefined ? null : (live.get(g) ?? null);
+    });
+  }
+
+  async linksFor(goldenIds: readonly string[]): Promise<IdentityLink[][]> {
+    if (goldenIds.length === 0) return [];
+    const live = await this.survivors(this.store.pool, goldenIds);
+    const targets = [...new Set(live.values())];
+    const byGolden = new Map<string, IdentityLink[]>();
+    if (targets.length > 0) {
+      const r = await this.store.query<LinkRow>(
+        `SELECT system, record_type, external_id, golden_id, confidence, rule, explanation, origin, linked_at, updated_at
+           FROM ${this.links} WHERE golden_id = ANY($1::text[])
+          ORDER BY golden_id, system, record_type, external_id`,
+        [targets],
+      );
+      for (const row of r.rows) {
+        let list = byGolden.get(row.golden_id);
+        if (!list) byGolden.set(row.golden_id, (list = []));
+        list.push(toLink(row));
+      }
+    }
+    return goldenIds.map((id) => {
+      const target = live.get(id);
+      // A fresh array per key: callers may mutate what they get.
+      return target === undefined ? [] : [...(byGolden.get(target) ?? [])];
+    });
+  }
+
+  async list(options: ListOptions): Promise<GoldenCustomerPage> {
+    const { first } = options;
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+      throw new IdentityInputError('first', `must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${String(first)}`);
+    }
+    const after = options.after === undefined || options.after === null ? null : decodeCursor(options.after);
+    const values: unknown[] = [];
+    const where = ['g.retired_into IS NULL'];
+    if (options.system !== undefined) {
+      values.push(options.system);
+      where.push(`EXISTS (SELECT 1 FROM ${this.links} l WHERE l.golden_id = g.id AND l.system = $${values.length})`);
+    }
+    const countWhere = where.join(' AND ');
+    const countValues = [...values];
+    if (after !== null) {
+      values.push(after);
+      where.push(`g.id > $${values.length}`);
+    }
+    values.push(first + 1);
+    const [page, total] = await Promise.all([
+      this.store.query<{ id: string; created_at: Date; updated_at: Date }>(
+        `SELECT g.id, g.created_at, g.updated_at FROM ${this.golden} g WHERE ${where.join(' AND ')} ORDER BY g.id LIMIT $${values.length}`,
+        values,
+      ),
+      this.store.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.golden} g WHERE ${countWhere}`, countValues),
+    ]);
+    const rows = page.rows.slice(0, first);
+    const edges = rows.map((row) => ({
+      cursor: encodeCursor(row.id),
+      node: { id: row.id, createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString() },
+    }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: page.rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+      totalCount: Number(total.rows[0]?.n ?? 0),
+    };
+  }
+
+  async count(): Promise<number> {
+    const r = await this.store.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.golden} WHERE retired_into IS NULL`);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  async applyLinks(clusters: readonly LinkCluster[], options: { actor: string }): Promise<ApplyLinksResult> {
+    validateClusters(clusters);
+    const result: ApplyLinksResult = { goldenIds: [], created: 0, kept: 0, merged: 0, linksWritten: 0, linksUnchanged: 0 };
+    if (clusters.length === 0) return result;
+    const all = clusters.flatMap((c) => c.links);
+
+    return this.store.transaction(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.lockKey]);
+
+      // What is linked already, and how old each of those customers is.
+      const existing = await c.query<{ system: string; record_type: string; external_id: string; golden_id: string; origin: string }>(
+        `SELECT l.system, l.record_type, l.external_id, l.golden_id, l.origin
+           FROM unnest($1::text[], $2::text[], $3::text[]) AS k (system, record_type, external_id)
+           JOIN ${this.links} l USING (system, record_type, external_id)`,
+        [all.map((l) => l.system), all.map((l) => l.recordType), all.map((l) => l.externalId)],
+      );
+      const live = await this.survivors(c, existing.rows.map((r) => r.golden_id));
+      const linkedTo = new Map<string, string>();
+      const manual = new Set<string>();
+      for (const row of existing.rows) {
+        const k = keyOf(row.system, row.record_type, row.external_id);
+        const g = live.get(row.golden_id);
+        if (g !== undefined) linkedTo.set(k, g);
+        if (row.origin === 'manual') manual.add(k);
+      }
+      const created = new Map<string, number>();
+      if (live.size > 0) {
+        const r = await c.query<{ id: string; created_at: Date }>(`SELECT id, created_at FROM ${this.golden} WHERE id = ANY($1::text[])`, [[...new Set(live.values())]]);
+        for (const row of r.rows) created.set(row.id, row.created_at.getTime());
+      }
+      const older = (a: string, b: string): boolean => {
+        const ta = created.get(a) ?? Infinity;
+        const tb = created.get(b) ?? Infinity;
+        return ta !== tb ? ta < tb : a < b;
+      };
+
+      // Decide in memory: merges within this batch are followed through `retiredInto`.
+      const retiredInto = new Map<string, string>();
+      const find = (id: string): string => {
+        let cur = id;
+        for (let next = retiredInto.get(cur); next !== undefined; next = retiredInto.get(cur)) cur = next;
+        return cur;
+      };
+      const newIds: string[] = [];
+      const clusterGolden: string[] = [];
+      for (const cluster of clusters) {
+        const found = new Set<string>();
+        for (const l of cluster.links) {
+          const g = linkedTo.get(keyOf(l.system, l.recordType, l.externalId));
+          if (g !== undefined) found.add(find(g));
+        }
+        if (found.size === 0) {
+          const id = this.ids.next();
+          newIds.push(id);
+          clusterGolden.push(id);
+          result.created++;
+          continue;
+        }
+        let survivor: string | undefined;
+        for (const g of found) if (survivor === undefined || older(g, survivor)) survivor = g;
+        for (const g of found) if (g !== survivor) retiredInto.set(g, survivor!);
+        clusterGolden.push(survivor!);
+        result.kept++;
+      }
+      result.goldenIds = clusterGolden.map(find);
+      const losers = [...retiredInto.keys()];
+      const finalSurvivor = losers.map(find);
+      result.merged = losers.length;
+
+      const events: EventRow[] = [];
+      if (newIds.length > 0) {
+        await c.query(`INSERT INTO ${this.golden} (id) SELECT unnest($1::text[])`, [newIds]);
+        for (const id of newIds) events.push({ kind: 'customer_created', goldenId: id });
+      }
+      if (losers.length > 0) {
+        // Ids already retired into a loser now point straight at the survivor (one hop).
+        await c.query(
+          `UPDATE ${this.golden} g SET retired_into = m.survivor, updated_at = now()
+             FROM unnest($1::text[], $2::text[]) AS m (loser, survivor) WHERE g.retired_into = m.loser`,
+          [losers, finalSurvivor],
+        );
+        await c.query(
+          `UPDATE ${this.golden} g SET retired_into = m.survivor, retired_at = now(), updated_at = now()
+             FROM unnest($1::text[], $2::text[]) AS m (loser, survivor) WHERE g.id = m.loser`,
+          [losers, finalSurvivor],
+        );
+        const moved = await c.query<{ loser: string; n: string }>(
+          `WITH m AS (SELECT * FROM unnest($1::text[], $2::text[]) AS m (loser, survivor)),
+                upd AS (
+                  UPDATE ${this.links} l SET golden_id = m.survivor, updated_at = now()
+                    FROM m WHERE l.golden_id = m.loser
+                  RETURNING m.loser
+                )
+           SELECT loser, count(*) AS n FROM upd GROUP BY loser`,
+          [losers, finalSurvivor],
+        );
+        const movedBy = new Map(moved.rows.map((r) => [r.loser, Number(r.n)]));
+        await c.query(`UPDATE ${this.golden} SET updated_at = now() WHERE id = ANY($1::text[])`, [[...new Set(finalSurvivor)]]);
+        losers.forEach((loser, i) => {
+          events.push({ kind: 'merged', goldenId: finalSurvivor[i]!, otherGoldenId: loser, detail: { movedLinks: movedBy.get(loser) ?? 0 } });
+        });
+      }
+
+      const rows = clusters.flatMap((cluster, i) => cluster.links.map((l) => ({ l, golden: result.goldenIds[i]! })));
+      const written = await c.query<{ system: string; record_type: string; external_id: string }>(
+        `INSERT INTO ${this.links} AS l (system, record_type, external_id, golden_id, confidence, rule, explanation)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::real[], $6::text[], $7::jsonb[])
+         ON CONFLICT (system, record_type, external_id) DO UPDATE
+            SET golden_id = EXCLUDED.golden_id, confidence = EXCLUDED.confidence, rule = EXCLUDED.rule,
+                explanation = EXCLUDED.explanation, updated_at = now()
+          WHERE l.origin = 'auto'
+            AND (l.golden_id, l.confidence, l.rule, l.explanation) IS DISTINCT FROM
+                (EXCLUDED.golden_id, EXCLUDED.confidence, EXCLUDED.rule, EXCLUDED.explanation)
+         RETURNING l.system, l.record_type, l.external_id`,
+        [
+          rows.map((r) => r.l.system),
+          rows.map((r) => r.l.recordType),
+          rows.map((r) => r.l.externalId),
+          rows.map((r) => r.golden),
+          rows.map((r) => r.l.confidence),
+          rows.map((r) => r.l.rule),
+          rows.map((r) => JSON.stringify(r.l.explanation)),
+        ],
+      );
+      result.linksWritten = written.rowCount ?? written.rows.length;
+      result.linksUnchanged = rows.length - result.linksWritten;
+      for (const { l, golden } of rows) {
+        const k = keyOf(l.system, l.recordType, l.externalId);
+        if (!linkedTo.has(k) && !manual.has(k)) {
+          events.push({ kind: 'linked', goldenId: golden, system: l.system, recordType: l.recordType, externalId: l.externalId, rule: l.rule, confidence: l.confidence });
+        }
+      }
+      await this.recordEvents(c, events, options.actor);
+      return result;
+    });
+  }
+
+  private async recordEvents(c: pg.PoolClient, events: readonly EventRow[], actor: string): Promise<void> {
+    if (events.length === 0) return;
+    await c.query(
+      `INSERT INTO ${this.events} (kind, golden_id, other_golden_id, system, record_type, external_id, rule, confidence, detail, actor)
+       SELECT k.kind, k.golden_id, k.other_golden_id, k.system, k.record_type, k.external_id, k.rule, k.confidence, k.detail, $10
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::real[], $9::jsonb[])
+              AS k (kind, golden_id, other_golden_id, system, record_type, external_id, rule, confidence, detail)`,
+      [
+        events.map((e) => e.kind),
+        events.map((e) => e.goldenId),
+        events.map((e) => e.otherGoldenId ?? null),
+        events.map((e) => e.system ?? null),
+        events.map((e) => e.recordType ?? null),
+        events.map((e) => e.externalId ?? null),
+        events.map((e) => e.rule ?? null),
+        events.map((e) => e.confidence ?? null),
+        events.map((e) => JSON.stringify(e.detail ?? {})),
+        actor,
+      ],
+    );
+  }
+}
+
+interface EventRow {
+  kind: 'customer_created' | 'linked' | 'merged';
+  goldenId: string;
+  otherGoldenId?: string;
+  system?: string;
+  recordType?: string;
+  externalId?: string;
+  rule?: string;
+  confidence?: number;
+  detail?: Record<string, unknown>;
+}
+
+function toLink(row: LinkRow): IdentityLink {
+  return {
+    system: row.system as SystemId,
+    recordType: row.record_type,
+    externalId: row.external_id,
+    goldenId: row.golden_id,
+    confidence: row.confidence,
+    rule: row.rule,
+    explanation: row.explanation,
+    origin: row.origin === 'manual' ? 'manual' : 'auto',
+    linkedAt: row.linked_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+function validateClusters(clusters: readonly LinkCluster[]): void {
+  const seen = new Set<string>();
+  clusters.forEach((cluster, i) => {
+    if (cluster.links.length === 0) throw new IdentityInputError(`clusters[${i}].links`, 'a cluster needs at least one link');
+    cluster.links.forEach((l, j) => {
+      const at = `clusters[${i}].links[${j}]`;
+      if (!(l.confidence >= 0 && l.confidence <= 1)) throw new IdentityInputError(`${at}.confidence`, `must be from 0 to 1, got ${String(l.confidence)}`);
+      if (l.externalId === '') throw new IdentityInputError(`${at}.externalId`, 'must not be empty');
+      if (l.recordType === '') throw new IdentityInputError(`${at}.recordType`, 'must not be empty');
+      if (l.rule === '') throw new IdentityInputError(`${at}.rule`, 'must not be empty');
+      const k = keyOf(l.system, l.recordType, l.externalId);
+      if (seen.has(k)) throw new IdentityInputError(at, `${l.system} ${l.recordType} ${l.externalId} appears twice in one batch`);
+      seen.add(k);
+    });
+  });
+}

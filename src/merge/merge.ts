@@ -1,0 +1,180 @@
+// mergeGoldenRecord: one customer's source records → the golden record, field by field, with
+// lineage (every candidate, the rule, the winner) and conflicts classified STALE or GENUINE.
+// Pure: no clock, no I/O; the same records and spec give the same record.
+import type { FieldDef, FieldSpec, SourceSpec } from '../mapping/index.ts';
+import { getPath } from '../mapping/index.ts';
+import { DEFAULT_PHONE_REGION, toEpochMs, toIsoUtc } from '../normalize/index.ts';
+import type { SourceRecord, SystemId } from '../sources/types.ts';
+import { SYSTEMS } from '../sources/types.ts';
+import { COMPARATOR_IMPLS } from './compare.ts';
+import { countryOfRaw, NORMALIZER_IMPLS } from './normalizers.ts';
+import type { NormalizeContext } from './normalizers.ts';
+import { applyRule, bestOfSystem, RULE_LABEL } from './rules.ts';
+import type { WorkCandidate } from './rules.ts';
+import type { Candidate, Conflict, FieldLineage, GoldenRecord, MergeOptions } from './types.ts';
+
+const isEmpty = (v: unknown): boolean => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
+
+function readSource(data: Record<string, unknown>, source: SourceSpec): { raw: unknown; sourceField: string } {
+  if (typeof source.path === 'string') return { raw: getPath(data, source.path), sourceField: source.path };
+  const raw: Record<string, unknown> = {};
+  let any = false;
+  for (const [key, path] of Object.entries(source.path)) {
+    const v = getPath(data, path);
+    raw[key] = v ?? null;
+    if (!isEmpty(v)) any = true;
+  }
+  return { raw: any ? raw : null, sourceField: Object.values(source.path).join(',') };
+}
+
+const publicCandidate = (c: WorkCandidate): Candidate => ({
+  system: c.system, externalId: c.externalId, sourceField: c.sourceField, rawValue: c.rawValue, value: c.value, updatedAt: c.updatedAt, chosen: c.chosen,
+});
+
+/** Fields resolved first because others read them: addresses (phone regions), then currencies of money fields. */
+function resolutionOrder(spec: FieldSpec): string[] {
+  const names = Object.keys(spec.fields);
+  const currencies = new Set(names.map((n) => spec.fields[n]!.currencyFrom).filter((n): n is string => n !== undefined));
+  const rank = (n: string): number => (spec.fields[n]!.type === 'address' ? 0 : currencies.has(n) ? 1 : 2);
+  return names.map((n, i) => ({ n, i })).sort((a, b) => rank(a.n) - rank(b.n) || a.i - b.i).map((x) => x.n);
+}
+
+/**
+ * Classify a disagreement. STALE when recency can settle the field and every losing value is
+ * older than the winner's (a live winner — computed by its system when read — is newer than
+ * anything recorded); GENUINE otherwise.
+ */
+function classify(field: FieldDef, winner: WorkCandidate, losers: readonly WorkCandidate[]): Conflict['kind'] {
+  if (!field.conflict.recency) return 'GENUINE';
+  const winnerAt = winner.live ? Infinity : winner.updatedAt === null ? null : toEpochMs(winner.updatedAt);
+  if (winnerAt === null) return 'GENUINE';
+  for (const l of losers) {
+    if (l.live) return 'GENUINE';
+    const at = l.updatedAt === null ? null : toEpochMs(l.updatedAt);
+    if (at === null || at >= winnerAt) return 'GENUINE';
+  }
+  return 'STALE';
+}
+
+/** Sub-fields the winner lacks (a Stripe billing contact has no name), from candidates that agree with it. */
+function complete(value: unknown, winner: WorkCandidate, others: readonly WorkCandidate[], equal: (a: unknown, b: unknown) => boolean): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  const missing = Object.keys(out).filter((k) => out[k] === null);
+  if (missing.length === 0) return value;
+  const agreeing = others.filter((c) => c !== winner && equal(c.value, winner.value)).sort((a, b) => (toEpochMs(b.updatedAt) ?? 0) - (toEpochMs(a.updatedAt) ?? 0));
+  for (const k of missing) {
+    for (const c of agreeing) {
+      const v = (c.value as Record<string, unknown>)[k];
+      if (v !== null && v !== undefined) { out[k] = v; break; }
+    }
+  }
+  return out;
+}
+
+/**
+ * The golden record of one customer from its source records (all systems, duplicates and
+ * deleted records included): each field of `spec` resolved by its survivorship rule.
+ * Deleted records are listed in `sources` but never candidates.
+ */
+export function mergeGoldenRecord(goldenId: string, records: readonly SourceRecord[], spec: FieldSpec, options: MergeOptions = {}): GoldenRecord {
+  const sysOrder = (s: SystemId): number => SYSTEMS.indexOf(s);
+  // Input order must not matter: systems in their fixed order, then ids.
+  const sorted = [...records].sort((a, b) => sysOrder(a.system) - sysOrder(b.system) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const live = sorted.filter((r) => !r.deleted);
+  const defaultRegion = options.defaultRegion ?? DEFAULT_PHONE_REGION;
+  const addressField = Object.values(spec.fields).find((f) => f.type === 'address');
+
+  const golden: Record<string, unknown> = {};
+  const lineage = new Map<string, FieldLineage>();
+  const working = new Map<string, { winner: WorkCandidate | null; losers: WorkCandidate[]; participants: Candidate[] }>();
+
+  /** A phone is read in the country of its record's own address, else the customer's, else the default. */
+  const regionOf = (rec: SourceRecord): string => {
+    const src = addressField?.sources[rec.system];
+    const own = src === undefined ? null : countryOfRaw(readSource(rec.data, src).raw);
+    const customer = golden.address !== null && typeof golden.address === 'object' ? (golden.address as { country?: unknown }).country : null;
+    return own ?? (typeof customer === 'string' ? customer : defaultRegion);
+  };
+
+  for (const name of resolutionOrder(spec)) {
+    const field = spec.fields[name]!;
+    const candidates: WorkCandidate[] = [];
+    for (const rec of live) {
+      const source = field.sources[rec.system];
+      if (source === undefined) continue;
+      const { raw, sourceField } = readSource(rec.data, source);
+      if (isEmpty(raw)) continue;
+      const ctx: NormalizeContext = { field, system: rec.system, region: regionOf(rec), golden };
+      const value = NORMALIZER_IMPLS[source.normalize](raw, ctx) ?? null;
+      candidates.push({
+        system: rec.system, externalId: rec.id, sourceField, rawValue: raw, value, updatedAt: toIsoUtc(rec.updatedAt),
+        chosen: false, live: source.live ?? false, inferred: source.inferred ?? false,
+        rankValue: source.rank === undefined ? null : getPath(rec.data, source.rank.by) ?? null,
+      });
+    }
+    const valued = candidates.filter((c) => c.value !== null);
+    const { winner, added } = applyRule(name, field, valued, live);
+    for (const c of added ?? []) {
+      // What a record's silence means replaces its empty say (a Stripe customer's empty subscription list).
+      const i = candidates.findIndex((x) => x.system === c.system && x.externalId === c.externalId && x.value === null);
+      if (i === -1) candidates.push(c);
+      else {
+        c.rawValue = candidates[i]!.rawValue;
+        c.sourceField = candidates[i]!.sourceField;
+        candidates.splice(i, 1, c);
+      }
+    }
+    const equal = COMPARATOR_IMPLS[field.conflict.compare];
+    let value: unknown = null;
+    if (winner !== null) {
+      winner.chosen = true;
+      value = complete(winner.value, winner, [...valued, ...(added ?? [])], equal);
+    }
+    golden[name] = value;
+    // A system whose source has a `rank` speaks through its best-ranked record: its other
+    // records (duplicates within the system) are shown, but are identity's business, not a conflict.
+    const speaker = new Map<SystemId, WorkCandidate | null>();
+    for (const [system, source] of Object.entries(field.sources) as [SystemId, SourceSpec][]) {
+      if (source.rank !== undefined) speaker.set(system, bestOfSystem(valued.filter((c) => c.system === system), source));
+    }
+    const participants = candidates.filter((c) => c.value !== null && !c.inferred && (!speaker.has(c.system) || speaker.get(c.system) === c || c === winner));
+    const losers = winner === null ? [] : participants.filter((c) => c !== winner && !equal(c.value, winner.value));
+    const shown = new Map(candidates.map((c) => [c, publicCandidate(c)] as const));
+    working.set(name, { winner, losers, participants: participants.map((c) => shown.get(c)!) });
+    lineage.set(name, {
+      field: name,
+      value,
+      source: winner?.system ?? null,
+      sourceField: winner?.sourceField ?? null,
+      updatedAt: winner?.updatedAt ?? null,
+      rule: field.survivorship.rule === 'named' ? field.survivorship.name : RULE_LABEL[field.survivorship.rule],
+      candidates: [...shown.values()],
+      conflict: null,
+    });
+  }
+
+  // Conflicts after every field is resolved: `explainedBy` looks at another field's.
+  const kinds = new Map<string, Conflict['kind']>();
+  for (const [name, { winner, losers }] of working) {
+    if (winner !== null && losers.length > 0) kinds.set(name, classify(spec.fields[name]!, winner, losers));
+  }
+  const conflicts: Conflict[] = [];
+  for (const name of Object.keys(spec.fields)) {
+    const kind = kinds.get(name);
+    const explainedBy = spec.fields[name]!.conflict.explainedBy;
+    if (kind === undefined || (explainedBy !== undefined && kinds.has(explainedBy))) continue;
+    const entry = lineage.get(name)!;
+    const conflict: Conflict = { field: name, kind, values: working.get(name)!.participants };
+    entry.conflict = conflict;
+    conflicts.push(conflict);
+  }
+
+  return {
+    id: goldenId,
+    fields: Object.fromEntries(Object.keys(spec.fields).map((n) => [n, golden[n] ?? null])),
+    lineage: Object.keys(spec.fields).map((n) => lineage.get(n)!),
+    conflicts,
+    sources: sorted.map((r) => ({ system: r.system, type: r.type, externalId: r.id, updatedAt: toIsoUtc(r.updatedAt) ?? r.updatedAt, deleted: r.deleted })),
+  };
+}

@@ -1,0 +1,82 @@
+// One async-iterator implementation on top of any PubSub's subscribe(), so both
+// implementations end, buffer and clean up the same way.
+
+import type { JsonValue, MessageHandler, PubSubErrorHandler, SubscriptionIterator, Unsubscribe } from './types.ts';
+
+export interface IteratorOptions {
+  subscribe: (channel: string, handler: MessageHandler) => Promise<Unsubscribe>;
+  onError: PubSubErrorHandler;
+  /** Messages held for a slow consumer; beyond this the oldest is dropped and reported (default 1 000). */
+  bufferSize?: number;
+  /** Called once when the iterator ends, whatever the reason. */
+  onEnd?: () => void;
+}
+
+export function createSubscriptionIterator<T>(channels: readonly string[], options: IteratorOptions): SubscriptionIterator<T> {
+  const bufferSize = options.bufferSize ?? 1_000;
+  const buffer: T[] = [];
+  const waiting: ((result: IteratorResult<T, undefined>) => void)[] = [];
+  let ended = false;
+
+  const push: MessageHandler = (message: JsonValue, channel: string) => {
+    if (ended) return;
+    // Messages are trusted inside the process (STYLE habit 3): the publisher owns the shape.
+    const value = message as T;
+    const taker = waiting.shift();
+    if (taker) return taker({ value, done: false });
+    buffer.push(value);
+    if (buffer.length > bufferSize) {
+      buffer.shift();
+      options.onError(new Error(`Subscriber too slow: dropped the oldest message (buffer of ${bufferSize})`), { operation: 'overflow', channel });
+    }
+  };
+
+  const subscriptions = Promise.allSettled(channels.map((channel) => options.subscribe(channel, push)));
+  const ready = subscriptions.then(async (results) => {
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) {
+      await end();
+      throw failure.reason instanceof Error ? failure.reason : new Error(String(failure.reason));
+    }
+  });
+  // A failure surfaces through next()/ready(); this keeps it from being an unhandled rejection meanwhile.
+  ready.catch(() => undefined);
+
+  let ending: Promise<void> | undefined;
+  const end = (): Promise<void> => {
+    ending ??= (async () => {
+      ended = true;
+      buffer.length = 0;
+      for (const taker of waiting.splice(0)) taker({ value: undefined, done: true });
+      options.onEnd?.();
+      const results = await subscriptions;
+      await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value().catch(() => undefined) : Promise.resolve())));
+    })();
+    return ending;
+  };
+
+  const iterator: SubscriptionIterator<T> = {
+    ready: () => ready,
+    async next(): Promise<IteratorResult<T, undefined>> {
+      if (buffer.length > 0) return { value: buffer.shift() as T, done: false };
+      if (ended) return { value: undefined, done: true };
+      await ready;
+      return new Promise((resolve) => {
+        if (ended) resolve({ value: undefined, done: true });
+        else waiting.push(resolve);
+      });
+    },
+    async return(): Promise<IteratorResult<T, undefined>> {
+      await end();
+      return { value: undefined, done: true };
+    },
+    async throw(error?: unknown): Promise<IteratorResult<T, undefined>> {
+      await end();
+      throw error instanceof Error ? error : new Error(String(error));
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return iterator;
+}

@@ -1,0 +1,217 @@
+// One HTTP server: GraphQL over HTTP (Apollo Server, on plain node:http) and GraphQL over
+// WebSocket (graphql-ws, same port and path), health, readiness and the landing page.
+// https://graphql.github.io/graphql-over-http/draft/ — media types, status codes, GET for queries.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { isClientFacing } from './errors.ts';
+import { landingPage } from './landing.ts';
+import type { GatewayContext } from './context.ts';
+
+export interface Readiness {
+  ready: boolean;
+  dependencies: Record<string, { ok: boolean; required: boolean; detail?: string; latencyMs?: number }>;
+}
+
+export interface Logger {
+  info(msg: string, extra?: Record<string, unknown>): void;
+  error(msg: string, extra?: Record<string, unknown>): void;
+}
+
+export interface HttpServerOptions {
+  schema: GraphQLSchema;
+  context: (requestId: string) => GatewayContext;
+  readiness: () => Promise<Readiness>;
+  logger: Logger;
+  host?: string;
+  port?: number;
+  /** Request bodies above this many bytes get 413. */
+  maxBodyBytes?: number;
+  exampleQuery?: string;
+  /** POST /webhooks/<system>: change notifications (raw body, for signature checks). */
+  webhooks?: (system: string, headers: http.IncomingHttpHeaders, rawBody: string) => Promise<{ status: number; contentType: string; body: string }>;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const GRAPHQL_PATH = '/graphql';
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(Object.assign(new Error(`request body larger than ${limit} bytes`), { status: 413 }));
+        req.resume();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, contentType = 'application/json; charset=utf-8'): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+/** Masks anything unexpected for clients; the full error is logged with the request id. */
+export function makeFormatError(logger: Logger): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted, error) => {
+    const code = formatted.extensions?.['code'];
+    if (isClientFacing(code)) return formatted;
+    logger.error('unexpected error in a resolver', { error: error instanceof Error ? (error.stack ?? error.message) : String(error), path: formatted.path });
+    return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), ...(formatted.locations ? { locations: formatted.locations } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const apollo = new ApolloServer<GatewayContext>({
+    schema: options.schema,
+    introspection: true,
+    // Apollo's default landing page loads from a CDN; ours is served at / and GET /graphql.
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    formatError: makeFormatError(logger),
+    // GraphQL over HTTP lets any client send queries by GET. Meridian authenticates with bearer
+    // headers, never cookies, so a cross-site request carries no credentials: CSRF protection
+    // would only break spec-following clients. Mutations over GET are refused by Apollo (405).
+    csrfPrevention: false,
+  });
+  await apollo.start();
+  const maxBody = options.maxBodyBytes ?? 1_000_000;
+  const page = landingPage({ graphqlPath: GRAPHQL_PATH, example: options.exampleQuery ?? '{ ok }' });
+
+  const handleGraphql = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    const headers = new HeaderMap();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    }
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      const text = await readBody(req, maxBody);
+      const type = headers.get('content-type') ?? '';
+      if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
+        try {
+          body = text.length ? JSON.parse(text) : undefined;
+        } catch (e) {
+          sendJson(res, 400, { errors: [{ message: `Request body is not valid JSON: ${(e as Error).message}`, extensions: { code: 'BAD_REQUEST' } }] });
+          return;
+        }
+      } else {
+        body = text;
+      }
+    }
+    const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : randomUUID();
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: () => Promise.resolve(options.context(requestId)),
+    });
+    const outHeaders: Record<string, string> = { 'x-request-id': requestId };
+    for (const [k, v] of result.headers) outHeaders[k] = v;
+    if (result.body.kind === 'complete') {
+      outHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
+      res.writeHead(result.status ?? 200, outHeaders);
+      res.end(result.body.string);
+      return;
+    }
+    res.writeHead(result.status ?? 200, outHeaders);
+    for await (const chunk of result.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://gateway.local');
+    void (async () => {
+      try {
+        if (url.pathname === GRAPHQL_PATH) {
+          const wantsHtml = req.method === 'GET' && !url.search && (req.headers.accept ?? '').includes('text/html');
+          if (wantsHtml) {
+            res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+            return;
+          }
+          await handleGraphql(req, res, url);
+          return;
+        }
+        if (req.method === 'GET' && url.pathname === '/') {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+          return;
+        }
+        const hook = /^\/webhooks\/([a-z]+)$/.exec(url.pathname);
+        if (hook && options.webhooks) {
+          if (req.method !== 'POST') {
+            res.writeHead(405, { allow: 'POST' }).end();
+            return;
+          }
+          const answer = await options.webhooks(hook[1]!, req.headers, await readBody(req, maxBody));
+          res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) }).end(answer.body);
+          return;
+        }
+        if (req.method === 'GET' && url.pathname === '/healthz') {
+          sendJson(res, 200, { status: 'ok' });
+          return;
+        }
+        if (req.method === 'GET' && url.pathname === '/readyz') {
+          const r = await options.readiness();
+          sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', dependencies: r.dependencies });
+          return;
+        }
+        sendJson(res, 404, { error: `No route ${req.method} ${url.pathname}` });
+      } catch (e) {
+        const status = typeof e === 'object' && e !== null && 'status' in e && typeof e.status === 'number' ? e.status : 500;
+        if (status === 500) logger.error('request failed', { path: url.pathname, error: e instanceof Error ? e.stack : String(e) });
+        if (!res.headersSent) sendJson(res, status, { errors: [{ message: status === 500 ? 'Internal server error' : (e as Error).message }] });
+        else res.destroy();
+      }
+    })();
+  });
+
+  // graphql-transport-ws on the same port and path.
+  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  const wsCleanup = useServer<Record<string, unknown>>(
+    {
+      schema: options.schema,
+      context: () => options.context(randomUUID()),
+      onError: (_ctx, _id, _payload, errors) => {
+        for (const e of errors) if (!isClientFacing(e.extensions?.['code'])) logger.error('websocket operation failed', { error: e.message });
+      },
+    },
+    wss,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+  return {
+    port,
+    url: `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`,
+    close: async () => {
+      await wsCleanup.dispose();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,114 @@
+// The ERP connector: SourceConnector<'erp'> over a pg pool, read-only. Account-level record
+// type is `erp_customer` (a customers row). What is read, with which statements and how many
+// round trips: docs/sources/erp.md.
+import type pg from 'pg';
+import type { RelatedKinds, SourceConnector, SourceRecord } from '../types.ts';
+import { SourceError, SourceRateLimitedError } from '../errors.ts';
+import { contractRowToRecord, customerRowToSourceRecord, invoiceRowToRecord, paymentRowToRecord } from './mapping.ts';
+import { ErpReader, pgFailure, type ErpReadMode } from './reader.ts';
+
+export interface ErpConnectorOptions {
+  /** Schema that holds the ERP tables (a plain lower-case identifier). Default 'erp'. */
+  schema?: string;
+  /** How reads are made read-only; see ErpReadMode. Default 'statement' (1 round trip per read). */
+  readMode?: ErpReadMode;
+  /** Keys per statement; larger batches are split. Default 1,000. */
+  maxKeysPerQuery?: number;
+  /** Rows per page of scanAccounts. Default 1,000. */
+  pageSize?: number;
+  /** How often scanAccounts retries a page refused by a rate limit (53300). Default 3. */
+  scanRetries?: number;
+  /** close() ends the pool (the connector owns it). Default true. */
+  endPoolOnClose?: boolean;
+  clock?: { now(): Date; sleep(ms: number): Promise<void> };
+  /** Told about rows skipped by scanAccounts because they failed validation. */
+  logger?: { warn(message: string, details?: Record<string, unknown>): void };
+}
+
+const systemClock = { now: () => new Date(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+
+function checkInt(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be an integer in ${min}–${max}, got ${value}`);
+  return value;
+}
+
+export function createErpConnector(pool: pg.Pool, options: ErpConnectorOptions = {}): SourceConnector<'erp'> {
+  const clock = options.clock ?? systemClock;
+  const defaultPageSize = checkInt('pageSize', options.pageSize ?? 1000, 1, 100_000);
+  const scanRetries = checkInt('scanRetries', options.scanRetries ?? 3, 0, 20);
+  const reader = new ErpReader(pool, {
+    schema: options.schema ?? 'erp',
+    mode: options.readMode ?? 'statement',
+    maxKeysPerQuery: checkInt('maxKeysPerQuery', options.maxKeysPerQuery ?? 1000, 1, 100_000),
+    now: () => clock.now(),
+  });
+  let closed = false;
+
+  const mapRelated = {
+    contracts: contractRowToRecord,
+    invoices: invoiceRowToRecord,
+    payments: paymentRowToRecord,
+  } as const;
+
+  async function* scanAccounts(scan: { pageSize?: number } = {}): AsyncIterable<SourceRecord[]> {
+    const pageSize = checkInt('pageSize', scan.pageSize ?? defaultPageSize, 1, 100_000);
+    let after: string | null = null;
+    for (;;) {
+      let page: Awaited<ReturnType<ErpReader['customersPage']>> | undefined;
+      for (let attempt = 0; page === undefined; attempt++) {
+        try {
+          page = await reader.customersPage(after, pageSize);
+        } catch (e) {
+          const failure = pgFailure(e, clock.now());
+          if (!(failure instanceof SourceRateLimitedError) || attempt >= scanRetries) throw failure;
+          await clock.sleep((failure.retryAfterSeconds ?? 2 ** attempt) * 1000);
+        }
+      }
+      const records: SourceRecord[] = [];
+      for (const row of page.rows) {
+        if (row instanceof Error) options.logger?.warn('erp: customer row skipped by scanAccounts', { error: row.message });
+        else records.push(customerRowToSourceRecord(row));
+      }
+      if (records.length > 0) yield records;
+      if (page.lastKey === null) return;
+      after = page.lastKey;
+    }
+  }
+
+  return {
+    system: 'erp',
+
+    async loadAccounts(numbers) {
+      const rows = await reader.customers(numbers);
+      return rows.map((r) => (r === null || r instanceof Error ? r : customerRowToSourceRecord(r)));
+    },
+
+    async loadRelated<K extends keyof RelatedKinds['erp']>(kind: K, accountIds: readonly string[]) {
+      if (!(kind in mapRelated)) throw new TypeError(`erp has no related kind ${JSON.stringify(kind)}`);
+      const raw = await reader.related(kind, accountIds);
+      const map = mapRelated[kind] as (row: unknown) => RelatedKinds['erp'][K];
+      return raw.map((list) => {
+        if (list instanceof Error) return list;
+        try {
+          return list.map(map);
+        } catch (e) {
+          // mapping.ts throws InvalidSourceRecordError for money it cannot represent.
+          return e instanceof SourceError ? e : pgFailure(e, clock.now());
+        }
+      });
+    },
+
+    // The ERP has no person-level records: nothing to resolve.
+    accountOfPerson: (personIds) => Promise.resolve(personIds.map(() => null)),
+
+    scanAccounts,
+
+    ping: () => reader.ping(),
+
+    async close() {
+      if (closed || options.endPoolOnClose === false) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,339 @@
+// Batched reads from Salesforce through jsforce: one SOQL query per chunk of ids (following
+// queryMore when the answer pages), results handed back in key order per the DataLoader
+// contract. docs/sources/salesforce.md describes the calls and their limits.
+import type { Connection, Record as SfRecord } from 'jsforce';
+import type { OpportunityRecord, PersonRecord, SourceRecord } from '../types.ts';
+import { chunk, mapWithConcurrency } from '../concurrency.ts';
+import { InvalidSourceIdError, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
+import {
+  ACCOUNT_FIELDS,
+  CONTACT_FIELDS,
+  KEY_PREFIX,
+  OPPORTUNITY_FIELDS,
+  accountSchema,
+  contactAccountSchema,
+  contactInAccountSchema,
+  contactSchema,
+  opportunitySchema,
+  queryResultSchema,
+  toSalesforceId18,
+  wonOpportunitySchema,
+  type ContactInAccountRaw,
+  type QueryResultRaw,
+  type WonOpportunityRaw,
+} from './schema.ts';
+import { accountToSourceRecord, contactToPerson, invalidRecord, opportunityToRecord } from './mapping.ts';
+
+export interface SalesforceReaderOptions {
+  /** Ids per `WHERE Id IN (…)` query. 200 keeps the SOQL (and the GET URL carrying it) far below Salesforce's limits. */
+  idsPerQuery: number;
+  /** Queries in flight at once when a batch needs several. */
+  concurrency: number;
+  /** Default page size of scanAccounts. */
+  scanPageSize: number;
+  /** The org's currency for opportunity amounts (see mapping.ts opportunityToRecord). */
+  currency: string;
+  clock: () => Date;
+  /** Told about each record a scan skips because it does not fit the schema. */
+  onInvalidRecord: (error: Error) => void;
+}
+
+type Planned = { kind: 'invalid'; error: Error } | { kind: 'none' } | { kind: 'id'; id: string };
+
+/**
+ * Validates each key as a Salesforce id of the given object. A malformed id is an Error for
+ * that key alone; a well-formed id of another object (wrong key prefix) can name no record
+ * of this one, so it is null without a call.
+ */
+function plan(ids: readonly string[], object: keyof typeof KEY_PREFIX): Planned[] {
+  return ids.map((raw) => {
+    const id = toSalesforceId18(raw);
+    if (id === null) return { kind: 'invalid', error: new InvalidSourceIdError('salesforce', raw, 'a 15- or 18-character Salesforce id') };
+    return id.startsWith(KEY_PREFIX[object]) ? { kind: 'id', id } : { kind: 'none' };
+  });
+}
+
+const idsOf = (planned: readonly Planned[]): string[] => [...new Set(planned.flatMap((p) => (p.kind === 'id' ? [p.id] : [])))];
+
+/** Ids are [A-Za-z0-9] after toSalesforceId18, so quoting is all the escaping they need. */
+const idList = (ids: readonly string[]): string => ids.map((id) => `'${id}'`).join(',');
+
+const errorCodeOf = (e: unknown): string | null =>
+  typeof e === 'object' && e !== null && 'errorCode' in e && typeof e.errorCode === 'string' ? e.errorCode : null;
+
+/** A jsforce failure as a SourceError. jsforce throws HttpApiError with Salesforce's errorCode. */
+export function toSalesforceError(e: unknown, now: Date): SourceError {
+  if (e instanceof SourceError) return e;
+  const code = errorCodeOf(e);
+  const message = e instanceof Error ? e.message : String(e);
+  const status = code?.startsWith('ERROR_HTTP_') ? Number(code.slice('ERROR_HTTP_'.length)) : null;
+  // Salesforce's REST API answers its rate limits with 403 REQUEST_LIMIT_EXCEEDED (no 429, no
+  // Retry-After): https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm
+  if (code === 'REQUEST_LIMIT_EXCEEDED' || status === 429) {
+    return new SourceRateLimitedError('salesforce', `Salesforce rate limit: ${message}`, null, now, { status, upstreamCode: code, cause: e });
+  }
+  return new SourceUnavailableError('salesforce', `Salesforce request failed: ${code ? `${code}: ` : ''}${message}`, { status, upstreamCode: code, cause: e });
+}
+
+export class SalesforceReader {
+  readonly #conn: Connection;
+  readonly #o: SalesforceReaderOptions;
+
+  constructor(conn: Connection, options: SalesforceReaderOptions) {
+    this.#conn = conn;
+    this.#o = options;
+  }
+
+  // ---------- plumbing ----------
+
+  /**
+   * Runs one SOQL query and hands each page's records to `onPage`, following queryMore.
+   * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm (query / queryAll)
+   * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_query.htm (queryMore via nextRecordsUrl)
+   */
+  async #query(soql: string, options: { scanAll: boolean; batchSize?: number }, onPage: (records: unknown[]) => Promise<void>): Promise<void> {
+    const headers: Record<string, string> = {};
+    // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_queryoptions.htm
+    if (options.batchSize !== undefined) headers['Sforce-Query-Options'] = `batchSize=${options.batchSize}`;
+    let page = this.#envelope(await this.#conn.query<SfRecord>(soql, { scanAll: options.scanAll, headers }));
+    await onPage(page.records);
+    while (!page.done && page.nextRecordsUrl) {
+      page = this.#envelope(await this.#conn.queryMore<SfRecord>(page.nextRecordsUrl));
+      await onPage(page.records);
+    }
+  }
+
+  #envelope(answer: unknown): QueryResultRaw {
+    const parsed = queryResultSchema.safeParse(answer);
+    if (!parsed.success) {
+      throw new SourceUnavailableError('salesforce', `Salesforce query answer is not a query result: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`);
+    }
+    return parsed.data;
+  }
+
+  /** The rest of a child-relationship subquery that did not fit its parent's answer. */
+  async #childRest(first: { done: boolean; nextRecordsUrl?: string | undefined }): Promise<unknown[]> {
+    const out: unknown[] = [];
+    let cursor = first;
+    while (!cursor.done && cursor.nextRecordsUrl) {
+      const page = this.#envelope(await this.#conn.queryMore<SfRecord>(cursor.nextRecordsUrl));
+      out.push(...page.records);
+      cursor = page;
+    }
+    return out;
+  }
+
+  /** Account answer (every child page fetched, every child validated) → SourceRecord, or the Error of that one record. */
+  async #account(raw: unknown): Promise<{ id: string | null; result: SourceRecord | Error }> {
+    const rawId = typeof raw === 'object' && raw !== null && 'Id' in raw && typeof raw.Id === 'string' ? toSalesforceId18(raw.Id) : null;
+    const parsed = accountSchema.safeParse(raw);
+    if (!parsed.success) return { id: rawId, result: invalidRecord(rawId ?? '(no Id)', parsed.error) };
+    const account = parsed.data;
+    const contacts: ContactInAccountRaw[] = [...(account.Contacts?.records ?? [])];
+    const won: WonOpportunityRaw[] = [...(account.Opportunities?.records ?? [])];
+    if (account.Contacts && !account.Contacts.done) {
+      for (const [i, c] of (await this.#childRest(account.Contacts)).entries()) {
+        const p = contactInAccountSchema.safeParse(c);
+        if (!p.success) return { id: rawId, result: invalidRecord(account.Id, p.error, ['Contacts', 'records', contacts.length + i]) };
+        contacts.push(p.data);
+      }
+    }
+    if (account.Opportunities && !account.Opportunities.done) {
+      for (const [i, o] of (await this.#childRest(account.Opportunities)).entries()) {
+        const p = wonOpportunitySchema.safeParse(o);
+        if (!p.success) return { id: rawId, result: invalidRecord(account.Id, p.error, ['Opportunities', 'records', won.length + i]) };
+        won.push(p.data);
+      }
+    }
+    return { id: rawId, result: accountToSourceRecord(account, contacts, won) };
+  }
+
+  #accountSoql(where: string): string {
+    // Contacts: live only (queryAll would also return recycled ones), oldest first so the
+    // first contact is the primary. Opportunities: only what ClosedWonTotal needs.
+    return (
+      `SELECT ${ACCOUNT_FIELDS.join(', ')}, Owner.Name, Owner.Email, ` +
+      `(SELECT Id, FirstName, LastName, Name, Email, Phone, Title, CreatedDate FROM Contacts WHERE IsDeleted = false ORDER BY CreatedDate ASC, Id ASC), ` +
+      `(SELECT Amount FROM Opportunities WHERE IsWon = true AND IsDeleted = false) ` +
+      `FROM Account ${where}`
+    );
+  }
+
+  /**
+   * Runs `perChunk` over the distinct ids in chunks of idsPerQuery with bounded concurrency.
+   * `perChunk` fills `found`; when it throws, the ids of that chunk it had not found yet get
+   * the error (ids found on earlier pages keep their records).
+   */
+  async #byChunks<V>(ids: readonly string[], found: Map<string, V | Error>, perChunk: (ids: string[]) => Promise<void>): Promise<Map<string, Error>> {
+    const failed = new Map<string, Error>();
+    await mapWithConcurrency(chunk(ids, this.#o.idsPerQuery), this.#o.concurrency, async (part) => {
+      try {
+        await perChunk(part);
+      } catch (e) {
+        const error = toSalesforceError(e, this.#o.clock());
+        for (const id of part) if (!found.has(id)) failed.set(id, error);
+      }
+    });
+    return failed;
+  }
+
+  // ---------- reads ----------
+
+  async loadAccounts(keys: readonly string[]): Promise<(SourceRecord | null | Error)[]> {
+    const planned = plan(keys, 'Account');
+    const ids = idsOf(planned);
+    const found = new Map<string, SourceRecord | Error>();
+    const failed = await this.#byChunks(ids, found, async (part) => {
+      const state: { unattributable: Error | null } = { unattributable: null };
+      // scanAll (queryAll) so merged-away duplicates come back, with IsDeleted = true.
+      await this.#query(this.#accountSoql(`WHERE Id IN (${idList(part)})`), { scanAll: true }, async (records) => {
+        for (const raw of records) {
+          const { id, result } = await this.#account(raw);
+          if (id === null) state.unattributable = result instanceof Error ? result : state.unattributable;
+          else found.set(id, result);
+        }
+      });
+      // A row we could not tie to an id might be any unanswered key: those get its error, not null.
+      if (state.unattributable) throw state.unattributable;
+    });
+    return planned.map((p) => (p.kind === 'invalid' ? p.error : p.kind === 'none' ? null : (found.get(p.id) ?? failed.get(p.id) ?? null)));
+  }
+
+  /** Live contacts of each account, oldest first. */
+  async loadContacts(keys: readonly string[]): Promise<(PersonRecord[] | Error)[]> {
+    return this.#related(keys, `SELECT ${CONTACT_FIELDS.join(', ')} FROM Contact`, 'ORDER BY AccountId, CreatedDate ASC, Id ASC', (raw) => {
+      const p = contactSchema.safeParse(raw);
+      return p.success ? { accountId: p.data.AccountId, value: contactToPerson(p.data) } : { error: invalidRecord(rawIdOf(raw), p.error), accountId: rawAccountIdOf(raw) };
+    });
+  }
+
+  /** Live opportunities of each account, latest close date first. */
+  async loadOpportunities(keys: readonly string[]): Promise<(OpportunityRecord[] | Error)[]> {
+    return this.#related(keys, `SELECT ${OPPORTUNITY_FIELDS.join(', ')} FROM Opportunity`, 'ORDER BY AccountId, CloseDate DESC, Id ASC', (raw) => {
+      const p = opportunitySchema.safeParse(raw);
+      return p.success
+        ? { accountId: p.data.AccountId, value: opportunityToRecord(p.data, this.#o.currency) }
+        : { error: invalidRecord(rawIdOf(raw), p.error), accountId: rawAccountIdOf(raw) };
+    });
+  }
+
+  /**
+   * One query per chunk of account ids (`WHERE AccountId IN (…)`), grouped back per key. A
+   * child row that fails the schema fails its account's key (the list would be incomplete).
+   */
+  async #related<T>(
+    keys: readonly string[],
+    select: string,
+    orderBy: string,
+    map: (raw: unknown) => { accountId: string | null; value: T } | { accountId: string | null; error: Error },
+  ): Promise<(T[] | Error)[]> {
+    const planned = plan(keys, 'Account');
+    const ids = idsOf(planned);
+    const grouped = new Map<string, T[] | Error>();
+    const failed = await this.#byChunks(ids, grouped, async (part) => {
+      const local = new Map<string, T[] | Error>(part.map((id) => [id, [] as T[]]));
+      await this.#query(`${select} WHERE AccountId IN (${idList(part)}) ${orderBy}`, { scanAll: false }, (records) => {
+        for (const raw of records) {
+          const m = map(raw);
+          const accountId = m.accountId === null ? null : toSalesforceId18(m.accountId);
+          if (accountId === null) {
+            if ('error' in m) throw m.error; // cannot tell whose list is now incomplete
+            continue;
+          }
+          const list = local.get(accountId);
+          if (list === undefined || list instanceof Error) continue;
+          if ('error' in m) local.set(accountId, m.error);
+          else list.push(m.value);
+        }
+        return Promise.resolve();
+      });
+      for (const [id, v] of local) grouped.set(id, v);
+    });
+    return planned.map((p) => (p.kind === 'invalid' ? p.error : p.kind === 'none' ? [] : (grouped.get(p.id) ?? failed.get(p.id) ?? [])));
+  }
+
+  /** Contact id → its AccountId (null for an unknown contact or one without an account). */
+  async accountOfContacts(keys: readonly string[]): Promise<(string | null | Error)[]> {
+    const planned = plan(keys, 'Contact');
+    const ids = idsOf(planned);
+    const found = new Map<string, string | null | Error>();
+    const failed = await this.#byChunks(ids, found, async (part) => {
+      await this.#query(`SELECT Id, AccountId FROM Contact WHERE Id IN (${idList(part)})`, { scanAll: false }, (records) => {
+        for (const raw of records) {
+          const id = toSalesforceId18(rawIdOf(raw));
+          const p = contactAccountSchema.safeParse(raw);
+          // A row we cannot tie to a key might be any unanswered key's: fail the chunk's rest.
+          if (id === null) throw p.success ? new SourceUnavailableError('salesforce', 'Contact row with an unusable Id') : invalidRecord('(no Id)', p.error);
+          if (!p.success) found.set(id, invalidRecord(id, p.error));
+          else found.set(id, p.data.AccountId === null ? null : toSalesforceId18(p.data.AccountId));
+        }
+        return Promise.resolve();
+      });
+    });
+    return planned.map((p) => {
+      if (p.kind === 'invalid') return p.error;
+      if (p.kind === 'none') return null;
+      const v = found.get(p.id);
+      return v !== undefined ? v : (failed.get(p.id) ?? null);
+    });
+  }
+
+  /**
+   * Every account, deleted (merged-away) ones included, in Id order, in pages of `pageSize`.
+   * Salesforce clamps batchSize to 200…2000 and may send fewer rows when subqueries are
+   * involved, so pages are re-cut here to exactly `pageSize` (the last may be shorter).
+   */
+  async *scanAccounts(options: { pageSize?: number } = {}): AsyncIterable<SourceRecord[]> {
+    const pageSize = options.pageSize ?? this.#o.scanPageSize;
+    if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer (got ${pageSize})`);
+    const batchSize = Math.min(2000, Math.max(200, pageSize));
+    const buffer: SourceRecord[] = [];
+    const pages: SourceRecord[][] = [];
+    // The query runs ahead page by page; each upstream page is yielded before the next is fetched.
+    const soql = this.#accountSoql('ORDER BY Id ASC');
+    let page: QueryResultRaw;
+    try {
+      page = this.#envelope(await this.#conn.query<SfRecord>(soql, { scanAll: true, headers: { 'Sforce-Query-Options': `batchSize=${batchSize}` } }));
+    } catch (e) {
+      throw toSalesforceError(e, this.#o.clock());
+    }
+    for (;;) {
+      for (const raw of page.records) {
+        let mapped: { id: string | null; result: SourceRecord | Error };
+        try {
+          mapped = await this.#account(raw);
+        } catch (e) {
+          throw toSalesforceError(e, this.#o.clock());
+        }
+        if (mapped.result instanceof Error) this.#o.onInvalidRecord(mapped.result);
+        else buffer.push(mapped.result);
+        if (buffer.length === pageSize) pages.push(buffer.splice(0, pageSize));
+      }
+      while (pages.length > 0) yield pages.shift()!;
+      if (page.done || !page.nextRecordsUrl) break;
+      try {
+        page = this.#envelope(await this.#conn.queryMore<SfRecord>(page.nextRecordsUrl));
+      } catch (e) {
+        throw toSalesforceError(e, this.#o.clock());
+      }
+    }
+    if (buffer.length > 0) yield buffer.splice(0);
+  }
+
+  /** https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm */
+  async ping(): Promise<void> {
+    try {
+      await this.#conn.query<SfRecord>('SELECT Id FROM Account LIMIT 1');
+    } catch (e) {
+      throw toSalesforceError(e, this.#o.clock());
+    }
+  }
+}
+
+function rawIdOf(raw: unknown): string {
+  return typeof raw === 'object' && raw !== null && 'Id' in raw && typeof raw.Id === 'string' ? raw.Id : '(no Id)';
+}
+
+function rawAccountIdOf(raw: unknown): string | null {
+  return typeof raw === 'object' && raw !== null && 'AccountId' in raw && typeof raw.AccountId === 'string' ? raw.AccountId : null;
+}

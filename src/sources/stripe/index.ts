@@ -1,0 +1,117 @@
+// The Stripe connector: SourceConnector<'stripe'> over stripe-node. Account-level record type
+// is `customer` (a Stripe customer is itself the billing entity). What is read, with which
+// calls and how many: docs/sources/stripe.md.
+import type Stripe from 'stripe';
+import type { RelatedKinds, SourceConnector, SourceRecord } from '../types.ts';
+import { SourceError, SourceRateLimitedError } from '../errors.ts';
+import { customerToSourceRecord, toChargeRecord, toInvoiceRecord, toSubscriptionRecord } from './mapping.ts';
+import { StripeReader, stripeFailure } from './reader.ts';
+
+export interface StripeConnectorOptions {
+  /** Calls in flight at once per batch (Stripe cannot batch reads). Default 8. */
+  concurrency?: number;
+  /** Customers per page in scanAccounts (1–100, Stripe's maximum). Default 100. */
+  pageSize?: number;
+  /** `limit` of the per-customer list calls of loadRelated (1–100). Default 100. */
+  relatedPageSize?: number;
+  /** Pages followed per customer and kind in loadRelated. Default 10 (1,000 objects). */
+  maxRelatedPages?: number;
+  /** How often scanAccounts retries a page refused by a rate limit before giving up. Default 3. */
+  scanRetries?: number;
+  clock?: { now(): Date; sleep(ms: number): Promise<void> };
+  /** Told about records skipped by scanAccounts because they failed validation. */
+  logger?: { warn(message: string, details?: Record<string, unknown>): void };
+}
+
+const systemClock = { now: () => new Date(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+
+function checkInt(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be an integer in ${min}–${max}, got ${value}`);
+  return value;
+}
+
+export function createStripeConnector(stripe: Stripe, options: StripeConnectorOptions = {}): SourceConnector<'stripe'> {
+  const clock = options.clock ?? systemClock;
+  const concurrency = checkInt('concurrency', options.concurrency ?? 8, 1, 100);
+  const defaultPageSize = checkInt('pageSize', options.pageSize ?? 100, 1, 100);
+  const scanRetries = checkInt('scanRetries', options.scanRetries ?? 3, 0, 20);
+  const reader = new StripeReader(stripe, {
+    concurrency,
+    relatedPageSize: checkInt('relatedPageSize', options.relatedPageSize ?? 100, 1, 100),
+    maxRelatedPages: checkInt('maxRelatedPages', options.maxRelatedPages ?? 10, 1, 1000),
+    now: () => clock.now(),
+  });
+
+  const mapRelated = {
+    subscriptions: toSubscriptionRecord,
+    invoices: toInvoiceRecord,
+    charges: toChargeRecord,
+  } as const;
+
+  async function* scanAccounts(scan: { pageSize?: number } = {}): AsyncIterable<SourceRecord[]> {
+    const pageSize = checkInt('pageSize', scan.pageSize ?? defaultPageSize, 1, 100);
+    let after: string | undefined;
+    for (;;) {
+      let page: Awaited<ReturnType<StripeReader['customersPage']>> | undefined;
+      for (let attempt = 0; page === undefined; attempt++) {
+        try {
+          page = await reader.customersPage(pageSize, after);
+        } catch (e) {
+          const failure = stripeFailure(e, clock.now());
+          // A backfill can wait for a rate limit; anything else ends the scan (the SDK has
+          // already retried 5xx and network errors with its own backoff).
+          if (!(failure instanceof SourceRateLimitedError) || attempt >= scanRetries) throw failure;
+          await clock.sleep((failure.retryAfterSeconds ?? 2 ** attempt) * 1000);
+        }
+      }
+      const records: SourceRecord[] = [];
+      for (const item of page.items) {
+        if (item instanceof Error) {
+          options.logger?.warn('stripe: customer skipped by scanAccounts', { error: item.message });
+          continue;
+        }
+        records.push(customerToSourceRecord(item.customer, item.subscriptions));
+      }
+      if (records.length > 0) yield records;
+      if (!page.hasMore || page.lastId === undefined) return;
+      after = page.lastId;
+    }
+  }
+
+  return {
+    system: 'stripe',
+
+    async loadAccounts(ids) {
+      const found = await reader.retrieveCustomers(ids);
+      return found.map((r) => (r === null || r instanceof Error ? r : customerToSourceRecord(r.customer, r.subscriptions)));
+    },
+
+    async loadRelated<K extends keyof RelatedKinds['stripe']>(kind: K, accountIds: readonly string[]) {
+      if (!(kind in mapRelated)) throw new TypeError(`stripe has no related kind ${JSON.stringify(kind)}`);
+      const raw = await reader.listRelated(kind, accountIds);
+      const map = mapRelated[kind] as (x: unknown) => RelatedKinds['stripe'][K];
+      return raw.map((list) => {
+        if (list instanceof Error) return list;
+        try {
+          return list.map(map);
+        } catch (e) {
+          // Money conversion refuses impossible amounts (unsafe integers, bad currency codes).
+          return e instanceof SourceError ? e : stripeFailure(e, clock.now());
+        }
+      });
+    },
+
+    async accountOfPerson(personIds) {
+      // A Stripe customer is itself the billing entity: its account is itself, if it exists.
+      const exists = await reader.customersExist(personIds);
+      return exists.map((e, i) => (e instanceof Error ? e : e ? personIds[i]! : null));
+    },
+
+    scanAccounts,
+
+    ping: () => reader.ping(),
+
+    // The Stripe client holds no connections of its own to close (keep-alive sockets die with it).
+    close: () => Promise.resolve(),
+  };
+}

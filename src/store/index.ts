@@ -1,0 +1,60 @@
+// Postgres access for every part of Meridian: one pg.Pool against a URL (a real server, or the
+// embedded PGlite served over the wire protocol), one schema per deployment, and migrations.
+import pg from 'pg';
+import { migrate, type MigrateResult } from './migrate.ts';
+import { quoteIdentifier } from './sql.ts';
+import { withTransaction } from './transaction.ts';
+
+export { migrate, MigrationError, type MigrateResult } from './migrate.ts';
+export { MIGRATIONS, type Migration } from './migrations/index.ts';
+export { advisoryLockKey, InvalidIdentifierError, quoteIdentifier } from './sql.ts';
+export { withTransaction } from './transaction.ts';
+
+export const DEFAULT_SCHEMA = 'meridian';
+
+export interface StoreOptions {
+  /** Schema holding Meridian's tables; a lower-case SQL identifier. Default 'meridian'. */
+  schema?: string;
+  /** Pool size. Default 10. */
+  max?: number;
+  /** Errors of idle pooled connections (e.g. a server restart); the pool drops the connection. */
+  onIdleError?: (error: Error) => void;
+}
+
+export interface Store {
+  readonly pool: pg.Pool;
+  readonly schema: string;
+  /** `"schema"."name"` for use in SQL text (the name itself is checked as an identifier). */
+  table(name: string): string;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** See withTransaction: use only the given client inside. */
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  /** Applies pending migrations; idempotent and safe to run from several processes at once. */
+  migrate(): Promise<MigrateResult>;
+  close(): Promise<void>;
+}
+
+export function createStore(url: string, options: StoreOptions = {}): Store {
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  const quoted = quoteIdentifier(schema, 'schema');
+  const max = options.max ?? 10;
+  if (!Number.isInteger(max) || max < 1) throw new RangeError(`max must be a positive whole number, got ${String(max)}`);
+  const pool = new pg.Pool({ connectionString: url, max });
+  // Without a listener an idle client's error (server restart) would crash the process.
+  const onIdleError = options.onIdleError ?? (() => {});
+  pool.on('error', (e) => onIdleError(e));
+  let closed = false;
+  return {
+    pool,
+    schema,
+    table: (name) => `${quoted}.${quoteIdentifier(name, 'table name')}`,
+    query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => pool.query<R>(text, values),
+    transaction: (fn) => withTransaction(pool, fn),
+    migrate: () => migrate(pool, schema),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// Ordered schema migrations. Each is applied once, in its own transaction, and recorded in
+// `<schema>.migrations`. Never edit one that has shipped: add the next. `sql` receives the
+// quoted schema name; the text must run unchanged on Postgres 15+ and on PGlite.
+
+export interface Migration {
+  /** Sorts in apply order: a zero-padded number and a name. */
+  readonly id: string;
+  readonly sql: (schema: string) => string;
+}
+
+const identityGraph: Migration = {
+  id: '0001_identity_graph',
+  sql: (s) => `
+-- One row per golden customer id ever issued. Ids are never reused or renamed: a merge
+-- retires the losing id into the survivor (retired_into), so old ids keep resolving.
+CREATE TABLE ${s}.golden_customers (
+  id           text PRIMARY KEY CHECK (id ~ '^gc_[0-9A-HJKMNP-TV-Z]{26}$'),
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  updated_at   timestamptz NOT NULL DEFAULT now(),
+  retired_into text NULL REFERENCES ${s}.golden_customers (id),
+  retired_at   timestamptz NULL,
+  CHECK (retired_into IS NULL OR retired_into <> id),
+  CHECK ((retired_into IS NULL) = (retired_at IS NULL))
+);
+-- Keyset pagination walks live ids in id (= creation) order.
+CREATE INDEX golden_customers_live_idx ON ${s}.golden_customers (id) WHERE retired_into IS NULL;
+CREATE INDEX golden_customers_retired_into_idx ON ${s}.golden_customers (retired_into) WHERE retired_into IS NOT NULL;
+
+-- Source record -> golden customer. Always points at a live golden id (a merge moves the
+-- loser's links in the same transaction that retires it).
+CREATE TABLE ${s}.identity_links (
+  system      text NOT NULL,
+  record_type text NOT NULL,
+  external_id text NOT NULL,
+  golden_id   text NOT NULL REFERENCES ${s}.golden_customers (id),
+  confidence  real NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+  -- Which rule linked it: 'xref:<field>', 'email', 'singleton'; #4 adds 'fs:<score>', 'manual'.
+  rule        text NOT NULL,
+  -- The evidence, for people and for the review app: what matched what.
+  explanation jsonb NOT NULL DEFAULT '{}'::jsonb,
+  -- 'auto' links may be moved by the matcher; 'manual' ones (a person's review decision or
+  -- split) are only changed by another decision.
+  origin      text NOT NULL DEFAULT 'auto' CHECK (origin IN ('auto', 'manual')),
+  linked_at   timestamptz NOT NULL DEFAULT now(),
+  updated_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (system, record_type, external_id)
+);
+CREATE INDEX identity_links_golden_id_idx ON ${s}.identity_links (golden_id);
+
+-- Append-only history of the identity graph: what happened to which id, why, and who did it.
+CREATE TABLE ${s}.identity_events (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind            text NOT NULL CHECK (kind IN ('customer_created', 'linked', 'relinked', 'merged', 'split', 'unlinked')),
+  golden_id       text NOT NULL REFERENCES ${s}.golden_customers (id),
+  -- merged: the retired id; split: the id the records left for; relinked: the previous id.
+  other_golden_id text NULL REFERENCES ${s}.golden_customers (id),
+  system          text NULL,
+  record_type     text NULL,
+  external_id     text NULL,
+  rule            text NULL,
+  confidence      real NULL,
+  detail          jsonb NOT NULL DEFAULT '{}'::jsonb,
+  -- 'backfill', 'matcher', 'user:<id>'
+  actor           text NOT NULL,
+  occurred_at     timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX identity_events_golden_id_idx ON ${s}.identity_events (golden_id, id);
+CREATE INDEX identity_events_other_golden_id_idx ON ${s}.identity_events (other_golden_id) WHERE other_golden_id IS NOT NULL;
+
+-- Pairs of records a person said are different customers (a split, a rejected
+-- POSSIBLE_DUPLICATE). The matcher (#4) must not put them back together. Stored once per
+-- pair, smaller key first.
+CREATE TABLE ${s}.identity_cannot_link (
+  a_system      text NOT NULL,
+  a_record_type text NOT NULL,
+  a_external_id text NOT NULL,
+  b_system      text NOT NULL,
+  b_record_type text NOT NULL,
+  b_external_id text NOT NULL,
+  reason        text NOT NULL,
+  decided_by    text NOT NULL,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (a_system, a_record_type, a_external_id, b_system, b_record_type, b_external_id),
+  CHECK ((a_system, a_record_type, a_external_id) < (b_system, b_record_type, b_external_id))
+);
+CREATE INDEX identity_cannot_link_b_idx ON ${s}.identity_cannot_link (b_system, b_record_type, b_external_id);
+`,
+};
+
+export const MIGRATIONS: readonly Migration[] = [identityGraph];

@@ -1,0 +1,42 @@
+// Configuration is refused as a whole, naming every bad variable, before anything starts.
+import { describe, expect, it } from 'vitest';
+import { readGatewayConfig } from '../src/config/gateway.ts';
+import { ConfigError } from '../src/config/env.ts';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    readGatewayConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe('gateway configuration', () => {
+  it('runs the sandbox when nothing is configured, with the contract defaults', () => {
+    const c = readGatewayConfig({});
+    expect(c.sandbox).toBe(true);
+    expect(c.env.PORT).toBe(4000);
+    expect(c.env.MERIDIAN_SOURCE_TIMEOUT_MS).toBe(2000);
+  });
+
+  it('lists every bad variable at once', () => {
+    const p = problems({ PORT: 'eighty', REDIS_URL: 'http://x', STRIPE_API_KEY: 'pk_test_x', ZENDESK_EMAIL: 'a@b.c', MERIDIAN_DEFAULT_REGION: 'usa', ERP_DATABASE_URL: 'mysql://h/db' });
+    const text = p.join('\n');
+    for (const name of ['PORT', 'REDIS_URL', 'STRIPE_API_KEY', 'ZENDESK_API_TOKEN', 'ZENDESK_ENDPOINT_URI or ZENDESK_SUBDOMAIN', 'MERIDIAN_DEFAULT_REGION', 'ERP_DATABASE_URL']) {
+      expect(text).toContain(name);
+    }
+  });
+
+  it('asks for the whole Salesforce login when part of it is given', () => {
+    expect(problems({ SALESFORCE_USERNAME: 'u' }).join('\n')).toMatch(/SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET, SALESFORCE_PASSWORD/);
+  });
+
+  it('uses configured systems and no sandbox unless asked', () => {
+    const c = readGatewayConfig({ STRIPE_API_KEY: 'sk_test_1', STRIPE_API_BASE: 'http://127.0.0.1:9' });
+    expect(c.sandbox).toBe(false);
+    expect(c.systems.stripe?.apiBase.port).toBe('9');
+    expect(readGatewayConfig({ STRIPE_API_KEY: 'sk_test_1', MERIDIAN_SANDBOX: '1' }).sandbox).toBe(true);
+  });
+});
