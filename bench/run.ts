@@ -1,7 +1,10 @@
-// `npm run bench`: measures side by side in one run, prints a table, writes a JSON report.
-// Suites so far: the sandbox (world generation, emulator start-up).
-import { execFile } from 'node:child_process';
+// `npm run bench`: everything measured side by side in one run, printed as a table and written
+// as JSON to bench/results/. Servers run pinned to core 0 and the load generator to core 1
+// (taskset), so neither steals the other's CPU. BENCH_SUITES=sandbox,gateway picks suites.
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createInterface, type Interface } from 'node:readline';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -11,40 +14,156 @@ interface Row {
   metric: string;
   value: number;
   unit: string;
+  goal?: string;
   note?: string;
 }
 
-async function child(args: string[]): Promise<Record<string, number>> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/sandbox-child.ts', ...args], {
-    maxBuffer: 1 << 20,
-    env: process.env,
-  });
-  const last = stdout.trim().split('\n').pop() ?? '{}';
-  return JSON.parse(last) as Record<string, number>;
-}
-
 const rows: Row[] = [];
-const sizes = (process.env['BENCH_WORLD_SIZES'] ?? '1000,10000,100000').split(',').map(Number);
+const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway').split(','));
+const taskset = existsSync('/usr/bin/taskset');
 
-for (const n of sizes) {
-  const r = await child(['world', String(n)]);
-  rows.push({ suite: 'sandbox', metric: `generate world, ${n.toLocaleString('en-US')} customers`, value: r['ms']!, unit: 'ms' });
-  rows.push({ suite: 'sandbox', metric: `  peak RSS (process)`, value: r['peakRssMiB']!, unit: 'MiB', note: `baseline ${r['baseRssMiB']!.toFixed(0)} MiB` });
+function pinned(core: number, script: string, args: string[]): string[] {
+  const node = [process.execPath, '--import', 'tsx', script, ...args];
+  return taskset ? ['taskset', '-c', String(core), ...node] : node;
 }
 
-const embedded = await child(['start', '1000']);
-rows.push({ suite: 'sandbox', metric: 'start all emulators, 1,000 customers, embedded Postgres', value: embedded['ms']!, unit: 'ms', note: 'world + PGlite + seed + listen' });
-if (process.env['DATABASE_URL']) {
-  const server = await child(['start', '1000', process.env['DATABASE_URL']]);
-  rows.push({ suite: 'sandbox', metric: 'start all emulators, 1,000 customers, Postgres server', value: server['ms']!, unit: 'ms' });
+async function once(core: number, script: string, args: string[]): Promise<Record<string, number>> {
+  const [cmd, ...rest] = pinned(core, script, args);
+  const { stdout } = await run(cmd!, rest, { maxBuffer: 1 << 24, env: process.env });
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
 }
 
+class Child {
+  readonly proc: ChildProcessWithoutNullStreams;
+  readonly #lines: Interface;
+  readonly #queue: string[] = [];
+  #waiters: ((line: string) => void)[] = [];
+  constructor(core: number, script: string, args: string[]) {
+    const [cmd, ...rest] = pinned(core, script, args);
+    this.proc = spawn(cmd!, rest, { env: process.env });
+    this.proc.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+    this.#lines = createInterface({ input: this.proc.stdout });
+    this.#lines.on('line', (l) => {
+      const w = this.#waiters.shift();
+      if (w) w(l);
+      else this.#queue.push(l);
+    });
+  }
+  next<T>(): Promise<T> {
+    const l = this.#queue.shift();
+    if (l !== undefined) return Promise.resolve(JSON.parse(l) as T);
+    return new Promise((resolve) => this.#waiters.push((x) => resolve(JSON.parse(x) as T)));
+  }
+  ask<T>(command: string): Promise<T> {
+    this.proc.stdin.write(command + '\n');
+    return this.next<T>();
+  }
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null) return;
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.stdin.write('quit\n');
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(t);
+  }
+}
+
+// ---------------------------------------------------------------- sandbox
+if (suites.has('sandbox')) {
+  const sizes = (process.env['BENCH_WORLD_SIZES'] ?? '1000,10000,100000').split(',').map(Number);
+  for (const n of sizes) {
+    const r = await once(0, 'bench/sandbox-child.ts', ['world', String(n)]);
+    rows.push({ suite: 'sandbox', metric: `generate world, ${n.toLocaleString('en-US')} customers`, value: r['ms']!, unit: 'ms' });
+    rows.push({ suite: 'sandbox', metric: `  peak RSS (process)`, value: r['peakRssMiB']!, unit: 'MiB', note: `baseline ${r['baseRssMiB']!.toFixed(0)} MiB` });
+  }
+  const embedded = await once(0, 'bench/sandbox-child.ts', ['start', '1000']);
+  rows.push({ suite: 'sandbox', metric: 'start all emulators, 1,000 customers, embedded Postgres', value: embedded['ms']!, unit: 'ms', note: 'world + PGlite + seed + listen' });
+  if (process.env['DATABASE_URL']) {
+    const server = await once(0, 'bench/sandbox-child.ts', ['start', '1000', process.env['DATABASE_URL']]);
+    rows.push({ suite: 'sandbox', metric: 'start all emulators, 1,000 customers, Postgres server', value: server['ms']!, unit: 'ms' });
+  }
+}
+
+// ---------------------------------------------------------------- gateway
+const CUSTOMER_QUERY = `query Customer($id: ID!) { customer(id: $id) {
+  id name email phone company domain industry employees lifecycle currency accountingStatus paymentStatus
+  address { line1 line2 city region postalCode country } contractValue { amount minorUnits currency }
+  billingContact { name email } accountOwner { name email system }
+  sources { system type externalId matchConfidence matchRule }
+  lineage { field value source sourceField updatedAt rule candidates { system externalId value chosen } }
+  conflicts { field kind }
+} }`;
+
+if (suites.has('gateway')) {
+  const FLOOR_MS = 50;
+  // The systems run in their own process on the load generator's core (idle while latency is
+  // measured one request at a time); the gateway has core 0 to itself.
+  const systems = new Child(1, 'bench/sandbox-server.ts', ['1000']);
+  const { env } = await systems.next<{ env: Record<string, string> }>();
+  const gateway = new Child(0, 'bench/gateway-server.ts', [JSON.stringify(env)]);
+  const ready = await gateway.next<{ url: string; ids: string[]; systems: number[] }>();
+  const sample = ready.ids.slice(0, 100);
+  const bodies = sample.map((id) => JSON.stringify({ query: CUSTOMER_QUERY, variables: { id } }));
+
+  // 1. Latency with 50 ms at every source: each query a cache miss (distinct customers).
+  await systems.ask('latency ' + FLOOR_MS);
+  await gateway.ask('clear');
+  const before = await systems.ask<Record<string, number>>('counts');
+  const lat = await once(1, 'bench/load.ts', [JSON.stringify({ url: ready.url, bodies, concurrency: 1, sequential: true })]);
+  const after = await systems.ask<Record<string, number>>('counts');
+  const durations = await systems.ask<Record<string, number>>('durations');
+  if (process.env['BENCH_VERBOSE']) console.error('system answer times (ms, median):', durations);
+  const calls = Object.keys(after).reduce((s, k) => s + after[k]! - before[k]!, 0);
+  const minimum = ready.systems.slice(0, 100).reduce((s, n) => s + n, 0);
+  rows.push({ suite: 'gateway', metric: 'customer query, 50 ms at every source: p50', value: lat['p50']!, unit: 'ms', note: `${lat['n']} distinct customers, cache misses, ${lat['errors']} errors` });
+  rows.push({ suite: 'gateway', metric: '  p50 / 50 ms floor', value: lat['p50']! / FLOOR_MS, unit: 'ratio', goal: '≤ 1.10' });
+  rows.push({ suite: 'gateway', metric: '  p95', value: lat['p95']!, unit: 'ms' });
+  rows.push({ suite: 'gateway', metric: '  p95 / 50 ms floor', value: lat['p95']! / FLOOR_MS, unit: 'ratio' });
+  rows.push({ suite: 'gateway', metric: 'upstream calls per query / minimum', value: calls / minimum, unit: 'ratio', goal: '1.0', note: `${calls} calls for ${sample.length} queries; minimum ${minimum} (one per linked system)` });
+
+  // 2. Throughput of a cached customer query through the full stack.
+  await systems.ask('latency 0');
+  const one = JSON.stringify({ query: CUSTOMER_QUERY, variables: { id: sample[0] } });
+  const warm = await fetch(ready.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: one });
+  const payload = ((await warm.json()) as { data: unknown }).data;
+  const durationMs = Number(process.env['BENCH_DURATION_MS'] ?? 8000);
+  const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
+  const full = await once(1, 'bench/load.ts', [JSON.stringify({ url: ready.url, bodies: [one], concurrency, durationMs })]);
+  await gateway.stop();
+
+  // 2b. The same with the response cache off: the operation executed each time from the cached golden record.
+  process.env['MERIDIAN_RESPONSE_CACHE'] = 'off';
+  const executing = new Child(0, 'bench/gateway-server.ts', [JSON.stringify(env)]);
+  const execReady = await executing.next<{ url: string }>();
+  delete process.env['MERIDIAN_RESPONSE_CACHE'];
+  await fetch(execReady.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: one });
+  const executed = await once(1, 'bench/load.ts', [JSON.stringify({ url: execReady.url, bodies: [one], concurrency, durationMs })]);
+  await executing.stop();
+  await systems.stop();
+
+  // 3. The same payload from graphql-jit on node:http, same pinning, same load.
+  const jit = new Child(0, 'bench/jit-server.ts', [JSON.stringify({ payload })]);
+  const jitReady = await jit.next<{ url: string }>();
+  const jitCheck = (await (await fetch(jitReady.url, { method: 'POST', body: one })).json()) as { data: unknown };
+  const same = JSON.stringify(jitCheck.data) === JSON.stringify(payload);
+  const base = await once(1, 'bench/load.ts', [JSON.stringify({ url: jitReady.url, bodies: [one], concurrency, durationMs })]);
+  jit.proc.kill('SIGTERM');
+
+  rows.push({ suite: 'gateway', metric: 'cached customer query, full stack', value: full['rps']!, unit: 'req/s', note: `${concurrency} connections, p50 ${full['p50']!.toFixed(2)} ms, ${full['errors']} errors; served by the response cache` });
+  rows.push({ suite: 'gateway', metric: '  same, response cache off (executed from cached golden record)', value: executed['rps']!, unit: 'req/s', note: `p50 ${executed['p50']!.toFixed(2)} ms, ${executed['errors']} errors` });
+  rows.push({ suite: 'gateway', metric: 'graphql-jit on node:http, same payload from memory', value: base['rps']!, unit: 'req/s', note: same ? 'identical response body' : 'RESPONSE DIFFERS' });
+  rows.push({ suite: 'gateway', metric: '  full stack / graphql-jit', value: full['rps']! / base['rps']!, unit: 'ratio', goal: '≥ 0.8' });
+  rows.push({ suite: 'gateway', metric: '  executed (response cache off) / graphql-jit', value: executed['rps']! / base['rps']!, unit: 'ratio' });
+}
+
+// ---------------------------------------------------------------- report
 const width = Math.max(...rows.map((r) => r.metric.length));
-console.log(`${'metric'.padEnd(width)}  ${'value'.padStart(10)}  unit`);
+console.log(`${'metric'.padEnd(width)}  ${'value'.padStart(10)}  unit    goal`);
 for (const r of rows) {
-  console.log(`${r.metric.padEnd(width)}  ${r.value.toFixed(r.unit === 'ms' ? 0 : 1).padStart(10)}  ${r.unit}${r.note ? `   (${r.note})` : ''}`);
+  const digits = r.unit === 'ratio' ? 3 : r.unit === 'MiB' ? 1 : 0;
+  console.log(`${r.metric.padEnd(width)}  ${r.value.toFixed(digits).padStart(10)}  ${r.unit.padEnd(6)}  ${(r.goal ?? '').padEnd(6)}${r.note ? `  (${r.note})` : ''}`);
 }
 await mkdir('bench/results', { recursive: true });
 const file = `bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-await writeFile(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, rows }, null, 2));
+await writeFile(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, pinned: taskset, rows }, null, 2));
 console.log(`\nwrote ${file}`);

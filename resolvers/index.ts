@@ -2,7 +2,7 @@
 import type { Resolvers } from '../src/generated/graphql.ts';
 import { BadUserInputError, NotFoundError } from '../src/server/errors.ts';
 import { systemEnum, type SystemId, type SatisfactionRatingRecord, type TicketRecord, type OpportunityRecord, type SubscriptionRecord, type InvoiceRecord, type ChargeRecord, type ContractRecord, type PaymentRecord } from '../src/sources/types.ts';
-import { canonicalField, contacts, customerById, customerBySource, goldenView, relatedRecords } from '../src/gateway/customer.ts';
+import { canonicalField, contacts, customerById, customerBySource, goldenView, notReusable, relatedRecords } from '../src/gateway/customer.ts';
 import { connectionOf, pageSize } from '../src/gateway/pagination.ts';
 import { IdentityInputError } from '../src/identity/errors.ts';
 
@@ -24,6 +24,7 @@ export const resolvers: Resolvers = {
       return customerBySource(ctx, s, externalId);
     },
     customers: async (_p, { first, after, filter }, ctx) => {
+      notReusable(ctx); // list membership changes with linking
       const size = pageSize(first);
       let system: SystemId | undefined;
       if (filter?.system) {

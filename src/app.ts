@@ -28,6 +28,11 @@ import { createLoaders, type CachedGolden, type GatewayServices } from './gatewa
 import { loadFieldSpec } from './mapping/index.ts';
 import { startHttpServer, type Logger, type Readiness, type RunningServer } from './server/http.ts';
 import { createWebhookIntake } from './sync/intake.ts';
+import { ResponseCache, newCacheability, withResponseCache } from './gateway/response-cache.ts';
+import { createMemoryPubSub, createRedisPubSub } from './pubsub/index.ts';
+
+/** Where a replica announces the golden ids it invalidated, for every replica's response cache. */
+const INVALIDATION_CHANNEL = 'meridian:golden-invalidated';
 import { resolvers } from '../resolvers/index.ts';
 
 export interface App {
@@ -90,7 +95,6 @@ export const EXAMPLE_QUERY = `# One customer, every system. Try customer(id: "â€
 
 async function buildConnectors(
   systems: SystemSettings,
-  erpSchema: string | undefined,
   timeoutMs: number,
 ): Promise<{ connectors: SourceConnector[]; salesforceOrgId: string | null }> {
   const out: Promise<SourceConnector>[] = [];
@@ -106,7 +110,7 @@ async function buildConnectors(
   }
   if (systems.stripe) out.push(Promise.resolve(createStripeConnector(createStripeClient(systems.stripe, { timeoutMs, maxNetworkRetries: 0 }))));
   if (systems.zendesk) out.push(Promise.resolve(createZendeskConnector(createZendeskClient(systems.zendesk))));
-  if (systems.erp) out.push(Promise.resolve(createErpConnector(createErpPool(systems.erp, { statementTimeoutMs: timeoutMs }), erpSchema ? { schema: erpSchema } : {})));
+  if (systems.erp) out.push(Promise.resolve(createErpConnector(createErpPool(systems.erp, { statementTimeoutMs: timeoutMs }), { schema: systems.erp.schema })));
   const connectors = await Promise.all(out);
   return { connectors, salesforceOrgId };
 }
@@ -178,7 +182,7 @@ export async function openSources(config: GatewayConfig, options: Omit<AppOption
       closers.push(() => sb.close());
       systems = readSystemSettings(sandbox.env());
     }
-    const { connectors, salesforceOrgId } = await buildConnectors(systems, sandbox?.erp.schema ?? options.erpSchema, env.MERIDIAN_SOURCE_TIMEOUT_MS);
+    const { connectors, salesforceOrgId } = await buildConnectors(systems, env.MERIDIAN_SOURCE_TIMEOUT_MS);
     closers.push(async () => {
       await Promise.all(connectors.map((c) => c.close()));
     });
@@ -211,10 +215,20 @@ export async function startApp(options: AppOptions): Promise<App> {
     }
 
     const onCacheError = (error: unknown, context: { operation: string }): void => logger.error('cache error', { operation: context.operation, error: String(error) });
-    const cache: GoldenRecordCache<CachedGolden> = env.REDIS_URL
+    const goldenCache: GoldenRecordCache<CachedGolden> = env.REDIS_URL
       ? await createRedisCache<CachedGolden>({ url: env.REDIS_URL, ttlSeconds: env.MERIDIAN_CACHE_TTL_SECONDS, onError: onCacheError })
       : createMemoryCache<CachedGolden>({ ttlSeconds: env.MERIDIAN_CACHE_TTL_SECONDS, onError: onCacheError });
-    closers.push(() => cache.close());
+    closers.push(() => goldenCache.close());
+    // Other replicas invalidate what they learn of; their notices reach this replica's response cache here.
+    const pubsub = env.REDIS_URL ? await createRedisPubSub({ url: env.REDIS_URL }) : createMemoryPubSub();
+    closers.push(() => pubsub.close());
+    const responseCache = new ResponseCache({ ttlSeconds: env.MERIDIAN_CACHE_TTL_SECONDS });
+    const cache = withResponseCache(goldenCache, responseCache, (ids) => pubsub.publish(INVALIDATION_CHANNEL, { ids: [...ids] }));
+    const unsubscribe = await pubsub.subscribe(INVALIDATION_CHANNEL, (message) => {
+      const ids = (message as { ids?: unknown }).ids;
+      if (Array.isArray(ids)) responseCache.invalidate(ids.filter((x): x is string => typeof x === 'string'));
+    });
+    closers.push(() => unsubscribe());
 
     const spec = loadFieldSpec(env.MERIDIAN_MAPPING);
     const services: GatewayServices = { sources, identity, cache, spec, defaultRegion: env.MERIDIAN_DEFAULT_REGION, now: () => new Date() };
@@ -251,7 +265,8 @@ export async function startApp(options: AppOptions): Promise<App> {
     const schema = await loadSchema();
     const server = await startHttpServer({
       schema,
-      context: (requestId) => ({ requestId, loaders: createLoaders(services), services }),
+      context: (requestId) => ({ requestId, loaders: createLoaders(services), services, cacheability: newCacheability() }),
+      ...(env.MERIDIAN_RESPONSE_CACHE === 'on' ? { responseCache } : {}),
       readiness,
       logger,
       host: env.HOST,

@@ -19,6 +19,8 @@ export const gatewayEnvSchema = sandboxEnvSchema.extend({
   MERIDIAN_SOURCE_TIMEOUT_MS: positive.max(120_000).default(2_000),
   /** How long a source's circuit stays open after 5 consecutive failures before it is tried again. */
   MERIDIAN_BREAKER_COOLDOWN_MS: positive.max(600_000).default(10_000),
+  /** Serve repeated queries built only from cached golden records as stored responses ('on', default). */
+  MERIDIAN_RESPONSE_CACHE: z.enum(['on', 'off']).default('on'),
   MERIDIAN_CACHE_TTL_SECONDS: positive.max(86_400).default(300),
   /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2). */
   MERIDIAN_DEFAULT_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as US').default('US'),

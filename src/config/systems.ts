@@ -28,6 +28,8 @@ export interface ZendeskSettings {
 
 export interface ErpSettings {
   url: string;
+  /** Schema holding the ERP's tables (default 'erp'). */
+  schema: string;
 }
 
 export interface SystemSettings {
@@ -130,7 +132,9 @@ export function readSystemSettings(env: Env): SystemSettings {
     } else if (!isUrl(erpUrl, ['postgres:', 'postgresql:'])) {
       problems.push(`ERP_DATABASE_URL: only postgres:// is supported so far (got ${new URL(erpUrl).protocol}//)`);
     }
-    erp = { url: erpUrl };
+    const schema = present(env, 'ERP_SCHEMA') ?? 'erp';
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) problems.push(`ERP_SCHEMA: must be a lower-case SQL identifier (got ${JSON.stringify(schema)})`);
+    erp = { url: erpUrl, schema };
   }
 
   if (problems.length > 0) throw new ConfigError(problems);

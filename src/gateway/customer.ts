@@ -16,7 +16,14 @@ export interface CustomerParent {
 export async function goldenView(ctx: GatewayContext, id: string): Promise<GoldenView> {
   const view = await ctx.loaders.golden.load(id);
   if (!view) throw new NotFoundError('customer', id);
+  ctx.cacheability.deps.add(view.record.id);
+  if (view.missing.size > 0) ctx.cacheability.ok = false;
   return view;
+}
+
+/** The answer depends on something the golden-record invalidations do not cover. */
+export function notReusable(ctx: GatewayContext): void {
+  ctx.cacheability.ok = false;
 }
 
 /**
@@ -40,15 +47,16 @@ function unavailable(system: SystemId, err: Error): SourceUnavailableError {
 /** Finds the customer for `customer(id)`: follows merges (a retired id answers as its survivor). */
 export async function customerById(ctx: GatewayContext, id: string): Promise<CustomerParent> {
   if (id.length === 0 || id.length > 200) throw new BadUserInputError('id', 'must be a customer id');
-  const live = await ctx.loaders.resolveId.load(id);
-  if (!live) throw new NotFoundError('customer', id);
-  const view = await ctx.loaders.golden.load(live);
-  if (!view) throw new NotFoundError('customer', id);
-  return { id: live };
+  const view = await goldenView(ctx, id);
+  // A retired id answers as its survivor; that redirect is not tracked by the response cache.
+  if (view.record.id !== id) notReusable(ctx);
+  return { id: view.record.id };
 }
 
 /** `customerBySource`: an account-level record's id, or a person's (contact, user) id. */
 export async function customerBySource(ctx: GatewayContext, system: SystemId, externalId: string): Promise<CustomerParent> {
+  // Which customer a source record belongs to changes with linking, which no golden id tracks.
+  notReusable(ctx);
   if (externalId.trim() === '') throw new BadUserInputError('externalId', 'must not be empty');
   if (!ctx.services.sources[system]) throw new NotFoundError(`${systemEnum(system)} record (the system is not configured)`, externalId);
   const direct = await ctx.loaders.goldenIdOf.load(sourceKey(system, externalId));
@@ -73,6 +81,8 @@ function accountIds(view: GoldenView, system: SystemId): string[] {
 
 /** Related records of one kind from one system, for every account of the customer in that system. */
 export async function relatedRecords<T>(ctx: GatewayContext, id: string, system: SystemId, kind: string): Promise<T[]> {
+  // Related records are read live from each system on every request, never cached.
+  notReusable(ctx);
   const view = await goldenView(ctx, id);
   const loader = ctx.loaders.related(system, kind);
   const ids = accountIds(view, system);

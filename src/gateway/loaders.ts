@@ -38,7 +38,6 @@ export interface RequestLoaders {
   related(system: SystemId, kind: string): DataLoader<string, unknown[]> | null;
   /** Keyed by sourceKey(system, externalId). */
   goldenIdOf: DataLoader<string, string | null>;
-  resolveId: DataLoader<string, string | null>;
   personAccount(system: SystemId): DataLoader<string, string | null> | null;
 }
 
@@ -84,7 +83,6 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
   };
 
   const links = new DataLoader<string, IdentityLink[]>((ids) => services.identity.linksFor(ids));
-  const resolveId = new DataLoader<string, string | null>((ids) => services.identity.resolveMany(ids));
   const goldenIdOf = new DataLoader<string, string | null>((keys) =>
     services.identity.goldenIdsFor(
       keys.map((k) => {
@@ -94,9 +92,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     ),
   );
 
-  const build = async (id: string): Promise<GoldenView | null> => {
-    const own = await links.load(id);
-    if (own.length === 0) return null;
+  const build = async (id: string, own: IdentityLink[]): Promise<GoldenView> => {
     const accountLinks = own.filter((l) => l.recordType === ACCOUNT_TYPE[l.system]);
     const missing = new Map<SystemId, Error>();
     const records: SourceRecord[] = [];
@@ -118,17 +114,24 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     return { record, links: own, computedAt: services.now().toISOString(), missing, fromCache: false };
   };
 
-  const golden = new DataLoader<string, GoldenView | null>(async (ids) => {
+  // Cache first: a cached golden record is live by construction (merges and splits invalidate
+  // the ids they touch), so the hot path never touches Postgres. A miss loads the links in one
+  // query; they name the surviving golden id, so a retired id answers as its survivor.
+  const golden: DataLoader<string, GoldenView | null> = new DataLoader(async (ids) => {
     const cached = await services.cache.get(ids);
     const views = await Promise.all(
-      ids.map(async (id, i) => {
+      ids.map(async (id, i): Promise<GoldenView | null> => {
         const hit = cached[i];
-        if (hit) return { ...hit, missing: new Map<SystemId, Error>(), fromCache: true } satisfies GoldenView;
-        return build(id);
+        if (hit) return { ...hit, missing: new Map<SystemId, Error>(), fromCache: true };
+        const own = await links.load(id);
+        const survivor = own[0]?.goldenId;
+        if (!survivor) return null;
+        if (survivor !== id) return golden.load(survivor);
+        return build(id, own);
       }),
     );
     // Only complete answers are cached: a record built without a failed source must not be served later as if whole.
-    const complete = views.filter((v): v is GoldenView => v !== null && !v.fromCache && v.missing.size === 0);
+    const complete = views.filter((v, i): v is GoldenView => v !== null && !v.fromCache && v.missing.size === 0 && v.record.id === ids[i]);
     if (complete.length > 0) {
       await services.cache.set(complete.map((v) => ({ id: v.record.id, value: { record: v.record, links: v.links, computedAt: v.computedAt } })));
     }
@@ -140,7 +143,6 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     account,
     related,
     goldenIdOf,
-    resolveId,
     personAccount,
   };
 }

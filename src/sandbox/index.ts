@@ -117,6 +117,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         ZENDESK_API_TOKEN: zendesk.credentials.apiToken,
         ZENDESK_WEBHOOK_SECRET: zendesk.credentials.webhookSecret,
         ERP_DATABASE_URL: erp.url,
+        ERP_SCHEMA: erp.schema,
       }),
       close: async () => {
         // Emulators and the ERP first, the database under the ERP last.

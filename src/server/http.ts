@@ -6,12 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { OperationTypeNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { isClientFacing } from './errors.ts';
 import { landingPage } from './landing.ts';
 import type { GatewayContext } from './context.ts';
+import { ResponseCache } from '../gateway/response-cache.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -35,6 +36,32 @@ export interface HttpServerOptions {
   exampleQuery?: string;
   /** POST /webhooks/<system>: change notifications (raw body, for signature checks). */
   webhooks?: (system: string, headers: http.IncomingHttpHeaders, rawBody: string) => Promise<{ status: number; contentType: string; body: string }>;
+  /** Answers repeated queries that were built only from cached golden records (response-cache.ts). */
+  responseCache?: ResponseCache;
+}
+
+/** The operation of a GraphQL-over-HTTP request, when it can be read without executing anything. */
+function operationOf(method: string, body: unknown, search: URLSearchParams): { query: string; operationName: string | null; variables: unknown } | null {
+  if (method === 'POST' && typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const b = body as Record<string, unknown>;
+    if (typeof b['query'] !== 'string') return null;
+    return { query: b['query'], operationName: typeof b['operationName'] === 'string' ? b['operationName'] : null, variables: b['variables'] ?? {} };
+  }
+  if (method === 'GET') {
+    const query = search.get('query');
+    if (!query) return null;
+    let variables: unknown = {};
+    const raw = search.get('variables');
+    if (raw) {
+      try {
+        variables = JSON.parse(raw);
+      } catch {
+        return null; // Apollo answers the bad variables itself
+      }
+    }
+    return { query, operationName: search.get('operationName'), variables };
+  }
+  return null;
 }
 
 export interface RunningServer {
@@ -85,7 +112,23 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     schema: options.schema,
     introspection: true,
     // Apollo's default landing page loads from a CDN; ours is served at / and GET /graphql.
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      {
+        // Only successful queries may be answered again from the response cache.
+        requestDidStart: () =>
+          Promise.resolve({
+            didResolveOperation: ({ operation, contextValue }) => {
+              if (operation?.operation !== OperationTypeNode.QUERY) contextValue.cacheability.ok = false;
+              return Promise.resolve();
+            },
+            willSendResponse: ({ response, contextValue }) => {
+              if (response.body.kind !== 'single' || (response.body.singleResult.errors?.length ?? 0) > 0) contextValue.cacheability.ok = false;
+              return Promise.resolve();
+            },
+          }),
+      },
+    ],
     formatError: makeFormatError(logger),
     // GraphQL over HTTP lets any client send queries by GET. Meridian authenticates with bearer
     // headers, never cookies, so a cross-site request carries no credentials: CSRF protection
@@ -117,13 +160,27 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       }
     }
     const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : randomUUID();
+    const cache = options.responseCache;
+    const op = cache ? operationOf(req.method ?? 'GET', body, url.searchParams) : null;
+    const mediaType = (headers.get('accept') ?? '').includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
+    const key = op ? ResponseCache.key(mediaType, op.query, op.operationName, op.variables) : null;
+    const hit = key ? cache!.lookup(key) : null;
+    if (hit) {
+      res.writeHead(200, { 'x-request-id': requestId, 'content-type': hit.contentType, 'content-length': Buffer.byteLength(hit.body) });
+      res.end(hit.body);
+      return;
+    }
+    const ctx = options.context(requestId);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: () => Promise.resolve(options.context(requestId)),
+      context: () => Promise.resolve(ctx),
     });
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [k, v] of result.headers) outHeaders[k] = v;
     if (result.body.kind === 'complete') {
+      if (key && ctx.cacheability.ok && (result.status ?? 200) === 200) {
+        cache!.store(key, { body: result.body.string, contentType: outHeaders['content-type'] ?? 'application/json' }, ctx.cacheability.deps);
+      }
       outHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
       res.writeHead(result.status ?? 200, outHeaders);
       res.end(result.body.string);

@@ -83,19 +83,35 @@ describe('resilience and cache', () => {
     expect(app.services.sources.erp!.breaker.state()).toBe('closed');
   });
 
-  it('serves the second read from the cache without calling any source', async () => {
+  it('serves later reads from the caches without calling any source', async () => {
     const sb = app.sandbox!;
     const id = await goldenIdOf(withAll()[1]!);
     await app.services.cache.clear();
     const q = 'query($id: ID!) { customer(id: $id) { name email phone contractValue { amount } lineage { field source } } }';
     const first = await app.gql(q, { id });
     expect(first.errors).toEqual([]);
-    const before = [sb.salesforce.requests.lastSeq, sb.stripe.requests.lastSeq, sb.zendesk.requests.lastSeq, sb.erp.proxy.requests.lastSeq];
+    const seqs = (): number[] => [sb.salesforce.requests.lastSeq, sb.stripe.requests.lastSeq, sb.zendesk.requests.lastSeq, sb.erp.proxy.requests.lastSeq];
+    const before = seqs();
+    const goldenHits = app.services.cache.stats().hits;
+    // Another selection of the same customer: executed again, from the cached golden record.
+    const other = await app.gql<{ customer: { name: string } }>('query($id: ID!) { customer(id: $id) { name conflicts { field } } }', { id });
+    expect(other.data!.customer.name).toBe((first.data as { customer: { name: string } }).customer.name);
+    expect(app.services.cache.stats().hits).toBeGreaterThan(goldenHits);
+    // The same query again: answered whole from the response cache.
     const second = await app.gql(q, { id });
     expect(second.data).toEqual(first.data);
-    const after = [sb.salesforce.requests.lastSeq, sb.stripe.requests.lastSeq, sb.zendesk.requests.lastSeq, sb.erp.proxy.requests.lastSeq];
-    expect(after).toEqual(before);
-    expect(app.services.cache.stats().hits).toBeGreaterThan(0);
+    expect(seqs()).toEqual(before);
+  });
+
+  it('reads related records live on every request: they are never answered from a cache', async () => {
+    const sb = app.sandbox!;
+    const id = await goldenIdOf(withAll()[2]!);
+    const q = 'query($id: ID!) { customer(id: $id) { name contracts { totalCount } } }';
+    await app.gql(q, { id });
+    const before = sb.erp.proxy.requests.lastSeq;
+    const again = await app.gql<{ customer: { contracts: { totalCount: number } } }>(q, { id });
+    expect(again.errors).toEqual([]);
+    expect(sb.erp.proxy.requests.lastSeq).toBeGreaterThan(before);
   });
 
   it('invalidates the cached record when the source changes it, through the system’s own notification', async () => {

@@ -105,6 +105,7 @@ export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
   const sockets = new Set<net.Socket>();
 
   const server = net.createServer((client) => {
+    client.setNoDelay(true);
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
     client.on('error', () => undefined);
@@ -129,6 +130,8 @@ export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
 
     const openUpstream = (): net.Socket => {
       const up = net.connect(options.target.port, options.target.host);
+      // Small protocol messages must not wait for ACKs (Nagle + delayed ACK adds ~40 ms).
+      up.setNoDelay(true);
       sockets.add(up);
       up.on('close', () => {
         sockets.delete(up);
@@ -190,7 +193,7 @@ export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
           return;
         }
         log(200, null);
-        for (const m of messages) upstream?.write(m);
+        upstream?.write(Buffer.concat(messages));
       });
     };
 
@@ -279,7 +282,7 @@ export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
               const out = pending;
               pending = [];
               queue = queue.then(() => {
-                for (const m of out) upstream?.write(m);
+                upstream?.write(Buffer.concat(out));
               });
             }
         }
