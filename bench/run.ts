@@ -23,7 +23,9 @@ const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway').split(
 const taskset = existsSync('/usr/bin/taskset');
 
 function pinned(core: number, script: string, args: string[]): string[] {
-  const node = [process.execPath, '--import', 'tsx', script, ...args];
+  // BENCH_PROFILE=<dir> writes a CPU profile of each server process there.
+  const profile = process.env['BENCH_PROFILE'] && script.includes('server') ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`] : [];
+  const node = [process.execPath, ...profile, '--import', 'tsx', script, ...args];
   return taskset ? ['taskset', '-c', String(core), ...node] : node;
 }
 
