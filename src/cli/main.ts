@@ -148,7 +148,30 @@ store in MERIDIAN_DATA_DIR) and the configured systems; with none configured, th
       }
     },
   },
-  match: notYet('match', 'issue #4, identity resolution'),
+  match: {
+    summary: 'dedupe one CSV or link two with the probabilistic matcher; quality figures with --truth',
+    usage: `meridian match <a.csv> [b.csv] --out <pairs.csv> [--config <file>] [--truth ids|<pairs.csv>] [--clusters <file>] [--all]
+
+  --out FILE       pairs at or above the review threshold (id_a, id_b, match_weight, probability, decision)
+  --config FILE    matcher configuration (default: src/identity/matcher/configs/febrl.json)
+  --truth ids      true matches from record ids (rec-N-org / rec-N-dup-K); or a CSV of true pairs id_a,id_b
+  --clusters FILE  also write the clusters (dedupe)
+  --all            write every scored candidate pair, not only those above the review threshold
+See docs/matching.md.`,
+    options: { out: { type: 'string' }, config: { type: 'string' }, truth: { type: 'string' }, clusters: { type: 'string' }, all: { type: 'boolean' } },
+    run: async (values, positionals) => {
+      const { parseMatchArgs, runMatchCommand } = await import('./match.ts');
+      const argv = [...positionals];
+      for (const k of ['out', 'config', 'truth', 'clusters'] as const) {
+        const v = values[k];
+        if (typeof v === 'string') argv.push(`--${k}`, v);
+      }
+      if (values['all'] === true) argv.push('--all');
+      const parsed = parseMatchArgs(argv);
+      if ('error' in parsed) throw new UsageError(parsed.error);
+      return runMatchCommand({ ...parsed, stdout: process.stdout, stderr: process.stderr });
+    },
+  },
   replay: notYet('replay', 'the audit issue'),
   map: notYet('map', 'the mapping issue'),
   migrate: {

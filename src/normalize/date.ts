@@ -23,3 +23,48 @@ export function toEpochMs(raw: unknown): number | null {
   const iso = toIsoUtc(raw);
   return iso === null ? null : Date.parse(iso);
 }
+
+/** A calendar date without a time or zone (a date of birth, a contract start). */
+export interface CalendarDate {
+  year: number;
+  month: number;
+  day: number;
+}
+
+/** How to read an all-numeric date with separators: "03/04/1990" is 3 April in DMY, 4 March in MDY. */
+export type DateOrder = 'DMY' | 'MDY' | 'YMD';
+
+function calendarDate(year: number, month: number, day: number): CalendarDate | null {
+  if (!Number.isInteger(year) || year < 1000 || year > 9999 || month < 1 || month > 12 || day < 1) return null;
+  // Day 0 of the next month is the last day of this one (leap years included).
+  const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return day <= last ? { year, month, day } : null;
+}
+
+/**
+ * A calendar date as people and systems write it: "19081209" (YYYYMMDD, Febrl and most
+ * exports), "1908-12-09", "1908/12/09", "09/12/1908" and "09.12.1908" (read in `order`, default
+ * DMY), ISO timestamps (their date part), Date objects (their UTC date). `null` for anything
+ * that is not a real date: "19080231", "", "1908".
+ */
+export function parseCalendarDate(raw: unknown, order: DateOrder = 'DMY'): CalendarDate | null {
+  if (raw instanceof Date) {
+    const t = raw.getTime();
+    return Number.isFinite(t) ? calendarDate(raw.getUTCFullYear(), raw.getUTCMonth() + 1, raw.getUTCDate()) : null;
+  }
+  if (typeof raw !== 'string' && typeof raw !== 'number') return null;
+  const s = String(raw).trim();
+  let m = /^(\d{4})(\d{2})(\d{2})$/.exec(s) ?? /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:$|[T ])/.exec(s);
+  if (m !== null) return calendarDate(Number(m[1]), Number(m[2]), Number(m[3]));
+  m = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$/.exec(s);
+  if (m === null) return null;
+  const [a, b, year] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return order === 'MDY' ? calendarDate(year, a, b) : calendarDate(year, b, a);
+}
+
+/** "YYYY-MM-DD" for a date `parseCalendarDate` reads; `null` otherwise. "19081209" → "1908-12-09". */
+export function toIsoDate(raw: unknown, order: DateOrder = 'DMY'): string | null {
+  const d = parseCalendarDate(raw, order);
+  if (d === null) return null;
+  return `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+}

@@ -1,5 +1,6 @@
-// People's names: a display form and a match key. Nicknames (Bob/Robert) are not resolved
-// here: that needs a name-family table and belongs to identity matching.
+// People's names: a display form, a match key, and the formal names a nickname stands for
+// (Bob → Robert), from the hand-written name-family table in nicknames.ts.
+import { formalGivenNames } from './nicknames.ts';
 import { cleanText, fixCase, foldDiacritics } from './text.ts';
 
 /** Trimmed, whitespace collapsed, one-case text title-cased, diacritics kept: "JOSÉ  CÔTÉ" → "José Côté". */
@@ -20,4 +21,21 @@ export function personNameKey(raw: unknown): string | null {
   if (s === null) return null;
   const k = foldDiacritics(s.toLowerCase()).replace(/['’.]/g, '').replace(/[^a-z0-9]+/g, ' ').trim();
   return k === '' ? null : k;
+}
+
+/**
+ * The formal given names a first name can stand for, as match keys: "Bob" → ["robert"],
+ * "Liz" → ["elizabeth"], "Jon" → ["john", "jonathan"], "Al" → ["alan", "albert", "alexander"],
+ * "José" → ["jose"]. Only the first word is read ("Mary Anne" → ["mary"]). Two first names can be
+ * one person's when their lists share a name. `[]` for no name.
+ */
+export function givenNameVariants(raw: unknown): readonly string[] {
+  const key = personNameKey(raw);
+  if (key === null) return [];
+  return formalGivenNames(key.split(' ')[0]!);
+}
+
+/** One key per name family, for blocking and exact comparison: the first of `givenNameVariants`. "Bob" → "robert". */
+export function givenNameMatchKey(raw: unknown): string | null {
+  return givenNameVariants(raw)[0] ?? null;
 }

@@ -52,3 +52,20 @@ export function titleCase(s: string): string {
 export function fixCase(s: string): string {
   return isAllUpper(s) || isAllLower(s) ? titleCase(s) : s;
 }
+
+/**
+ * A key for comparing free text: lower case, diacritics folded, apostrophes dropped, every other
+ * run of non-alphanumerics one space. "  St. James’  Court " → "st james court". `null` when empty.
+ */
+export function textMatchKey(raw: unknown): string | null {
+  if (typeof raw !== 'string' && typeof raw !== 'number') return null;
+  const k = foldDiacritics(String(raw).toLowerCase()).replace(/['’]/g, '').replace(/[^a-z0-9]+/g, ' ').trim();
+  return k === '' ? null : k;
+}
+
+/** The digits of a value, `null` when it has none: "(415) 555-0134" → "4155550134", "7364009" → "7364009". */
+export function digitsOnly(raw: unknown): string | null {
+  if (typeof raw !== 'string' && typeof raw !== 'number') return null;
+  const d = String(raw).replace(/\D+/g, '');
+  return d === '' ? null : d;
+}

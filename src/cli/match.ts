@@ -1,0 +1,200 @@
+// `npx meridian match <a.csv> [b.csv] --config <file> --out <pairs.csv> [--truth ids|<pairs.csv>]
+// [--clusters <file>] [--all]`: dedupe one file or link two with the Fellegi–Sunter matcher
+// (src/identity/matcher, docs/matching.md). Progress goes to stderr (a redrawn bar on a terminal,
+// nothing in a log); the summary (bad rows with line numbers, blocking, model, decisions, timing,
+// and scores against the truth when given) goes to stdout. Exit code 0, or 1 with the reason on stderr.
+import { readFile, writeFile } from 'node:fs/promises';
+import { FEBRL_CONFIG_URL, loadMatcherConfig, MatcherConfigError, type MatcherConfig } from '../identity/matcher/config.ts';
+import { csvField, parseCsv, type CsvIssue } from '../identity/matcher/csv.ts';
+import { entitiesFromIds, entitiesFromPairs, evaluate, type Evaluation, type Scores } from '../identity/matcher/evaluate.ts';
+import { DECISION_REVIEW, DECISIONS, runMatcher, type MatchProgress, type MatchResult } from '../identity/matcher/matcher.ts';
+import { MatcherInputError, recordsFromCsv, type ReadRecords } from '../identity/matcher/records.ts';
+import type { OutputStream } from './backfill.ts';
+
+export interface MatchCommandOptions {
+  files: [string] | [string, string];
+  /** Default: the Febrl config shipped in src/identity/matcher/configs/febrl.json. */
+  configPath?: string;
+  outPath: string;
+  /** `ids` (entity from the record ids, by the config's truth.idPattern) or a CSV of true pairs `id_a,id_b`. */
+  truthPath?: string;
+  /** Dedupe: also write `id,cluster` per record. */
+  clustersPath?: string;
+  /** Write every scored candidate pair, not only those at or above the review threshold. */
+  allPairs?: boolean;
+  stdout: OutputStream;
+  stderr: OutputStream;
+  /** Milliseconds; default performance.now. */
+  now?: () => number;
+}
+
+/** Bad rows listed per file before "… and N more". */
+const MAX_ISSUES_LISTED = 20;
+const fmt = (n: number): string => n.toLocaleString('en-US');
+const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+const PHASES: Record<MatchProgress['phase'], string> = {
+  features: 'features', blocking: 'blocking', u: 'u (random pairs)', compare: 'comparing', em: 'EM', score: 'scoring', cluster: 'clustering', done: 'done',
+};
+
+export function matchProgressLine(p: MatchProgress, columns = 100): string {
+  const label = PHASES[p.phase].padEnd(16);
+  if (p.total === 0 || (p.phase !== 'compare' && p.phase !== 'score')) return `matching  ${label}`;
+  const f = Math.min(1, p.done / p.total);
+  const tail = `${String(Math.floor(f * 100)).padStart(3)}%  ${fmt(p.done)}/${fmt(p.total)} pairs`;
+  const width = Math.max(10, Math.min(40, columns - tail.length - 30));
+  const full = Math.round(f * width);
+  return `matching  ${label} ${'█'.repeat(full)}${'░'.repeat(width - full)} ${tail}`;
+}
+
+/** Parsed `match` arguments, or a usage error. For src/cli/main.ts. */
+export function parseMatchArgs(argv: readonly string[]): Omit<MatchCommandOptions, 'stdout' | 'stderr' | 'now'> | { error: string } {
+  const files: string[] = [];
+  const opts: { configPath?: string; outPath?: string; truthPath?: string; clustersPath?: string; allPairs?: boolean } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string | undefined => argv[++i];
+    if (a === '--all') opts.allPairs = true;
+    else if (a === '--config' || a === '--out' || a === '--truth' || a === '--clusters') {
+      const v = value();
+      if (v === undefined) return { error: `${a} needs a value` };
+      if (a === '--config') opts.configPath = v;
+      else if (a === '--out') opts.outPath = v;
+      else if (a === '--truth') opts.truthPath = v;
+      else opts.clustersPath = v;
+    } else if (a.startsWith('--')) return { error: `unknown option ${a}` };
+    else files.push(a);
+  }
+  if (files.length !== 1 && files.length !== 2) return { error: 'give one CSV file to dedupe or two to link' };
+  if (opts.outPath === undefined) return { error: '--out <pairs.csv> is required' };
+  return { ...opts, outPath: opts.outPath, files: files.length === 1 ? [files[0]!] : [files[0]!, files[1]!] };
+}
+
+function issueLines(file: string, read: ReadRecords): string[] {
+  const lines = [`${file}: ${fmt(read.records.length)} records read, ${fmt(read.issues.length)} rows skipped`];
+  for (const i of read.issues.slice(0, MAX_ISSUES_LISTED)) lines.push(`  line ${i.line}: ${i.message}`);
+  if (read.issues.length > MAX_ISSUES_LISTED) lines.push(`  … and ${fmt(read.issues.length - MAX_ISSUES_LISTED)} more`);
+  return lines;
+}
+
+function scoreLine(label: string, s: Scores): string {
+  return `${label.padEnd(20)} precision ${s.precision.toFixed(4)}  recall ${s.recall.toFixed(4)}  F1 ${s.f1.toFixed(4)}  (${fmt(s.truePositives)} of ${fmt(s.predicted)} predicted, ${fmt(s.truePairs)} true pairs)`;
+}
+
+export function matchSummary(result: MatchResult, reads: readonly { file: string; read: ReadRecords }[], evaluation: Evaluation | null, extra: string[] = []): string {
+  const lines: string[] = [];
+  for (const { file, read } of reads) lines.push(...issueLines(file, read));
+  lines.push('');
+  lines.push(`blocking: ${fmt(result.candidates.count)} candidate pairs`);
+  const rw = Math.max(...result.candidates.rules.map((r) => r.name.length));
+  for (const r of result.candidates.rules) {
+    const skipped = r.skippedBlocks > 0 ? `  (${fmt(r.skippedBlocks)} blocks of ${fmt(r.skippedPairs)} pairs skipped: over maxBlockPairs)` : '';
+    lines.push(`  ${r.name.padEnd(rw)}  +${fmt(r.pairs)}${skipped}`);
+  }
+  const m = result.model;
+  lines.push('');
+  lines.push(`model: u from ${fmt(m.randomPairs)} random pairs; EM ${m.emConverged ? 'converged' : 'stopped'} after ${m.emIterations} iterations; ${pct(m.candidateMatchShare)} of candidates match; prior ${m.prior.toExponential(3)}`);
+  for (const f of m.fields) {
+    lines.push(`  ${f.name}${f.termFrequency ? ' (term-frequency adjusted)' : ''}`);
+    for (const l of f.levels) lines.push(`    ${l.label.padEnd(28)} m ${l.m.toFixed(4)}  u ${l.u.toExponential(2).padStart(9)}  weight ${l.weight.toFixed(2).padStart(6)}`);
+  }
+  const counts = [0, 0, 0];
+  for (const d of result.decisions) counts[d]!++;
+  lines.push('');
+  lines.push(`decisions: ${DECISIONS.map((d, i) => `${d} ${fmt(counts[i]!)}`).join(' · ')}`);
+  if (result.clusters !== null) {
+    lines.push(`clusters: ${fmt(result.clusters.count)} · largest ${fmt(result.clusters.largest)} records · ${fmt(result.clusters.refused.length)} links refused by the chaining guard (sent to review)`);
+  }
+  const t = result.timings;
+  lines.push(
+    `time: ${(t.totalMs / 1000).toFixed(2)} s (features ${t.featuresMs.toFixed(0)} ms, blocking ${t.blockingMs.toFixed(0)} ms, u ${t.uMs.toFixed(0)} ms, compare ${t.compareMs.toFixed(0)} ms, EM ${t.emMs.toFixed(0)} ms, score ${t.scoreMs.toFixed(0)} ms, cluster ${t.clusterMs.toFixed(0)} ms)`,
+  );
+  lines.push(`comparisons/s: ${fmt(Math.round(result.comparisonsPerSecond))} candidates, ${fmt(Math.round(result.allComparisonsPerSecond))} including random pairs (one core)`);
+  if (evaluation !== null) {
+    lines.push('');
+    lines.push(`blocking recall      ${evaluation.blockingRecall.toFixed(4)}  (${fmt(evaluation.truePairsInCandidates)} of ${fmt(evaluation.pairs.truePairs)} true pairs compared)`);
+    lines.push(scoreLine('pairs (link)', evaluation.pairs));
+    if (evaluation.clusters !== null) lines.push(scoreLine('clusters', evaluation.clusters));
+  }
+  lines.push(...extra);
+  return lines.join('\n') + '\n';
+}
+
+async function readTruth(truthPath: string, config: MatcherConfig, result: MatchResult): Promise<{ entities: Int32Array; note: string[] }> {
+  if (truthPath === 'ids') {
+    if (config.truth === undefined) throw new MatcherInputError('--truth ids needs "truth": { "idPattern": … } in the config');
+    return { entities: entitiesFromIds(result.table.ids, new RegExp(config.truth.idPattern)), note: [] };
+  }
+  const table = parseCsv(await readFile(truthPath, 'utf8'));
+  if (table.header.length < 2) throw new MatcherInputError(`${truthPath}: a truth file has a header and two columns (id_a,id_b)`);
+  const pairs = table.rows.map((r) => [r.cells[0]!, r.cells[1]!] as const);
+  const { entities, unknown } = entitiesFromPairs(result.table.ids, result.split, pairs);
+  const note = [...table.issues.map((i: CsvIssue) => `${truthPath} line ${i.line}: ${i.message}`)];
+  if (unknown > 0) note.push(`${truthPath}: ${fmt(unknown)} true pairs name an id not in the input (ignored)`);
+  return { entities, note };
+}
+
+export async function runMatchCommand(options: MatchCommandOptions): Promise<number> {
+  const { stdout, stderr } = options;
+  const tty = stderr.isTTY === true;
+  let drawn = false;
+  let lastDraw = 0;
+  const now = options.now ?? (() => performance.now());
+  const onProgress = (p: MatchProgress): void => {
+    if (!tty) return;
+    const t = now();
+    if (p.phase !== 'done' && t - lastDraw < 50 && p.done !== 0) return;
+    lastDraw = t;
+    stderr.write(`\r\x1b[2K${matchProgressLine(p, stderr.columns ?? 100)}`);
+    drawn = true;
+  };
+  try {
+    const config = await loadMatcherConfig(options.configPath ?? FEBRL_CONFIG_URL);
+    const reads: { file: string; read: ReadRecords }[] = [];
+    for (const file of options.files) reads.push({ file, read: recordsFromCsv(await readFile(file, 'utf8'), config, file) });
+    const [first, second] = reads;
+    const result = runMatcher(
+      config,
+      second === undefined ? { mode: 'dedupe', records: first!.read.records } : { mode: 'link', left: first!.read.records, right: second.read.records },
+      { onProgress, now },
+    );
+    if (drawn) stderr.write('\r\x1b[2K');
+
+    const { ids } = result.table;
+    const out: string[] = ['id_a,id_b,match_weight,probability,decision'];
+    for (let p = 0; p < result.candidates.count; p++) {
+      const d = result.decisions[p]!;
+      if (options.allPairs !== true && d < DECISION_REVIEW) continue;
+      out.push(
+        `${csvField(ids[result.candidates.a[p]!]!)},${csvField(ids[result.candidates.b[p]!]!)},${result.weights[p]!.toFixed(3)},${result.probabilities[p]!.toPrecision(6)},${DECISIONS[d]!}`,
+      );
+    }
+    await writeFile(options.outPath, out.join('\n') + '\n');
+    const extra = [`\nwrote ${fmt(out.length - 1)} pairs to ${options.outPath}`];
+    if (options.clustersPath !== undefined && result.clusters !== null) {
+      const c = result.clusters.cluster;
+      await writeFile(options.clustersPath, ['id,cluster', ...ids.map((id, i) => `${csvField(id)},${csvField(ids[c[i]!]!)}`)].join('\n') + '\n');
+      extra.push(`wrote ${fmt(ids.length)} records' clusters to ${options.clustersPath}`);
+    }
+    let evaluation: Evaluation | null = null;
+    if (options.truthPath !== undefined) {
+      const truth = await readTruth(options.truthPath, config, result);
+      evaluation = evaluate(result, truth.entities);
+      extra.push(...truth.note);
+    }
+    stdout.write(matchSummary(result, reads, evaluation, extra));
+    return 0;
+  } catch (e) {
+    if (drawn) stderr.write('\r\x1b[2K');
+    if (e instanceof MatcherConfigError || e instanceof MatcherInputError) {
+      stderr.write(`meridian match: ${e.message}\n`);
+      return 1;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (typeof err.code === 'string' && typeof err.path === 'string') {
+      stderr.write(`meridian match: cannot read ${err.path}: ${err.code}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

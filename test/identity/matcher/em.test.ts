@@ -1,0 +1,55 @@
+// EM recovers the m and u probabilities and the share of matches it generated the data with.
+import { describe, expect, it } from 'vitest';
+import type { CompiledField } from '../../../src/identity/matcher/compare.ts';
+import { compressPatterns, expectationMaximisation, levelWeights, mulberry32 } from '../../../src/identity/matcher/model.ts';
+
+// Three fields of three levels each (null, agree, close, else = radix 5 with one unused level).
+const M = [[0, 0.85, 0.1, 0.05], [0, 0.9, 0.05, 0.05], [0, 0.7, 0.2, 0.1]];
+const U = [[0, 0.01, 0.04, 0.95], [0, 0.02, 0.08, 0.9], [0, 0.05, 0.15, 0.8]];
+const fields = M.map(() => ({ radix: 4 }) as CompiledField);
+
+function draw(p: readonly number[], r: number): number {
+  let acc = 0;
+  for (let l = 1; l < p.length; l++) {
+    acc += p[l]!;
+    if (r < acc) return l;
+  }
+  return p.length - 1;
+}
+
+function synthetic(pairs: number, lambda: number, missing: number): Uint8Array {
+  const rand = mulberry32(7);
+  const g = new Uint8Array(pairs * 3);
+  for (let p = 0; p < pairs; p++) {
+    const match = rand() < lambda;
+    for (let f = 0; f < 3; f++) g[p * 3 + f] = rand() < missing ? 0 : draw((match ? M : U)[f]!, rand());
+  }
+  return g;
+}
+
+describe('expectation–maximisation', () => {
+  it('converges to the generating m, u and match share, missing values ignored', () => {
+    const gammas = synthetic(50_000, 0.2, 0.1);
+    const patterns = compressPatterns(gammas, 50_000, fields);
+    expect(patterns.size).toBeLessThanOrEqual(64);
+    const em = expectationMaximisation(patterns, fields, { maxIterations: 500, tolerance: 1e-7 });
+    expect(em.converged).toBe(true);
+    expect(em.lambda).toBeCloseTo(0.2, 1);
+    for (let f = 0; f < 3; f++) {
+      for (let l = 1; l < 4; l++) {
+        expect(Math.abs(em.m[f]![l]! - M[f]![l]!)).toBeLessThan(0.03);
+        expect(Math.abs(em.u[f]![l]! - U[f]![l]!)).toBeLessThan(0.03);
+      }
+    }
+    // Each iteration moves the parameters less, in the end.
+    expect(em.deltas.at(-1)!).toBeLessThan(em.deltas[0]!);
+  });
+
+  it('weighs agreement up and disagreement down, and never a similarity level below else', () => {
+    const w = levelWeights([Float64Array.from([0, 0.9, 0.0, 0.1])], [Float64Array.from([0, 0.01, 0.1, 0.89])]);
+    expect(w[0]![0]).toBe(0);
+    expect(w[0]![1]).toBeCloseTo(Math.log2(90), 6);
+    expect(w[0]![3]).toBeCloseTo(Math.log2(0.1 / 0.89), 6);
+    expect(w[0]![2]).toBe(w[0]![3]);
+  });
+});
