@@ -333,6 +333,32 @@ export type Money = {
   minorUnits: Scalars['Int']['output'];
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * A person says these customers are one. The oldest survives and is returned; the others
+   * retire into it (their ids keep answering as the survivor). Audited.
+   */
+  mergeCustomers: Customer;
+  /**
+   * A person says a record is not this customer. It moves to a new customer, which is returned;
+   * automatic linking will not move it back. Audited.
+   */
+  splitCustomer: Customer;
+};
+
+
+export type MutationMergeCustomersArgs = {
+  ids: Array<Scalars['ID']['input']>;
+};
+
+
+export type MutationSplitCustomerArgs = {
+  externalId: Scalars['ID']['input'];
+  id: Scalars['ID']['input'];
+  system: System;
+};
+
 /** Related records, each as its own system holds it. */
 export type Opportunity = {
   __typename?: 'Opportunity';
@@ -618,6 +644,7 @@ export type ResolversTypes = {
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Lifecycle: Lifecycle;
   Money: ResolverTypeWrapper<Money>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Opportunity: ResolverTypeWrapper<OpportunityRecord>;
   OpportunityConnection: ResolverTypeWrapper<Omit<OpportunityConnection, 'edges'> & { edges: Array<ResolversTypes['OpportunityEdge']> }>;
   OpportunityEdge: ResolverTypeWrapper<Omit<OpportunityEdge, 'node'> & { node: ResolversTypes['Opportunity'] }>;
@@ -669,6 +696,7 @@ export type ResolversParentTypes = {
   InvoiceEdge: Omit<InvoiceEdge, 'node'> & { node: ResolversParentTypes['Invoice'] };
   JSON: Scalars['JSON']['output'];
   Money: Money;
+  Mutation: Record<PropertyKey, never>;
   Opportunity: OpportunityRecord;
   OpportunityConnection: Omit<OpportunityConnection, 'edges'> & { edges: Array<ResolversParentTypes['OpportunityEdge']> };
   OpportunityEdge: Omit<OpportunityEdge, 'node'> & { node: ResolversParentTypes['Opportunity'] };
@@ -867,6 +895,11 @@ export type MoneyResolvers<ContextType = GatewayContext, ParentType extends Reso
   minorUnits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  mergeCustomers?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationMergeCustomersArgs, 'ids'>>;
+  splitCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationSplitCustomerArgs, 'externalId' | 'id' | 'system'>>;
+};
+
 export type OpportunityResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Opportunity'] = ResolversParentTypes['Opportunity']> = {
   amount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   closeDate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1009,6 +1042,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   InvoiceEdge?: InvoiceEdgeResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Opportunity?: OpportunityResolvers<ContextType>;
   OpportunityConnection?: OpportunityConnectionResolvers<ContextType>;
   OpportunityEdge?: OpportunityEdgeResolvers<ContextType>;

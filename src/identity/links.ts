@@ -105,6 +105,17 @@ export interface IdentityStore {
   count(): Promise<number>;
   /** Writes clusters of links in one transaction; never renames, merges into the oldest id. */
   applyLinks(clusters: readonly LinkCluster[], options: { actor: string }): Promise<ApplyLinksResult>;
+  /**
+   * A person says these customers are one: the oldest survives, the others retire into it
+   * (their ids redirect), every link moves to the survivor. Audited as 'merged' events.
+   */
+  mergeCustomers(ids: readonly string[], options: { actor: string }): Promise<{ survivor: string; retired: string[] }>;
+  /**
+   * A person says this record is not this customer: it moves to a new customer, its link
+   * becomes manual (automatic linking will not move it back), and it is recorded as
+   * cannot-link with each record it leaves. Audited as a 'split' event.
+   */
+  splitCustomer(id: string, record: SourceKey, options: { actor: string }): Promise<{ from: string; to: string }>;
 }
 
 export const MAX_PAGE_SIZE = 500;
@@ -152,6 +163,7 @@ class PgIdentityStore implements IdentityStore {
   private readonly golden: string;
   private readonly links: string;
   private readonly events: string;
+  private readonly cannotLink: string;
   private readonly lockKey: string;
 
   constructor(
@@ -161,6 +173,7 @@ class PgIdentityStore implements IdentityStore {
     this.golden = store.table('golden_customers');
     this.links = store.table('identity_links');
     this.events = store.table('identity_events');
+    this.cannotLink = store.table('identity_cannot_link');
     this.lockKey = advisoryLockKey(`meridian:identity:${store.schema}`);
   }
 
@@ -332,10 +345,22 @@ class PgIdentityStore implements IdentityStore {
       const newIds: string[] = [];
       const clusterGolden: string[] = [];
       for (const cluster of clusters) {
+        // A person's decision (a manual link, e.g. after a split) is never undone by automatic
+        // evidence: manual links do not merge customers; they only host the cluster when no
+        // automatically linked record does.
         const found = new Set<string>();
+        const foundManual = new Set<string>();
         for (const l of cluster.links) {
-          const g = linkedTo.get(keyOf(l.system, l.recordType, l.externalId));
-          if (g !== undefined) found.add(find(g));
+          const k = keyOf(l.system, l.recordType, l.externalId);
+          const g = linkedTo.get(k);
+          if (g !== undefined) (manual.has(k) ? foundManual : found).add(find(g));
+        }
+        if (found.size === 0 && foundManual.size > 0) {
+          let host: string | undefined;
+          for (const g of foundManual) if (host === undefined || older(g, host)) host = g;
+          clusterGolden.push(host!);
+          result.kept++;
+          continue;
         }
         if (found.size === 0) {
           const id = this.ids.next();
@@ -423,6 +448,81 @@ class PgIdentityStore implements IdentityStore {
     });
   }
 
+  async mergeCustomers(ids: readonly string[], options: { actor: string }): Promise<{ survivor: string; retired: string[] }> {
+    if (ids.length < 2) throw new IdentityInputError('ids', 'give at least two customer ids to merge');
+    return this.store.transaction(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.lockKey]);
+      const live = await this.survivors(c, ids);
+      const unknown = ids.filter((id) => !live.has(id));
+      if (unknown.length > 0) throw new IdentityInputError('ids', `no customer ${unknown.map((x) => JSON.stringify(x)).join(', ')}`);
+      const distinct = [...new Set(ids.map((id) => live.get(id)!))];
+      if (distinct.length < 2) throw new IdentityInputError('ids', 'these ids are already one customer');
+      const r = await c.query<{ id: string }>(`SELECT id FROM ${this.golden} WHERE id = ANY($1::text[]) ORDER BY created_at, id`, [distinct]);
+      const [survivor, ...retired] = r.rows.map((x) => x.id) as [string, ...string[]];
+      await c.query(`UPDATE ${this.golden} SET retired_into = $1, updated_at = now() WHERE retired_into = ANY($2::text[])`, [survivor, retired]);
+      await c.query(`UPDATE ${this.golden} SET retired_into = $1, retired_at = now(), updated_at = now() WHERE id = ANY($2::text[])`, [survivor, retired]);
+      const moved = await c.query<{ golden_id: string }>(
+        `UPDATE ${this.links} l SET golden_id = $1, updated_at = now() FROM (SELECT system, record_type, external_id, golden_id AS old FROM ${this.links} WHERE golden_id = ANY($2::text[])) o
+          WHERE l.system = o.system AND l.record_type = o.record_type AND l.external_id = o.external_id RETURNING o.old AS golden_id`,
+        [survivor, retired],
+      );
+      await c.query(`UPDATE ${this.golden} SET updated_at = now() WHERE id = $1`, [survivor]);
+      const movedBy = new Map<string, number>();
+      for (const m of moved.rows) movedBy.set(m.golden_id, (movedBy.get(m.golden_id) ?? 0) + 1);
+      await this.recordEvents(
+        c,
+        retired.map((loser) => ({ kind: 'merged' as const, goldenId: survivor, otherGoldenId: loser, detail: { movedLinks: movedBy.get(loser) ?? 0, decision: 'manual' } })),
+        options.actor,
+      );
+      return { survivor, retired };
+    });
+  }
+
+  async splitCustomer(id: string, record: SourceKey, options: { actor: string }): Promise<{ from: string; to: string }> {
+    return this.store.transaction(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.lockKey]);
+      const from = (await this.survivors(c, [id])).get(id);
+      if (!from) throw new IdentityInputError('id', `no customer ${JSON.stringify(id)}`);
+      const own = await c.query<{ system: string; record_type: string; external_id: string }>(
+        `SELECT system, record_type, external_id FROM ${this.links} WHERE golden_id = $1 ORDER BY system, record_type, external_id`,
+        [from],
+      );
+      const target = own.rows.find(
+        (l) => l.system === record.system && l.external_id === record.externalId && (record.recordType === undefined || l.record_type === record.recordType),
+      );
+      if (!target) throw new IdentityInputError('externalId', `${record.system} record ${JSON.stringify(record.externalId)} is not linked to customer ${from}`);
+      if (own.rows.length === 1) throw new IdentityInputError('externalId', "it is the customer's only record; there is nothing to split it from");
+      const to = this.ids.next();
+      await c.query(`INSERT INTO ${this.golden} (id) VALUES ($1)`, [to]);
+      await c.query(
+        `UPDATE ${this.links} SET golden_id = $1, origin = 'manual', rule = 'manual:split', confidence = 1, updated_at = now()
+          WHERE system = $2 AND record_type = $3 AND external_id = $4`,
+        [to, target.system, target.record_type, target.external_id],
+      );
+      // Remember that the moved record is not any of the records it left.
+      const rest = own.rows.filter((l) => l !== target);
+      const pairs = rest.map((o) => {
+        const a = [target.system, target.record_type, target.external_id];
+        const b = [o.system, o.record_type, o.external_id];
+        return a.join('\u0000') < b.join('\u0000') ? [a, b] : [b, a];
+      });
+      await c.query(
+        `INSERT INTO ${this.cannotLink} (a_system, a_record_type, a_external_id, b_system, b_record_type, b_external_id, reason, decided_by)
+         SELECT *, 'split', $7 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) ON CONFLICT DO NOTHING`,
+        [pairs.map((p) => p[0]![0]), pairs.map((p) => p[0]![1]), pairs.map((p) => p[0]![2]), pairs.map((p) => p[1]![0]), pairs.map((p) => p[1]![1]), pairs.map((p) => p[1]![2]), options.actor],
+      );
+      await this.recordEvents(
+        c,
+        [
+          { kind: 'customer_created', goldenId: to },
+          { kind: 'split', goldenId: to, otherGoldenId: from, system: target.system, recordType: target.record_type, externalId: target.external_id, rule: 'manual:split', confidence: 1 },
+        ],
+        options.actor,
+      );
+      return { from, to };
+    });
+  }
+
   private async recordEvents(c: pg.PoolClient, events: readonly EventRow[], actor: string): Promise<void> {
     if (events.length === 0) return;
     await c.query(
@@ -447,7 +547,7 @@ class PgIdentityStore implements IdentityStore {
 }
 
 interface EventRow {
-  kind: 'customer_created' | 'linked' | 'merged';
+  kind: 'customer_created' | 'linked' | 'merged' | 'split';
   goldenId: string;
   otherGoldenId?: string;
   system?: string;
