@@ -23,6 +23,17 @@ export const resolvers: Resolvers = {
       if (!s) return Promise.reject(new NotFoundError(`${system} record (the system is not connected to this gateway)`, externalId));
       return customerBySource(ctx, s, externalId);
     },
+    searchCustomers: async (_p, { query, first }, ctx) => {
+      notReusable(ctx); // the index changes with every backfill
+      const size = pageSize(first ?? 10, 50);
+      try {
+        const hits = await ctx.services.search.search(query, size, ctx.services.defaultRegion);
+        return hits.map((h) => ({ score: h.score, matchedOn: h.matchedOn, matchedValue: h.matchedValue, customer: { id: h.goldenId } }));
+      } catch (e) {
+        if (e instanceof IdentityInputError) throw new BadUserInputError(e.field, e.message);
+        throw e;
+      }
+    },
     customers: async (_p, { first, after, filter }, ctx) => {
       notReusable(ctx); // list membership changes with linking
       const size = pageSize(first);

@@ -11,6 +11,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './store/embedded-p
 import { createStore, type Store } from './store/index.ts';
 import { createIdentityStore, type IdentityStore } from './identity/links.ts';
 import { runBackfill, type BackfillReport } from './identity/backfill.ts';
+import { CustomerSearch, indexingScans } from './identity/search.ts';
 import { createMemoryCache, createRedisCache } from './cache/index.ts';
 import type { GoldenRecordCache } from './cache/types.ts';
 import { startSandbox, type Sandbox } from './sandbox/index.ts';
@@ -208,9 +209,10 @@ export async function startApp(options: AppOptions): Promise<App> {
     const sources: Partial<Record<SystemId, GuardedSource>> = {};
     for (const c of connectors) sources[c.system] = guardSource(c, { timeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS, cooldownMs: env.MERIDIAN_BREAKER_COOLDOWN_MS });
 
+    const search = new CustomerSearch(store);
     let backfill: BackfillReport | null = null;
     if (options.backfill ?? config.sandbox) {
-      backfill = await runBackfill({ connectors, store: identity });
+      backfill = await runBackfill({ connectors: connectors.map((c) => indexingScans(c, search, env.MERIDIAN_DEFAULT_REGION)), store: identity });
       logger.info('backfill done', { customers: await identity.count(), ms: Math.round(backfill.ms) });
     }
 
@@ -231,7 +233,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     closers.push(() => unsubscribe());
 
     const spec = loadFieldSpec(env.MERIDIAN_MAPPING);
-    const services: GatewayServices = { sources, identity, cache, spec, defaultRegion: env.MERIDIAN_DEFAULT_REGION, now: () => new Date() };
+    const services: GatewayServices = { sources, identity, search, cache, spec, defaultRegion: env.MERIDIAN_DEFAULT_REGION, now: () => new Date() };
 
     const readiness = async (): Promise<Readiness> => {
       const deps: Readiness['dependencies'] = {};

@@ -141,8 +141,12 @@ store in MERIDIAN_DATA_DIR) and the configured systems; with none configured, th
       const { openSources } = await import('../app.ts');
       const { runBackfillCommand } = await import('./backfill.ts');
       const opened = await openSources(config, { ephemeralPorts: true });
+      const { CustomerSearch, indexingScans } = await import('../identity/search.ts');
       try {
-        return await runBackfillCommand({ connectors: opened.connectors, store: opened.store, pageSize });
+        await opened.store.migrate();
+        const search = new CustomerSearch(opened.store);
+        const connectors = opened.connectors.map((c) => indexingScans(c, search, config.env.MERIDIAN_DEFAULT_REGION));
+        return await runBackfillCommand({ connectors, store: opened.store, pageSize });
       } finally {
         await opened.close();
       }

@@ -4,6 +4,7 @@
 // key asked twice costs nothing extra.
 import DataLoader from 'dataloader';
 import type { IdentityLink, IdentityStore } from '../identity/links.ts';
+import type { CustomerSearch } from '../identity/search.ts';
 import type { GoldenRecordCache } from '../cache/types.ts';
 import { ACCOUNT_TYPE, type SourceRecord, type SystemId } from '../sources/types.ts';
 import type { GuardedSource } from './guarded-source.ts';
@@ -26,6 +27,7 @@ export interface GoldenView extends CachedGolden {
 export interface GatewayServices {
   sources: Partial<Record<SystemId, GuardedSource>>;
   identity: IdentityStore;
+  search: CustomerSearch;
   cache: GoldenRecordCache<CachedGolden>;
   spec: FieldSpec;
   defaultRegion: string;

@@ -270,6 +270,16 @@ export type CustomerFilter = {
   system?: InputMaybe<System>;
 };
 
+export type CustomerMatch = {
+  __typename?: 'CustomerMatch';
+  customer: Customer;
+  /** email, phone, domain or name */
+  matchedOn: Scalars['String']['output'];
+  /** The indexed value that matched, as the system spells it. */
+  matchedValue: Scalars['String']['output'];
+  score: Scalars['Float']['output'];
+};
+
 export type ErpContract = {
   __typename?: 'ErpContract';
   endDate?: Maybe<Scalars['String']['output']>;
@@ -432,6 +442,11 @@ export type Query = {
   customers: CustomerConnection;
   /** Liveness of the graph itself; always true when the gateway answers. */
   ok: Scalars['Boolean']['output'];
+  /**
+   * Customers by company name (misspellings and prefixes too), e-mail, phone (any format) or
+   * domain, best first. Score 0..1: 1 for an exact e-mail, phone or domain.
+   */
+  searchCustomers: Array<CustomerMatch>;
 };
 
 
@@ -450,6 +465,12 @@ export type QueryCustomersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<CustomerFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QuerySearchCustomersArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  query: Scalars['String']['input'];
 };
 
 export type Satisfaction = {
@@ -632,6 +653,7 @@ export type ResolversTypes = {
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   CustomerFilter: CustomerFilter;
+  CustomerMatch: ResolverTypeWrapper<Omit<CustomerMatch, 'customer'> & { customer: ResolversTypes['Customer'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ErpContract: ResolverTypeWrapper<ContractRecord>;
   FieldLineage: ResolverTypeWrapper<FieldLineageModel>;
@@ -685,6 +707,7 @@ export type ResolversParentTypes = {
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   CustomerFilter: CustomerFilter;
+  CustomerMatch: Omit<CustomerMatch, 'customer'> & { customer: ResolversParentTypes['Customer'] };
   DateTime: Scalars['DateTime']['output'];
   ErpContract: ContractRecord;
   FieldLineage: FieldLineageModel;
@@ -839,6 +862,13 @@ export type CustomerEdgeResolvers<ContextType = GatewayContext, ParentType exten
   node?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
 };
 
+export type CustomerMatchResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['CustomerMatch'] = ResolversParentTypes['CustomerMatch']> = {
+  customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+  matchedOn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  matchedValue?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -954,6 +984,7 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   customerBySource?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerBySourceArgs, 'externalId' | 'system'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, Partial<QueryCustomersArgs>>;
   ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  searchCustomers?: Resolver<Array<ResolversTypes['CustomerMatch']>, ParentType, ContextType, RequireFields<QuerySearchCustomersArgs, 'query'>>;
 };
 
 export type SatisfactionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Satisfaction'] = ResolversParentTypes['Satisfaction']> = {
@@ -1034,6 +1065,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
+  CustomerMatch?: CustomerMatchResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   ErpContract?: ErpContractResolvers<ContextType>;
   FieldLineage?: FieldLineageResolvers<ContextType>;

@@ -87,4 +87,37 @@ CREATE INDEX identity_cannot_link_b_idx ON ${s}.identity_cannot_link (b_system, 
 `,
 };
 
-export const MIGRATIONS: readonly Migration[] = [identityGraph];
+// What searchCustomers looks through: one row per account-level source record (keyed like
+// identity_links, so the golden id is joined at query time and merges/splits never leave it
+// stale), plus its name tokens for prefix lookup.
+const customerSearch: Migration = {
+  id: '0002_customer_search',
+  sql: (s) => `
+CREATE TABLE ${s}.customer_search (
+  system       text NOT NULL,
+  record_type  text NOT NULL,
+  external_id  text NOT NULL,
+  name         text NULL,
+  name_key     text NULL,
+  emails       text[] NOT NULL DEFAULT '{}',
+  phones       text[] NOT NULL DEFAULT '{}',
+  domain       text NULL,
+  updated_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (system, record_type, external_id)
+);
+CREATE INDEX customer_search_emails_idx ON ${s}.customer_search USING gin (emails);
+CREATE INDEX customer_search_phones_idx ON ${s}.customer_search USING gin (phones);
+CREATE INDEX customer_search_domain_idx ON ${s}.customer_search (domain);
+CREATE TABLE ${s}.customer_search_tokens (
+  token        text NOT NULL,
+  system       text NOT NULL,
+  record_type  text NOT NULL,
+  external_id  text NOT NULL,
+  PRIMARY KEY (token, system, record_type, external_id),
+  FOREIGN KEY (system, record_type, external_id) REFERENCES ${s}.customer_search ON DELETE CASCADE
+);
+CREATE INDEX customer_search_tokens_prefix_idx ON ${s}.customer_search_tokens (token text_pattern_ops);
+`,
+};
+
+export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch];
