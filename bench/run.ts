@@ -19,13 +19,13 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway').split(','));
+const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,matcher').split(','));
 const taskset = existsSync('/usr/bin/taskset');
 
-function pinned(core: number, script: string, args: string[]): string[] {
+function pinned(core: number, script: string, args: string[], nodeFlags: string[] = []): string[] {
   // BENCH_PROFILE=<dir> writes a CPU profile of each server process there.
   const profile = process.env['BENCH_PROFILE'] && script.includes('server') ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`] : [];
-  const node = [process.execPath, ...profile, '--import', 'tsx', script, ...args];
+  const node = [process.execPath, ...nodeFlags, ...profile, '--import', 'tsx', script, ...args];
   return taskset ? ['taskset', '-c', String(core), ...node] : node;
 }
 
@@ -158,11 +158,27 @@ if (suites.has('gateway')) {
   rows.push({ suite: 'gateway', metric: '  executed (response cache off) / graphql-jit', value: executed['rps']! / base['rps']!, unit: 'ratio' });
 }
 
+// ---------------------------------------------------------------- matcher
+if (suites.has('matcher')) {
+  for (const n of (process.env['BENCH_MATCHER_SIZES'] ?? '100000,1000000').split(',').map(Number)) {
+    // A large young generation and heap: feature building at 1M is allocation-heavy.
+    const [cmd, ...rest] = pinned(0, 'bench/matcher-child.ts', [String(n)], ['--max-old-space-size=8192', '--max-semi-space-size=64']);
+    const { stdout } = await run(cmd!, rest, { maxBuffer: 1 << 24 });
+    const r = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
+    const label = n.toLocaleString('en-US');
+    rows.push({ suite: 'matcher', metric: `dedupe ${label} generated person records: total`, value: r['msTotal']! / 1000, unit: 's', goal: n === 1_000_000 ? '< 120' : '', note: `one core; ${r['candidatePairs']!.toLocaleString('en-US')} candidate pairs` });
+    rows.push({ suite: 'matcher', metric: '  comparisons per second (one core)', value: r['comparisonsPerSecond']!, unit: 'cmp/s', note: 'incl. random pairs for u; Splink publishes ~128k per vCPU' });
+    rows.push({ suite: 'matcher', metric: '  records per second, end to end', value: r['recordsPerSecond']!, unit: 'rec/s' });
+    rows.push({ suite: 'matcher', metric: '  peak RSS', value: r['peakRssMiB']!, unit: 'MiB' });
+    rows.push({ suite: 'matcher', metric: '  precision / recall / F1 (pairs)', value: r['f1']!, unit: 'F1', note: `precision ${r['precision']!.toFixed(4)}, recall ${r['recall']!.toFixed(4)}` });
+  }
+}
+
 // ---------------------------------------------------------------- report
 const width = Math.max(...rows.map((r) => r.metric.length));
 console.log(`${'metric'.padEnd(width)}  ${'value'.padStart(10)}  unit    goal`);
 for (const r of rows) {
-  const digits = r.unit === 'ratio' ? 3 : r.unit === 'MiB' ? 1 : 0;
+  const digits = r.unit === 'ratio' || r.unit === 'F1' ? 3 : r.unit === 'MiB' || r.unit === 's' ? 1 : 0;
   console.log(`${r.metric.padEnd(width)}  ${r.value.toFixed(digits).padStart(10)}  ${r.unit.padEnd(6)}  ${(r.goal ?? '').padEnd(6)}${r.note ? `  (${r.note})` : ''}`);
 }
 await mkdir('bench/results', { recursive: true });

@@ -12,6 +12,7 @@ import { createStore, type Store } from './store/index.ts';
 import { createIdentityStore, type IdentityStore } from './identity/links.ts';
 import { runBackfill, type BackfillReport } from './identity/backfill.ts';
 import { CustomerSearch, indexingScans } from './identity/search.ts';
+import { createReviewItems } from './review/items.ts';
 import { createMemoryCache, createRedisCache } from './cache/index.ts';
 import type { GoldenRecordCache } from './cache/types.ts';
 import { startSandbox, type Sandbox } from './sandbox/index.ts';
@@ -212,7 +213,11 @@ export async function startApp(options: AppOptions): Promise<App> {
     const search = new CustomerSearch(store);
     let backfill: BackfillReport | null = null;
     if (options.backfill ?? config.sandbox) {
-      backfill = await runBackfill({ connectors: connectors.map((c) => indexingScans(c, search, env.MERIDIAN_DEFAULT_REGION)), store: identity });
+      backfill = await runBackfill({
+        connectors: connectors.map((c) => indexingScans(c, search, env.MERIDIAN_DEFAULT_REGION)),
+        store: identity,
+        reviews: createReviewItems(store),
+      });
       logger.info('backfill done', { customers: await identity.count(), ms: Math.round(backfill.ms) });
     }
 

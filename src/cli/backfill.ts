@@ -1,6 +1,7 @@
 // `npx meridian backfill`: migrate, scan every source, link, print what happened. Progress goes
 // to stderr (a redrawn bar on a terminal, a plain line every few seconds otherwise, so CI logs
 // stay readable); the summary table goes to stdout.
+import { createReviewItems } from '../review/items.ts';
 import { createIdentityStore, type IdentityStore } from '../identity/links.ts';
 import { BackfillScanError, runBackfill, type BackfillProgress, type BackfillReport } from '../identity/backfill.ts';
 import type { SourceConnector } from '../sources/types.ts';
@@ -65,6 +66,10 @@ export function summaryTable(report: BackfillReport): string {
   rows.push(['by rule', rules.map(([r, n]) => `${r} ${fmt(n)}`).join(' · ') || '—']);
   rows.push(['cross-references', `${fmt(report.xrefs.followed)} followed (${fmt(report.xrefs.toDeleted)} to deleted records) · ${fmt(report.xrefs.dangling)} dangling`]);
   rows.push(['shared emails', fmt(report.sharedEmails)]);
+  if (report.matcher) {
+    rows.push(['matcher links beyond exact keys', fmt(report.matcher.links)]);
+    rows.push(['possible duplicates for review', `${fmt(report.matcher.reviewPairs)} (${fmt(report.matcher.reviewItemsCreated)} new items)`]);
+  }
   rows.push(['time', `${(report.ms / 1000).toFixed(1)} s`]);
   const kw = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) lines.push(`${k.padEnd(kw)}  ${v}`);
@@ -125,6 +130,7 @@ export async function runBackfillCommand(deps: BackfillCommandDeps): Promise<num
       now,
       ...(deps.pageSize === undefined ? {} : { pageSize: deps.pageSize }),
       ...(deps.batchSize === undefined ? {} : { batchSize: deps.batchSize }),
+      reviews: createReviewItems(deps.store),
     });
   } catch (e) {
     if (tty && drawn) stderr.write('\n');

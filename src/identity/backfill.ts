@@ -1,9 +1,12 @@
 // The backfill: read every account-level record of every source and link them into golden
-// customers by the exact keys (#3). Records that name each other (cross-references) or share a
-// normalized email are one customer; the closure is taken with union-find, so A–B and B–C put
-// A, B and C together. Writes go through IdentityStore.applyLinks, which never renames a
+// customers. Records that name each other (cross-references) or share a normalized email are
+// one customer for certain; the Fellegi–Sunter customer matcher then adds links it scores above
+// its link threshold and sends pairs between the thresholds to review (POSSIBLE_DUPLICATE).
+// The closure is taken with union-find, so A–B and B–C put A, B and C together. Writes go through IdentityStore.applyLinks, which never renames a
 // customer and merges into the oldest id, so running the backfill again changes nothing and
 // running it after new records arrived only adds them.
+import { matchCustomerRecords, pairExplainer, type PairExplanation } from './customer-matching.ts';
+import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
 import { ACCOUNT_TYPE, type SourceConnector, type SourceRecord, type SystemId } from '../sources/types.ts';
 import type { IdentityStore, LinkCluster, ProposedLink } from './links.ts';
 
@@ -56,6 +59,8 @@ export interface BackfillReport {
   danglingXrefs: DanglingXref[];
   /** Normalized emails found on more than one record (each joined those records). */
   sharedEmails: number;
+  /** Probabilistic matching: links it added beyond exact keys, and pairs sent for review. */
+  matcher: { links: number; reviewPairs: number; reviewItemsCreated: number; ms: number } | null;
   ms: number;
 }
 
@@ -71,6 +76,14 @@ export interface BackfillOptions {
   actor?: string;
   /** Milliseconds, for the report's timing. */
   now?: () => number;
+  /**
+   * 'probabilistic' (default): exact keys are certain, and the Fellegi–Sunter customer matcher
+   * (src/identity/customer-matching.ts) adds links above its link threshold; pairs between the
+   * review and link thresholds become POSSIBLE_DUPLICATE review items. 'exact': keys only.
+   */
+  matching?: 'exact' | 'probabilistic';
+  /** Where POSSIBLE_DUPLICATE pairs go (none are written without it). */
+  reviews?: ReviewItems;
 }
 
 export class BackfillScanError extends Error {
@@ -105,7 +118,8 @@ interface Node {
 type Evidence =
   | { rule: string; names: RecordRef }
   | { rule: string; namedBy: RecordRef }
-  | { rule: 'email'; email: string; sharedWith: RecordRef[]; records: number };
+  | { rule: 'email'; email: string; sharedWith: RecordRef[]; records: number }
+  | { rule: 'probabilistic' | 'unique-name'; with: RecordRef; probability: number | null; levels: Pick<PairExplanation, 'field' | 'level'>[] | null };
 
 const keyOf = (system: string, recordType: string, externalId: string): string => `${system}\u0000${recordType}\u0000${externalId}`;
 
@@ -157,6 +171,9 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
   // ---- scan: every source in parallel; nothing is written unless every scan succeeds ----
   const nodes: Node[] = [];
   const index = new Map<string, number>();
+  const probabilistic = (options.matching ?? 'probabilistic') === 'probabilistic';
+  // The matcher compares records' contents, so that mode keeps one payload per record.
+  const payloads: SourceRecord[] = [];
   const add = (r: SourceRecord): void => {
     const k = keyOf(r.system, r.type, r.id);
     let i = index.get(k);
@@ -165,6 +182,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
       index.set(k, i);
       nodes.push({ ref: { system: r.system, recordType: r.type, externalId: r.id }, deleted: r.deleted, xrefs: [], emails: new Set() });
     }
+    if (probabilistic) payloads[i] = r;
     // A record seen twice (a page boundary moved under a live scan) keeps everything it said.
     const node = nodes[i]!;
     node.deleted ||= r.deleted;
@@ -203,6 +221,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     xrefs: { followed: 0, toDeleted: 0, dangling: 0 },
     danglingXrefs: [],
     sharedEmails: 0,
+    matcher: null,
     ms: 0,
   };
   for (const n of nodes) {
@@ -249,6 +268,65 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
       const self = nodes[i]!.ref;
       evidence[i]!.push({ rule: 'email', email, sharedWith: refs.filter((r) => r !== self).slice(0, MAX_SHARED_WITH), records: members.length });
     }
+  }
+
+  if (probabilistic && payloads.length > 1) {
+    const tm = now();
+    // The matcher sees the records in one canonical order whatever order the scans delivered
+    // them in, so the same records always give the same model, scores and explanations.
+    const nodeOf = new Map<string, number>();
+    payloads.forEach((r, i) => nodeOf.set(`${r.system}:${r.id}`, i));
+    const sorted = [...payloads].sort((a, b) => compareRefs({ system: a.system, recordType: a.type, externalId: a.id }, { system: b.system, recordType: b.type, externalId: b.id }));
+    const m = matchCustomerRecords(sorted, { deterministic: true });
+    const explain = pairExplainer(m.match);
+    const inputIndex = new Map(m.ids.map((k, i) => [k, i]));
+    // Customers that exist already are merged only by exact keys or by a person: a model
+    // re-estimated on new data must not quietly join two established customers. Probabilistic
+    // links attach records to at most one existing customer; the rest become review items.
+    const existing = await options.store.goldenIdsFor(nodes.map((n) => ({ system: n.ref.system, externalId: n.ref.externalId, recordType: n.ref.recordType })));
+    const holder = new Map<number, string>();
+    nodes.forEach((_, i) => {
+      const g = existing[i];
+      if (!g) return;
+      const root = uf.find(i);
+      if (!holder.has(root)) holder.set(root, g);
+    });
+    const reviewPairs: PossibleDuplicate[] = [];
+    let links = 0;
+    for (const p of m.pairs) {
+      if (p.rule !== 'probabilistic' && p.rule !== 'uniqueName') continue;
+      const i = nodeOf.get(p.a);
+      const j = nodeOf.get(p.b);
+      if (i === undefined || j === undefined) continue;
+      // Which level each field fell in is a fact of the two records; the weights are the model's
+      // and move whenever it is re-estimated on new data (about a bit per field when one record
+      // is added). A link keeps the facts and its probability to two decimals, so a re-run
+      // rewrites a link only when something real changed; a review item keeps the full weights
+      // of the moment it was raised.
+      const full = explain(inputIndex.get(p.a)!, inputIndex.get(p.b)!);
+      const levels = full?.map((l) => ({ field: l.field, level: l.level })) ?? null;
+      const probability = p.probability === null ? null : Math.round(p.probability * 100) / 100;
+      const ri = uf.find(i);
+      const rj = uf.find(j);
+      if (ri === rj) continue;
+      const gi = holder.get(ri);
+      const gj = holder.get(rj);
+      if (p.decision === 'link' && !(gi && gj && gi !== gj)) {
+        links++;
+        uf.union(i, j);
+        const g = gi ?? gj;
+        if (g) holder.set(uf.find(i), g);
+        const rule = p.rule === 'uniqueName' ? 'unique-name' : 'probabilistic';
+        evidence[i]!.push({ rule, with: nodes[j]!.ref, probability, levels });
+        evidence[j]!.push({ rule, with: nodes[i]!.ref, probability, levels });
+      } else {
+        reviewPairs.push({ records: [nodes[i]!.ref, nodes[j]!.ref].sort(compareRefs) as [RecordRef, RecordRef], probability: p.probability, weight: p.weight, levels: full });
+      }
+    }
+    // A review pair whose records ended up together anyway needs no person.
+    const open = reviewPairs.filter((r) => uf.find(index.get(keyOf(r.records[0].system, r.records[0].recordType, r.records[0].externalId))!) !== uf.find(index.get(keyOf(r.records[1].system, r.records[1].recordType, r.records[1].externalId))!));
+    const created = options.reviews && open.length > 0 ? await options.reviews.addPossibleDuplicates(open, options.actor ?? 'backfill') : 0;
+    report.matcher = { links, reviewPairs: open.length, reviewItemsCreated: created, ms: Math.round(now() - tm) };
   }
 
   // Clusters in a fixed order (by their smallest record key), so two runs write the same batches.
@@ -309,13 +387,13 @@ function compareRefs(a: RecordRef, b: RecordRef): number {
   return a.system < b.system ? -1 : a.system > b.system ? 1 : a.recordType < b.recordType ? -1 : a.recordType > b.recordType ? 1 : a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0;
 }
 
-/** Strongest evidence first: what the record itself names, then who names it, then a shared email. */
+/** Strongest evidence first: what the record itself names, who names it, a shared email, then the matcher's scores. */
 function evidenceRank(e: Evidence): number {
-  return 'names' in e ? 0 : 'namedBy' in e ? 1 : 2;
+  return 'names' in e ? 0 : 'namedBy' in e ? 1 : 'email' in e ? 2 : 3;
 }
 
 function evidenceOther(e: Evidence): RecordRef | null {
-  return 'names' in e ? e.names : 'namedBy' in e ? e.namedBy : null;
+  return 'names' in e ? e.names : 'namedBy' in e ? e.namedBy : 'with' in e ? e.with : null;
 }
 
 function proposedLink(node: Node, found: Evidence[]): ProposedLink & RecordRef {
@@ -323,6 +401,7 @@ function proposedLink(node: Node, found: Evidence[]): ProposedLink & RecordRef {
     const r = evidenceRank(a) - evidenceRank(b);
     if (r !== 0) return r;
     if (a.rule !== b.rule) return a.rule < b.rule ? -1 : 1;
+    if ('with' in a && 'with' in b && a.probability !== b.probability) return (b.probability ?? 1) - (a.probability ?? 1);
     const oa = evidenceOther(a);
     const ob = evidenceOther(b);
     if (oa && ob) return compareRefs(oa, ob);
@@ -336,8 +415,9 @@ function proposedLink(node: Node, found: Evidence[]): ProposedLink & RecordRef {
   if (node.deleted) explanation['deleted'] = true;
   return {
     ...node.ref,
-    // Exact keys: a record that names another, or the same mailbox, is the same customer.
-    confidence: 1,
+    // Exact keys: a record that names another, or the same mailbox, is the same customer; a
+    // record joined only by the matcher carries the match probability of its strongest pair.
+    confidence: first && 'with' in first ? Math.max(...sorted.map((e) => ('with' in e ? (e.probability ?? 1) : 1))) : 1,
     rule: first ? first.rule : 'singleton',
     explanation,
   };

@@ -62,7 +62,9 @@ export async function startPgliteServer(db: PGlite, options: { host?: string; po
           await db.runExclusive(() =>
             db.execProtocolRawStream(batch.bytes, {
               onRawData: (chunk: Uint8Array) => {
-                if (!batch.conn.closed && chunk.length > 0) batch.conn.socket.write(chunk);
+                // The chunk is a view into PGlite's memory, reused for what comes next; a queued
+                // socket write keeps a reference, so copy it (or a large answer gets corrupted).
+                if (!batch.conn.closed && chunk.length > 0) batch.conn.socket.write(Buffer.from(chunk));
               },
             }),
           );

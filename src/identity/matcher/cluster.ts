@@ -17,6 +17,12 @@ export interface ClusterInput {
   /** Which candidates are links (decision above the link threshold). */
   isLink: Uint8Array;
   guard: boolean;
+  /**
+   * Pairs known to be one entity from outside the model (shared cross-references, exact
+   * e-mail). They are joined first, without the guard; probabilistic links then join the
+   * resulting clusters under the guard as usual. Optional: absent, nothing changes.
+   */
+  certain?: { a: Int32Array; b: Int32Array; count: number };
 }
 
 export interface Clusters {
@@ -61,6 +67,24 @@ export function clusterLinks(input: ClusterInput): Clusters {
     neighbour[fill[y]!] = x;
     pairOf[fill[y]!++] = p;
   }
+  const union = (rx: number, ry: number): void => {
+    let mx = members[rx]!;
+    let my = members[ry]!;
+    if (mx.length > my.length) {
+      [rx, ry, mx, my] = [ry, rx, my, mx];
+    }
+    parent[rx] = ry;
+    for (const x of mx) my.push(x);
+    members[rx] = [];
+  };
+  if (input.certain !== undefined) {
+    const c = input.certain;
+    for (let i = 0; i < c.count; i++) {
+      const rx = find(c.a[i]!);
+      const ry = find(c.b[i]!);
+      if (rx !== ry) union(rx, ry);
+    }
+  }
   const links: number[] = [];
   for (let p = 0; p < count; p++) if (isLink[p] === 1) links.push(p);
   links.sort((x, y) => logOdds[y]! - logOdds[x]!);
@@ -70,9 +94,12 @@ export function clusterLinks(input: ClusterInput): Clusters {
     let ry = find(b[p]!);
     if (rx === ry) continue;
     let mx = members[rx]!;
-    let my = members[ry]!;
+    const my = members[ry]!;
     if (input.guard && mx.length > 1 && my.length > 1) {
-      if (mx.length > my.length) [rx, ry, mx, my] = [ry, rx, my, mx];
+      if (mx.length > my.length) {
+        [rx, ry] = [ry, rx];
+        mx = my;
+      }
       let evidence = 0;
       for (const x of mx) {
         for (let k = degree[x]!; k < degree[x + 1]!; k++) {
@@ -84,10 +111,7 @@ export function clusterLinks(input: ClusterInput): Clusters {
         continue;
       }
     }
-    if (mx.length > my.length) [rx, ry, mx, my] = [ry, rx, my, mx];
-    parent[rx] = ry;
-    for (const x of mx) my.push(x);
-    members[rx] = [];
+    union(rx, ry);
   }
   const cluster = new Int32Array(size);
   const first = new Int32Array(size).fill(-1);

@@ -132,14 +132,20 @@ export function buildFeatures(config: MatcherConfig, records: readonly InputReco
       num: new Float64Array(levels.has('numericWithin') ? n : 0).fill(Number.NaN),
       tf: new Float64Array(n),
     };
-    const counts = new Map<number, number>();
+    // Records per interned id, grown as ids appear (a Map here costs seconds at a million records).
+    let counts = new Int32Array(1024);
     for (let r = 0; r < n; r++) {
       const raw = rawValue(records[r]!, field.columns);
       const v = normalizeValue(field, raw);
       if (v === null) continue;
       const id = interner.id(v);
       f.value[r] = id;
-      counts.set(id, (counts.get(id) ?? 0) + 1);
+      if (id >= counts.length) {
+        const grown = new Int32Array(Math.max(id + 1, counts.length * 2));
+        grown.set(counts);
+        counts = grown;
+      }
+      counts[id]!++;
       if (levels.has('tokenSet')) needTokens.add(id);
       if (wantSoundex) {
         const code = soundex(v);
@@ -160,7 +166,7 @@ export function buildFeatures(config: MatcherConfig, records: readonly InputReco
     }
     for (let r = 0; r < n; r++) {
       const id = f.value[r]!;
-      if (id >= 0) f.tf[r] = counts.get(id)! / n;
+      if (id >= 0) f.tf[r] = counts[id]! / n;
     }
     return f;
   });

@@ -120,4 +120,26 @@ CREATE INDEX customer_search_tokens_prefix_idx ON ${s}.customer_search_tokens (t
 `,
 };
 
-export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch];
+// Decisions a machine should not make, waiting for a person. Identity writes
+// POSSIBLE_DUPLICATE items (pairs scored between the review and link thresholds); the review
+// queue issue adds the API and the other kinds. One item per subject: re-running the matcher
+// does not duplicate an open question.
+const reviewItems: Migration = {
+  id: '0003_review_items',
+  sql: (s) => `
+CREATE TABLE ${s}.review_items (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind         text NOT NULL CHECK (kind IN ('POSSIBLE_DUPLICATE')),
+  status       text NOT NULL DEFAULT 'OPEN' CHECK (status IN ('OPEN', 'RESOLVED', 'DISMISSED')),
+  subject_key  text NOT NULL,
+  payload      jsonb NOT NULL,
+  created_by   text NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  updated_at   timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (kind, subject_key)
+);
+CREATE INDEX review_items_open_idx ON ${s}.review_items (kind, id) WHERE status = 'OPEN';
+`,
+};
+
+export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems];
