@@ -1,6 +1,7 @@
 // The ERP connector: SourceConnector<'erp'> over a pg pool, read-only. Account-level record
 // type is `erp_customer` (a customers row). What is read, with which statements and how many
 // round trips: docs/sources/erp.md.
+import { checkInt, systemClock, type ConnectorClock } from '../options.ts';
 import type pg from 'pg';
 import type { RelatedKinds, SourceConnector, SourceRecord } from '../types.ts';
 import { SourceError, SourceRateLimitedError } from '../errors.ts';
@@ -20,17 +21,11 @@ export interface ErpConnectorOptions {
   scanRetries?: number;
   /** close() ends the pool (the connector owns it). Default true. */
   endPoolOnClose?: boolean;
-  clock?: { now(): Date; sleep(ms: number): Promise<void> };
+  clock?: ConnectorClock;
   /** Told about rows skipped by scanAccounts because they failed validation. */
   logger?: { warn(message: string, details?: Record<string, unknown>): void };
 }
 
-const systemClock = { now: () => new Date(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
-
-function checkInt(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be an integer in ${min}–${max}, got ${value}`);
-  return value;
-}
 
 export function createErpConnector(pool: pg.Pool, options: ErpConnectorOptions = {}): SourceConnector<'erp'> {
   const clock = options.clock ?? systemClock;

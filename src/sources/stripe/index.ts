@@ -1,6 +1,7 @@
 // The Stripe connector: SourceConnector<'stripe'> over stripe-node. Account-level record type
 // is `customer` (a Stripe customer is itself the billing entity). What is read, with which
 // calls and how many: docs/sources/stripe.md.
+import { checkInt, systemClock, type ConnectorClock } from '../options.ts';
 import type Stripe from 'stripe';
 import type { RelatedKinds, SourceConnector, SourceRecord } from '../types.ts';
 import { SourceError, SourceRateLimitedError } from '../errors.ts';
@@ -18,17 +19,11 @@ export interface StripeConnectorOptions {
   maxRelatedPages?: number;
   /** How often scanAccounts retries a page refused by a rate limit before giving up. Default 3. */
   scanRetries?: number;
-  clock?: { now(): Date; sleep(ms: number): Promise<void> };
+  clock?: ConnectorClock;
   /** Told about records skipped by scanAccounts because they failed validation. */
   logger?: { warn(message: string, details?: Record<string, unknown>): void };
 }
 
-const systemClock = { now: () => new Date(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
-
-function checkInt(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be an integer in ${min}–${max}, got ${value}`);
-  return value;
-}
 
 export function createStripeConnector(stripe: Stripe, options: StripeConnectorOptions = {}): SourceConnector<'stripe'> {
   const clock = options.clock ?? systemClock;
