@@ -80,3 +80,28 @@ export function createSubscriptionIterator<T>(channels: readonly string[], optio
   };
   return iterator;
 }
+
+/**
+ * The iterators one PubSub has handed out, so close() can end them all. Both implementations
+ * use this: `open` makes a tracked iterator, `endAll` returns every one still open.
+ */
+export function iteratorRegistry(base: Omit<IteratorOptions, 'onEnd' | 'bufferSize'>, bufferSize: number | undefined): {
+  open<T>(channels: readonly string[]): SubscriptionIterator<T>;
+  endAll(): Promise<void>;
+} {
+  const iterators = new Set<AsyncIterator<unknown>>();
+  return {
+    open<T>(channels: readonly string[]): SubscriptionIterator<T> {
+      const iterator = createSubscriptionIterator<T>(channels, {
+        ...base,
+        ...(bufferSize === undefined ? {} : { bufferSize }),
+        onEnd: () => iterators.delete(iterator),
+      });
+      iterators.add(iterator);
+      return iterator;
+    },
+    async endAll(): Promise<void> {
+      await Promise.all([...iterators].map((it) => (it.return ? it.return() : Promise.resolve())));
+    },
+  };
+}

@@ -2,7 +2,7 @@
 // Messages go through JSON like they do over Redis, so handlers get copies and a message that
 // JSON cannot carry fails here too, not first in production.
 
-import { createSubscriptionIterator } from './iterator.ts';
+import { iteratorRegistry } from './iterator.ts';
 import { deliver, warnOnPubSubError, PubSubClosedError, type JsonValue, type MessageHandler, type PubSub, type PubSubErrorHandler } from './types.ts';
 
 export interface MemoryPubSubOptions {
@@ -14,7 +14,6 @@ export interface MemoryPubSubOptions {
 export function createMemoryPubSub(options: MemoryPubSubOptions = {}): PubSub {
   const onError = options.onError ?? warnOnPubSubError;
   const handlers = new Map<string, Set<MessageHandler>>();
-  const iterators = new Set<AsyncIterator<unknown>>();
   let closed = false;
 
   const subscribe = (channel: string, handler: MessageHandler) => {
@@ -36,6 +35,7 @@ export function createMemoryPubSub(options: MemoryPubSubOptions = {}): PubSub {
       return Promise.resolve();
     });
   };
+  const iterators = iteratorRegistry({ subscribe, onError }, options.iteratorBufferSize);
 
   return {
     kind: 'memory',
@@ -52,20 +52,11 @@ export function createMemoryPubSub(options: MemoryPubSubOptions = {}): PubSub {
       return Promise.resolve();
     },
     subscribe,
-    asyncIterator<T>(channels: readonly string[]) {
-      const iterator = createSubscriptionIterator<T>(channels, {
-        subscribe,
-        onError,
-        ...(options.iteratorBufferSize === undefined ? {} : { bufferSize: options.iteratorBufferSize }),
-        onEnd: () => iterators.delete(iterator),
-      });
-      iterators.add(iterator);
-      return iterator;
-    },
+    asyncIterator: <T>(channels: readonly string[]) => iterators.open<T>(channels),
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([...iterators].map((it) => (it.return ? it.return() : Promise.resolve())));
+      await iterators.endAll();
       handlers.clear();
     },
   };

@@ -5,7 +5,7 @@
 
 import { createClient } from 'redis';
 import { withTimeout } from '../resilience/timeout.ts';
-import { createSubscriptionIterator } from './iterator.ts';
+import { iteratorRegistry } from './iterator.ts';
 import { deliver, warnOnPubSubError, PubSubClosedError, type JsonValue, type MessageHandler, type PubSub, type PubSubErrorHandler } from './types.ts';
 
 export type ReconnectStrategy = false | number | ((retries: number, cause: Error) => false | Error | number);
@@ -63,7 +63,6 @@ export async function createRedisPubSub(options: RedisPubSubOptions): Promise<Pu
     throw error;
   }
 
-  const iterators = new Set<AsyncIterator<unknown>>();
   let closed = false;
   const full = (channel: string) => `${channelPrefix}${channel}`;
 
@@ -88,6 +87,7 @@ export async function createRedisPubSub(options: RedisPubSubOptions): Promise<Pu
       await withTimeout(subscriber.unsubscribe(full(channel), listener), commandTimeoutMs);
     };
   };
+  const iterators = iteratorRegistry({ subscribe, onError }, options.iteratorBufferSize);
 
   return {
     kind: 'redis',
@@ -99,20 +99,11 @@ export async function createRedisPubSub(options: RedisPubSubOptions): Promise<Pu
       await withTimeout(publisher.publish(full(channel), text), commandTimeoutMs);
     },
     subscribe,
-    asyncIterator<T>(channels: readonly string[]) {
-      const iterator = createSubscriptionIterator<T>(channels, {
-        subscribe,
-        onError,
-        ...(options.iteratorBufferSize === undefined ? {} : { bufferSize: options.iteratorBufferSize }),
-        onEnd: () => iterators.delete(iterator),
-      });
-      iterators.add(iterator);
-      return iterator;
-    },
+    asyncIterator: <T>(channels: readonly string[]) => iterators.open<T>(channels),
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([...iterators].map((it) => (it.return ? it.return() : Promise.resolve())));
+      await iterators.endAll();
       await shutdown();
     },
   };
