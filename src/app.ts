@@ -35,6 +35,8 @@ import { createMemoryPubSub, createRedisPubSub } from './pubsub/index.ts';
 
 /** Where a replica announces the golden ids it invalidated, for every replica's response cache. */
 const INVALIDATION_CHANNEL = 'meridian:golden-invalidated';
+/** How long one readiness check answers /readyz. */
+const READINESS_TTL_MS = 5_000;
 import { resolvers } from '../resolvers/index.ts';
 
 export interface App {
@@ -240,7 +242,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     const spec = loadFieldSpec(env.MERIDIAN_MAPPING);
     const services: GatewayServices = { sources, identity, search, cache, spec, defaultRegion: env.MERIDIAN_DEFAULT_REGION, now: () => new Date() };
 
-    const readiness = async (): Promise<Readiness> => {
+    const checkReadiness = async (): Promise<Readiness> => {
       const deps: Readiness['dependencies'] = {};
       const timed = async (name: string, required: boolean, fn: () => Promise<unknown>): Promise<void> => {
         const t0 = performance.now();
@@ -257,6 +259,13 @@ export async function startApp(options: AppOptions): Promise<App> {
         ...Object.values(sources).map((s) => timed(s.system, false, () => s.ping())),
       ]);
       return { ready: Object.values(deps).every((d) => d.ok || !d.required), dependencies: deps };
+    };
+    // Orchestrators probe every few seconds; each check calls every system (Salesforce counts
+    // those against the org's API allowance), so one check serves all probes of a 5 s window.
+    let lastCheck: { at: number; result: Promise<Readiness> } | null = null;
+    const readiness = (): Promise<Readiness> => {
+      if (!lastCheck || Date.now() - lastCheck.at > READINESS_TTL_MS) lastCheck = { at: Date.now(), result: checkReadiness() };
+      return lastCheck.result;
     };
 
     const intake = createWebhookIntake(

@@ -2,7 +2,7 @@
 // functions and nothing else; all the rules about partial failure live here.
 import type { GatewayContext } from '../server/context.ts';
 import { NotFoundError, SourceUnavailableError, BadUserInputError } from '../server/errors.ts';
-import { ACCOUNT_TYPE, systemEnum, type PersonRecord, type SystemId, SYSTEMS } from '../sources/types.ts';
+import { ACCOUNT_TYPE, systemEnum, type PersonRecord, type SystemId } from '../sources/types.ts';
 import { SourceError } from '../sources/errors.ts';
 import type { GoldenView } from './loaders.ts';
 import { sourceKey } from './loaders.ts';
@@ -121,8 +121,4 @@ export async function contacts(ctx: GatewayContext, id: string): Promise<Contact
     byKey.set(key, entry);
   }
   return [...byKey.values()];
-}
-
-export function configuredSystems(ctx: GatewayContext): SystemId[] {
-  return SYSTEMS.filter((s) => ctx.services.sources[s]);
 }

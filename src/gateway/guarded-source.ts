@@ -1,7 +1,7 @@
 // A source as the gateway uses it: every call bounded by the source's timeout and guarded by
 // its circuit breaker, every failure turned into a per-key SourceUnavailableError. A dead or
 // slow source costs the answer only that source's fields.
-import type { RelatedKinds, SourceConnector, SourceRecord, SystemId } from '../sources/types.ts';
+import type { SourceConnector, SourceRecord, SystemId } from '../sources/types.ts';
 import { createCircuitBreaker, withTimeout, CircuitOpenError, type CircuitBreaker, type Clock } from '../resilience/index.ts';
 import { SourceUnavailableError } from '../server/errors.ts';
 import { SourceError } from '../sources/errors.ts';
@@ -69,5 +69,3 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
     ping: () => breaker.exec(() => withTimeout(connector.ping(), timeoutMs)),
   };
 }
-
-export type RelatedKindOf<S extends SystemId> = keyof RelatedKinds[S] & string;

@@ -8,4 +8,3 @@ export {
   type CircuitState,
   type FailureRateThreshold,
 } from './circuit-breaker.ts';
-export { limitConcurrency, type ConcurrencyLimiter } from './limit-concurrency.ts';

@@ -147,6 +147,11 @@ describe('read path', () => {
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { dependencies: Record<string, { ok: boolean }> };
     expect(Object.keys(body.dependencies)).toEqual(expect.arrayContaining(['postgres', 'salesforce', 'stripe', 'zendesk', 'erp']));
+    // A second probe within the window is answered from the same check: no system is called.
+    const seqs = (): number[] => [app.sandbox!.salesforce.requests.lastSeq, app.sandbox!.stripe.requests.lastSeq, app.sandbox!.zendesk.requests.lastSeq];
+    const before = seqs();
+    expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
+    expect(seqs()).toEqual(before);
     const page = await fetch(`${app.url}/`);
     expect(await page.text()).toContain('Meridian');
   });
