@@ -46,43 +46,22 @@ export interface RequestLoaders {
 export const sourceKey = (system: SystemId, id: string): string => `${system}\u0000${id}`;
 
 export function createLoaders(services: GatewayServices): RequestLoaders {
-  const accountLoaders = new Map<SystemId, DataLoader<string, SourceRecord | null>>();
-  const relatedLoaders = new Map<string, DataLoader<string, unknown[]>>();
-  const personLoaders = new Map<SystemId, DataLoader<string, string | null>>();
-
-  const account = (system: SystemId): DataLoader<string, SourceRecord | null> | null => {
-    const source = services.sources[system];
-    if (!source) return null;
-    let loader = accountLoaders.get(system);
-    if (!loader) {
-      loader = new DataLoader((ids) => source.loadAccounts(ids), { maxBatchSize: 1000 });
-      accountLoaders.set(system, loader);
-    }
-    return loader;
-  };
-
-  const related = (system: SystemId, kind: string): DataLoader<string, unknown[]> | null => {
+  // One loader per (source, kind) and request, made on first use; null for a system that is not configured.
+  const made = new Map<string, DataLoader<string, unknown>>();
+  const perSource = <V>(system: SystemId, kind: string, batch: (source: GuardedSource, ids: readonly string[]) => Promise<(V | Error)[]>): DataLoader<string, V> | null => {
     const source = services.sources[system];
     if (!source) return null;
     const key = `${system}:${kind}`;
-    let loader = relatedLoaders.get(key);
+    let loader = made.get(key) as DataLoader<string, V> | undefined;
     if (!loader) {
-      loader = new DataLoader((ids) => source.loadRelated(kind, ids), { maxBatchSize: 1000 });
-      relatedLoaders.set(key, loader);
+      loader = new DataLoader<string, V>((ids) => batch(source, ids), { maxBatchSize: 1000 });
+      made.set(key, loader);
     }
     return loader;
   };
-
-  const personAccount = (system: SystemId): DataLoader<string, string | null> | null => {
-    const source = services.sources[system];
-    if (!source) return null;
-    let loader = personLoaders.get(system);
-    if (!loader) {
-      loader = new DataLoader((ids) => source.accountOfPerson(ids));
-      personLoaders.set(system, loader);
-    }
-    return loader;
-  };
+  const account = (system: SystemId): DataLoader<string, SourceRecord | null> | null => perSource(system, '#accounts', (s, ids) => s.loadAccounts(ids));
+  const related = (system: SystemId, kind: string): DataLoader<string, unknown[]> | null => perSource(system, kind, (s, ids) => s.loadRelated(kind, ids));
+  const personAccount = (system: SystemId): DataLoader<string, string | null> | null => perSource(system, '#people', (s, ids) => s.accountOfPerson(ids));
 
   const links = new DataLoader<string, IdentityLink[]>((ids) => services.identity.linksFor(ids));
   const goldenIdOf = new DataLoader<string, string | null>((keys) =>
