@@ -5,6 +5,7 @@ import { systemEnum, type SystemId, type SatisfactionRatingRecord, type TicketRe
 import { canonicalField, contacts, customerById, customerBySource, goldenView, notReusable, relatedRecords } from '../src/gateway/customer.ts';
 import { connectionOf, pageSize } from '../src/gateway/pagination.ts';
 import { IdentityInputError } from '../src/identity/errors.ts';
+import { reviewMutation, reviewQuery, reviewTypes } from './review.ts';
 
 const SYSTEM_IDS: Record<string, SystemId | undefined> = { SALESFORCE: 'salesforce', STRIPE: 'stripe', ZENDESK: 'zendesk', ERP: 'erp' };
 
@@ -17,6 +18,7 @@ const byDateDesc = <T>(key: (t: T) => string | null) => (a: T, b: T): number => 
 export const resolvers: Resolvers = {
   Query: {
     ok: () => true,
+    ...reviewQuery,
     customer: (_p, { id }, ctx) => customerById(ctx, id),
     customerBySource: (_p, { system, externalId }, ctx) => {
       const s = SYSTEM_IDS[system];
@@ -56,6 +58,7 @@ export const resolvers: Resolvers = {
     },
   },
   Mutation: {
+    ...reviewMutation,
     mergeCustomers: async (_p, { ids }, ctx) => {
       try {
         const { survivor, retired } = await ctx.services.identity.mergeCustomers(ids, { actor: 'api' });
@@ -152,4 +155,5 @@ export const resolvers: Resolvers = {
   Payment: {
     system: (x) => systemEnum(x.system),
   },
+  ...reviewTypes,
 };

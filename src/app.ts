@@ -12,6 +12,8 @@ import { createStore, type Store } from './store/index.ts';
 import { createIdentityStore, type IdentityStore } from './identity/links.ts';
 import { runBackfill, type BackfillReport } from './identity/backfill.ts';
 import { CustomerSearch, indexingScans } from './identity/search.ts';
+import { MatchIndex } from './identity/match-index.ts';
+import { createLiveMatcher } from './identity/live-matcher.ts';
 import { createReviewItems } from './review/items.ts';
 import { createMemoryCache, createRedisCache } from './cache/index.ts';
 import type { GoldenRecordCache } from './cache/types.ts';
@@ -208,17 +210,20 @@ export async function startApp(options: AppOptions): Promise<App> {
     const { store, sandbox, systems, connectors, salesforceOrgId } = opened;
     await store.migrate();
     const identity: IdentityStore = createIdentityStore(store);
+    const reviews = createReviewItems(store, { identity });
 
     const sources: Partial<Record<SystemId, GuardedSource>> = {};
     for (const c of connectors) sources[c.system] = guardSource(c, { timeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS, cooldownMs: env.MERIDIAN_BREAKER_COOLDOWN_MS });
 
     const search = new CustomerSearch(store);
+    const matchIndex = new MatchIndex(store);
     let backfill: BackfillReport | null = null;
     if (options.backfill ?? config.sandbox) {
       backfill = await runBackfill({
         connectors: connectors.map((c) => indexingScans(c, search, env.MERIDIAN_DEFAULT_REGION)),
         store: identity,
-        reviews: createReviewItems(store),
+        reviews,
+        index: matchIndex,
       });
       logger.info('backfill done', { customers: await identity.count(), ms: Math.round(backfill.ms) });
     }
@@ -240,7 +245,8 @@ export async function startApp(options: AppOptions): Promise<App> {
     closers.push(() => unsubscribe());
 
     const spec = loadFieldSpec(env.MERIDIAN_MAPPING);
-    const services: GatewayServices = { sources, identity, search, cache, spec, defaultRegion: env.MERIDIAN_DEFAULT_REGION, now: () => new Date() };
+    const liveMatcher = createLiveMatcher({ identity, index: matchIndex, reviews, search, defaultRegion: env.MERIDIAN_DEFAULT_REGION });
+    const services: GatewayServices = { sources, identity, search, liveMatcher, reviews, cache, spec, defaultRegion: env.MERIDIAN_DEFAULT_REGION, now: () => new Date() };
 
     const checkReadiness = async (): Promise<Readiness> => {
       const deps: Readiness['dependencies'] = {};

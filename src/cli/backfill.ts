@@ -2,6 +2,7 @@
 // to stderr (a redrawn bar on a terminal, a plain line every few seconds otherwise, so CI logs
 // stay readable); the summary table goes to stdout.
 import { createReviewItems } from '../review/items.ts';
+import { MatchIndex } from '../identity/match-index.ts';
 import { createIdentityStore, type IdentityStore } from '../identity/links.ts';
 import { BackfillScanError, runBackfill, type BackfillProgress, type BackfillReport } from '../identity/backfill.ts';
 import type { SourceConnector } from '../sources/types.ts';
@@ -69,6 +70,7 @@ export function summaryTable(report: BackfillReport): string {
   if (report.matcher) {
     rows.push(['matcher links beyond exact keys', fmt(report.matcher.links)]);
     rows.push(['possible duplicates for review', `${fmt(report.matcher.reviewPairs)} (${fmt(report.matcher.reviewItemsCreated)} new items)`]);
+    rows.push(['records in the live matching index', fmt(report.indexed)]);
   }
   rows.push(['time', `${(report.ms / 1000).toFixed(1)} s`]);
   const kw = Math.max(...rows.map(([k]) => k.length));
@@ -131,6 +133,7 @@ export async function runBackfillCommand(deps: BackfillCommandDeps): Promise<num
       ...(deps.pageSize === undefined ? {} : { pageSize: deps.pageSize }),
       ...(deps.batchSize === undefined ? {} : { batchSize: deps.batchSize }),
       reviews: createReviewItems(deps.store),
+      index: new MatchIndex(deps.store),
     });
   } catch (e) {
     if (tty && drawn) stderr.write('\n');

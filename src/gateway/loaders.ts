@@ -5,6 +5,8 @@
 import DataLoader from 'dataloader';
 import type { IdentityLink, IdentityStore } from '../identity/links.ts';
 import type { CustomerSearch } from '../identity/search.ts';
+import type { LiveMatcher } from '../identity/live-matcher.ts';
+import type { ReviewItems } from '../review/items.ts';
 import type { GoldenRecordCache } from '../cache/types.ts';
 import { ACCOUNT_TYPE, type SourceRecord, type SystemId } from '../sources/types.ts';
 import type { GuardedSource } from './guarded-source.ts';
@@ -28,6 +30,9 @@ export interface GatewayServices {
   sources: Partial<Record<SystemId, GuardedSource>>;
   identity: IdentityStore;
   search: CustomerSearch;
+  /** Matches records that change or appear (webhooks) against existing customers; absent = links are made by backfills only. */
+  liveMatcher?: LiveMatcher;
+  reviews: ReviewItems;
   cache: GoldenRecordCache<CachedGolden>;
   spec: FieldSpec;
   defaultRegion: string;

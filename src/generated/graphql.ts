@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { CustomerParent } from '../gateway/customer.ts';
 import type { FieldLineage as FieldLineageModel, Candidate as CandidateModel, Conflict as ConflictModel } from '../merge/index.ts';
 import type { OpportunityRecord, TicketRecord, SatisfactionRatingRecord, SubscriptionRecord, InvoiceRecord, ChargeRecord, ContractRecord, PaymentRecord } from '../sources/types.ts';
+import type { ReviewItem as ReviewItemModel, ReviewRecordRef } from '../review/items.ts';
 import type { GatewayContext } from '../server/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -89,6 +90,16 @@ export type ChargeEdge = {
   __typename?: 'ChargeEdge';
   cursor: Scalars['String']['output'];
   node: Charge;
+};
+
+export type ComparisonLevel = {
+  __typename?: 'ComparisonLevel';
+  /** The compared field, e.g. name, domain, phone. */
+  field: Scalars['String']['output'];
+  /** The comparison level the pair fell in, e.g. exact, damerau-levenshtein ≤ 1, else. */
+  level: Scalars['String']['output'];
+  /** Match weight of that level in bits (log2 m/u): positive for agreement, negative against. */
+  weight: Scalars['Float']['output'];
 };
 
 export type Conflict = {
@@ -351,6 +362,13 @@ export type Mutation = {
    */
   mergeCustomers: Customer;
   /**
+   * A person decides an OPEN review item. MERGE merges the customers of its two records (the
+   * oldest survives, as in mergeCustomers) and KEEP_SEPARATE records that they are different
+   * customers; both leave the item RESOLVED. DISMISS closes it as DISMISSED and changes nothing
+   * else. An item that is not OPEN is a CONFLICT naming its status. Audited.
+   */
+  resolveReview: ReviewItem;
+  /**
    * A person says a record is not this customer. It moves to a new customer, which is returned;
    * automatic linking will not move it back. Audited.
    */
@@ -360,6 +378,12 @@ export type Mutation = {
 
 export type MutationMergeCustomersArgs = {
   ids: Array<Scalars['ID']['input']>;
+};
+
+
+export type MutationResolveReviewArgs = {
+  decision: ReviewDecisionInput;
+  id: Scalars['ID']['input'];
 };
 
 
@@ -443,6 +467,12 @@ export type Query = {
   /** Liveness of the graph itself; always true when the gateway answers. */
   ok: Scalars['Boolean']['output'];
   /**
+   * Decisions waiting for a person (status OPEN, the default) or already taken (RESOLVED,
+   * DISMISSED), in the order they were raised (oldest first), Relay-style. `first` defaults to
+   * 20, at most 100.
+   */
+  reviewQueue: ReviewItemConnection;
+  /**
    * Customers by company name (misspellings and prefixes too), e-mail, phone (any format) or
    * domain, best first. Score 0..1: 1 for an exact e-mail, phone or domain.
    */
@@ -468,10 +498,94 @@ export type QueryCustomersArgs = {
 };
 
 
+export type QueryReviewQueueArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<ReviewStatus>;
+};
+
+
 export type QuerySearchCustomersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   query: Scalars['String']['input'];
 };
+
+export type ReviewAction =
+  /** Close the item without a decision about the records. */
+  | 'DISMISS'
+  /** The two records are different customers: automatic linking must not join them. */
+  | 'KEEP_SEPARATE'
+  /** The two records are one customer: merge their customers. */
+  | 'MERGE';
+
+export type ReviewDecision = {
+  __typename?: 'ReviewDecision';
+  action: ReviewAction;
+  note?: Maybe<Scalars['String']['output']>;
+};
+
+export type ReviewDecisionInput = {
+  action: ReviewAction;
+  /** Why, for the audit trail; at most 2000 characters. */
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A decision a machine should not make, kept for a person. */
+export type ReviewItem = {
+  __typename?: 'ReviewItem';
+  createdAt: Scalars['DateTime']['output'];
+  /** Who raised it, e.g. backfill. */
+  createdBy: Scalars['String']['output'];
+  decision?: Maybe<ReviewDecision>;
+  /** Why the matcher scored the pair as it did: the comparison level and weight of each field. */
+  explanation: Array<ComparisonLevel>;
+  id: Scalars['ID']['output'];
+  kind: ReviewKind;
+  /** The match probability when the item was raised, 0..1. */
+  probability?: Maybe<Scalars['Float']['output']>;
+  /** The records in question, each with the customer it belongs to now. */
+  records: Array<ReviewRecord>;
+  resolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Who decided it, e.g. api. */
+  resolvedBy?: Maybe<Scalars['String']['output']>;
+  status: ReviewStatus;
+  /** The total match weight in bits when the item was raised. */
+  weight?: Maybe<Scalars['Float']['output']>;
+};
+
+export type ReviewItemConnection = {
+  __typename?: 'ReviewItemConnection';
+  edges: Array<ReviewItemEdge>;
+  pageInfo: PageInfo;
+  /** Items with the requested status. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ReviewItemEdge = {
+  __typename?: 'ReviewItemEdge';
+  cursor: Scalars['String']['output'];
+  node: ReviewItem;
+};
+
+/** What a review item asks. More kinds come with writes and sync. */
+export type ReviewKind =
+  /** Two records the matcher scored between its review and link thresholds, of two customers. */
+  | 'POSSIBLE_DUPLICATE';
+
+export type ReviewRecord = {
+  __typename?: 'ReviewRecord';
+  /** The golden customer this record is linked to now (after any merge or split); null when unlinked. */
+  customer?: Maybe<Customer>;
+  externalId: Scalars['ID']['output'];
+  system: System;
+  type: Scalars['String']['output'];
+};
+
+export type ReviewStatus =
+  | 'DISMISSED'
+  | 'OPEN'
+  /** Decided with MERGE or KEEP_SEPARATE. */
+  | 'RESOLVED';
 
 export type Satisfaction = {
   __typename?: 'Satisfaction';
@@ -644,6 +758,7 @@ export type ResolversTypes = {
   Charge: ResolverTypeWrapper<ChargeRecord>;
   ChargeConnection: ResolverTypeWrapper<Omit<ChargeConnection, 'edges'> & { edges: Array<ResolversTypes['ChargeEdge']> }>;
   ChargeEdge: ResolverTypeWrapper<Omit<ChargeEdge, 'node'> & { node: ResolversTypes['Charge'] }>;
+  ComparisonLevel: ResolverTypeWrapper<ComparisonLevel>;
   Conflict: ResolverTypeWrapper<ConflictModel>;
   ConflictKind: ConflictKind;
   Contact: ResolverTypeWrapper<Contact>;
@@ -676,6 +791,15 @@ export type ResolversTypes = {
   PaymentEdge: ResolverTypeWrapper<Omit<PaymentEdge, 'node'> & { node: ResolversTypes['Payment'] }>;
   PaymentStatus: PaymentStatus;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReviewAction: ReviewAction;
+  ReviewDecision: ResolverTypeWrapper<ReviewDecision>;
+  ReviewDecisionInput: ReviewDecisionInput;
+  ReviewItem: ResolverTypeWrapper<ReviewItemModel>;
+  ReviewItemConnection: ResolverTypeWrapper<Omit<ReviewItemConnection, 'edges'> & { edges: Array<ResolversTypes['ReviewItemEdge']> }>;
+  ReviewItemEdge: ResolverTypeWrapper<Omit<ReviewItemEdge, 'node'> & { node: ResolversTypes['ReviewItem'] }>;
+  ReviewKind: ReviewKind;
+  ReviewRecord: ResolverTypeWrapper<ReviewRecordRef>;
+  ReviewStatus: ReviewStatus;
   Satisfaction: ResolverTypeWrapper<Omit<Satisfaction, 'latest'> & { latest: Array<ResolversTypes['SatisfactionRating']> }>;
   SatisfactionRating: ResolverTypeWrapper<SatisfactionRatingRecord>;
   SourceLink: ResolverTypeWrapper<SourceLink>;
@@ -699,6 +823,7 @@ export type ResolversParentTypes = {
   Charge: ChargeRecord;
   ChargeConnection: Omit<ChargeConnection, 'edges'> & { edges: Array<ResolversParentTypes['ChargeEdge']> };
   ChargeEdge: Omit<ChargeEdge, 'node'> & { node: ResolversParentTypes['Charge'] };
+  ComparisonLevel: ComparisonLevel;
   Conflict: ConflictModel;
   Contact: Contact;
   ContractConnection: Omit<ContractConnection, 'edges'> & { edges: Array<ResolversParentTypes['ContractEdge']> };
@@ -728,6 +853,12 @@ export type ResolversParentTypes = {
   PaymentConnection: Omit<PaymentConnection, 'edges'> & { edges: Array<ResolversParentTypes['PaymentEdge']> };
   PaymentEdge: Omit<PaymentEdge, 'node'> & { node: ResolversParentTypes['Payment'] };
   Query: Record<PropertyKey, never>;
+  ReviewDecision: ReviewDecision;
+  ReviewDecisionInput: ReviewDecisionInput;
+  ReviewItem: ReviewItemModel;
+  ReviewItemConnection: Omit<ReviewItemConnection, 'edges'> & { edges: Array<ResolversParentTypes['ReviewItemEdge']> };
+  ReviewItemEdge: Omit<ReviewItemEdge, 'node'> & { node: ResolversParentTypes['ReviewItem'] };
+  ReviewRecord: ReviewRecordRef;
   Satisfaction: Omit<Satisfaction, 'latest'> & { latest: Array<ResolversParentTypes['SatisfactionRating']> };
   SatisfactionRating: SatisfactionRatingRecord;
   SourceLink: SourceLink;
@@ -792,6 +923,12 @@ export type ChargeConnectionResolvers<ContextType = GatewayContext, ParentType e
 export type ChargeEdgeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ChargeEdge'] = ResolversParentTypes['ChargeEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Charge'], ParentType, ContextType>;
+};
+
+export type ComparisonLevelResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ComparisonLevel'] = ResolversParentTypes['ComparisonLevel']> = {
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  weight?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
 export type ConflictResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Conflict'] = ResolversParentTypes['Conflict']> = {
@@ -927,6 +1064,7 @@ export type MoneyResolvers<ContextType = GatewayContext, ParentType extends Reso
 
 export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   mergeCustomers?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationMergeCustomersArgs, 'ids'>>;
+  resolveReview?: Resolver<ResolversTypes['ReviewItem'], ParentType, ContextType, RequireFields<MutationResolveReviewArgs, 'decision' | 'id'>>;
   splitCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationSplitCustomerArgs, 'externalId' | 'id' | 'system'>>;
 };
 
@@ -984,7 +1122,46 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   customerBySource?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerBySourceArgs, 'externalId' | 'system'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, Partial<QueryCustomersArgs>>;
   ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  reviewQueue?: Resolver<ResolversTypes['ReviewItemConnection'], ParentType, ContextType, Partial<QueryReviewQueueArgs>>;
   searchCustomers?: Resolver<Array<ResolversTypes['CustomerMatch']>, ParentType, ContextType, RequireFields<QuerySearchCustomersArgs, 'query'>>;
+};
+
+export type ReviewDecisionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ReviewDecision'] = ResolversParentTypes['ReviewDecision']> = {
+  action?: Resolver<ResolversTypes['ReviewAction'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ReviewItemResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ReviewItem'] = ResolversParentTypes['ReviewItem']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  decision?: Resolver<Maybe<ResolversTypes['ReviewDecision']>, ParentType, ContextType>;
+  explanation?: Resolver<Array<ResolversTypes['ComparisonLevel']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ReviewKind'], ParentType, ContextType>;
+  probability?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  records?: Resolver<Array<ResolversTypes['ReviewRecord']>, ParentType, ContextType>;
+  resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  resolvedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ReviewStatus'], ParentType, ContextType>;
+  weight?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type ReviewItemConnectionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ReviewItemConnection'] = ResolversParentTypes['ReviewItemConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ReviewItemEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ReviewItemEdgeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ReviewItemEdge'] = ResolversParentTypes['ReviewItemEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ReviewItem'], ParentType, ContextType>;
+};
+
+export type ReviewRecordResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ReviewRecord'] = ResolversParentTypes['ReviewRecord']> = {
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  externalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['System'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type SatisfactionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Satisfaction'] = ResolversParentTypes['Satisfaction']> = {
@@ -1058,6 +1235,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   Charge?: ChargeResolvers<ContextType>;
   ChargeConnection?: ChargeConnectionResolvers<ContextType>;
   ChargeEdge?: ChargeEdgeResolvers<ContextType>;
+  ComparisonLevel?: ComparisonLevelResolvers<ContextType>;
   Conflict?: ConflictResolvers<ContextType>;
   Contact?: ContactResolvers<ContextType>;
   ContractConnection?: ContractConnectionResolvers<ContextType>;
@@ -1083,6 +1261,11 @@ export type Resolvers<ContextType = GatewayContext> = {
   PaymentConnection?: PaymentConnectionResolvers<ContextType>;
   PaymentEdge?: PaymentEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReviewDecision?: ReviewDecisionResolvers<ContextType>;
+  ReviewItem?: ReviewItemResolvers<ContextType>;
+  ReviewItemConnection?: ReviewItemConnectionResolvers<ContextType>;
+  ReviewItemEdge?: ReviewItemEdgeResolvers<ContextType>;
+  ReviewRecord?: ReviewRecordResolvers<ContextType>;
   Satisfaction?: SatisfactionResolvers<ContextType>;
   SatisfactionRating?: SatisfactionRatingResolvers<ContextType>;
   SourceLink?: SourceLinkResolvers<ContextType>;

@@ -5,7 +5,9 @@
 // The closure is taken with union-find, so A–B and B–C put A, B and C together. Writes go through IdentityStore.applyLinks, which never renames a
 // customer and merges into the oldest id, so running the backfill again changes nothing and
 // running it after new records arrived only adds them.
-import { matchCustomerRecords, pairExplainer, type PairExplanation } from './customer-matching.ts';
+import { customersMatcherConfig, matchCustomerRecords, pairExplainer, type PairExplanation } from './customer-matching.ts';
+import { customerIndexEntry, type MatchIndex } from './match-index.ts';
+import { savedModelOf } from './matcher/incremental.ts';
 import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
 import { ACCOUNT_TYPE, type SourceConnector, type SourceRecord, type SystemId } from '../sources/types.ts';
 import type { IdentityStore, LinkCluster, ProposedLink } from './links.ts';
@@ -61,6 +63,8 @@ export interface BackfillReport {
   sharedEmails: number;
   /** Probabilistic matching: links it added beyond exact keys, and pairs sent for review. */
   matcher: { links: number; reviewPairs: number; reviewItemsCreated: number; ms: number } | null;
+  /** Records written to the live matcher's index (0 when it was not given). */
+  indexed: number;
   ms: number;
 }
 
@@ -84,6 +88,12 @@ export interface BackfillOptions {
   matching?: 'exact' | 'probabilistic';
   /** Where POSSIBLE_DUPLICATE pairs go (none are written without it). */
   reviews?: ReviewItems;
+  /**
+   * The live matcher's blocking index (probabilistic mode): after linking, the model this run
+   * estimated and every scanned record's entry are written there, so records that arrive later
+   * are matched one by one (src/identity/live-matcher.ts).
+   */
+  index?: MatchIndex;
 }
 
 export class BackfillScanError extends Error {
@@ -222,6 +232,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     danglingXrefs: [],
     sharedEmails: 0,
     matcher: null,
+    indexed: 0,
     ms: 0,
   };
   for (const n of nodes) {
@@ -270,6 +281,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     }
   }
 
+  let savedModel: ReturnType<typeof savedModelOf> | null = null;
   if (probabilistic && payloads.length > 1) {
     const tm = now();
     // The matcher sees the records in one canonical order whatever order the scans delivered
@@ -278,6 +290,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     payloads.forEach((r, i) => nodeOf.set(`${r.system}:${r.id}`, i));
     const sorted = [...payloads].sort((a, b) => compareRefs({ system: a.system, recordType: a.type, externalId: a.id }, { system: b.system, recordType: b.type, externalId: b.id }));
     const m = matchCustomerRecords(sorted, { deterministic: true });
+    savedModel = savedModelOf(customersMatcherConfig(), m.match, new Date());
     const explain = pairExplainer(m.match);
     const inputIndex = new Map(m.ids.map((k, i) => [k, i]));
     // Customers that exist already are merged only by exact keys or by a person: a model
@@ -375,6 +388,16 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     batchLinks += c.links.length;
   }
   await flush();
+
+  if (options.index && probabilistic) {
+    const config = customersMatcherConfig();
+    const index = options.index;
+    if (savedModel !== null) await index.saveModel('customers', savedModel);
+    const entries = payloads.filter((r) => r !== undefined).map((r) => customerIndexEntry(config, r));
+    // Under the identity lock: the live matcher reads and writes the index under it too.
+    await options.store.withLock((tx) => index.replaceIn(tx.client, entries));
+    report.indexed = payloads.length;
+  }
 
   report.customers.total = await options.store.count();
   report.ms = Math.round(now() - t0);

@@ -84,6 +84,8 @@ export interface ApplyLinksResult {
   kept: number;
   /** Golden ids retired into an older one because a cluster joined them. */
   merged: number;
+  /** Those retired ids (their cached records are stale). */
+  retired: string[];
   /** Link rows inserted or changed. */
   linksWritten: number;
   /** Link rows that already said exactly this (or are manual and left alone). */
@@ -116,6 +118,25 @@ export interface IdentityStore {
    * cannot-link with each record it leaves. Audited as a 'split' event.
    */
   splitCustomer(id: string, record: SourceKey, options: { actor: string }): Promise<{ from: string; to: string }>;
+  /**
+   * Runs `fn` in one transaction that holds the identity lock, for a writer that decides from
+   * what it reads (the live matcher): nothing another writer does can come between its reads and
+   * its writes. `fn` must use only what it is given (on PGlite the pool waits for this transaction).
+   */
+  withLock<T>(fn: (tx: IdentityTransaction) => Promise<T>): Promise<T>;
+}
+
+/** The identity graph inside one locked transaction (see IdentityStore.withLock). */
+export interface IdentityTransaction {
+  /** The transaction's connection, for the caller's own tables in the same transaction. */
+  readonly client: pg.PoolClient;
+  /** The links of these records (null when unlinked), golden ids live; in key order. */
+  linksOf(refs: readonly SourceKey[]): Promise<(IdentityLink | null)[]>;
+  /** How many records each live golden id has, in key order. */
+  linkCounts(goldenIds: readonly string[]): Promise<number[]>;
+  /** Records a person said are not this record (cannot-link pairs), as `system\u0000type\u0000id` keys. */
+  cannotLinkWith(ref: SourceKey): Promise<Set<string>>;
+  applyLinks(clusters: readonly LinkCluster[], options: { actor: string }): Promise<ApplyLinksResult>;
 }
 
 export const MAX_PAGE_SIZE = 500;
@@ -144,6 +165,8 @@ interface LinkRow {
 }
 
 const keyOf = (system: string, recordType: string, externalId: string): string => `${system}\u0000${recordType}\u0000${externalId}`;
+/** A record's key as cannotLinkWith returns it. */
+export const recordKeyOf = (ref: SourceKey): string => keyOf(ref.system, ref.recordType ?? ACCOUNT_TYPE[ref.system], ref.externalId);
 
 function encodeCursor(id: string): string {
   return Buffer.from(`gc:${id}`, 'utf8').toString('base64url');
@@ -299,15 +322,67 @@ class PgIdentityStore implements IdentityStore {
     return Number(r.rows[0]?.n ?? 0);
   }
 
-  async applyLinks(clusters: readonly LinkCluster[], options: { actor: string }): Promise<ApplyLinksResult> {
-    validateClusters(clusters);
-    const result: ApplyLinksResult = { goldenIds: [], created: 0, kept: 0, merged: 0, linksWritten: 0, linksUnchanged: 0 };
-    if (clusters.length === 0) return result;
-    const all = clusters.flatMap((c) => c.links);
-
+  async withLock<T>(fn: (tx: IdentityTransaction) => Promise<T>): Promise<T> {
     return this.store.transaction(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.lockKey]);
+      return fn({
+        client: c,
+        linksOf: (refs) => this.linksOfIn(c, refs),
+        linkCounts: async (ids) => {
+          if (ids.length === 0) return [];
+          const r = await c.query<{ golden_id: string; n: string }>(`SELECT golden_id, count(*) AS n FROM ${this.links} WHERE golden_id = ANY($1::text[]) GROUP BY golden_id`, [[...new Set(ids)]]);
+          const n = new Map(r.rows.map((row) => [row.golden_id, Number(row.n)]));
+          return ids.map((id) => n.get(id) ?? 0);
+        },
+        cannotLinkWith: async (ref) => {
+          const type = ref.recordType ?? ACCOUNT_TYPE[ref.system];
+          const r = await c.query<{ system: string; record_type: string; external_id: string }>(
+            `SELECT b_system AS system, b_record_type AS record_type, b_external_id AS external_id FROM ${this.cannotLink}
+              WHERE a_system = $1 AND a_record_type = $2 AND a_external_id = $3
+             UNION
+             SELECT a_system, a_record_type, a_external_id FROM ${this.cannotLink}
+              WHERE b_system = $1 AND b_record_type = $2 AND b_external_id = $3`,
+            [ref.system, type, ref.externalId],
+          );
+          return new Set(r.rows.map((row) => keyOf(row.system, row.record_type, row.external_id)));
+        },
+        applyLinks: (clusters, options) => {
+          validateClusters(clusters);
+          return this.applyLinksIn(c, clusters, options);
+        },
+      });
+    });
+  }
 
+  private async linksOfIn(c: pg.PoolClient, refs: readonly SourceKey[]): Promise<(IdentityLink | null)[]> {
+    if (refs.length === 0) return [];
+    const types = refs.map((ref) => ref.recordType ?? ACCOUNT_TYPE[ref.system]);
+    const r = await c.query<LinkRow>(
+      `SELECT l.system, l.record_type, l.external_id, l.golden_id, l.confidence, l.rule, l.explanation, l.origin, l.linked_at, l.updated_at
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS k (system, record_type, external_id)
+         JOIN ${this.links} l USING (system, record_type, external_id)`,
+      [refs.map((x) => x.system), types, refs.map((x) => x.externalId)],
+    );
+    const live = await this.survivors(c, r.rows.map((row) => row.golden_id));
+    const byKey = new Map(r.rows.map((row) => [keyOf(row.system, row.record_type, row.external_id), toLink({ ...row, golden_id: live.get(row.golden_id) ?? row.golden_id })]));
+    return refs.map((ref, i) => byKey.get(keyOf(ref.system, types[i]!, ref.externalId)) ?? null);
+  }
+
+  async applyLinks(clusters: readonly LinkCluster[], options: { actor: string }): Promise<ApplyLinksResult> {
+    validateClusters(clusters);
+    if (clusters.length === 0) return { goldenIds: [], created: 0, kept: 0, merged: 0, retired: [], linksWritten: 0, linksUnchanged: 0 };
+    return this.store.transaction(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.lockKey]);
+      return this.applyLinksIn(c, clusters, options);
+    });
+  }
+
+  /** applyLinks inside a transaction that already holds the identity lock. */
+  private async applyLinksIn(c: pg.PoolClient, clusters: readonly LinkCluster[], options: { actor: string }): Promise<ApplyLinksResult> {
+    const result: ApplyLinksResult = { goldenIds: [], created: 0, kept: 0, merged: 0, retired: [], linksWritten: 0, linksUnchanged: 0 };
+    if (clusters.length === 0) return result;
+    const all = clusters.flatMap((cl) => cl.links);
+    {
       // What is linked already, and how old each of those customers is.
       const existing = await c.query<{ system: string; record_type: string; external_id: string; golden_id: string; origin: string }>(
         `SELECT l.system, l.record_type, l.external_id, l.golden_id, l.origin
@@ -379,6 +454,7 @@ class PgIdentityStore implements IdentityStore {
       const losers = [...retiredInto.keys()];
       const finalSurvivor = losers.map(find);
       result.merged = losers.length;
+      result.retired = losers;
 
       const events: EventRow[] = [];
       if (newIds.length > 0) {
@@ -445,7 +521,7 @@ class PgIdentityStore implements IdentityStore {
       }
       await this.recordEvents(c, events, options.actor);
       return result;
-    });
+    }
   }
 
   async mergeCustomers(ids: readonly string[], options: { actor: string }): Promise<{ survivor: string; retired: string[] }> {

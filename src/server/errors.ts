@@ -28,6 +28,13 @@ export class NotFoundError extends GraphQLError {
   }
 }
 
+/** The request is valid but the thing it acts on is not in a state that allows it; `extensions` say which. */
+export class ConflictError extends GraphQLError {
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code: ErrorCode.CONFLICT } });
+  }
+}
+
 export class SourceUnavailableError extends GraphQLError {
   constructor(system: SystemId, reason: string) {
     super(`${systemEnum(system)} is unavailable: ${reason}`, { extensions: { code: ErrorCode.SOURCE_UNAVAILABLE, system: systemEnum(system) } });

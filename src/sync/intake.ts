@@ -1,6 +1,10 @@
 // Webhook intake: verify, work out which golden customers a notification touches, and
-// invalidate their cached golden records so the next read merges fresh source data.
-// Answers fast and never half-handles: a rejected notification changes nothing.
+// invalidate their cached golden records so the next read merges fresh source data. When a
+// notification is about an account or one of its people, the account is read again and matched
+// by the live matcher (src/identity/live-matcher.ts): a new record joins its customer (or
+// becomes one) within the request, a changed one refreshes the blocking index.
+// Never half-handles: a rejected notification changes nothing, and when the account cannot be
+// read the sender is answered 503 so that it sends the notification again.
 import type Stripe from 'stripe';
 import type { GatewayServices } from '../gateway/loaders.ts';
 import { ACCOUNT_TYPE, type SystemId } from '../sources/types.ts';
@@ -26,6 +30,23 @@ export interface WebhookIntake {
   handle(system: string, headers: Record<string, string | string[] | undefined>, rawBody: string): Promise<WebhookAnswer>;
 }
 
+/** What the live matcher did with an account a notification named (echoed in the webhook's answer). */
+export interface LinkedRecord {
+  system: SystemId;
+  id: string;
+  customer: string;
+  outcome: string;
+  rule: string;
+}
+
+/** The account a notification names could not be read: the notification is refused with 503. */
+class SourceReadError extends Error {
+  constructor(system: SystemId, id: string, cause: Error) {
+    super(`could not read ${system} record ${id} to match it: ${cause.message}`);
+    this.name = 'SourceReadError';
+  }
+}
+
 const json = (status: number, body: unknown): WebhookAnswer => ({ status, contentType: 'application/json', body: JSON.stringify(body) });
 const header = (h: Record<string, string | string[] | undefined>, name: string): string | undefined => {
   const v = h[name];
@@ -33,20 +54,55 @@ const header = (h: Record<string, string | string[] | undefined>, name: string):
 };
 
 export function createWebhookIntake(services: GatewayServices, secrets: WebhookSecrets, logger: Logger): WebhookIntake {
-  /** Golden ids of the notices, resolving contacts/users to their accounts first. */
-  const goldenIdsOf = async (notices: ChangeNotice[]): Promise<string[]> => {
-    const accounts: { system: SystemId; id: string }[] = [];
+  /** The accounts the notices concern, resolving contacts/users to their accounts first. */
+  const accountsOf = async (notices: ChangeNotice[]): Promise<{ system: SystemId; id: string; identity: boolean }[]> => {
+    const accounts = new Map<string, { system: SystemId; id: string; identity: boolean }>();
+    const add = (system: SystemId, id: string, identity: boolean): void => {
+      const k = `${system}\u0000${id}`;
+      const a = accounts.get(k);
+      if (a) a.identity ||= identity;
+      else accounts.set(k, { system, id, identity });
+    };
     for (const n of notices) {
       if (n.level === 'account') {
-        accounts.push({ system: n.system, id: n.id });
+        add(n.system, n.id, n.identity);
         continue;
       }
       const [owner] = (await services.sources[n.system]?.accountOfPerson([n.id])) ?? [];
-      if (typeof owner === 'string') accounts.push({ system: n.system, id: owner });
+      if (typeof owner === 'string') add(n.system, owner, n.identity);
     }
+    return [...accounts.values()];
+  };
+
+  const goldenIdsOf = async (accounts: readonly { system: SystemId; id: string }[]): Promise<string[]> => {
     if (accounts.length === 0) return [];
     const ids = await services.identity.goldenIdsFor(accounts.map((a) => ({ system: a.system, externalId: a.id, recordType: ACCOUNT_TYPE[a.system] })));
     return [...new Set(ids.filter((x): x is string => x !== null))];
+  };
+
+  /** Reads each account again and matches it; golden ids whose records changed. Throws SourceReadError when a system cannot answer. */
+  const matchLive = async (accounts: readonly { system: SystemId; id: string; identity: boolean }[]): Promise<{ affected: string[]; linked: LinkedRecord[] }> => {
+    const matcher = services.liveMatcher;
+    const wanted = accounts.filter((a) => a.identity);
+    if (!matcher || wanted.length === 0) return { affected: [], linked: [] };
+    const bySystem = new Map<SystemId, string[]>();
+    for (const a of wanted) bySystem.set(a.system, [...(bySystem.get(a.system) ?? []), a.id]);
+    const affected = new Set<string>();
+    const linked: LinkedRecord[] = [];
+    for (const [system, ids] of bySystem) {
+      const source = services.sources[system];
+      if (!source) continue;
+      const records = await source.loadAccounts(ids);
+      for (let i = 0; i < ids.length; i++) {
+        const r = records[i];
+        if (r instanceof Error) throw new SourceReadError(system, ids[i]!, r);
+        if (!r) continue; // gone from the system: its link stays until a person or a backfill says otherwise
+        const result = await matcher.matchRecord(r, { actor: `webhook:${system}` });
+        for (const g of result.affected) affected.add(g);
+        linked.push({ system, id: r.id, customer: result.goldenId, outcome: result.outcome, rule: result.rule });
+      }
+    }
+    return { affected: [...affected], linked };
   };
 
   return {
@@ -77,13 +133,30 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
         }
         throw e;
       }
-      const goldenIds = await goldenIdsOf(notices);
+      const accounts = await accountsOf(notices);
+      const before = await goldenIdsOf(accounts);
+      let live: { affected: string[]; linked: LinkedRecord[] };
+      try {
+        live = await matchLive(accounts);
+      } catch (e) {
+        if (!(e instanceof SourceReadError)) throw e;
+        // Not acknowledged: the sender retries, and nothing was linked from a record we could not read.
+        if (before.length > 0) await services.cache.invalidate(before);
+        logger.error('webhook not processed', { system, reason: e.message });
+        return json(503, { error: e.message });
+      }
+      const goldenIds = [...new Set([...before, ...live.affected])];
       // If the cache cannot be reached the sender gets a 5xx and re-sends: a stale golden
       // record must not outlive a notification we acknowledged.
       if (goldenIds.length > 0) await services.cache.invalidate(goldenIds);
-      logger.info('webhook', { system, events: notices.map((n) => n.event).join(','), invalidated: goldenIds.length });
+      logger.info('webhook', {
+        system,
+        events: notices.map((n) => n.event).join(','),
+        invalidated: goldenIds.length,
+        ...(live.linked.length > 0 ? { linked: live.linked.map((l) => `${l.system}:${l.id}→${l.customer} (${l.outcome}, ${l.rule})`).join(' ') } : {}),
+      });
       if (system === 'salesforce') return { status: 200, contentType: 'text/xml; charset=utf-8', body: OUTBOUND_ACK };
-      return json(200, { received: true, invalidated: goldenIds.length });
+      return json(200, { received: true, invalidated: goldenIds.length, linked: live.linked });
     },
   };
 }

@@ -8,6 +8,11 @@ export interface ChangeNotice {
   id: string;
   /** The notification's own event type, for logs. */
   event: string;
+  /**
+   * The notification is about the account or one of its people (not a ticket, invoice, …): what
+   * identifies the customer may have changed, so the live matcher matches the account again.
+   */
+  identity: boolean;
 }
 
 /** A notification we refuse: bad signature, stale timestamp, unreadable body. Answered 4xx. */

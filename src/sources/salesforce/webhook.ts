@@ -26,11 +26,11 @@ export function parseSalesforceOutbound(rawBody: string, expectedOrgId: string |
     const fields = m[2]!;
     const id = tag(fields, 'Id');
     if (!id) continue;
-    if (type === 'Account') notices.push({ system: 'salesforce', level: 'account', id, event: `${type}.changed` });
+    if (type === 'Account') notices.push({ system: 'salesforce', level: 'account', id, event: `${type}.changed`, identity: true });
     else {
       const account = tag(fields, 'AccountId');
-      if (account) notices.push({ system: 'salesforce', level: 'account', id: account, event: `${type}.changed` });
-      else if (type === 'Contact') notices.push({ system: 'salesforce', level: 'person', id, event: `${type}.changed` });
+      if (account) notices.push({ system: 'salesforce', level: 'account', id: account, event: `${type}.changed`, identity: type === 'Contact' });
+      else if (type === 'Contact') notices.push({ system: 'salesforce', level: 'person', id, event: `${type}.changed`, identity: true });
     }
   }
   return notices;

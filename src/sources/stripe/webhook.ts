@@ -15,5 +15,5 @@ export function parseStripeWebhook(stripe: Stripe, rawBody: string, signature: s
   // customer.* events carry the customer; billing objects name theirs in `customer`.
   const customerId = object['object'] === 'customer' ? object['id'] : object['customer'];
   if (typeof customerId !== 'string') return [];
-  return [{ system: 'stripe', level: 'account', id: customerId, event: event.type }];
+  return [{ system: 'stripe', level: 'account', id: customerId, event: event.type, identity: object['object'] === 'customer' }];
 }

@@ -35,13 +35,13 @@ export function parseZendeskWebhook(rawBody: string, headers: { signature?: stri
   const notices: ChangeNotice[] = [];
   if (type.startsWith('organization.')) {
     const id = str(detail['id']);
-    if (id) notices.push({ system: 'zendesk', level: 'account', id, event: type });
+    if (id) notices.push({ system: 'zendesk', level: 'account', id, event: type, identity: true });
   } else if (type.startsWith('user.') || type.startsWith('ticket.')) {
     const org = str(detail['organization_id']);
-    if (org) notices.push({ system: 'zendesk', level: 'account', id: org, event: type });
+    if (org) notices.push({ system: 'zendesk', level: 'account', id: org, event: type, identity: type.startsWith('user.') });
     else {
       const person = str(type.startsWith('user.') ? detail['id'] : detail['requester_id']);
-      if (person) notices.push({ system: 'zendesk', level: 'person', id: person, event: type });
+      if (person) notices.push({ system: 'zendesk', level: 'person', id: person, event: type, identity: type.startsWith('user.') });
     }
   }
   return notices;

@@ -142,4 +142,72 @@ CREATE INDEX review_items_open_idx ON ${s}.review_items (kind, id) WHERE status 
 `,
 };
 
-export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems];
+// The blocking index of incremental matching (src/identity/live-matcher.ts): the customer
+// matcher's model as the last full run estimated it, each account-level record's matcher values
+// and blocking keys (plus its exact keys: normalized e-mails, the records it names), and how many
+// records hold each normalized value (term frequencies). A new or changed record finds its
+// candidates through match_keys in one indexed lookup instead of a full re-run.
+const matchIndex: Migration = {
+  id: '0004_match_index',
+  sql: (s) => `
+CREATE TABLE ${s}.match_models (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  matcher     text NOT NULL,
+  config_hash text NOT NULL,
+  model       jsonb NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX match_models_latest_idx ON ${s}.match_models (matcher, id DESC);
+CREATE TABLE ${s}.match_records (
+  system       text NOT NULL,
+  record_type  text NOT NULL,
+  external_id  text NOT NULL,
+  -- The matcher's input columns (raw) and the same values normalized (for term frequencies).
+  input        jsonb NOT NULL,
+  normalized   jsonb NOT NULL,
+  updated_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (system, record_type, external_id)
+);
+-- rule: a blocking rule's name, or '=email' (exact e-mail) / '=xref' (a record this one names).
+CREATE TABLE ${s}.match_keys (
+  rule         text NOT NULL,
+  key          text NOT NULL,
+  system       text NOT NULL,
+  record_type  text NOT NULL,
+  external_id  text NOT NULL,
+  -- '=xref': the field that names the record (e.g. Stripe_Customer_Id__c), for explanations.
+  detail       text NULL,
+  PRIMARY KEY (rule, key, system, record_type, external_id),
+  FOREIGN KEY (system, record_type, external_id) REFERENCES ${s}.match_records ON DELETE CASCADE
+);
+CREATE INDEX match_keys_record_idx ON ${s}.match_keys (system, record_type, external_id);
+CREATE TABLE ${s}.match_terms (
+  field  text NOT NULL,
+  value  text NOT NULL,
+  n      integer NOT NULL CHECK (n >= 0),
+  PRIMARY KEY (field, value)
+);
+`,
+};
+
+// A person's decision on a review item (reviewQueue / resolveReview, src/review/items.ts): who
+// took it, when, and what it was ({ action, note, ... }). An OPEN item has none of the three, a
+// decided one all three.
+const reviewDecisions: Migration = {
+  id: '0005_review_decisions',
+  sql: (s) => `
+ALTER TABLE ${s}.review_items
+  ADD COLUMN resolved_at timestamptz NULL,
+  ADD COLUMN resolved_by text NULL,
+  ADD COLUMN decision    jsonb NULL,
+  ADD CONSTRAINT review_items_decided_check CHECK (
+    (status = 'OPEN') = (resolved_at IS NULL)
+    AND (resolved_at IS NULL) = (resolved_by IS NULL)
+    AND (resolved_at IS NULL) = (decision IS NULL)
+  );
+-- reviewQueue(status) pages one status in id order.
+CREATE INDEX review_items_status_idx ON ${s}.review_items (status, id);
+`,
+};
+
+export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions];

@@ -1,0 +1,67 @@
+// Thin resolvers for the review queue: translate between GraphQL and src/review/items.ts.
+import type { MutationResolvers, QueryResolvers, Resolvers } from '../src/generated/graphql.ts';
+import { BadUserInputError, ConflictError, NotFoundError } from '../src/server/errors.ts';
+import { ACCOUNT_TYPE, systemEnum } from '../src/sources/types.ts';
+import { notReusable } from '../src/gateway/customer.ts';
+import { sourceKey } from '../src/gateway/loaders.ts';
+import { pageSize } from '../src/gateway/pagination.ts';
+import { ReviewConflictError, ReviewInputError, ReviewNotFoundError } from '../src/review/items.ts';
+
+/** The review store's errors as the GraphQL errors of CONTRACT.md. */
+function asGraphQLError(e: unknown): unknown {
+  if (e instanceof ReviewInputError) return new BadUserInputError(e.field, e.message);
+  if (e instanceof ReviewNotFoundError) return new NotFoundError('review item', e.id);
+  if (e instanceof ReviewConflictError) return new ConflictError(e.message, e.status ? { status: e.status } : {});
+  return e;
+}
+
+export const reviewQuery: Pick<QueryResolvers, 'reviewQueue'> = {
+  reviewQueue: async (_p, { status, first, after }, ctx) => {
+    notReusable(ctx); // items change with every backfill and decision, which no golden id tracks
+    const size = pageSize(first);
+    try {
+      const page = await ctx.services.reviews.list({ status: status ?? 'OPEN', first: size, after: after ?? null });
+      return {
+        edges: page.edges,
+        pageInfo: { hasNextPage: page.pageInfo.hasNextPage, hasPreviousPage: Boolean(after), startCursor: page.edges[0]?.cursor ?? null, endCursor: page.pageInfo.endCursor },
+        totalCount: page.totalCount,
+      };
+    } catch (e) {
+      throw asGraphQLError(e);
+    }
+  },
+};
+
+export const reviewMutation: Pick<MutationResolvers, 'resolveReview'> = {
+  resolveReview: async (_p, { id, decision }, ctx) => {
+    try {
+      const { item, changedCustomers } = await ctx.services.reviews.resolve(id, { action: decision.action, note: decision.note ?? null }, 'api');
+      if (changedCustomers.length > 0) await ctx.services.cache.invalidate(changedCustomers);
+      return item;
+    } catch (e) {
+      throw asGraphQLError(e);
+    }
+  },
+};
+
+export const reviewTypes: Pick<Resolvers, 'ReviewItem' | 'ReviewRecord'> = {
+  ReviewItem: {
+    decision: (p) => (p.decision ? { action: p.decision.action, note: p.decision.note } : null),
+    probability: (p) => p.subject.probability,
+    weight: (p) => p.subject.weight,
+    records: (p) => p.subject.records,
+    explanation: (p) => p.subject.levels ?? [],
+  },
+  ReviewRecord: {
+    system: (r) => systemEnum(r.system),
+    type: (r) => r.recordType,
+    // Read now, not when the item was raised: a merge or split since then shows.
+    customer: async (r, _a, ctx) => {
+      const id =
+        r.recordType === ACCOUNT_TYPE[r.system]
+          ? await ctx.loaders.goldenIdOf.load(sourceKey(r.system, r.externalId))
+          : ((await ctx.services.identity.goldenIdsFor([r]))[0] ?? null);
+      return id === null ? null : { id };
+    },
+  },
+};

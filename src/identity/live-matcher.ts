@@ -1,0 +1,300 @@
+// The live matcher: one new or changed account-level record is matched against the customers
+// that exist, through the blocking index, in milliseconds, without re-running the whole set.
+//
+// Inside one transaction that holds the identity lock (so two records arriving together cannot
+// both decide from a graph without the other):
+// 1. candidates: records sharing a blocking key (the customer matcher's rules), an exact e-mail,
+//    or a cross-reference with it (it names them, or they name it); pairs a person separated
+//    (identity_cannot_link) are dropped;
+// 2. exact keys decide first, as in the backfill: the record joins the customers of the records
+//    it shares an e-mail or cross-reference with (several such customers are merged into the
+//    oldest, exactly as a backfill would);
+// 3. otherwise a record not linked yet is scored against the candidates with the model the last
+//    full run estimated (src/identity/matcher/incremental.ts): at or above the link threshold it
+//    joins the best customer (under the chaining guard), else the unique-name rule may place it,
+//    else it becomes a new customer. Pairs between the thresholds, and link-level pairs into
+//    any other customer, become POSSIBLE_DUPLICATE review items. The model never merges two
+//    customers that exist, and never moves a record that is linked already;
+// 4. the index entry of the record is written, so the next record can find it.
+// Search documents and review items are written after the transaction commits.
+import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
+import { ACCOUNT_TYPE, type SourceRecord } from '../sources/types.ts';
+import type { RecordRef } from './backfill.ts';
+import { customersMatcherConfig, recordKey } from './customer-matching.ts';
+import { recordKeyOf, type IdentityLink, type IdentityStore, type ProposedLink } from './links.ts';
+import { customerIndexEntry, EXACT_EMAIL, EXACT_XREF, type MatchIndex } from './match-index.ts';
+import type { MatcherConfig } from './matcher/config.ts';
+import { maxBlockRecords, modelMismatch, scoreCandidates, type SavedModel, type ScoredCandidate } from './matcher/incremental.ts';
+import type { CustomerSearch } from './search.ts';
+import { searchDocumentOf } from './search.ts';
+
+/** The name match_models keeps the customer matcher's model under. */
+export const CUSTOMERS_MATCHER = 'customers';
+/** Largest exact-key group followed live (an address on more records than this is not one customer's). */
+const MAX_EXACT = 1000;
+/** A pair's log-odds count at most this much either way in the chaining guard (as in cluster.ts). */
+const CAP = 20;
+
+export type LiveMatchOutcome =
+  /** Not linked before; it became a customer of its own. */
+  | 'new-customer'
+  /** Not linked before; it joined a customer that existed. */
+  | 'joined'
+  /** Linked before; it stays where it is (its evidence may have been updated). */
+  | 'kept'
+  /** Linked before; exact keys now join it with other customers, which were merged. */
+  | 'merged';
+
+export interface LiveMatchResult {
+  record: RecordRef;
+  goldenId: string;
+  outcome: LiveMatchOutcome;
+  rule: string;
+  confidence: number;
+  /** Golden ids whose cached golden records are stale after this (the customer, ids merged into it). */
+  affected: string[];
+  /** Records compared (blocking and exact-key candidates). */
+  candidates: number;
+  /** POSSIBLE_DUPLICATE pairs raised (already-open pairs are not raised twice). */
+  reviewPairs: PossibleDuplicate[];
+  /** 'saved': scored with the last full run's model; 'none': no usable model, exact keys only (and why). */
+  model: { state: 'saved'; estimatedAt: string } | { state: 'none'; reason: string };
+  ms: number;
+}
+
+export interface LiveMatcherOptions {
+  identity: IdentityStore;
+  index: MatchIndex;
+  /** Where POSSIBLE_DUPLICATE pairs go; none are written without it. */
+  reviews?: ReviewItems;
+  /** Search documents are refreshed with each record matched. */
+  search?: CustomerSearch;
+  defaultRegion?: string;
+  config?: MatcherConfig;
+  now?: () => number;
+}
+
+export interface LiveMatcher {
+  /** Matches one account-level record and links it; see the file comment for the rules. */
+  matchRecord(record: SourceRecord, options?: { actor?: string }): Promise<LiveMatchResult>;
+}
+
+type Evidence = Record<string, unknown> & { rule: string };
+
+const refOf = (r: SourceRecord): RecordRef => ({ system: r.system, recordType: r.type, externalId: r.id });
+const compareRefs = (a: RecordRef, b: RecordRef): number => (recordKeyOf(a) < recordKeyOf(b) ? -1 : recordKeyOf(a) > recordKeyOf(b) ? 1 : 0);
+const round2 = (p: number): number => Math.round(p * 100) / 100;
+
+/** A linked record as applyLinks should see it when it only tells which customer to join: unchanged. */
+const unchanged = (l: IdentityLink): ProposedLink => ({
+  system: l.system,
+  recordType: l.recordType,
+  externalId: l.externalId,
+  confidence: l.confidence,
+  rule: l.rule,
+  explanation: l.explanation,
+});
+
+export function createLiveMatcher(options: LiveMatcherOptions): LiveMatcher {
+  const config = options.config ?? customersMatcherConfig();
+  const now = options.now ?? (() => performance.now());
+  const maxBlock = maxBlockRecords(config);
+  const nameField = config.fields.findIndex((f) => f.name === 'name');
+  const strongName = new Set<number>();
+  if (nameField >= 0) {
+    config.fields[nameField]!.levels.forEach((l, i) => {
+      if (l.type === 'exact' || (l.type === 'levenshtein' && l.max <= 1)) strongName.add(i + 1);
+    });
+  }
+  const elseName = nameField >= 0 ? config.fields[nameField]!.levels.length + 1 : -1;
+
+  const matchRecord = async (record: SourceRecord, opts: { actor?: string } = {}): Promise<LiveMatchResult> => {
+    const t0 = now();
+    const actor = opts.actor ?? 'matcher';
+    const self = refOf(record);
+    if (record.type !== ACCOUNT_TYPE[record.system]) throw new Error(`the live matcher links account-level records; got ${record.system} ${record.type}`);
+    const entry = customerIndexEntry(config, record);
+
+    const decided = await options.identity.withLock(async (tx) => {
+      const c = tx.client;
+      const current = (await tx.linksOf([self]))[0] ?? null;
+      const saved = await options.index.latestModel(CUSTOMERS_MATCHER, c);
+      const mismatch = saved === null ? 'no full run has saved a model yet (run `npx meridian backfill`)' : modelMismatch(config, saved);
+      const model: SavedModel | null = mismatch === null ? saved : null;
+      const separated = await tx.cannotLinkWith(self);
+      const found = (await options.index.candidatesIn(c, { keys: entry.keys, self, maxBlock, maxExact: MAX_EXACT })).filter((x) => !separated.has(recordKeyOf(x.ref)));
+      // The records this one names are joined through their links even if the index lacks them.
+      const named = record.xrefs
+        .map((x) => ({ ref: { system: x.system, recordType: ACCOUNT_TYPE[x.system], externalId: x.id }, field: x.field }))
+        .filter((x) => !(x.ref.system === self.system && x.ref.externalId === self.externalId) && !separated.has(recordKeyOf(x.ref)));
+      const [candidateLinks, namedLinks] = await Promise.all([tx.linksOf(found.map((x) => x.ref)), tx.linksOf(named.map((x) => x.ref))]);
+
+      // ---- exact keys ----
+      const evidence: Evidence[] = [];
+      const partners = new Map<string, IdentityLink>();
+      named.forEach((x, i) => {
+        const l = namedLinks[i];
+        if (!l) return;
+        partners.set(recordKeyOf(x.ref), l);
+        evidence.push({ rule: `xref:${x.field}`, names: x.ref });
+      });
+      found.forEach((x, i) => {
+        const l = candidateLinks[i];
+        if (!l) return;
+        if (x.rules.has(EXACT_XREF)) {
+          partners.set(recordKeyOf(x.ref), l);
+          for (const field of x.namedBy) evidence.push({ rule: `xref:${field}`, namedBy: x.ref });
+        }
+        if (x.rules.has(EXACT_EMAIL)) {
+          partners.set(recordKeyOf(x.ref), l);
+          for (const email of x.emails) evidence.push({ rule: 'email', email, sharedWith: [x.ref] });
+        }
+      });
+
+      const reviewPairs: PossibleDuplicate[] = [];
+      let scored: ScoredCandidate[] = [];
+      let chosen: { link: IdentityLink; scored: ScoredCandidate; rule: 'probabilistic' | 'unique-name' } | null = null;
+      const golden = (i: number): string | null => candidateLinks[i]?.goldenId ?? null;
+
+      if (model !== null && found.length > 0) {
+        const values = config.fields.filter((f) => f.termFrequency).flatMap((f) => {
+          const v = entry.normalized[f.name];
+          return v === null || v === undefined ? [] : [{ field: f.name, value: v }];
+        });
+        const terms = await options.index.termCountsIn(c, values);
+        scored = scoreCandidates(
+          config,
+          model,
+          { id: recordKey(record), values: entry.input },
+          found.map((x) => ({ id: recordKeyOf(x.ref), values: x.input })),
+          { count: (field, value) => terms.counts.get(`${field}\u0000${value}`) ?? 0, total: terms.total },
+        );
+      }
+
+      const own = current?.goldenId ?? null;
+      if (partners.size === 0 && current === null && scored.length > 0) {
+        // The best customer by its best link-level pair, if the chaining guard lets it in.
+        const best = new Map<string, ScoredCandidate>();
+        for (const s of scored) {
+          const g = golden(s.index);
+          if (g === null || s.probability < config.thresholds.link) continue;
+          const b = best.get(g);
+          if (b === undefined || s.probability > b.probability) best.set(g, s);
+        }
+        const ranked = [...best.entries()].sort((x, y) => y[1].probability - x[1].probability);
+        const counts = await tx.linkCounts(ranked.map(([g]) => g));
+        for (let k = 0; k < ranked.length && chosen === null; k++) {
+          const [g, s] = ranked[k]!;
+          if (config.clustering.guard && counts[k]! > 1) {
+            // Every scored record of that customer weighs in, not only the best one.
+            let sum = 0;
+            for (const o of scored) if (golden(o.index) === g) sum += Math.max(-CAP, Math.min(CAP, o.logOdds));
+            if (sum <= 0) continue;
+          }
+          chosen = { link: candidateLinks[s.index]!, scored: s, rule: 'probabilistic' };
+        }
+        if (chosen === null && ranked.length === 0 && nameField >= 0) chosen = uniqueName(scored, candidateLinks);
+      }
+
+      // Pairs a person should look at: the best pair into every other customer scored at or above review.
+      const target = chosen?.link.goldenId ?? own;
+      const perCustomer = new Map<string, ScoredCandidate>();
+      for (const s of scored) {
+        const g = golden(s.index);
+        if (g === null || g === target || s.probability < config.thresholds.review) continue;
+        if (partners.size > 0 && [...partners.values()].some((p) => p.goldenId === g)) continue;
+        const b = perCustomer.get(g);
+        if (b === undefined || s.probability > b.probability) perCustomer.set(g, s);
+      }
+      for (const s of perCustomer.values()) {
+        reviewPairs.push({
+          records: [self, found[s.index]!.ref].sort(compareRefs) as [RecordRef, RecordRef],
+          probability: s.probability,
+          weight: s.weight,
+          levels: s.explanation,
+        });
+      }
+
+      // ---- write ----
+      let proposed: ProposedLink;
+      const cluster: ProposedLink[] = [];
+      if (partners.size > 0) {
+        evidence.sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+        const rank = (e: Evidence): number => ('names' in e ? 0 : 'namedBy' in e ? 1 : 2);
+        evidence.sort((a, b) => rank(a) - rank(b));
+        proposed = { ...self, confidence: 1, rule: evidence[0]!.rule, explanation: { evidence: evidence.slice(0, 20), ...(record.deleted ? { deleted: true } : {}) } };
+        cluster.push(proposed, ...[...partners.values()].map(unchanged));
+      } else if (current !== null) {
+        proposed = unchanged(current);
+        cluster.push(proposed);
+      } else if (chosen !== null) {
+        const s = chosen.scored;
+        const withRef = found[s.index]!.ref;
+        proposed = {
+          ...self,
+          confidence: round2(s.probability),
+          rule: chosen.rule,
+          explanation: {
+            evidence: [{ rule: chosen.rule, with: withRef, probability: round2(s.probability), levels: s.explanation.map((l) => ({ field: l.field, level: l.level })) }],
+            ...(record.deleted ? { deleted: true } : {}),
+          },
+        };
+        cluster.push(proposed, unchanged(chosen.link));
+      } else {
+        proposed = { ...self, confidence: 1, rule: 'singleton', explanation: { evidence: [], ...(record.deleted ? { deleted: true } : {}) } };
+        cluster.push(proposed);
+      }
+      const applied = await tx.applyLinks([{ links: cluster }], { actor });
+      const goldenId = applied.goldenIds[0]!;
+      await options.index.upsertIn(c, entry);
+      const outcome: LiveMatchOutcome = current !== null ? (applied.merged > 0 ? 'merged' : 'kept') : applied.created > 0 ? 'new-customer' : 'joined';
+      const affected = [...new Set([goldenId, ...applied.retired, ...(own !== null ? [own] : [])])];
+      const final = current !== null && partners.size === 0 ? current : proposed;
+      return {
+        goldenId,
+        outcome,
+        rule: final.rule,
+        confidence: final.confidence,
+        affected,
+        candidates: found.length,
+        reviewPairs,
+        model: model !== null ? ({ state: 'saved', estimatedAt: model.estimatedAt } as const) : ({ state: 'none', reason: mismatch ?? 'no model' } as const),
+      };
+    });
+
+    let raised: PossibleDuplicate[] = [];
+    if (options.reviews && decided.reviewPairs.length > 0) {
+      const n = await options.reviews.addPossibleDuplicates(decided.reviewPairs, actor);
+      raised = n > 0 ? decided.reviewPairs : [];
+    }
+    if (options.search) await options.search.index([searchDocumentOf(record, options.defaultRegion ?? 'US')]);
+    return { record: self, ...decided, reviewPairs: raised, ms: now() - t0 };
+  };
+
+  /**
+   * The unique-name rule of the full run (customer-matching.ts), for one new record: it joins the
+   * one customer whose records' names it matches exactly or within one edit while every other
+   * field is missing on one side, when no record of any other customer has a similar name.
+   */
+  function uniqueName(scored: readonly ScoredCandidate[], links: readonly (IdentityLink | null)[]): { link: IdentityLink; scored: ScoredCandidate; rule: 'unique-name' } | null {
+    const strong = new Map<string, ScoredCandidate>();
+    const similar = new Set<string>();
+    for (const s of scored) {
+      const link = links[s.index];
+      if (!link) continue;
+      const level = s.gamma[nameField]!;
+      if (level === 0 || level === elseName) continue;
+      let uncontradicted = strongName.has(level);
+      for (let f = 0; f < s.gamma.length && uncontradicted; f++) if (f !== nameField && s.gamma[f] !== 0) uncontradicted = false;
+      if (uncontradicted) {
+        if (!strong.has(link.goldenId)) strong.set(link.goldenId, s);
+      } else similar.add(link.goldenId);
+    }
+    if (strong.size !== 1) return null;
+    const [[g, s]] = [...strong] as [[string, ScoredCandidate]];
+    if ([...similar].some((x) => x !== g)) return null;
+    return { link: links[s.index]!, scored: s, rule: 'unique-name' };
+  }
+
+  return { matchRecord };
+}

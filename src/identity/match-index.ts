@@ -1,0 +1,276 @@
+// The blocking index of incremental matching, in Postgres (migration 0004_match_index): the
+// customer matcher's saved model, each account-level record's matcher values and keys, and term
+// counts. A full backfill writes it (`replace`); the live matcher reads candidates from it and
+// updates one record at a time inside the identity lock (`candidatesIn`, `upsertIn`).
+import type pg from 'pg';
+import type { Store } from '../store/index.ts';
+import { ACCOUNT_TYPE, type SourceRecord, type SystemId } from '../sources/types.ts';
+import { emailKey, type RecordRef } from './backfill.ts';
+import { toMatcherRecord } from './customer-matching.ts';
+import type { MatcherConfig } from './matcher/config.ts';
+import { indexEntryOf, type BlockingKey, type NormalizedValues, type SavedModel } from './matcher/incremental.ts';
+
+/** Exact-key rules, kept apart from the config's blocking rules by their leading '='. */
+export const EXACT_EMAIL = '=email';
+export const EXACT_XREF = '=xref';
+/** The match_terms row that holds how many records are indexed. */
+const TOTAL_FIELD = '#records';
+
+export interface IndexKey extends BlockingKey {
+  /** For '=xref': the field that names the record. */
+  detail?: string;
+}
+
+export interface MatchIndexEntry {
+  ref: RecordRef;
+  /** The matcher's input columns (toMatcherRecord's values). */
+  input: Record<string, string | null>;
+  normalized: NormalizedValues;
+  keys: IndexKey[];
+}
+
+/** An `=xref` key names a record: `system␟recordType␟externalId`. */
+export const refKey = (ref: RecordRef): string => `${ref.system}\u001f${ref.recordType}\u001f${ref.externalId}`;
+
+/** What the index holds of one account-level record: matcher values, blocking keys and exact keys. */
+export function customerIndexEntry(config: MatcherConfig, r: SourceRecord): MatchIndexEntry {
+  const input = toMatcherRecord(r);
+  const { values, keys } = indexEntryOf(config, input);
+  const all: IndexKey[] = [...keys];
+  const seen = new Set<string>();
+  for (const e of r.emails) {
+    const k = emailKey(e);
+    if (k !== null && !seen.has(`e:${k}`)) {
+      seen.add(`e:${k}`);
+      all.push({ rule: EXACT_EMAIL, key: k });
+    }
+  }
+  for (const x of r.xrefs) {
+    const target = refKey({ system: x.system, recordType: ACCOUNT_TYPE[x.system], externalId: x.id });
+    if (x.system === r.system && x.id === r.id) continue;
+    if (seen.has(`x:${target}`)) continue;
+    seen.add(`x:${target}`);
+    all.push({ rule: EXACT_XREF, key: target, detail: x.field });
+  }
+  return {
+    ref: { system: r.system, recordType: r.type, externalId: r.id },
+    input: Object.fromEntries(Object.entries(input.values).map(([k, v]) => [k, v ?? null])),
+    normalized: values,
+    keys: all,
+  };
+}
+
+export interface IndexedCandidate {
+  ref: RecordRef;
+  input: Record<string, string | null>;
+  /** The keys it shares with the record looked up: rule names ('=email', '=xref' = it names the record). */
+  rules: Set<string>;
+  /** '=email': the shared addresses; '=xref': the fields it names the record by. */
+  emails: string[];
+  namedBy: string[];
+}
+
+export interface CandidateLookup {
+  /** The record's own blocking and exact keys. */
+  keys: readonly IndexKey[];
+  /** The record itself: excluded, and looked up as the target of other records' '=xref' keys. */
+  self: RecordRef;
+  /** A blocking key shared by more records than this finds none of them (the full run skips such a block). */
+  maxBlock: number;
+  /** The same cap for exact keys (an address on thousands of records is not one customer's). */
+  maxExact: number;
+}
+
+export class MatchIndex {
+  readonly #store: Store;
+  readonly #models: string;
+  readonly #records: string;
+  readonly #keys: string;
+  readonly #terms: string;
+  #model: { id: string; model: SavedModel } | null = null;
+
+  constructor(store: Store) {
+    this.#store = store;
+    this.#models = store.table('match_models');
+    this.#records = store.table('match_records');
+    this.#keys = store.table('match_keys');
+    this.#terms = store.table('match_terms');
+  }
+
+  /** Saves a full run's model as the latest of `matcher`, keeping the five newest. */
+  async saveModel(matcher: string, model: SavedModel): Promise<void> {
+    await this.#store.transaction(async (c) => {
+      await c.query(`INSERT INTO ${this.#models} (matcher, config_hash, model) VALUES ($1, $2, $3::jsonb)`, [matcher, model.configHash, JSON.stringify(model)]);
+      await c.query(
+        `DELETE FROM ${this.#models} WHERE matcher = $1 AND id NOT IN (SELECT id FROM ${this.#models} WHERE matcher = $1 ORDER BY id DESC LIMIT 5)`,
+        [matcher],
+      );
+    });
+  }
+
+  /** The latest saved model of `matcher` (cached by id: one small query per call). */
+  async latestModel(matcher: string, db: pg.PoolClient | null = null): Promise<SavedModel | null> {
+    const q = db ?? this.#store.pool;
+    const head = await q.query<{ id: string }>(`SELECT id FROM ${this.#models} WHERE matcher = $1 ORDER BY id DESC LIMIT 1`, [matcher]);
+    const id = head.rows[0]?.id;
+    if (id === undefined) return null;
+    if (this.#model?.id !== id) {
+      const r = await q.query<{ model: SavedModel }>(`SELECT model FROM ${this.#models} WHERE id = $1`, [id]);
+      const model = r.rows[0]?.model;
+      if (model === undefined) return null;
+      this.#model = { id, model };
+    }
+    return this.#model.model;
+  }
+
+  /**
+   * Adds or replaces these records' entries (a backfill's scan) inside the caller's transaction
+   * (which holds the identity lock), then recounts term frequencies. Records not given are left as they are: a
+   * record linked live while the scan ran is not dropped.
+   */
+  async replaceIn(c: pg.PoolClient, entries: readonly MatchIndexEntry[], chunk = 2000): Promise<void> {
+    for (let i = 0; i < entries.length; i += chunk) await this.#write(c, entries.slice(i, i + chunk));
+    await c.query(`DELETE FROM ${this.#terms}`);
+    await c.query(
+      `INSERT INTO ${this.#terms} (field, value, n)
+       SELECT kv.key, kv.value, count(*) FROM ${this.#records} r, jsonb_each_text(r.normalized) AS kv
+        WHERE kv.value IS NOT NULL GROUP BY kv.key, kv.value`,
+    );
+    await c.query(`INSERT INTO ${this.#terms} (field, value, n) SELECT $1, '', count(*) FROM ${this.#records}`, [TOTAL_FIELD]);
+  }
+
+  async #write(c: pg.PoolClient, entries: readonly MatchIndexEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const systems = entries.map((e) => e.ref.system);
+    const types = entries.map((e) => e.ref.recordType);
+    const ids = entries.map((e) => e.ref.externalId);
+    await c.query(
+      `INSERT INTO ${this.#records} AS r (system, record_type, external_id, input, normalized)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[])
+       ON CONFLICT (system, record_type, external_id) DO UPDATE SET input = EXCLUDED.input, normalized = EXCLUDED.normalized, updated_at = now()`,
+      [systems, types, ids, entries.map((e) => JSON.stringify(e.input)), entries.map((e) => JSON.stringify(e.normalized))],
+    );
+    await c.query(
+      `DELETE FROM ${this.#keys} k USING unnest($1::text[], $2::text[], $3::text[]) AS d (system, record_type, external_id)
+        WHERE k.system = d.system AND k.record_type = d.record_type AND k.external_id = d.external_id`,
+      [systems, types, ids],
+    );
+    const rows = entries.flatMap((e) => e.keys.map((k) => [k.rule, k.key, e.ref.system, e.ref.recordType, e.ref.externalId, k.detail ?? null] as const));
+    if (rows.length === 0) return;
+    await c.query(
+      `INSERT INTO ${this.#keys} (rule, key, system, record_type, external_id, detail)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) ON CONFLICT DO NOTHING`,
+      [0, 1, 2, 3, 4, 5].map((i) => rows.map((r) => r[i])),
+    );
+  }
+
+  /**
+   * Adds or replaces one record's entry inside the caller's transaction, keeping term counts
+   * right: its old values are counted down, its new ones up.
+   */
+  async upsertIn(c: pg.PoolClient, entry: MatchIndexEntry): Promise<void> {
+    const old = await c.query<{ normalized: NormalizedValues }>(
+      `SELECT normalized FROM ${this.#records} WHERE system = $1 AND record_type = $2 AND external_id = $3 FOR UPDATE`,
+      [entry.ref.system, entry.ref.recordType, entry.ref.externalId],
+    );
+    const before = old.rows[0]?.normalized ?? null;
+    const delta = new Map<string, { field: string; value: string; n: number }>();
+    const bump = (field: string, value: string | null | undefined, n: number): void => {
+      if (value === null || value === undefined) return;
+      const k = `${field}\u0000${value}`;
+      const d = delta.get(k) ?? { field, value, n: 0 };
+      d.n += n;
+      delta.set(k, d);
+    };
+    for (const [field, value] of Object.entries(entry.normalized)) bump(field, value, 1);
+    if (before === null) bump(TOTAL_FIELD, '', 1);
+    else for (const [field, value] of Object.entries(before)) bump(field, value, -1);
+    const changes = [...delta.values()].filter((d) => d.n !== 0);
+    await this.#write(c, [entry]);
+    if (changes.length === 0) return;
+    const args = [changes.map((d) => d.field), changes.map((d) => d.value), changes.map((d) => d.n)];
+    // Existing counts move by their delta; values new to the index start at theirs.
+    await c.query(
+      `UPDATE ${this.#terms} t SET n = GREATEST(0, t.n + d.n) FROM unnest($1::text[], $2::text[], $3::int[]) AS d (field, value, n)
+        WHERE t.field = d.field AND t.value = d.value`,
+      args,
+    );
+    await c.query(
+      `INSERT INTO ${this.#terms} (field, value, n)
+       SELECT field, value, n FROM unnest($1::text[], $2::text[], $3::int[]) AS d (field, value, n) WHERE n > 0
+       ON CONFLICT (field, value) DO NOTHING`,
+      args,
+    );
+  }
+
+  /** Records sharing a blocking or exact key with the record, with their matcher inputs. */
+  async candidatesIn(c: pg.PoolClient, lookup: CandidateLookup): Promise<IndexedCandidate[]> {
+    const self = refKey(lookup.self);
+    const wanted = lookup.keys.filter((k) => k.rule !== EXACT_XREF).map((k) => ({ rule: k.rule, key: k.key }));
+    // Records that name this one.
+    wanted.push({ rule: EXACT_XREF, key: self });
+    const limits = wanted.map((k) => (k.rule.startsWith('=') ? lookup.maxExact : lookup.maxBlock) + 1);
+    const hits = await c.query<{ rule: string; key: string; system: string; record_type: string; external_id: string; detail: string | null }>(
+      `SELECT k.rule, k.key, x.system, x.record_type, x.external_id, x.detail
+         FROM unnest($1::text[], $2::text[], $3::int[]) AS k (rule, key, lim)
+         CROSS JOIN LATERAL (
+           SELECT m.system, m.record_type, m.external_id, m.detail FROM ${this.#keys} m
+            WHERE m.rule = k.rule AND m.key = k.key LIMIT k.lim
+         ) x`,
+      [wanted.map((k) => k.rule), wanted.map((k) => k.key), limits],
+    );
+    const perBlock = new Map<string, number>();
+    for (const h of hits.rows) perBlock.set(`${h.rule}\u0000${h.key}`, (perBlock.get(`${h.rule}\u0000${h.key}`) ?? 0) + 1);
+    const found = new Map<string, IndexedCandidate>();
+    for (const h of hits.rows) {
+      const ref: RecordRef = { system: h.system as SystemId, recordType: h.record_type, externalId: h.external_id };
+      const k = refKey(ref);
+      if (k === self) continue;
+      // A block as large as the limit is skipped whole, as the full run skips it.
+      const limit = h.rule.startsWith('=') ? lookup.maxExact : lookup.maxBlock;
+      if (perBlock.get(`${h.rule}\u0000${h.key}`)! > limit) continue;
+      let cand = found.get(k);
+      if (cand === undefined) {
+        cand = { ref, input: {}, rules: new Set(), emails: [], namedBy: [] };
+        found.set(k, cand);
+      }
+      cand.rules.add(h.rule);
+      if (h.rule === EXACT_EMAIL) cand.emails.push(h.key);
+      if (h.rule === EXACT_XREF) cand.namedBy.push(h.detail ?? 'xref');
+    }
+    if (found.size === 0) return [];
+    const list = [...found.values()];
+    const inputs = await c.query<{ system: string; record_type: string; external_id: string; input: Record<string, string | null> }>(
+      `SELECT r.system, r.record_type, r.external_id, r.input
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS d (system, record_type, external_id)
+         JOIN ${this.#records} r USING (system, record_type, external_id)`,
+      [list.map((x) => x.ref.system), list.map((x) => x.ref.recordType), list.map((x) => x.ref.externalId)],
+    );
+    for (const row of inputs.rows) {
+      const cand = found.get(refKey({ system: row.system as SystemId, recordType: row.record_type, externalId: row.external_id }));
+      if (cand) cand.input = row.input;
+    }
+    return list;
+  }
+
+  /** How many indexed records hold each (field, value), and how many records there are. */
+  async termCountsIn(c: pg.PoolClient, values: readonly { field: string; value: string }[]): Promise<{ counts: Map<string, number>; total: number }> {
+    const r = await c.query<{ field: string; value: string; n: number }>(
+      `SELECT t.field, t.value, t.n FROM unnest($1::text[], $2::text[]) AS d (field, value) JOIN ${this.#terms} t USING (field, value)`,
+      [[TOTAL_FIELD, ...values.map((v) => v.field)], ['', ...values.map((v) => v.value)]],
+    );
+    const counts = new Map<string, number>();
+    let total = 0;
+    for (const row of r.rows) {
+      if (row.field === TOTAL_FIELD) total = row.n;
+      else counts.set(`${row.field}\u0000${row.value}`, row.n);
+    }
+    return { counts, total };
+  }
+
+  /** How many records are indexed (for reports and tests). */
+  async size(): Promise<number> {
+    const r = await this.#store.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.#records}`);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+}

@@ -1,0 +1,145 @@
+// A record created in a system reaches the gateway as that system's own notification, and the
+// live matcher links it before the notification is answered: the Stripe SDK creates customers in
+// the sandbox, the sandbox's Stripe sends the signed event, and the customer graph shows the new
+// record on the right customer (or as a new customer) on the next query.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type Stripe from 'stripe';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { readSystemSettings } from '../../src/config/systems.ts';
+import { createStripeClient } from '../../src/sources/stripe/client.ts';
+
+interface Src {
+  system: string;
+  externalId: string;
+  matchRule: string;
+  matchConfidence: number;
+}
+interface Cust {
+  id: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  website: string | null;
+  address: { line1: string | null; city: string | null; region: string | null; postalCode: string | null; country: string | null } | null;
+  sources: Src[];
+}
+
+const FIELDS = 'id name email phone website address { line1 city region postalCode country } sources { system externalId matchRule matchConfidence }';
+
+describe('live linking of records that appear in a system', () => {
+  let app: TestApp;
+  let stripe: Stripe;
+  let customers: Cust[];
+
+  beforeAll(async () => {
+    app = await startTestApp({ customers: 150, seed: 42 });
+    stripe = createStripeClient(readSystemSettings(app.sandbox!.env()).stripe!, { maxNetworkRetries: 0 });
+    const r = await app.gql<{ customers: { edges: { node: Cust }[] } }>(`{ customers(first: 100) { edges { node { ${FIELDS} } } } }`);
+    expect(r.errors).toEqual([]);
+    customers = r.data!.customers.edges.map((e) => e.node);
+  });
+  afterAll(async () => {
+    app?.sandbox?.stripe.faults.reset();
+    await app?.close();
+  });
+
+  const bySource = async (system: string, externalId: string): Promise<Cust | null> => {
+    const r = await app.gql<{ customerBySource: Cust | null }>(`query($s: System!, $id: ID!) { customerBySource(system: $s, externalId: $id) { ${FIELDS} } }`, { s: system, id: externalId });
+    return r.data?.customerBySource ?? null;
+  };
+  const delivered = async (): Promise<void> => {
+    await app.sandbox!.stripe.notifier!.idle();
+  };
+  const total = async (): Promise<number> => (await app.gql<{ customers: { totalCount: number } }>('{ customers(first: 1) { totalCount } }')).data!.customers.totalCount;
+
+  it('joins a new Stripe customer to the customer whose name, phone, website domain and address it shares', async () => {
+    // A customer known to Salesforce with a website, phone and full address; the new Stripe
+    // customer uses another mailbox at that domain, so no exact key links them: only the score.
+    const host = customers.find(
+      (c) => c.sources.some((s) => s.system === 'SALESFORCE') && c.website && c.phone && c.address?.postalCode && c.address.line1 && c.name && c.address.country === 'US',
+    );
+    expect(host).toBeDefined();
+    const domain = new URL(host!.website!.startsWith('http') ? host!.website! : `https://${host!.website!}`).hostname.replace(/^www\./, '');
+    const before = await total();
+    const created = await stripe.customers.create({
+      name: host!.name!,
+      email: `accounts-payable@${domain}`,
+      phone: host!.phone!,
+      address: { line1: host!.address!.line1!, city: host!.address!.city!, state: host!.address!.region ?? '', postal_code: host!.address!.postalCode!, country: host!.address!.country! },
+    });
+    await delivered();
+    const found = await bySource('STRIPE', created.id);
+    expect(found?.id).toBe(host!.id);
+    const link = found!.sources.find((s) => s.system === 'STRIPE' && s.externalId === created.id)!;
+    expect(link.matchRule).toBe('probabilistic');
+    expect(link.matchConfidence).toBeGreaterThanOrEqual(0.99);
+    expect(await total()).toBe(before);
+  });
+
+  it('joins a Stripe customer that shares an e-mail with a customer by that e-mail', async () => {
+    const host = customers.find((c) => c.email && !c.sources.some((s) => s.system === 'STRIPE'))!;
+    expect(host).toBeDefined();
+    const created = await stripe.customers.create({ name: 'Billing (new entity)', email: host.email! });
+    await delivered();
+    const found = await bySource('STRIPE', created.id);
+    expect(found?.id).toBe(host.id);
+    expect(found!.sources.find((s) => s.externalId === created.id)!.matchRule).toBe('email');
+    // The golden record was invalidated: it already shows the new source.
+    const again = await app.gql<{ customer: Cust }>(`query($id: ID!) { customer(id: $id) { ${FIELDS} } }`, { id: host.id });
+    expect(again.data!.customer.sources.map((s) => s.externalId)).toContain(created.id);
+  });
+
+  it('makes a company nobody knows a new customer, findable by search at once', async () => {
+    const before = await total();
+    const created = await stripe.customers.create({ name: 'Quillfeather Orbital Logistics', email: 'finance@quillfeather-orbital.example', phone: '+1 415 555 0199' });
+    await delivered();
+    const found = await bySource('STRIPE', created.id);
+    expect(found).not.toBeNull();
+    expect(customers.map((c) => c.id)).not.toContain(found!.id);
+    expect(found!.sources).toEqual([expect.objectContaining({ system: 'STRIPE', externalId: created.id, matchRule: 'singleton' })]);
+    expect(await total()).toBe(before + 1);
+    const s = await app.gql<{ searchCustomers: { score: number; customer: { id: string } }[] }>('{ searchCustomers(query: "quillfeather orbital") { score customer { id } } }');
+    expect(s.data!.searchCustomers[0]?.customer.id).toBe(found!.id);
+  });
+
+  it('answers 503 and links nothing while the system cannot be read, then links on the retry', async () => {
+    // A signed customer.created event for a customer the gateway has not seen, while Stripe is down.
+    const created = await stripe.customers.create({ name: 'Retry Robotics', email: 'ops@retry-robotics.example' });
+    await delivered();
+    const linkedAlready = await bySource('STRIPE', created.id);
+    expect(linkedAlready).not.toBeNull();
+    // Unlink it again, as if the first notification never arrived.
+    const t = (n: string): string => app.store.table(n);
+    await app.store.query(`DELETE FROM ${t('identity_events')} WHERE external_id = $1`, [created.id]);
+    await app.store.query(`DELETE FROM ${t('identity_links')} WHERE external_id = $1`, [created.id]);
+    await app.services.cache.invalidate([linkedAlready!.id]);
+    expect(await bySource('STRIPE', created.id)).toBeNull();
+
+    const event = JSON.stringify({ id: 'evt_retry_1', object: 'event', type: 'customer.created', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000), data: { object: { id: created.id, object: 'customer' } } });
+    const secret = app.sandbox!.env()['STRIPE_WEBHOOK_SECRET']!;
+    const send = (): Promise<Response> =>
+      fetch(`${app.url}/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload: event, secret }) },
+        body: event,
+      });
+    app.sandbox!.stripe.faults.set({ outage: 'http' });
+    const refused = await send();
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: string }).error).toMatch(new RegExp(`could not read stripe record ${created.id}`));
+    expect(await bySource('STRIPE', created.id)).toBeNull();
+
+    app.sandbox!.stripe.faults.reset();
+    // The breaker opened on the failure; wait out its cooldown as a retrying sender would.
+    let accepted: Response | null = null;
+    for (let i = 0; i < 30; i++) {
+      accepted = await send();
+      if (accepted.status === 200) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(accepted!.status).toBe(200);
+    const body = (await accepted!.json()) as { linked: { id: string; outcome: string }[] };
+    expect(body.linked).toEqual([expect.objectContaining({ id: created.id, outcome: 'new-customer' })]);
+    expect(await bySource('STRIPE', created.id)).not.toBeNull();
+  });
+});
