@@ -19,7 +19,7 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,matcher').split(','));
+const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,matcher,live').split(','));
 const taskset = existsSync('/usr/bin/taskset');
 
 function pinned(core: number, script: string, args: string[], nodeFlags: string[] = []): string[] {
@@ -174,11 +174,25 @@ if (suites.has('matcher')) {
   }
 }
 
+// ---------------------------------------------------------------- live matcher
+if (suites.has('live')) {
+  for (const n of (process.env['BENCH_LIVE_CUSTOMERS'] ?? '20000').split(',').map(Number)) {
+    const r = await once(0, 'bench/live-matcher-child.ts', [String(n), process.env['BENCH_LIVE_HELD_OUT'] ?? '500']);
+    const label = `${n.toLocaleString('en-US')}-customer world (${r['indexed']!.toLocaleString('en-US')} records indexed, ${process.env['DATABASE_URL'] ? 'Postgres server' : 'embedded PGlite'})`;
+    rows.push({ suite: 'live', metric: `match one new record against a ${label}: p50`, value: r['p50']!, unit: 'ms', note: `${r['heldOut']} records arriving one at a time; ${r['meanCandidates']!.toFixed(1)} candidates each on average` });
+    rows.push({ suite: 'live', metric: '  p95', value: r['p95']!, unit: 'ms' });
+    rows.push({ suite: 'live', metric: '  p99', value: r['p99']!, unit: 'ms' });
+    rows.push({ suite: 'live', metric: '  full backfill of the same records (the alternative: re-run everything)', value: r['backfillMs']! / 1000, unit: 's' });
+    rows.push({ suite: 'live', metric: '  full re-run / one incremental match (p50)', value: r['backfillMs']! / r['p50']!, unit: 'x' });
+    rows.push({ suite: 'live', metric: '  pairwise precision / recall after the late records', value: r['recall']!, unit: 'recall', note: `precision ${r['precision']!.toFixed(4)}` });
+  }
+}
+
 // ---------------------------------------------------------------- report
 const width = Math.max(...rows.map((r) => r.metric.length));
 console.log(`${'metric'.padEnd(width)}  ${'value'.padStart(10)}  unit    goal`);
 for (const r of rows) {
-  const digits = r.unit === 'ratio' || r.unit === 'F1' ? 3 : r.unit === 'MiB' || r.unit === 's' ? 1 : 0;
+  const digits = r.unit === 'ratio' || r.unit === 'F1' || r.unit === 'recall' ? 3 : r.unit === 'MiB' || r.unit === 's' || r.unit === 'ms' ? 1 : 0;
   console.log(`${r.metric.padEnd(width)}  ${r.value.toFixed(digits).padStart(10)}  ${r.unit.padEnd(6)}  ${(r.goal ?? '').padEnd(6)}${r.note ? `  (${r.note})` : ''}`);
 }
 await mkdir('bench/results', { recursive: true });

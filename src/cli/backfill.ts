@@ -61,6 +61,7 @@ export function summaryTable(report: BackfillReport): string {
   lines.push('');
   const c = report.customers;
   rows.push(['golden customers', `${fmt(c.total)} live · ${fmt(c.created)} created · ${fmt(c.kept)} kept · ${fmt(c.merged)} merged into older ids`]);
+  if (c.keptApart > 0) rows.push(['joins refused', `${fmt(c.keptApart)} (a person kept those customers apart)`]);
   rows.push(['clusters', `${fmt(report.clusters)} · largest ${fmt(report.largestCluster)} records`]);
   rows.push(['links', `${fmt(report.links.written)} written · ${fmt(report.links.unchanged)} unchanged`]);
   const rules = Object.entries(report.links.byRule).sort(([a], [b]) => (a < b ? -1 : 1));

@@ -48,6 +48,8 @@ export interface BackfillReport {
     merged: number;
     /** Live golden customers after the run. */
     total: number;
+    /** Joins not made because a person kept those customers apart (identity_cannot_link). */
+    keptApart: number;
   };
   links: { written: number; unchanged: number; byRule: Record<string, number> };
   xrefs: {
@@ -226,7 +228,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     deletedRecords: 0,
     clusters: 0,
     largestCluster: 0,
-    customers: { created: 0, kept: 0, merged: 0, total: 0 },
+    customers: { created: 0, kept: 0, merged: 0, total: 0, keptApart: 0 },
     links: { written: 0, unchanged: 0, byRule: {} },
     xrefs: { followed: 0, toDeleted: 0, dangling: 0 },
     danglingXrefs: [],
@@ -374,6 +376,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     report.customers.created += r.created;
     report.customers.kept += r.kept;
     report.customers.merged += r.merged;
+    report.customers.keptApart += r.refused.length;
     report.links.written += r.linksWritten;
     report.links.unchanged += r.linksUnchanged;
     progress.clusters.done += batch.length;

@@ -86,6 +86,12 @@ export interface ApplyLinksResult {
   merged: number;
   /** Those retired ids (their cached records are stale). */
   retired: string[];
+  /**
+   * Joins refused because a person said records of the two customers are different
+   * (identity_cannot_link): [kept id, the other customer's id]. Those customers stay apart and
+   * their records stay where they were; the cluster's other records join the first.
+   */
+  refused: [string, string][];
   /** Link rows inserted or changed. */
   linksWritten: number;
   /** Link rows that already said exactly this (or are manual and left alone). */
@@ -370,7 +376,7 @@ class PgIdentityStore implements IdentityStore {
 
   async applyLinks(clusters: readonly LinkCluster[], options: { actor: string }): Promise<ApplyLinksResult> {
     validateClusters(clusters);
-    if (clusters.length === 0) return { goldenIds: [], created: 0, kept: 0, merged: 0, retired: [], linksWritten: 0, linksUnchanged: 0 };
+    if (clusters.length === 0) return { goldenIds: [], created: 0, kept: 0, merged: 0, retired: [], refused: [], linksWritten: 0, linksUnchanged: 0 };
     return this.store.transaction(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.lockKey]);
       return this.applyLinksIn(c, clusters, options);
@@ -379,7 +385,7 @@ class PgIdentityStore implements IdentityStore {
 
   /** applyLinks inside a transaction that already holds the identity lock. */
   private async applyLinksIn(c: pg.PoolClient, clusters: readonly LinkCluster[], options: { actor: string }): Promise<ApplyLinksResult> {
-    const result: ApplyLinksResult = { goldenIds: [], created: 0, kept: 0, merged: 0, retired: [], linksWritten: 0, linksUnchanged: 0 };
+    const result: ApplyLinksResult = { goldenIds: [], created: 0, kept: 0, merged: 0, retired: [], refused: [], linksWritten: 0, linksUnchanged: 0 };
     if (clusters.length === 0) return result;
     const all = clusters.flatMap((cl) => cl.links);
     {
@@ -409,6 +415,44 @@ class PgIdentityStore implements IdentityStore {
         const tb = created.get(b) ?? Infinity;
         return ta !== tb ? ta < tb : a < b;
       };
+
+      // Customers a person kept apart: a cannot-link pair between their records.
+      const apart = new Set<string>();
+      {
+        const joining = new Set<string>();
+        for (const cluster of clusters) {
+          const gs = new Set<string>();
+          for (const l of cluster.links) {
+            const k = keyOf(l.system, l.recordType, l.externalId);
+            const g = linkedTo.get(k);
+            if (g !== undefined && !manual.has(k)) gs.add(g);
+          }
+          if (gs.size > 1) for (const g of gs) joining.add(g);
+        }
+        if (joining.size > 1) {
+          const r = await c.query<{ a: string; b: string }>(
+            `SELECT la.golden_id AS a, lb.golden_id AS b FROM ${this.cannotLink} x
+               JOIN ${this.links} la ON la.system = x.a_system AND la.record_type = x.a_record_type AND la.external_id = x.a_external_id
+               JOIN ${this.links} lb ON lb.system = x.b_system AND lb.record_type = x.b_record_type AND lb.external_id = x.b_external_id
+              WHERE la.golden_id = ANY($1::text[]) AND lb.golden_id = ANY($1::text[]) AND la.golden_id <> lb.golden_id`,
+            [[...joining]],
+          );
+          for (const row of r.rows) {
+            apart.add(`${row.a}\u0000${row.b}`);
+            apart.add(`${row.b}\u0000${row.a}`);
+          }
+        }
+      }
+      // Which customers each survivor of this batch has absorbed, to test a join against all of them.
+      const absorbed = new Map<string, Set<string>>();
+      const membersOf = (g: string): Set<string> => absorbed.get(g) ?? new Set([g]);
+      const kept = (x: string, y: string): boolean => {
+        if (apart.size === 0) return false;
+        for (const a of membersOf(x)) for (const b of membersOf(y)) if (apart.has(`${a}\u0000${b}`)) return true;
+        return false;
+      };
+      // Records that stay with a customer whose join was refused.
+      const stays = new Map<string, string>();
 
       // Decide in memory: merges within this batch are followed through `retiredInto`.
       const retiredInto = new Map<string, string>();
@@ -444,10 +488,22 @@ class PgIdentityStore implements IdentityStore {
           result.created++;
           continue;
         }
-        let survivor: string | undefined;
-        for (const g of found) if (survivor === undefined || older(g, survivor)) survivor = g;
-        for (const g of found) if (g !== survivor) retiredInto.set(g, survivor!);
-        clusterGolden.push(survivor!);
+        const byAge = [...found].sort((a, b) => (older(a, b) ? -1 : older(b, a) ? 1 : 0));
+        const survivor = byAge[0]!;
+        for (const g of byAge.slice(1)) {
+          if (kept(survivor, g)) {
+            result.refused.push([survivor, g]);
+            for (const l of cluster.links) {
+              const k = keyOf(l.system, l.recordType, l.externalId);
+              const at = linkedTo.get(k);
+              if (at !== undefined && find(at) === g && !manual.has(k)) stays.set(k, g);
+            }
+            continue;
+          }
+          retiredInto.set(g, survivor);
+          absorbed.set(survivor, new Set([...membersOf(survivor), ...membersOf(g)]));
+        }
+        clusterGolden.push(survivor);
         result.kept++;
       }
       result.goldenIds = clusterGolden.map(find);
@@ -490,7 +546,12 @@ class PgIdentityStore implements IdentityStore {
         });
       }
 
-      const rows = clusters.flatMap((cluster, i) => cluster.links.map((l) => ({ l, golden: result.goldenIds[i]! })));
+      const rows = clusters.flatMap((cluster, i) =>
+        cluster.links.map((l) => {
+          const stay = stays.get(keyOf(l.system, l.recordType, l.externalId));
+          return { l, golden: stay === undefined ? result.goldenIds[i]! : find(stay) };
+        }),
+      );
       const written = await c.query<{ system: string; record_type: string; external_id: string }>(
         `INSERT INTO ${this.links} AS l (system, record_type, external_id, golden_id, confidence, rule, explanation)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::real[], $6::text[], $7::jsonb[])

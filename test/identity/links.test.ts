@@ -211,3 +211,31 @@ describe('list()', () => {
     }
   });
 });
+
+describe('applyLinks and people’s decisions', () => {
+  it('never joins two customers a person kept apart (cannot-link), whatever new record bridges them', async () => {
+    const first = await identity.applyLinks([cluster(link('salesforce', '001KA')), cluster(link('stripe', 'cus_KB'))], actor);
+    const [a, b] = first.goldenIds as [string, string];
+    await db.store.query(
+      `INSERT INTO ${db.store.table('identity_cannot_link')} VALUES ('salesforce', 'Account', '001KA', 'stripe', 'customer', 'cus_KB', 'review:keep_separate', 'test')`,
+    );
+    // A new record shares an exact key with both.
+    const r = await identity.applyLinks([cluster(link('salesforce', '001KA'), link('stripe', 'cus_KB'), link('erp', 'C-KN'))], actor);
+    expect(r.merged).toBe(0);
+    expect(r.refused).toEqual([[a, b]]);
+    expect(await identity.goldenIdsFor([{ system: 'salesforce', externalId: '001KA' }, { system: 'stripe', externalId: 'cus_KB' }, { system: 'erp', externalId: 'C-KN' }])).toEqual([a, b, a]);
+    expect(await identity.resolve(b)).toBe(b);
+  });
+
+  it('still merges the other customers of such a cluster', async () => {
+    const first = await identity.applyLinks([cluster(link('salesforce', '001MA')), cluster(link('stripe', 'cus_MB')), cluster(link('zendesk', '9001'))], actor);
+    const [a, b, c] = first.goldenIds as [string, string, string];
+    await db.store.query(
+      `INSERT INTO ${db.store.table('identity_cannot_link')} VALUES ('salesforce', 'Account', '001MA', 'stripe', 'customer', 'cus_MB', 'review:keep_separate', 'test')`,
+    );
+    const r = await identity.applyLinks([cluster(link('salesforce', '001MA'), link('stripe', 'cus_MB'), link('zendesk', '9001'))], actor);
+    expect(r.retired).toEqual([c]);
+    expect(r.refused).toEqual([[a, b]]);
+    expect(await identity.goldenIdsFor([{ system: 'zendesk', externalId: '9001', recordType: 'organization' }, { system: 'stripe', externalId: 'cus_MB' }])).toEqual([a, b]);
+  });
+});
