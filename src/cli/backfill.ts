@@ -67,7 +67,7 @@ export function summaryTable(report: BackfillReport): string {
   const rules = Object.entries(report.links.byRule).sort(([a], [b]) => (a < b ? -1 : 1));
   rows.push(['by rule', rules.map(([r, n]) => `${r} ${fmt(n)}`).join(' · ') || '—']);
   rows.push(['cross-references', `${fmt(report.xrefs.followed)} followed (${fmt(report.xrefs.toDeleted)} to deleted records) · ${fmt(report.xrefs.dangling)} dangling`]);
-  rows.push(['shared emails', fmt(report.sharedEmails)]);
+  rows.push(['shared emails', `${fmt(report.sharedEmails)}${report.emailsNotTrusted > 0 ? ` (${fmt(report.emailsNotTrusted)} not trusted for every record: company names disagree)` : ''}`]);
   if (report.matcher) {
     rows.push(['matcher links beyond exact keys', fmt(report.matcher.links)]);
     rows.push(['possible duplicates for review', `${fmt(report.matcher.reviewPairs)} (${fmt(report.matcher.reviewItemsCreated)} new items)`]);

@@ -5,7 +5,7 @@
 // The closure is taken with union-find, so A–B and B–C put A, B and C together. Writes go through IdentityStore.applyLinks, which never renames a
 // customer and merges into the oldest id, so running the backfill again changes nothing and
 // running it after new records arrived only adds them.
-import { customersMatcherConfig, matchCustomerRecords, pairExplainer, type PairExplanation } from './customer-matching.ts';
+import { customerNameKey, customersMatcherConfig, emailGroups, matchCustomerRecords, pairExplainer, type PairExplanation } from './customer-matching.ts';
 import { customerIndexEntry, type MatchIndex } from './match-index.ts';
 import { savedModelOf } from './matcher/incremental.ts';
 import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
@@ -63,6 +63,8 @@ export interface BackfillReport {
   danglingXrefs: DanglingXref[];
   /** Normalized emails found on more than one record (each joined those records). */
   sharedEmails: number;
+  /** Shared emails that did not join every record carrying them: their company names disagree. */
+  emailsNotTrusted: number;
   /** Probabilistic matching: links it added beyond exact keys, and pairs sent for review. */
   matcher: { links: number; reviewPairs: number; reviewItemsCreated: number; ms: number } | null;
   /** Records written to the live matcher's index (0 when it was not given). */
@@ -125,6 +127,8 @@ interface Node {
   deleted: boolean;
   xrefs: { system: SystemId; id: string; field: string }[];
   emails: Set<string>;
+  /** Company-name match key: an e-mail joins only records whose names are compatible. */
+  nameKey: string | null;
 }
 
 type Evidence =
@@ -192,12 +196,13 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     if (i === undefined) {
       i = nodes.length;
       index.set(k, i);
-      nodes.push({ ref: { system: r.system, recordType: r.type, externalId: r.id }, deleted: r.deleted, xrefs: [], emails: new Set() });
+      nodes.push({ ref: { system: r.system, recordType: r.type, externalId: r.id }, deleted: r.deleted, xrefs: [], emails: new Set(), nameKey: null });
     }
     if (probabilistic) payloads[i] = r;
     // A record seen twice (a page boundary moved under a live scan) keeps everything it said.
     const node = nodes[i]!;
     node.deleted ||= r.deleted;
+    node.nameKey ??= customerNameKey(r);
     for (const x of r.xrefs) node.xrefs.push({ system: x.system, id: x.id, field: x.field });
     for (const e of r.emails) {
       const key = emailKey(e);
@@ -233,6 +238,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     xrefs: { followed: 0, toDeleted: 0, dangling: 0 },
     danglingXrefs: [],
     sharedEmails: 0,
+    emailsNotTrusted: 0,
     matcher: null,
     indexed: 0,
     ms: 0,
@@ -272,14 +278,25 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
       else byEmail.set(e, [i]);
     }
   });
-  for (const [email, members] of byEmail) {
-    if (members.length < 2) continue;
-    report.sharedEmails++;
-    const refs = members.map((i) => nodes[i]!.ref).sort(compareRefs);
-    for (const i of members) {
-      uf.union(members[0]!, i);
-      const self = nodes[i]!.ref;
-      evidence[i]!.push({ rule: 'email', email, sharedWith: refs.filter((r) => r !== self).slice(0, MAX_SHARED_WITH), records: members.length });
+  for (const [email, unordered] of byEmail) {
+    if (unordered.length < 2) continue;
+    // An address joins the records that carry it when their company names are compatible; a
+    // record named quite differently is left to the matcher (namesCompatible). Grouped in one
+    // canonical order, so scan order does not change the outcome.
+    const members = [...unordered].sort((x, y) => compareRefs(nodes[x]!.ref, nodes[y]!.ref));
+    const joins = emailGroups(members.map((i) => nodes[i]!.nameKey));
+    const groups = new Map<number, number[]>();
+    joins.forEach((j, k) => groups.set(j, [...(groups.get(j) ?? []), members[k]!]));
+    if ([...groups.values()].some((g) => g.length > 1)) report.sharedEmails++;
+    if (groups.size > 1) report.emailsNotTrusted++;
+    for (const group of groups.values()) {
+      if (group.length < 2) continue;
+      const refs = group.map((i) => nodes[i]!.ref);
+      for (const i of group) {
+        uf.union(group[0]!, i);
+        const self = nodes[i]!.ref;
+        evidence[i]!.push({ rule: 'email', email, sharedWith: refs.filter((r) => r !== self).slice(0, MAX_SHARED_WITH), records: group.length });
+      }
     }
   }
 

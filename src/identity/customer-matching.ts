@@ -16,6 +16,7 @@ import { clusterLinks } from './matcher/cluster.ts';
 import { parseMatcherConfig, type MatcherConfig } from './matcher/config.ts';
 import type { InputRecord } from './matcher/features.ts';
 import { DECISION_LINK, DECISION_REVIEW, DECISIONS, runMatcher, type Decision, type MatchResult } from './matcher/matcher.ts';
+import { jaroWinkler } from './matcher/strings.ts';
 
 /** The default configuration for customers (account-level records of every system). */
 export const CUSTOMERS_CONFIG_URL = new URL('./matcher/configs/customers.json', import.meta.url);
@@ -129,6 +130,38 @@ function rawDomain(r: SourceRecord): unknown {
     case 'erp':
       return null;
   }
+}
+
+/** The company-name match key of an account-level record ("acme" for "ACME Corp."); null when it has no name. */
+export function customerNameKey(r: SourceRecord): string | null {
+  return companyMatchKey(rawName(r));
+}
+
+/**
+ * Whether two records that share an e-mail address may be taken for one customer on that address
+ * alone: their company names (match keys) share a word or are spelled alike, or one has no name.
+ * An address shared by records named quite differently (a bookkeeper's ap@gmail.com on two
+ * clients, a reseller's mailbox) is left to the matcher, which weighs the names too.
+ */
+export function namesCompatible(a: string | null, b: string | null): boolean {
+  if (a === null || b === null || a === b) return true;
+  const wa = new Set(a.split(' ').filter((w) => w.length >= 2));
+  for (const w of b.split(' ')) if (w.length >= 2 && wa.has(w)) return true;
+  return jaroWinkler(a, b) >= 0.85;
+}
+
+/**
+ * Records sharing one e-mail, grouped as exact keys join them: each record joins the first earlier
+ * record whose name is compatible with its own (namesCompatible), or starts a group of its own.
+ * Returns, per record in `members` order, the index in `members` of the record it joins (itself when it starts a group).
+ */
+export function emailGroups(names: readonly (string | null)[]): number[] {
+  const anchors: number[] = [];
+  return names.map((name, i) => {
+    for (const j of anchors) if (namesCompatible(names[j]!, name)) return j;
+    anchors.push(i);
+    return i;
+  });
 }
 
 /** The match features of one account-level record. */
@@ -245,18 +278,29 @@ export function exactKeyLinks(records: readonly SourceRecord[]): { a: number[]; 
       }
     }
   });
-  const firstWith = new Map<string, number>();
+  const withEmail = new Map<string, number[]>();
   records.forEach((r, i) => {
     for (const e of new Set(r.emails.map((x) => x.trim().toLowerCase()).filter((x) => x !== ''))) {
-      const j = firstWith.get(e);
-      if (j === undefined) firstWith.set(e, i);
-      else if (j !== i) {
-        a.push(j);
-        b.push(i);
-        rule.push('email');
-      }
+      const list = withEmail.get(e);
+      if (list === undefined) withEmail.set(e, [i]);
+      else list.push(i);
     }
   });
+  const names = new Map<number, string | null>();
+  const nameOf = (i: number): string | null => {
+    if (!names.has(i)) names.set(i, customerNameKey(records[i]!));
+    return names.get(i)!;
+  };
+  for (const members of withEmail.values()) {
+    if (members.length < 2) continue;
+    const joins = emailGroups(members.map(nameOf));
+    joins.forEach((j, k) => {
+      if (j === k) return;
+      a.push(members[j]!);
+      b.push(members[k]!);
+      rule.push('email');
+    });
+  }
   return { a, b, rule };
 }
 

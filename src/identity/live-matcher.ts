@@ -20,7 +20,7 @@
 import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
 import { ACCOUNT_TYPE, type SourceRecord } from '../sources/types.ts';
 import type { RecordRef } from './backfill.ts';
-import { customersMatcherConfig, recordKey } from './customer-matching.ts';
+import { customersMatcherConfig, namesCompatible, recordKey } from './customer-matching.ts';
 import { recordKeyOf, type IdentityLink, type IdentityStore, type ProposedLink } from './links.ts';
 import { customerIndexEntry, EXACT_EMAIL, EXACT_XREF, type MatchIndex } from './match-index.ts';
 import type { MatcherConfig } from './matcher/config.ts';
@@ -145,7 +145,8 @@ export function createLiveMatcher(options: LiveMatcherOptions): LiveMatcher {
           partners.set(recordKeyOf(x.ref), l);
           for (const field of x.namedBy) evidence.push({ rule: `xref:${field}`, namedBy: x.ref });
         }
-        if (x.rules.has(EXACT_EMAIL)) {
+        // A shared address counts only between compatible company names, as in the backfill.
+        if (x.rules.has(EXACT_EMAIL) && namesCompatible(entry.input['name'] ?? null, x.input['name'] ?? null)) {
           partners.set(recordKeyOf(x.ref), l);
           for (const email of x.emails) evidence.push({ rule: 'email', email, sharedWith: [x.ref] });
         }

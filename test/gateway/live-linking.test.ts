@@ -77,9 +77,9 @@ describe('live linking of records that appear in a system', () => {
   });
 
   it('joins a Stripe customer that shares an e-mail with a customer by that e-mail', async () => {
-    const host = customers.find((c) => c.email && !c.sources.some((s) => s.system === 'STRIPE'))!;
+    const host = customers.find((c) => c.email && c.name && !c.sources.some((s) => s.system === 'STRIPE'))!;
     expect(host).toBeDefined();
-    const created = await stripe.customers.create({ name: 'Billing (new entity)', email: host.email! });
+    const created = await stripe.customers.create({ name: `${host.name!} (billing)`, email: host.email! });
     await delivered();
     const found = await bySource('STRIPE', created.id);
     expect(found?.id).toBe(host.id);

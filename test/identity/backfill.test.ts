@@ -225,3 +225,30 @@ describe('backfill keeps golden ids stable as sources change', () => {
     expect(await snapshot()).toEqual(before);
   });
 });
+
+describe('an e-mail address shared by companies with different names', () => {
+  it('joins the records whose names agree and leaves the differently named one to the matcher', async () => {
+    const own = await migratedStore('t_backfill_mail');
+    try {
+      const store = createIdentityStore(own.store);
+      const customer = (id: string, name: string): SourceRecord => ({
+        system: 'stripe', type: 'customer', id, updatedAt: '2026-01-02T00:00:00.000Z', data: { id, name, email: 'bookkeeper.jo88@gmail.com' }, xrefs: [],
+        emails: ['bookkeeper.jo88@gmail.com'], deleted: false,
+      });
+      const erp: SourceRecord = {
+        system: 'erp', type: 'erp_customer', id: 'C-77', updatedAt: '2026-01-02T00:00:00.000Z', data: { customer_number: 'C-77', legal_name: 'Harbor Dental Group LLC' },
+        xrefs: [], emails: ['Bookkeeper.Jo88@gmail.com'], deleted: false,
+      };
+      const report = await runBackfill({
+        connectors: [memoryConnector('stripe', [customer('cus_H1', 'Harbor Dental Group'), customer('cus_S1', 'Sunrise Bakery')]), memoryConnector('erp', [erp])],
+        store,
+      });
+      const [h, s, e] = await store.goldenIdsFor([{ system: 'stripe', externalId: 'cus_H1' }, { system: 'stripe', externalId: 'cus_S1' }, { system: 'erp', externalId: 'C-77' }]);
+      expect(e).toBe(h);
+      expect(s).not.toBe(h);
+      expect(report.emailsNotTrusted).toBe(1);
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -213,6 +213,15 @@ describe('live matcher rules', () => {
     expect(b.outcome).toBe('new-customer');
   });
 
+  it('does not take a shared address for one customer when the company names disagree', async () => {
+    const a = await live.matchRecord(stripe('cus_M1', 'Harbor Dental Group', 'bookkeeper.jo88@gmail.com'));
+    const b = await live.matchRecord(stripe('cus_M2', 'Sunrise Bakery', 'bookkeeper.jo88@gmail.com'));
+    const c = await live.matchRecord(stripe('cus_M3', 'Harbor Dental', 'bookkeeper.jo88@gmail.com'));
+    expect(b.goldenId).not.toBe(a.goldenId);
+    expect(b.outcome).toBe('new-customer');
+    expect(c.goldenId).toBe(a.goldenId);
+  });
+
   it('refuses a record that is not account-level', async () => {
     await expect(live.matchRecord({ ...stripe('u1', 'x', null), system: 'zendesk', type: 'user' })).rejects.toThrow(/account-level/);
   });
