@@ -420,7 +420,8 @@ function clusterStats(cluster: Int32Array): { clusterCount: number; largestClust
  * pairs. Yet an unambiguous company name that nothing contradicts is what a person would link it
  * by. A record that is still alone after clustering joins a cluster when
  * - it has candidate pairs into that cluster whose name agrees `exact` or within edit distance 1,
- *   and on which every other field is missing on one side (no evidence against), and
+ *   and on which every other field is missing on one side or agrees exactly (no evidence
+ *   against: a Zendesk organization with the name and web domain of a known customer), and
  * - no such pair leads into any other cluster, and no other cluster holds a record whose name
  *   agrees with it on any similarity level of the name field (a look-alike makes it ambiguous).
  * Returns the candidate pair used for each join.
@@ -446,7 +447,7 @@ function uniqueNameLinks(config: MatcherConfig, match: MatchResult, cluster: Int
     const level = match.gammas[off + f]!;
     if (level === 0 || level === elseLevel) continue;
     let uncontradicted = strong[level] === 1;
-    for (let g = 0; g < width && uncontradicted; g++) if (g !== f && match.gammas[off + g] !== 0) uncontradicted = false;
+    for (let g = 0; g < width && uncontradicted; g++) if (g !== f && !silentOrExact(config, g, match.gammas[off + g]!)) uncontradicted = false;
     for (const [r, o] of [[a[p]!, b[p]!], [b[p]!, a[p]!]] as const) {
       if (size[cluster[r]!] !== 1) continue;
       const c = cluster[o]!;
@@ -477,6 +478,11 @@ function uniqueNameLinks(config: MatcherConfig, match: MatchResult, cluster: Int
     out.push({ record: r, other, pair: p });
   }
   return out;
+}
+
+/** Level `level` of field `f` says nothing against a match: a value is missing, or the values are equal. */
+export function silentOrExact(config: MatcherConfig, f: number, level: number): boolean {
+  return level === 0 || (level === 1 && config.fields[f]!.levels[0]!.type === 'exact');
 }
 
 function groupsOf(ids: readonly string[], cluster: Int32Array): string[][] {

@@ -20,7 +20,7 @@
 import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
 import { ACCOUNT_TYPE, type SourceRecord } from '../sources/types.ts';
 import type { RecordRef } from './backfill.ts';
-import { customersMatcherConfig, namesCompatible, recordKey } from './customer-matching.ts';
+import { customersMatcherConfig, namesCompatible, recordKey, silentOrExact } from './customer-matching.ts';
 import { recordKeyOf, type IdentityLink, type IdentityStore, type ProposedLink } from './links.ts';
 import { customerIndexEntry, EXACT_EMAIL, EXACT_XREF, type MatchIndex } from './match-index.ts';
 import type { MatcherConfig } from './matcher/config.ts';
@@ -275,7 +275,8 @@ export function createLiveMatcher(options: LiveMatcherOptions): LiveMatcher {
   /**
    * The unique-name rule of the full run (customer-matching.ts), for one new record: it joins the
    * one customer whose records' names it matches exactly or within one edit while every other
-   * field is missing on one side, when no record of any other customer has a similar name.
+   * field is missing on one side or agrees exactly, when no record of any other customer has a
+   * similar name.
    */
   function uniqueName(scored: readonly ScoredCandidate[], links: readonly (IdentityLink | null)[]): { link: IdentityLink; scored: ScoredCandidate; rule: 'unique-name' } | null {
     const strong = new Map<string, ScoredCandidate>();
@@ -286,7 +287,7 @@ export function createLiveMatcher(options: LiveMatcherOptions): LiveMatcher {
       const level = s.gamma[nameField]!;
       if (level === 0 || level === elseName) continue;
       let uncontradicted = strongName.has(level);
-      for (let f = 0; f < s.gamma.length && uncontradicted; f++) if (f !== nameField && s.gamma[f] !== 0) uncontradicted = false;
+      for (let f = 0; f < s.gamma.length && uncontradicted; f++) if (f !== nameField && !silentOrExact(config, f, s.gamma[f]!)) uncontradicted = false;
       if (uncontradicted) {
         if (!strong.has(link.goldenId)) strong.set(link.goldenId, s);
       } else similar.add(link.goldenId);

@@ -7,6 +7,8 @@ import type Stripe from 'stripe';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { createStripeClient } from '../../src/sources/stripe/client.ts';
+import { connectSalesforce } from '../../src/sources/salesforce/client.ts';
+import { createZendeskClient } from '../../src/sources/zendesk/client.ts';
 
 interface Src {
   system: string;
@@ -74,6 +76,34 @@ describe('live linking of records that appear in a system', () => {
     expect(link.matchRule).toBe('probabilistic');
     expect(link.matchConfidence).toBeGreaterThanOrEqual(0.99);
     expect(await total()).toBe(before);
+  });
+
+  it('joins a new Salesforce Account (Outbound Message) to the customer the other systems know', async () => {
+    const host = customers.find((c) => !c.sources.some((s) => s.system === 'SALESFORCE') && c.name && c.phone && c.address?.postalCode && c.address.line1);
+    expect(host).toBeDefined();
+    const settings = readSystemSettings(app.sandbox!.env());
+    const conn = await connectSalesforce(settings.salesforce!);
+    const created = await conn.sobject('Account').create({
+      Name: host!.name!, Phone: host!.phone!, BillingStreet: host!.address!.line1!, BillingCity: host!.address!.city ?? '', BillingState: host!.address!.region ?? '',
+      BillingPostalCode: host!.address!.postalCode!, BillingCountry: host!.address!.country ?? '',
+    });
+    expect(created.success).toBe(true);
+    await app.sandbox!.salesforce.notifier!.idle();
+    const found = await bySource('SALESFORCE', created.id!);
+    expect(found?.id).toBe(host!.id);
+    expect(found!.sources.find((s) => s.externalId === created.id)!.matchRule).toBe('probabilistic');
+  });
+
+  it('joins a new Zendesk organization by its name and domain', async () => {
+    const host = customers.find((c) => !c.sources.some((s) => s.system === 'ZENDESK') && c.name && c.website);
+    expect(host).toBeDefined();
+    const domain = new URL(host!.website!.startsWith('http') ? host!.website! : `https://${host!.website!}`).hostname.replace(/^www\./, '');
+    const zd = createZendeskClient(readSystemSettings(app.sandbox!.env()).zendesk!);
+    const created = (await zd.organizations.create({ organization: { name: host!.name!, domain_names: [domain] } })) as unknown as { result: { id: number } };
+    await app.sandbox!.zendesk.notifier!.idle();
+    const found = await bySource('ZENDESK', String(created.result.id));
+    expect(found?.id).toBe(host!.id);
+    expect(['probabilistic', 'unique-name']).toContain(found!.sources.find((s) => s.externalId === String(created.result.id))!.matchRule);
   });
 
   it('joins a Stripe customer that shares an e-mail with a customer by that e-mail', async () => {
