@@ -106,6 +106,18 @@ describe('live linking of records that appear in a system', () => {
     expect(['probabilistic', 'unique-name']).toContain(found!.sources.find((s) => s.externalId === String(created.result.id))!.matchRule);
   });
 
+  it('joins a Stripe customer with only the company name and another mailbox at its domain', async () => {
+    // No phone, no address, no shared address: name, web domain and "a colleague's mailbox".
+    const host = customers.filter((c) => c.name && c.website && c.email && !c.email.endsWith('gmail.com')).at(-1)!;
+    expect(host).toBeDefined();
+    const domain = host.email!.slice(host.email!.indexOf('@') + 1);
+    const created = await stripe.customers.create({ name: host.name!, email: `billing@${domain}` });
+    await delivered();
+    const found = await bySource('STRIPE', created.id);
+    expect(found?.id).toBe(host.id);
+    expect(found!.sources.find((s) => s.externalId === created.id)!.matchRule).toBe('probabilistic');
+  });
+
   it('joins a Stripe customer that shares an e-mail with a customer by that e-mail', async () => {
     const host = customers.find((c) => c.email && c.name && !c.sources.some((s) => s.system === 'STRIPE'))!;
     expect(host).toBeDefined();

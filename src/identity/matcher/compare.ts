@@ -17,6 +17,7 @@ const DATE_TRANSPOSED = 7;
 const DATE_WITHIN = 8;
 const NUMERIC_WITHIN = 9;
 const PREFIX = 10;
+const EMAIL_DOMAIN = 11;
 
 export interface CompiledField {
   features: FieldFeatures;
@@ -52,6 +53,8 @@ export function levelLabel(l: LevelConfig): string {
       return `within ${l.abs}`;
     case 'prefix':
       return `first ${l.length} agree`;
+    case 'emailDomain':
+      return 'same e-mail domain';
     case 'dateTransposed':
       return 'day/month transposed';
     default:
@@ -113,6 +116,9 @@ export function compileComparisons(config: MatcherConfig, table: FeatureTable): 
         case 'prefix':
           kinds[i] = PREFIX;
           params[i] = l.length;
+          break;
+        case 'emailDomain':
+          kinds[i] = EMAIL_DOMAIN;
           break;
       }
     });
@@ -215,6 +221,9 @@ export function fieldLevel(table: FeatureTable, fields: readonly CompiledField[]
       }
       case TOKEN_SET:
         pass = jaccard(table.tokens[va], table.tokens[vb]) >= cf.params[i]!;
+        break;
+      case EMAIL_DOMAIN:
+        pass = jaccard(table.domains[va], table.domains[vb]) > 0;
         break;
       case SWAPPED: {
         const other = fields[cf.extra[i]!]!.features.value;

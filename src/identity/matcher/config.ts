@@ -27,6 +27,11 @@ export const LevelSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('soundex') }),
   /** Jaccard similarity of the two values' word sets at least `min`. */
   z.strictObject({ type: z.literal('tokenSet'), min: z.number().gt(0).lte(1) }),
+  /**
+   * The values (e-mail addresses, space-separated) share a domain that is not a free-mail
+   * provider's: different people at one company. Put it after the levels that compare addresses.
+   */
+  z.strictObject({ type: z.literal('emailDomain') }),
   /** This field of one record equals field `with` of the other, both ways (given name and surname swapped). */
   z.strictObject({ type: z.literal('swapped'), with: FieldName }),
   /** Dates with day and month swapped (same year): 1990-03-04 / 1990-04-03. Date fields only. */

@@ -4,7 +4,7 @@
 // integer ids, so the pair loop compares integers and only runs string distances on the strings
 // it must.
 import {
-  cleanText, companyMatchKey, digitsOnly, emailMatchKey, givenNameVariants, normalizeDomain, normalizePhone, parseCalendarDate,
+  cleanText, companyMatchKey, digitsOnly, emailDomain, emailMatchKey, givenNameVariants, normalizeDomain, normalizePhone, parseCalendarDate,
   personNameKey, textMatchKey,
 } from '../../normalize/index.ts';
 import type { FieldConfig, MatcherConfig, NormalizerName } from './config.ts';
@@ -48,6 +48,8 @@ export interface FeatureTable {
   strings: readonly string[];
   /** Word ids of each interned string, sorted (built for tokenSet fields only). */
   tokens: readonly (Int32Array | undefined)[];
+  /** Company e-mail domain ids of each interned string, sorted (built for emailDomain fields only; free-mail domains left out). */
+  domains: readonly (Int32Array | undefined)[];
 }
 
 /** Normalize one raw value as a field says. */
@@ -116,6 +118,7 @@ export function buildFeatures(config: MatcherConfig, records: readonly InputReco
   const n = records.length;
   const interner = new Interner();
   const needTokens = new Set<number>();
+  const needDomains = new Set<number>();
   const fields: FieldFeatures[] = config.fields.map((field) => {
     const levels = new Set(field.levels.map((l) => l.type));
     const blockTransforms = new Set(config.blocking.rules.flatMap((r) => r.keys.filter((k) => k.field === field.name).map((k) => k.transform)));
@@ -147,6 +150,7 @@ export function buildFeatures(config: MatcherConfig, records: readonly InputReco
       }
       counts[id]!++;
       if (levels.has('tokenSet')) needTokens.add(id);
+      if (levels.has('emailDomain')) needDomains.add(id);
       if (wantSoundex) {
         const code = soundex(v);
         if (code !== '') f.soundex[r] = interner.id(`\u0000sx:${code}`);
@@ -175,5 +179,14 @@ export function buildFeatures(config: MatcherConfig, records: readonly InputReco
     const words = [...new Set(interner.strings[id]!.split(' '))].map((w) => interner.id(`\u0000tk:${w}`));
     tokens[id] = Int32Array.from(words).sort();
   }
-  return { ids: records.map((r) => r.id), size: n, fields, strings: interner.strings, tokens };
+  const domains: (Int32Array | undefined)[] = [];
+  for (const id of needDomains) {
+    const found = new Set<number>();
+    for (const address of interner.strings[id]!.split(' ')) {
+      const d = emailDomain(address);
+      if (d !== null) found.add(interner.id(`\u0000dm:${d}`));
+    }
+    domains[id] = Int32Array.from(found).sort();
+  }
+  return { ids: records.map((r) => r.id), size: n, fields, strings: interner.strings, tokens, domains };
 }

@@ -1,0 +1,40 @@
+// Comparison levels on plain records: which level a pair of values falls in.
+import { describe, expect, it } from 'vitest';
+import { compileComparisons, fieldLevel } from '../../../src/identity/matcher/compare.ts';
+import { parseMatcherConfig } from '../../../src/identity/matcher/config.ts';
+import { buildFeatures } from '../../../src/identity/matcher/features.ts';
+
+const config = parseMatcherConfig({
+  version: 1,
+  id: 'id',
+  fields: [{ name: 'emails', columns: ['emails'], normalize: 'raw', levels: [{ type: 'exact' }, { type: 'tokenSet', min: 0.0001 }, { type: 'emailDomain' }] }],
+  blocking: { rules: [{ name: 'emails', keys: [{ field: 'emails' }] }] },
+  thresholds: { link: 0.99, review: 0.5 },
+});
+
+function level(a: string | null, b: string | null): string {
+  const table = buildFeatures(config, [
+    { id: 'a', values: { emails: a } },
+    { id: 'b', values: { emails: b } },
+  ]);
+  const fields = compileComparisons(config, table);
+  return fields[0]!.labels[fieldLevel(table, fields, fields[0]!, 0, 1)]!;
+}
+
+describe('the emailDomain level', () => {
+  it('holds addresses of different people at one company', () => {
+    expect(level('rahul@keelbay.com', 'billing@keelbay.com')).toBe('same e-mail domain');
+    expect(level('rahul@keelbay.com julia@keelbay.com', 'ap@other.com billing@keelbay.com')).toBe('same e-mail domain');
+  });
+
+  it('comes after the levels that compare whole addresses', () => {
+    expect(level('rahul@keelbay.com', 'rahul@keelbay.com')).toBe('exact');
+    expect(level('rahul@keelbay.com julia@keelbay.com', 'julia@keelbay.com')).toBe('token set ≥ 0.0001');
+  });
+
+  it('never holds on a free-mail domain, and a missing value is null', () => {
+    expect(level('jo.smith@gmail.com', 'ann.lee@gmail.com')).toBe('else');
+    expect(level('rahul@keelbay.com', 'rahul@keelbay.org')).toBe('else');
+    expect(level(null, 'rahul@keelbay.com')).toBe('null');
+  });
+});
