@@ -71,7 +71,7 @@ export function summaryTable(report: BackfillReport): string {
   if (report.matcher) {
     rows.push(['matcher links beyond exact keys', fmt(report.matcher.links)]);
     rows.push(['possible duplicates for review', `${fmt(report.matcher.reviewPairs)} (${fmt(report.matcher.reviewItemsCreated)} new items)`]);
-    rows.push(['records in the live matching index', fmt(report.indexed)]);
+    rows.push(['live matching index', `${fmt(report.indexed)} entries written (new or changed records)`]);
   }
   rows.push(['time', `${(report.ms / 1000).toFixed(1)} s`]);
   const kw = Math.max(...rows.map(([k]) => k.length));

@@ -67,7 +67,7 @@ export interface BackfillReport {
   emailsNotTrusted: number;
   /** Probabilistic matching: links it added beyond exact keys, and pairs sent for review. */
   matcher: { links: number; reviewPairs: number; reviewItemsCreated: number; ms: number } | null;
-  /** Records written to the live matcher's index (0 when it was not given). */
+  /** Entries written to the live matcher's index: new or changed records (0 when none changed, or no index was given). */
   indexed: number;
   ms: number;
 }
@@ -415,8 +415,8 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     if (savedModel !== null) await index.saveModel('customers', savedModel);
     const entries = payloads.filter((r) => r !== undefined).map((r) => customerIndexEntry(config, r));
     // Under the identity lock: the live matcher reads and writes the index under it too.
-    await options.store.withLock((tx) => index.replaceIn(tx.client, entries));
-    report.indexed = payloads.length;
+    const r = await options.store.withLock((tx) => index.replaceIn(tx.client, entries));
+    report.indexed = r.written;
   }
 
   report.customers.total = await options.store.count();

@@ -2,6 +2,7 @@
 // customer matcher's saved model, each account-level record's matcher values and keys, and term
 // counts. A full backfill writes it (`replace`); the live matcher reads candidates from it and
 // updates one record at a time inside the identity lock (`candidatesIn`, `upsertIn`).
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Store } from '../store/index.ts';
 import { ACCOUNT_TYPE, type SourceRecord, type SystemId } from '../sources/types.ts';
@@ -27,6 +28,11 @@ export interface MatchIndexEntry {
   input: Record<string, string | null>;
   normalized: NormalizedValues;
   keys: IndexKey[];
+}
+
+/** What an entry says, hashed: equal fingerprints, equal input, values and keys. */
+function fingerprintOf(e: MatchIndexEntry): string {
+  return createHash('sha1').update(JSON.stringify([e.input, e.normalized, e.keys])).digest('base64url');
 }
 
 /** An `=xref` key names a record: `system␟recordType␟externalId`. */
@@ -128,8 +134,23 @@ export class MatchIndex {
    * (which holds the identity lock), then recounts term frequencies. Records not given are left as they are: a
    * record linked live while the scan ran is not dropped.
    */
-  async replaceIn(c: pg.PoolClient, entries: readonly MatchIndexEntry[], chunk = 2000): Promise<void> {
-    for (let i = 0; i < entries.length; i += chunk) await this.#write(c, entries.slice(i, i + chunk));
+  async replaceIn(c: pg.PoolClient, entries: readonly MatchIndexEntry[], chunk = 2000): Promise<{ written: number }> {
+    // Only entries whose input or keys changed are rewritten: a re-run over unchanged sources
+    // reads the fingerprints and writes nothing.
+    const changed: MatchIndexEntry[] = [];
+    for (let i = 0; i < entries.length; i += chunk * 5) {
+      const part = entries.slice(i, i + chunk * 5);
+      const r = await c.query<{ system: string; record_type: string; external_id: string; fingerprint: string | null }>(
+        `SELECT r.system, r.record_type, r.external_id, r.fingerprint
+           FROM unnest($1::text[], $2::text[], $3::text[]) AS d (system, record_type, external_id)
+           JOIN ${this.#records} r USING (system, record_type, external_id)`,
+        [part.map((e) => e.ref.system), part.map((e) => e.ref.recordType), part.map((e) => e.ref.externalId)],
+      );
+      const known = new Map(r.rows.map((row) => [refKey({ system: row.system as SystemId, recordType: row.record_type, externalId: row.external_id }), row.fingerprint]));
+      for (const e of part) if (known.get(refKey(e.ref)) !== fingerprintOf(e)) changed.push(e);
+    }
+    if (changed.length === 0) return { written: 0 };
+    for (let i = 0; i < changed.length; i += chunk) await this.#write(c, changed.slice(i, i + chunk));
     await c.query(`DELETE FROM ${this.#terms}`);
     await c.query(
       `INSERT INTO ${this.#terms} (field, value, n)
@@ -137,6 +158,7 @@ export class MatchIndex {
         WHERE kv.value IS NOT NULL GROUP BY kv.key, kv.value`,
     );
     await c.query(`INSERT INTO ${this.#terms} (field, value, n) SELECT $1, '', count(*) FROM ${this.#records}`, [TOTAL_FIELD]);
+    return { written: changed.length };
   }
 
   async #write(c: pg.PoolClient, entries: readonly MatchIndexEntry[]): Promise<void> {
@@ -145,10 +167,11 @@ export class MatchIndex {
     const types = entries.map((e) => e.ref.recordType);
     const ids = entries.map((e) => e.ref.externalId);
     await c.query(
-      `INSERT INTO ${this.#records} AS r (system, record_type, external_id, input, normalized)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[])
-       ON CONFLICT (system, record_type, external_id) DO UPDATE SET input = EXCLUDED.input, normalized = EXCLUDED.normalized, updated_at = now()`,
-      [systems, types, ids, entries.map((e) => JSON.stringify(e.input)), entries.map((e) => JSON.stringify(e.normalized))],
+      `INSERT INTO ${this.#records} AS r (system, record_type, external_id, input, normalized, fingerprint)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::text[])
+       ON CONFLICT (system, record_type, external_id) DO UPDATE
+          SET input = EXCLUDED.input, normalized = EXCLUDED.normalized, fingerprint = EXCLUDED.fingerprint, updated_at = now()`,
+      [systems, types, ids, entries.map((e) => JSON.stringify(e.input)), entries.map((e) => JSON.stringify(e.normalized)), entries.map(fingerprintOf)],
     );
     await c.query(
       `DELETE FROM ${this.#keys} k USING unnest($1::text[], $2::text[], $3::text[]) AS d (system, record_type, external_id)

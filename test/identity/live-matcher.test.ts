@@ -130,6 +130,15 @@ describe('live matcher over a 1000-customer world with a tenth of the records ar
     expect(Number(events.rows[0]!.n)).toBe(1);
   });
 
+  it('a backfill over unchanged sources rewrites no index entry, and keeps the records matched live', async () => {
+    const before = await index.size();
+    const systems: SystemId[] = ['salesforce', 'stripe', 'zendesk', 'erp'];
+    const again = await runBackfill({ connectors: systems.map((s) => memoryConnector(s, first(s))), store: identity, index });
+    expect(again.indexed).toBe(0);
+    expect(again.links.written).toBe(0);
+    expect(await index.size()).toBe(before);
+  });
+
   it('keeps a changed record where it is and re-indexes its new values', async () => {
     const r = later.find((x) => x.system === 'stripe')!;
     const placed = results[later.indexOf(r)]!;

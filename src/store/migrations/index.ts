@@ -210,4 +210,11 @@ CREATE INDEX review_items_status_idx ON ${s}.review_items (status, id);
 `,
 };
 
-export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions];
+// A fingerprint of each match_records entry (its input and all its keys), so a backfill rewrites
+// only the entries whose record changed instead of the whole index.
+const matchFingerprints: Migration = {
+  id: '0006_match_fingerprints',
+  sql: (s) => `ALTER TABLE ${s}.match_records ADD COLUMN fingerprint text NULL;`,
+};
+
+export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions, matchFingerprints];
