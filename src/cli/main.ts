@@ -154,19 +154,27 @@ store in MERIDIAN_DATA_DIR) and the configured systems; with none configured, th
   },
   match: {
     summary: 'dedupe one CSV or link two with the probabilistic matcher; quality figures with --truth',
-    usage: `meridian match <a.csv> [b.csv] --out <pairs.csv> [--config <file>] [--truth ids|<pairs.csv>] [--clusters <file>] [--all]
+    usage: `meridian match <a.csv> [b.csv] --out <pairs.csv> [--config <file> | [--save-config <file>] [--region XX]] [--truth ids|<pairs.csv>] [--clusters <file>] [--all]
 
-  --out FILE       pairs at or above the review threshold (id_a, id_b, match_weight, probability, decision)
-  --config FILE    matcher configuration (default: src/identity/matcher/configs/febrl.json)
-  --truth ids      true matches from record ids (rec-N-org / rec-N-dup-K); or a CSV of true pairs id_a,id_b
-  --clusters FILE  also write the clusters (dedupe)
-  --all            write every scored candidate pair, not only those above the review threshold
+  --out FILE          pairs at or above the review threshold (id_a, id_b, match_weight, probability, decision)
+  --config FILE       matcher configuration. Without it one is inferred from the header and the first
+                      2,000 rows (id, names, e-mail, phone, address, date of birth…) and printed to stderr;
+                      the Febrl layout gets src/identity/matcher/configs/febrl.json
+  --save-config FILE  write the inferred configuration (JSON) to edit and pass back with --config
+  --region XX         country of phone numbers written without a country code (default US; inferred config)
+  --truth ids         true matches from record ids (rec-N-org / rec-N-dup-K; needs the config's truth.idPattern);
+                      or a CSV of true pairs id_a,id_b
+  --clusters FILE     also write the clusters (dedupe)
+  --all               write every scored candidate pair, not only those above the review threshold
 See docs/matching.md.`,
-    options: { out: { type: 'string' }, config: { type: 'string' }, truth: { type: 'string' }, clusters: { type: 'string' }, all: { type: 'boolean' } },
+    options: {
+      out: { type: 'string' }, config: { type: 'string' }, truth: { type: 'string' }, clusters: { type: 'string' }, all: { type: 'boolean' },
+      'save-config': { type: 'string' }, region: { type: 'string' },
+    },
     run: async (values, positionals) => {
       const { parseMatchArgs, runMatchCommand } = await import('./match.ts');
       const argv = [...positionals];
-      for (const k of ['out', 'config', 'truth', 'clusters'] as const) {
+      for (const k of ['out', 'config', 'truth', 'clusters', 'save-config', 'region'] as const) {
         const v = values[k];
         if (typeof v === 'string') argv.push(`--${k}`, v);
       }

@@ -1,20 +1,28 @@
-// `npx meridian match <a.csv> [b.csv] --config <file> --out <pairs.csv> [--truth ids|<pairs.csv>]
-// [--clusters <file>] [--all]`: dedupe one file or link two with the Fellegi–Sunter matcher
-// (src/identity/matcher, docs/matching.md). Progress goes to stderr (a redrawn bar on a terminal,
-// nothing in a log); the summary (bad rows with line numbers, blocking, model, decisions, timing,
-// and scores against the truth when given) goes to stdout. Exit code 0, or 1 with the reason on stderr.
+// `npx meridian match <a.csv> [b.csv] [--config <file>] --out <pairs.csv> [--truth ids|<pairs.csv>]
+// [--clusters <file>] [--all] [--save-config <file>] [--region XX]`: dedupe one file or link two
+// with the Fellegi–Sunter matcher (src/identity/matcher, docs/matching.md). Without --config the
+// config is inferred from the header and the first rows (src/identity/matcher/infer.ts) and what
+// was decided is printed to stderr. Progress goes to stderr (a redrawn bar on a terminal, nothing
+// in a log); the summary (bad rows with line numbers, blocking, model, decisions, timing, and
+// scores against the truth when given) goes to stdout. Exit code 0, or 1 with the reason on stderr.
 import { readFile, writeFile } from 'node:fs/promises';
-import { FEBRL_CONFIG_URL, loadMatcherConfig, MatcherConfigError, type MatcherConfig } from '../identity/matcher/config.ts';
+import { loadMatcherConfig, MatcherConfigError, type MatcherConfig } from '../identity/matcher/config.ts';
+import { levelLabel } from '../identity/matcher/compare.ts';
 import { csvField, parseCsv, type CsvIssue } from '../identity/matcher/csv.ts';
 import { entitiesFromIds, entitiesFromPairs, evaluate, type Evaluation, type Scores } from '../identity/matcher/evaluate.ts';
+import { ConfigInferenceError, csvSample, INFERENCE_SAMPLE_ROWS, inferMatcherConfig, type InferredConfig } from '../identity/matcher/infer.ts';
 import { DECISION_REVIEW, DECISIONS, runMatcher, type MatchProgress, type MatchResult } from '../identity/matcher/matcher.ts';
 import { MatcherInputError, recordsFromCsv, type ReadRecords } from '../identity/matcher/records.ts';
 import type { OutputStream } from './backfill.ts';
 
 export interface MatchCommandOptions {
   files: [string] | [string, string];
-  /** Default: the Febrl config shipped in src/identity/matcher/configs/febrl.json. */
+  /** Default: inferred from the files' header and first rows (configs/febrl.json for the Febrl layout). */
   configPath?: string;
+  /** Without configPath: write the inferred config here (JSON), to edit and pass back with --config. */
+  saveConfigPath?: string;
+  /** Without configPath: ISO 3166-1 alpha-2 region of phone numbers without a country code (default US). */
+  region?: string;
   outPath: string;
   /** `ids` (entity from the record ids, by the config's truth.idPattern) or a CSV of true pairs `id_a,id_b`. */
   truthPath?: string;
@@ -50,23 +58,32 @@ export function matchProgressLine(p: MatchProgress, columns = 100): string {
 /** Parsed `match` arguments, or a usage error. For src/cli/main.ts. */
 export function parseMatchArgs(argv: readonly string[]): Omit<MatchCommandOptions, 'stdout' | 'stderr' | 'now'> | { error: string } {
   const files: string[] = [];
-  const opts: { configPath?: string; outPath?: string; truthPath?: string; clustersPath?: string; allPairs?: boolean } = {};
+  const opts: { configPath?: string; outPath?: string; truthPath?: string; clustersPath?: string; allPairs?: boolean; saveConfigPath?: string; region?: string } = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | undefined => argv[++i];
     if (a === '--all') opts.allPairs = true;
-    else if (a === '--config' || a === '--out' || a === '--truth' || a === '--clusters') {
+    else if (a === '--config' || a === '--out' || a === '--truth' || a === '--clusters' || a === '--save-config' || a === '--region') {
       const v = value();
       if (v === undefined) return { error: `${a} needs a value` };
       if (a === '--config') opts.configPath = v;
       else if (a === '--out') opts.outPath = v;
       else if (a === '--truth') opts.truthPath = v;
-      else opts.clustersPath = v;
+      else if (a === '--save-config') opts.saveConfigPath = v;
+      else if (a === '--region') {
+        if (!/^[A-Za-z]{2}$/.test(v)) return { error: `--region takes a two-letter country code (US, GB, DE…), not ${JSON.stringify(v)}` };
+        opts.region = v.toUpperCase();
+      } else opts.clustersPath = v;
     } else if (a.startsWith('--')) return { error: `unknown option ${a}` };
     else files.push(a);
   }
   if (files.length !== 1 && files.length !== 2) return { error: 'give one CSV file to dedupe or two to link' };
   if (opts.outPath === undefined) return { error: '--out <pairs.csv> is required' };
+  if (opts.configPath !== undefined) {
+    // Both shape an inferred config only; with --config they would be silently ignored.
+    if (opts.saveConfigPath !== undefined) return { error: '--save-config saves an inferred config: leave out --config' };
+    if (opts.region !== undefined) return { error: '--region applies to an inferred config; with --config set "phoneRegion" on the phone field' };
+  }
   return { ...opts, outPath: opts.outPath, files: files.length === 1 ? [files[0]!] : [files[0]!, files[1]!] };
 }
 
@@ -81,6 +98,9 @@ function scoreLine(label: string, s: Scores): string {
   return `${label.padEnd(20)} precision ${s.precision.toFixed(4)}  recall ${s.recall.toFixed(4)}  F1 ${s.f1.toFixed(4)}  (${fmt(s.truePositives)} of ${fmt(s.predicted)} predicted, ${fmt(s.truePairs)} true pairs)`;
 }
 
+/** Below this many candidate pairs, EM's estimate of m says little; the summary warns. */
+const MIN_CANDIDATES_FOR_EM = 50;
+
 export function matchSummary(result: MatchResult, reads: readonly { file: string; read: ReadRecords }[], evaluation: Evaluation | null, extra: string[] = []): string {
   const lines: string[] = [];
   for (const { file, read } of reads) lines.push(...issueLines(file, read));
@@ -94,6 +114,10 @@ export function matchSummary(result: MatchResult, reads: readonly { file: string
   const m = result.model;
   lines.push('');
   lines.push(`model: u from ${fmt(m.randomPairs)} random pairs; EM ${m.emConverged ? 'converged' : 'stopped'} after ${m.emIterations} iterations; ${pct(m.candidateMatchShare)} of candidates match; prior ${m.prior.toExponential(3)}`);
+  // EM learns m from the candidates' agreement patterns: a handful of pairs cannot teach it.
+  if (result.candidates.count < MIN_CANDIDATES_FOR_EM) {
+    lines.push(`  warning: only ${fmt(result.candidates.count)} candidate pairs; the model is estimated from the data itself and needs a few hundred records (and ${MIN_CANDIDATES_FOR_EM}+ candidate pairs) to be trusted`);
+  }
   for (const f of m.fields) {
     lines.push(`  ${f.name}${f.termFrequency ? ' (term-frequency adjusted)' : ''}`);
     for (const l of f.levels) lines.push(`    ${l.label.padEnd(28)} m ${l.m.toFixed(4)}  u ${l.u.toExponential(2).padStart(9)}  weight ${l.weight.toFixed(2).padStart(6)}`);
@@ -118,6 +142,54 @@ export function matchSummary(result: MatchResult, reads: readonly { file: string
   }
   lines.push(...extra);
   return lines.join('\n') + '\n';
+}
+
+/** What inference decided, for stderr: one line per column, then the blocking rules. */
+export function inferenceReport(inferred: InferredConfig, files: readonly string[]): string {
+  const { config, columns } = inferred;
+  const lines: string[] = [];
+  if (inferred.source === 'febrl') lines.push(`no --config: ${files.join(' and ')} ${files.length > 1 ? 'have' : 'has'} the Febrl layout; using configs/febrl.json`);
+  else lines.push(`no --config: a config inferred from the header and the first ${INFERENCE_SAMPLE_ROWS.toLocaleString('en-US')} rows of ${files.join(' and ')}`);
+  const width = Math.min(24, Math.max(...columns.map((c) => c.column.length)));
+  const fields = new Map(config.fields.map((f) => [f.name, f] as const));
+  for (const c of columns) {
+    const name = c.column.padEnd(width);
+    const f = c.field === null ? undefined : fields.get(c.field);
+    if (c.role === 'id' && c.column === config.id) lines.push(`  ${name} → record id (${c.why})`);
+    else if (f === undefined) lines.push(`  ${name} → ignored (${c.why})`);
+    else {
+      const how = [f.normalize, ...(f.normalize === 'date' ? [f.dateOrder] : []), ...(f.normalize === 'phone' ? [`region ${f.phoneRegion}`] : []), ...(f.termFrequency ? ['term frequency'] : [])];
+      lines.push(`  ${name} → ${f.name} (${how.join(', ')}; ${f.levels.map(levelLabel).join(', ')}) — ${c.why}`);
+    }
+  }
+  lines.push(`  blocking (union): ${config.blocking.rules.map((r) => r.name).join(' | ')}`);
+  if (inferred.source === 'inferred') lines.push('  --save-config <file> writes this config to edit and pass back with --config');
+  return lines.join('\n') + '\n';
+}
+
+/** A value as JSON on one line, spaced like the hand-written configs: `{ "type": "exact" }`. */
+function inlineJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(inlineJson).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    return entries.length === 0 ? '{}' : `{ ${entries.map(([k, v]) => `${JSON.stringify(k)}: ${inlineJson(v)}`).join(', ')} }`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A config as JSON people can edit: whatever fits in 110 columns on one line, the rest indented. */
+export function configJson(value: unknown, indent = ''): string {
+  const line = inlineJson(value);
+  if (indent.length + line.length <= 110 || value === null || typeof value !== 'object') return indent === '' ? `${line}\n` : line;
+  const inner = `${indent}  `;
+  const body = Array.isArray(value)
+    ? value.map((v) => `${inner}${configJson(v, inner)}`)
+    : Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${inner}${JSON.stringify(k)}: ${configJson(v, inner)}`);
+  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
+  const text = `${open}\n${body.join(',\n')}\n${indent}${close}`;
+  return indent === '' ? `${text}\n` : text;
 }
 
 async function readTruth(truthPath: string, config: MatcherConfig, result: MatchResult): Promise<{ entities: Int32Array; note: string[] }> {
@@ -149,9 +221,33 @@ export async function runMatchCommand(options: MatchCommandOptions): Promise<num
     drawn = true;
   };
   try {
-    const config = await loadMatcherConfig(options.configPath ?? FEBRL_CONFIG_URL);
+    const given = options.configPath === undefined ? null : await loadMatcherConfig(options.configPath);
+    const texts: string[] = [];
+    for (const file of options.files) texts.push(await readFile(file, 'utf8'));
+    let config: MatcherConfig;
+    if (given !== null) config = given;
+    else {
+      const samples = texts.map((t) => csvSample(t));
+      const delimiters = new Set(samples.map((s) => s.delimiter));
+      if (delimiters.size > 1) throw new MatcherInputError(`the files use different delimiters (${[...delimiters].map((d) => JSON.stringify(d)).join(', ')}); pass --config`);
+      const inferred = inferMatcherConfig(samples, { delimiter: samples[0]!.delimiter, ...(options.region === undefined ? {} : { phoneRegion: options.region }) });
+      config = inferred.config;
+      stderr.write(inferenceReport(inferred, options.files));
+      if (options.saveConfigPath !== undefined) {
+        await writeFile(options.saveConfigPath, configJson(inferred.json));
+        stderr.write(`wrote the config to ${options.saveConfigPath}\n`);
+      }
+    }
+    // Before the run, not after it: the truth cannot be read without an id pattern.
+    if (options.truthPath === 'ids' && config.truth === undefined) {
+      throw new MatcherInputError(
+        options.configPath === undefined
+          ? '--truth ids reads true matches from an id pattern, and an inferred config has none: pass a CSV of true pairs (--truth <pairs.csv>, header and id_a,id_b rows), or a --config with "truth": { "idPattern": … }'
+          : '--truth ids needs "truth": { "idPattern": … } in the config',
+      );
+    }
     const reads: { file: string; read: ReadRecords }[] = [];
-    for (const file of options.files) reads.push({ file, read: recordsFromCsv(await readFile(file, 'utf8'), config, file) });
+    options.files.forEach((file, i) => reads.push({ file, read: recordsFromCsv(texts[i]!, config, file) }));
     const [first, second] = reads;
     const result = runMatcher(
       config,
@@ -186,7 +282,7 @@ export async function runMatchCommand(options: MatchCommandOptions): Promise<num
     return 0;
   } catch (e) {
     if (drawn) stderr.write('\r\x1b[2K');
-    if (e instanceof MatcherConfigError || e instanceof MatcherInputError) {
+    if (e instanceof MatcherConfigError || e instanceof MatcherInputError || e instanceof ConfigInferenceError) {
       stderr.write(`meridian match: ${e.message}\n`);
       return 1;
     }
