@@ -1,8 +1,7 @@
 // `npx meridian` as a user runs it: a real child process, its output, its exit code.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-
-const BIN = new URL('../bin/meridian.js', import.meta.url).pathname;
+import { CLI_BIN as BIN, runCli, type CliRun } from './support/cli.ts';
 
 function envWithout(...names: string[]): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -10,22 +9,8 @@ function envWithout(...names: string[]): NodeJS.ProcessEnv {
   return env;
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv = envWithout('DATABASE_URL')): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[], env: NodeJS.ProcessEnv = envWithout('DATABASE_URL')): Promise<CliRun> {
+  return runCli(args, env);
 }
 
 describe('meridian CLI', () => {

@@ -2,12 +2,12 @@
 // one. Unit tests pin the roles, the person/company and date-order decisions and the errors; the
 // quality tests rename the Febrl columns to ordinary names (so the Febrl config cannot be used)
 // and score the inferred config; the CLI tests run `meridian match` without --config.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from '../../support/cli.ts';
 import { loadMatcherConfig } from '../../../src/identity/matcher/config.ts';
 import { entitiesFromIds, evaluate } from '../../../src/identity/matcher/evaluate.ts';
 import {
@@ -302,19 +302,7 @@ describe.skipIf(!present)('inferred config on Febrl with renamed columns', () =>
 // ---------------------------------------------------------------------------------------------
 // CLI: `npx meridian match` as a user runs it, without --config.
 
-const BIN = fileURLToPath(new URL('../../../bin/meridian.js', import.meta.url));
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]): Promise<CliRun> => runCli(args);
 
 describe('meridian match without --config', () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-infer-'));
