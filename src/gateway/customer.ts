@@ -72,7 +72,29 @@ export async function customerBySource(ctx: GatewayContext, system: SystemId, ex
     const viaAccount = await ctx.loaders.goldenIdOf.load(sourceKey(system, accountId));
     if (viaAccount) return { id: viaAccount };
   }
+  // A record the identity graph has not seen yet (a system without notifications, like the ERP,
+  // or a notification that never came): read it and match it now, as a webhook would have.
+  const linked = await linkOnDemand(ctx, system, accountId ?? externalId);
+  if (linked) return { id: linked };
   throw new NotFoundError(`${systemEnum(system)} record`, externalId);
+}
+
+/** Reads an account-level record and links it with the live matcher; null when it does not exist or there is no matcher. */
+async function linkOnDemand(ctx: GatewayContext, system: SystemId, accountId: string): Promise<string | null> {
+  const matcher = ctx.services.liveMatcher;
+  const loader = ctx.loaders.account(system);
+  if (!matcher || !loader) return null;
+  let record;
+  try {
+    record = await loader.load(accountId);
+  } catch (e) {
+    if (e instanceof SourceError && e.code === 'BAD_USER_INPUT') return null;
+    throw e instanceof Error ? unavailable(system, e) : e;
+  }
+  if (!record || record.type !== ACCOUNT_TYPE[system]) return null;
+  const result = await matcher.matchRecord(record, { actor: `query:${system}` });
+  await ctx.services.cache.invalidate(result.affected);
+  return result.goldenId;
 }
 
 function accountIds(view: GoldenView, system: SystemId): string[] {

@@ -131,6 +131,25 @@ describe('live linking of records that appear in a system', () => {
     expect(again.data!.customer.sources.map((s) => s.externalId)).toContain(created.id);
   });
 
+  it('links an ERP customer (the ERP sends no notifications) the first time someone asks for it', async () => {
+    // A new row in the ERP naming an existing Salesforce Account, written straight to the database.
+    const host = customers.find((c) => c.sources.some((s) => s.system === 'SALESFORCE'))!;
+    const sfId = host.sources.find((s) => s.system === 'SALESFORCE')!.externalId;
+    const erp = app.sandbox!.erp;
+    await erp.pool.query(
+      `INSERT INTO "${erp.schema}".customers (customer_number, legal_name, currency, payment_terms, accounting_status, salesforce_account_id, created_at, updated_at)
+       VALUES ('C-LATE-1', $1, 'USD', 'net30', 'good_standing', $2, now(), now())`,
+      [`${host.name!} Inc.`, sfId],
+    );
+    expect(await app.services.identity.goldenIdsFor([{ system: 'erp', externalId: 'C-LATE-1' }])).toEqual([null]);
+    const found = await bySource('ERP', 'C-LATE-1');
+    expect(found?.id).toBe(host.id);
+    expect(found!.sources.find((s) => s.externalId === 'C-LATE-1')!.matchRule).toBe('xref:salesforce_account_id');
+    // An id that no system holds is still NOT_FOUND.
+    const missing = await app.gql(`{ customerBySource(system: ERP, externalId: "C-NOPE") { id } }`);
+    expect(missing.errors[0]?.extensions?.['code']).toBe('NOT_FOUND');
+  });
+
   it('makes a company nobody knows a new customer, findable by search at once', async () => {
     const before = await total();
     const created = await stripe.customers.create({ name: 'Quillfeather Orbital Logistics', email: 'finance@quillfeather-orbital.example', phone: '+1 415 555 0199' });
@@ -155,7 +174,8 @@ describe('live linking of records that appear in a system', () => {
     await app.store.query(`DELETE FROM ${t('identity_events')} WHERE external_id = $1`, [created.id]);
     await app.store.query(`DELETE FROM ${t('identity_links')} WHERE external_id = $1`, [created.id]);
     await app.services.cache.invalidate([linkedAlready!.id]);
-    expect(await bySource('STRIPE', created.id)).toBeNull();
+    const linkOf = async (): Promise<string | null> => (await app.services.identity.goldenIdsFor([{ system: 'stripe', externalId: created.id }]))[0] ?? null;
+    expect(await linkOf()).toBeNull();
 
     const event = JSON.stringify({ id: 'evt_retry_1', object: 'event', type: 'customer.created', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000), data: { object: { id: created.id, object: 'customer' } } });
     const secret = app.sandbox!.env()['STRIPE_WEBHOOK_SECRET']!;
@@ -169,7 +189,11 @@ describe('live linking of records that appear in a system', () => {
     const refused = await send();
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { error: string }).error).toMatch(new RegExp(`could not read stripe record ${created.id}`));
-    expect(await bySource('STRIPE', created.id)).toBeNull();
+    expect(await linkOf()).toBeNull();
+    // Asked for while Stripe is down, the record cannot be checked either: SOURCE_UNAVAILABLE, not a wrong NOT_FOUND.
+    const asked = await app.gql(`query($id: ID!) { customerBySource(system: STRIPE, externalId: $id) { id } }`, { id: created.id });
+    expect(asked.errors[0]?.extensions?.['code']).toBe('SOURCE_UNAVAILABLE');
+    expect(await linkOf()).toBeNull();
 
     app.sandbox!.stripe.faults.reset();
     // The breaker opened on the failure; wait out its cooldown as a retrying sender would.
