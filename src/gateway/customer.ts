@@ -7,6 +7,8 @@ import { SourceError } from '../sources/errors.ts';
 import type { GoldenView } from './loaders.ts';
 import { sourceKey } from './loaders.ts';
 import { systemsThatCouldChange } from './feeding.ts';
+import { clusterPeople } from '../identity/people.ts';
+import { emailDomain } from '../normalize/index.ts';
 
 /** What a Customer resolver receives: the golden id, resolved lazily through the request's loaders. */
 export interface CustomerParent {
@@ -126,21 +128,45 @@ export interface ContactView {
   sources: { system: ReturnType<typeof systemEnum>; type: string; externalId: string }[];
 }
 
-/** People of the customer from Salesforce contacts and Zendesk users, one per email. */
+/**
+ * People of the customer from Salesforce contacts and Zendesk users, one per person: records
+ * are grouped by src/identity/people.ts (a stated reference, one e-mail, one name, or a name with
+ * a typo and one phone). A person shows the Salesforce contact's name, phone and title first, and
+ * a work address before a personal one.
+ */
 export async function contacts(ctx: GatewayContext, id: string): Promise<ContactView[]> {
   const [sf, zd] = await Promise.all([
     relatedRecords<PersonRecord>(ctx, id, 'salesforce', 'contacts'),
     relatedRecords<PersonRecord>(ctx, id, 'zendesk', 'users'),
   ]);
-  const byKey = new Map<string, ContactView>();
-  for (const p of [...sf, ...zd]) {
-    const key = p.email?.trim().toLowerCase() || `${p.system}:${p.id}`;
-    const entry: ContactView = byKey.get(key) ?? { name: p.name, email: p.email?.trim().toLowerCase() ?? null, phone: p.phone, title: p.title, sources: [] };
-    entry.name ??= p.name;
-    entry.phone ??= p.phone;
-    entry.title ??= p.title;
-    entry.sources.push({ system: systemEnum(p.system), type: p.type, externalId: p.id });
-    byKey.set(key, entry);
-  }
-  return [...byKey.values()];
+  const all = [...sf, ...zd];
+  const { cluster } = clusterPeople(
+    all.map((p) => ({
+      key: `${p.system}:${p.id}`,
+      name: p.name,
+      email: p.email,
+      phone: p.phone,
+      ...(p.sameAs ? { sameAs: p.sameAs.map((x) => `${x.system}:${x.id}`) } : {}),
+    })),
+    ctx.services.defaultRegion,
+  );
+  const byPerson = new Map<number, PersonRecord[]>();
+  all.forEach((p, i) => byPerson.set(cluster[i]!, [...(byPerson.get(cluster[i]!) ?? []), p]));
+  return [...byPerson.values()].map((records) => {
+    const first = <T>(pick: (p: PersonRecord) => T | null): T | null => {
+      for (const p of records) {
+        const v = pick(p);
+        if (v !== null) return v;
+      }
+      return null;
+    };
+    const emails = records.map((p) => p.email?.trim().toLowerCase() || null).filter((e): e is string => e !== null);
+    return {
+      name: first((p) => p.name),
+      email: emails.find((e) => emailDomain(e) !== null) ?? emails[0] ?? null,
+      phone: first((p) => p.phone),
+      title: first((p) => p.title),
+      sources: records.map((p) => ({ system: systemEnum(p.system), type: p.type, externalId: p.id })),
+    };
+  });
 }

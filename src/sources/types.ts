@@ -55,6 +55,8 @@ export interface PersonRecord {
   phone: string | null;
   title: string | null;
   updatedAt: string;
+  /** Records of other systems this one says are the same person (a Zendesk user's external_id naming a Salesforce Contact). */
+  sameAs?: { system: SystemId; id: string; field: string }[];
 }
 
 export interface OpportunityRecord {

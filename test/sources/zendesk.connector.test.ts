@@ -99,7 +99,10 @@ describe('Zendesk connector', () => {
       expect(list.map((p) => p.id).sort()).toEqual(usersOf(o.id).map((u) => String(u.id)).sort());
       for (const p of list) {
         const u = usersOf(o.id).find((x) => String(x.id) === p.id)!;
-        expect(p).toEqual({ system: 'zendesk', type: 'user', id: String(u.id), accountId: String(o.id), name: u.name, email: u.email, phone: u.phone, title: null, updatedAt: iso(u.updated_at) });
+        expect(p).toEqual({
+          system: 'zendesk', type: 'user', id: String(u.id), accountId: String(o.id), name: u.name, email: u.email, phone: u.phone, title: null, updatedAt: iso(u.updated_at),
+          ...(u.external_id ? { sameAs: [{ system: 'salesforce', id: u.external_id, field: 'external_id' }] } : {}),
+        });
       }
     });
     expect(got[20]).toEqual([]);

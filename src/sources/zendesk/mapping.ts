@@ -58,6 +58,8 @@ export function userToPerson(u: UserRaw): PersonRecord {
     // Zendesk users have no job title field.
     title: null,
     updatedAt: zendeskTimeToIso(u.updated_at),
+    // external_id is free-form: it counts only if it is the id of a Salesforce Contact of the same customer.
+    ...(u.external_id ? { sameAs: [{ system: 'salesforce' as const, id: u.external_id, field: 'external_id' }] } : {}),
   };
 }
 

@@ -25,6 +25,8 @@ export const userSchema = z.looseObject({
   email: text.optional(),
   phone: text.optional(),
   organization_id: zdId.nullable().optional(),
+  /** Free-form; often the id of the person in another system (a Salesforce Contact Id). */
+  external_id: text.optional(),
   role: z.string(),
   updated_at: zdDateTime,
 });
