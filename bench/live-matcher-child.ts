@@ -13,7 +13,7 @@ import { generateWorld } from '../src/sandbox/world/index.ts';
 import type { SourceRecord, SystemId } from '../src/sources/types.ts';
 import { startEmbeddedPostgres } from '../src/store/embedded-postgres.ts';
 import { createStore } from '../src/store/index.ts';
-import { memoryConnector, worldRecords } from '../test/identity/world-connectors.ts';
+import { graphQuality, memoryConnector, worldRecords } from '../test/identity/world-connectors.ts';
 
 const customers = Number(process.argv[2] ?? 20000);
 const heldOutCount = Number(process.argv[3] ?? 500);
@@ -52,21 +52,7 @@ try {
   ms.sort((a, b) => a - b);
   const q = (p: number): number => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))]!;
 
-  // Pairwise quality over every record against the truth.
-  const truthOf = new Map<string, string>();
-  for (const t of world.truth) for (const r of t.records) truthOf.set(`${r.system}:${r.id}`, t.key);
-  const refs = all.filter((r) => truthOf.has(key(r)));
-  const golden = await identity.goldenIdsFor(refs.map((r) => ({ system: r.system, externalId: r.id })));
-  const pairs = (keys: string[]): number => {
-    const m = new Map<string, number>();
-    for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
-    let n = 0;
-    for (const s of m.values()) n += (s * (s - 1)) / 2;
-    return n;
-  };
-  const truth = refs.map((r) => truthOf.get(key(r))!);
-  const predicted = golden.map((g, i) => g ?? `unlinked:${i}`);
-  const tp = pairs(predicted.map((g, i) => `${g}|${truth[i]}`));
+  const quality = await graphQuality(world, all, identity);
   console.log(
     JSON.stringify({
       records: all.length,
@@ -78,8 +64,8 @@ try {
       p99: q(0.99),
       meanMs: ms.reduce((s, x) => s + x, 0) / ms.length,
       meanCandidates: candidates / later.length,
-      precision: tp / Math.max(1, pairs(predicted)),
-      recall: tp / Math.max(1, pairs(truth)),
+      precision: quality.precision,
+      recall: quality.recall,
       store: embedded ? 'embedded' : 'server',
     }),
   );

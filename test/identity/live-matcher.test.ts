@@ -10,43 +10,20 @@ import { createReviewItems } from '../../src/review/items.ts';
 import { generateWorld, type World } from '../../src/sandbox/world/index.ts';
 import type { SourceRecord, SystemId } from '../../src/sources/types.ts';
 import { migratedStore, type TestStore } from './db.ts';
-import { memoryConnector, worldRecords } from './world-connectors.ts';
+import { graphQuality, memoryConnector, worldRecords, type GraphQuality } from './world-connectors.ts';
 
 const world: World = generateWorld({ customers: 1000, seed: 42 });
 const bySystem = worldRecords(world);
 const all: SourceRecord[] = Object.values(bySystem).flat();
 const key = (r: { system: string; id: string }): string => `${r.system}:${r.id}`;
-const truthOf = new Map<string, string>();
-for (const t of world.truth) for (const r of t.records) truthOf.set(`${r.system}:${r.id}`, t.key);
 
 // Every tenth record (in a fixed order) arrives later, one at a time.
 const heldOut = new Set(all.map(key).sort().filter((_, i) => i % 10 === 3));
 const later = all.filter((r) => heldOut.has(key(r)));
 const first = (system: SystemId): SourceRecord[] => bySystem[system].filter((r) => !heldOut.has(key(r)));
 
-interface Quality {
-  precision: number;
-  recall: number;
-  f1: number;
-}
-
-async function quality(identity: IdentityStore): Promise<Quality> {
-  const refs = all.filter((r) => truthOf.has(key(r)));
-  const golden = await identity.goldenIdsFor(refs.map((r) => ({ system: r.system, externalId: r.id })));
-  const count = (keys: string[]): number => {
-    const m = new Map<string, number>();
-    for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
-    let n = 0;
-    for (const s of m.values()) n += (s * (s - 1)) / 2;
-    return n;
-  };
-  const truth = refs.map((r) => truthOf.get(key(r))!);
-  const predicted = golden.map((g, i) => g ?? `unlinked:${i}`);
-  const tp = count(predicted.map((g, i) => `${g}|${truth[i]}`));
-  const p = tp / Math.max(1, count(predicted));
-  const r = tp / Math.max(1, count(truth));
-  return { precision: p, recall: r, f1: (2 * p * r) / (p + r) };
-}
+type Quality = GraphQuality;
+const quality = (identity: IdentityStore): Promise<Quality> => graphQuality(world, all, identity);
 
 describe('live matcher over a 1000-customer world with a tenth of the records arriving later', () => {
   let db: TestStore;

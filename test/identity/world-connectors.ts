@@ -2,6 +2,7 @@
 // connector would return (data = the raw record; xrefs and emails as src/sources/types.ts says),
 // without HTTP. Related-record loads are not needed by the backfill and return nothing.
 import type { World } from '../../src/sandbox/world/index.ts';
+import type { IdentityStore } from '../../src/identity/links.ts';
 import type { SourceConnector, SourceRecord, SystemId } from '../../src/sources/types.ts';
 
 const iso = (s: string): string => new Date(Date.parse(s.replace(/\+0000$/, 'Z'))).toISOString();
@@ -118,4 +119,35 @@ export function worldConnectors(world: World): Record<SystemId, MemoryConnector>
     zendesk: memoryConnector('zendesk', r.zendesk),
     erp: memoryConnector('erp', r.erp),
   };
+}
+
+export interface GraphQuality {
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+/**
+ * Pairwise precision and recall of the identity graph against a world's truth, over the given
+ * account-level records: a predicted pair is two records on one golden customer, a true pair two
+ * records of one true customer.
+ */
+export async function graphQuality(world: World, records: readonly SourceRecord[], identity: Pick<IdentityStore, 'goldenIdsFor'>): Promise<GraphQuality> {
+  const truthOf = new Map<string, string>();
+  for (const t of world.truth) for (const r of t.records) truthOf.set(`${r.system}:${r.id}`, t.key);
+  const refs = records.filter((r) => truthOf.has(`${r.system}:${r.id}`));
+  const golden = await identity.goldenIdsFor(refs.map((r) => ({ system: r.system, externalId: r.id })));
+  const pairs = (keys: string[]): number => {
+    const m = new Map<string, number>();
+    for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
+    let n = 0;
+    for (const s of m.values()) n += (s * (s - 1)) / 2;
+    return n;
+  };
+  const truth = refs.map((r) => truthOf.get(`${r.system}:${r.id}`)!);
+  const predicted = golden.map((g, i) => g ?? `unlinked:${i}`);
+  const tp = pairs(predicted.map((g, i) => `${g}|${truth[i]}`));
+  const precision = tp / Math.max(1, pairs(predicted));
+  const recall = tp / Math.max(1, pairs(truth));
+  return { precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall) };
 }
