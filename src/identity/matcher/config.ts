@@ -60,6 +60,12 @@ export const FieldSchema = z.strictObject({
    * sharing "sondergeld" say more than two sharing "smith".
    */
   termFrequency: z.boolean().default(false),
+  /**
+   * Fields that change together (the parts of an address: a move changes them all) share a group
+   * name; their m probabilities are estimated from the other fields' evidence, so one move does
+   * not count as several independent contradictions (model.ts, leaveGroupOutM).
+   */
+  group: FieldName.optional(),
 });
 export type FieldConfig = z.infer<typeof FieldSchema>;
 

@@ -297,6 +297,9 @@ interface RoleSpec {
   levels: (has: (field: string) => boolean) => LevelInput[];
 }
 
+/** Fields that are parts of one address (config `group: "address"`, model.ts leaveGroupOutM). */
+const ADDRESS_FIELDS: ReadonlySet<string> = new Set(['street_number', 'street', 'address_2', 'city', 'postcode', 'state']);
+
 // The shapes of configs/febrl.json (people) and configs/customers.json (companies).
 const ROLE_SPECS: Readonly<Record<ComparedRole, RoleSpec>> = {
   givenName: {
@@ -575,6 +578,8 @@ export function inferMatcherConfig(files: readonly InferenceSample[], options: I
       columns: [column],
       normalize: d.normalize ?? spec.normalize,
       ...(spec.termFrequency ? { termFrequency: true } : {}),
+      // The parts of an address change together when someone moves: one correlated group.
+      ...(ADDRESS_FIELDS.has(spec.field) ? { group: 'address' } : {}),
       ...(d.dateOrder === undefined ? {} : { dateOrder: d.dateOrder }),
       ...(spec.normalize === 'phone' ? { phoneRegion: region } : {}),
       levels: spec.levels(has),

@@ -6,7 +6,7 @@ import { candidatePairs, type BlockingRuleStats } from './blocking.ts';
 import { clusterLinks, type Clusters } from './cluster.ts';
 import { compileComparisons, comparePair } from './compare.ts';
 import { buildFeatures, type FeatureTable, type InputRecord } from './features.ts';
-import { compressPatterns, estimateU, expectationMaximisation, levelWeights, probabilityOf } from './model.ts';
+import { compressPatterns, estimateU, expectationMaximisation, leaveGroupOutM, levelWeights, probabilityOf } from './model.ts';
 
 export type MatchInput = { mode: 'dedupe'; records: readonly InputRecord[] } | { mode: 'link'; left: readonly InputRecord[]; right: readonly InputRecord[] };
 
@@ -98,6 +98,12 @@ export function runMatcher(config: MatcherConfig, input: MatchInput, options: Ma
   progress({ phase: 'em', done: 0, total: config.em.maxIterations });
   const patterns = compressPatterns(gammas, count, fields);
   const em = expectationMaximisation(patterns, fields, { maxIterations: config.em.maxIterations, tolerance: config.em.tolerance, u });
+  // Fields configured as one correlated group get their m from the other fields' evidence.
+  const groupNames = [...new Set(config.fields.flatMap((f) => (f.group === undefined ? [] : [f.group])))];
+  if (groupNames.length > 0) {
+    const groups = groupNames.map((g) => config.fields.flatMap((f, i) => (f.group === g ? [i] : [])));
+    em.m = leaveGroupOutM(patterns, fields, em, groups);
+  }
   const t5 = now();
 
   // Weights: m from EM, u from random pairs (EM's u describes the non-matches blocking let

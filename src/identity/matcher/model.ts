@@ -179,6 +179,42 @@ export function expectationMaximisation(patterns: Patterns, fields: readonly Com
 }
 
 /**
+ * m of the fields of a correlated group, estimated again with the group left out of the evidence.
+ * EM scores every pair with every field, so fields that change together (a person who moved: a new
+ * street, number, suburb, postcode and state at once) classify their own disagreements as
+ * non-matches, and m of their "else" level collapses to nothing: one move then weighs like five
+ * independent contradictions. Here each pair's match probability comes from the other fields
+ * only (with EM's final m, u and share of matches), and the group's m are the levels' frequencies
+ * weighted by it: how often records that the rest of the evidence calls one entity disagree on them.
+ */
+export function leaveGroupOutM(patterns: Patterns, fields: readonly CompiledField[], em: EmResult, groups: readonly (readonly number[])[]): Float64Array[] {
+  const width = fields.length;
+  const m: Float64Array[] = em.m.map((x) => Float64Array.from(x));
+  const logPrior = Math.log(em.lambda / (1 - em.lambda));
+  for (const group of groups) {
+    const inGroup = new Set(group);
+    const counts = group.map((f) => new Float64Array(fields[f]!.radix));
+    for (let p = 0; p < patterns.size; p++) {
+      let w = logPrior;
+      for (let f = 0; f < width; f++) {
+        if (inGroup.has(f)) continue;
+        const l = patterns.vectors[p * width + f]!;
+        if (l !== 0) w += Math.log(em.m[f]![l]! / em.u[f]![l]!);
+      }
+      const post = w > 0 ? 1 / (1 + Math.exp(-w)) : Math.exp(w) / (1 + Math.exp(w));
+      const g = post * patterns.counts[p]!;
+      group.forEach((f, k) => {
+        counts[k]![patterns.vectors[p * width + f]!]! += g;
+      });
+    }
+    group.forEach((f, k) => {
+      m[f] = normalise(counts[k]!);
+    });
+  }
+  return m;
+}
+
+/**
  * log2(m/u) per field and level; 0 for the null level. A configured level never weighs less than
  * the "else" level: passing a similarity test is not evidence against a match. Without this floor,
  * a level EM rarely sees among matches (Soundex-only agreement, say) gets m near 0 and a weight far

@@ -1,7 +1,7 @@
 // EM recovers the m and u probabilities and the share of matches it generated the data with.
 import { describe, expect, it } from 'vitest';
 import type { CompiledField } from '../../../src/identity/matcher/compare.ts';
-import { compressPatterns, expectationMaximisation, levelWeights, mulberry32 } from '../../../src/identity/matcher/model.ts';
+import { compressPatterns, expectationMaximisation, leaveGroupOutM, levelWeights, mulberry32 } from '../../../src/identity/matcher/model.ts';
 
 // Three fields of three levels each (null, agree, close, else = radix 5 with one unused level).
 const M = [[0, 0.85, 0.1, 0.05], [0, 0.9, 0.05, 0.05], [0, 0.7, 0.2, 0.1]];
@@ -51,5 +51,39 @@ describe('expectation–maximisation', () => {
     expect(w[0]![1]).toBeCloseTo(Math.log2(90), 6);
     expect(w[0]![3]).toBeCloseTo(Math.log2(0.1 / 0.89), 6);
     expect(w[0]![2]).toBe(w[0]![3]);
+  });
+});
+
+describe('m of a correlated group (leaveGroupOutM)', () => {
+  // Two identity fields (name, birth date) and two parts of one address. A quarter of the true
+  // matches moved: both address fields disagree together. Levels: 1 agree, 2 else.
+  const width = 4;
+  const four = Array.from({ length: width }, () => ({ radix: 3 }) as CompiledField);
+  function pairs(n: number): Uint8Array {
+    const rand = mulberry32(11);
+    const g = new Uint8Array(n * width);
+    for (let p = 0; p < n; p++) {
+      const match = rand() < 0.1;
+      const moved = match && rand() < 0.25;
+      for (let f = 0; f < width; f++) {
+        const agree = match ? (f >= 2 ? !moved : rand() < 0.97) : rand() < (f >= 2 ? 0.05 : 0.02);
+        g[p * width + f] = agree ? 1 : 2;
+      }
+    }
+    return g;
+  }
+
+  it('learns how often one entity disagrees on the group from the other fields, where EM alone learns almost never', () => {
+    const n = 40_000;
+    const patterns = compressPatterns(pairs(n), n, four);
+    const em = expectationMaximisation(patterns, four, { maxIterations: 500, tolerance: 1e-8 });
+    const grouped = leaveGroupOutM(patterns, four, em, [[2, 3]]);
+    // EM calls the movers non-matches, so m(else) of the address fields falls far below the 25 % moved.
+    expect(em.m[2]![2]!).toBeLessThan(0.1);
+    expect(grouped[2]![2]!).toBeGreaterThan(0.2);
+    expect(grouped[3]![2]!).toBeGreaterThan(0.2);
+    expect(grouped[2]![2]!).toBeLessThan(0.3);
+    // Fields outside the group keep EM's estimate.
+    expect(grouped[0]).toEqual(em.m[0]);
   });
 });
