@@ -9,6 +9,20 @@ import type { FeatureTable } from './features.ts';
 
 /** Probabilities below this are raised to it, so a level never seen still has a finite weight. */
 const FLOOR = 1e-7;
+/** Pseudo-count of matched pairs that disagreed on a field (its "else" level), added in each M step. */
+const M_ELSE_PRIOR = 0.5;
+
+/**
+ * m from weighted level counts, with half a pair added to "else" (a Jeffreys-style prior): a
+ * field no match has disagreed on yet among M matched pairs disagrees rarely (m about 1/2M, some
+ * −12 bits for a few thousand matches), not never (m → 0 made one disagreement a −23-bit veto that
+ * no agreement elsewhere could outweigh, which is brittle on data unlike the training set).
+ */
+function withElsePrior(counts: Float64Array): Float64Array {
+  const c = Float64Array.from(counts);
+  c[c.length - 1]! += M_ELSE_PRIOR;
+  return normalise(c);
+}
 
 export interface LevelParameters {
   /** Per field, per level (index 0 = null, unused): probability. */
@@ -175,7 +189,29 @@ export function expectationMaximisation(patterns: Patterns, fields: readonly Com
       break;
     }
   }
+  // The prior on "else" is applied once, to the converged estimate: inside the iterations it
+  // would pull a small data set towards "nothing matches" (the pseudo-count outweighing a handful
+  // of matched pairs lowers every posterior, which lowers the matched mass further).
+  const last = matchedCounts(patterns, fields, m, u, lambda);
+  m = last.map(withElsePrior);
   return { m, u, lambda, iterations, converged, deltas };
+}
+
+/** Per field and level, the pairs' counts weighted by their match probability under m, u and λ. */
+function matchedCounts(patterns: Patterns, fields: readonly CompiledField[], m: readonly Float64Array[], u: readonly Float64Array[], lambda: number): Float64Array[] {
+  const width = fields.length;
+  const logPrior = Math.log(lambda / (1 - lambda));
+  const counts = fields.map((f) => new Float64Array(f.radix));
+  for (let p = 0; p < patterns.size; p++) {
+    let w = logPrior;
+    for (let f = 0; f < width; f++) {
+      const l = patterns.vectors[p * width + f]!;
+      if (l !== 0) w += Math.log(m[f]![l]! / u[f]![l]!);
+    }
+    const g = (w > 0 ? 1 / (1 + Math.exp(-w)) : Math.exp(w) / (1 + Math.exp(w))) * patterns.counts[p]!;
+    for (let f = 0; f < width; f++) counts[f]![patterns.vectors[p * width + f]!]! += g;
+  }
+  return counts;
 }
 
 /**
@@ -208,7 +244,7 @@ export function leaveGroupOutM(patterns: Patterns, fields: readonly CompiledFiel
       });
     }
     group.forEach((f, k) => {
-      m[f] = normalise(counts[k]!);
+      m[f] = withElsePrior(counts[k]!);
     });
   }
   return m;

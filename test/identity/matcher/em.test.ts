@@ -54,6 +54,26 @@ describe('expectation–maximisation', () => {
   });
 });
 
+describe('m of a level no match has shown', () => {
+  it('is about one in twice the matched pairs, not the floor', () => {
+    // Field 0 always agrees on matches; field 1 separates the classes.
+    const rand = mulberry32(3);
+    const n = 20_000;
+    const two = [{ radix: 3 }, { radix: 3 }] as CompiledField[];
+    const g = new Uint8Array(n * 2);
+    let matches = 0;
+    for (let p = 0; p < n; p++) {
+      const match = rand() < 0.1;
+      if (match) matches++;
+      g[p * 2] = match ? 1 : rand() < 0.3 ? 1 : 2;
+      g[p * 2 + 1] = match ? (rand() < 0.9 ? 1 : 2) : rand() < 0.02 ? 1 : 2;
+    }
+    const em = expectationMaximisation(compressPatterns(g, n, two), two, { maxIterations: 500, tolerance: 1e-8 });
+    expect(em.m[0]![2]!).toBeGreaterThan(0.2 / matches);
+    expect(em.m[0]![2]!).toBeLessThan(5 / matches);
+  });
+});
+
 describe('m of a correlated group (leaveGroupOutM)', () => {
   // Two identity fields (name, birth date) and two parts of one address. A quarter of the true
   // matches moved: both address fields disagree together. Levels: 1 agree, 2 else.
