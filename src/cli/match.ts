@@ -118,6 +118,11 @@ export function matchSummary(result: MatchResult, reads: readonly { file: string
   if (result.candidates.count < MIN_CANDIDATES_FOR_EM) {
     lines.push(`  warning: only ${fmt(result.candidates.count)} candidate pairs; the model is estimated from the data itself and needs a few hundred records (and ${MIN_CANDIDATES_FOR_EM}+ candidate pairs) to be trusted`);
   }
+  for (const g of m.groups) {
+    const bits = [...g.adjustments.values()];
+    const range = bits.length === 0 ? '' : ` (${Math.min(...bits).toFixed(1)} to ${Math.max(...bits).toFixed(1)} bits)`;
+    lines.push(`  group ${g.name} (${g.fields.map((f) => m.fields[f]!.name).join(', ')}): m from the other fields; joint agreement adjusts ${fmt(bits.length)} patterns${range}`);
+  }
   for (const f of m.fields) {
     lines.push(`  ${f.name}${f.termFrequency ? ' (term-frequency adjusted)' : ''}`);
     for (const l of f.levels) lines.push(`    ${l.label.padEnd(28)} m ${l.m.toFixed(4)}  u ${l.u.toExponential(2).padStart(9)}  weight ${l.weight.toFixed(2).padStart(6)}`);

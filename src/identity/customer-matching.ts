@@ -16,6 +16,7 @@ import { clusterLinks } from './matcher/cluster.ts';
 import { parseMatcherConfig, type MatcherConfig } from './matcher/config.ts';
 import type { InputRecord } from './matcher/features.ts';
 import { DECISION_LINK, DECISION_REVIEW, DECISIONS, runMatcher, type Decision, type MatchResult } from './matcher/matcher.ts';
+import { groupKey } from './matcher/model.ts';
 import { jaroWinkler } from './matcher/strings.ts';
 
 /** The default configuration for customers (account-level records of every system). */
@@ -584,9 +585,16 @@ export function pairExplainer(match: MatchResult): (i: number, j: number) => Pai
   return (i, j) => {
     const c = at.get(Math.min(i, j) * n + Math.max(i, j));
     if (c === undefined) return null;
-    return fields.map((f, k) => {
-      const level = f.levels[match.gammas[c * fields.length + k]!];
-      return { field: f.name, level: level?.label ?? 'unknown', weight: Math.round((level?.weight ?? 0) * 100) / 100 };
+    const out: PairExplanation[] = fields.map((f, k) => {
+      const g = match.gammas[c * fields.length + k]!;
+      // Level 0 (a value missing) weighs nothing; levels 1… are the configured ones and else.
+      const level = g === 0 ? undefined : f.levels[g - 1];
+      return { field: f.name, level: g === 0 ? 'null' : (level?.label ?? 'unknown'), weight: Math.round((level?.weight ?? 0) * 100) / 100 };
     });
+    for (const grp of match.model.groups) {
+      const adjust = grp.adjustments.get(groupKey(match.gammas, c * fields.length, grp.fields, match.model.fields.map((f) => ({ radix: f.levels.length + 1 })))) ?? 0;
+      if (adjust !== 0) out.push({ field: `group:${grp.name}`, level: 'joint agreement', weight: Math.round(adjust * 100) / 100 });
+    }
+    return out;
   };
 }

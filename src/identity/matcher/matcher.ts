@@ -6,7 +6,7 @@ import { candidatePairs, type BlockingRuleStats } from './blocking.ts';
 import { clusterLinks, type Clusters } from './cluster.ts';
 import { compileComparisons, comparePair } from './compare.ts';
 import { buildFeatures, type FeatureTable, type InputRecord } from './features.ts';
-import { compressPatterns, estimateU, expectationMaximisation, leaveGroupOutM, levelWeights, probabilityOf } from './model.ts';
+import { compressPatterns, estimateU, expectationMaximisation, groupAdjustments, groupKey, leaveGroupOutM, levelWeights, probabilityOf } from './model.ts';
 
 export type MatchInput = { mode: 'dedupe'; records: readonly InputRecord[] } | { mode: 'link'; left: readonly InputRecord[]; right: readonly InputRecord[] };
 
@@ -45,6 +45,8 @@ export interface MatchResult {
     emIterations: number;
     emConverged: boolean;
     randomPairs: number;
+    /** Correlated groups: their fields (indices) and the joint-agreement adjustment (bits) per pattern key that has one. */
+    groups: GroupModel[];
   };
   weights: Float64Array;
   probabilities: Float64Array;
@@ -56,6 +58,13 @@ export interface MatchResult {
   comparisonsPerSecond: number;
   /** All record comparisons (random pairs for u and candidates) per second of comparing. */
   allComparisonsPerSecond: number;
+}
+
+export interface GroupModel {
+  name: string;
+  fields: number[];
+  /** Pattern key (groupKey) → bits added to the sum of the fields' weights. */
+  adjustments: Map<number, number>;
 }
 
 export interface MatchOptions {
@@ -82,7 +91,9 @@ export function runMatcher(config: MatcherConfig, input: MatchInput, options: Ma
   const t2 = now();
 
   progress({ phase: 'u', done: 0, total: config.em.randomPairs });
-  const { u, pairs: randomPairs } = estimateU(table, fields, split, config.em.randomPairs, config.em.seed);
+  const groupNames = [...new Set(config.fields.flatMap((f) => (f.group === undefined ? [] : [f.group])))];
+  const groups = groupNames.map((g) => config.fields.flatMap((f, i) => (f.group === g ? [i] : [])));
+  const { u, pairs: randomPairs, random } = estimateU(table, fields, split, config.em.randomPairs, config.em.seed, groups);
   const t3 = now();
 
   const width = fields.length;
@@ -99,11 +110,8 @@ export function runMatcher(config: MatcherConfig, input: MatchInput, options: Ma
   const patterns = compressPatterns(gammas, count, fields);
   const em = expectationMaximisation(patterns, fields, { maxIterations: config.em.maxIterations, tolerance: config.em.tolerance, u });
   // Fields configured as one correlated group get their m from the other fields' evidence.
-  const groupNames = [...new Set(config.fields.flatMap((f) => (f.group === undefined ? [] : [f.group])))];
-  if (groupNames.length > 0) {
-    const groups = groupNames.map((g) => config.fields.flatMap((f, i) => (f.group === g ? [i] : [])));
-    em.m = leaveGroupOutM(patterns, fields, em, groups);
-  }
+  const emBeforeGroups = { ...em };
+  if (groups.length > 0) em.m = leaveGroupOutM(patterns, fields, em, groups);
   const t5 = now();
 
   // Weights: m from EM, u from random pairs (EM's u describes the non-matches blocking let
@@ -112,6 +120,8 @@ export function runMatcher(config: MatcherConfig, input: MatchInput, options: Ma
   const n = table.size;
   const totalPairs = split === null ? (n * (n - 1)) / 2 : split * (n - split);
   const prior = Math.min(0.5, Math.max(1e-12, (em.lambda * count) / Math.max(1, totalPairs)));
+  // A group's fields are summed as if independent, then corrected by its joint pattern.
+  const adjustments = random === null ? [] : groupAdjustments(patterns, fields, emBeforeGroups, em.m, u, prior, groups, random);
   const logPriorOdds = Math.log2(prior / (1 - prior));
   // Term-frequency adjustment at an exact level: replace u of the level with the frequency of the
   // value itself, i.e. add log2(u_exact / tf(value)).
@@ -128,6 +138,7 @@ export function runMatcher(config: MatcherConfig, input: MatchInput, options: Ma
     let s = 0;
     const off = p * width;
     for (let f = 0; f < width; f++) s += w[f]![gammas[off + f]!]!;
+    for (let g = 0; g < groups.length; g++) s += adjustments[g]!.get(groupKey(gammas, off, groups[g]!, fields)) ?? 0;
     for (const t of tfFields) {
       if (gammas[off + t.f] === t.exactLevel) {
         const freq = Math.max(t.tf[candidates.a[p]!]!, 1 / n);
@@ -172,6 +183,7 @@ export function runMatcher(config: MatcherConfig, input: MatchInput, options: Ma
       emIterations: em.iterations,
       emConverged: em.converged,
       randomPairs,
+      groups: groups.map((g, i) => ({ name: groupNames[i]!, fields: g, adjustments: adjustments[i] ?? new Map<number, number>() })),
     },
     weights,
     probabilities,

@@ -64,12 +64,33 @@ function normalise(counts: Float64Array): Float64Array {
  * When there are no more pairs than `samples`, every pair is compared instead. A half count is
  * added to each level (a Jeffreys prior), so a level random pairs never reach is rare, not impossible.
  */
-export function estimateU(table: FeatureTable, fields: readonly CompiledField[], split: number | null, samples: number, seed: number): { u: Float64Array[]; pairs: number } {
+export function estimateU(
+  table: FeatureTable,
+  fields: readonly CompiledField[],
+  split: number | null,
+  samples: number,
+  seed: number,
+  groups: readonly (readonly number[])[] = [],
+): { u: Float64Array[]; pairs: number; random: Patterns | null } {
   const counts = fields.map((f) => new Float64Array(f.radix).fill(0.5));
-  const gamma = new Uint8Array(fields.length);
+  const width = fields.length;
+  // The random pairs' comparison vectors are kept (as patterns) only when a group needs them.
+  const keep = groups.length > 0;
+  let kept = new Uint8Array(keep ? 1 << 16 : 0);
+  let gamma = new Uint8Array(width);
+  let stored = 0;
   const add = (a: number, b: number): void => {
+    if (keep) {
+      if ((stored + 1) * width > kept.length) {
+        const grown = new Uint8Array(kept.length * 2);
+        grown.set(kept);
+        kept = grown;
+      }
+      gamma = kept.subarray(stored * width, (stored + 1) * width);
+      stored++;
+    }
     comparePair(table, fields, a, b, gamma, 0);
-    for (let f = 0; f < fields.length; f++) counts[f]![gamma[f]!]!++;
+    for (let f = 0; f < width; f++) counts[f]![gamma[f]!]!++;
   };
   const n = table.size;
   const nl = split ?? n;
@@ -88,7 +109,121 @@ export function estimateU(table: FeatureTable, fields: readonly CompiledField[],
       pairs++;
     }
   }
-  return { u: counts.map(normalise), pairs };
+  return { u: counts.map(normalise), pairs, random: keep ? compressPatterns(kept, stored, fields) : null };
+}
+
+/**
+ * Whether an observed (weighted) count departs from the count independence predicts by more than
+ * chance would: more than three standard deviations of a Poisson count, plus three.
+ */
+function departs(observed: number, expected: number): boolean {
+  return Math.abs(observed - expected) > 3 * Math.sqrt(expected) + 3;
+}
+
+/** The levels of a group's fields in one comparison vector, as one number (mixed radix). */
+export function groupKey(gammas: ArrayLike<number>, offset: number, group: readonly number[], fields: readonly { radix: number }[]): number {
+  let key = 0;
+  for (const f of group) key = key * fields[f]!.radix + gammas[offset + f]!;
+  return key;
+}
+
+/** Which of a group's fields have a value on both sides, from its key: a bit per field. */
+function maskOf(key: number, group: readonly number[], fields: readonly { radix: number }[]): number {
+  let mask = 0;
+  for (let i = group.length - 1, k = key; i >= 0; i--) {
+    const r = fields[group[i]!]!.radix;
+    if (k % r !== 0) mask |= 1 << i;
+    k = Math.floor(k / r);
+  }
+  return mask;
+}
+
+/**
+ * The correction a correlated group's joint agreement needs, in bits per pattern of its levels.
+ * Scoring sums the fields' weights as if independent; for fields that move together (suburb,
+ * postcode and state of one real place) that counts one agreement several times. For each
+ * pattern of the group's levels seen among the candidates (given which of its fields have values):
+ * - m: the pattern's share among matched candidates, each weighted by the match probability the
+ *   other fields give (as in leaveGroupOutM), against the product of the fields' m;
+ * - u: its share among the random pairs, each weighted by the chance the other fields give that it
+ *   is not a match (a link job's random sample holds true matches, and they would dominate the
+ *   rarest patterns), against the product of the fields' u.
+ * An observed share replaces the product only where it departs from it by more than chance
+ * (`departs`); the adjustment is log2(m ratio) − log2(u ratio), 0 where independence fits.
+ */
+export function groupAdjustments(
+  patterns: Patterns,
+  fields: readonly CompiledField[],
+  em: EmResult,
+  m: readonly Float64Array[],
+  u: readonly Float64Array[],
+  prior: number,
+  groups: readonly (readonly number[])[],
+  randomPatterns: Patterns,
+): Map<number, number>[] {
+  const width = fields.length;
+  const logPrior = Math.log(em.lambda / (1 - em.lambda));
+  /** Match probability of each pattern from the fields outside the group. */
+  const posteriorWithout = (vectors: Uint8Array, p: number, inGroup: Set<number>, prior: number): number => {
+    let x = prior;
+    for (let f = 0; f < width; f++) {
+      if (inGroup.has(f)) continue;
+      const l = vectors[p * width + f]!;
+      if (l !== 0) x += Math.log(em.m[f]![l]! / em.u[f]![l]!);
+    }
+    return x > 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+  };
+  // Among random pairs the share of matches is the prior's, not the candidates' λ.
+  const randomLogPrior = Math.log(Math.max(1e-12, prior) / (1 - Math.max(1e-12, prior)));
+  return groups.map((group) => {
+    const inGroup = new Set(group);
+    const mass = new Map<number, number>();
+    const massByMask = new Map<number, number>();
+    for (let p = 0; p < patterns.size; p++) {
+      const post = posteriorWithout(patterns.vectors, p, inGroup, logPrior) * patterns.counts[p]!;
+      const key = groupKey(patterns.vectors, p * width, group, fields);
+      mass.set(key, (mass.get(key) ?? 0) + post);
+      const mask = maskOf(key, group, fields);
+      massByMask.set(mask, (massByMask.get(mask) ?? 0) + post);
+    }
+    // u is about non-matches: a random pair the other fields call a match (a link job's random
+    // sample holds a few hundred true matches, and they dominate the rarest joint patterns)
+    // counts only as much as it is not one.
+    const random = new Map<number, number>();
+    const randomByMask = new Map<number, number>();
+    for (let p = 0; p < randomPatterns.size; p++) {
+      const weight = (1 - posteriorWithout(randomPatterns.vectors, p, inGroup, randomLogPrior)) * randomPatterns.counts[p]!;
+      const key = groupKey(randomPatterns.vectors, p * width, group, fields);
+      random.set(key, (random.get(key) ?? 0) + weight);
+      const mask = maskOf(key, group, fields);
+      randomByMask.set(mask, (randomByMask.get(mask) ?? 0) + weight);
+    }
+    const out = new Map<number, number>();
+    for (const [key, matched] of mass) {
+      const mask = maskOf(key, group, fields);
+      if (mask === 0) continue;
+      let mInd = 1;
+      let uInd = 1;
+      for (let i = group.length - 1, k = key; i >= 0; i--) {
+        const f = group[i]!;
+        const l = k % fields[f]!.radix;
+        k = Math.floor(k / fields[f]!.radix);
+        if (l === 0) continue;
+        mInd *= m[f]![l]!;
+        uInd *= u[f]![l]!;
+      }
+      const mMask = massByMask.get(mask) ?? 0;
+      const uMask = randomByMask.get(mask) ?? 0;
+      // The joint frequency replaces the product only where the data contradict independence;
+      // the adjustment is the log-ratio of the two, so the level weights (and their floors) stay.
+      const seen = random.get(key) ?? 0;
+      const mRatio = departs(matched, mMask * mInd) ? Math.max(FLOOR, matched / mMask) / Math.max(FLOOR, mInd) : 1;
+      const uRatio = departs(seen, uMask * uInd) ? Math.max(FLOOR, seen / uMask) / Math.max(FLOOR, uInd) : 1;
+      const adjust = Math.log2(mRatio) - Math.log2(uRatio);
+      if (Math.abs(adjust) > 1e-9) out.set(key, adjust);
+    }
+    return out;
+  });
 }
 
 /** Distinct comparison vectors and how many pairs have each. */

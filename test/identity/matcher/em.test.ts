@@ -1,7 +1,7 @@
 // EM recovers the m and u probabilities and the share of matches it generated the data with.
 import { describe, expect, it } from 'vitest';
 import type { CompiledField } from '../../../src/identity/matcher/compare.ts';
-import { compressPatterns, expectationMaximisation, leaveGroupOutM, levelWeights, mulberry32 } from '../../../src/identity/matcher/model.ts';
+import { compressPatterns, expectationMaximisation, groupAdjustments, groupKey, leaveGroupOutM, levelWeights, mulberry32 } from '../../../src/identity/matcher/model.ts';
 
 // Three fields of three levels each (null, agree, close, else = radix 5 with one unused level).
 const M = [[0, 0.85, 0.1, 0.05], [0, 0.9, 0.05, 0.05], [0, 0.7, 0.2, 0.1]];
@@ -105,5 +105,45 @@ describe('m of a correlated group (leaveGroupOutM)', () => {
     expect(grouped[2]![2]!).toBeLessThan(0.3);
     // Fields outside the group keep EM's estimate.
     expect(grouped[0]).toEqual(em.m[0]);
+  });
+});
+
+describe('joint agreement of a correlated group (groupAdjustments)', () => {
+  it('counts two fields that always agree together once, and leaves independent ones alone', () => {
+    // Field 0 identifies; fields 1 and 2 are one place written twice: among random pairs they agree
+    // together (1 in 50) or not at all, so summing their weights counts that agreement twice.
+    const three = Array.from({ length: 3 }, () => ({ radix: 3 }) as CompiledField);
+    const rand = mulberry32(9);
+    const draw = (n: number, matchShare: number, correlated: boolean): Uint8Array => {
+      const g = new Uint8Array(n * 3);
+      for (let p = 0; p < n; p++) {
+        const match = rand() < matchShare;
+        g[p * 3] = match ? (rand() < 0.95 ? 1 : 2) : rand() < 0.01 ? 1 : 2;
+        const place = match ? rand() < 0.9 : rand() < 0.02;
+        g[p * 3 + 1] = place ? 1 : 2;
+        g[p * 3 + 2] = (correlated ? place : match ? rand() < 0.9 : rand() < 0.02) ? 1 : 2;
+      }
+      return g;
+    };
+    for (const correlated of [true, false]) {
+      const candidates = compressPatterns(draw(30_000, 0.3, correlated), 30_000, three);
+      const random = compressPatterns(draw(200_000, 0.0001, correlated), 200_000, three);
+      const em = expectationMaximisation(candidates, three, { maxIterations: 500, tolerance: 1e-8 });
+      // u of each field from the random pairs, as the matcher counts it.
+      const u = three.map((_, f) => {
+        const c = new Float64Array(3);
+        for (let p = 0; p < random.size; p++) c[random.vectors[p * 3 + f]!]! += random.counts[p]!;
+        return c.map((x) => x / 200_000);
+      });
+      const [adjust] = groupAdjustments(candidates, three, em, em.m, u, 0.0001, [[1, 2]], random);
+      const bothAgree = adjust!.get(groupKey([0, 1, 1], 0, [1, 2], three)) ?? 0;
+      if (correlated) {
+        // u(both agree) is u of one field (1/50), not its square: about log2(50) ≈ 5.6 bits less.
+        expect(bothAgree).toBeLessThan(-4.5);
+        expect(bothAgree).toBeGreaterThan(-6.5);
+      } else {
+        expect(Math.abs(bothAgree)).toBeLessThan(0.5);
+      }
+    }
   });
 });
