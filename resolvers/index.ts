@@ -5,6 +5,7 @@ import { systemEnum, type SystemId, type SatisfactionRatingRecord, type TicketRe
 import { canonicalField, contacts, customerById, customerBySource, goldenView, notReusable, relatedRecords } from '../src/gateway/customer.ts';
 import { connectionOf, pageSize } from '../src/gateway/pagination.ts';
 import { IdentityInputError } from '../src/identity/errors.ts';
+import { linkEvidence, type EvidenceRef } from '../src/identity/explanation.ts';
 import { reviewMutation, reviewQuery, reviewTypes } from './review.ts';
 
 const SYSTEM_IDS: Record<string, SystemId | undefined> = { SALESFORCE: 'salesforce', STRIPE: 'stripe', ZENDESK: 'zendesk', ERP: 'erp' };
@@ -104,6 +105,7 @@ export const resolvers: Resolvers = {
     conflicts: async (p, _a, ctx) => (await goldenView(ctx, p.id)).record.conflicts,
     sources: async (p, _a, ctx) => {
       const view = await goldenView(ctx, p.id);
+      const asRef = (r: EvidenceRef): { system: ReturnType<typeof systemEnum>; type: string; externalId: string } => ({ system: systemEnum(r.system), type: r.recordType, externalId: r.externalId });
       return view.links.map((l) => ({
         system: systemEnum(l.system),
         type: l.recordType,
@@ -111,6 +113,9 @@ export const resolvers: Resolvers = {
         matchConfidence: l.confidence,
         matchRule: l.rule,
         lastSyncedAt: view.computedAt,
+        origin: l.origin === 'manual' ? ('MANUAL' as const) : ('AUTO' as const),
+        linkedAt: l.linkedAt,
+        evidence: linkEvidence(l.explanation).map((e) => ({ ...e, other: e.other ? asRef(e.other) : null, sharedWith: e.sharedWith.map(asRef) })),
       }));
     },
     contacts: (p, _a, ctx) => contacts(ctx, p.id),

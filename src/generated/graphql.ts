@@ -345,6 +345,43 @@ export type Lifecycle =
   | 'CHURNED'
   | 'PROSPECT';
 
+export type LinkEvidence = {
+  __typename?: 'LinkEvidence';
+  /** The shared address (SHARED_EMAIL). */
+  email?: Maybe<Scalars['String']['output']>;
+  kind: LinkEvidenceKind;
+  /** The comparison level each field of the scored pair fell in (SCORED). */
+  levels: Array<LinkLevel>;
+  /** The record this evidence ties it to (NAMES, NAMED_BY, SCORED). */
+  other?: Maybe<SourceRef>;
+  /** The pair's match probability, two decimals (SCORED). */
+  probability?: Maybe<Scalars['Float']['output']>;
+  /** xref:<field>, email, probabilistic or unique-name. */
+  rule: Scalars['String']['output'];
+  /** Other records carrying that address (SHARED_EMAIL; at most 5). */
+  sharedWith: Array<SourceRef>;
+};
+
+export type LinkEvidenceKind =
+  /** The other record names this one. */
+  | 'NAMED_BY'
+  /** The record names the other one (a cross-reference field, e.g. Stripe_Customer_Id__c). */
+  | 'NAMES'
+  /** The matcher scored the pair above its link threshold (or the unique-name rule placed it). */
+  | 'SCORED'
+  /** The records carry the same e-mail address (and compatible company names). */
+  | 'SHARED_EMAIL';
+
+export type LinkLevel = {
+  __typename?: 'LinkLevel';
+  field: Scalars['String']['output'];
+  level: Scalars['String']['output'];
+};
+
+export type LinkOrigin =
+  | 'AUTO'
+  | 'MANUAL';
+
 export type Money = {
   __typename?: 'Money';
   /** Decimal amount in currency units, as a string to keep precision, e.g. "45000.00". */
@@ -607,12 +644,18 @@ export type SatisfactionRating = {
 
 export type SourceLink = {
   __typename?: 'SourceLink';
+  /** Why the record is on this customer, strongest evidence first (at most 20 entries). */
+  evidence: Array<LinkEvidence>;
   externalId: Scalars['ID']['output'];
   lastSyncedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When the record was first linked to a customer. */
+  linkedAt?: Maybe<Scalars['DateTime']['output']>;
   /** 0..1; 1 for deterministic links. */
   matchConfidence: Scalars['Float']['output'];
-  /** The rule that linked it, e.g. xref:Stripe_Customer_Id__c or email. */
+  /** The rule that linked it, e.g. xref:Stripe_Customer_Id__c, email, probabilistic, unique-name, singleton, manual:split. */
   matchRule: Scalars['String']['output'];
+  /** AUTO: placed by Meridian's rules; MANUAL: placed by a person (a split), and automatic linking never moves it. */
+  origin: LinkOrigin;
   system: System;
   type: Scalars['String']['output'];
 };
@@ -780,6 +823,10 @@ export type ResolversTypes = {
   InvoiceEdge: ResolverTypeWrapper<Omit<InvoiceEdge, 'node'> & { node: ResolversTypes['Invoice'] }>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Lifecycle: Lifecycle;
+  LinkEvidence: ResolverTypeWrapper<LinkEvidence>;
+  LinkEvidenceKind: LinkEvidenceKind;
+  LinkLevel: ResolverTypeWrapper<LinkLevel>;
+  LinkOrigin: LinkOrigin;
   Money: ResolverTypeWrapper<Money>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Opportunity: ResolverTypeWrapper<OpportunityRecord>;
@@ -843,6 +890,8 @@ export type ResolversParentTypes = {
   InvoiceConnection: Omit<InvoiceConnection, 'edges'> & { edges: Array<ResolversParentTypes['InvoiceEdge']> };
   InvoiceEdge: Omit<InvoiceEdge, 'node'> & { node: ResolversParentTypes['Invoice'] };
   JSON: Scalars['JSON']['output'];
+  LinkEvidence: LinkEvidence;
+  LinkLevel: LinkLevel;
   Money: Money;
   Mutation: Record<PropertyKey, never>;
   Opportunity: OpportunityRecord;
@@ -1056,6 +1105,21 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
   name: 'JSON';
 }
 
+export type LinkEvidenceResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['LinkEvidence'] = ResolversParentTypes['LinkEvidence']> = {
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['LinkEvidenceKind'], ParentType, ContextType>;
+  levels?: Resolver<Array<ResolversTypes['LinkLevel']>, ParentType, ContextType>;
+  other?: Resolver<Maybe<ResolversTypes['SourceRef']>, ParentType, ContextType>;
+  probability?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sharedWith?: Resolver<Array<ResolversTypes['SourceRef']>, ParentType, ContextType>;
+};
+
+export type LinkLevelResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['LinkLevel'] = ResolversParentTypes['LinkLevel']> = {
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MoneyResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
   amount?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1180,10 +1244,13 @@ export type SatisfactionRatingResolvers<ContextType = GatewayContext, ParentType
 };
 
 export type SourceLinkResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SourceLink'] = ResolversParentTypes['SourceLink']> = {
+  evidence?: Resolver<Array<ResolversTypes['LinkEvidence']>, ParentType, ContextType>;
   externalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastSyncedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  linkedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   matchConfidence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   matchRule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  origin?: Resolver<ResolversTypes['LinkOrigin'], ParentType, ContextType>;
   system?: Resolver<ResolversTypes['System'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
@@ -1251,6 +1318,8 @@ export type Resolvers<ContextType = GatewayContext> = {
   InvoiceConnection?: InvoiceConnectionResolvers<ContextType>;
   InvoiceEdge?: InvoiceEdgeResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  LinkEvidence?: LinkEvidenceResolvers<ContextType>;
+  LinkLevel?: LinkLevelResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Opportunity?: OpportunityResolvers<ContextType>;

@@ -76,6 +76,25 @@ describe('live linking of records that appear in a system', () => {
     expect(link.matchRule).toBe('probabilistic');
     expect(link.matchConfidence).toBeGreaterThanOrEqual(0.99);
     expect(await total()).toBe(before);
+
+    // Why: the evidence names the record it was scored against and the level of each field.
+    const why = await app.gql<{ customer: { sources: { externalId: string; origin: string; linkedAt: string; evidence: { kind: string; rule: string; other: { system: string; externalId: string } | null; probability: number | null; levels: { field: string; level: string }[] }[] }[] } }>(
+      `query($id: ID!) { customer(id: $id) { sources { externalId origin linkedAt evidence { kind rule other { system externalId } probability levels { field level } } } } }`,
+      { id: host!.id },
+    );
+    expect(why.errors).toEqual([]);
+    const mine = why.data!.customer.sources.find((s) => s.externalId === created.id)!;
+    expect(mine.origin).toBe('AUTO');
+    expect(Date.parse(mine.linkedAt)).not.toBeNaN();
+    const [scored] = mine.evidence;
+    expect(scored).toMatchObject({ kind: 'SCORED', rule: 'probabilistic' });
+    expect(host!.sources.map((s) => s.externalId)).toContain(scored!.other!.externalId);
+    expect(scored!.probability).toBeGreaterThanOrEqual(0.99);
+    expect(scored!.levels).toContainEqual({ field: 'name', level: 'exact' });
+    // The records the backfill linked by cross-reference say which field named which record.
+    const xref = why.data!.customer.sources.flatMap((s) => s.evidence).find((e) => e.kind === 'NAMES' || e.kind === 'NAMED_BY');
+    expect(xref?.rule).toMatch(/^xref:/);
+    expect(xref?.other).not.toBeNull();
   });
 
   it('joins a new Salesforce Account (Outbound Message) to the customer the other systems know', async () => {
