@@ -69,6 +69,8 @@ export interface BackfillReport {
   matcher: { links: number; reviewPairs: number; reviewItemsCreated: number; ms: number } | null;
   /** Entries written to the live matcher's index: new or changed records (0 when none changed, or no index was given). */
   indexed: number;
+  /** Index entries removed: records of a scanned system that its scan no longer returned. */
+  indexRemoved: number;
   ms: number;
 }
 
@@ -209,6 +211,8 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
       if (key !== null) node.emails.add(key);
     }
   };
+  // The index keeps entries the live matcher writes after this moment over the scan's copies.
+  const scanStartedAt = options.index ? await options.index.clock() : null;
   const scans = await Promise.allSettled(
     options.connectors.map(async (connector, ci) => {
       const slot = progress.systems[ci]!;
@@ -241,6 +245,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     emailsNotTrusted: 0,
     matcher: null,
     indexed: 0,
+    indexRemoved: 0,
     ms: 0,
   };
   for (const n of nodes) {
@@ -415,8 +420,10 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     if (savedModel !== null) await index.saveModel('customers', savedModel);
     const entries = payloads.filter((r) => r !== undefined).map((r) => customerIndexEntry(config, r));
     // Under the identity lock: the live matcher reads and writes the index under it too.
-    const r = await options.store.withLock((tx) => index.replaceIn(tx.client, entries));
+    const scan = { startedAt: scanStartedAt!, systems: options.connectors.map((c) => c.system) };
+    const r = await options.store.withLock((tx) => index.replaceIn(tx.client, entries, scan));
     report.indexed = r.written;
+    report.indexRemoved = r.removed;
   }
 
   report.customers.total = await options.store.count();
@@ -426,7 +433,8 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
   return report;
 }
 
-function compareRefs(a: RecordRef, b: RecordRef): number {
+/** Records in one canonical order: system, record type, id. */
+export function compareRefs(a: RecordRef, b: RecordRef): number {
   return a.system < b.system ? -1 : a.system > b.system ? 1 : a.recordType < b.recordType ? -1 : a.recordType > b.recordType ? 1 : a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0;
 }
 

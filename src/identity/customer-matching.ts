@@ -582,6 +582,7 @@ export function pairExplainer(match: MatchResult): (i: number, j: number) => Pai
   const at = new Map<number, number>();
   const n = match.table.size;
   for (let c = 0; c < count; c++) at.set(Math.min(a[c]!, b[c]!) * n + Math.max(a[c]!, b[c]!), c);
+  const radix = fields.map((f) => ({ radix: f.levels.length + 1 }));
   return (i, j) => {
     const c = at.get(Math.min(i, j) * n + Math.max(i, j));
     if (c === undefined) return null;
@@ -592,7 +593,7 @@ export function pairExplainer(match: MatchResult): (i: number, j: number) => Pai
       return { field: f.name, level: g === 0 ? 'null' : (level?.label ?? 'unknown'), weight: Math.round((level?.weight ?? 0) * 100) / 100 };
     });
     for (const grp of match.model.groups) {
-      const adjust = grp.adjustments.get(groupKey(match.gammas, c * fields.length, grp.fields, match.model.fields.map((f) => ({ radix: f.levels.length + 1 })))) ?? 0;
+      const adjust = grp.adjustments.get(groupKey(match.gammas, c * fields.length, grp.fields, radix)) ?? 0;
       if (adjust !== 0) out.push({ field: `group:${grp.name}`, level: 'joint agreement', weight: Math.round(adjust * 100) / 100 });
     }
     return out;

@@ -143,6 +143,7 @@ export interface IdentityTransaction {
   /** Records a person said are not this record (cannot-link pairs), as `system\u0000type\u0000id` keys. */
   cannotLinkWith(ref: SourceKey): Promise<Set<string>>;
   applyLinks(clusters: readonly LinkCluster[], options: { actor: string }): Promise<ApplyLinksResult>;
+  mergeCustomers(ids: readonly string[], options: { actor: string }): Promise<{ survivor: string; retired: string[] }>;
 }
 
 export const MAX_PAGE_SIZE = 500;
@@ -356,6 +357,7 @@ class PgIdentityStore implements IdentityStore {
           validateClusters(clusters);
           return this.applyLinksIn(c, clusters, options);
         },
+        mergeCustomers: (ids, options) => this.mergeCustomersIn(c, ids, options),
       });
     });
   }
@@ -589,6 +591,14 @@ class PgIdentityStore implements IdentityStore {
     if (ids.length < 2) throw new IdentityInputError('ids', 'give at least two customer ids to merge');
     return this.store.transaction(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.lockKey]);
+      return this.mergeCustomersIn(c, ids, options);
+    });
+  }
+
+  /** mergeCustomers inside a transaction that already holds the identity lock. */
+  private async mergeCustomersIn(c: pg.PoolClient, ids: readonly string[], options: { actor: string }): Promise<{ survivor: string; retired: string[] }> {
+    if (ids.length < 2) throw new IdentityInputError('ids', 'give at least two customer ids to merge');
+    {
       const live = await this.survivors(c, ids);
       const unknown = ids.filter((id) => !live.has(id));
       if (unknown.length > 0) throw new IdentityInputError('ids', `no customer ${unknown.map((x) => JSON.stringify(x)).join(', ')}`);
@@ -612,7 +622,7 @@ class PgIdentityStore implements IdentityStore {
         options.actor,
       );
       return { survivor, retired };
-    });
+    }
   }
 
   async splitCustomer(id: string, record: SourceKey, options: { actor: string }): Promise<{ from: string; to: string }> {

@@ -19,10 +19,10 @@
 // Search documents and review items are written after the transaction commits.
 import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
 import { ACCOUNT_TYPE, type SourceRecord } from '../sources/types.ts';
-import type { RecordRef } from './backfill.ts';
-import { customersMatcherConfig, namesCompatible, recordKey, silentOrExact } from './customer-matching.ts';
+import { compareRefs, type RecordRef } from './backfill.ts';
+import { customersMatcherConfig, emailGroups, recordKey, silentOrExact } from './customer-matching.ts';
 import { recordKeyOf, type IdentityLink, type IdentityStore, type ProposedLink } from './links.ts';
-import { customerIndexEntry, EXACT_EMAIL, EXACT_XREF, type MatchIndex } from './match-index.ts';
+import { customerIndexEntry, EXACT_XREF, type MatchIndex } from './match-index.ts';
 import type { MatcherConfig } from './matcher/config.ts';
 import { maxBlockRecords, modelMismatch, scoreCandidates, type SavedModel, type ScoredCandidate } from './matcher/incremental.ts';
 import type { CustomerSearch } from './search.ts';
@@ -32,8 +32,6 @@ import { searchDocumentOf } from './search.ts';
 export const CUSTOMERS_MATCHER = 'customers';
 /** Largest exact-key group followed live (an address on more records than this is not one customer's). */
 const MAX_EXACT = 1000;
-/** A pair's log-odds count at most this much either way in the chaining guard (as in cluster.ts). */
-const CAP = 20;
 
 export type LiveMatchOutcome =
   /** Not linked before; it became a customer of its own. */
@@ -55,8 +53,10 @@ export interface LiveMatchResult {
   affected: string[];
   /** Records compared (blocking and exact-key candidates). */
   candidates: number;
-  /** POSSIBLE_DUPLICATE pairs raised (already-open pairs are not raised twice). */
+  /** Pairs scored between the review and link thresholds (the best one into each other customer). */
   reviewPairs: PossibleDuplicate[];
+  /** POSSIBLE_DUPLICATE items those pairs created (a pair already asked about is not asked again). */
+  reviewItemsCreated: number;
   /** 'saved': scored with the last full run's model; 'none': no usable model, exact keys only (and why). */
   model: { state: 'saved'; estimatedAt: string } | { state: 'none'; reason: string };
   ms: number;
@@ -82,7 +82,6 @@ export interface LiveMatcher {
 type Evidence = Record<string, unknown> & { rule: string };
 
 const refOf = (r: SourceRecord): RecordRef => ({ system: r.system, recordType: r.type, externalId: r.id });
-const compareRefs = (a: RecordRef, b: RecordRef): number => (recordKeyOf(a) < recordKeyOf(b) ? -1 : recordKeyOf(a) > recordKeyOf(b) ? 1 : 0);
 const round2 = (p: number): number => Math.round(p * 100) / 100;
 
 /** A linked record as applyLinks should see it when it only tells which customer to join: unchanged. */
@@ -107,6 +106,12 @@ export function createLiveMatcher(options: LiveMatcherOptions): LiveMatcher {
     });
   }
   const elseName = nameField >= 0 ? config.fields[nameField]!.levels.length + 1 : -1;
+  // Whether a saved model fits this config, decided once per model (hashing the config is not free).
+  const fits = new WeakMap<SavedModel, string | null>();
+  const mismatchOf = (model: SavedModel): string | null => {
+    if (!fits.has(model)) fits.set(model, modelMismatch(config, model));
+    return fits.get(model)!;
+  };
 
   const matchRecord = async (record: SourceRecord, opts: { actor?: string } = {}): Promise<LiveMatchResult> => {
     const t0 = now();
@@ -119,9 +124,11 @@ export function createLiveMatcher(options: LiveMatcherOptions): LiveMatcher {
       const c = tx.client;
       const current = (await tx.linksOf([self]))[0] ?? null;
       const saved = await options.index.latestModel(CUSTOMERS_MATCHER, c);
-      const mismatch = saved === null ? 'no full run has saved a model yet (run `npx meridian backfill`)' : modelMismatch(config, saved);
+      const mismatch = saved === null ? 'no full run has saved a model yet (run `npx meridian backfill`)' : mismatchOf(saved);
       const model: SavedModel | null = mismatch === null ? saved : null;
       const separated = await tx.cannotLinkWith(self);
+      // The record's own entry first: the term counts then include it, as a full run's do.
+      await options.index.upsertIn(c, entry);
       const found = (await options.index.candidatesIn(c, { keys: entry.keys, self, maxBlock, maxExact: MAX_EXACT })).filter((x) => !separated.has(recordKeyOf(x.ref)));
       // The records this one names are joined through their links even if the index lacks them.
       const named = record.xrefs
@@ -145,19 +152,35 @@ export function createLiveMatcher(options: LiveMatcherOptions): LiveMatcher {
           partners.set(recordKeyOf(x.ref), l);
           for (const field of x.namedBy) evidence.push({ rule: `xref:${field}`, namedBy: x.ref });
         }
-        // A shared address counts only between compatible company names, as in the backfill.
-        if (x.rules.has(EXACT_EMAIL) && namesCompatible(entry.input['name'] ?? null, x.input['name'] ?? null)) {
-          partners.set(recordKeyOf(x.ref), l);
-          for (const email of x.emails) evidence.push({ rule: 'email', email, sharedWith: [x.ref] });
-        }
       });
+      // A shared address joins records as the backfill's e-mail groups do: in one canonical order,
+      // each record joins the first earlier one whose company name is compatible (emailGroups).
+      const byEmail = new Map<string, number[]>();
+      found.forEach((x, i) => {
+        for (const email of x.emails) byEmail.set(email, [...(byEmail.get(email) ?? []), i]);
+      });
+      for (const [email, members] of byEmail) {
+        const refs = [...members.map((i) => ({ ref: found[i]!.ref, name: found[i]!.input['name'] ?? null, i })), { ref: self, name: entry.input['name'] ?? null, i: -1 }];
+        refs.sort((a, b) => compareRefs(a.ref, b.ref));
+        const joins = emailGroups(refs.map((r) => r.name));
+        const mine = joins[refs.findIndex((r) => r.i === -1)]!;
+        const group = refs.filter((_, k) => joins[k] === mine && refs[k]!.i !== -1);
+        for (const m of group) {
+          const l = candidateLinks[m.i];
+          if (!l) continue;
+          partners.set(recordKeyOf(m.ref), l);
+        }
+        if (group.length > 0) evidence.push({ rule: 'email', email, sharedWith: group.slice(0, 5).map((m) => m.ref), records: group.length + 1 });
+      }
 
       const reviewPairs: PossibleDuplicate[] = [];
       let scored: ScoredCandidate[] = [];
       let chosen: { link: IdentityLink; scored: ScoredCandidate; rule: 'probabilistic' | 'unique-name' } | null = null;
       const golden = (i: number): string | null => candidateLinks[i]?.goldenId ?? null;
 
-      if (model !== null && found.length > 0) {
+      // The full run compares only pairs that share a blocking key; exact keys alone are not a block.
+      const blocked = found.map((x, i) => ({ x, i })).filter(({ x }) => [...x.rules].some((r) => !r.startsWith('=')));
+      if (model !== null && blocked.length > 0) {
         const values = config.fields.filter((f) => f.termFrequency).flatMap((f) => {
           const v = entry.normalized[f.name];
           return v === null || v === undefined ? [] : [{ field: f.name, value: v }];
@@ -167,34 +190,22 @@ export function createLiveMatcher(options: LiveMatcherOptions): LiveMatcher {
           config,
           model,
           { id: recordKey(record), values: entry.input },
-          found.map((x) => ({ id: recordKeyOf(x.ref), values: x.input })),
+          blocked.map(({ x }) => ({ id: recordKeyOf(x.ref), values: x.input })),
           { count: (field, value) => terms.counts.get(`${field}\u0000${value}`) ?? 0, total: terms.total },
-        );
+        ).map((sc) => ({ ...sc, index: blocked[sc.index]!.i }));
       }
 
       const own = current?.goldenId ?? null;
       if (partners.size === 0 && current === null && scored.length > 0) {
-        // The best customer by its best link-level pair, if the chaining guard lets it in.
-        const best = new Map<string, ScoredCandidate>();
+        // The customer of the strongest link-level pair. (A full run's chaining guard only weighs
+        // joins of two clusters that both hold several records; a new record is a cluster of one.)
+        let best: ScoredCandidate | null = null;
         for (const s of scored) {
-          const g = golden(s.index);
-          if (g === null || s.probability < config.thresholds.link) continue;
-          const b = best.get(g);
-          if (b === undefined || s.probability > b.probability) best.set(g, s);
+          if (golden(s.index) === null || s.probability < config.thresholds.link) continue;
+          if (best === null || s.probability > best.probability) best = s;
         }
-        const ranked = [...best.entries()].sort((x, y) => y[1].probability - x[1].probability);
-        const counts = await tx.linkCounts(ranked.map(([g]) => g));
-        for (let k = 0; k < ranked.length && chosen === null; k++) {
-          const [g, s] = ranked[k]!;
-          if (config.clustering.guard && counts[k]! > 1) {
-            // Every scored record of that customer weighs in, not only the best one.
-            let sum = 0;
-            for (const o of scored) if (golden(o.index) === g) sum += Math.max(-CAP, Math.min(CAP, o.logOdds));
-            if (sum <= 0) continue;
-          }
-          chosen = { link: candidateLinks[s.index]!, scored: s, rule: 'probabilistic' };
-        }
-        if (chosen === null && ranked.length === 0 && nameField >= 0) chosen = uniqueName(scored, candidateLinks);
+        if (best !== null) chosen = { link: candidateLinks[best.index]!, scored: best, rule: 'probabilistic' };
+        else if (nameField >= 0) chosen = await uniqueName(scored, candidateLinks, (ids) => tx.linkCounts(ids));
       }
 
       // Pairs a person should look at: the best pair into every other customer scored at or above review.
@@ -246,10 +257,10 @@ export function createLiveMatcher(options: LiveMatcherOptions): LiveMatcher {
         cluster.push(proposed);
       }
       const applied = await tx.applyLinks([{ links: cluster }], { actor });
-      const goldenId = applied.goldenIds[0]!;
-      await options.index.upsertIn(c, entry);
+      // Where the record ended: the cluster's id, unless a person kept its customer apart from it.
+      const goldenId = (await tx.linksOf([self]))[0]?.goldenId ?? applied.goldenIds[0]!;
       const outcome: LiveMatchOutcome = current !== null ? (applied.merged > 0 ? 'merged' : 'kept') : applied.created > 0 ? 'new-customer' : 'joined';
-      const affected = [...new Set([goldenId, ...applied.retired, ...(own !== null ? [own] : [])])];
+      const affected = [...new Set([goldenId, ...applied.goldenIds, ...applied.retired, ...(own !== null ? [own] : [])])];
       const final = current !== null && partners.size === 0 ? current : proposed;
       return {
         goldenId,
@@ -263,13 +274,9 @@ export function createLiveMatcher(options: LiveMatcherOptions): LiveMatcher {
       };
     });
 
-    let raised: PossibleDuplicate[] = [];
-    if (options.reviews && decided.reviewPairs.length > 0) {
-      const n = await options.reviews.addPossibleDuplicates(decided.reviewPairs, actor);
-      raised = n > 0 ? decided.reviewPairs : [];
-    }
+    const reviewItemsCreated = options.reviews && decided.reviewPairs.length > 0 ? await options.reviews.addPossibleDuplicates(decided.reviewPairs, actor) : 0;
     if (options.search) await options.search.index([searchDocumentOf(record, options.defaultRegion ?? 'US')]);
-    return { record: self, ...decided, reviewPairs: raised, ms: now() - t0 };
+    return { record: self, ...decided, reviewItemsCreated, ms: now() - t0 };
   };
 
   /**
@@ -278,7 +285,11 @@ export function createLiveMatcher(options: LiveMatcherOptions): LiveMatcher {
    * field is missing on one side or agrees exactly, when no record of any other customer has a
    * similar name.
    */
-  function uniqueName(scored: readonly ScoredCandidate[], links: readonly (IdentityLink | null)[]): { link: IdentityLink; scored: ScoredCandidate; rule: 'unique-name' } | null {
+  async function uniqueName(
+    scored: readonly ScoredCandidate[],
+    links: readonly (IdentityLink | null)[],
+    linkCounts: (ids: readonly string[]) => Promise<number[]>,
+  ): Promise<{ link: IdentityLink; scored: ScoredCandidate; rule: 'unique-name' } | null> {
     const strong = new Map<string, ScoredCandidate>();
     const similar = new Set<string>();
     for (const s of scored) {
@@ -295,6 +306,10 @@ export function createLiveMatcher(options: LiveMatcherOptions): LiveMatcher {
     if (strong.size !== 1) return null;
     const [[g, s]] = [...strong] as [[string, ScoredCandidate]];
     if ([...similar].some((x) => x !== g)) return null;
+    // A full run joins two lone records only when each is the other's one choice, which needs the
+    // other record's own candidates; a customer of one record is left to a person instead.
+    const [size] = await linkCounts([g]);
+    if ((size ?? 0) < 2) return null;
     return { link: links[s.index]!, scored: s, rule: 'unique-name' };
   }
 

@@ -1,6 +1,6 @@
 // The blocking index of incremental matching, in Postgres (migration 0004_match_index): the
 // customer matcher's saved model, each account-level record's matcher values and keys, and term
-// counts. A full backfill writes it (`replace`); the live matcher reads candidates from it and
+// counts. A full backfill writes it (`replaceIn`); the live matcher reads candidates from it and
 // updates one record at a time inside the identity lock (`candidatesIn`, `upsertIn`).
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
@@ -129,28 +129,49 @@ export class MatchIndex {
     return this.#model.model;
   }
 
+  /** The database's clock: when a scan starts, to tell its snapshot from later live writes. */
+  async clock(): Promise<Date> {
+    const r = await this.#store.query<{ now: Date }>('SELECT clock_timestamp() AS now');
+    return r.rows[0]!.now;
+  }
+
   /**
-   * Adds or replaces these records' entries (a backfill's scan) inside the caller's transaction
-   * (which holds the identity lock), then recounts term frequencies. Records not given are left as they are: a
-   * record linked live while the scan ran is not dropped.
+   * Brings the index in line with a backfill's scan, inside the caller's transaction (which holds
+   * the identity lock), then recounts term frequencies when anything changed:
+   * - entries whose input or keys changed are rewritten (a fingerprint per entry: a re-run over
+   *   unchanged sources writes nothing);
+   * - an entry the live matcher wrote after the scan started is newer than the scan's copy and is
+   *   kept;
+   * - entries of the scanned systems that the scan did not return (gone from their system) are
+   *   removed, unless written after the scan started (linked live while it ran).
    */
-  async replaceIn(c: pg.PoolClient, entries: readonly MatchIndexEntry[], chunk = 2000): Promise<{ written: number }> {
-    // Only entries whose input or keys changed are rewritten: a re-run over unchanged sources
-    // reads the fingerprints and writes nothing.
+  async replaceIn(c: pg.PoolClient, entries: readonly MatchIndexEntry[], scan: { startedAt: Date; systems: readonly SystemId[] }, chunk = 2000): Promise<{ written: number; removed: number }> {
     const changed: MatchIndexEntry[] = [];
     for (let i = 0; i < entries.length; i += chunk * 5) {
       const part = entries.slice(i, i + chunk * 5);
-      const r = await c.query<{ system: string; record_type: string; external_id: string; fingerprint: string | null }>(
-        `SELECT r.system, r.record_type, r.external_id, r.fingerprint
+      const r = await c.query<{ system: string; record_type: string; external_id: string; fingerprint: string | null; newer: boolean }>(
+        `SELECT r.system, r.record_type, r.external_id, r.fingerprint, r.updated_at > $4 AS newer
            FROM unnest($1::text[], $2::text[], $3::text[]) AS d (system, record_type, external_id)
            JOIN ${this.#records} r USING (system, record_type, external_id)`,
-        [part.map((e) => e.ref.system), part.map((e) => e.ref.recordType), part.map((e) => e.ref.externalId)],
+        [part.map((e) => e.ref.system), part.map((e) => e.ref.recordType), part.map((e) => e.ref.externalId), scan.startedAt],
       );
-      const known = new Map(r.rows.map((row) => [refKey({ system: row.system as SystemId, recordType: row.record_type, externalId: row.external_id }), row.fingerprint]));
-      for (const e of part) if (known.get(refKey(e.ref)) !== fingerprintOf(e)) changed.push(e);
+      const known = new Map(r.rows.map((row) => [refKey({ system: row.system as SystemId, recordType: row.record_type, externalId: row.external_id }), row]));
+      for (const e of part) {
+        const row = known.get(refKey(e.ref));
+        if (row?.newer) continue;
+        if (row?.fingerprint !== fingerprintOf(e)) changed.push(e);
+      }
     }
-    if (changed.length === 0) return { written: 0 };
     for (let i = 0; i < changed.length; i += chunk) await this.#write(c, changed.slice(i, i + chunk));
+    const gone = await c.query(
+      `DELETE FROM ${this.#records} r
+        WHERE r.system = ANY($1::text[]) AND r.updated_at <= $5
+          AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[], $4::text[]) AS d (system, record_type, external_id)
+                           WHERE d.system = r.system AND d.record_type = r.record_type AND d.external_id = r.external_id)`,
+      [scan.systems, entries.map((e) => e.ref.system), entries.map((e) => e.ref.recordType), entries.map((e) => e.ref.externalId), scan.startedAt],
+    );
+    const removed = gone.rowCount ?? 0;
+    if (changed.length === 0 && removed === 0) return { written: 0, removed: 0 };
     await c.query(`DELETE FROM ${this.#terms}`);
     await c.query(
       `INSERT INTO ${this.#terms} (field, value, n)
@@ -158,7 +179,7 @@ export class MatchIndex {
         WHERE kv.value IS NOT NULL GROUP BY kv.key, kv.value`,
     );
     await c.query(`INSERT INTO ${this.#terms} (field, value, n) SELECT $1, '', count(*) FROM ${this.#records}`, [TOTAL_FIELD]);
-    return { written: changed.length };
+    return { written: changed.length, removed };
   }
 
   async #write(c: pg.PoolClient, entries: readonly MatchIndexEntry[]): Promise<void> {
@@ -232,7 +253,8 @@ export class MatchIndex {
     const wanted = lookup.keys.filter((k) => k.rule !== EXACT_XREF).map((k) => ({ rule: k.rule, key: k.key }));
     // Records that name this one.
     wanted.push({ rule: EXACT_XREF, key: self });
-    const limits = wanted.map((k) => (k.rule.startsWith('=') ? lookup.maxExact : lookup.maxBlock) + 1);
+    // One more than the limit tells an oversized block; one more again in case the record itself is indexed.
+    const limits = wanted.map((k) => (k.rule.startsWith('=') ? lookup.maxExact : lookup.maxBlock) + 2);
     const hits = await c.query<{ rule: string; key: string; system: string; record_type: string; external_id: string; detail: string | null }>(
       `SELECT k.rule, k.key, x.system, x.record_type, x.external_id, x.detail
          FROM unnest($1::text[], $2::text[], $3::int[]) AS k (rule, key, lim)
@@ -242,8 +264,12 @@ export class MatchIndex {
          ) x`,
       [wanted.map((k) => k.rule), wanted.map((k) => k.key), limits],
     );
+    // Block sizes count the other records only: the full run's limit is on the block with this record added.
     const perBlock = new Map<string, number>();
-    for (const h of hits.rows) perBlock.set(`${h.rule}\u0000${h.key}`, (perBlock.get(`${h.rule}\u0000${h.key}`) ?? 0) + 1);
+    for (const h of hits.rows) {
+      if (refKey({ system: h.system as SystemId, recordType: h.record_type, externalId: h.external_id }) === self) continue;
+      perBlock.set(`${h.rule}\u0000${h.key}`, (perBlock.get(`${h.rule}\u0000${h.key}`) ?? 0) + 1);
+    }
     const found = new Map<string, IndexedCandidate>();
     for (const h of hits.rows) {
       const ref: RecordRef = { system: h.system as SystemId, recordType: h.record_type, externalId: h.external_id };

@@ -10,7 +10,7 @@
 //   mailboxes; one person's personal address is free-mail);
 // - `name+phone`: names alike allowing one typo in each part, and the same phone number.
 // Pure: no I/O.
-import { emailMatchKey, FREE_MAIL_DOMAINS, givenNameVariants, normalizePhone, personNameKey } from '../normalize/index.ts';
+import { emailDomain, emailMatchKey, givenNameVariants, normalizePhone, personNameKey } from '../normalize/index.ts';
 import { editDistance } from './matcher/strings.ts';
 
 export interface PersonInput {
@@ -48,13 +48,12 @@ function parse(p: PersonInput, region: string): Parsed {
   const key = personNameKey(p.name);
   const words = key === null ? [] : key.split(' ');
   const email = emailMatchKey(p.email);
-  const domain = email === null ? null : email.slice(email.lastIndexOf('@') + 1);
   return {
     given: words.length > 1 ? givenNameVariants(words[0]) : [],
     givenRaw: words.length > 1 ? words[0]! : null,
     surname: words.length > 1 ? words.at(-1)! : null,
     email,
-    companyMail: domain !== null && !FREE_MAIL_DOMAINS.has(domain),
+    companyMail: emailDomain(email) !== null,
     phone: normalizePhone(p.phone, region),
   };
 }

@@ -2,13 +2,10 @@
 // POSSIBLE_DUPLICATE items; a person lists them (reviewQueue) and decides them (resolveReview):
 // MERGE the two customers, KEEP_SEPARATE (remembered as a cannot-link pair), or DISMISS.
 // Pure store logic: the GraphQL layer (resolvers/review.ts) only translates.
-import type pg from 'pg';
 import type { Store } from '../store/index.ts';
-import { advisoryLockKey } from '../store/sql.ts';
 import type { RecordRef } from '../identity/backfill.ts';
 import type { PairExplanation } from '../identity/customer-matching.ts';
-import { IdentityInputError } from '../identity/errors.ts';
-import { createIdentityStore, type IdentityStore } from '../identity/links.ts';
+import { createIdentityStore, type IdentityStore, type IdentityTransaction } from '../identity/links.ts';
 import { ReviewConflictError, ReviewInputError, ReviewNotFoundError } from './errors.ts';
 
 export { ReviewConflictError, ReviewInputError, ReviewNotFoundError } from './errors.ts';
@@ -161,11 +158,7 @@ const recordName = (r: RecordRef): string => `${r.system} ${r.recordType} ${JSON
 
 export function createReviewItems(store: Store, options: ReviewItemsOptions = {}): ReviewItems {
   const table = store.table('review_items');
-  const links = store.table('identity_links');
   const cannotLink = store.table('identity_cannot_link');
-  // The lock every identity writer takes (src/identity/links.ts): a decision is taken against
-  // links no backfill or merge is changing at that moment.
-  const identityLock = advisoryLockKey(`meridian:identity:${store.schema}`);
   const identity = options.identity ?? createIdentityStore(store);
 
   const get = async (id: string): Promise<ReviewItem | null> => {
@@ -178,43 +171,24 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
   const notOpen = (id: string, status: ReviewStatus): ReviewConflictError =>
     new ReviewConflictError(`review item ${id} is ${status}, not OPEN; only an open item can be resolved`, status);
 
-  /**
-   * Merges the customers of the pair through the identity store. That runs its own transaction,
-   * which cannot nest in the one that records the decision (on PGlite an open transaction holds
-   * every other connection), so the merge comes first: if recording the decision then fails, the
-   * item is still OPEN and resolving it again finds the records already one customer.
-   */
-  const mergePair = async (records: readonly [RecordRef, RecordRef], actor: string): Promise<{ survivor: string; retired: string[] }> => {
-    const current = async (): Promise<[string, string]> => {
-      const [a, b] = await identity.goldenIdsFor(records);
-      records.forEach((r, i) => {
-        if (!(i === 0 ? a : b)) throw new ReviewConflictError(`${recordName(r)} is not linked to any customer; there is nothing to merge`);
-      });
-      return [a!, b!];
-    };
-    const [a, b] = await current();
+  /** Merges the customers the pair's records belong to now, inside the decision's locked transaction. */
+  const mergePair = async (tx: IdentityTransaction, records: readonly [RecordRef, RecordRef], actor: string): Promise<{ survivor: string; retired: string[] }> => {
+    const linked = await tx.linksOf(records);
+    records.forEach((r, i) => {
+      if (!linked[i]) throw new ReviewConflictError(`${recordName(r)} is not linked to any customer; there is nothing to merge`);
+    });
+    const [a, b] = [linked[0]!.goldenId, linked[1]!.goldenId];
     if (a === b) return { survivor: a, retired: [] };
-    try {
-      return await identity.mergeCustomers([a, b], { actor });
-    } catch (e) {
-      if (!(e instanceof IdentityInputError)) throw e;
-      // Someone else changed the two customers in between (e.g. merged them).
-      const [a2, b2] = await current();
-      if (a2 === b2) return { survivor: a2, retired: [] };
-      throw new ReviewConflictError(`the customers of this pair changed while merging (${e.message}); try again`);
-    }
+    return tx.mergeCustomers([a, b], { actor });
   };
 
   /** Writes the cannot-link row for the pair (smaller key first), unless the records are one customer. */
-  const keepSeparate = async (c: pg.PoolClient, records: readonly [RecordRef, RecordRef], reason: string, actor: string): Promise<void> => {
+  const keepSeparate = async (tx: IdentityTransaction, records: readonly [RecordRef, RecordRef], reason: string, actor: string): Promise<void> => {
     const [x, y] = records;
-    const linked = await c.query<{ golden_id: string }>(
-      `SELECT golden_id FROM ${links} WHERE (system, record_type, external_id) IN (($1, $2, $3), ($4, $5, $6))`,
-      [x.system, x.recordType, x.externalId, y.system, y.recordType, y.externalId],
-    );
-    // Links always name a live id, so equal ids mean one customer.
-    if (linked.rows.length === 2 && linked.rows[0]!.golden_id === linked.rows[1]!.golden_id) {
-      throw new ReviewConflictError(`${recordName(x)} and ${recordName(y)} are one customer (${linked.rows[0]!.golden_id}) now; split one off with splitCustomer instead`);
+    const c = tx.client;
+    const [lx, ly] = await tx.linksOf(records);
+    if (lx && ly && lx.goldenId === ly.goldenId) {
+      throw new ReviewConflictError(`${recordName(x)} and ${recordName(y)} are one customer (${lx.goldenId}) now; split one off with splitCustomer instead`);
     }
     // Ordered by the database, with the collation the table's CHECK compares in.
     await c.query(
@@ -275,22 +249,18 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
       if (note !== null && note.length > MAX_NOTE_LENGTH) throw new ReviewInputError('decision.note', `at most ${MAX_NOTE_LENGTH} characters, got ${note.length}`);
       if (!ITEM_ID.test(id)) throw new ReviewNotFoundError(id);
 
-      let merged: { survivor: string; retired: string[] } | null = null;
-      if (input.action === 'MERGE') {
-        const item = await get(id);
-        if (!item) throw new ReviewNotFoundError(id);
-        if (item.status !== 'OPEN') throw notOpen(id, item.status);
-        merged = await mergePair(item.subject.records, actor);
-      }
-
-      const item = await store.transaction(async (c) => {
-        await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [identityLock]);
+      // One transaction under the identity lock: the item is checked OPEN, the customers merged (or
+      // kept apart) and the decision recorded together, or nothing happens.
+      const { item, merged } = await identity.withLock(async (tx) => {
+        let merged: { survivor: string; retired: string[] } | null = null;
+        const c = tx.client;
         const r = await c.query<ItemRow>(`SELECT ${COLUMNS} FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
         const row = r.rows[0];
         if (!row) throw new ReviewNotFoundError(id);
         const current = toItem(row);
         if (current.status !== 'OPEN') throw notOpen(id, current.status);
-        if (input.action === 'KEEP_SEPARATE') await keepSeparate(c, current.subject.records, 'review:keep_separate', actor);
+        if (input.action === 'MERGE') merged = await mergePair(tx, current.subject.records, actor);
+        if (input.action === 'KEEP_SEPARATE') await keepSeparate(tx, current.subject.records, 'review:keep_separate', actor);
         const decision: ReviewDecision = { action: input.action, note, ...(merged ? { survivor: merged.survivor, retired: merged.retired } : {}) };
         const status: ReviewStatus = input.action === 'DISMISS' ? 'DISMISSED' : 'RESOLVED';
         const updated = await c.query<ItemRow>(
@@ -298,7 +268,7 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
             WHERE id = $1 RETURNING ${COLUMNS}`,
           [id, status, actor, JSON.stringify(decision)],
         );
-        return toItem(updated.rows[0]!);
+        return { item: toItem(updated.rows[0]!), merged };
       });
       return { item, changedCustomers: merged ? [merged.survivor, ...merged.retired] : [] };
     },

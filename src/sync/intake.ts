@@ -7,7 +7,7 @@
 // read the sender is answered 503 so that it sends the notification again.
 import type Stripe from 'stripe';
 import type { GatewayServices } from '../gateway/loaders.ts';
-import { ACCOUNT_TYPE, type SystemId } from '../sources/types.ts';
+import { ACCOUNT_TYPE, type SourceRecord, type SystemId } from '../sources/types.ts';
 import { parseStripeWebhook } from '../sources/stripe/webhook.ts';
 import { parseZendeskWebhook } from '../sources/zendesk/webhook.ts';
 import { OUTBOUND_ACK, parseSalesforceOutbound } from '../sources/salesforce/webhook.ts';
@@ -87,20 +87,30 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
     if (!matcher || wanted.length === 0) return { affected: [], linked: [] };
     const bySystem = new Map<SystemId, string[]>();
     for (const a of wanted) bySystem.set(a.system, [...(bySystem.get(a.system) ?? []), a.id]);
-    const affected = new Set<string>();
-    const linked: LinkedRecord[] = [];
+    // Every account is read before any is matched: if one cannot be read, none is linked.
+    const records: SourceRecord[] = [];
     for (const [system, ids] of bySystem) {
       const source = services.sources[system];
       if (!source) continue;
-      const records = await source.loadAccounts(ids);
-      for (let i = 0; i < ids.length; i++) {
-        const r = records[i];
+      const loaded = await source.loadAccounts(ids);
+      loaded.forEach((r, i) => {
         if (r instanceof Error) throw new SourceReadError(system, ids[i]!, r);
-        if (!r) continue; // gone from the system: its link stays until a person or a backfill says otherwise
-        const result = await matcher.matchRecord(r, { actor: `webhook:${system}` });
+        // Gone from the system: its link stays until a person or a backfill says otherwise.
+        if (r) records.push(r);
+      });
+    }
+    const affected = new Set<string>();
+    const linked: LinkedRecord[] = [];
+    try {
+      for (const r of records) {
+        const result = await matcher.matchRecord(r, { actor: `webhook:${r.system}` });
         for (const g of result.affected) affected.add(g);
-        linked.push({ system, id: r.id, customer: result.goldenId, outcome: result.outcome, rule: result.rule });
+        linked.push({ system: r.system, id: r.id, customer: result.goldenId, outcome: result.outcome, rule: result.rule });
       }
+    } catch (e) {
+      // Whatever was linked before the failure is committed: its customers' cached records are stale.
+      if (affected.size > 0) await services.cache.invalidate([...affected]);
+      throw e;
     }
     return { affected: [...affected], linked };
   };

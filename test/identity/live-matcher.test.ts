@@ -107,12 +107,27 @@ describe('live matcher over a 1000-customer world with a tenth of the records ar
     expect(Number(events.rows[0]!.n)).toBe(1);
   });
 
-  it('a backfill over unchanged sources rewrites no index entry, and keeps the records matched live', async () => {
+  it('a backfill over unchanged sources rewrites no index entry, entries matched live included', async () => {
     const before = await index.size();
     const systems: SystemId[] = ['salesforce', 'stripe', 'zendesk', 'erp'];
-    const again = await runBackfill({ connectors: systems.map((s) => memoryConnector(s, first(s))), store: identity, index });
+    const again = await runBackfill({ connectors: systems.map((s) => memoryConnector(s, bySystem[s])), store: identity, index });
     expect(again.indexed).toBe(0);
-    expect(again.links.written).toBe(0);
+    expect(again.indexRemoved).toBe(0);
+    expect(await index.size()).toBe(before);
+  });
+
+  it('a backfill drops the entry of a record its system no longer returns, so it is no one’s candidate', async () => {
+    const before = await index.size();
+    const systems: SystemId[] = ['salesforce', 'stripe', 'zendesk', 'erp'];
+    const gone = bySystem.erp[0]!;
+    const again = await runBackfill({ connectors: systems.map((s) => memoryConnector(s, bySystem[s].filter((r) => r !== gone))), store: identity, index });
+    expect(again.indexRemoved).toBe(1);
+    expect(await index.size()).toBe(before - 1);
+    // Its link stays: a backfill never unlinks.
+    expect((await identity.goldenIdsFor([{ system: 'erp', externalId: gone.id }]))[0]).not.toBeNull();
+    // Back in the system, it is indexed again.
+    const back = await runBackfill({ connectors: systems.map((s) => memoryConnector(s, bySystem[s])), store: identity, index });
+    expect(back.indexed).toBe(1);
     expect(await index.size()).toBe(before);
   });
 
@@ -206,6 +221,17 @@ describe('live matcher rules', () => {
     expect(b.goldenId).not.toBe(a.goldenId);
     expect(b.outcome).toBe('new-customer');
     expect(c.goldenId).toBe(a.goldenId);
+  });
+
+  it('never bridges two customers an address was kept apart in: it joins one e-mail group, as the backfill would', async () => {
+    const acme = await live.matchRecord(stripe('cus_G1', 'Acme', 'ap@shared-books.example'));
+    const globex = await live.matchRecord(stripe('cus_G2', 'Globex', 'ap@shared-books.example'));
+    expect(globex.goldenId).not.toBe(acme.goldenId);
+    // Compatible with both names; in canonical order it meets Acme's group first.
+    const both = await live.matchRecord(stripe('cus_G3', 'Acme Globex', 'ap@shared-books.example'));
+    expect(both.goldenId).toBe(acme.goldenId);
+    expect(both.outcome).toBe('joined');
+    expect(await identity.resolve(globex.goldenId)).toBe(globex.goldenId);
   });
 
   it('refuses a record that is not account-level', async () => {

@@ -3,7 +3,7 @@
 //
 // A full run (runMatcher) estimates m and u, the prior and term frequencies over every record.
 // `savedModelOf` keeps what scoring needs of that: the weight of every comparison level, u of
-// each exact level (for the term-frequency adjustment) and the prior. `blockingKeysOf` gives a
+// each exact level (for the term-frequency adjustment), group adjustments and the prior. `indexEntryOf` gives a
 // record's key under every blocking rule as plain text, so an index in Postgres can find the
 // records that share a block with it; `scoreCandidates` then compares the record with each of
 // them exactly as the full run would (the same normalization, comparison levels and weights).

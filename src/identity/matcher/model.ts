@@ -164,15 +164,7 @@ export function groupAdjustments(
   const width = fields.length;
   const logPrior = Math.log(em.lambda / (1 - em.lambda));
   /** Match probability of each pattern from the fields outside the group. */
-  const posteriorWithout = (vectors: Uint8Array, p: number, inGroup: Set<number>, prior: number): number => {
-    let x = prior;
-    for (let f = 0; f < width; f++) {
-      if (inGroup.has(f)) continue;
-      const l = vectors[p * width + f]!;
-      if (l !== 0) x += Math.log(em.m[f]![l]! / em.u[f]![l]!);
-    }
-    return x > 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-  };
+  const posteriorWithout = (vectors: Uint8Array, p: number, inGroup: ReadonlySet<number>, prior: number): number => posterior(vectors, p, em.m, em.u, prior, inGroup);
   // Among random pairs the share of matches is the prior's, not the candidates' λ.
   const randomLogPrior = Math.log(Math.max(1e-12, prior) / (1 - Math.max(1e-12, prior)));
   return groups.map((group) => {
@@ -224,6 +216,21 @@ export function groupAdjustments(
     }
     return out;
   });
+}
+
+/**
+ * The match probability of comparison vector `p` of `vectors` under m, u and the log prior odds
+ * (natural log), leaving out the fields in `skip`. Missing values (level 0) count for nothing.
+ */
+export function posterior(vectors: Uint8Array, p: number, m: readonly Float64Array[], u: readonly Float64Array[], logPrior: number, skip?: ReadonlySet<number>): number {
+  const width = m.length;
+  let x = logPrior;
+  for (let f = 0; f < width; f++) {
+    if (skip?.has(f)) continue;
+    const l = vectors[p * width + f]!;
+    if (l !== 0) x += Math.log(m[f]![l]! / u[f]![l]!);
+  }
+  return x > 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }
 
 /** Distinct comparison vectors and how many pairs have each. */
@@ -283,14 +290,7 @@ export function expectationMaximisation(patterns: Patterns, fields: readonly Com
   while (iterations < options.maxIterations) {
     iterations++;
     const logPrior = Math.log(lambda / (1 - lambda));
-    for (let p = 0; p < patterns.size; p++) {
-      let w = logPrior;
-      for (let f = 0; f < width; f++) {
-        const l = patterns.vectors[p * width + f]!;
-        if (l !== 0) w += Math.log(m[f]![l]! / u[f]![l]!);
-      }
-      post[p] = w > 0 ? 1 / (1 + Math.exp(-w)) : Math.exp(w) / (1 + Math.exp(w));
-    }
+    for (let p = 0; p < patterns.size; p++) post[p] = posterior(patterns.vectors, p, m, u, logPrior);
     const mc = fields.map((f) => new Float64Array(f.radix));
     const uc = fields.map((f) => new Float64Array(f.radix));
     let matches = 0;
@@ -338,12 +338,7 @@ function matchedCounts(patterns: Patterns, fields: readonly CompiledField[], m: 
   const logPrior = Math.log(lambda / (1 - lambda));
   const counts = fields.map((f) => new Float64Array(f.radix));
   for (let p = 0; p < patterns.size; p++) {
-    let w = logPrior;
-    for (let f = 0; f < width; f++) {
-      const l = patterns.vectors[p * width + f]!;
-      if (l !== 0) w += Math.log(m[f]![l]! / u[f]![l]!);
-    }
-    const g = (w > 0 ? 1 / (1 + Math.exp(-w)) : Math.exp(w) / (1 + Math.exp(w))) * patterns.counts[p]!;
+    const g = posterior(patterns.vectors, p, m, u, logPrior) * patterns.counts[p]!;
     for (let f = 0; f < width; f++) counts[f]![patterns.vectors[p * width + f]!]! += g;
   }
   return counts;
@@ -366,14 +361,7 @@ export function leaveGroupOutM(patterns: Patterns, fields: readonly CompiledFiel
     const inGroup = new Set(group);
     const counts = group.map((f) => new Float64Array(fields[f]!.radix));
     for (let p = 0; p < patterns.size; p++) {
-      let w = logPrior;
-      for (let f = 0; f < width; f++) {
-        if (inGroup.has(f)) continue;
-        const l = patterns.vectors[p * width + f]!;
-        if (l !== 0) w += Math.log(em.m[f]![l]! / em.u[f]![l]!);
-      }
-      const post = w > 0 ? 1 / (1 + Math.exp(-w)) : Math.exp(w) / (1 + Math.exp(w));
-      const g = post * patterns.counts[p]!;
+      const g = posterior(patterns.vectors, p, em.m, em.u, logPrior, inGroup) * patterns.counts[p]!;
       group.forEach((f, k) => {
         counts[k]![patterns.vectors[p * width + f]!]! += g;
       });

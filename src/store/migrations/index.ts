@@ -165,6 +165,8 @@ CREATE TABLE ${s}.match_records (
   -- The matcher's input columns (raw) and the same values normalized (for term frequencies).
   input        jsonb NOT NULL,
   normalized   jsonb NOT NULL,
+  -- A hash of input, normalized values and keys: a backfill rewrites only entries that changed.
+  fingerprint  text NULL,
   updated_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (system, record_type, external_id)
 );
@@ -210,11 +212,4 @@ CREATE INDEX review_items_status_idx ON ${s}.review_items (status, id);
 `,
 };
 
-// A fingerprint of each match_records entry (its input and all its keys), so a backfill rewrites
-// only the entries whose record changed instead of the whole index.
-const matchFingerprints: Migration = {
-  id: '0006_match_fingerprints',
-  sql: (s) => `ALTER TABLE ${s}.match_records ADD COLUMN fingerprint text NULL;`,
-};
-
-export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions, matchFingerprints];
+export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions];
