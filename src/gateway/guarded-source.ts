@@ -52,7 +52,7 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
         if (r.length > 0 && r.every((x) => x instanceof Error && !isInputError(x))) throw r[0] as Error;
         return r;
       });
-      return results.map((r) => (r instanceof Error && !isInputError(r) ? new SourceUnavailableError(system, r.message) : r));
+      return results.map((r) => (r instanceof Error && !isInputError(r) ? new SourceUnavailableError(system, r.message, r) : r));
     } catch (e) {
       const err = new SourceUnavailableError(system, describe(e, timeoutMs));
       return keys.map(() => err);

@@ -36,8 +36,12 @@ export class ConflictError extends GraphQLError {
 }
 
 export class SourceUnavailableError extends GraphQLError {
-  constructor(system: SystemId, reason: string) {
-    super(`${systemEnum(system)} is unavailable: ${reason}`, { extensions: { code: ErrorCode.SOURCE_UNAVAILABLE, system: systemEnum(system) } });
+  /** `cause`: the connector's own error, when there was one (e.g. an InvalidSourceRecordError). */
+  constructor(system: SystemId, reason: string, cause?: Error) {
+    super(`${systemEnum(system)} is unavailable: ${reason}`, {
+      extensions: { code: ErrorCode.SOURCE_UNAVAILABLE, system: systemEnum(system) },
+      ...(cause ? { originalError: cause } : {}),
+    });
   }
 }
 

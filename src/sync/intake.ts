@@ -12,6 +12,7 @@ import { parseStripeWebhook } from '../sources/stripe/webhook.ts';
 import { parseZendeskWebhook } from '../sources/zendesk/webhook.ts';
 import { OUTBOUND_ACK, parseSalesforceOutbound } from '../sources/salesforce/webhook.ts';
 import { type ChangeNotice, WebhookRejectedError } from './notices.ts';
+import { InvalidSourceRecordError } from '../sources/errors.ts';
 import type { Logger } from '../server/http.ts';
 
 export interface WebhookSecrets {
@@ -38,6 +39,16 @@ export interface LinkedRecord {
   outcome: string;
   rule: string;
 }
+
+/** An account a notification names that its system returned in a shape Meridian cannot read. */
+export interface InvalidRecord {
+  system: SystemId;
+  id: string;
+  error: string;
+}
+
+/** Whether a read failed for good: the record is invalid, not the system unreachable. */
+const permanent = (e: Error): boolean => e instanceof InvalidSourceRecordError || (e as { originalError?: unknown }).originalError instanceof InvalidSourceRecordError;
 
 /** The account a notification names could not be read: the notification is refused with 503. */
 class SourceReadError extends Error {
@@ -81,20 +92,29 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
   };
 
   /** Reads each account again and matches it; golden ids whose records changed. Throws SourceReadError when a system cannot answer. */
-  const matchLive = async (accounts: readonly { system: SystemId; id: string; identity: boolean }[]): Promise<{ affected: string[]; linked: LinkedRecord[] }> => {
+  const matchLive = async (accounts: readonly { system: SystemId; id: string; identity: boolean }[]): Promise<{ affected: string[]; linked: LinkedRecord[]; invalid: InvalidRecord[] }> => {
     const matcher = services.liveMatcher;
     const wanted = accounts.filter((a) => a.identity);
-    if (!matcher || wanted.length === 0) return { affected: [], linked: [] };
+    if (!matcher || wanted.length === 0) return { affected: [], linked: [], invalid: [] };
     const bySystem = new Map<SystemId, string[]>();
     for (const a of wanted) bySystem.set(a.system, [...(bySystem.get(a.system) ?? []), a.id]);
     // Every account is read before any is matched: if one cannot be read, none is linked.
     const records: SourceRecord[] = [];
+    const invalid: InvalidRecord[] = [];
     for (const [system, ids] of bySystem) {
       const source = services.sources[system];
       if (!source) continue;
       const loaded = await source.loadAccounts(ids);
       loaded.forEach((r, i) => {
-        if (r instanceof Error) throw new SourceReadError(system, ids[i]!, r);
+        if (r instanceof Error) {
+          // A record the connector cannot read as valid stays invalid however often it is sent:
+          // acknowledged and reported, not refused (a refusal would have the sender retry for days).
+          if (permanent(r)) {
+            invalid.push({ system, id: ids[i]!, error: r.message });
+            return;
+          }
+          throw new SourceReadError(system, ids[i]!, r);
+        }
         // Gone from the system: its link stays until a person or a backfill says otherwise.
         if (r) records.push(r);
       });
@@ -112,7 +132,7 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
       if (affected.size > 0) await services.cache.invalidate([...affected]);
       throw e;
     }
-    return { affected: [...affected], linked };
+    return { affected: [...affected], linked, invalid };
   };
 
   return {
@@ -145,7 +165,7 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
       }
       const accounts = await accountsOf(notices);
       const before = await goldenIdsOf(accounts);
-      let live: { affected: string[]; linked: LinkedRecord[] };
+      let live: { affected: string[]; linked: LinkedRecord[]; invalid: InvalidRecord[] };
       try {
         live = await matchLive(accounts);
       } catch (e) {
@@ -165,8 +185,9 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
         invalidated: goldenIds.length,
         ...(live.linked.length > 0 ? { linked: live.linked.map((l) => `${l.system}:${l.id}→${l.customer} (${l.outcome}, ${l.rule})`).join(' ') } : {}),
       });
+      for (const bad of live.invalid) logger.error('webhook record not matched: invalid in its system', { system: bad.system, id: bad.id, error: bad.error });
       if (system === 'salesforce') return { status: 200, contentType: 'text/xml; charset=utf-8', body: OUTBOUND_ACK };
-      return json(200, { received: true, invalidated: goldenIds.length, linked: live.linked });
+      return json(200, { received: true, invalidated: goldenIds.length, linked: live.linked, ...(live.invalid.length > 0 ? { invalid: live.invalid } : {}) });
     },
   };
 }
