@@ -154,7 +154,7 @@ export function inferenceReport(inferred: InferredConfig, files: readonly string
   const { config, columns } = inferred;
   const lines: string[] = [];
   if (inferred.source === 'febrl') lines.push(`no --config: ${files.join(' and ')} ${files.length > 1 ? 'have' : 'has'} the Febrl layout; using configs/febrl.json`);
-  else lines.push(`no --config: a config inferred from the header and the first ${INFERENCE_SAMPLE_ROWS.toLocaleString('en-US')} rows of ${files.join(' and ')}`);
+  else lines.push(`no --config: a config inferred from the header and ${INFERENCE_SAMPLE_ROWS.toLocaleString('en-US')} rows spread over ${files.join(' and ')}`);
   const width = Math.min(24, Math.max(...columns.map((c) => c.column.length)));
   const fields = new Map(config.fields.map((f) => [f.name, f] as const));
   for (const c of columns) {

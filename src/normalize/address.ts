@@ -33,6 +33,11 @@ const STREET_TYPES: Readonly<Record<string, string>> = {
   cres: 'Crescent', expy: 'Expressway', fwy: 'Freeway', trl: 'Trail', aly: 'Alley',
 };
 
+/** Compass directions before or after the street name: "12 N. Main St", "1600 Pennsylvania Ave NW". */
+const DIRECTIONS: Readonly<Record<string, string>> = {
+  n: 'North', s: 'South', e: 'East', w: 'West', ne: 'Northeast', nw: 'Northwest', se: 'Southeast', sw: 'Southwest',
+};
+
 /** Full street-type words, so a stray dot goes too ("Lake Way." → "Lake Way"). */
 const FULL_STREET_TYPES: ReadonlyMap<string, string> = new Map(
   [...Object.values(STREET_TYPES), 'Way', 'Close', 'Row', 'Walk', 'Loop'].map((w) => [w.toLowerCase(), w] as const),
@@ -64,11 +69,17 @@ function expandStreetType(line: string, country: string | null): string {
     return s;
   }
   const words = s.split(' ');
-  const last = words[words.length - 1];
-  if (words.length >= 3 && last !== undefined) {
-    const bare = last.toLowerCase().replace(/\.$/, '');
-    const full = STREET_TYPES[bare] ?? FULL_STREET_TYPES.get(bare);
-    if (full !== undefined) words[words.length - 1] = full;
+  const bare = (w: string | undefined): string => (w ?? '').toLowerCase().replace(/\.$/, '');
+  // A direction after the house number ("12 N Main St") or after the street type ("… Ave NW").
+  if (words.length >= 4 && /^\d/.test(words[0]!) && DIRECTIONS[bare(words[1])] !== undefined) words[1] = DIRECTIONS[bare(words[1])]!;
+  let typeAt = words.length - 1;
+  if (words.length >= 4 && DIRECTIONS[bare(words[typeAt])] !== undefined && (STREET_TYPES[bare(words[typeAt - 1])] ?? FULL_STREET_TYPES.get(bare(words[typeAt - 1]))) !== undefined) {
+    words[typeAt] = DIRECTIONS[bare(words[typeAt])]!;
+    typeAt--;
+  }
+  if (words.length >= 3) {
+    const full = STREET_TYPES[bare(words[typeAt])] ?? FULL_STREET_TYPES.get(bare(words[typeAt]));
+    if (full !== undefined) words[typeAt] = full;
   }
   return words.join(' ');
 }

@@ -101,6 +101,15 @@ describe('postal address', () => {
     [{ line1: 'Goethestraße 1', city: 'München', region: 'BY', postalCode: '80331', country: 'DE' }, { line1: 'Goethestraße 1', line2: null, city: 'München', region: 'BY', postalCode: '80331', country: 'DE' }],
   ])('canonicalizes %j', (raw, want) => expect(normalizeAddress(raw)).toEqual(want));
 
+  it.each([
+    ['12 N. Main St', '12 North Main Street'],
+    ['1600 Pennsylvania Ave NW', '1600 Pennsylvania Avenue Northwest'],
+    ['400 SE Oak Pkwy.', '400 Southeast Oak Parkway'],
+    ['7 North Road', '7 North Road'],
+    ['N Street', 'N Street'],
+    ['5 E St', '5 E Street'],
+  ])('spells out compass directions around the street name: %j → %j', (line1, want) => expect(normalizeAddress({ line1, country: 'US' })?.line1).toBe(want));
+
   it('is null when there is no street, city or postal code', () => {
     expect(normalizeAddress({ line1: ' ', city: null, postalCode: '', country: 'US' })).toBeNull();
     expect(normalizeAddress(null)).toBeNull();

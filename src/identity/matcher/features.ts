@@ -4,7 +4,7 @@
 // integer ids, so the pair loop compares integers and only runs string distances on the strings
 // it must.
 import {
-  cleanText, companyMatchKey, digitsOnly, emailDomain, emailMatchKey, givenNameVariants, normalizeDomain, normalizePhone, parseCalendarDate,
+  cleanText, companyMatchKey, countryCode, digitsOnly, emailDomain, emailMatchKey, givenNameVariants, normalizeAddress, normalizeDomain, normalizePhone, parseCalendarDate,
   personNameKey, textMatchKey,
 } from '../../normalize/index.ts';
 import type { FieldConfig, MatcherConfig, NormalizerName } from './config.ts';
@@ -82,6 +82,12 @@ export function normalizeValue(field: FieldConfig, raw: string | null): string |
       return companyMatchKey(raw);
     case 'domain':
       return normalizeDomain(raw);
+    case 'street':
+      // One street line in canonical words ("6035 Lincoln Pkwy." → "6035 lincoln parkway").
+      return textMatchKey(normalizeAddress({ line1: raw })?.line1 ?? null);
+    case 'country':
+      // "US", "USA", "United States" → "US"; a value not known as a country is compared as text.
+      return countryCode(raw) ?? textMatchKey(raw);
     case 'raw':
       return cleanText(raw);
   }

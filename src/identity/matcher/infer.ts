@@ -18,7 +18,7 @@ export type ColumnRole =
   | 'id' | 'givenName' | 'surname' | 'fullName' | 'companyName' | 'email' | 'phone' | 'streetNumber' | 'street' | 'address2'
   | 'city' | 'postcode' | 'state' | 'country' | 'dateOfBirth' | 'nationalId' | 'website' | 'middleName' | 'username';
 
-/** One input file as inference sees it: its header and its first rows (column → cell). */
+/** One input file as inference sees it: its header and a sample of its rows (column → cell). */
 export interface InferenceSample {
   header: readonly string[];
   rows: readonly Readonly<Record<string, string>>[];
@@ -326,12 +326,12 @@ const ROLE_SPECS: Readonly<Record<ComparedRole, RoleSpec>> = {
   },
   phone: { field: 'phone', label: 'phone', normalize: 'phone', termFrequency: false, levels: () => [exact, lev(1)] },
   streetNumber: { field: 'street_number', label: 'street number', normalize: 'digits', termFrequency: false, levels: () => [exact, lev(1)] },
-  street: { field: 'street', label: 'street address', normalize: 'text', termFrequency: true, levels: () => [exact, lev(2), jw(0.9), tokenSet(0.5)] },
+  street: { field: 'street', label: 'street address', normalize: 'street', termFrequency: true, levels: () => [exact, lev(2), jw(0.9), tokenSet(0.5)] },
   address2: { field: 'address_2', label: 'address line 2', normalize: 'text', termFrequency: false, levels: () => [exact, lev(2), jw(0.9)] },
   city: { field: 'city', label: 'city', normalize: 'text', termFrequency: true, levels: () => [exact, lev(2), jw(0.9)] },
   postcode: { field: 'postcode', label: 'postcode', normalize: 'postcode', termFrequency: true, levels: () => [exact, lev(1)] },
   state: { field: 'state', label: 'state', normalize: 'text', termFrequency: false, levels: () => [exact] },
-  country: { field: 'country', label: 'country', normalize: 'text', termFrequency: false, levels: () => [exact] },
+  country: { field: 'country', label: 'country', normalize: 'country', termFrequency: false, levels: () => [exact] },
   dateOfBirth: {
     field: 'date_of_birth', label: 'date of birth', normalize: 'date', termFrequency: false,
     levels: () => [exact, { type: 'dateTransposed' }, lev(1), lev(2), { type: 'dateWithin', days: 365 }],
@@ -649,12 +649,12 @@ export function detectDelimiter(headerLine: string): string {
 export function csvSample(text: string, maxRows = INFERENCE_SAMPLE_ROWS): InferenceSample & { delimiter: string } {
   const firstBreak = text.indexOf('\n');
   const delimiter = detectDelimiter(firstBreak < 0 ? text : text.slice(0, firstBreak));
-  let end = -1;
-  for (let k = 0; k <= maxRows; k++) {
-    end = text.indexOf('\n', end + 1);
-    if (end < 0) break;
-  }
-  const table = parseCsv(end < 0 ? text : text.slice(0, end + 1), { delimiter, trim: true });
-  const rows = table.rows.slice(0, maxRows).map((r) => Object.fromEntries(table.header.map((h, j) => [h, r.cells[j] ?? ''])));
+  const table = parseCsv(text, { delimiter, trim: true });
+  // Rows spread evenly over the file, not its head: exports are often sorted by source or date,
+  // and a column empty in the first rows may be full further down.
+  const step = Math.max(1, table.rows.length / maxRows);
+  const picked: typeof table.rows = [];
+  for (let k = 0; k < Math.min(maxRows, table.rows.length); k++) picked.push(table.rows[Math.floor(k * step)]!);
+  const rows = picked.map((r) => Object.fromEntries(table.header.map((h, j) => [h, r.cells[j] ?? ''])));
   return { header: table.header, rows, delimiter };
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileComparisons, fieldLevel } from '../../../src/identity/matcher/compare.ts';
 import { parseMatcherConfig } from '../../../src/identity/matcher/config.ts';
-import { buildFeatures } from '../../../src/identity/matcher/features.ts';
+import { buildFeatures, normalizeValue } from '../../../src/identity/matcher/features.ts';
 
 const config = parseMatcherConfig({
   version: 1,
@@ -36,5 +36,26 @@ describe('the emailDomain level', () => {
     expect(level('jo.smith@gmail.com', 'ann.lee@gmail.com')).toBe('else');
     expect(level('rahul@keelbay.com', 'rahul@keelbay.org')).toBe('else');
     expect(level(null, 'rahul@keelbay.com')).toBe('null');
+  });
+});
+
+describe('the street and country normalizers', () => {
+  const field = (normalize: 'street' | 'country') => parseMatcherConfig({
+    version: 1, id: 'id', fields: [{ name: 'f', columns: ['f'], normalize, levels: [{ type: 'exact' }] }],
+    blocking: { rules: [{ name: 'f', keys: [{ field: 'f' }] }] }, thresholds: { link: 0.99, review: 0.5 },
+  }).fields[0]!;
+
+  it('compares street lines in canonical words', () => {
+    const street = field('street');
+    expect(normalizeValue(street, '6035 Lincoln Pkwy.')).toBe(normalizeValue(street, '6035 LINCOLN PARKWAY'));
+    expect(normalizeValue(street, '12 North Main St')).toBe(normalizeValue(street, '12 N. Main Street'));
+    expect(normalizeValue(street, '  ')).toBeNull();
+  });
+
+  it('compares countries as ISO codes, and an unknown value as text', () => {
+    const country = field('country');
+    expect(normalizeValue(country, 'United States')).toBe('US');
+    expect(normalizeValue(country, 'usa')).toBe('US');
+    expect(normalizeValue(country, 'Atlantis')).toBe('atlantis');
   });
 });
