@@ -9,7 +9,7 @@ const FieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a field name is 
 const Probability = z.number().gt(0).lt(1);
 
 /** How a column's text becomes the value compared. Each maps to a function of src/normalize. */
-export const NORMALIZERS = ['text', 'personName', 'givenName', 'digits', 'date', 'postcode', 'email', 'phone', 'companyName', 'domain', 'street', 'country', 'raw'] as const;
+export const NORMALIZERS = ['text', 'personName', 'givenName', 'digits', 'date', 'postcode', 'email', 'phone', 'companyName', 'domain', 'companyDomain', 'street', 'country', 'raw'] as const;
 export type NormalizerName = (typeof NORMALIZERS)[number];
 
 /**

@@ -82,6 +82,20 @@ export function normalizeValue(field: FieldConfig, raw: string | null): string |
       return companyMatchKey(raw);
     case 'domain':
       return normalizeDomain(raw);
+    case 'companyDomain': {
+      // Columns joined by spaces (a website, then e-mails): the first web domain, else the first
+      // work (not free-mail) e-mail domain.
+      const tokens = (cleanText(raw) ?? '').split(' ');
+      for (const t of tokens) if (!t.includes('@')) {
+        const d = normalizeDomain(t);
+        if (d !== null) return d;
+      }
+      for (const t of tokens) if (t.includes('@')) {
+        const d = emailDomain(t);
+        if (d !== null) return d;
+      }
+      return null;
+    }
     case 'street':
       // One street line in canonical words ("6035 Lincoln Pkwy." → "6035 lincoln parkway").
       return textMatchKey(normalizeAddress({ line1: raw })?.line1 ?? null);

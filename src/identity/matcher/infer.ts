@@ -564,6 +564,17 @@ export function inferMatcherConfig(files: readonly InferenceSample[], options: I
     chosen.delete('fullName');
   }
 
+  // Records of companies: a work e-mail's domain is the company's web domain too, so one record's
+  // website meets another's billing@ address (configs/customers.json's `domain` does the same).
+  const companyRecords = chosen.has('companyName') && !chosen.has('givenName') && !chosen.has('surname') && !chosen.has('fullName');
+  const emailColumn = chosen.get('email');
+  const domainFromEmail = companyRecords && emailColumn !== undefined;
+  if (domainFromEmail) {
+    const e = decisions.get(emailColumn)!;
+    e.why = `${e.why}; its domain (unless free-mail) also stands for the company's web domain${chosen.has('website') ? ' where a record has no website' : ''}`;
+    if (!chosen.has('website')) chosen.set('website', emailColumn);
+  }
+
   const fieldNames = new Set([...chosen.keys()].map((r) => ROLE_SPECS[r as ComparedRole].field));
   const has = (f: string): boolean => fieldNames.has(f);
   const fields: FieldInput[] = [];
@@ -572,11 +583,13 @@ export function inferMatcherConfig(files: readonly InferenceSample[], options: I
     if (column === undefined) continue;
     const spec = ROLE_SPECS[role];
     const d = decisions.get(column)!;
+    const companyDomain = role === 'website' && domainFromEmail;
     // Keys in the order of the hand-written configs, levels last.
     fields.push({
       name: spec.field,
-      columns: [column],
-      normalize: d.normalize ?? spec.normalize,
+      // The website first; a work e-mail's domain where there is none.
+      columns: companyDomain && column !== emailColumn ? [column, emailColumn] : [column],
+      normalize: companyDomain ? 'companyDomain' : (d.normalize ?? spec.normalize),
       ...(spec.termFrequency ? { termFrequency: true } : {}),
       // The parts of an address change together when someone moves: one correlated group.
       ...(ADDRESS_FIELDS.has(spec.field) ? { group: 'address' } : {}),

@@ -52,6 +52,16 @@ describe('the street and country normalizers', () => {
     expect(normalizeValue(street, '  ')).toBeNull();
   });
 
+  it('reads a company domain from a website, else from a work e-mail', () => {
+    const domain = parseMatcherConfig({
+      version: 1, id: 'id', fields: [{ name: 'd', columns: ['site', 'email'], normalize: 'companyDomain', levels: [{ type: 'exact' }] }],
+      blocking: { rules: [{ name: 'd', keys: [{ field: 'd' }] }] }, thresholds: { link: 0.99, review: 0.5 },
+    }).fields[0]!;
+    expect(normalizeValue(domain, 'https://www.Acme.com/about billing@other.com')).toBe('acme.com');
+    expect(normalizeValue(domain, 'billing@Acme.com')).toBe('acme.com');
+    expect(normalizeValue(domain, 'jo.smith88@gmail.com')).toBeNull();
+  });
+
   it('compares countries as ISO codes, and an unknown value as text', () => {
     const country = field('country');
     expect(normalizeValue(country, 'United States')).toBe('US');

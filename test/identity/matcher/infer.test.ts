@@ -169,6 +169,17 @@ describe('"name": a company or a person, decided by the values', () => {
     expect(people.config.fields.find((f) => f.name === 'email')!.levels.map((l) => l.type)).toEqual(['exact', 'levenshtein']);
   });
 
+  it('lets the work e-mail domain of a company stand for its web domain, next to a website or alone', () => {
+    const withSite = inferMatcherConfig([sample(['id', 'company', 'website', 'email'], [['1', 'Acme Inc', 'https://www.acme.com', ''], ['2', 'Acme', '', 'billing@acme.com']])]);
+    expect(withSite.config.fields.find((f) => f.name === 'website')).toMatchObject({ columns: ['website', 'email'], normalize: 'companyDomain' });
+    const mailOnly = inferMatcherConfig([sample(['id', 'company', 'email'], [['1', 'Acme Inc', 'ap@acme.com'], ['2', 'Lumen LLC', 'ap@lumen.io']])]);
+    expect(mailOnly.config.fields.find((f) => f.name === 'website')).toMatchObject({ columns: ['email'], normalize: 'companyDomain' });
+    expect(mailOnly.config.blocking.rules.map((r) => r.name)).toContain('website');
+    // People's e-mail domains say which company they work for, not who they are.
+    const people = inferMatcherConfig([sample(['id', 'full name', 'email'], [['1', 'Anna Berg', 'anna@acme.com'], ['2', 'Wei Chen', 'wei@acme.com']])]);
+    expect(people.config.fields.find((f) => f.name === 'website')).toBeUndefined();
+  });
+
   it('is a person otherwise', () => {
     const names = ['Anna Berg', 'Robert Stone', 'María García', 'Wei Chen', "Liam O'Brien", 'Olga Ivanova', 'Peter Müller', 'Sofia Rossi'];
     const inferred = inferMatcherConfig([sample(['id', 'Name', 'zip'], names.map((n, i) => [String(i), n, '02110']))]);
