@@ -10,6 +10,7 @@
 // the one-hop rule.
 import type pg from 'pg';
 import type { Store } from '../store/index.ts';
+import { cursorCodec, type KeysetPage } from '../store/page.ts';
 import { advisoryLockKey } from '../store/sql.ts';
 import { ACCOUNT_TYPE, type SystemId } from '../sources/types.ts';
 import { IdentityInputError } from './errors.ts';
@@ -45,11 +46,7 @@ export interface GoldenCustomerRow {
   updatedAt: string;
 }
 
-export interface GoldenCustomerPage {
-  edges: { cursor: string; node: GoldenCustomerRow }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
-}
+export type GoldenCustomerPage = KeysetPage<GoldenCustomerRow>;
 
 export interface ListOptions {
   /** 1..MAX_PAGE_SIZE. */
@@ -175,17 +172,11 @@ const keyOf = (system: string, recordType: string, externalId: string): string =
 /** A record's key as cannotLinkWith returns it. */
 export const recordKeyOf = (ref: SourceKey): string => keyOf(ref.system, ref.recordType ?? ACCOUNT_TYPE[ref.system], ref.externalId);
 
-function encodeCursor(id: string): string {
-  return Buffer.from(`gc:${id}`, 'utf8').toString('base64url');
-}
+const cursors = cursorCodec('gc', isGoldenId);
 
 function decodeCursor(cursor: string): string {
-  const bad = (): IdentityInputError => new IdentityInputError('after', `not a cursor from this list: ${JSON.stringify(cursor.slice(0, 80))}`);
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw bad();
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith('gc:')) throw bad();
-  const id = text.slice(3);
-  if (!isGoldenId(id)) throw bad();
+  const id = cursors.decode(cursor);
+  if (id === null) throw new IdentityInputError('after', `not a cursor from this list: ${JSON.stringify(cursor.slice(0, 80))}`);
   return id;
 }
 
@@ -314,7 +305,7 @@ class PgIdentityStore implements IdentityStore {
     ]);
     const rows = page.rows.slice(0, first);
     const edges = rows.map((row) => ({
-      cursor: encodeCursor(row.id),
+      cursor: cursors.encode(row.id),
       node: { id: row.id, createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString() },
     }));
     return {

@@ -3,6 +3,7 @@
 // MERGE the two customers, KEEP_SEPARATE (remembered as a cannot-link pair), or DISMISS.
 // Pure store logic: the GraphQL layer (resolvers/review.ts) only translates.
 import type { Store } from '../store/index.ts';
+import { cursorCodec, type KeysetPage } from '../store/page.ts';
 import type { RecordRef } from '../identity/backfill.ts';
 import type { PairExplanation } from '../identity/customer-matching.ts';
 import { createIdentityStore, type IdentityStore, type IdentityTransaction } from '../identity/links.ts';
@@ -62,12 +63,8 @@ export interface ReviewListOptions {
   after?: string | null;
 }
 
-export interface ReviewPage {
-  edges: { cursor: string; node: ReviewItem }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  /** Items with this status. */
-  totalCount: number;
-}
+/** totalCount: items with this status. */
+export type ReviewPage = KeysetPage<ReviewItem>;
 
 export interface ReviewDecisionInput {
   action: ReviewAction;
@@ -111,16 +108,12 @@ const subjectOf = (p: PossibleDuplicate): string => p.records.map((r) => `${r.sy
 /** Review item ids are bigint row ids; anything else names no item. */
 const ITEM_ID = /^[1-9][0-9]{0,17}$/;
 
-function encodeCursor(id: string): string {
-  return Buffer.from(`ri:${id}`, 'utf8').toString('base64url');
-}
+const cursors = cursorCodec('ri', (id) => ITEM_ID.test(id), 64);
 
 function decodeCursor(cursor: string): string {
-  const bad = (): ReviewInputError => new ReviewInputError('after', `not a cursor from this list: ${JSON.stringify(cursor.slice(0, 80))}`);
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) throw bad();
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith('ri:') || !ITEM_ID.test(text.slice(3))) throw bad();
-  return text.slice(3);
+  const id = cursors.decode(cursor);
+  if (id === null) throw new ReviewInputError('after', `not a cursor from this list: ${JSON.stringify(cursor.slice(0, 80))}`);
+  return id;
 }
 
 interface ItemRow {
@@ -233,7 +226,7 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
         store.query<ItemRow>(`SELECT ${COLUMNS} FROM ${table} r WHERE ${where} ORDER BY r.id LIMIT $${values.length}`, values),
         store.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE status = $1`, [status]),
       ]);
-      const edges = page.rows.slice(0, first).map((row) => ({ cursor: encodeCursor(row.id), node: toItem(row) }));
+      const edges = page.rows.slice(0, first).map((row) => ({ cursor: cursors.encode(row.id), node: toItem(row) }));
       return {
         edges,
         pageInfo: { hasNextPage: page.rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
