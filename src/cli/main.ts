@@ -130,8 +130,9 @@ DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
     summary: 'read every record of every configured source and link them into golden customers',
     usage: `meridian backfill [--page-size N]
 
-Links by cross-references and exact e-mail (the full matcher comes with identity
-resolution). Idempotent: a second run changes nothing. Uses DATABASE_URL (or the embedded
+Links by cross-references and exact keys, then by the customer matcher (Fellegi–Sunter);
+pairs it is unsure of become review items, and the model it estimates is saved for live
+matching. Idempotent: a second run changes nothing. Uses DATABASE_URL (or the embedded
 store in MERIDIAN_DATA_DIR) and the configured systems; with none configured, the sandbox.`,
     options: { 'page-size': { type: 'string' } },
     run: async (values) => {

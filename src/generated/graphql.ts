@@ -683,7 +683,7 @@ export type SubscriptionEdge = {
 
 /**
  * The systems Meridian reads and writes. A system with no settings is absent from the graph
- * (its fields null, `syncOverview` says so) unless the sandbox runs.
+ * (its fields null) unless the sandbox runs; `/readyz` lists the configured systems.
  */
 export type System =
   | 'ERP'

@@ -1,0 +1,36 @@
+// Statements the docs and help texts once made that stopped being true (issue 8, item 19).
+// Each is pinned here so it cannot come back; the command blocks are pinned by
+// command-blocks.test.ts.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
+import { projectMarkdownFiles } from '../support/markdown-blocks.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const read = (f: string): string => readFileSync(`${ROOT}/${f}`, 'utf8');
+
+describe('stale statements', () => {
+  it('backfill --help describes the matcher the backfill runs, not one that "comes with identity resolution"', async () => {
+    const r = await runCli(['backfill', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/comes with/);
+    expect(r.stdout).toMatch(/matcher/);
+    expect(r.stdout).toMatch(/review/);
+  });
+
+  it('no doc claims a feature that is not built', () => {
+    const claims: [RegExp, string][] = [
+      [/streams sync status live/, 'there is no sync status stream'],
+      [/syncOverview/, 'there is no syncOverview field'],
+      [/[Nn]ot wired into the backfill/, 'the backfill runs the customer matcher'],
+      [/GENUINE conflicts go to the review queue/, 'only POSSIBLE_DUPLICATE review items exist'],
+      [/no writes yet \(`writer\.ts`, `webhook\.ts`\)/, 'webhook.ts exists; writes are not built'],
+      [/for the\s+`\/metrics` endpoint to export/, '/metrics is not built (404)'],
+      [/an `EBADENGINE` warning\s+for this package/, 'npm ci on Node 20 prints 14 EBADENGINE warnings for 7 packages'],
+    ];
+    const files = [...projectMarkdownFiles(ROOT), 'schema/customer.graphql'];
+    const found = files.flatMap((f) => claims.filter(([re]) => re.test(read(f))).map(([re, why]) => `${f}: ${re.source} (${why})`));
+    expect(found).toEqual([]);
+  });
+});
