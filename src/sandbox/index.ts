@@ -26,6 +26,8 @@ export interface SandboxOptions {
   webhooks?: { salesforce?: string; stripe?: string; zendesk?: string };
   /** Retry delays for webhook deliveries, in ms (each system has its own default shape). */
   webhookRetryDelaysMs?: number[];
+  /** Salesforce fields the org lacks, as `Object.Field` (see SalesforceEmulatorOptions.omitFields). */
+  salesforceOmitFields?: readonly string[];
 }
 
 export interface Sandbox {
@@ -63,6 +65,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           host,
           port: ports.salesforce ?? 0,
           outboundMessageUrl: options.webhooks?.salesforce ?? null,
+          ...(options.salesforceOmitFields ? { omitFields: options.salesforceOmitFields } : {}),
           ...(retry ? { outboundRetryDelaysMs: retry } : {}),
         }),
       ),

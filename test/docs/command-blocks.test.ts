@@ -113,7 +113,9 @@ describe('command blocks against a started gateway', () => {
         outputs.push(out);
         if (/^\s*curl\b/.test(written)) {
           let parsed: unknown;
-          expect(() => (parsed = JSON.parse(out)), `${where(b)}: the answer to \`${written}\` is not JSON: ${out.slice(0, 300)}`).not.toThrow();
+          expect(() => {
+            parsed = JSON.parse(out) as unknown;
+          }, `${where(b)}: the answer to \`${written}\` is not JSON: ${out.slice(0, 300)}`).not.toThrow();
           if (!errorsExpected && typeof parsed === 'object' && parsed !== null && 'errors' in parsed) {
             expect.fail(`${where(b)}: \`${written}\` answered errors: ${JSON.stringify(parsed.errors).slice(0, 500)}`);
           }

@@ -106,7 +106,8 @@ describe('Salesforce connector', () => {
     const keys = accounts.map((a) => a.Id).reverse();
     const got = await connector.loadAccounts(keys);
 
-    expect(ops()).toEqual({ queryAll: 1 });
+    // The first read also asks which custom fields the org has (once per connector).
+    expect(ops()).toEqual({ 'sobject.describe': 1, queryAll: 1 });
     expect(got).toHaveLength(50);
     got.forEach((r, i) => {
       const a = accounts.find((x) => x.Id === keys[i])!;
@@ -284,6 +285,7 @@ describe('Salesforce connector with a malformed answer', () => {
   const fake = {
     query: () => Promise.resolve({ totalSize: 2, done: true, records: [good(a), { ...good(b), NumberOfEmployees: 'many' }] }),
     queryMore: () => Promise.reject(new Error('not expected')),
+    sobject: () => ({ describe: () => Promise.resolve({ fields: [] }) }),
   } as unknown as Connection;
 
   it('fails only the bad record, naming the field', async () => {

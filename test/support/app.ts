@@ -1,7 +1,7 @@
 // Starts the whole gateway on the sandbox for a test file: real Postgres and Redis when CI
 // provides them (unique schemas so files can run side by side), embedded otherwise.
 import { readGatewayConfig } from '../../src/config/gateway.ts';
-import { startApp, type App } from '../../src/app.ts';
+import { startApp, type App, type AppOptions } from '../../src/app.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { uniqueSchema } from './postgres.ts';
 
@@ -9,7 +9,9 @@ export interface TestApp extends App {
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<{ status: number; data: T | null; errors: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] }>;
 }
 
-export async function startTestApp(options: { customers?: number; seed?: number; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { customers?: number; seed?: number; env?: Record<string, string>; sandboxOptions?: AppOptions['sandboxOptions'] } = {},
+): Promise<TestApp> {
   const storeSchema = uniqueSchema('mtest');
   const erpSchema = uniqueSchema('erptest');
   const env: Record<string, string | undefined> = {
@@ -21,7 +23,15 @@ export async function startTestApp(options: { customers?: number; seed?: number;
     ...options.env,
   };
   const config = readGatewayConfig(env);
-  const app = await startApp({ config, logger: createLogger({ quiet: true }), ephemeralPorts: true, inMemory: true, storeSchema, erpSchema });
+  const app = await startApp({
+    config,
+    logger: createLogger({ quiet: true }),
+    ephemeralPorts: true,
+    inMemory: true,
+    storeSchema,
+    erpSchema,
+    ...(options.sandboxOptions ? { sandboxOptions: options.sandboxOptions } : {}),
+  });
   const close = async (): Promise<void> => {
     if (process.env['DATABASE_URL']) {
       await app.store.query(`DROP SCHEMA IF EXISTS ${storeSchema} CASCADE`).catch(() => undefined);

@@ -39,6 +39,12 @@ export interface SalesforceEmulatorOptions {
   /** Status of injected rate limits: 403 as Salesforce sends (default) or 429. */
   rateLimitStatus?: 403 | 429;
   faultSeed?: number;
+  /**
+   * Fields this org does not have, as `Object.Field`: describe leaves them out, SOQL and writes
+   * refuse them (INVALID_FIELD). `['Account.Stripe_Customer_Id__c', …]` is an org without
+   * Meridian's custom fields.
+   */
+  omitFields?: readonly string[];
 }
 
 export interface SalesforceCredentials {
@@ -85,6 +91,7 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions): 
   const store = new SalesforceStore(opts.data, {
     now,
     integrationUser: { Id: salesforceId('005', 9_999_999), Name: 'Meridian Integration', Email: username, Username: username },
+    ...(opts.omitFields ? { omitFields: opts.omitFields } : {}),
   });
   const sessions = new SessionRegistry(store.orgId);
   const notifier = new WebhookNotifier({
@@ -130,7 +137,7 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions): 
   baseUrl = emulator.url;
   const apiVersion = apiVersions[apiVersions.length - 1]!;
 
-  const outbound = new OutboundMessenger(notifier, { orgId: store.orgId, baseUrl: emulator.url, apiVersion });
+  const outbound = new OutboundMessenger(notifier, { orgId: store.orgId, baseUrl: emulator.url, apiVersion, hasField: (type, name) => store.hasField(type, name) });
   const unsubscribe = store.onChange((e) => outbound.push(e));
 
   return {

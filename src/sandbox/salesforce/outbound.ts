@@ -36,6 +36,8 @@ export interface OutboundContext {
   /** Emulator base URL, for EnterpriseUrl / PartnerUrl. */
   baseUrl: string;
   apiVersion: string;
+  /** Whether the org has a field; a message never carries one it lacks. */
+  hasField?: (type: SObjectName, name: string) => boolean;
 }
 
 export function buildOutboundEnvelope(ctx: OutboundContext, type: SObjectName, events: readonly ChangeEvent[], notificationId: (i: number) => string): string {
@@ -43,7 +45,7 @@ export function buildOutboundEnvelope(ctx: OutboundContext, type: SObjectName, e
   const notifications = events
     .map((e, i) => {
       // Id first, then what changed; a deletion says so with IsDeleted.
-      const names = ['Id', ...e.fields.filter((f) => f !== 'Id')];
+      const names = ['Id', ...e.fields.filter((f) => f !== 'Id' && (ctx.hasField?.(type, f) ?? true))];
       const fields = names.map((n) => fieldXml(type, n, e.record[n])).join('');
       return `<Notification><Id>${notificationId(i)}</Id><sObject xsi:type="sf:${type}" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">${fields}</sObject></Notification>`;
     })

@@ -5,7 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { normalizeSalesforceId, salesforceId } from '../kit/ids.ts';
 import { Router, type EmulatorRequest, type EmulatorResponse, type FaultStyle } from '../kit/server.ts';
 import { SfApiError, notFoundError, parseSfDateTime, scalarText, sessionError, toSfDateTime } from './errors.ts';
-import { OBJECTS, describeBasic, describeGlobal, describeObject, findField, findObject, objectForId, type FieldDef, type ObjectDef, type SObjectName } from './schema.ts';
+import { OBJECTS, describeBasic, describeGlobal, describeObject, findObject, objectForId, type FieldDef, type ObjectDef, type SObjectName } from './schema.ts';
 import type { SessionRegistry } from './sessions.ts';
 import { tokenSignature } from './sessions.ts';
 import { UNSUPPORTED_TYPE, runSoql } from './soql-eval.ts';
@@ -170,7 +170,7 @@ export function buildRouter(ctx: RouteContext): Router {
 
   const renderRecord = (apiBase: string, obj: ObjectDef, rec: SfRecord, fields?: readonly FieldDef[]): Record<string, unknown> => {
     const out: Record<string, unknown> = { attributes: { type: obj.name, url: `${apiBase}/sobjects/${obj.name}/${rec.Id}` } };
-    for (const f of fields ?? obj.fields) {
+    for (const f of fields ?? store.fieldsOf(obj.name)) {
       const v = rec[f.name];
       out[f.name] = v === undefined || v === null ? null : f.type === 'datetime' ? toSfDateTime(scalarText(v)) : v;
     }
@@ -182,7 +182,7 @@ export function buildRouter(ctx: RouteContext): Router {
     for (const n of names) {
       const trimmed = n.trim();
       if (trimmed === '') continue;
-      const f = findField(obj, trimmed);
+      const f = store.findField(obj, trimmed);
       if (!f) {
         throw new SfApiError(
           400,
@@ -394,7 +394,10 @@ export function buildRouter(ctx: RouteContext): Router {
     'GET',
     '/services/data/:version/sobjects/:type/describe',
     'sobject.describe',
-    api(({ req, apiBase }) => json(200, describeObject(apiBase, objectOr404(req.params.type)))),
+    api(({ req, apiBase }) => {
+      const obj = objectOr404(req.params.type);
+      return json(200, describeObject(apiBase, { ...obj, fields: [...store.fieldsOf(obj.name)] }));
+    }),
   );
   // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_basic_info.htm
   router.add(
@@ -535,7 +538,7 @@ export function buildRouter(ctx: RouteContext): Router {
   // ---------- external ids ----------
   // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm
   const externalIdField = (obj: ObjectDef, name: string | undefined): FieldDef => {
-    const f = findField(obj, name ?? '');
+    const f = store.findField(obj, name ?? '');
     if (!f || !(f.type === 'id' || (f.externalId ?? false))) {
       throw new SfApiError(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${name ?? ''}`);
     }

@@ -27,6 +27,8 @@ export interface SoqlDataSource {
   list(type: SObjectName, includeDeleted: boolean): readonly SfRecord[];
   /** Any record by its 18-char id, deleted or not. */
   get(id: string): SfRecord | undefined;
+  /** Whether the org has this field (an org can lack custom fields); every field when absent. */
+  hasField?(type: SObjectName, name: string): boolean;
 }
 
 export interface SoqlOptions {
@@ -96,7 +98,7 @@ interface Ctx {
   opts: SoqlOptions;
 }
 
-function bindPath(obj: ObjectDef, alias: string | null, fp: FieldPath): BoundPath {
+function bindPath(ctx: Ctx, obj: ObjectDef, alias: string | null, fp: FieldPath): BoundPath {
   let segments = fp.path;
   const head = segments[0]?.toLowerCase();
   if (segments.length > 1 && head !== undefined && (head === alias?.toLowerCase() || (head === obj.name.toLowerCase() && !findRelationship(obj, head)))) {
@@ -111,7 +113,8 @@ function bindPath(obj: ObjectDef, alias: string | null, fp: FieldPath): BoundPat
     current = OBJECTS[rel.referenceTo];
   }
   const last = segments[segments.length - 1] ?? '';
-  const field = findField(current, last);
+  const found = findField(current, last);
+  const field = found && (ctx.ds.hasField?.(current.name, found.name) ?? true) ? found : undefined;
   if (!field) throw new SoqlSyntaxError('INVALID_FIELD', NO_SUCH_COLUMN(last, current.name), fp.pos);
   return { rels, field };
 }
@@ -281,7 +284,7 @@ function bindCondition(ctx: Ctx, obj: ObjectDef, alias: string | null, c: Condit
       return (r) => !p(r);
     }
     case 'compare': {
-      const path = bindPath(obj, alias, c.field);
+      const path = bindPath(ctx, obj, alias, c.field);
       const bv = bindLiteral(path.field, c.value, ctx.opts.now);
       const type = path.field.type;
       const op = c.op;
@@ -318,7 +321,7 @@ function bindCondition(ctx: Ctx, obj: ObjectDef, alias: string | null, c: Condit
       };
     }
     case 'like': {
-      const path = bindPath(obj, alias, c.field);
+      const path = bindPath(ctx, obj, alias, c.field);
       if (!isTextType(path.field.type) && path.field.type !== 'id' && path.field.type !== 'reference') {
         throw new SoqlSyntaxError('INVALID_QUERY_FILTER_OPERATOR', `invalid operator on ${typeWord(path.field.type)} field: ${path.field.name}`, c.pos);
       }
@@ -329,7 +332,7 @@ function bindCondition(ctx: Ctx, obj: ObjectDef, alias: string | null, c: Condit
       };
     }
     case 'in': {
-      const path = bindPath(obj, alias, c.field);
+      const path = bindPath(ctx, obj, alias, c.field);
       const values = c.values.map((v) => bindLiteral(path.field, v, ctx.opts.now));
       const keys = new Set<Key | null>();
       for (const v of values) {
@@ -339,7 +342,7 @@ function bindCondition(ctx: Ctx, obj: ObjectDef, alias: string | null, c: Condit
       return (r) => keys.has(keyOf(path.field.type, resolve(ctx, r, path))) !== c.negated;
     }
     case 'inQuery': {
-      const path = bindPath(obj, alias, c.field);
+      const path = bindPath(ctx, obj, alias, c.field);
       if (path.field.type !== 'id' && path.field.type !== 'reference') {
         throw new SoqlSyntaxError('INVALID_FIELD', `Semi join sub-selects are only allowed on id or reference fields: ${path.field.name}`, c.pos);
       }
@@ -404,11 +407,12 @@ function bindQuery(ctx: Ctx, q: SoqlQuery, parent: ObjectDef | null): BoundQuery
           throw new SoqlSyntaxError('MALFORMED_QUERY', `The SOQL FIELDS function must have a LIMIT of at most ${FIELDS_LIMIT}`, item.pos);
         }
         for (const f of object.fields) {
+          if (!(ctx.ds.hasField?.(object.name, f.name) ?? true)) continue;
           if (item.which === 'ALL' || (item.which === 'CUSTOM') === (f.custom ?? false)) addToProjection(projection, { rels: [], field: f });
         }
         break;
       case 'field':
-        addToProjection(projection, bindPath(object, alias, item.field));
+        addToProjection(projection, bindPath(ctx, object, alias, item.field));
         break;
       case 'subquery': {
         if (parent) throw new SoqlSyntaxError('MALFORMED_QUERY', `unexpected token: '('`, item.pos);
@@ -427,7 +431,7 @@ function bindQuery(ctx: Ctx, q: SoqlQuery, parent: ObjectDef | null): BoundQuery
     countOnly,
     projection,
     where: q.where ? bindCondition(ctx, object, alias, q.where) : null,
-    orderBy: q.orderBy.map((o) => ({ path: bindPath(object, alias, o.field), descending: o.descending, nullsFirst: o.nulls ? o.nulls === 'first' : !o.descending })),
+    orderBy: q.orderBy.map((o) => ({ path: bindPath(ctx, object, alias, o.field), descending: o.descending, nullsFirst: o.nulls ? o.nulls === 'first' : !o.descending })),
     limit: q.limit,
     offset: q.offset,
   };

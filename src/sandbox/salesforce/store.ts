@@ -59,6 +59,12 @@ export interface StoreOptions {
   now: () => Date;
   /** The API user: default owner of new records. */
   integrationUser: { Id: string; Name: string; Email: string; Username: string };
+  /**
+   * Fields this org does not have, as `Object.Field` (e.g. `Account.Stripe_Customer_Id__c`):
+   * absent from describe, refused by SOQL and writes, never rendered. Lets a test run an org
+   * without Meridian's custom fields.
+   */
+  omitFields?: readonly string[];
 }
 
 export class SalesforceStore {
@@ -72,10 +78,13 @@ export class SalesforceStore {
   readonly #counters = new Map<string, number>();
   #seq = 0;
   readonly integrationUserId: string;
+  /** `object.field`, lower-cased: the fields this org lacks. */
+  readonly #omitted: ReadonlySet<string>;
 
   constructor(data: SalesforceData, options: StoreOptions) {
     this.orgId = data.orgId;
     this.#now = options.now;
+    this.#omitted = new Set((options.omitFields ?? []).map((f) => f.toLowerCase()));
     for (const name of Object.keys(OBJECTS) as SObjectName[]) this.#byType.set(name, []);
     const complete = (type: SObjectName, r: object): SfRecord => {
       const rec: Record<string, unknown> = {};
@@ -136,6 +145,7 @@ export class SalesforceStore {
   readonly dataSource: SoqlDataSource = {
     list: (type, includeDeleted) => (includeDeleted ? this.#byType.get(type)! : this.#byType.get(type)!.filter((r) => r.IsDeleted !== true)),
     get: (id) => this.#byId.get(id),
+    hasField: (type, name) => this.hasField(type, name),
   };
 
   #find(type: SObjectName, id: string): SfRecord | undefined {
@@ -185,6 +195,22 @@ export class SalesforceStore {
   }
 
   // ---------- validation ----------
+  /** Whether this org has the field (see StoreOptions.omitFields). */
+  hasField(type: SObjectName, name: string): boolean {
+    return !this.#omitted.has(`${type}.${name}`.toLowerCase());
+  }
+
+  /** The object's fields as this org has them. */
+  fieldsOf(type: SObjectName): readonly FieldDef[] {
+    return this.#omitted.size === 0 ? OBJECTS[type].fields : OBJECTS[type].fields.filter((f) => this.hasField(type, f.name));
+  }
+
+  /** findField, for the fields this org has. */
+  findField(obj: ObjectDef, name: string): FieldDef | undefined {
+    const f = findField(obj, name);
+    return f && this.hasField(obj.name, f.name) ? f : undefined;
+  }
+
   /**
    * Turns a request body into field values for `type`, failing the way Salesforce does:
    * unknown field → INVALID_FIELD, read-only field → INVALID_FIELD_FOR_INSERT_UPDATE,
@@ -199,7 +225,7 @@ export class SalesforceStore {
     const readOnly: string[] = [];
     for (const [key, raw] of Object.entries(input)) {
       if (key === 'attributes') continue;
-      const field = findField(obj, key);
+      const field = this.findField(obj, key);
       if (!field) {
         const rel = findRelationship(obj, key);
         if (rel && typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {

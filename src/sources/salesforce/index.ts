@@ -16,6 +16,8 @@ export interface SalesforceConnectorOptions {
   clock?: () => Date;
   /** Told about each record scanAccounts skips because it fails the schema (default: console.warn). */
   onInvalidRecord?: (error: Error) => void;
+  /** Told once which of Meridian's custom Account fields the org lacks, and what that costs (default: console.warn). */
+  onMissingFields?: (message: string, missing: readonly string[]) => void;
 }
 
 const positiveInt = (name: string, v: number, max: number): number => {
@@ -31,6 +33,7 @@ export function createSalesforceConnector(conn: Connection, options: SalesforceC
     currency: options.currency ?? 'USD',
     clock: options.clock ?? (() => new Date()),
     onInvalidRecord: options.onInvalidRecord ?? ((e) => console.warn(`salesforce scan skipped a record: ${e.message}`)),
+    onMissingFields: options.onMissingFields ?? ((message) => console.warn(message)),
   };
   if (!/^[A-Z]{3}$/.test(settings.currency)) throw new RangeError(`currency must be an ISO 4217 code (got ${JSON.stringify(settings.currency)})`);
   const reader = new SalesforceReader(conn, settings);

@@ -6,6 +6,7 @@ import type { OpportunityRecord, PersonRecord, SourceRecord } from '../types.ts'
 import { chunk, mapWithConcurrency } from '../concurrency.ts';
 import { InvalidSourceIdError, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
 import {
+  ACCOUNT_CUSTOM_FIELDS,
   ACCOUNT_FIELDS,
   CONTACT_FIELDS,
   KEY_PREFIX,
@@ -14,6 +15,7 @@ import {
   contactAccountSchema,
   contactInAccountSchema,
   contactSchema,
+  describeSchema,
   opportunitySchema,
   queryResultSchema,
   toSalesforceId18,
@@ -36,6 +38,17 @@ export interface SalesforceReaderOptions {
   clock: () => Date;
   /** Told about each record a scan skips because it does not fit the schema. */
   onInvalidRecord: (error: Error) => void;
+  /** Told once, at first use, which of ACCOUNT_CUSTOM_FIELDS the org lacks and what that costs. */
+  onMissingFields: (message: string, missing: readonly string[]) => void;
+}
+
+/** One line for the log: which custom fields the org lacks, and what is lost without each. */
+export function missingFieldsMessage(missing: readonly { field: string; adds: string }[]): string {
+  return (
+    `salesforce: Account has no ${missing.map((m) => m.field).join(', ')}; reading Accounts without them, which loses ` +
+    `${missing.map((m) => `${m.field}: ${m.adds}`).join('; ')}. Accounts still link through the other systems' references ` +
+    `and the matcher (docs/deploy.md, "What the Salesforce org needs")`
+  );
 }
 
 type Planned = { kind: 'invalid'; error: Error } | { kind: 'none' } | { kind: 'id'; id: string };
@@ -78,6 +91,8 @@ export function toSalesforceError(e: unknown, now: Date): SourceError {
 export class SalesforceReader {
   readonly #conn: Connection;
   readonly #o: SalesforceReaderOptions;
+  /** The Account SELECT list for this org, described at first use (null until then or after a failed describe). */
+  #accountFields: Promise<readonly string[]> | null = null;
 
   constructor(conn: Connection, options: SalesforceReaderOptions) {
     this.#conn = conn;
@@ -148,11 +163,36 @@ export class SalesforceReader {
     return { id: rawId, result: accountToSourceRecord(account, contacts, won) };
   }
 
-  #accountSoql(where: string): string {
+  /**
+   * The standard Account fields plus the custom ones this org has. Salesforce refuses a query
+   * naming a field the org lacks (INVALID_FIELD), and orgs differ, so the org is asked once
+   * with describe, on first use (not at start: Salesforce may be down then) and the answer
+   * kept; a failed describe is asked again next time.
+   * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
+   */
+  #selectAccountFields(): Promise<readonly string[]> {
+    this.#accountFields ??= this.#describeAccount().catch((e: unknown) => {
+      this.#accountFields = null;
+      throw toSalesforceError(e, this.#o.clock());
+    });
+    return this.#accountFields;
+  }
+
+  async #describeAccount(): Promise<readonly string[]> {
+    const parsed = describeSchema.safeParse(await this.#conn.sobject('Account').describe());
+    if (!parsed.success) throw new SourceUnavailableError('salesforce', 'Salesforce Account describe answer has no field list');
+    const names = new Set(parsed.data.fields.map((f) => f.name.toLowerCase()));
+    const missing = ACCOUNT_CUSTOM_FIELDS.filter((c) => !names.has(c.field.toLowerCase()));
+    if (missing.length > 0) this.#o.onMissingFields(missingFieldsMessage(missing), missing.map((m) => m.field));
+    return [...ACCOUNT_FIELDS, ...ACCOUNT_CUSTOM_FIELDS.filter((c) => names.has(c.field.toLowerCase())).map((c) => c.field)];
+  }
+
+  async #accountSoql(where: string): Promise<string> {
+    const fields = await this.#selectAccountFields();
     // Contacts: live only (queryAll would also return recycled ones), oldest first so the
     // first contact is the primary. Opportunities: only what ClosedWonTotal needs.
     return (
-      `SELECT ${ACCOUNT_FIELDS.join(', ')}, Owner.Name, Owner.Email, ` +
+      `SELECT ${fields.join(', ')}, Owner.Name, Owner.Email, ` +
       `(SELECT Id, FirstName, LastName, Name, Email, Phone, Title, CreatedDate FROM Contacts WHERE IsDeleted = false ORDER BY CreatedDate ASC, Id ASC), ` +
       `(SELECT Amount FROM Opportunities WHERE IsWon = true AND IsDeleted = false) ` +
       `FROM Account ${where}`
@@ -186,7 +226,7 @@ export class SalesforceReader {
     const failed = await this.#byChunks(ids, found, async (part) => {
       const state: { unattributable: Error | null } = { unattributable: null };
       // scanAll (queryAll) so merged-away duplicates come back, with IsDeleted = true.
-      await this.#query(this.#accountSoql(`WHERE Id IN (${idList(part)})`), { scanAll: true }, async (records) => {
+      await this.#query(await this.#accountSoql(`WHERE Id IN (${idList(part)})`), { scanAll: true }, async (records) => {
         for (const raw of records) {
           const { id, result } = await this.#account(raw);
           if (id === null) state.unattributable = result instanceof Error ? result : state.unattributable;
@@ -290,9 +330,9 @@ export class SalesforceReader {
     const buffer: SourceRecord[] = [];
     const pages: SourceRecord[][] = [];
     // The query runs ahead page by page; each upstream page is yielded before the next is fetched.
-    const soql = this.#accountSoql('ORDER BY Id ASC');
     let page: QueryResultRaw;
     try {
+      const soql = await this.#accountSoql('ORDER BY Id ASC');
       page = this.#envelope(await this.#conn.query<SfRecord>(soql, { scanAll: true, headers: { 'Sforce-Query-Options': `batchSize=${batchSize}` } }));
     } catch (e) {
       throw toSalesforceError(e, this.#o.clock());

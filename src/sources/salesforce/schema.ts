@@ -3,7 +3,7 @@
 // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm
 import { z } from 'zod';
 
-/** Fields of Account the connector reads (the SELECT list of loadAccounts and scanAccounts). */
+/** Standard fields of Account the connector reads (the SELECT list of loadAccounts and scanAccounts). */
 export const ACCOUNT_FIELDS = [
   'Id',
   'Name',
@@ -19,16 +19,27 @@ export const ACCOUNT_FIELDS = [
   'BillingPostalCode',
   'BillingCountry',
   'OwnerId',
-  'Stripe_Customer_Id__c',
-  'ERP_Customer_Number__c',
-  'Zendesk_Organization_Id__c',
-  'Meridian_Id__c',
   'IsDeleted',
   'MasterRecordId',
   'CreatedDate',
   'LastModifiedDate',
   'SystemModstamp',
 ] as const;
+
+/**
+ * Custom fields of Account the connector reads when the org has them (found by describe at
+ * first use), and what each adds. An org without them still works: fewer exact-key links.
+ */
+export const ACCOUNT_CUSTOM_FIELDS = [
+  { field: 'Stripe_Customer_Id__c', adds: 'exact links to the Stripe customer it names' },
+  { field: 'ERP_Customer_Number__c', adds: 'exact links to the ERP customer it names' },
+  { field: 'Zendesk_Organization_Id__c', adds: 'exact links to the Zendesk organization it names' },
+  { field: 'Meridian_Id__c', adds: 'the golden id kept on the account (read and passed through; nothing depends on it yet)' },
+] as const;
+export type AccountCustomField = (typeof ACCOUNT_CUSTOM_FIELDS)[number]['field'];
+
+/** `GET …/sobjects/Account/describe`: only the field names matter here. */
+export const describeSchema = z.looseObject({ fields: z.array(z.looseObject({ name: z.string() })) });
 
 export const CONTACT_FIELDS = ['Id', 'AccountId', 'FirstName', 'LastName', 'Name', 'Email', 'Phone', 'Title', 'CreatedDate', 'LastModifiedDate'] as const;
 
@@ -122,10 +133,11 @@ export const accountSchema = z.looseObject({
   BillingPostalCode: text,
   BillingCountry: text,
   OwnerId: sfId,
-  Stripe_Customer_Id__c: text,
-  ERP_Customer_Number__c: text,
-  Zendesk_Organization_Id__c: text,
-  Meridian_Id__c: text,
+  // Custom fields: absent from the answer when the org lacks them (ACCOUNT_CUSTOM_FIELDS).
+  Stripe_Customer_Id__c: text.optional(),
+  ERP_Customer_Number__c: text.optional(),
+  Zendesk_Organization_Id__c: text.optional(),
+  Meridian_Id__c: text.optional(),
   IsDeleted: z.boolean(),
   MasterRecordId: sfId.nullable(),
   CreatedDate: sfDateTime,
