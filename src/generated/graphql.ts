@@ -604,7 +604,7 @@ export type ReviewItemEdge = {
   node: ReviewItem;
 };
 
-/** What a review item asks. More kinds come with writes and sync. */
+/** What a review item asks. POSSIBLE_DUPLICATE is the only kind so far. */
 export type ReviewKind =
   /** Two records the matcher scored between its review and link thresholds, of two customers. */
   | 'POSSIBLE_DUPLICATE';
@@ -682,8 +682,10 @@ export type SubscriptionEdge = {
 };
 
 /**
- * The systems Meridian reads and writes. A system with no settings is absent from the graph
- * (its fields null) unless the sandbox runs; `/readyz` lists the configured systems.
+ * The systems in Meridian's contract. Salesforce, Zendesk, Stripe and the ERP are read (none is
+ * written yet); NetSuite and the fulfillment API are not connected yet. A system with no settings
+ * is absent from the graph (its fields null) unless the sandbox runs; `/readyz` lists the
+ * configured systems.
  */
 export type System =
   | 'ERP'
