@@ -9,11 +9,11 @@ import { startSalesforceEmulator, type SalesforceEmulator } from '../../src/sand
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { connectSalesforce } from '../../src/sources/salesforce/client.ts';
 import { createSalesforceConnector } from '../../src/sources/salesforce/index.ts';
-import { ACCOUNT_CUSTOM_FIELDS } from '../../src/sources/salesforce/schema.ts';
 import type { SourceRecord } from '../../src/sources/types.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
-const CUSTOM = ACCOUNT_CUSTOM_FIELDS.map((c) => c.field);
+// Meridian's custom Account fields (docs/deploy.md, "What the Salesforce org needs").
+const CUSTOM = ['Stripe_Customer_Id__c', 'ERP_Customer_Number__c', 'Zendesk_Organization_Id__c', 'Meridian_Id__c'];
 const WITHOUT_CUSTOM = CUSTOM.map((f) => `Account.${f}`);
 
 async function connect(emu: SalesforceEmulator): Promise<Connection> {
