@@ -66,6 +66,14 @@ export const FieldSchema = z.strictObject({
    * not count as several independent contradictions (model.ts, leaveGroupOutM).
    */
   group: FieldName.optional(),
+  /**
+   * The field describes what a record belongs to, which different entities share: a contact's
+   * company and its address (colleagues have the same). EM then learns who matches from the other
+   * fields only, and this field's m is the frequency of its levels among the pairs those fields
+   * call one entity (model.ts, expectationMaximisation `context`). Without it, a file of people at
+   * companies taught EM that colleagues are matches.
+   */
+  context: z.boolean().default(false),
 });
 export type FieldConfig = z.infer<typeof FieldSchema>;
 
@@ -138,6 +146,9 @@ export const MatcherConfigSchema = z
         }
       }),
     );
+    if (c.fields.length > 0 && c.fields.every((f) => f.context)) {
+      ctx.addIssue({ code: 'custom', path: ['fields'], message: 'every field is context: at least one must tell entities apart' });
+    }
     c.blocking.rules.forEach((r, i) =>
       r.keys.forEach((k, j) => {
         if (!names.has(k.field)) ctx.addIssue({ code: 'custom', path: ['blocking', 'rules', i, 'keys', j, 'field'], message: `no field named "${k.field}"` });

@@ -297,6 +297,9 @@ interface RoleSpec {
   levels: (has: (field: string) => boolean) => LevelInput[];
 }
 
+/** In a file of people at companies: what colleagues share (config `context`, group "workplace"). */
+const WORKPLACE_ROLES: readonly ComparedRole[] = ['companyName', 'streetNumber', 'street', 'address2', 'city', 'postcode', 'state', 'website'];
+
 /** Fields that are parts of one address (config `group: "address"`, model.ts leaveGroupOutM). */
 const ADDRESS_FIELDS: ReadonlySet<string> = new Set(['street_number', 'street', 'address_2', 'city', 'postcode', 'state']);
 
@@ -374,15 +377,27 @@ const BLOCKING_RULES: readonly (readonly Key[])[] = [
   [['company_name', 'prefix', 4], 'city'],
   ['street', 'postcode'],
   ['street_number', 'street'],
+  // People at one company whose surnames (or first names) sound alike: a typo in the other part.
+  [['surname', 'soundex'], 'company_name'],
+  [['given_name', 'soundex'], 'company_name'],
   // A national id with a typo still shares its first digits; the first name's sound narrows it.
   [['national_id', 'prefix', 4], ['given_name', 'soundex']],
 ];
 
-function blockingRules(has: (field: string) => boolean): MatcherConfigInput['blocking']['rules'] {
+/**
+ * `context`: fields that colleagues share (a file of people at companies). A rule on them alone
+ * would make every two colleagues a candidate: the candidates would be mostly colleagues, and EM
+ * would learn from them what a match is not; such rules are left out, and the context only narrows
+ * a name key.
+ */
+function blockingRules(has: (field: string) => boolean, context: ReadonlySet<string> = new Set()): MatcherConfigInput['blocking']['rules'] {
   const rules: MatcherConfigInput['blocking']['rules'] = [];
   for (const rule of BLOCKING_RULES) {
     const keys: BlockingKeyInput[] = rule.map((k) => (typeof k === 'string' ? { field: k } : k[2] === undefined ? { field: k[0], transform: k[1] } : { field: k[0], transform: k[1], length: k[2] }));
     if (!keys.every((k) => has(k.field))) continue;
+    if (keys.every((k) => context.has(k.field))) continue;
+    // Without context the company rules below catch these pairs already.
+    if (context.size === 0 && keys.some((k) => k.field === 'company_name') && keys.some((k) => k.field === 'surname' || k.field === 'given_name')) continue;
     const name = keys.map((k) => (k.transform === undefined ? k.field : `${k.field}~${k.transform}${k.length ?? ''}`)).join('+');
     rules.push({ name, keys });
   }
@@ -575,6 +590,21 @@ export function inferMatcherConfig(files: readonly InferenceSample[], options: I
     if (!chosen.has('website')) chosen.set('website', emailColumn);
   }
 
+  // Records of people at companies (a person's name and a company): the company, its address and
+  // its website are the workplace, which colleagues share. They are context: EM learns who is one
+  // person from the names, e-mails and phones, and the workplace fields count for a pair only with
+  // the weight those say they deserve (config `context`, one correlated group).
+  const personRecords = chosen.has('givenName') || chosen.has('surname') || chosen.has('fullName');
+  const workplace = personRecords && chosen.has('companyName');
+  if (workplace) {
+    for (const role of WORKPLACE_ROLES) {
+      const column = chosen.get(role);
+      if (column === undefined) continue;
+      const d = decisions.get(column)!;
+      d.why = `${d.why}; context: the records are people at companies, and colleagues share the ${ROLE_SPECS[role].label}`;
+    }
+  }
+
   const fieldNames = new Set([...chosen.keys()].map((r) => ROLE_SPECS[r as ComparedRole].field));
   const has = (f: string): boolean => fieldNames.has(f);
   const fields: FieldInput[] = [];
@@ -591,14 +621,15 @@ export function inferMatcherConfig(files: readonly InferenceSample[], options: I
       columns: companyDomain && column !== emailColumn ? [column, emailColumn] : [column],
       normalize: companyDomain ? 'companyDomain' : (d.normalize ?? spec.normalize),
       ...(spec.termFrequency ? { termFrequency: true } : {}),
-      // The parts of an address change together when someone moves: one correlated group.
-      ...(ADDRESS_FIELDS.has(spec.field) ? { group: 'address' } : {}),
+      // The parts of an address change together when someone moves: one correlated group. At a
+      // workplace the company joins them: a contact who changes jobs changes them all.
+      ...(workplace && WORKPLACE_ROLES.includes(role) ? { group: 'workplace', context: true } : ADDRESS_FIELDS.has(spec.field) ? { group: 'address' } : {}),
       ...(d.dateOrder === undefined ? {} : { dateOrder: d.dateOrder }),
       ...(spec.normalize === 'phone' ? { phoneRegion: region } : {}),
       levels: spec.levels(has),
     });
   }
-  const rules = blockingRules(has);
+  const rules = blockingRules(has, workplace ? new Set(WORKPLACE_ROLES.map((r) => ROLE_SPECS[r].field)) : undefined);
 
   const columns = all.map((column): InferredColumn => {
     const d = decisions.get(column)!;

@@ -58,6 +58,9 @@ const LAST_NAMES = [
   'Chaudhry', 'Gallagher', 'Hoffmann', 'Ivanova', 'Jovanovic', 'Karlsson', 'Lombardi', 'Moreau', 'Nilsen', 'Ortega', 'Pham', 'Quinn', 'Sato',
 ];
 
+const SURNAME_HEADS = ['Ash', 'Black', 'Brad', 'Brook', 'Cald', 'Craw', 'Dun', 'Ells', 'Fair', 'Gold', 'Hal', 'Hart', 'Kings', 'Lang', 'Mar', 'Mor', 'Nor', 'Pem', 'Red', 'Ros', 'Stan', 'Thorn', 'Wal', 'Wes', 'Whit', 'Win'];
+const SURNAME_TAILS = ['by', 'combe', 'den', 'ford', 'ham', 'ley', 'more', 'ridge', 'ton', 'well', 'wick', 'worth', 'field', 'stead', 'ington', 'er'];
+
 const COMPANY_WORDS = [
   'Acme', 'Blue Ridge', 'Summit', 'Pioneer', 'Cedar', 'Harbor', 'Northwind', 'Granite', 'Silver Lake', 'Redwood', 'Atlas', 'Beacon', 'Crescent',
   'Evergreen', 'Falcon', 'Horizon', 'Keystone', 'Liberty', 'Orion', 'Pinnacle', 'Quantum', 'Riverside', 'Sterling', 'Titan', 'Vanguard',
@@ -151,10 +154,12 @@ export function generateContacts(options: ContactsOptions): ContactsFile {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const chance = (p: number): boolean => r() < p;
   const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
-  /** Zipf-like: index i drawn with weight 1/(i+1)^0.8. */
-  const zipfWeights = LAST_NAMES.map((_, i) => 1 / (i + 1) ** 0.8);
+  /** Zipf-like: index i drawn with weight 1/(i+1)^0.5. */
+  const zipfWeights = LAST_NAMES.map((_, i) => 1 / (i + 1) ** 0.5);
   const zipfTotal = zipfWeights.reduce((a, b) => a + b, 0);
   const lastName = (): string => {
+    // A long tail of rarer surnames, as in a real population (the list alone makes Smith one in 20).
+    if (chance(0.35)) return `${pick(SURNAME_HEADS)}${pick(SURNAME_TAILS)}`;
     let x = r() * zipfTotal;
     for (let i = 0; i < LAST_NAMES.length; i++) {
       x -= zipfWeights[i]!;
