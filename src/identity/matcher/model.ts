@@ -216,8 +216,11 @@ export function groupAdjustments(
       // The joint frequency replaces the product only where the data contradict independence;
       // the adjustment is the log-ratio of the two, so the level weights (and their floors) stay.
       const seen = random.get(key) ?? 0;
-      const mRatio = departs(matched, mMask * mInd) ? Math.max(FLOOR, matched / mMask) / Math.max(FLOOR, mInd) : 1;
-      const uRatio = departs(seen, uMask * uInd) ? Math.max(FLOOR, seen / uMask) / Math.max(FLOOR, uInd) : 1;
+      // The products are not floored again: each factor is (as in the weights), and five agreeing
+      // fields of rare values have a product far below FLOOR. Flooring it cut the correction of a
+      // five-field joint agreement (a company and its address, 1 in 200 random pairs) by 13 bits.
+      const mRatio = departs(matched, mMask * mInd) ? Math.max(FLOOR, matched / mMask) / mInd : 1;
+      const uRatio = departs(seen, uMask * uInd) ? Math.max(FLOOR, seen / uMask) / uInd : 1;
       const adjust = Math.log2(mRatio) - Math.log2(uRatio);
       if (Math.abs(adjust) > 1e-9) out.set(key, adjust);
     }
