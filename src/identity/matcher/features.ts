@@ -71,6 +71,9 @@ export function normalizeValue(field: FieldConfig, raw: string | null): string |
       return digits !== null && digits.length === 8 ? digits : null;
     }
     case 'postcode': {
+      // A US ZIP+4 ("94103-1234") names a delivery route inside the ZIP: the ZIP is the postcode.
+      const zip4 = typeof raw === 'string' ? /^\s*(\d{5})[-\s]\d{4}\s*$/.exec(raw) : null;
+      if (zip4 !== null) return zip4[1]!;
       const k = textMatchKey(raw);
       return k === null ? null : k.replace(/ /g, '');
     }

@@ -244,12 +244,22 @@ export function detectDateOrder(values: readonly string[], region: string = DEFA
   return { order: us ? 'MDY' : 'DMY', why: `no part above 12 in the sample: read ${us ? 'month first, as in the US' : 'day first'} (--region ${region.toUpperCase()})` };
 }
 
-/** Every non-empty value unique in each file's sample, and nearly every row has one. */
-function uniqueness(files: readonly InferenceSample[], column: string): { ok: true; rows: number } | { ok: false; why: string } {
+/**
+ * Share of a sample's rows whose id may repeat an earlier one: such rows are skipped and reported
+ * by line when the file is read (records.ts), as a few rows of an export often are. More repeats
+ * than this and the column is not a record id (an order file's customer_id).
+ */
+const REPEATED_ID_SHARE = 0.01;
+
+/** Every non-empty value unique in each file's sample (but for a few repeats), and nearly every row has one. */
+function uniqueness(files: readonly InferenceSample[], column: string): { ok: true; rows: number; repeated: number } | { ok: false; why: string } {
   let rows = 0;
+  let repeatedRows = 0;
   for (const f of files) {
     const seen = new Map<string, number>();
     let empty = 0;
+    let repeated = 0;
+    let firstRepeat: string | null = null;
     for (let i = 0; i < f.rows.length; i++) {
       const v = (f.rows[i]![column] ?? '').trim();
       if (v === '') {
@@ -257,14 +267,28 @@ function uniqueness(files: readonly InferenceSample[], column: string): { ok: tr
         continue;
       }
       const first = seen.get(v);
-      if (first !== undefined) return { ok: false, why: `${JSON.stringify(v)} repeats (sample rows ${first + 1} and ${i + 1})` };
+      if (first !== undefined) {
+        repeated++;
+        firstRepeat ??= `${JSON.stringify(v)} repeats (sample rows ${first + 1} and ${i + 1})`;
+        continue;
+      }
       seen.set(v, i);
+    }
+    // A small share of the sample; one stray row once the sample has ten rows or more.
+    if (firstRepeat !== null && repeated > Math.max(f.rows.length >= 10 ? 1 : 0, Math.floor(f.rows.length * REPEATED_ID_SHARE))) {
+      return { ok: false, why: repeated === 1 ? firstRepeat : `${firstRepeat}; ${fmt(repeated)} rows repeat an earlier value` };
     }
     if (f.rows.length > 0 && empty / f.rows.length > 0.05) return { ok: false, why: `${pct(empty / f.rows.length)} of rows have none` };
     rows += f.rows.length;
+    repeatedRows += repeated;
   }
-  return { ok: true, rows };
+  return { ok: true, rows, repeated: repeatedRows };
 }
+
+const uniqueWords = (files: readonly InferenceSample[], u: { rows: number; repeated: number }): string =>
+  u.repeated === 0
+    ? `unique in ${sampleWords(files, u.rows)}`
+    : `${fmt(u.repeated)} repeated value${u.repeated === 1 ? '' : 's'} in ${sampleWords(files, u.rows)}: those rows are skipped and reported by line`;
 
 const sampleWords = (files: readonly InferenceSample[], rows: number): string =>
   files.length > 1 ? `each file's sample (${fmt(rows)} rows in all)` : `the ${fmt(rows)} sampled rows`;
@@ -512,7 +536,7 @@ function chooseId(files: readonly InferenceSample[], inEvery: readonly string[])
   const notUnique = new Map<string, string>();
   for (const c of ordered) {
     const u = uniqueness(files, c);
-    if (u.ok) return { column: c, why: `named like an id; unique in ${sampleWords(files, u.rows)}`, rejected: notUnique };
+    if (u.ok) return { column: c, why: `named like an id; ${uniqueWords(files, u)}`, rejected: notUnique };
     notUnique.set(c, `named like an id, but not unique: ${u.why}`);
     rejected.push(`${JSON.stringify(c)} is not unique: ${u.why}`);
   }
@@ -523,7 +547,7 @@ function chooseId(files: readonly InferenceSample[], inEvery: readonly string[])
     const values = valuesOf(files, first);
     const idLike = share(values, looksLikeIdValue) >= 0.95;
     if (role === null && u.ok && idLike && values.length > 0) {
-      return { column: first, why: `the first column: unique in ${sampleWords(files, u.rows)} and its values look like ids`, rejected: notUnique };
+      return { column: first, why: `the first column: ${uniqueWords(files, u)} and its values look like ids`, rejected: notUnique };
     }
     rejected.push(
       `the first column ${JSON.stringify(first)} ${role !== null ? `is named like a ${role === 'name' ? 'name' : roleLabel(role)}` : !u.ok ? `is not unique: ${u.why}` : values.length === 0 ? 'is empty' : 'does not look like an id (its values have spaces or odd characters)'}`,
