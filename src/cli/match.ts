@@ -165,7 +165,7 @@ export function inferenceReport(inferred: InferredConfig, files: readonly string
     if (c.role === 'id' && c.column === config.id) lines.push(`  ${name} → record id (${c.why})`);
     else if (f === undefined) lines.push(`  ${name} → ignored (${c.why})`);
     else {
-      const how = [f.normalize, ...(f.normalize === 'date' ? [f.dateOrder] : []), ...(f.normalize === 'phone' ? [`region ${f.phoneRegion}`] : []), ...(f.termFrequency ? ['term frequency'] : [])];
+      const how = [f.normalize, ...(f.normalize === 'date' ? [f.dateOrder] : []), ...(f.normalize === 'phone' || f.normalize === 'phoneExtension' ? [`region ${f.phoneRegion}`] : []), ...(f.termFrequency ? ['term frequency'] : [])];
       lines.push(`  ${name} → ${f.name} (${how.join(', ')}; ${f.levels.map(levelLabel).join(', ')}) — ${c.why}`);
     }
   }

@@ -81,6 +81,11 @@ export function normalizeValue(field: FieldConfig, raw: string | null): string |
       return emailMatchKey(raw);
     case 'phone':
       return normalizePhone(raw, field.phoneRegion);
+    case 'phoneExtension': {
+      const number = normalizePhone(raw, field.phoneRegion);
+      const ext = number === null || raw === null ? null : EXTENSION.exec(raw);
+      return ext === null || ext === undefined ? number : `${number} x${ext[1]!}`;
+    }
     case 'companyName':
       return companyMatchKey(raw);
     case 'domain':
@@ -135,6 +140,9 @@ function rawValue(record: InputRecord, columns: readonly string[]): string | nul
 }
 
 const DAY_MS = 86_400_000;
+
+/** A phone extension at the end of the text: "x204", "ext. 204", "ext 204", "extension 204", "#204". */
+const EXTENSION = /(?:\bext(?:ension)?\.?|\bx|#)\s*(\d{1,6})\s*$/i;
 
 /** Build the feature table for records (one file for dedupe, both files concatenated for a link). */
 export function buildFeatures(config: MatcherConfig, records: readonly InputRecord[]): FeatureTable {

@@ -351,7 +351,11 @@ const ROLE_SPECS: Readonly<Record<ComparedRole, RoleSpec>> = {
     // are evidence, as in configs/customers.json. Records of people: colleagues share a domain.
     levels: (has) => [exact, lev(1), ...(has('company_name') && !has('given_name') && !has('surname') && !has('full_name') ? [{ type: 'emailDomain' } as const] : [])],
   },
-  phone: { field: 'phone', label: 'phone', normalize: 'phone', termFrequency: false, levels: () => [exact, lev(1)] },
+  phone: {
+    field: 'phone', label: 'phone', normalize: 'phone', termFrequency: false,
+    // People (phoneExtension): "token set ≥ 0.5" is one number, one record without the extension.
+    levels: (has) => [exact, ...(has('given_name') || has('surname') || has('full_name') ? [tokenSet(0.5)] : []), lev(1)],
+  },
   streetNumber: { field: 'street_number', label: 'street number', normalize: 'digits', termFrequency: false, levels: () => [exact, lev(1)] },
   street: { field: 'street', label: 'street address', normalize: 'street', termFrequency: true, levels: () => [exact, lev(2), jw(0.9), tokenSet(0.5)] },
   address2: { field: 'address_2', label: 'address line 2', normalize: 'text', termFrequency: false, levels: () => [exact, lev(2), jw(0.9)] },
@@ -643,7 +647,8 @@ export function inferMatcherConfig(files: readonly InferenceSample[], options: I
       name: spec.field,
       // The website first; a work e-mail's domain where there is none.
       columns: companyDomain && column !== emailColumn ? [column, emailColumn] : [column],
-      normalize: companyDomain ? 'companyDomain' : (d.normalize ?? spec.normalize),
+      // People at one company share its main line and differ in their extensions.
+      normalize: companyDomain ? 'companyDomain' : role === 'phone' && personRecords ? 'phoneExtension' : (d.normalize ?? spec.normalize),
       ...(spec.termFrequency ? { termFrequency: true } : {}),
       // The parts of an address change together when someone moves: one correlated group. At a
       // workplace the company joins them: a contact who changes jobs changes them all.

@@ -61,6 +61,8 @@ describe('a file of people at companies, without a config', () => {
     expect(names).not.toContain('street+postcode');
     expect(names).toContain('surname~soundex+company_name');
     expect(inferred.columns.find((c) => c.column === 'Company')!.why).toContain('context: the records are people at companies');
+    // Colleagues share the main line and differ in their extensions.
+    expect(inferred.config.fields.find((f) => f.name === 'phone')).toMatchObject({ normalize: 'phoneExtension', levels: [{ type: 'exact' }, { type: 'tokenSet', min: 0.5 }, { type: 'levenshtein', max: 1 }] });
   });
 
   it('weighs a first name that is neither a nickname nor a typo as strong evidence against, and links no two colleagues by their workplace', () => {
