@@ -424,7 +424,7 @@ function blockingRules(has: (field: string) => boolean, context: ReadonlySet<str
     const keys: BlockingKeyInput[] = rule.map((k) => (typeof k === 'string' ? { field: k } : k[2] === undefined ? { field: k[0], transform: k[1] } : { field: k[0], transform: k[1], length: k[2] }));
     if (!keys.every((k) => has(k.field))) continue;
     if (keys.every((k) => context.has(k.field))) continue;
-    // Without context the company rules below catch these pairs already.
+    // Without context the company-only rules above catch these pairs already.
     if (context.size === 0 && keys.some((k) => k.field === 'company_name') && keys.some((k) => k.field === 'surname' || k.field === 'given_name')) continue;
     const name = keys.map((k) => (k.transform === undefined ? k.field : `${k.field}~${k.transform}${k.length ?? ''}`)).join('+');
     rules.push({ name, keys });
