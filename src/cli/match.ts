@@ -4,8 +4,10 @@
 // config is inferred from the header and the first rows (src/identity/matcher/infer.ts) and what
 // was decided is printed to stderr. Progress goes to stderr (a redrawn bar on a terminal, nothing
 // in a log); the summary (bad rows with line numbers, blocking, model, decisions, timing, and
-// scores against the truth when given) goes to stdout. Exit code 0, or 1 with the reason on stderr.
-import { readFile, writeFile } from 'node:fs/promises';
+// scores against the truth when given) goes to stdout. Exit code 0; 1 with the reason on stderr; 2
+// when an output folder does not exist (checked before the run).
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { loadMatcherConfig, MatcherConfigError, type MatcherConfig } from '../identity/matcher/config.ts';
 import { levelLabel } from '../identity/matcher/compare.ts';
 import { csvField, parseCsv, type CsvIssue } from '../identity/matcher/csv.ts';
@@ -163,7 +165,7 @@ export function inferenceReport(inferred: InferredConfig, files: readonly string
     if (c.role === 'id' && c.column === config.id) lines.push(`  ${name} → record id (${c.why})`);
     else if (f === undefined) lines.push(`  ${name} → ignored (${c.why})`);
     else {
-      const how = [f.normalize, ...(f.normalize === 'date' ? [f.dateOrder] : []), ...(f.normalize === 'phone' ? [`region ${f.phoneRegion}`] : []), ...(f.termFrequency ? ['term frequency'] : [])];
+      const how = [f.normalize, ...(f.normalize === 'date' ? [f.dateOrder] : []), ...(f.normalize === 'phone' || f.normalize === 'phoneExtension' ? [`region ${f.phoneRegion}`] : []), ...(f.termFrequency ? ['term frequency'] : [])];
       lines.push(`  ${name} → ${f.name} (${how.join(', ')}; ${f.levels.map(levelLabel).join(', ')}) — ${c.why}`);
     }
   }
@@ -211,8 +213,49 @@ async function readTruth(truthPath: string, config: MatcherConfig, result: Match
   return { entities, note };
 }
 
+/** Exit code for a command line that cannot work (a missing output folder), as for usage errors. */
+const EXIT_USAGE = 2;
+
+/**
+ * The first output path whose folder does not exist, as the line to print; null when all can be
+ * written. Checked before the run: finding out after minutes of matching, with a message that
+ * said "cannot read", was the old behaviour.
+ */
+async function missingOutputFolder(options: MatchCommandOptions): Promise<string | null> {
+  const outputs: [string, string | undefined][] = [['--out', options.outPath], ['--clusters', options.clustersPath], ['--save-config', options.saveConfigPath]];
+  for (const [flag, path] of outputs) {
+    if (path === undefined) continue;
+    const folder = dirname(resolve(path));
+    const isFolder = await stat(folder).then((s) => s.isDirectory(), () => false);
+    if (!isFolder) return `${flag} ${path}: the folder ${folder} does not exist`;
+  }
+  return null;
+}
+
+/** Write an output file; a failure names the file and says it could not be written. */
+async function writeOutput(path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (e) {
+    throw new MatcherInputError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Throws when a file gave no records: nothing to match is a mistake (a wrong export), not an empty result. */
+function requireRecords(file: string, read: ReadRecords): void {
+  if (read.records.length > 0) return;
+  if (read.rows === 0) throw new MatcherInputError(`${file}: no records to match (a header and no data rows)`);
+  const first = read.issues[0];
+  throw new MatcherInputError(`${file}: no records to match (${fmt(read.rows)} rows, all skipped${first === undefined ? '' : `: line ${first.line}: ${first.message}`}${read.issues.length > 1 ? ' …' : ''})`);
+}
+
 export async function runMatchCommand(options: MatchCommandOptions): Promise<number> {
   const { stdout, stderr } = options;
+  const missing = await missingOutputFolder(options);
+  if (missing !== null) {
+    stderr.write(`meridian match: ${missing}\n`);
+    return EXIT_USAGE;
+  }
   const tty = stderr.isTTY === true;
   let drawn = false;
   let lastDraw = 0;
@@ -233,13 +276,17 @@ export async function runMatchCommand(options: MatchCommandOptions): Promise<num
     if (given !== null) config = given;
     else {
       const samples = texts.map((t) => csvSample(t));
+      // Before inference: a header alone gives it nothing to decide on, and the reason is the file.
+      samples.forEach((sample, i) => {
+        if (sample.header.length > 0 && sample.rows.length === 0) throw new MatcherInputError(`${options.files[i]}: no records to match (a header and no data rows)`);
+      });
       const delimiters = new Set(samples.map((s) => s.delimiter));
       if (delimiters.size > 1) throw new MatcherInputError(`the files use different delimiters (${[...delimiters].map((d) => JSON.stringify(d)).join(', ')}); pass --config`);
       const inferred = inferMatcherConfig(samples, { delimiter: samples[0]!.delimiter, ...(options.region === undefined ? {} : { phoneRegion: options.region }) });
       config = inferred.config;
       stderr.write(inferenceReport(inferred, options.files));
       if (options.saveConfigPath !== undefined) {
-        await writeFile(options.saveConfigPath, configJson(inferred.json));
+        await writeOutput(options.saveConfigPath, configJson(inferred.json));
         stderr.write(`wrote the config to ${options.saveConfigPath}\n`);
       }
     }
@@ -253,6 +300,7 @@ export async function runMatchCommand(options: MatchCommandOptions): Promise<num
     }
     const reads: { file: string; read: ReadRecords }[] = [];
     options.files.forEach((file, i) => reads.push({ file, read: recordsFromCsv(texts[i]!, config, file) }));
+    for (const { file, read } of reads) requireRecords(file, read);
     const [first, second] = reads;
     const result = runMatcher(
       config,
@@ -270,11 +318,11 @@ export async function runMatchCommand(options: MatchCommandOptions): Promise<num
         `${csvField(ids[result.candidates.a[p]!]!)},${csvField(ids[result.candidates.b[p]!]!)},${result.weights[p]!.toFixed(3)},${result.probabilities[p]!.toPrecision(6)},${DECISIONS[d]!}`,
       );
     }
-    await writeFile(options.outPath, out.join('\n') + '\n');
+    await writeOutput(options.outPath, out.join('\n') + '\n');
     const extra = [`\nwrote ${fmt(out.length - 1)} pairs to ${options.outPath}`];
     if (options.clustersPath !== undefined && result.clusters !== null) {
       const c = result.clusters.cluster;
-      await writeFile(options.clustersPath, ['id,cluster', ...ids.map((id, i) => `${csvField(id)},${csvField(ids[c[i]!]!)}`)].join('\n') + '\n');
+      await writeOutput(options.clustersPath, ['id,cluster', ...ids.map((id, i) => `${csvField(id)},${csvField(ids[c[i]!]!)}`)].join('\n') + '\n');
       extra.push(`wrote ${fmt(ids.length)} records' clusters to ${options.clustersPath}`);
     }
     let evaluation: Evaluation | null = null;

@@ -9,7 +9,11 @@ const FieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a field name is 
 const Probability = z.number().gt(0).lt(1);
 
 /** How a column's text becomes the value compared. Each maps to a function of src/normalize. */
-export const NORMALIZERS = ['text', 'personName', 'givenName', 'digits', 'date', 'postcode', 'email', 'phone', 'companyName', 'domain', 'companyDomain', 'street', 'country', 'raw'] as const;
+// `phoneExtension`: E.164 and the extension (`+16175550100 x204`), for people: colleagues share a
+// main line and differ in their extensions. `phone` drops the extension (a company's number).
+export const NORMALIZERS = [
+  'text', 'personName', 'givenName', 'digits', 'date', 'postcode', 'email', 'phone', 'phoneExtension', 'companyName', 'domain', 'companyDomain', 'street', 'country', 'raw',
+] as const;
 export type NormalizerName = (typeof NORMALIZERS)[number];
 
 /**
@@ -52,7 +56,7 @@ export const FieldSchema = z.strictObject({
   normalize: z.enum(NORMALIZERS).default('text'),
   /** How `date` reads "03/04/1990". */
   dateOrder: z.enum(['DMY', 'MDY', 'YMD']).default('DMY'),
-  /** For `phone`: the region of numbers written without a country code. */
+  /** For `phone` and `phoneExtension`: the region of numbers written without a country code. */
   phoneRegion: z.string().length(2).default('US'),
   levels: z.array(LevelSchema).min(1).max(12),
   /**
@@ -66,6 +70,14 @@ export const FieldSchema = z.strictObject({
    * not count as several independent contradictions (model.ts, leaveGroupOutM).
    */
   group: FieldName.optional(),
+  /**
+   * The field describes what a record belongs to, which different entities share: a contact's
+   * company and its address (colleagues have the same). EM then learns who matches from the other
+   * fields only, and this field's m is the frequency of its levels among the pairs those fields
+   * call one entity (model.ts, expectationMaximisation `context`). Without it, a file of people at
+   * companies taught EM that colleagues are matches.
+   */
+  context: z.boolean().default(false),
 });
 export type FieldConfig = z.infer<typeof FieldSchema>;
 
@@ -138,6 +150,9 @@ export const MatcherConfigSchema = z
         }
       }),
     );
+    if (c.fields.length > 0 && c.fields.every((f) => f.context)) {
+      ctx.addIssue({ code: 'custom', path: ['fields'], message: 'every field is context: at least one must tell entities apart' });
+    }
     c.blocking.rules.forEach((r, i) =>
       r.keys.forEach((k, j) => {
         if (!names.has(k.field)) ctx.addIssue({ code: 'custom', path: ['blocking', 'rules', i, 'keys', j, 'field'], message: `no field named "${k.field}"` });

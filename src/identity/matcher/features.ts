@@ -71,6 +71,9 @@ export function normalizeValue(field: FieldConfig, raw: string | null): string |
       return digits !== null && digits.length === 8 ? digits : null;
     }
     case 'postcode': {
+      // A US ZIP+4 ("94103-1234") names a delivery route inside the ZIP: the ZIP is the postcode.
+      const zip4 = typeof raw === 'string' ? /^\s*(\d{5})[-\s]\d{4}\s*$/.exec(raw) : null;
+      if (zip4 !== null) return zip4[1]!;
       const k = textMatchKey(raw);
       return k === null ? null : k.replace(/ /g, '');
     }
@@ -78,6 +81,11 @@ export function normalizeValue(field: FieldConfig, raw: string | null): string |
       return emailMatchKey(raw);
     case 'phone':
       return normalizePhone(raw, field.phoneRegion);
+    case 'phoneExtension': {
+      const number = normalizePhone(raw, field.phoneRegion);
+      const ext = number === null || raw === null ? null : EXTENSION.exec(raw);
+      return ext === null || ext === undefined ? number : `${number} x${ext[1]!}`;
+    }
     case 'companyName':
       return companyMatchKey(raw);
     case 'domain':
@@ -132,6 +140,9 @@ function rawValue(record: InputRecord, columns: readonly string[]): string | nul
 }
 
 const DAY_MS = 86_400_000;
+
+/** A phone extension at the end of the text: "x204", "ext. 204", "ext 204", "extension 204", "#204". */
+const EXTENSION = /(?:\bext(?:ension)?\.?|\bx|#)\s*(\d{1,6})\s*$/i;
 
 /** Build the feature table for records (one file for dedupe, both files concatenated for a link). */
 export function buildFeatures(config: MatcherConfig, records: readonly InputRecord[]): FeatureTable {

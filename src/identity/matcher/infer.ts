@@ -244,12 +244,22 @@ export function detectDateOrder(values: readonly string[], region: string = DEFA
   return { order: us ? 'MDY' : 'DMY', why: `no part above 12 in the sample: read ${us ? 'month first, as in the US' : 'day first'} (--region ${region.toUpperCase()})` };
 }
 
-/** Every non-empty value unique in each file's sample, and nearly every row has one. */
-function uniqueness(files: readonly InferenceSample[], column: string): { ok: true; rows: number } | { ok: false; why: string } {
+/**
+ * Share of a sample's rows whose id may repeat an earlier one: such rows are skipped and reported
+ * by line when the file is read (records.ts), as a few rows of an export often are. More repeats
+ * than this and the column is not a record id (an order file's customer_id).
+ */
+const REPEATED_ID_SHARE = 0.01;
+
+/** Every non-empty value unique in each file's sample (but for a few repeats), and nearly every row has one. */
+function uniqueness(files: readonly InferenceSample[], column: string): { ok: true; rows: number; repeated: number } | { ok: false; why: string } {
   let rows = 0;
+  let repeatedRows = 0;
   for (const f of files) {
     const seen = new Map<string, number>();
     let empty = 0;
+    let repeated = 0;
+    let firstRepeat: string | null = null;
     for (let i = 0; i < f.rows.length; i++) {
       const v = (f.rows[i]![column] ?? '').trim();
       if (v === '') {
@@ -257,14 +267,28 @@ function uniqueness(files: readonly InferenceSample[], column: string): { ok: tr
         continue;
       }
       const first = seen.get(v);
-      if (first !== undefined) return { ok: false, why: `${JSON.stringify(v)} repeats (sample rows ${first + 1} and ${i + 1})` };
+      if (first !== undefined) {
+        repeated++;
+        firstRepeat ??= `${JSON.stringify(v)} repeats (sample rows ${first + 1} and ${i + 1})`;
+        continue;
+      }
       seen.set(v, i);
+    }
+    // A small share of the sample; one stray row once the sample has ten rows or more.
+    if (firstRepeat !== null && repeated > Math.max(f.rows.length >= 10 ? 1 : 0, Math.floor(f.rows.length * REPEATED_ID_SHARE))) {
+      return { ok: false, why: repeated === 1 ? firstRepeat : `${firstRepeat}; ${fmt(repeated)} rows repeat an earlier value` };
     }
     if (f.rows.length > 0 && empty / f.rows.length > 0.05) return { ok: false, why: `${pct(empty / f.rows.length)} of rows have none` };
     rows += f.rows.length;
+    repeatedRows += repeated;
   }
-  return { ok: true, rows };
+  return { ok: true, rows, repeated: repeatedRows };
 }
+
+const uniqueWords = (files: readonly InferenceSample[], u: { rows: number; repeated: number }): string =>
+  u.repeated === 0
+    ? `unique in ${sampleWords(files, u.rows)}`
+    : `${fmt(u.repeated)} repeated value${u.repeated === 1 ? '' : 's'} in ${sampleWords(files, u.rows)}: those rows are skipped and reported by line`;
 
 const sampleWords = (files: readonly InferenceSample[], rows: number): string =>
   files.length > 1 ? `each file's sample (${fmt(rows)} rows in all)` : `the ${fmt(rows)} sampled rows`;
@@ -297,6 +321,9 @@ interface RoleSpec {
   levels: (has: (field: string) => boolean) => LevelInput[];
 }
 
+/** In a file of people at companies: what colleagues share (config `context`, group "workplace"). */
+const WORKPLACE_ROLES: readonly ComparedRole[] = ['companyName', 'streetNumber', 'street', 'address2', 'city', 'postcode', 'state', 'website'];
+
 /** Fields that are parts of one address (config `group: "address"`, model.ts leaveGroupOutM). */
 const ADDRESS_FIELDS: ReadonlySet<string> = new Set(['street_number', 'street', 'address_2', 'city', 'postcode', 'state']);
 
@@ -324,7 +351,11 @@ const ROLE_SPECS: Readonly<Record<ComparedRole, RoleSpec>> = {
     // are evidence, as in configs/customers.json. Records of people: colleagues share a domain.
     levels: (has) => [exact, lev(1), ...(has('company_name') && !has('given_name') && !has('surname') && !has('full_name') ? [{ type: 'emailDomain' } as const] : [])],
   },
-  phone: { field: 'phone', label: 'phone', normalize: 'phone', termFrequency: false, levels: () => [exact, lev(1)] },
+  phone: {
+    field: 'phone', label: 'phone', normalize: 'phone', termFrequency: false,
+    // People (phoneExtension): "token set ≥ 0.5" is one number, one record without the extension.
+    levels: (has) => [exact, ...(has('given_name') || has('surname') || has('full_name') ? [tokenSet(0.5)] : []), lev(1)],
+  },
   streetNumber: { field: 'street_number', label: 'street number', normalize: 'digits', termFrequency: false, levels: () => [exact, lev(1)] },
   street: { field: 'street', label: 'street address', normalize: 'street', termFrequency: true, levels: () => [exact, lev(2), jw(0.9), tokenSet(0.5)] },
   address2: { field: 'address_2', label: 'address line 2', normalize: 'text', termFrequency: false, levels: () => [exact, lev(2), jw(0.9)] },
@@ -374,15 +405,27 @@ const BLOCKING_RULES: readonly (readonly Key[])[] = [
   [['company_name', 'prefix', 4], 'city'],
   ['street', 'postcode'],
   ['street_number', 'street'],
+  // People at one company whose surnames (or first names) sound alike: a typo in the other part.
+  [['surname', 'soundex'], 'company_name'],
+  [['given_name', 'soundex'], 'company_name'],
   // A national id with a typo still shares its first digits; the first name's sound narrows it.
   [['national_id', 'prefix', 4], ['given_name', 'soundex']],
 ];
 
-function blockingRules(has: (field: string) => boolean): MatcherConfigInput['blocking']['rules'] {
+/**
+ * `context`: fields that colleagues share (a file of people at companies). A rule on them alone
+ * would make every two colleagues a candidate: the candidates would be mostly colleagues, and EM
+ * would learn from them what a match is not; such rules are left out, and the context only narrows
+ * a name key.
+ */
+function blockingRules(has: (field: string) => boolean, context: ReadonlySet<string> = new Set()): MatcherConfigInput['blocking']['rules'] {
   const rules: MatcherConfigInput['blocking']['rules'] = [];
   for (const rule of BLOCKING_RULES) {
     const keys: BlockingKeyInput[] = rule.map((k) => (typeof k === 'string' ? { field: k } : k[2] === undefined ? { field: k[0], transform: k[1] } : { field: k[0], transform: k[1], length: k[2] }));
     if (!keys.every((k) => has(k.field))) continue;
+    if (keys.every((k) => context.has(k.field))) continue;
+    // Without context the company-only rules above catch these pairs already.
+    if (context.size === 0 && keys.some((k) => k.field === 'company_name') && keys.some((k) => k.field === 'surname' || k.field === 'given_name')) continue;
     const name = keys.map((k) => (k.transform === undefined ? k.field : `${k.field}~${k.transform}${k.length ?? ''}`)).join('+');
     rules.push({ name, keys });
   }
@@ -497,7 +540,7 @@ function chooseId(files: readonly InferenceSample[], inEvery: readonly string[])
   const notUnique = new Map<string, string>();
   for (const c of ordered) {
     const u = uniqueness(files, c);
-    if (u.ok) return { column: c, why: `named like an id; unique in ${sampleWords(files, u.rows)}`, rejected: notUnique };
+    if (u.ok) return { column: c, why: `named like an id; ${uniqueWords(files, u)}`, rejected: notUnique };
     notUnique.set(c, `named like an id, but not unique: ${u.why}`);
     rejected.push(`${JSON.stringify(c)} is not unique: ${u.why}`);
   }
@@ -508,7 +551,7 @@ function chooseId(files: readonly InferenceSample[], inEvery: readonly string[])
     const values = valuesOf(files, first);
     const idLike = share(values, looksLikeIdValue) >= 0.95;
     if (role === null && u.ok && idLike && values.length > 0) {
-      return { column: first, why: `the first column: unique in ${sampleWords(files, u.rows)} and its values look like ids`, rejected: notUnique };
+      return { column: first, why: `the first column: ${uniqueWords(files, u)} and its values look like ids`, rejected: notUnique };
     }
     rejected.push(
       `the first column ${JSON.stringify(first)} ${role !== null ? `is named like a ${role === 'name' ? 'name' : roleLabel(role)}` : !u.ok ? `is not unique: ${u.why}` : values.length === 0 ? 'is empty' : 'does not look like an id (its values have spaces or odd characters)'}`,
@@ -575,6 +618,21 @@ export function inferMatcherConfig(files: readonly InferenceSample[], options: I
     if (!chosen.has('website')) chosen.set('website', emailColumn);
   }
 
+  // Records of people at companies (a person's name and a company): the company, its address and
+  // its website are the workplace, which colleagues share. They are context: EM learns who is one
+  // person from the names, e-mails and phones, and the workplace fields count for a pair only with
+  // the weight those say they deserve (config `context`, one correlated group).
+  const personRecords = chosen.has('givenName') || chosen.has('surname') || chosen.has('fullName');
+  const workplace = personRecords && chosen.has('companyName');
+  if (workplace) {
+    for (const role of WORKPLACE_ROLES) {
+      const column = chosen.get(role);
+      if (column === undefined) continue;
+      const d = decisions.get(column)!;
+      d.why = `${d.why}; context: the records are people at companies, and colleagues share the ${ROLE_SPECS[role].label}`;
+    }
+  }
+
   const fieldNames = new Set([...chosen.keys()].map((r) => ROLE_SPECS[r as ComparedRole].field));
   const has = (f: string): boolean => fieldNames.has(f);
   const fields: FieldInput[] = [];
@@ -589,16 +647,18 @@ export function inferMatcherConfig(files: readonly InferenceSample[], options: I
       name: spec.field,
       // The website first; a work e-mail's domain where there is none.
       columns: companyDomain && column !== emailColumn ? [column, emailColumn] : [column],
-      normalize: companyDomain ? 'companyDomain' : (d.normalize ?? spec.normalize),
+      // People at one company share its main line and differ in their extensions.
+      normalize: companyDomain ? 'companyDomain' : role === 'phone' && personRecords ? 'phoneExtension' : (d.normalize ?? spec.normalize),
       ...(spec.termFrequency ? { termFrequency: true } : {}),
-      // The parts of an address change together when someone moves: one correlated group.
-      ...(ADDRESS_FIELDS.has(spec.field) ? { group: 'address' } : {}),
+      // The parts of an address change together when someone moves: one correlated group. At a
+      // workplace the company joins them: a contact who changes jobs changes them all.
+      ...(workplace && WORKPLACE_ROLES.includes(role) ? { group: 'workplace', context: true } : ADDRESS_FIELDS.has(spec.field) ? { group: 'address' } : {}),
       ...(d.dateOrder === undefined ? {} : { dateOrder: d.dateOrder }),
       ...(spec.normalize === 'phone' ? { phoneRegion: region } : {}),
       levels: spec.levels(has),
     });
   }
-  const rules = blockingRules(has);
+  const rules = blockingRules(has, workplace ? new Set(WORKPLACE_ROLES.map((r) => ROLE_SPECS[r].field)) : undefined);
 
   const columns = all.map((column): InferredColumn => {
     const d = decisions.get(column)!;

@@ -108,7 +108,10 @@ export function runMatcher(config: MatcherConfig, input: MatchInput, options: Ma
 
   progress({ phase: 'em', done: 0, total: config.em.maxIterations });
   const patterns = compressPatterns(gammas, count, fields);
-  const em = expectationMaximisation(patterns, fields, { maxIterations: config.em.maxIterations, tolerance: config.em.tolerance, u });
+  // Context fields (a contact's company and address) are shared by different entities: EM learns
+  // who matches from the other fields, or colleagues would become the match class.
+  const context = new Set(config.fields.flatMap((f, i) => (f.context ? [i] : [])));
+  const em = expectationMaximisation(patterns, fields, { maxIterations: config.em.maxIterations, tolerance: config.em.tolerance, u, ...(context.size > 0 ? { context } : {}) });
   // Fields configured as one correlated group get their m from the other fields' evidence.
   const emBeforeGroups = { ...em };
   if (groups.length > 0) em.m = leaveGroupOutM(patterns, fields, em, groups);

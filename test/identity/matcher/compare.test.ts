@@ -69,3 +69,28 @@ describe('the street and country normalizers', () => {
     expect(normalizeValue(country, 'Atlantis')).toBe('atlantis');
   });
 });
+
+describe('the postcode and phoneExtension normalizers', () => {
+  const field = (normalize: 'postcode' | 'phoneExtension' | 'phone') => parseMatcherConfig({
+    version: 1, id: 'id', fields: [{ name: 'f', columns: ['f'], normalize, levels: [{ type: 'exact' }] }],
+    blocking: { rules: [{ name: 'f', keys: [{ field: 'f' }] }] }, thresholds: { link: 0.99, review: 0.5 },
+  }).fields[0]!;
+
+  it('reads a US ZIP+4 as its ZIP, and leaves other postcodes as they were', () => {
+    const postcode = field('postcode');
+    expect(normalizeValue(postcode, '94103-1234')).toBe('94103');
+    expect(normalizeValue(postcode, '94103')).toBe('94103');
+    expect(normalizeValue(postcode, 'SW1A 1AA')).toBe('sw1a1aa');
+    expect(normalizeValue(postcode, '2615')).toBe('2615');
+  });
+
+  it('keeps a phone extension in any of its spellings, which the phone normalizer drops', () => {
+    const people = field('phoneExtension');
+    for (const text of ['(617) 592-6350 x594', '617.592.6350 ext. 594', '+1 617 592 6350 ext 594', '6175926350 extension 594', '617-592-6350 #594']) {
+      expect([text, normalizeValue(people, text)]).toEqual([text, '+16175926350 x594']);
+    }
+    expect(normalizeValue(people, '(617) 592-6350')).toBe('+16175926350');
+    expect(normalizeValue(people, 'n/a')).toBeNull();
+    expect(normalizeValue(field('phone'), '(617) 592-6350 x594')).toBe('+16175926350');
+  });
+});

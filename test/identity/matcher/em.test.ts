@@ -147,3 +147,44 @@ describe('joint agreement of a correlated group (groupAdjustments)', () => {
     }
   });
 });
+
+describe('context fields (people at companies)', () => {
+  // Fields: given name, surname (the person); company, street, city, postcode, state (the
+  // workplace: colleagues share all five). Candidates as blocking on the company makes them: a few
+  // duplicates, many colleagues, some others.
+  const WIDTH = 7;
+  function contacts(): { patterns: ReturnType<typeof compressPatterns>; seven: CompiledField[]; matches: number; n: number } {
+    const rand = mulberry32(11);
+    const n = 30_000;
+    const seven = Array.from({ length: WIDTH }, () => ({ radix: 3 }) as CompiledField);
+    const g = new Uint8Array(n * WIDTH);
+    const agree = (p: number): number => (rand() < p ? 1 : 2);
+    let matches = 0;
+    for (let p = 0; p < n; p++) {
+      const r = rand();
+      const kind = r < 0.05 ? 'duplicate' : r < 0.8 ? 'colleagues' : 'other';
+      if (kind === 'duplicate') matches++;
+      const [given, surname, place] = kind === 'duplicate' ? [0.9, 0.95, 0.95] : kind === 'colleagues' ? [0.02, 0.05, 1] : [0.02, 0.3, 0.01];
+      g[p * WIDTH] = agree(given);
+      g[p * WIDTH + 1] = agree(surname);
+      const same = agree(place);
+      for (let f = 2; f < WIDTH; f++) g[p * WIDTH + f] = same;
+    }
+    return { patterns: compressPatterns(g, n, seven), seven, matches, n };
+  }
+
+  it('learn the match class from the other fields: colleagues are not matches, and a first-name disagreement weighs', () => {
+    const { patterns, seven, matches, n } = contacts();
+    const plain = expectationMaximisation(patterns, seven, { maxIterations: 500, tolerance: 1e-8 });
+    // With the workplace as evidence, the match class is "same workplace": the colleagues.
+    expect(plain.lambda).toBeGreaterThan(0.5);
+    expect(plain.m[0]![2]!).toBeGreaterThan(0.5);
+    const context = new Set([2, 3, 4, 5, 6]);
+    const em = expectationMaximisation(patterns, seven, { maxIterations: 500, tolerance: 1e-8, context });
+    expect(em.lambda).toBeCloseTo(matches / n, 2);
+    expect(em.m[0]![2]!).toBeLessThan(0.15);
+    // The workplace's m is still estimated, from the pairs the names call one person.
+    expect(em.m[2]![1]!).toBeGreaterThan(0.85);
+    expect(em.context).toBe(context);
+  });
+});
