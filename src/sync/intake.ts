@@ -27,6 +27,12 @@ export interface WebhookSecrets {
   salesforce?: { reader: OutboundXmlReader; organizationId: OrganizationIdSource };
 }
 
+/**
+ * Largest webhook body read (the HTTP server's own cap is the same by default). Salesforce's
+ * 100 notifications, Stripe's events and Zendesk's are far smaller; the parsers' cost is bounded by it.
+ */
+export const WEBHOOK_MAX_BYTES = 1_000_000;
+
 /** Longest event id we record (Stripe evt_…, Zendesk invocation ids, Salesforce 04l… ids are far shorter). */
 const MAX_EVENT_ID_LENGTH = 255;
 
@@ -196,6 +202,7 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
       const refuse = (status: number, reason: string): WebhookAnswer => (system === 'salesforce' ? { status, contentType: 'text/xml; charset=utf-8', body: outboundFault(reason) } : json(status, { error: reason }));
       let parsed: Delivery[] | WebhookAnswer;
       try {
+        if (Buffer.byteLength(rawBody) > WEBHOOK_MAX_BYTES) throw new WebhookRejectedError(413, `webhook body larger than ${WEBHOOK_MAX_BYTES} bytes`);
         parsed = await parse(system, headers, rawBody);
         if (!Array.isArray(parsed)) return parsed;
         const long = parsed.find((d) => d.eventId !== null && d.eventId.length > MAX_EVENT_ID_LENGTH);

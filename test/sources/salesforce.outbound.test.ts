@@ -11,7 +11,7 @@ import { connectSalesforce } from '../../src/sources/salesforce/client.ts';
 import { createOutboundXmlReader } from '../../src/sources/salesforce/outbound-reader.ts';
 import { learnOrganizationId } from '../../src/sources/salesforce/organization.ts';
 import { MAX_OUTBOUND_NOTIFICATIONS, salesforceOutbound, type SalesforceOutboundOptions } from '../../src/sources/salesforce/webhook.ts';
-import { createWebhookIntake } from '../../src/sync/intake.ts';
+import { createWebhookIntake, WEBHOOK_MAX_BYTES } from '../../src/sync/intake.ts';
 import { createMemoryDeliveryLog } from '../../src/sync/deliveries.ts';
 import type { GatewayServices } from '../../src/gateway/loaders.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -93,15 +93,16 @@ describe('Salesforce Outbound Messages', () => {
     expect(accepted.body).toContain('<Ack>true</Ack>');
   });
 
-  it('refuses a message of 45,000 unclosed <sObject tags with 400 without reading Salesforce', async () => {
-    emu.requests.clear();
-    const intake = intakeWith(salesforceOutbound(session));
+  it('refuses a message of 45,000 unclosed <sObject tags with 400, before its org is looked up', async () => {
+    let asked = 0;
+    const intake = intakeWith({ reader, organizationId: () => (asked++, Promise.resolve(emu.orgId)) });
     const body = `<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound"><OrganizationId>${emu.orgId}</OrganizationId>${'<sObject '.repeat(45_000)}`;
     const answer = await intake.handle('salesforce', {}, body);
     expect(answer.status).toBe(400);
     expect(answer.body).toContain('not well-formed XML');
+    // The parser's message quotes the input; the answer does not.
     expect(answer.body).not.toContain('&lt;sObject &lt;sObject');
-    expect(emu.requests.list()).toEqual([]);
+    expect(asked).toBe(0);
   });
 
   it(`refuses a message with more than ${MAX_OUTBOUND_NOTIFICATIONS} notifications, naming the cap`, async () => {
@@ -110,6 +111,19 @@ describe('Salesforce Outbound Messages', () => {
     expect(answer.status).toBe(400);
     expect(answer.body).toContain(`has ${MAX_OUTBOUND_NOTIFICATIONS + 1} notifications; Salesforce sends at most ${MAX_OUTBOUND_NOTIFICATIONS}`);
     expect((await intake.handle('salesforce', {}, envelope(emu.orgId, MAX_OUTBOUND_NOTIFICATIONS))).status).toBe(200);
+  });
+
+  it('refuses a body over the 1 MB webhook cap with 413 without handing it to the parser', async () => {
+    const sizes: number[] = [];
+    const counting = { read: (xml: string) => (sizes.push(xml.length), reader.read(xml)), close: () => Promise.resolve() };
+    const intake = intakeWith({ reader: counting, organizationId: () => Promise.resolve(emu.orgId) });
+    const over = await intake.handle('salesforce', {}, envelope(emu.orgId, 1, 'x'.repeat(WEBHOOK_MAX_BYTES)));
+    expect(over.status).toBe(413);
+    expect(over.body).toContain(`webhook body larger than ${WEBHOOK_MAX_BYTES} bytes`);
+    expect(sizes).toEqual([]);
+    expect((await intake.handle('salesforce', {}, envelope(emu.orgId))).status).toBe(200);
+    expect(sizes).toHaveLength(1);
+    expect(sizes[0]).toBeLessThanOrEqual(WEBHOOK_MAX_BYTES);
   });
 
   it('refuses a DOCTYPE (entity definitions) with 400', async () => {
