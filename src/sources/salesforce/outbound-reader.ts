@@ -21,7 +21,9 @@ export function createOutboundXmlReader(): OutboundXmlReader {
     pending.clear();
   };
   const start = (): Worker => {
-    const w = new Worker(new URL('./outbound-worker.ts', import.meta.url));
+    // Through tsx, as the CLI runs (bin/meridian.js): Node's own type stripping is missing before
+    // Node 22.18 and refuses files under node_modules (an installed Meridian).
+    const w = new Worker(new URL('./outbound-worker.ts', import.meta.url), { execArgv: ['--import', import.meta.resolve('tsx')] });
     w.on('message', (a: Answer) => {
       const p = pending.get(a.seq);
       if (!p) return;

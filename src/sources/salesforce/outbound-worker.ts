@@ -1,6 +1,5 @@
 // Worker thread that reads Outbound Messages (outbound-xml.ts), so that parsing a message of up
 // to the webhook size cap (tens of ms for 1 MB) never holds up the gateway's event loop.
-// Loaded by Node itself (type stripping), not through tsx: erasable TypeScript only.
 import { parentPort } from 'node:worker_threads';
 import { OutboundXmlError, readOutboundXml } from './outbound-xml.ts';
 
