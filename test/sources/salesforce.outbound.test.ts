@@ -8,7 +8,7 @@ import { startSalesforceEmulator, type SalesforceEmulator } from '../../src/sand
 import { buildOutboundEnvelope } from '../../src/sandbox/salesforce/outbound.ts';
 import { readSystemSettings, type SalesforceSettings } from '../../src/config/systems.ts';
 import { connectSalesforce } from '../../src/sources/salesforce/client.ts';
-import { createOutboundXmlReader } from '../../src/sources/salesforce/outbound-reader.ts';
+import { createOutboundXmlReader, MAX_QUEUED_OUTBOUND_MESSAGES } from '../../src/sources/salesforce/outbound-reader.ts';
 import { learnOrganizationId } from '../../src/sources/salesforce/organization.ts';
 import { MAX_OUTBOUND_NOTIFICATIONS, salesforceOutbound, type SalesforceOutboundOptions } from '../../src/sources/salesforce/webhook.ts';
 import { createWebhookIntake, WEBHOOK_MAX_BYTES } from '../../src/sync/intake.ts';
@@ -132,6 +132,21 @@ describe('Salesforce Outbound Messages', () => {
     const answer = await intake.handle('salesforce', {}, body);
     expect(answer.status).toBe(400);
     expect(answer.body).toContain('DOCTYPE');
+  });
+
+  it(`answers 503 to messages beyond ${MAX_QUEUED_OUTBOUND_MESSAGES} waiting for the reader`, async () => {
+    const own = createOutboundXmlReader();
+    try {
+      const intake = intakeWith({ reader: own, organizationId: () => Promise.resolve(emu.orgId) });
+      const body = envelope(emu.orgId, 10, 'x'.repeat(20_000));
+      const answers = await Promise.all(Array.from({ length: MAX_QUEUED_OUTBOUND_MESSAGES + 5 }, () => intake.handle('salesforce', {}, body)));
+      const statuses = answers.map((a) => a.status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(MAX_QUEUED_OUTBOUND_MESSAGES);
+      expect(statuses.filter((s) => s === 503)).toHaveLength(5);
+      expect(answers.find((a) => a.status === 503)!.body).toContain('already waiting to be read');
+    } finally {
+      await own.close();
+    }
   });
 
   it('reads a message on a worker thread: the event loop turns while a 1 MB message is parsed', async () => {

@@ -10,6 +10,17 @@ export interface OutboundXmlReader {
   close(): Promise<void>;
 }
 
+/** Messages waiting for the worker beyond which new ones are turned away (answered 503: Salesforce re-sends). */
+export const MAX_QUEUED_OUTBOUND_MESSAGES = 32;
+
+/** Too many messages are already waiting to be read. */
+export class OutboundReaderBusyError extends Error {
+  constructor() {
+    super(`${MAX_QUEUED_OUTBOUND_MESSAGES} outbound messages are already waiting to be read; try again shortly`);
+    this.name = 'OutboundReaderBusyError';
+  }
+}
+
 type Answer = { seq: number; ok: OutboundXml } | { seq: number; error: string };
 
 export function createOutboundXmlReader(): OutboundXmlReader {
@@ -45,6 +56,10 @@ export function createOutboundXmlReader(): OutboundXmlReader {
   return {
     read: (xml) =>
       new Promise<OutboundXml>((resolve, reject) => {
+        if (pending.size >= MAX_QUEUED_OUTBOUND_MESSAGES) {
+          reject(new OutboundReaderBusyError());
+          return;
+        }
         worker ??= start();
         // Referenced only while a read is in flight: an idle worker must not keep the process alive.
         worker.ref();

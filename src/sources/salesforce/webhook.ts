@@ -6,7 +6,7 @@
 import { type ChangeNotice, type Delivery, WebhookRejectedError } from '../../sync/notices.ts';
 import type { SalesforceSettings } from '../../config/systems.ts';
 import { connectSalesforce } from './client.ts';
-import { createOutboundXmlReader, type OutboundXmlReader } from './outbound-reader.ts';
+import { createOutboundXmlReader, OutboundReaderBusyError, type OutboundXmlReader } from './outbound-reader.ts';
 import { OUTBOUND_NAMESPACE, OutboundXmlError } from './outbound-xml.ts';
 import { learnOrganizationId, OrganizationUnknownError, type OrganizationIdSource } from './organization.ts';
 import { outboundMessageSchema, toSalesforceId18 } from './schema.ts';
@@ -60,6 +60,7 @@ export async function parseSalesforceOutbound(rawBody: string, options: Salesfor
     raw = await options.reader.read(rawBody);
   } catch (e) {
     if (e instanceof OutboundXmlError) throw new WebhookRejectedError(400, e.message);
+    if (e instanceof OutboundReaderBusyError) throw new WebhookRejectedError(503, e.message);
     throw e;
   }
   const count = (raw as { notifications?: unknown[] }).notifications?.length ?? 0;
