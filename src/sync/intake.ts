@@ -173,8 +173,8 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
     return parseSalesforceOutbound(rawBody, secrets.salesforce);
   };
 
-  /** Links and invalidates what the notices name; a WebhookAnswer of 503 when a system could not be read. */
-  const processNotices = async (system: SystemId, notices: ChangeNotice[]): Promise<{ ok: true; goldenIds: string[]; live: { linked: LinkedRecord[]; invalid: InvalidRecord[] } } | { ok: false; answer: WebhookAnswer }> => {
+  /** Links and invalidates what the notices name; `{ ok: false }` (answered 503) when a system could not be read. */
+  const processNotices = async (system: SystemId, notices: ChangeNotice[]): Promise<{ ok: true; goldenIds: string[]; live: { linked: LinkedRecord[]; invalid: InvalidRecord[] } } | { ok: false; reason: string }> => {
     const accounts = await accountsOf(notices);
     const before = await goldenIdsOf(accounts);
     let live: { affected: string[]; linked: LinkedRecord[]; invalid: InvalidRecord[] };
@@ -185,7 +185,7 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
       // Not acknowledged: the sender retries, and nothing was linked from a record we could not read.
       if (before.length > 0) await services.cache.invalidate(before);
       logger.error('webhook not processed', { system, reason: e.message });
-      return { ok: false, answer: json(503, { error: e.message }) };
+      return { ok: false, reason: e.message };
     }
     const goldenIds = [...new Set([...before, ...live.affected])];
     // If the cache cannot be reached the sender gets a 5xx and re-sends: a stale golden
@@ -227,24 +227,23 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
         const fresh = parsed.filter((d) => d.eventId === null || states.get(d.eventId) === 'new');
         const repeats = ids.filter((id) => states.get(id) === 'done');
         if (repeats.length > 0) logger.info('webhook repeat ignored', { system, events: repeats.join(',') });
+        const ack = (body: unknown): WebhookAnswer => (system === 'salesforce' ? { status: 200, contentType: 'text/xml; charset=utf-8', body: OUTBOUND_ACK } : json(200, body));
+        // Every event processed before: answered without reading any system.
+        if (fresh.length === 0) return ack({ received: true, duplicate: true });
         const notices = fresh.flatMap((d) => d.notices);
         const done = await processNotices(system, notices);
-        if (!done.ok) return done.answer;
+        if (!done.ok) return refuse(503, done.reason);
         await deliveries.complete(system, claimed);
         completed = true;
         const { goldenIds, live } = done;
-        if (notices.length > 0 || fresh.length > 0) {
-          logger.info('webhook', {
-            system,
-            events: notices.map((n) => n.event).join(','),
-            invalidated: goldenIds.length,
-            ...(live.linked.length > 0 ? { linked: live.linked.map((l) => `${l.system}:${l.id}→${l.customer} (${l.outcome}, ${l.rule})`).join(' ') } : {}),
-          });
-        }
+        logger.info('webhook', {
+          system,
+          events: notices.map((n) => n.event).join(','),
+          invalidated: goldenIds.length,
+          ...(live.linked.length > 0 ? { linked: live.linked.map((l) => `${l.system}:${l.id}→${l.customer} (${l.outcome}, ${l.rule})`).join(' ') } : {}),
+        });
         for (const bad of live.invalid) logger.error('webhook record not matched: invalid in its system', { system: bad.system, id: bad.id, error: bad.error });
-        if (system === 'salesforce') return { status: 200, contentType: 'text/xml; charset=utf-8', body: OUTBOUND_ACK };
-        if (fresh.length === 0) return json(200, { received: true, duplicate: true });
-        return json(200, { received: true, invalidated: goldenIds.length, linked: live.linked, ...(live.invalid.length > 0 ? { invalid: live.invalid } : {}) });
+        return ack({ received: true, invalidated: goldenIds.length, linked: live.linked, ...(live.invalid.length > 0 ? { invalid: live.invalid } : {}) });
       } finally {
         // Not processed (refused, or failed): the claim is given up so that the sender's retry is processed.
         if (!completed && claimed.length > 0) {
