@@ -27,11 +27,14 @@ export interface SalesforceOutboundOptions {
 
 /**
  * What the intake needs for Outbound Messages: a reader on a worker thread, and our org id,
- * learned from the API on first use with the configured credentials (again after a failure),
- * unless a login already told it (`known`).
+ * learned from the API with the configured credentials (asked at once, without waiting, and
+ * again by a message after a failure), unless a login already told it (`known`).
  */
 export function salesforceOutbound(settings: SalesforceSettings, known: string | null = null): SalesforceOutboundOptions {
-  return { reader: createOutboundXmlReader(), organizationId: learnOrganizationId(() => connectSalesforce(settings), { known }) };
+  const organizationId = learnOrganizationId(() => connectSalesforce(settings), { known });
+  // Asked at start so the first message need not wait; a failure here is asked again by that message.
+  organizationId().catch(() => undefined);
+  return { reader: createOutboundXmlReader(), organizationId };
 }
 
 const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
