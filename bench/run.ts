@@ -1,6 +1,7 @@
 // `npm run bench`: everything measured side by side in one run, printed as a table and written
 // as JSON to bench/results/. Servers run pinned to core 0 and the load generator to core 1
-// (taskset), so neither steals the other's CPU. BENCH_SUITES=sandbox,gateway picks suites.
+// (taskset), so neither steals the other's CPU. BENCH_SUITES=sandbox,gateway picks suites
+// (sandbox, gateway, matcher, live, webhooks).
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -19,7 +20,7 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,matcher,live').split(','));
+const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,matcher,live,webhooks').split(','));
 const taskset = existsSync('/usr/bin/taskset');
 
 function pinned(core: number, script: string, args: string[], nodeFlags: string[] = []): string[] {
@@ -186,6 +187,15 @@ if (suites.has('live')) {
     rows.push({ suite: 'live', metric: '  full re-run / one incremental match (p50)', value: r['backfillMs']! / r['p50']!, unit: 'x' });
     rows.push({ suite: 'live', metric: '  pairwise precision / recall after the late records', value: r['recall']!, unit: 'recall', note: `precision ${r['precision']!.toFixed(4)}` });
   }
+}
+
+// ---------------------------------------------------------------- webhooks
+if (suites.has('webhooks')) {
+  const r = await once(0, 'bench/outbound-child.ts', []);
+  const mb = (r['bytes']! / 1e6).toFixed(2);
+  rows.push({ suite: 'webhooks', metric: `read a ${mb} MB Salesforce Outbound Message (100 notifications): p50`, value: r['inlineP50']!, unit: 'ms', note: 'fast-xml-parser, entities off, on the calling thread' });
+  rows.push({ suite: 'webhooks', metric: '  same through the worker thread the gateway uses', value: r['workerP50']!, unit: 'ms', note: `event-loop delay meanwhile p99 ${r['loopP99Ms']!.toFixed(1)} ms, max ${r['loopMaxMs']!.toFixed(1)} ms (worker shares the pinned core)` });
+  rows.push({ suite: 'webhooks', metric: `  refuse ${(r['attackBytes']! / 1e3).toFixed(0)} KB of 45,000 unclosed <sObject tags: p50`, value: r['attackP50']!, unit: 'ms', note: 'issue 8 item 5: the regex took 15 s' });
 }
 
 // ---------------------------------------------------------------- report

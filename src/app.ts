@@ -32,6 +32,8 @@ import { createLoaders, type CachedGolden, type GatewayServices } from './gatewa
 import { loadFieldSpec } from './mapping/index.ts';
 import { startHttpServer, type Logger, type Readiness, type RunningServer } from './server/http.ts';
 import { createWebhookIntake } from './sync/intake.ts';
+import { createPostgresDeliveryLog } from './sync/deliveries.ts';
+import { salesforceOutbound } from './sources/salesforce/webhook.ts';
 import { ResponseCache, newCacheability, withResponseCache } from './gateway/response-cache.ts';
 import { createMemoryPubSub, createRedisPubSub } from './pubsub/index.ts';
 
@@ -279,9 +281,10 @@ export async function startApp(options: AppOptions): Promise<App> {
       {
         ...(systems.stripe?.webhookSecret ? { stripe: { client: createStripeClient(systems.stripe), secret: systems.stripe.webhookSecret } } : {}),
         ...(systems.zendesk?.webhookSecret ? { zendesk: { secret: systems.zendesk.webhookSecret } } : {}),
-        ...(systems.salesforce ? { salesforce: { orgId: salesforceOrgId } } : {}),
+        ...(systems.salesforce ? { salesforce: salesforceOutbound(systems.salesforce, salesforceOrgId) } : {}),
       },
       logger,
+      createPostgresDeliveryLog(store, { now: services.now }),
     );
 
     const schema = await loadSchema();

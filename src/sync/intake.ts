@@ -5,21 +5,36 @@
 // becomes one) within the request, a changed one refreshes the blocking index.
 // Never half-handles: a rejected notification changes nothing, and when the account cannot be
 // read the sender is answered 503 so that it sends the notification again.
+// Each event is processed once (deliveries.ts): a re-delivery of one already processed is
+// answered 200 without reading any system; one being processed right now is answered 409.
 import type Stripe from 'stripe';
 import type { GatewayServices } from '../gateway/loaders.ts';
 import { ACCOUNT_TYPE, type SourceRecord, type SystemId } from '../sources/types.ts';
 import { parseStripeWebhook } from '../sources/stripe/webhook.ts';
 import { parseZendeskWebhook } from '../sources/zendesk/webhook.ts';
-import { OUTBOUND_ACK, parseSalesforceOutbound } from '../sources/salesforce/webhook.ts';
-import { type ChangeNotice, WebhookRejectedError } from './notices.ts';
+import { OUTBOUND_ACK, outboundFault, parseSalesforceOutbound } from '../sources/salesforce/webhook.ts';
+import type { OutboundXmlReader } from '../sources/salesforce/outbound-reader.ts';
+import type { OrganizationIdSource } from '../sources/salesforce/organization.ts';
+import { type ChangeNotice, type Delivery, WebhookRejectedError } from './notices.ts';
+import type { DeliveryLog } from './deliveries.ts';
 import { InvalidSourceRecordError } from '../sources/errors.ts';
 import type { Logger } from '../server/http.ts';
 
 export interface WebhookSecrets {
   stripe?: { client: Stripe; secret: string };
   zendesk?: { secret: string };
-  salesforce?: { orgId: string | null };
+  /** Outbound Messages are read on a worker thread; our org id is learned from the API on first use. */
+  salesforce?: { reader: OutboundXmlReader; organizationId: OrganizationIdSource };
 }
+
+/**
+ * Largest webhook body read (the HTTP server's own cap is the same by default). Salesforce's
+ * 100 notifications, Stripe's events and Zendesk's are far smaller; the parsers' cost is bounded by it.
+ */
+export const WEBHOOK_MAX_BYTES = 1_000_000;
+
+/** Longest event id we record (Stripe evt_…, Zendesk invocation ids, Salesforce 04l… ids are far shorter). */
+const MAX_EVENT_ID_LENGTH = 255;
 
 export interface WebhookAnswer {
   status: number;
@@ -64,7 +79,7 @@ const header = (h: Record<string, string | string[] | undefined>, name: string):
   return Array.isArray(v) ? v[0] : v;
 };
 
-export function createWebhookIntake(services: GatewayServices, secrets: WebhookSecrets, logger: Logger): WebhookIntake {
+export function createWebhookIntake(services: GatewayServices, secrets: WebhookSecrets, logger: Logger, deliveries: DeliveryLog): WebhookIntake {
   /** The accounts the notices concern, resolving contacts/users to their accounts first. */
   const accountsOf = async (notices: ChangeNotice[]): Promise<{ system: SystemId; id: string; identity: boolean }[]> => {
     const accounts = new Map<string, { system: SystemId; id: string; identity: boolean }>();
@@ -135,59 +150,106 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
     return { affected: [...affected], linked, invalid };
   };
 
+  /** Reads the body and checks who sent it; a WebhookRejectedError says why it was refused. */
+  const parse = async (system: SystemId, headers: Record<string, string | string[] | undefined>, rawBody: string): Promise<Delivery[] | WebhookAnswer> => {
+    if (system === 'stripe') {
+      if (!secrets.stripe) return json(404, { error: 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)' });
+      return parseStripeWebhook(secrets.stripe.client, rawBody, header(headers, 'stripe-signature'), secrets.stripe.secret, services.now());
+    }
+    if (system === 'zendesk') {
+      if (!secrets.zendesk) return json(404, { error: 'Zendesk webhooks are not configured (ZENDESK_WEBHOOK_SECRET)' });
+      return parseZendeskWebhook(
+        rawBody,
+        {
+          signature: header(headers, 'x-zendesk-webhook-signature'),
+          timestamp: header(headers, 'x-zendesk-webhook-signature-timestamp'),
+          invocationId: header(headers, 'x-zendesk-webhook-invocation-id'),
+        },
+        secrets.zendesk.secret,
+        services.now(),
+      );
+    }
+    if (!secrets.salesforce) return json(404, { error: 'Salesforce is not configured' });
+    return parseSalesforceOutbound(rawBody, secrets.salesforce);
+  };
+
+  /** Links and invalidates what the notices name; `{ ok: false }` (answered 503) when a system could not be read. */
+  const processNotices = async (system: SystemId, notices: ChangeNotice[]): Promise<{ ok: true; goldenIds: string[]; live: { linked: LinkedRecord[]; invalid: InvalidRecord[] } } | { ok: false; reason: string }> => {
+    const accounts = await accountsOf(notices);
+    const before = await goldenIdsOf(accounts);
+    let live: { affected: string[]; linked: LinkedRecord[]; invalid: InvalidRecord[] };
+    try {
+      live = await matchLive(accounts);
+    } catch (e) {
+      if (!(e instanceof SourceReadError)) throw e;
+      // Not acknowledged: the sender retries, and nothing was linked from a record we could not read.
+      if (before.length > 0) await services.cache.invalidate(before);
+      logger.error('webhook not processed', { system, reason: e.message });
+      return { ok: false, reason: e.message };
+    }
+    const goldenIds = [...new Set([...before, ...live.affected])];
+    // If the cache cannot be reached the sender gets a 5xx and re-sends: a stale golden
+    // record must not outlive a notification we acknowledged.
+    if (goldenIds.length > 0) await services.cache.invalidate(goldenIds);
+    return { ok: true, goldenIds, live };
+  };
+
   return {
-    handle: async (system, headers, rawBody) => {
-      let notices: ChangeNotice[];
+    handle: async (name, headers, rawBody) => {
+      if (name !== 'stripe' && name !== 'zendesk' && name !== 'salesforce') return json(404, { error: `no webhook route for ${JSON.stringify(name)}` });
+      const system: SystemId = name;
+      // Salesforce reads a SOAP fault as the reason its message was not taken.
+      const refuse = (status: number, reason: string): WebhookAnswer => (system === 'salesforce' ? { status, contentType: 'text/xml; charset=utf-8', body: outboundFault(reason) } : json(status, { error: reason }));
+      let parsed: Delivery[] | WebhookAnswer;
       try {
-        if (system === 'stripe') {
-          if (!secrets.stripe) return json(404, { error: 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)' });
-          notices = parseStripeWebhook(secrets.stripe.client, rawBody, header(headers, 'stripe-signature'), secrets.stripe.secret);
-        } else if (system === 'zendesk') {
-          if (!secrets.zendesk) return json(404, { error: 'Zendesk webhooks are not configured (ZENDESK_WEBHOOK_SECRET)' });
-          notices = parseZendeskWebhook(
-            rawBody,
-            { signature: header(headers, 'x-zendesk-webhook-signature'), timestamp: header(headers, 'x-zendesk-webhook-signature-timestamp') },
-            secrets.zendesk.secret,
-            services.now(),
-          );
-        } else if (system === 'salesforce') {
-          if (!secrets.salesforce) return json(404, { error: 'Salesforce is not configured' });
-          notices = parseSalesforceOutbound(rawBody, secrets.salesforce.orgId);
-        } else {
-          return json(404, { error: `no webhook route for ${JSON.stringify(system)}` });
-        }
+        if (Buffer.byteLength(rawBody) > WEBHOOK_MAX_BYTES) throw new WebhookRejectedError(413, `webhook body larger than ${WEBHOOK_MAX_BYTES} bytes`);
+        parsed = await parse(system, headers, rawBody);
+        if (!Array.isArray(parsed)) return parsed;
+        const long = parsed.find((d) => d.eventId !== null && d.eventId.length > MAX_EVENT_ID_LENGTH);
+        if (long) throw new WebhookRejectedError(400, `event id is longer than ${MAX_EVENT_ID_LENGTH} characters`);
       } catch (e) {
         if (e instanceof WebhookRejectedError) {
-          logger.error('webhook rejected', { system, reason: e.message });
-          return json(e.status, { error: e.message });
+          logger.error('webhook rejected', { system, status: e.status, reason: e.message });
+          return refuse(e.status, e.message);
         }
         throw e;
       }
-      const accounts = await accountsOf(notices);
-      const before = await goldenIdsOf(accounts);
-      let live: { affected: string[]; linked: LinkedRecord[]; invalid: InvalidRecord[] };
+      const ids = parsed.flatMap((d) => (d.eventId === null ? [] : [d.eventId]));
+      const states = await deliveries.claim(system, ids);
+      const claimed = ids.filter((id) => states.get(id) === 'new');
+      let completed = false;
       try {
-        live = await matchLive(accounts);
-      } catch (e) {
-        if (!(e instanceof SourceReadError)) throw e;
-        // Not acknowledged: the sender retries, and nothing was linked from a record we could not read.
-        if (before.length > 0) await services.cache.invalidate(before);
-        logger.error('webhook not processed', { system, reason: e.message });
-        return json(503, { error: e.message });
+        const busy = ids.filter((id) => states.get(id) === 'busy');
+        if (busy.length > 0) {
+          logger.info('webhook event being processed by another delivery', { system, events: busy.join(',') });
+          return refuse(409, `event ${busy[0]!} is being processed by another delivery; send it again later`);
+        }
+        const fresh = parsed.filter((d) => d.eventId === null || states.get(d.eventId) === 'new');
+        const repeats = ids.filter((id) => states.get(id) === 'done');
+        if (repeats.length > 0) logger.info('webhook repeat ignored', { system, events: repeats.join(',') });
+        const ack = (body: unknown): WebhookAnswer => (system === 'salesforce' ? { status: 200, contentType: 'text/xml; charset=utf-8', body: OUTBOUND_ACK } : json(200, body));
+        // Every event processed before: answered without reading any system.
+        if (fresh.length === 0) return ack({ received: true, duplicate: true });
+        const notices = fresh.flatMap((d) => d.notices);
+        const done = await processNotices(system, notices);
+        if (!done.ok) return refuse(503, done.reason);
+        await deliveries.complete(system, claimed);
+        completed = true;
+        const { goldenIds, live } = done;
+        logger.info('webhook', {
+          system,
+          events: notices.map((n) => n.event).join(','),
+          invalidated: goldenIds.length,
+          ...(live.linked.length > 0 ? { linked: live.linked.map((l) => `${l.system}:${l.id}→${l.customer} (${l.outcome}, ${l.rule})`).join(' ') } : {}),
+        });
+        for (const bad of live.invalid) logger.error('webhook record not matched: invalid in its system', { system: bad.system, id: bad.id, error: bad.error });
+        return ack({ received: true, invalidated: goldenIds.length, linked: live.linked, ...(live.invalid.length > 0 ? { invalid: live.invalid } : {}) });
+      } finally {
+        // Not processed (refused, or failed): the claim is given up so that the sender's retry is processed.
+        if (!completed && claimed.length > 0) {
+          await deliveries.release(system, claimed).catch((e: unknown) => logger.error('webhook claim not released (it lapses after its lease)', { system, error: String(e) }));
+        }
       }
-      const goldenIds = [...new Set([...before, ...live.affected])];
-      // If the cache cannot be reached the sender gets a 5xx and re-sends: a stale golden
-      // record must not outlive a notification we acknowledged.
-      if (goldenIds.length > 0) await services.cache.invalidate(goldenIds);
-      logger.info('webhook', {
-        system,
-        events: notices.map((n) => n.event).join(','),
-        invalidated: goldenIds.length,
-        ...(live.linked.length > 0 ? { linked: live.linked.map((l) => `${l.system}:${l.id}→${l.customer} (${l.outcome}, ${l.rule})`).join(' ') } : {}),
-      });
-      for (const bad of live.invalid) logger.error('webhook record not matched: invalid in its system', { system: bad.system, id: bad.id, error: bad.error });
-      if (system === 'salesforce') return { status: 200, contentType: 'text/xml; charset=utf-8', body: OUTBOUND_ACK };
-      return json(200, { received: true, invalidated: goldenIds.length, linked: live.linked, ...(live.invalid.length > 0 ? { invalid: live.invalid } : {}) });
     },
   };
 }

@@ -15,10 +15,24 @@ export interface ChangeNotice {
   identity: boolean;
 }
 
-/** A notification we refuse: bad signature, stale timestamp, unreadable body. Answered 4xx. */
+/**
+ * One event as its sender numbers it: a Stripe event, a Zendesk webhook invocation, one
+ * notification of a Salesforce Outbound Message. A sender re-sends an event it thinks was not
+ * received with the same id; the intake processes each id once (src/sync/deliveries.ts).
+ */
+export interface Delivery {
+  /** The sender's id for the event; null when it sent none (then it cannot be recognised again). */
+  eventId: string | null;
+  notices: ChangeNotice[];
+}
+
+/**
+ * A notification we refuse: bad signature, stale timestamp, unreadable body (4xx), or one we
+ * cannot check yet (503: the sender tries again later).
+ */
 export class WebhookRejectedError extends Error {
   constructor(
-    readonly status: 400 | 401,
+    readonly status: 400 | 401 | 403 | 413 | 503,
     message: string,
   ) {
     super(message);

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { SourceUnavailableError } from '../../src/server/errors.ts';
 import { InvalidSourceRecordError } from '../../src/sources/errors.ts';
 import { createWebhookIntake } from '../../src/sync/intake.ts';
+import { createMemoryDeliveryLog } from '../../src/sync/deliveries.ts';
 
 const SECRET = 'whsec_test_intake';
 const stripe = new Stripe('sk_test_intake');
@@ -25,7 +26,7 @@ function intakeWith(loaded: Error) {
     liveMatcher: { matchRecord: (r: { id: string }) => (matched.push(r.id), Promise.reject(new Error('not expected'))) } as unknown as LiveMatcher,
     now: () => new Date(),
   } as unknown as GatewayServices;
-  const intake = createWebhookIntake(services, { stripe: { client: stripe, secret: SECRET } }, createLogger({ quiet: true }));
+  const intake = createWebhookIntake(services, { stripe: { client: stripe, secret: SECRET } }, createLogger({ quiet: true }), createMemoryDeliveryLog());
   const body = JSON.stringify({ id: 'evt_1', object: 'event', type: 'customer.created', created: 1, data: { object: { id: 'cus_BAD', object: 'customer' } } });
   const send = () => intake.handle('stripe', { 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET }) }, body);
   return { send, matched };

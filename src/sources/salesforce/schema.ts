@@ -187,3 +187,22 @@ export const queryResultSchema = z.object({
   records: z.array(z.unknown()),
 });
 export type QueryResultRaw = z.infer<typeof queryResultSchema>;
+
+// ---------- Outbound Messages ----------
+
+const sfIdText = z.string().regex(/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/, 'a 15- or 18-character Salesforce id');
+
+/** What outbound-xml.ts reads from an Outbound Message, checked where it enters. */
+export const outboundMessageSchema = z.object({
+  organizationId: sfIdText,
+  notifications: z.array(
+    z.object({
+      id: sfIdText,
+      type: z.string().regex(/^\w{1,80}$/, 'an sObject type'),
+      recordId: sfIdText,
+      // xsi:nil or absent on Accounts and on contacts without an account.
+      accountId: sfIdText.nullable(),
+    }),
+  ),
+});
+export type OutboundMessage = z.infer<typeof outboundMessageSchema>;

@@ -1,19 +1,39 @@
 // Stripe webhooks: the signature is checked with the SDK's own verifier, then each event names
 // the customer it concerns. https://docs.stripe.com/webhooks#verify-events
+// The SDK refuses a signature older than its tolerance but takes one dated in the future; a
+// timestamp is a claim of when Stripe signed, so both sides are held to the same window.
 import type Stripe from 'stripe';
-import { type ChangeNotice, WebhookRejectedError } from '../../sync/notices.ts';
+import { type Delivery, WebhookRejectedError } from '../../sync/notices.ts';
 
-export function parseStripeWebhook(stripe: Stripe, rawBody: string, signature: string | undefined, secret: string): ChangeNotice[] {
+/** Seconds a signature may be away from our clock, either way (stripe-node's default tolerance). */
+export const STRIPE_SIGNATURE_TOLERANCE_S = 300;
+
+/** The signed timestamp, read as the SDK reads it (the last `t=` element). */
+function signedAt(header: string): number | null {
+  let t: number | null = null;
+  for (const part of header.split(',')) {
+    const [k, v] = part.split('=', 2);
+    if (k?.trim() === 't' && v !== undefined && /^\d+$/.test(v.trim())) t = Number(v.trim());
+  }
+  return t;
+}
+
+export function parseStripeWebhook(stripe: Stripe, rawBody: string, signature: string | undefined, secret: string, now: Date = new Date()): Delivery[] {
   if (!signature) throw new WebhookRejectedError(400, 'missing Stripe-Signature header');
   let event: Stripe.Event;
   try {
-    event = stripe.webhooks.constructEvent(rawBody, signature, secret);
+    event = stripe.webhooks.constructEvent(rawBody, signature, secret, STRIPE_SIGNATURE_TOLERANCE_S, undefined, now.getTime());
   } catch (e) {
     throw new WebhookRejectedError(400, `Stripe signature check failed: ${(e as Error).message}`);
   }
+  const t = signedAt(signature);
+  if (t === null || t - Math.floor(now.getTime() / 1000) > STRIPE_SIGNATURE_TOLERANCE_S) {
+    throw new WebhookRejectedError(400, `Stripe signature check failed: timestamp ${String(t)} is more than ${STRIPE_SIGNATURE_TOLERANCE_S} s in the future`);
+  }
+  const eventId = typeof event.id === 'string' && event.id !== '' ? event.id : null;
   const object = event.data.object as unknown as Record<string, unknown>;
   // customer.* events carry the customer; billing objects name theirs in `customer`.
   const customerId = object['object'] === 'customer' ? object['id'] : object['customer'];
-  if (typeof customerId !== 'string') return [];
-  return [{ system: 'stripe', level: 'account', id: customerId, event: event.type, identity: object['object'] === 'customer' }];
+  if (typeof customerId !== 'string') return [{ eventId, notices: [] }];
+  return [{ eventId, notices: [{ system: 'stripe', level: 'account', id: customerId, event: event.type, identity: object['object'] === 'customer' }] }];
 }

@@ -1,9 +1,11 @@
 // Zendesk webhooks: HMAC-SHA256 over timestamp + body with the webhook's signing secret,
 // base64, in X-Zendesk-Webhook-Signature; the timestamp is checked for freshness so a captured
-// request cannot be replayed later.
+// request cannot be replayed later. Each invocation carries X-Zendesk-Webhook-Invocation-Id,
+// the same on every retry of it: the intake processes an invocation once.
 // https://developer.zendesk.com/documentation/webhooks/verifying/
+// https://developer.zendesk.com/documentation/webhooks/anatomy-of-a-webhook-request/
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type ChangeNotice, WebhookRejectedError } from '../../sync/notices.ts';
+import { type ChangeNotice, type Delivery, WebhookRejectedError } from '../../sync/notices.ts';
 
 const TOLERANCE_MS = 5 * 60_000;
 
@@ -13,7 +15,12 @@ export function verifyZendeskSignature(secret: string, timestamp: string, rawBod
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-export function parseZendeskWebhook(rawBody: string, headers: { signature?: string | undefined; timestamp?: string | undefined }, secret: string, now: Date = new Date()): ChangeNotice[] {
+export function parseZendeskWebhook(
+  rawBody: string,
+  headers: { signature?: string | undefined; timestamp?: string | undefined; invocationId?: string | undefined },
+  secret: string,
+  now: Date = new Date(),
+): Delivery[] {
   const { signature, timestamp } = headers;
   if (!signature || !timestamp) throw new WebhookRejectedError(401, 'missing X-Zendesk-Webhook-Signature or X-Zendesk-Webhook-Signature-Timestamp');
   if (!verifyZendeskSignature(secret, timestamp, rawBody, signature)) throw new WebhookRejectedError(401, 'Zendesk signature does not match');
@@ -44,5 +51,6 @@ export function parseZendeskWebhook(rawBody: string, headers: { signature?: stri
       if (person) notices.push({ system: 'zendesk', level: 'person', id: person, event: type, identity: type.startsWith('user.') });
     }
   }
-  return notices;
+  const invocation = headers.invocationId?.trim();
+  return [{ eventId: invocation ? invocation : null, notices }];
 }

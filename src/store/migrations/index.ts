@@ -212,4 +212,22 @@ CREATE INDEX review_items_status_idx ON ${s}.review_items (status, id);
 `,
 };
 
-export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions];
+// Webhook events already processed (src/sync/deliveries.ts), so a sender's re-delivery of one is
+// answered without being processed again. A row is a claim while processed_at is NULL (one
+// delivery is processing it; a claim older than the lease is abandoned and may be taken over),
+// and a record of the event once set. Rows older than the retention window are deleted.
+const webhookDeliveries: Migration = {
+  id: '0006_webhook_deliveries',
+  sql: (s) => `
+CREATE TABLE ${s}.webhook_deliveries (
+  system       text NOT NULL,
+  event_id     text NOT NULL CHECK (length(event_id) BETWEEN 1 AND 255),
+  claimed_at   timestamptz NOT NULL,
+  processed_at timestamptz NULL,
+  PRIMARY KEY (system, event_id)
+);
+CREATE INDEX webhook_deliveries_claimed_idx ON ${s}.webhook_deliveries (claimed_at);
+`,
+};
+
+export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions, webhookDeliveries];
