@@ -60,16 +60,6 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     ...reviewMutation,
-    mergeCustomers: async (_p, { ids }, ctx) => {
-      try {
-        const { survivor, retired } = await ctx.services.identity.mergeCustomers(ids, { actor: 'api' });
-        await ctx.services.cache.invalidate([survivor, ...retired]);
-        return { id: survivor };
-      } catch (e) {
-        if (e instanceof IdentityInputError) throw new BadUserInputError(e.field, e.message);
-        throw e;
-      }
-    },
     splitCustomer: async (_p, { id, system, externalId }, ctx) => {
       const s = SYSTEM_IDS[system];
       if (!s) throw new BadUserInputError('system', `${system} is not connected to this gateway`);

@@ -395,14 +395,19 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * A person says these customers are one. The oldest survives and is returned; the others
-   * retire into it (their ids keep answering as the survivor). Audited.
+   * retire into it (their ids keep answering as the survivor). Audited. Customers a person kept
+   * apart (KEEP_SEPARATE on a review item, or a split) are refused with CONFLICT naming that
+   * decision in `extensions.decisions`; `override: true` with a `reason` merges them anyway, and
+   * the merge event records the reason and the decisions it set aside.
    */
   mergeCustomers: Customer;
   /**
    * A person decides an OPEN review item. MERGE merges the customers of its two records (the
    * oldest survives, as in mergeCustomers) and KEEP_SEPARATE records that they are different
    * customers; both leave the item RESOLVED. DISMISS closes it as DISMISSED and changes nothing
-   * else. An item that is not OPEN is a CONFLICT naming its status. Audited.
+   * else. Every other OPEN item between the same two customers takes the same decision
+   * (`decision.decidedWith` names this one). An item that is not OPEN is a CONFLICT naming its
+   * status; a MERGE of customers a person kept apart is a CONFLICT naming that decision. Audited.
    */
   resolveReview: ReviewItem;
   /**
@@ -415,6 +420,8 @@ export type Mutation = {
 
 export type MutationMergeCustomersArgs = {
   ids: Array<Scalars['ID']['input']>;
+  override?: InputMaybe<Scalars['Boolean']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -506,7 +513,7 @@ export type Query = {
   /**
    * Decisions waiting for a person (status OPEN, the default) or already taken (RESOLVED,
    * DISMISSED), in the order they were raised (oldest first), Relay-style. `first` defaults to
-   * 20, at most 100.
+   * 20, at most 100. OPEN lists no item whose two customers are one already or were kept apart.
    */
   reviewQueue: ReviewItemConnection;
   /**
@@ -558,7 +565,14 @@ export type ReviewAction =
 export type ReviewDecision = {
   __typename?: 'ReviewDecision';
   action: ReviewAction;
+  /**
+   * Set when this item was closed by the decision on another item about the same two customers:
+   * that item's id. A person decides about customers; every open item between them follows.
+   */
+  decidedWith?: Maybe<Scalars['ID']['output']>;
   note?: Maybe<Scalars['String']['output']>;
+  /** Set when this item was closed by mergeCustomers: MERGE, and the customers were merged. */
+  viaMergeCustomers: Scalars['Boolean']['output'];
 };
 
 export type ReviewDecisionInput = {
@@ -1127,7 +1141,7 @@ export type MoneyResolvers<ContextType = GatewayContext, ParentType extends Reso
 };
 
 export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  mergeCustomers?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationMergeCustomersArgs, 'ids'>>;
+  mergeCustomers?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationMergeCustomersArgs, 'ids' | 'override'>>;
   resolveReview?: Resolver<ResolversTypes['ReviewItem'], ParentType, ContextType, RequireFields<MutationResolveReviewArgs, 'decision' | 'id'>>;
   splitCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationSplitCustomerArgs, 'externalId' | 'id' | 'system'>>;
 };
@@ -1192,7 +1206,9 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
 
 export type ReviewDecisionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ReviewDecision'] = ResolversParentTypes['ReviewDecision']> = {
   action?: Resolver<ResolversTypes['ReviewAction'], ParentType, ContextType>;
+  decidedWith?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  viaMergeCustomers?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type ReviewItemResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ReviewItem'] = ResolversParentTypes['ReviewItem']> = {

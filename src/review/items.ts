@@ -1,12 +1,16 @@
 // Review items: the decisions a machine should not make, kept for a person. Identity writes
 // POSSIBLE_DUPLICATE items; a person lists them (reviewQueue) and decides them (resolveReview):
 // MERGE the two customers, KEEP_SEPARATE (remembered as a cannot-link pair), or DISMISS.
+// Items are raised per record pair, but a person decides about two customers: a decision closes
+// every other OPEN item between the same two customers with the same decision (in the same
+// transaction), the queue never lists a pair of customers already decided (one customer now, or
+// kept apart), and no item is raised for such a pair.
 // Pure store logic: the GraphQL layer (resolvers/review.ts) only translates.
 import type { Store } from '../store/index.ts';
 import { cursorCodec, type KeysetPage } from '../store/page.ts';
 import type { RecordRef } from '../identity/backfill.ts';
 import type { PairExplanation } from '../identity/customer-matching.ts';
-import { createIdentityStore, type IdentityStore, type IdentityTransaction } from '../identity/links.ts';
+import { createIdentityStore, type IdentityStore, type IdentityTransaction, type MergeResult } from '../identity/links.ts';
 import { ReviewConflictError, ReviewInputError, ReviewNotFoundError } from './errors.ts';
 
 export { ReviewConflictError, ReviewInputError, ReviewNotFoundError } from './errors.ts';
@@ -37,6 +41,10 @@ export interface ReviewDecision {
   survivor?: string;
   /** MERGE: the ids retired into the survivor (empty when the records were one customer already). */
   retired?: string[];
+  /** Set when this item was closed by a decision about the same two customers: the item decided. */
+  decidedWith?: string;
+  /** Set when this item was closed by mergeCustomers (not by a review decision). */
+  via?: 'mergeCustomers';
 }
 
 export interface ReviewItem {
@@ -75,6 +83,13 @@ export interface ResolveResult {
   item: ReviewItem;
   /** Golden ids whose records changed (a merge's survivor and retired ids): their caches are stale. */
   changedCustomers: string[];
+  /** Other OPEN items about the same two customers, closed with this decision. */
+  closedWith: string[];
+}
+
+export interface MergeCustomersResult extends MergeResult {
+  /** OPEN items between the merged customers, closed as RESOLVED (MERGE) by this merge. */
+  closedItems: string[];
 }
 
 export interface ReviewItems {
@@ -92,6 +107,12 @@ export interface ReviewItems {
    * action) or ReviewInputError.
    */
   resolve(id: string, decision: ReviewDecisionInput, actor: string): Promise<ResolveResult>;
+  /**
+   * IdentityStore.mergeCustomers (a person says these customers are one; refused with
+   * IdentityConflictError across a kept-apart pair unless overridden), and in the same
+   * transaction the OPEN items between the merged customers are closed as RESOLVED (MERGE).
+   */
+  mergeCustomers(ids: readonly string[], options: { actor: string; override?: { reason: string } | null }): Promise<MergeCustomersResult>;
 }
 
 export const DEFAULT_REVIEW_PAGE = 20;
@@ -154,6 +175,49 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
   const cannotLink = store.table('identity_cannot_link');
   const identity = options.identity ?? createIdentityStore(store);
 
+  const links = store.table('identity_links');
+  // One of the two records of a payload (a jsonb expression), as SQL for system, type and id.
+  const REC = (payload: string, i: 0 | 1): [string, string, string] => [
+    `${payload}->'records'->${i}->>'system'`,
+    `${payload}->'records'->${i}->>'recordType'`,
+    `${payload}->'records'->${i}->>'externalId'`,
+  ];
+  /**
+   * SQL: the pair of records (s1, t1, e1) / (s2, t2, e2) needs no person any more: both are linked
+   * to one customer now, or their customers were kept apart (a cannot-link pair between any of
+   * their records, which is what keeps them apart for applyLinks and mergeCustomers too).
+   */
+  const settled = (a: [string, string, string], b: [string, string, string]): string => `EXISTS (
+      SELECT 1 FROM ${links} la, ${links} lb
+       WHERE la.system = ${a[0]} AND la.record_type = ${a[1]} AND la.external_id = ${a[2]}
+         AND lb.system = ${b[0]} AND lb.record_type = ${b[1]} AND lb.external_id = ${b[2]}
+         AND (la.golden_id = lb.golden_id OR EXISTS (
+               SELECT 1 FROM ${cannotLink} x
+                 JOIN ${links} xa ON xa.system = x.a_system AND xa.record_type = x.a_record_type AND xa.external_id = x.a_external_id
+                 JOIN ${links} xb ON xb.system = x.b_system AND xb.record_type = x.b_record_type AND xb.external_id = x.b_external_id
+                WHERE (xa.golden_id = la.golden_id AND xb.golden_id = lb.golden_id) OR (xa.golden_id = lb.golden_id AND xb.golden_id = la.golden_id))))`;
+
+  /**
+   * Closes every OPEN item (but `except`) whose records are linked now to the customers `x` and
+   * `y` (either way round; x = y for the records of one customer), with `decision`.
+   */
+  const closeBetween = async (c: IdentityTransaction['client'], x: string, y: string, status: ReviewStatus, decision: ReviewDecision, actor: string, except: string | null): Promise<string[]> => {
+    const [a, b] = [REC('r.payload', 0), REC('r.payload', 1)];
+    const r = await c.query<{ id: string }>(
+      `WITH pair AS (
+         SELECT r.id, la.golden_id AS ga, lb.golden_id AS gb FROM ${table} r
+           JOIN ${links} la ON la.system = ${a[0]} AND la.record_type = ${a[1]} AND la.external_id = ${a[2]}
+           JOIN ${links} lb ON lb.system = ${b[0]} AND lb.record_type = ${b[1]} AND lb.external_id = ${b[2]}
+          WHERE r.status = 'OPEN' AND r.id IS DISTINCT FROM $1::bigint
+       )
+       UPDATE ${table} r SET status = $2, resolved_at = now(), resolved_by = $3, decision = $4::jsonb, updated_at = now()
+         FROM pair WHERE r.id = pair.id AND ((pair.ga = $5 AND pair.gb = $6) OR (pair.ga = $6 AND pair.gb = $5))
+       RETURNING r.id::text AS id`,
+      [except, status, actor, JSON.stringify(decision), x, y],
+    );
+    return r.rows.map((row) => row.id).sort((p, q) => Number(p) - Number(q));
+  };
+
   const get = async (id: string): Promise<ReviewItem | null> => {
     if (!ITEM_ID.test(id)) return null;
     const r = await store.query<ItemRow>(`SELECT ${COLUMNS} FROM ${table} WHERE id = $1`, [id]);
@@ -166,6 +230,8 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
 
   /** Merges the customers the pair's records belong to now, inside the decision's locked transaction. */
   const mergePair = async (tx: IdentityTransaction, records: readonly [RecordRef, RecordRef], actor: string): Promise<{ survivor: string; retired: string[] }> => {
+    // A person's KEEP_SEPARATE (or split) between these customers refuses the merge here too
+    // (IdentityConflictError); only mergeCustomers with an override sets it aside.
     const linked = await tx.linksOf(records);
     records.forEach((r, i) => {
       if (!linked[i]) throw new ReviewConflictError(`${recordName(r)} is not linked to any customer; there is nothing to merge`);
@@ -197,9 +263,11 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
   return {
     addPossibleDuplicates: async (pairs, actor) => {
       if (pairs.length === 0) return 0;
+      // A pair whose customers are one already, or were kept apart by a person, needs no one.
       const r = await store.query(
         `INSERT INTO ${table} (kind, subject_key, payload, created_by)
          SELECT 'POSSIBLE_DUPLICATE', s, p::jsonb, $3 FROM unnest($1::text[], $2::text[]) AS x (s, p)
+          WHERE NOT ${settled(REC('x.p::jsonb', 0), REC('x.p::jsonb', 1))}
          ON CONFLICT (kind, subject_key) DO NOTHING`,
         [pairs.map(subjectOf), pairs.map((p) => JSON.stringify(p)), actor],
       );
@@ -215,16 +283,19 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
       }
       const after = options.after === undefined || options.after === null ? null : decodeCursor(options.after);
       const values: unknown[] = [status];
-      let where = 'status = $1';
+      // An OPEN item about customers that are one now, or were kept apart, asks nothing: it is not
+      // listed (a merge or split outside the queue may have settled it; reads never write).
+      const ofStatus = status === 'OPEN' ? `r.status = $1 AND NOT ${settled(REC('r.payload', 0), REC('r.payload', 1))}` : 'r.status = $1';
+      let where = ofStatus;
       if (after !== null) {
         values.push(after);
-        where += ` AND id > $${values.length}::bigint`;
+        where += ` AND r.id > $${values.length}::bigint`;
       }
       values.push(first + 1);
       const [page, total] = await Promise.all([
         // r.id, not id: ORDER BY would take the text `id` of the select list.
         store.query<ItemRow>(`SELECT ${COLUMNS} FROM ${table} r WHERE ${where} ORDER BY r.id LIMIT $${values.length}`, values),
-        store.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE status = $1`, [status]),
+        store.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} r WHERE ${ofStatus}`, [status]),
       ]);
       const edges = page.rows.slice(0, first).map((row) => ({ cursor: cursors.encode(row.id), node: toItem(row) }));
       return {
@@ -244,7 +315,7 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
 
       // One transaction under the identity lock: the item is checked OPEN, the customers merged (or
       // kept apart) and the decision recorded together, or nothing happens.
-      const { item, merged } = await identity.withLock(async (tx) => {
+      const { item, merged, closedWith } = await identity.withLock(async (tx) => {
         let merged: { survivor: string; retired: string[] } | null = null;
         const c = tx.client;
         const r = await c.query<ItemRow>(`SELECT ${COLUMNS} FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
@@ -261,9 +332,29 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
             WHERE id = $1 RETURNING ${COLUMNS}`,
           [id, status, actor, JSON.stringify(decision)],
         );
-        return { item: toItem(updated.rows[0]!), merged };
+        // The person decided about two customers, not two records: the other open items between
+        // the same two customers (after a MERGE, the survivor and itself) take the same decision.
+        const [la, lb] = await tx.linksOf(current.subject.records);
+        const closedWith = la && lb ? await closeBetween(c, la.goldenId, lb.goldenId, status, { ...decision, decidedWith: id }, actor, id) : [];
+        return { item: toItem(updated.rows[0]!), merged, closedWith };
       });
-      return { item, changedCustomers: merged ? [merged.survivor, ...merged.retired] : [] };
+      return { item, changedCustomers: merged ? [merged.survivor, ...merged.retired] : [], closedWith };
     },
+
+    mergeCustomers: (ids, options) =>
+      identity.withLock(async (tx) => {
+        const merged = await tx.mergeCustomers(ids, options);
+        const note = options.override ? `override: ${options.override.reason}` : null;
+        const closedItems = await closeBetween(
+          tx.client,
+          merged.survivor,
+          merged.survivor,
+          'RESOLVED',
+          { action: 'MERGE', note, survivor: merged.survivor, retired: merged.retired, via: 'mergeCustomers' },
+          options.actor,
+          null,
+        );
+        return { ...merged, closedItems };
+      }),
   };
 }
