@@ -4,6 +4,7 @@ import { BadUserInputError, NotFoundError } from '../src/server/errors.ts';
 import { systemEnum, type SystemId, type SatisfactionRatingRecord, type TicketRecord, type OpportunityRecord, type SubscriptionRecord, type InvoiceRecord, type ChargeRecord, type ContractRecord, type PaymentRecord } from '../src/sources/types.ts';
 import { canonicalField, contacts, customerById, customerBySource, goldenView, notReusable, relatedRecords } from '../src/gateway/customer.ts';
 import { connectionOf, pageSize } from '../src/gateway/pagination.ts';
+import { linkSourceRecord } from '../src/gateway/linking.ts';
 import { IdentityInputError } from '../src/identity/errors.ts';
 import { linkEvidence, type EvidenceRef } from '../src/identity/explanation.ts';
 import { reviewMutation, reviewQuery, reviewTypes } from './review.ts';
@@ -60,6 +61,11 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     ...reviewMutation,
+    linkSourceRecord: async (_p, { system, externalId }, ctx) => {
+      const s = SYSTEM_IDS[system];
+      if (!s) throw new NotFoundError(`${system} record (the system is not connected to this gateway)`, externalId);
+      return { id: await linkSourceRecord(ctx, s, externalId) };
+    },
     splitCustomer: async (_p, { id, system, externalId }, ctx) => {
       const s = SYSTEM_IDS[system];
       if (!s) throw new BadUserInputError('system', `${system} is not connected to this gateway`);

@@ -394,6 +394,15 @@ export type Money = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Reads a source record (an account-level record, or a contact or user: its account) from its
+   * system now and links it with the live matcher, as a notification about it would: it joins its
+   * customer, or becomes a new one, which is returned. For records not linked yet (the ERP sends
+   * no notifications): queries never link, and customerBySource only says which customer such a
+   * record would join. NOT_FOUND when the system holds no such record; SOURCE_UNAVAILABLE when it
+   * cannot be read (nothing is linked). Audited (identity events, actor api).
+   */
+  linkSourceRecord: Customer;
+  /**
    * A person says these customers are one. The oldest survives and is returned; the others
    * retire into it (their ids keep answering as the survivor). Audited. Customers a person kept
    * apart (KEEP_SEPARATE on a review item, or a split) are refused with CONFLICT naming that
@@ -415,6 +424,12 @@ export type Mutation = {
    * automatic linking will not move it back. Audited.
    */
   splitCustomer: Customer;
+};
+
+
+export type MutationLinkSourceRecordArgs = {
+  externalId: Scalars['ID']['input'];
+  system: System;
 };
 
 
@@ -504,7 +519,13 @@ export type Query = {
   __typename?: 'Query';
   /** One customer by its stable golden id; null (with NOT_FOUND) when there is none. */
   customer?: Maybe<Customer>;
-  /** The customer a source record belongs to: an account-level record or one of its contacts. */
+  /**
+   * The customer a source record belongs to: an account-level record or one of its contacts.
+   * A record not linked yet is never linked by this query (queries never write): it answers the
+   * customer the live matcher would join it to (that customer's sources do not list the record
+   * until it is linked), or NOT_FOUND with extensions.reason NOT_LINKED when it would become a new
+   * customer or join several; linkSourceRecord links it.
+   */
   customerBySource?: Maybe<Customer>;
   /** Customers in a stable order (by golden id), Relay-style. */
   customers: CustomerConnection;
@@ -1141,6 +1162,7 @@ export type MoneyResolvers<ContextType = GatewayContext, ParentType extends Reso
 };
 
 export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  linkSourceRecord?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationLinkSourceRecordArgs, 'externalId' | 'system'>>;
   mergeCustomers?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationMergeCustomersArgs, 'ids' | 'override'>>;
   resolveReview?: Resolver<ResolversTypes['ReviewItem'], ParentType, ContextType, RequireFields<MutationResolveReviewArgs, 'decision' | 'id'>>;
   splitCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationSplitCustomerArgs, 'externalId' | 'id' | 'system'>>;

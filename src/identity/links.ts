@@ -130,10 +130,16 @@ export interface IdentityStore {
    * its writes. `fn` must use only what it is given (on PGlite the pool waits for this transaction).
    */
   withLock<T>(fn: (tx: IdentityTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one READ ONLY transaction without the identity lock: a consistent snapshot for a
+   * reader that decides nothing (the live matcher's dry run for a query). The database refuses
+   * any write inside it, so a query path cannot write by mistake.
+   */
+  read<T>(fn: (tx: IdentityReader) => Promise<T>): Promise<T>;
 }
 
-/** The identity graph inside one locked transaction (see IdentityStore.withLock). */
-export interface IdentityTransaction {
+/** The identity graph inside one transaction, for reading (see IdentityStore.read). */
+export interface IdentityReader {
   /** The transaction's connection, for the caller's own tables in the same transaction. */
   readonly client: pg.PoolClient;
   /** The links of these records (null when unlinked), golden ids live; in key order. */
@@ -142,6 +148,10 @@ export interface IdentityTransaction {
   linkCounts(goldenIds: readonly string[]): Promise<number[]>;
   /** Records a person said are not this record (cannot-link pairs), as `system\u0000type\u0000id` keys. */
   cannotLinkWith(ref: SourceKey): Promise<Set<string>>;
+}
+
+/** The identity graph inside one locked transaction (see IdentityStore.withLock). */
+export interface IdentityTransaction extends IdentityReader {
   applyLinks(clusters: readonly LinkCluster[], options: { actor: string }): Promise<ApplyLinksResult>;
   mergeCustomers(ids: readonly string[], options: MergeOptions): Promise<MergeResult>;
 }
@@ -340,26 +350,7 @@ class PgIdentityStore implements IdentityStore {
     return this.store.transaction(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.lockKey]);
       return fn({
-        client: c,
-        linksOf: (refs) => this.linksOfIn(c, refs),
-        linkCounts: async (ids) => {
-          if (ids.length === 0) return [];
-          const r = await c.query<{ golden_id: string; n: string }>(`SELECT golden_id, count(*) AS n FROM ${this.links} WHERE golden_id = ANY($1::text[]) GROUP BY golden_id`, [[...new Set(ids)]]);
-          const n = new Map(r.rows.map((row) => [row.golden_id, Number(row.n)]));
-          return ids.map((id) => n.get(id) ?? 0);
-        },
-        cannotLinkWith: async (ref) => {
-          const type = ref.recordType ?? ACCOUNT_TYPE[ref.system];
-          const r = await c.query<{ system: string; record_type: string; external_id: string }>(
-            `SELECT b_system AS system, b_record_type AS record_type, b_external_id AS external_id FROM ${this.cannotLink}
-              WHERE a_system = $1 AND a_record_type = $2 AND a_external_id = $3
-             UNION
-             SELECT a_system, a_record_type, a_external_id FROM ${this.cannotLink}
-              WHERE b_system = $1 AND b_record_type = $2 AND b_external_id = $3`,
-            [ref.system, type, ref.externalId],
-          );
-          return new Set(r.rows.map((row) => keyOf(row.system, row.record_type, row.external_id)));
-        },
+        ...this.readerOf(c),
         applyLinks: (clusters, options) => {
           validateClusters(clusters);
           return this.applyLinksIn(c, clusters, options);
@@ -367,6 +358,38 @@ class PgIdentityStore implements IdentityStore {
         mergeCustomers: (ids, options) => this.mergeCustomersIn(c, ids, options),
       });
     });
+  }
+
+  async read<T>(fn: (tx: IdentityReader) => Promise<T>): Promise<T> {
+    return this.store.transaction(async (c) => {
+      await c.query('SET TRANSACTION READ ONLY');
+      return fn(this.readerOf(c));
+    });
+  }
+
+  private readerOf(c: pg.PoolClient): IdentityReader {
+    return {
+      client: c,
+      linksOf: (refs) => this.linksOfIn(c, refs),
+      linkCounts: async (ids) => {
+        if (ids.length === 0) return [];
+        const r = await c.query<{ golden_id: string; n: string }>(`SELECT golden_id, count(*) AS n FROM ${this.links} WHERE golden_id = ANY($1::text[]) GROUP BY golden_id`, [[...new Set(ids)]]);
+        const n = new Map(r.rows.map((row) => [row.golden_id, Number(row.n)]));
+        return ids.map((id) => n.get(id) ?? 0);
+      },
+      cannotLinkWith: async (ref) => {
+        const type = ref.recordType ?? ACCOUNT_TYPE[ref.system];
+        const r = await c.query<{ system: string; record_type: string; external_id: string }>(
+          `SELECT b_system AS system, b_record_type AS record_type, b_external_id AS external_id FROM ${this.cannotLink}
+            WHERE a_system = $1 AND a_record_type = $2 AND a_external_id = $3
+           UNION
+           SELECT a_system, a_record_type, a_external_id FROM ${this.cannotLink}
+            WHERE b_system = $1 AND b_record_type = $2 AND b_external_id = $3`,
+          [ref.system, type, ref.externalId],
+        );
+        return new Set(r.rows.map((row) => keyOf(row.system, row.record_type, row.external_id)));
+      },
+    };
   }
 
   private async linksOfIn(c: pg.PoolClient, refs: readonly SourceKey[]): Promise<(IdentityLink | null)[]> {
