@@ -72,6 +72,8 @@ export const resolvers: Resolvers = {
       try {
         const { from, to } = await ctx.services.identity.splitCustomer(id, { system: s, externalId }, { actor: 'api' });
         await ctx.services.cache.invalidate([from, to]);
+        // The split keeps the two apart: an open item between them asks nothing any more.
+        await ctx.services.reviews.closeSettled([from, to], 'api', 'splitCustomer');
         return { id: to };
       } catch (e) {
         if (e instanceof IdentityInputError) throw new BadUserInputError(e.field, e.message);

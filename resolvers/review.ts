@@ -72,7 +72,7 @@ export const reviewMutation: Pick<MutationResolvers, 'resolveReview' | 'mergeCus
 export const reviewTypes: Pick<Resolvers, 'ReviewItem' | 'ReviewRecord'> = {
   ReviewItem: {
     decision: (p) =>
-      p.decision ? { action: p.decision.action, note: p.decision.note, decidedWith: p.decision.decidedWith ?? null, viaMergeCustomers: p.decision.via === 'mergeCustomers' } : null,
+      p.decision ? { action: p.decision.action, note: p.decision.note, decidedWith: p.decision.decidedWith ?? null, settledBy: p.decision.via ?? null } : null,
     probability: (p) => p.subject.probability,
     weight: (p) => p.subject.weight,
     records: (p) => p.subject.records,

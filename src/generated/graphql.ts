@@ -534,7 +534,8 @@ export type Query = {
   /**
    * Decisions waiting for a person (status OPEN, the default) or already taken (RESOLVED,
    * DISMISSED), in the order they were raised (oldest first), Relay-style. `first` defaults to
-   * 20, at most 100. OPEN lists no item whose two customers are one already or were kept apart.
+   * 20, at most 100. An item whose two customers became one, or were kept apart by a person, is
+   * closed by the change that did it, so OPEN lists only pairs of customers still undecided.
    */
   reviewQueue: ReviewItemConnection;
   /**
@@ -592,8 +593,11 @@ export type ReviewDecision = {
    */
   decidedWith?: Maybe<Scalars['ID']['output']>;
   note?: Maybe<Scalars['String']['output']>;
-  /** Set when this item was closed by mergeCustomers: MERGE, and the customers were merged. */
-  viaMergeCustomers: Scalars['Boolean']['output'];
+  /**
+   * Set when this item was closed, with no decision on it, by what settled its two customers:
+   * mergeCustomers, splitCustomer, matcher (exact keys found later joined them) or backfill.
+   */
+  settledBy?: Maybe<Scalars['String']['output']>;
 };
 
 export type ReviewDecisionInput = {
@@ -1230,7 +1234,7 @@ export type ReviewDecisionResolvers<ContextType = GatewayContext, ParentType ext
   action?: Resolver<ResolversTypes['ReviewAction'], ParentType, ContextType>;
   decidedWith?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  viaMergeCustomers?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  settledBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type ReviewItemResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ReviewItem'] = ResolversParentTypes['ReviewItem']> = {

@@ -320,6 +320,8 @@ export function createLiveMatcher(options: LiveMatcherOptions): LiveMatcher {
       const goldenId = (await tx.linksOf([self]))[0]?.goldenId ?? applied.goldenIds[0]!;
       const outcome: LiveMatchOutcome = current !== null ? (applied.merged > 0 ? 'merged' : 'kept') : applied.created > 0 ? 'new-customer' : 'joined';
       const affected = [...new Set([goldenId, ...applied.goldenIds, ...applied.retired, ...(own !== null ? [own] : [])])];
+      // Exact keys joined customers: the open items between them ask nothing any more.
+      if (applied.merged > 0 && options.reviews) await options.reviews.closeSettled(affected, actor, 'matcher', c);
       return { goldenId, outcome, rule: d.rule, confidence: d.confidence, affected, candidates: d.candidates, reviewPairs: d.reviewPairs, model: d.model };
     });
 

@@ -3,9 +3,11 @@
 // MERGE the two customers, KEEP_SEPARATE (remembered as a cannot-link pair), or DISMISS.
 // Items are raised per record pair, but a person decides about two customers: a decision closes
 // every other OPEN item between the same two customers with the same decision (in the same
-// transaction), the queue never lists a pair of customers already decided (one customer now, or
-// kept apart), and no item is raised for such a pair.
+// transaction); the writers that settle customers outside the queue (mergeCustomers, exact keys
+// in the live matcher, a backfill, a split) close the items about them; and no item is raised for
+// a pair of customers already decided (one customer now, or kept apart).
 // Pure store logic: the GraphQL layer (resolvers/review.ts) only translates.
+import type pg from 'pg';
 import type { Store } from '../store/index.ts';
 import { cursorCodec, type KeysetPage } from '../store/page.ts';
 import type { RecordRef } from '../identity/backfill.ts';
@@ -43,9 +45,12 @@ export interface ReviewDecision {
   retired?: string[];
   /** Set when this item was closed by a decision about the same two customers: the item decided. */
   decidedWith?: string;
-  /** Set when this item was closed by mergeCustomers (not by a review decision). */
-  via?: 'mergeCustomers';
+  /** Set when this item was closed by what settled its customers, not by a review decision. */
+  via?: SettledBy;
 }
+
+/** What can settle an item's customers without a review decision. */
+export type SettledBy = 'mergeCustomers' | 'splitCustomer' | 'matcher' | 'backfill';
 
 export interface ReviewItem {
   /** The row id as a decimal string; ids grow in the order items were raised. */
@@ -113,6 +118,13 @@ export interface ReviewItems {
    * transaction the OPEN items between the merged customers are closed as RESOLVED (MERGE).
    */
   mergeCustomers(ids: readonly string[], options: { actor: string; override?: { reason: string } | null }): Promise<MergeCustomersResult>;
+  /**
+   * Closes the OPEN items whose customers are settled now (one customer, or kept apart by a
+   * person) among those touching `customers` (every item when null), as RESOLVED with
+   * `decision.via`; returns their ids. For writers that settle customers outside the queue.
+   * `client`: the caller's transaction, to close them together with the change.
+   */
+  closeSettled(customers: readonly string[] | null, actor: string, via: SettledBy, client?: pg.PoolClient): Promise<string[]>;
 }
 
 export const DEFAULT_REVIEW_PAGE = 20;
@@ -182,20 +194,52 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
     `${payload}->'records'->${i}->>'recordType'`,
     `${payload}->'records'->${i}->>'externalId'`,
   ];
+  /** SQL joins: `la`, `lb`, the links of a payload's two records. */
+  const pairLinks = (payload: string, join: 'JOIN' | 'LEFT JOIN'): string => {
+    const [a, b] = [REC(payload, 0), REC(payload, 1)];
+    return `${join} ${links} la ON la.system = ${a[0]} AND la.record_type = ${a[1]} AND la.external_id = ${a[2]}
+            ${join} ${links} lb ON lb.system = ${b[0]} AND lb.record_type = ${b[1]} AND lb.external_id = ${b[2]}`;
+  };
   /**
-   * SQL: the pair of records (s1, t1, e1) / (s2, t2, e2) needs no person any more: both are linked
-   * to one customer now, or their customers were kept apart (a cannot-link pair between any of
-   * their records, which is what keeps them apart for applyLinks and mergeCustomers too).
+   * SQL CTEs: `apart (ga, gb)`, both ways round, every pair of customers a person kept apart (a
+   * cannot-link pair between any of their records, which is what keeps them apart for applyLinks
+   * and mergeCustomers too), among the customers `scope` selects. A cannot-link pair has its
+   * smaller side in one of the two customers, so driving the lookup from that side finds them all.
    */
-  const settled = (a: [string, string, string], b: [string, string, string]): string => `EXISTS (
-      SELECT 1 FROM ${links} la, ${links} lb
-       WHERE la.system = ${a[0]} AND la.record_type = ${a[1]} AND la.external_id = ${a[2]}
-         AND lb.system = ${b[0]} AND lb.record_type = ${b[1]} AND lb.external_id = ${b[2]}
-         AND (la.golden_id = lb.golden_id OR EXISTS (
-               SELECT 1 FROM ${cannotLink} x
-                 JOIN ${links} xa ON xa.system = x.a_system AND xa.record_type = x.a_record_type AND xa.external_id = x.a_external_id
-                 JOIN ${links} xb ON xb.system = x.b_system AND xb.record_type = x.b_record_type AND xb.external_id = x.b_external_id
-                WHERE (xa.golden_id = la.golden_id AND xb.golden_id = lb.golden_id) OR (xa.golden_id = lb.golden_id AND xb.golden_id = la.golden_id))))`;
+  const apartAmong = (scope: string): string => `kept AS MATERIALIZED (
+      SELECT xa.golden_id AS a, xb.golden_id AS b FROM ${links} xa
+        JOIN ${cannotLink} c ON c.a_system = xa.system AND c.a_record_type = xa.record_type AND c.a_external_id = xa.external_id
+        JOIN ${links} xb ON xb.system = c.b_system AND xb.record_type = c.b_record_type AND xb.external_id = c.b_external_id
+       WHERE xa.golden_id IN (${scope}) AND xa.golden_id <> xb.golden_id),
+    apart AS (SELECT a AS ga, b AS gb FROM kept UNION SELECT b, a FROM kept)`;
+
+  /**
+   * Closes every OPEN item whose customers are settled now — its two records linked to one
+   * customer (RESOLVED as MERGE), or to two customers a person kept apart (RESOLVED as
+   * KEEP_SEPARATE) — among the items touching `customers` (all items when null). For the writers
+   * that settle customers without a review decision: exact keys merging them, a backfill, a split.
+   */
+  const closeSettledIn = async (c: pg.PoolClient | null, customers: readonly string[] | null, actor: string, via: SettledBy): Promise<string[]> => {
+    const sql = (text: string, values: unknown[]) => (c ? c.query<{ id: string }>(text, values) : store.query<{ id: string }>(text, values));
+    const r = await sql(
+      `WITH pair AS MATERIALIZED (
+         SELECT r.id, la.golden_id AS ga, lb.golden_id AS gb FROM ${table} r ${pairLinks('r.payload', 'JOIN')}
+          WHERE r.status = 'OPEN' ${customers === null ? '' : 'AND (la.golden_id = ANY($3::text[]) OR lb.golden_id = ANY($3::text[]))'}
+       ),
+       ${apartAmong('SELECT ga FROM pair UNION SELECT gb FROM pair')},
+       settled AS (
+         SELECT pair.id, CASE WHEN pair.ga = pair.gb THEN 'MERGE' ELSE 'KEEP_SEPARATE' END AS action
+           FROM pair LEFT JOIN apart ON apart.ga = pair.ga AND apart.gb = pair.gb
+          WHERE pair.ga = pair.gb OR apart.ga IS NOT NULL
+       )
+       UPDATE ${table} r SET status = 'RESOLVED', resolved_at = now(), resolved_by = $1, updated_at = now(),
+              decision = jsonb_build_object('action', settled.action, 'note', NULL, 'via', $2::text)
+         FROM settled WHERE r.id = settled.id
+       RETURNING r.id::text AS id`,
+      customers === null ? [actor, via] : [actor, via, [...customers]],
+    );
+    return r.rows.map((row) => row.id).sort((p, q) => Number(p) - Number(q));
+  };
 
   /**
    * Closes every OPEN item (but `except`) whose records are linked now to the customers `x` and
@@ -265,9 +309,14 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
       if (pairs.length === 0) return 0;
       // A pair whose customers are one already, or were kept apart by a person, needs no one.
       const r = await store.query(
-        `INSERT INTO ${table} (kind, subject_key, payload, created_by)
-         SELECT 'POSSIBLE_DUPLICATE', s, p::jsonb, $3 FROM unnest($1::text[], $2::text[]) AS x (s, p)
-          WHERE NOT ${settled(REC('x.p::jsonb', 0), REC('x.p::jsonb', 1))}
+        `WITH x AS MATERIALIZED (
+           SELECT x.s, x.p::jsonb AS p, la.golden_id AS ga, lb.golden_id AS gb
+             FROM unnest($1::text[], $2::text[]) AS x (s, p) ${pairLinks('x.p::jsonb', 'LEFT JOIN')}
+         ),
+         ${apartAmong('SELECT ga FROM x WHERE ga IS NOT NULL UNION SELECT gb FROM x WHERE gb IS NOT NULL')}
+         INSERT INTO ${table} (kind, subject_key, payload, created_by)
+         SELECT 'POSSIBLE_DUPLICATE', x.s, x.p, $3 FROM x LEFT JOIN apart ON apart.ga = x.ga AND apart.gb = x.gb
+          WHERE (x.ga IS NULL OR x.gb IS NULL OR x.ga <> x.gb) AND apart.ga IS NULL
          ON CONFLICT (kind, subject_key) DO NOTHING`,
         [pairs.map(subjectOf), pairs.map((p) => JSON.stringify(p)), actor],
       );
@@ -283,19 +332,16 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
       }
       const after = options.after === undefined || options.after === null ? null : decodeCursor(options.after);
       const values: unknown[] = [status];
-      // An OPEN item about customers that are one now, or were kept apart, asks nothing: it is not
-      // listed (a merge or split outside the queue may have settled it; reads never write).
-      const ofStatus = status === 'OPEN' ? `r.status = $1 AND NOT ${settled(REC('r.payload', 0), REC('r.payload', 1))}` : 'r.status = $1';
-      let where = ofStatus;
+      let where = 'status = $1';
       if (after !== null) {
         values.push(after);
-        where += ` AND r.id > $${values.length}::bigint`;
+        where += ` AND id > $${values.length}::bigint`;
       }
       values.push(first + 1);
       const [page, total] = await Promise.all([
         // r.id, not id: ORDER BY would take the text `id` of the select list.
         store.query<ItemRow>(`SELECT ${COLUMNS} FROM ${table} r WHERE ${where} ORDER BY r.id LIMIT $${values.length}`, values),
-        store.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} r WHERE ${ofStatus}`, [status]),
+        store.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE status = $1`, [status]),
       ]);
       const edges = page.rows.slice(0, first).map((row) => ({ cursor: cursors.encode(row.id), node: toItem(row) }));
       return {
@@ -340,6 +386,8 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
       });
       return { item, changedCustomers: merged ? [merged.survivor, ...merged.retired] : [], closedWith };
     },
+
+    closeSettled: (customers, actor, via, client) => closeSettledIn(client ?? null, customers, actor, via),
 
     mergeCustomers: (ids, options) =>
       identity.withLock(async (tx) => {

@@ -3,6 +3,7 @@
 // errors a client can act on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { ACCOUNT_TYPE, type SourceRecord, type SystemId } from '../../src/sources/types.ts';
 
 interface Rec {
   system: string;
@@ -245,10 +246,9 @@ describe('review queue', () => {
   it('a MERGE of records that are one customer already only resolves; KEEP_SEPARATE of them is a CONFLICT that writes nothing', async () => {
     const item = await freshItem();
     const [a, b] = item.records.map((x) => x.customer!.id) as [string, string];
-    // Merged outside the queue (as an exact key found later would): the item stays OPEN, unlisted.
-    const merged = await app.services.identity.mergeCustomers([a, b], { actor: 'matcher' });
+    // Merged by a writer that does not close items (the identity store itself): the item stays OPEN.
+    const merged = await app.services.identity.mergeCustomers([a, b], { actor: 'test' });
     await app.services.cache.invalidate([a, b]);
-    expect((await queue({ first: 100 })).edges.map((e) => e.node.id)).not.toContain(item.id);
     const before = await cannotLinkRows();
     const keep = await resolve(item.id, 'KEEP_SEPARATE');
     expect(keep.errors[0]?.extensions?.['code']).toBe('CONFLICT');
@@ -339,8 +339,8 @@ describe('review queue', () => {
     }
     return ids;
   };
-  const DECIDED = `query($id: ID!) { r: reviewQueue(status: RESOLVED, first: 100) { edges { node { id status decision { action note decidedWith viaMergeCustomers } } } }
-    d: reviewQueue(status: DISMISSED, first: 100) { edges { node { id status decision { action note decidedWith viaMergeCustomers } } } }
+  const DECIDED = `query($id: ID!) { r: reviewQueue(status: RESOLVED, first: 100) { edges { node { id status decision { action note decidedWith settledBy } } } }
+    d: reviewQueue(status: DISMISSED, first: 100) { edges { node { id status decision { action note decidedWith settledBy } } } }
     c: customer(id: $id) { id } }`;
   const decided = async (ids: string[]): Promise<unknown[]> => {
     const r = await app.gql<{ r: { edges: { node: { id: string } }[] }; d: { edges: { node: { id: string } }[] } }>(DECIDED, { id: 'gc_00000000000000000000000000' });
@@ -354,8 +354,8 @@ describe('review queue', () => {
     const r = await resolve(first!, 'MERGE', 'one company');
     expect(r.errors).toEqual([]);
     expect(await decided([second!, third!])).toEqual([
-      { id: second, status: 'RESOLVED', decision: { action: 'MERGE', note: 'one company', decidedWith: first, viaMergeCustomers: false } },
-      { id: third, status: 'RESOLVED', decision: { action: 'MERGE', note: 'one company', decidedWith: first, viaMergeCustomers: false } },
+      { id: second, status: 'RESOLVED', decision: { action: 'MERGE', note: 'one company', decidedWith: first, settledBy: null } },
+      { id: third, status: 'RESOLVED', decision: { action: 'MERGE', note: 'one company', decidedWith: first, settledBy: null } },
     ]);
     expect((await app.services.reviews.get(second!))?.resolvedBy).toBe('api');
     const open = (await queue({ first: 100 })).edges.map((e) => e.node.id);
@@ -372,8 +372,8 @@ describe('review queue', () => {
     expect((await resolve(keep!, 'KEEP_SEPARATE', 'different firms')).errors).toEqual([]);
     expect((await resolve(dismiss!, 'DISMISS')).errors).toEqual([]);
     expect(await decided([keepSibling!, dismissSibling!])).toEqual([
-      { id: keepSibling, status: 'RESOLVED', decision: { action: 'KEEP_SEPARATE', note: 'different firms', decidedWith: keep, viaMergeCustomers: false } },
-      { id: dismissSibling, status: 'DISMISSED', decision: { action: 'DISMISS', note: null, decidedWith: dismiss, viaMergeCustomers: false } },
+      { id: keepSibling, status: 'RESOLVED', decision: { action: 'KEEP_SEPARATE', note: 'different firms', decidedWith: keep, settledBy: null } },
+      { id: dismissSibling, status: 'DISMISSED', decision: { action: 'DISMISS', note: null, decidedWith: dismiss, settledBy: null } },
     ]);
     // One cannot-link row keeps the two customers apart; the sibling needs none of its own.
     expect(await cannotLinkRows()).toHaveLength(rowsBefore.length + 1);
@@ -384,18 +384,40 @@ describe('review queue', () => {
     expect(await app.services.reviews.addPossibleDuplicates([{ records: [v!.refs[1], w!.refs[1]] as never, probability: 0.7, weight: 3, levels: [] }], 'matcher')).toBe(1);
   });
 
-  it('mergeCustomers closes the open items between the customers it merges, and the queue never lists a pair that is one customer', async () => {
+  it('mergeCustomers closes the open items between the customers it merges, and no item is raised for records of one customer', async () => {
     const [x, y] = await freshCustomers(2);
     const [a, b] = await raise(x!, y!, [[0, 0], [1, 0]]);
     const total = (await queue()).totalCount;
     const m = await app.gql<{ mergeCustomers: { id: string } }>('mutation($ids: [ID!]!) { mergeCustomers(ids: $ids) { id } }', { ids: [y!.id, x!.id] });
     expect(m.errors).toEqual([]);
     expect(await decided([a!, b!])).toEqual([
-      { id: a, status: 'RESOLVED', decision: { action: 'MERGE', note: null, decidedWith: null, viaMergeCustomers: true } },
-      { id: b, status: 'RESOLVED', decision: { action: 'MERGE', note: null, decidedWith: null, viaMergeCustomers: true } },
+      { id: a, status: 'RESOLVED', decision: { action: 'MERGE', note: null, decidedWith: null, settledBy: 'mergeCustomers' } },
+      { id: b, status: 'RESOLVED', decision: { action: 'MERGE', note: null, decidedWith: null, settledBy: 'mergeCustomers' } },
     ]);
     expect((await queue()).totalCount).toBe(total - 2);
     // Records of one customer are not raised as a pair.
     expect(await app.services.reviews.addPossibleDuplicates([{ records: [x!.refs[1], y!.refs[1]] as never, probability: 0.7, weight: 3, levels: [] }], 'matcher')).toBe(0);
+  });
+
+  it('exact keys found later that join two customers close the open items between them', async () => {
+    const [x, y] = await freshCustomers(2);
+    const [item] = await raise(x!, y!, [[0, 0]]);
+    // A new ERP row naming one record of each customer: the live matcher must join them.
+    const named = [x!.refs[0]!, y!.refs[0]!];
+    expect(named.every((r) => r.recordType === ACCOUNT_TYPE[r.system as SystemId])).toBe(true);
+    const bridge: SourceRecord = {
+      system: 'erp',
+      type: ACCOUNT_TYPE.erp,
+      id: 'C-BRIDGE-1',
+      updatedAt: '2026-12-01T00:00:00.000Z',
+      data: { customer_number: 'C-BRIDGE-1', legal_name: 'Bridge Holdings' },
+      xrefs: named.map((r, i) => ({ system: r.system as SystemId, id: r.externalId, field: `ref_${i}` })),
+      emails: [],
+      deleted: false,
+    };
+    const r = await app.services.liveMatcher!.matchRecord(bridge, { actor: 'webhook:erp' });
+    expect(r.affected).toEqual(expect.arrayContaining([x!.id, y!.id]));
+    expect(await decided([item!])).toEqual([{ id: item, status: 'RESOLVED', decision: { action: 'MERGE', note: null, decidedWith: null, settledBy: 'matcher' } }]);
+    expect((await app.services.reviews.get(item!))?.resolvedBy).toBe('webhook:erp');
   });
 });
