@@ -246,12 +246,9 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
    * `y` (either way round; x = y for the records of one customer), with `decision`.
    */
   const closeBetween = async (c: IdentityTransaction['client'], x: string, y: string, status: ReviewStatus, decision: ReviewDecision, actor: string, except: string | null): Promise<string[]> => {
-    const [a, b] = [REC('r.payload', 0), REC('r.payload', 1)];
     const r = await c.query<{ id: string }>(
       `WITH pair AS (
-         SELECT r.id, la.golden_id AS ga, lb.golden_id AS gb FROM ${table} r
-           JOIN ${links} la ON la.system = ${a[0]} AND la.record_type = ${a[1]} AND la.external_id = ${a[2]}
-           JOIN ${links} lb ON lb.system = ${b[0]} AND lb.record_type = ${b[1]} AND lb.external_id = ${b[2]}
+         SELECT r.id, la.golden_id AS ga, lb.golden_id AS gb FROM ${table} r ${pairLinks('r.payload', 'JOIN')}
           WHERE r.status = 'OPEN' AND r.id IS DISTINCT FROM $1::bigint
        )
        UPDATE ${table} r SET status = $2, resolved_at = now(), resolved_by = $3, decision = $4::jsonb, updated_at = now()
