@@ -17,6 +17,8 @@
 //    customers that exist, and never moves a record that is linked already;
 // 4. the index entry of the record is written, so the next record can find it.
 // Search documents and review items are written after the transaction commits.
+// planRecord makes the same decision as a dry run for queries, which never write: a READ ONLY
+// transaction without the lock, term counts taken as if the record were indexed, nothing applied.
 import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
 import { ACCOUNT_TYPE, type SourceRecord } from '../sources/types.ts';
 import { compareRefs, type RecordRef } from './backfill.ts';
