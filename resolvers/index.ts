@@ -4,6 +4,7 @@ import { BadUserInputError, NotFoundError } from '../src/server/errors.ts';
 import { systemEnum, type SystemId, type SatisfactionRatingRecord, type TicketRecord, type OpportunityRecord, type SubscriptionRecord, type InvoiceRecord, type ChargeRecord, type ContractRecord, type PaymentRecord } from '../src/sources/types.ts';
 import { canonicalField, contacts, customerById, customerBySource, goldenView, notReusable, relatedRecords } from '../src/gateway/customer.ts';
 import { connectionOf, pageSize } from '../src/gateway/pagination.ts';
+import { linkSourceRecord } from '../src/gateway/linking.ts';
 import { IdentityInputError } from '../src/identity/errors.ts';
 import { linkEvidence, type EvidenceRef } from '../src/identity/explanation.ts';
 import { reviewMutation, reviewQuery, reviewTypes } from './review.ts';
@@ -60,15 +61,10 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     ...reviewMutation,
-    mergeCustomers: async (_p, { ids }, ctx) => {
-      try {
-        const { survivor, retired } = await ctx.services.identity.mergeCustomers(ids, { actor: 'api' });
-        await ctx.services.cache.invalidate([survivor, ...retired]);
-        return { id: survivor };
-      } catch (e) {
-        if (e instanceof IdentityInputError) throw new BadUserInputError(e.field, e.message);
-        throw e;
-      }
+    linkSourceRecord: async (_p, { system, externalId }, ctx) => {
+      const s = SYSTEM_IDS[system];
+      if (!s) throw new NotFoundError(`${system} record (the system is not connected to this gateway)`, externalId);
+      return { id: await linkSourceRecord(ctx, s, externalId) };
     },
     splitCustomer: async (_p, { id, system, externalId }, ctx) => {
       const s = SYSTEM_IDS[system];
@@ -76,6 +72,8 @@ export const resolvers: Resolvers = {
       try {
         const { from, to } = await ctx.services.identity.splitCustomer(id, { system: s, externalId }, { actor: 'api' });
         await ctx.services.cache.invalidate([from, to]);
+        // The split keeps the two apart: an open item between them asks nothing any more.
+        await ctx.services.reviews.closeSettled([from, to], 'api', 'splitCustomer');
         return { id: to };
       } catch (e) {
         if (e instanceof IdentityInputError) throw new BadUserInputError(e.field, e.message);

@@ -6,12 +6,26 @@ import { notReusable } from '../src/gateway/customer.ts';
 import { sourceKey } from '../src/gateway/loaders.ts';
 import { pageSize } from '../src/gateway/pagination.ts';
 import { ReviewConflictError, ReviewInputError, ReviewNotFoundError } from '../src/review/items.ts';
+import { IdentityConflictError, IdentityInputError, type KeptApart } from '../src/identity/errors.ts';
+import type { SystemId } from '../src/sources/types.ts';
 
-/** The review store's errors as the GraphQL errors of CONTRACT.md. */
-function asGraphQLError(e: unknown): unknown {
+/** A kept-apart decision as `extensions.decisions` shows it. */
+const decisionOf = (k: KeptApart): Record<string, unknown> => ({
+  records: k.records.map((r) => ({ system: systemEnum(r.system as SystemId), type: r.recordType, externalId: r.externalId })),
+  customers: k.customers,
+  reason: k.reason,
+  decidedBy: k.decidedBy,
+  decidedAt: k.decidedAt,
+  reviewItem: k.reviewItem,
+});
+
+/** The review and identity stores' errors as the GraphQL errors of CONTRACT.md. */
+export function asGraphQLError(e: unknown): unknown {
   if (e instanceof ReviewInputError) return new BadUserInputError(e.field, e.message);
   if (e instanceof ReviewNotFoundError) return new NotFoundError('review item', e.id);
   if (e instanceof ReviewConflictError) return new ConflictError(e.message, e.status ? { status: e.status } : {});
+  if (e instanceof IdentityConflictError) return new ConflictError(e.message, { decisions: e.decisions.map(decisionOf) });
+  if (e instanceof IdentityInputError) return new BadUserInputError(e.field, e.message);
   return e;
 }
 
@@ -32,7 +46,18 @@ export const reviewQuery: Pick<QueryResolvers, 'reviewQueue'> = {
   },
 };
 
-export const reviewMutation: Pick<MutationResolvers, 'resolveReview'> = {
+export const reviewMutation: Pick<MutationResolvers, 'resolveReview' | 'mergeCustomers'> = {
+  // Through the review store: the merge and the closing of the items it settles are one transaction.
+  mergeCustomers: async (_p, { ids, override, reason }, ctx) => {
+    if (!override && reason !== null && reason !== undefined) throw new BadUserInputError('reason', 'a reason goes with override: true (it says why a kept-apart decision is set aside)');
+    try {
+      const { survivor, retired } = await ctx.services.reviews.mergeCustomers(ids, { actor: 'api', override: override ? { reason: reason ?? '' } : null });
+      await ctx.services.cache.invalidate([survivor, ...retired]);
+      return { id: survivor };
+    } catch (e) {
+      throw asGraphQLError(e);
+    }
+  },
   resolveReview: async (_p, { id, decision }, ctx) => {
     try {
       const { item, changedCustomers } = await ctx.services.reviews.resolve(id, { action: decision.action, note: decision.note ?? null }, 'api');
@@ -46,7 +71,8 @@ export const reviewMutation: Pick<MutationResolvers, 'resolveReview'> = {
 
 export const reviewTypes: Pick<Resolvers, 'ReviewItem' | 'ReviewRecord'> = {
   ReviewItem: {
-    decision: (p) => (p.decision ? { action: p.decision.action, note: p.decision.note } : null),
+    decision: (p) =>
+      p.decision ? { action: p.decision.action, note: p.decision.note, decidedWith: p.decision.decidedWith ?? null, settledBy: p.decision.via ?? null } : null,
     probability: (p) => p.subject.probability,
     weight: (p) => p.subject.weight,
     records: (p) => p.subject.records,

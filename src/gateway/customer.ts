@@ -3,10 +3,10 @@
 import type { GatewayContext } from '../server/context.ts';
 import { NotFoundError, SourceUnavailableError, BadUserInputError } from '../server/errors.ts';
 import { ACCOUNT_TYPE, systemEnum, type PersonRecord, type SystemId } from '../sources/types.ts';
-import { SourceError } from '../sources/errors.ts';
 import type { GoldenView } from './loaders.ts';
 import { sourceKey } from './loaders.ts';
 import { systemsThatCouldChange } from './feeding.ts';
+import { accountOfPerson, answerUnlinked } from './linking.ts';
 import { clusterPeople } from '../identity/people.ts';
 import { emailDomain } from '../normalize/index.ts';
 
@@ -63,40 +63,14 @@ export async function customerBySource(ctx: GatewayContext, system: SystemId, ex
   if (!ctx.services.sources[system]) throw new NotFoundError(`${systemEnum(system)} record (the system is not configured)`, externalId);
   const direct = await ctx.loaders.goldenIdOf.load(sourceKey(system, externalId));
   if (direct) return { id: direct };
-  let accountId: string | null;
-  try {
-    accountId = (await ctx.loaders.personAccount(system)?.load(externalId)) ?? null;
-  } catch (e) {
-    if (e instanceof SourceError && e.code === 'BAD_USER_INPUT') throw new BadUserInputError('externalId', e.message);
-    throw e;
-  }
+  const accountId = await accountOfPerson(ctx, system, externalId);
   if (accountId) {
     const viaAccount = await ctx.loaders.goldenIdOf.load(sourceKey(system, accountId));
     if (viaAccount) return { id: viaAccount };
   }
-  // A record the identity graph has not seen yet (a system without notifications, like the ERP,
-  // or a notification that never came): read it and match it now, as a webhook would have.
-  const linked = await linkOnDemand(ctx, system, accountId ?? externalId);
-  if (linked) return { id: linked };
-  throw new NotFoundError(`${systemEnum(system)} record`, externalId);
-}
-
-/** Reads an account-level record and links it with the live matcher; null when it does not exist or there is no matcher. */
-async function linkOnDemand(ctx: GatewayContext, system: SystemId, accountId: string): Promise<string | null> {
-  const matcher = ctx.services.liveMatcher;
-  const loader = ctx.loaders.account(system);
-  if (!matcher || !loader) return null;
-  let record;
-  try {
-    record = await loader.load(accountId);
-  } catch (e) {
-    if (e instanceof SourceError && e.code === 'BAD_USER_INPUT') return null;
-    throw e instanceof Error ? unavailable(system, e) : e;
-  }
-  if (!record || record.type !== ACCOUNT_TYPE[system]) return null;
-  const result = await matcher.matchRecord(record, { actor: `query:${system}` });
-  await ctx.services.cache.invalidate(result.affected);
-  return result.goldenId;
+  // A record the identity graph has not linked yet (the ERP sends no notifications; a webhook may
+  // never have come): answered from the live matcher's dry run. A query never links (linking.ts).
+  return { id: await answerUnlinked(ctx, system, externalId, accountId) };
 }
 
 function accountIds(view: GoldenView, system: SystemId): string[] {

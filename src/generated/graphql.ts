@@ -394,15 +394,29 @@ export type Money = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Reads a source record (an account-level record, or a contact or user: its account) from its
+   * system now and links it with the live matcher, as a notification about it would: it joins its
+   * customer, or becomes a new one, which is returned. For records not linked yet (the ERP sends
+   * no notifications): queries never link, and customerBySource only says which customer such a
+   * record would join. NOT_FOUND when the system holds no such record; SOURCE_UNAVAILABLE when it
+   * cannot be read (nothing is linked). Audited (identity events, actor api).
+   */
+  linkSourceRecord: Customer;
+  /**
    * A person says these customers are one. The oldest survives and is returned; the others
-   * retire into it (their ids keep answering as the survivor). Audited.
+   * retire into it (their ids keep answering as the survivor). Audited. Customers a person kept
+   * apart (KEEP_SEPARATE on a review item, or a split) are refused with CONFLICT naming that
+   * decision in `extensions.decisions`; `override: true` with a `reason` merges them anyway, and
+   * the merge event records the reason and the decisions it set aside.
    */
   mergeCustomers: Customer;
   /**
    * A person decides an OPEN review item. MERGE merges the customers of its two records (the
    * oldest survives, as in mergeCustomers) and KEEP_SEPARATE records that they are different
    * customers; both leave the item RESOLVED. DISMISS closes it as DISMISSED and changes nothing
-   * else. An item that is not OPEN is a CONFLICT naming its status. Audited.
+   * else. Every other OPEN item between the same two customers takes the same decision
+   * (`decision.decidedWith` names this one). An item that is not OPEN is a CONFLICT naming its
+   * status; a MERGE of customers a person kept apart is a CONFLICT naming that decision. Audited.
    */
   resolveReview: ReviewItem;
   /**
@@ -413,8 +427,16 @@ export type Mutation = {
 };
 
 
+export type MutationLinkSourceRecordArgs = {
+  externalId: Scalars['ID']['input'];
+  system: System;
+};
+
+
 export type MutationMergeCustomersArgs = {
   ids: Array<Scalars['ID']['input']>;
+  override?: InputMaybe<Scalars['Boolean']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -497,7 +519,13 @@ export type Query = {
   __typename?: 'Query';
   /** One customer by its stable golden id; null (with NOT_FOUND) when there is none. */
   customer?: Maybe<Customer>;
-  /** The customer a source record belongs to: an account-level record or one of its contacts. */
+  /**
+   * The customer a source record belongs to: an account-level record or one of its contacts.
+   * A record not linked yet is never linked by this query (queries never write): it answers the
+   * customer the live matcher would join it to (that customer's sources do not list the record
+   * until it is linked), or NOT_FOUND with extensions.reason NOT_LINKED when it would become a new
+   * customer or join several; linkSourceRecord links it.
+   */
   customerBySource?: Maybe<Customer>;
   /** Customers in a stable order (by golden id), Relay-style. */
   customers: CustomerConnection;
@@ -506,7 +534,8 @@ export type Query = {
   /**
    * Decisions waiting for a person (status OPEN, the default) or already taken (RESOLVED,
    * DISMISSED), in the order they were raised (oldest first), Relay-style. `first` defaults to
-   * 20, at most 100.
+   * 20, at most 100. An item whose two customers became one, or were kept apart by a person, is
+   * closed by the change that did it, so OPEN lists only pairs of customers still undecided.
    */
   reviewQueue: ReviewItemConnection;
   /**
@@ -558,7 +587,17 @@ export type ReviewAction =
 export type ReviewDecision = {
   __typename?: 'ReviewDecision';
   action: ReviewAction;
+  /**
+   * Set when this item was closed by the decision on another item about the same two customers:
+   * that item's id. A person decides about customers; every open item between them follows.
+   */
+  decidedWith?: Maybe<Scalars['ID']['output']>;
   note?: Maybe<Scalars['String']['output']>;
+  /**
+   * Set when this item was closed, with no decision on it, by what settled its two customers:
+   * mergeCustomers, splitCustomer, matcher (exact keys found later joined them) or backfill.
+   */
+  settledBy?: Maybe<Scalars['String']['output']>;
 };
 
 export type ReviewDecisionInput = {
@@ -1129,7 +1168,8 @@ export type MoneyResolvers<ContextType = GatewayContext, ParentType extends Reso
 };
 
 export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  mergeCustomers?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationMergeCustomersArgs, 'ids'>>;
+  linkSourceRecord?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationLinkSourceRecordArgs, 'externalId' | 'system'>>;
+  mergeCustomers?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationMergeCustomersArgs, 'ids' | 'override'>>;
   resolveReview?: Resolver<ResolversTypes['ReviewItem'], ParentType, ContextType, RequireFields<MutationResolveReviewArgs, 'decision' | 'id'>>;
   splitCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationSplitCustomerArgs, 'externalId' | 'id' | 'system'>>;
 };
@@ -1194,7 +1234,9 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
 
 export type ReviewDecisionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ReviewDecision'] = ResolversParentTypes['ReviewDecision']> = {
   action?: Resolver<ResolversTypes['ReviewAction'], ParentType, ContextType>;
+  decidedWith?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  settledBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type ReviewItemResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ReviewItem'] = ResolversParentTypes['ReviewItem']> = {

@@ -413,6 +413,8 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     batchLinks += c.links.length;
   }
   await flush();
+  // Items about customers this run joined (or a person kept apart) ask nothing any more.
+  if (options.reviews) await options.reviews.closeSettled(null, actor, 'backfill');
 
   if (options.index && probabilistic) {
     const config = customersMatcherConfig();

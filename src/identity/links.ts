@@ -13,7 +13,7 @@ import type { Store } from '../store/index.ts';
 import { cursorCodec, type KeysetPage } from '../store/page.ts';
 import { advisoryLockKey } from '../store/sql.ts';
 import { ACCOUNT_TYPE, type SystemId } from '../sources/types.ts';
-import { IdentityInputError } from './errors.ts';
+import { IdentityConflictError, IdentityInputError, type KeptApart } from './errors.ts';
 import { goldenIdSource, isGoldenId, type GoldenIdSource } from './golden-id.ts';
 
 /** A source record as the identity graph names it. `recordType` defaults to the system's account type. */
@@ -113,8 +113,11 @@ export interface IdentityStore {
   /**
    * A person says these customers are one: the oldest survives, the others retire into it
    * (their ids redirect), every link moves to the survivor. Audited as 'merged' events.
+   * Customers a person kept apart (a cannot-link pair between their records) are refused with
+   * IdentityConflictError naming the decisions, unless `override` gives a reason: then the
+   * cannot-link pairs between them are removed and the events record them whole.
    */
-  mergeCustomers(ids: readonly string[], options: { actor: string }): Promise<{ survivor: string; retired: string[] }>;
+  mergeCustomers(ids: readonly string[], options: MergeOptions): Promise<MergeResult>;
   /**
    * A person says this record is not this customer: it moves to a new customer, its link
    * becomes manual (automatic linking will not move it back), and it is recorded as
@@ -127,10 +130,16 @@ export interface IdentityStore {
    * its writes. `fn` must use only what it is given (on PGlite the pool waits for this transaction).
    */
   withLock<T>(fn: (tx: IdentityTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one READ ONLY transaction without the identity lock: a consistent snapshot for a
+   * reader that decides nothing (the live matcher's dry run for a query). The database refuses
+   * any write inside it, so a query path cannot write by mistake.
+   */
+  read<T>(fn: (tx: IdentityReader) => Promise<T>): Promise<T>;
 }
 
-/** The identity graph inside one locked transaction (see IdentityStore.withLock). */
-export interface IdentityTransaction {
+/** The identity graph inside one transaction, for reading (see IdentityStore.read). */
+export interface IdentityReader {
   /** The transaction's connection, for the caller's own tables in the same transaction. */
   readonly client: pg.PoolClient;
   /** The links of these records (null when unlinked), golden ids live; in key order. */
@@ -139,8 +148,25 @@ export interface IdentityTransaction {
   linkCounts(goldenIds: readonly string[]): Promise<number[]>;
   /** Records a person said are not this record (cannot-link pairs), as `system\u0000type\u0000id` keys. */
   cannotLinkWith(ref: SourceKey): Promise<Set<string>>;
+}
+
+/** The identity graph inside one locked transaction (see IdentityStore.withLock). */
+export interface IdentityTransaction extends IdentityReader {
   applyLinks(clusters: readonly LinkCluster[], options: { actor: string }): Promise<ApplyLinksResult>;
-  mergeCustomers(ids: readonly string[], options: { actor: string }): Promise<{ survivor: string; retired: string[] }>;
+  mergeCustomers(ids: readonly string[], options: MergeOptions): Promise<MergeResult>;
+}
+
+export interface MergeOptions {
+  actor: string;
+  /** A person merges customers another person (or they) kept apart, and says why. */
+  override?: { reason: string } | null;
+}
+
+export interface MergeResult {
+  survivor: string;
+  retired: string[];
+  /** The kept-apart decisions an override set aside (empty without one). */
+  overrode: KeptApart[];
 }
 
 export const MAX_PAGE_SIZE = 500;
@@ -324,26 +350,7 @@ class PgIdentityStore implements IdentityStore {
     return this.store.transaction(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.lockKey]);
       return fn({
-        client: c,
-        linksOf: (refs) => this.linksOfIn(c, refs),
-        linkCounts: async (ids) => {
-          if (ids.length === 0) return [];
-          const r = await c.query<{ golden_id: string; n: string }>(`SELECT golden_id, count(*) AS n FROM ${this.links} WHERE golden_id = ANY($1::text[]) GROUP BY golden_id`, [[...new Set(ids)]]);
-          const n = new Map(r.rows.map((row) => [row.golden_id, Number(row.n)]));
-          return ids.map((id) => n.get(id) ?? 0);
-        },
-        cannotLinkWith: async (ref) => {
-          const type = ref.recordType ?? ACCOUNT_TYPE[ref.system];
-          const r = await c.query<{ system: string; record_type: string; external_id: string }>(
-            `SELECT b_system AS system, b_record_type AS record_type, b_external_id AS external_id FROM ${this.cannotLink}
-              WHERE a_system = $1 AND a_record_type = $2 AND a_external_id = $3
-             UNION
-             SELECT a_system, a_record_type, a_external_id FROM ${this.cannotLink}
-              WHERE b_system = $1 AND b_record_type = $2 AND b_external_id = $3`,
-            [ref.system, type, ref.externalId],
-          );
-          return new Set(r.rows.map((row) => keyOf(row.system, row.record_type, row.external_id)));
-        },
+        ...this.readerOf(c),
         applyLinks: (clusters, options) => {
           validateClusters(clusters);
           return this.applyLinksIn(c, clusters, options);
@@ -351,6 +358,38 @@ class PgIdentityStore implements IdentityStore {
         mergeCustomers: (ids, options) => this.mergeCustomersIn(c, ids, options),
       });
     });
+  }
+
+  async read<T>(fn: (tx: IdentityReader) => Promise<T>): Promise<T> {
+    return this.store.transaction(async (c) => {
+      await c.query('SET TRANSACTION READ ONLY');
+      return fn(this.readerOf(c));
+    });
+  }
+
+  private readerOf(c: pg.PoolClient): IdentityReader {
+    return {
+      client: c,
+      linksOf: (refs) => this.linksOfIn(c, refs),
+      linkCounts: async (ids) => {
+        if (ids.length === 0) return [];
+        const r = await c.query<{ golden_id: string; n: string }>(`SELECT golden_id, count(*) AS n FROM ${this.links} WHERE golden_id = ANY($1::text[]) GROUP BY golden_id`, [[...new Set(ids)]]);
+        const n = new Map(r.rows.map((row) => [row.golden_id, Number(row.n)]));
+        return ids.map((id) => n.get(id) ?? 0);
+      },
+      cannotLinkWith: async (ref) => {
+        const type = ref.recordType ?? ACCOUNT_TYPE[ref.system];
+        const r = await c.query<{ system: string; record_type: string; external_id: string }>(
+          `SELECT b_system AS system, b_record_type AS record_type, b_external_id AS external_id FROM ${this.cannotLink}
+            WHERE a_system = $1 AND a_record_type = $2 AND a_external_id = $3
+           UNION
+           SELECT a_system, a_record_type, a_external_id FROM ${this.cannotLink}
+            WHERE b_system = $1 AND b_record_type = $2 AND b_external_id = $3`,
+          [ref.system, type, ref.externalId],
+        );
+        return new Set(r.rows.map((row) => keyOf(row.system, row.record_type, row.external_id)));
+      },
+    };
   }
 
   private async linksOfIn(c: pg.PoolClient, refs: readonly SourceKey[]): Promise<(IdentityLink | null)[]> {
@@ -578,7 +617,7 @@ class PgIdentityStore implements IdentityStore {
     }
   }
 
-  async mergeCustomers(ids: readonly string[], options: { actor: string }): Promise<{ survivor: string; retired: string[] }> {
+  async mergeCustomers(ids: readonly string[], options: MergeOptions): Promise<MergeResult> {
     if (ids.length < 2) throw new IdentityInputError('ids', 'give at least two customer ids to merge');
     return this.store.transaction(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.lockKey]);
@@ -586,34 +625,97 @@ class PgIdentityStore implements IdentityStore {
     });
   }
 
+  /**
+   * The cannot-link pairs between records of two different customers among `customers`, with
+   * the review item that decided each (a KEEP_SEPARATE writes the pair of its item's records).
+   */
+  private async keptApartIn(c: pg.PoolClient, customers: readonly string[]): Promise<KeptApart[]> {
+    const r = await c.query<{
+      a_system: string; a_record_type: string; a_external_id: string; b_system: string; b_record_type: string; b_external_id: string;
+      a_golden: string; b_golden: string; reason: string; decided_by: string; created_at: Date; item: string | null;
+    }>(
+      `SELECT x.a_system, x.a_record_type, x.a_external_id, x.b_system, x.b_record_type, x.b_external_id,
+              la.golden_id AS a_golden, lb.golden_id AS b_golden, x.reason, x.decided_by, x.created_at,
+              (SELECT min(ri.id)::text FROM ${this.store.table('review_items')} ri
+                WHERE x.reason = 'review:keep_separate' AND ri.decision->>'action' = 'KEEP_SEPARATE'
+                  AND ri.subject_key IN (x.a_system || ':' || x.a_record_type || ':' || x.a_external_id || '|' || x.b_system || ':' || x.b_record_type || ':' || x.b_external_id,
+                                         x.b_system || ':' || x.b_record_type || ':' || x.b_external_id || '|' || x.a_system || ':' || x.a_record_type || ':' || x.a_external_id)) AS item
+         FROM ${this.cannotLink} x
+         JOIN ${this.links} la ON la.system = x.a_system AND la.record_type = x.a_record_type AND la.external_id = x.a_external_id
+         JOIN ${this.links} lb ON lb.system = x.b_system AND lb.record_type = x.b_record_type AND lb.external_id = x.b_external_id
+        WHERE la.golden_id = ANY($1::text[]) AND lb.golden_id = ANY($1::text[]) AND la.golden_id <> lb.golden_id
+        ORDER BY x.created_at, x.a_system, x.a_record_type, x.a_external_id, x.b_system, x.b_record_type, x.b_external_id`,
+      [[...customers]],
+    );
+    return r.rows.map((row) => ({
+      records: [
+        { system: row.a_system, recordType: row.a_record_type, externalId: row.a_external_id },
+        { system: row.b_system, recordType: row.b_record_type, externalId: row.b_external_id },
+      ],
+      customers: [row.a_golden, row.b_golden],
+      reason: row.reason,
+      decidedBy: row.decided_by,
+      decidedAt: row.created_at.toISOString(),
+      reviewItem: row.item,
+    }));
+  }
+
   /** mergeCustomers inside a transaction that already holds the identity lock. */
-  private async mergeCustomersIn(c: pg.PoolClient, ids: readonly string[], options: { actor: string }): Promise<{ survivor: string; retired: string[] }> {
+  private async mergeCustomersIn(c: pg.PoolClient, ids: readonly string[], options: MergeOptions): Promise<MergeResult> {
     if (ids.length < 2) throw new IdentityInputError('ids', 'give at least two customer ids to merge');
-    {
-      const live = await this.survivors(c, ids);
-      const unknown = ids.filter((id) => !live.has(id));
-      if (unknown.length > 0) throw new IdentityInputError('ids', `no customer ${unknown.map((x) => JSON.stringify(x)).join(', ')}`);
-      const distinct = [...new Set(ids.map((id) => live.get(id)!))];
-      if (distinct.length < 2) throw new IdentityInputError('ids', 'these ids are already one customer');
-      const r = await c.query<{ id: string }>(`SELECT id FROM ${this.golden} WHERE id = ANY($1::text[]) ORDER BY created_at, id`, [distinct]);
-      const [survivor, ...retired] = r.rows.map((x) => x.id) as [string, ...string[]];
-      await c.query(`UPDATE ${this.golden} SET retired_into = $1, updated_at = now() WHERE retired_into = ANY($2::text[])`, [survivor, retired]);
-      await c.query(`UPDATE ${this.golden} SET retired_into = $1, retired_at = now(), updated_at = now() WHERE id = ANY($2::text[])`, [survivor, retired]);
-      const moved = await c.query<{ golden_id: string }>(
-        `UPDATE ${this.links} l SET golden_id = $1, updated_at = now() FROM (SELECT system, record_type, external_id, golden_id AS old FROM ${this.links} WHERE golden_id = ANY($2::text[])) o
-          WHERE l.system = o.system AND l.record_type = o.record_type AND l.external_id = o.external_id RETURNING o.old AS golden_id`,
-        [survivor, retired],
+    const override = options.override ?? null;
+    if (override !== null && override.reason.trim() === '') throw new IdentityInputError('reason', 'an override needs a reason (who asked for it and why)');
+    const live = await this.survivors(c, ids);
+    const unknown = ids.filter((id) => !live.has(id));
+    if (unknown.length > 0) throw new IdentityInputError('ids', `no customer ${unknown.map((x) => JSON.stringify(x)).join(', ')}`);
+    const distinct = [...new Set(ids.map((id) => live.get(id)!))];
+    if (distinct.length < 2) throw new IdentityInputError('ids', 'these ids are already one customer');
+    // A person's "these are different" holds until a person explicitly says otherwise.
+    const kept = await this.keptApartIn(c, distinct);
+    if (kept.length > 0 && override === null) throw new IdentityConflictError(kept);
+    if (kept.length > 0) {
+      // Overridden: the pairs go (the events below keep them whole), so a later split and
+      // backfill do not resurrect a decision a person set aside.
+      await c.query(
+        `DELETE FROM ${this.cannotLink} x USING unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS k (s1, t1, e1, s2, t2, e2)
+          WHERE (x.a_system, x.a_record_type, x.a_external_id, x.b_system, x.b_record_type, x.b_external_id) = (k.s1, k.t1, k.e1, k.s2, k.t2, k.e2)`,
+        [
+          kept.map((k) => k.records[0].system), kept.map((k) => k.records[0].recordType), kept.map((k) => k.records[0].externalId),
+          kept.map((k) => k.records[1].system), kept.map((k) => k.records[1].recordType), kept.map((k) => k.records[1].externalId),
+        ],
       );
-      await c.query(`UPDATE ${this.golden} SET updated_at = now() WHERE id = $1`, [survivor]);
-      const movedBy = new Map<string, number>();
-      for (const m of moved.rows) movedBy.set(m.golden_id, (movedBy.get(m.golden_id) ?? 0) + 1);
-      await this.recordEvents(
-        c,
-        retired.map((loser) => ({ kind: 'merged' as const, goldenId: survivor, otherGoldenId: loser, detail: { movedLinks: movedBy.get(loser) ?? 0, decision: 'manual' } })),
-        options.actor,
-      );
-      return { survivor, retired };
     }
+    const r = await c.query<{ id: string }>(`SELECT id FROM ${this.golden} WHERE id = ANY($1::text[]) ORDER BY created_at, id`, [distinct]);
+    const [survivor, ...retired] = r.rows.map((x) => x.id) as [string, ...string[]];
+    await c.query(`UPDATE ${this.golden} SET retired_into = $1, updated_at = now() WHERE retired_into = ANY($2::text[])`, [survivor, retired]);
+    await c.query(`UPDATE ${this.golden} SET retired_into = $1, retired_at = now(), updated_at = now() WHERE id = ANY($2::text[])`, [survivor, retired]);
+    const moved = await c.query<{ golden_id: string }>(
+      `UPDATE ${this.links} l SET golden_id = $1, updated_at = now() FROM (SELECT system, record_type, external_id, golden_id AS old FROM ${this.links} WHERE golden_id = ANY($2::text[])) o
+        WHERE l.system = o.system AND l.record_type = o.record_type AND l.external_id = o.external_id RETURNING o.old AS golden_id`,
+      [survivor, retired],
+    );
+    await c.query(`UPDATE ${this.golden} SET updated_at = now() WHERE id = $1`, [survivor]);
+    const movedBy = new Map<string, number>();
+    for (const m of moved.rows) movedBy.set(m.golden_id, (movedBy.get(m.golden_id) ?? 0) + 1);
+    await this.recordEvents(
+      c,
+      retired.map((loser) => {
+        // Each event names the decisions that stood between the survivor's side and this loser.
+        const mine = kept.filter((k) => k.customers.includes(loser));
+        return {
+          kind: 'merged' as const,
+          goldenId: survivor,
+          otherGoldenId: loser,
+          detail: {
+            movedLinks: movedBy.get(loser) ?? 0,
+            decision: 'manual',
+            ...(override !== null && kept.length > 0 ? { override: { reason: override.reason, overrode: mine.length > 0 ? mine : kept } } : {}),
+          },
+        };
+      }),
+      options.actor,
+    );
+    return { survivor, retired, overrode: kept };
   }
 
   async splitCustomer(id: string, record: SourceKey, options: { actor: string }): Promise<{ from: string; to: string }> {

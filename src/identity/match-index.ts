@@ -213,23 +213,7 @@ export class MatchIndex {
    * right: its old values are counted down, its new ones up.
    */
   async upsertIn(c: pg.PoolClient, entry: MatchIndexEntry): Promise<void> {
-    const old = await c.query<{ normalized: NormalizedValues }>(
-      `SELECT normalized FROM ${this.#records} WHERE system = $1 AND record_type = $2 AND external_id = $3 FOR UPDATE`,
-      [entry.ref.system, entry.ref.recordType, entry.ref.externalId],
-    );
-    const before = old.rows[0]?.normalized ?? null;
-    const delta = new Map<string, { field: string; value: string; n: number }>();
-    const bump = (field: string, value: string | null | undefined, n: number): void => {
-      if (value === null || value === undefined) return;
-      const k = `${field}\u0000${value}`;
-      const d = delta.get(k) ?? { field, value, n: 0 };
-      d.n += n;
-      delta.set(k, d);
-    };
-    for (const [field, value] of Object.entries(entry.normalized)) bump(field, value, 1);
-    if (before === null) bump(TOTAL_FIELD, '', 1);
-    else for (const [field, value] of Object.entries(before)) bump(field, value, -1);
-    const changes = [...delta.values()].filter((d) => d.n !== 0);
+    const changes = await this.#termDelta(c, entry, true);
     await this.#write(c, [entry]);
     if (changes.length === 0) return;
     const args = [changes.map((d) => d.field), changes.map((d) => d.value), changes.map((d) => d.n)];
@@ -245,6 +229,42 @@ export class MatchIndex {
        ON CONFLICT (field, value) DO NOTHING`,
       args,
     );
+  }
+
+  /**
+   * termCountsIn as it would answer after `upsertIn(entry)`, without writing anything: the
+   * counts a dry run scores with, so it decides as matchRecord would.
+   */
+  async termCountsAfterIn(c: pg.PoolClient, entry: MatchIndexEntry, values: readonly { field: string; value: string }[]): Promise<{ counts: Map<string, number>; total: number }> {
+    const [delta, now] = await Promise.all([this.#termDelta(c, entry, false), this.termCountsIn(c, values)]);
+    const counts = new Map(now.counts);
+    let total = now.total;
+    for (const d of delta) {
+      if (d.field === TOTAL_FIELD) total = Math.max(0, total + d.n);
+      else counts.set(`${d.field}\u0000${d.value}`, Math.max(0, (counts.get(`${d.field}\u0000${d.value}`) ?? 0) + d.n));
+    }
+    return { counts, total };
+  }
+
+  /** How the term counts move when `entry` replaces what the index holds of its record. */
+  async #termDelta(c: pg.PoolClient, entry: MatchIndexEntry, lock: boolean): Promise<{ field: string; value: string; n: number }[]> {
+    const old = await c.query<{ normalized: NormalizedValues }>(
+      `SELECT normalized FROM ${this.#records} WHERE system = $1 AND record_type = $2 AND external_id = $3${lock ? ' FOR UPDATE' : ''}`,
+      [entry.ref.system, entry.ref.recordType, entry.ref.externalId],
+    );
+    const before = old.rows[0]?.normalized ?? null;
+    const delta = new Map<string, { field: string; value: string; n: number }>();
+    const bump = (field: string, value: string | null | undefined, n: number): void => {
+      if (value === null || value === undefined) return;
+      const k = `${field}\u0000${value}`;
+      const d = delta.get(k) ?? { field, value, n: 0 };
+      d.n += n;
+      delta.set(k, d);
+    };
+    for (const [field, value] of Object.entries(entry.normalized)) bump(field, value, 1);
+    if (before === null) bump(TOTAL_FIELD, '', 1);
+    else for (const [field, value] of Object.entries(before)) bump(field, value, -1);
+    return [...delta.values()].filter((d) => d.n !== 0);
   }
 
   /** Records sharing a blocking or exact key with the record, with their matcher inputs. */

@@ -1,12 +1,18 @@
 // Review items: the decisions a machine should not make, kept for a person. Identity writes
 // POSSIBLE_DUPLICATE items; a person lists them (reviewQueue) and decides them (resolveReview):
 // MERGE the two customers, KEEP_SEPARATE (remembered as a cannot-link pair), or DISMISS.
+// Items are raised per record pair, but a person decides about two customers: a decision closes
+// every other OPEN item between the same two customers with the same decision (in the same
+// transaction); the writers that settle customers outside the queue (mergeCustomers, exact keys
+// in the live matcher, a backfill, a split) close the items about them; and no item is raised for
+// a pair of customers already decided (one customer now, or kept apart).
 // Pure store logic: the GraphQL layer (resolvers/review.ts) only translates.
+import type pg from 'pg';
 import type { Store } from '../store/index.ts';
 import { cursorCodec, type KeysetPage } from '../store/page.ts';
 import type { RecordRef } from '../identity/backfill.ts';
 import type { PairExplanation } from '../identity/customer-matching.ts';
-import { createIdentityStore, type IdentityStore, type IdentityTransaction } from '../identity/links.ts';
+import { createIdentityStore, type IdentityStore, type IdentityTransaction, type MergeResult } from '../identity/links.ts';
 import { ReviewConflictError, ReviewInputError, ReviewNotFoundError } from './errors.ts';
 
 export { ReviewConflictError, ReviewInputError, ReviewNotFoundError } from './errors.ts';
@@ -37,7 +43,14 @@ export interface ReviewDecision {
   survivor?: string;
   /** MERGE: the ids retired into the survivor (empty when the records were one customer already). */
   retired?: string[];
+  /** Set when this item was closed by a decision about the same two customers: the item decided. */
+  decidedWith?: string;
+  /** Set when this item was closed by what settled its customers, not by a review decision. */
+  via?: SettledBy;
 }
+
+/** What can settle an item's customers without a review decision. */
+export type SettledBy = 'mergeCustomers' | 'splitCustomer' | 'matcher' | 'backfill';
 
 export interface ReviewItem {
   /** The row id as a decimal string; ids grow in the order items were raised. */
@@ -75,6 +88,13 @@ export interface ResolveResult {
   item: ReviewItem;
   /** Golden ids whose records changed (a merge's survivor and retired ids): their caches are stale. */
   changedCustomers: string[];
+  /** Other OPEN items about the same two customers, closed with this decision. */
+  closedWith: string[];
+}
+
+export interface MergeCustomersResult extends MergeResult {
+  /** OPEN items between the merged customers, closed as RESOLVED (MERGE) by this merge. */
+  closedItems: string[];
 }
 
 export interface ReviewItems {
@@ -92,6 +112,19 @@ export interface ReviewItems {
    * action) or ReviewInputError.
    */
   resolve(id: string, decision: ReviewDecisionInput, actor: string): Promise<ResolveResult>;
+  /**
+   * IdentityStore.mergeCustomers (a person says these customers are one; refused with
+   * IdentityConflictError across a kept-apart pair unless overridden), and in the same
+   * transaction the OPEN items between the merged customers are closed as RESOLVED (MERGE).
+   */
+  mergeCustomers(ids: readonly string[], options: { actor: string; override?: { reason: string } | null }): Promise<MergeCustomersResult>;
+  /**
+   * Closes the OPEN items whose customers are settled now (one customer, or kept apart by a
+   * person) among those touching `customers` (every item when null), as RESOLVED with
+   * `decision.via`; returns their ids. For writers that settle customers outside the queue.
+   * `client`: the caller's transaction, to close them together with the change.
+   */
+  closeSettled(customers: readonly string[] | null, actor: string, via: SettledBy, client?: pg.PoolClient): Promise<string[]>;
 }
 
 export const DEFAULT_REVIEW_PAGE = 20;
@@ -154,6 +187,78 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
   const cannotLink = store.table('identity_cannot_link');
   const identity = options.identity ?? createIdentityStore(store);
 
+  const links = store.table('identity_links');
+  // One of the two records of a payload (a jsonb expression), as SQL for system, type and id.
+  const REC = (payload: string, i: 0 | 1): [string, string, string] => [
+    `${payload}->'records'->${i}->>'system'`,
+    `${payload}->'records'->${i}->>'recordType'`,
+    `${payload}->'records'->${i}->>'externalId'`,
+  ];
+  /** SQL joins: `la`, `lb`, the links of a payload's two records. */
+  const pairLinks = (payload: string, join: 'JOIN' | 'LEFT JOIN'): string => {
+    const [a, b] = [REC(payload, 0), REC(payload, 1)];
+    return `${join} ${links} la ON la.system = ${a[0]} AND la.record_type = ${a[1]} AND la.external_id = ${a[2]}
+            ${join} ${links} lb ON lb.system = ${b[0]} AND lb.record_type = ${b[1]} AND lb.external_id = ${b[2]}`;
+  };
+  /**
+   * SQL CTEs: `apart (ga, gb)`, both ways round, every pair of customers a person kept apart (a
+   * cannot-link pair between any of their records, which is what keeps them apart for applyLinks
+   * and mergeCustomers too), among the customers `scope` selects. A cannot-link pair has its
+   * smaller side in one of the two customers, so driving the lookup from that side finds them all.
+   */
+  const apartAmong = (scope: string): string => `kept AS MATERIALIZED (
+      SELECT xa.golden_id AS a, xb.golden_id AS b FROM ${links} xa
+        JOIN ${cannotLink} c ON c.a_system = xa.system AND c.a_record_type = xa.record_type AND c.a_external_id = xa.external_id
+        JOIN ${links} xb ON xb.system = c.b_system AND xb.record_type = c.b_record_type AND xb.external_id = c.b_external_id
+       WHERE xa.golden_id IN (${scope}) AND xa.golden_id <> xb.golden_id),
+    apart AS (SELECT a AS ga, b AS gb FROM kept UNION SELECT b, a FROM kept)`;
+
+  /**
+   * Closes every OPEN item whose customers are settled now — its two records linked to one
+   * customer (RESOLVED as MERGE), or to two customers a person kept apart (RESOLVED as
+   * KEEP_SEPARATE) — among the items touching `customers` (all items when null). For the writers
+   * that settle customers without a review decision: exact keys merging them, a backfill, a split.
+   */
+  const closeSettledIn = async (c: pg.PoolClient | null, customers: readonly string[] | null, actor: string, via: SettledBy): Promise<string[]> => {
+    const sql = (text: string, values: unknown[]) => (c ? c.query<{ id: string }>(text, values) : store.query<{ id: string }>(text, values));
+    const r = await sql(
+      `WITH pair AS MATERIALIZED (
+         SELECT r.id, la.golden_id AS ga, lb.golden_id AS gb FROM ${table} r ${pairLinks('r.payload', 'JOIN')}
+          WHERE r.status = 'OPEN' ${customers === null ? '' : 'AND (la.golden_id = ANY($3::text[]) OR lb.golden_id = ANY($3::text[]))'}
+       ),
+       ${apartAmong('SELECT ga FROM pair UNION SELECT gb FROM pair')},
+       settled AS (
+         SELECT pair.id, CASE WHEN pair.ga = pair.gb THEN 'MERGE' ELSE 'KEEP_SEPARATE' END AS action
+           FROM pair LEFT JOIN apart ON apart.ga = pair.ga AND apart.gb = pair.gb
+          WHERE pair.ga = pair.gb OR apart.ga IS NOT NULL
+       )
+       UPDATE ${table} r SET status = 'RESOLVED', resolved_at = now(), resolved_by = $1, updated_at = now(),
+              decision = jsonb_build_object('action', settled.action, 'note', NULL, 'via', $2::text)
+         FROM settled WHERE r.id = settled.id
+       RETURNING r.id::text AS id`,
+      customers === null ? [actor, via] : [actor, via, [...customers]],
+    );
+    return r.rows.map((row) => row.id).sort((p, q) => Number(p) - Number(q));
+  };
+
+  /**
+   * Closes every OPEN item (but `except`) whose records are linked now to the customers `x` and
+   * `y` (either way round; x = y for the records of one customer), with `decision`.
+   */
+  const closeBetween = async (c: IdentityTransaction['client'], x: string, y: string, status: ReviewStatus, decision: ReviewDecision, actor: string, except: string | null): Promise<string[]> => {
+    const r = await c.query<{ id: string }>(
+      `WITH pair AS (
+         SELECT r.id, la.golden_id AS ga, lb.golden_id AS gb FROM ${table} r ${pairLinks('r.payload', 'JOIN')}
+          WHERE r.status = 'OPEN' AND r.id IS DISTINCT FROM $1::bigint
+       )
+       UPDATE ${table} r SET status = $2, resolved_at = now(), resolved_by = $3, decision = $4::jsonb, updated_at = now()
+         FROM pair WHERE r.id = pair.id AND ((pair.ga = $5 AND pair.gb = $6) OR (pair.ga = $6 AND pair.gb = $5))
+       RETURNING r.id::text AS id`,
+      [except, status, actor, JSON.stringify(decision), x, y],
+    );
+    return r.rows.map((row) => row.id).sort((p, q) => Number(p) - Number(q));
+  };
+
   const get = async (id: string): Promise<ReviewItem | null> => {
     if (!ITEM_ID.test(id)) return null;
     const r = await store.query<ItemRow>(`SELECT ${COLUMNS} FROM ${table} WHERE id = $1`, [id]);
@@ -166,6 +271,8 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
 
   /** Merges the customers the pair's records belong to now, inside the decision's locked transaction. */
   const mergePair = async (tx: IdentityTransaction, records: readonly [RecordRef, RecordRef], actor: string): Promise<{ survivor: string; retired: string[] }> => {
+    // A person's KEEP_SEPARATE (or split) between these customers refuses the merge here too
+    // (IdentityConflictError); only mergeCustomers with an override sets it aside.
     const linked = await tx.linksOf(records);
     records.forEach((r, i) => {
       if (!linked[i]) throw new ReviewConflictError(`${recordName(r)} is not linked to any customer; there is nothing to merge`);
@@ -197,9 +304,16 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
   return {
     addPossibleDuplicates: async (pairs, actor) => {
       if (pairs.length === 0) return 0;
+      // A pair whose customers are one already, or were kept apart by a person, needs no one.
       const r = await store.query(
-        `INSERT INTO ${table} (kind, subject_key, payload, created_by)
-         SELECT 'POSSIBLE_DUPLICATE', s, p::jsonb, $3 FROM unnest($1::text[], $2::text[]) AS x (s, p)
+        `WITH x AS MATERIALIZED (
+           SELECT x.s, x.p::jsonb AS p, la.golden_id AS ga, lb.golden_id AS gb
+             FROM unnest($1::text[], $2::text[]) AS x (s, p) ${pairLinks('x.p::jsonb', 'LEFT JOIN')}
+         ),
+         ${apartAmong('SELECT ga FROM x WHERE ga IS NOT NULL UNION SELECT gb FROM x WHERE gb IS NOT NULL')}
+         INSERT INTO ${table} (kind, subject_key, payload, created_by)
+         SELECT 'POSSIBLE_DUPLICATE', x.s, x.p, $3 FROM x LEFT JOIN apart ON apart.ga = x.ga AND apart.gb = x.gb
+          WHERE (x.ga IS NULL OR x.gb IS NULL OR x.ga <> x.gb) AND apart.ga IS NULL
          ON CONFLICT (kind, subject_key) DO NOTHING`,
         [pairs.map(subjectOf), pairs.map((p) => JSON.stringify(p)), actor],
       );
@@ -244,7 +358,7 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
 
       // One transaction under the identity lock: the item is checked OPEN, the customers merged (or
       // kept apart) and the decision recorded together, or nothing happens.
-      const { item, merged } = await identity.withLock(async (tx) => {
+      const { item, merged, closedWith } = await identity.withLock(async (tx) => {
         let merged: { survivor: string; retired: string[] } | null = null;
         const c = tx.client;
         const r = await c.query<ItemRow>(`SELECT ${COLUMNS} FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
@@ -261,9 +375,31 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
             WHERE id = $1 RETURNING ${COLUMNS}`,
           [id, status, actor, JSON.stringify(decision)],
         );
-        return { item: toItem(updated.rows[0]!), merged };
+        // The person decided about two customers, not two records: the other open items between
+        // the same two customers (after a MERGE, the survivor and itself) take the same decision.
+        const [la, lb] = await tx.linksOf(current.subject.records);
+        const closedWith = la && lb ? await closeBetween(c, la.goldenId, lb.goldenId, status, { ...decision, decidedWith: id }, actor, id) : [];
+        return { item: toItem(updated.rows[0]!), merged, closedWith };
       });
-      return { item, changedCustomers: merged ? [merged.survivor, ...merged.retired] : [] };
+      return { item, changedCustomers: merged ? [merged.survivor, ...merged.retired] : [], closedWith };
     },
+
+    closeSettled: (customers, actor, via, client) => closeSettledIn(client ?? null, customers, actor, via),
+
+    mergeCustomers: (ids, options) =>
+      identity.withLock(async (tx) => {
+        const merged = await tx.mergeCustomers(ids, options);
+        const note = options.override ? `override: ${options.override.reason}` : null;
+        const closedItems = await closeBetween(
+          tx.client,
+          merged.survivor,
+          merged.survivor,
+          'RESOLVED',
+          { action: 'MERGE', note, survivor: merged.survivor, retired: merged.retired, via: 'mergeCustomers' },
+          options.actor,
+          null,
+        );
+        return { ...merged, closedItems };
+      }),
   };
 }

@@ -150,23 +150,93 @@ describe('live linking of records that appear in a system', () => {
     expect(again.data!.customer.sources.map((s) => s.externalId)).toContain(created.id);
   });
 
-  it('links an ERP customer (the ERP sends no notifications) the first time someone asks for it', async () => {
-    // A new row in the ERP naming an existing Salesforce Account, written straight to the database.
-    const host = customers.find((c) => c.sources.some((s) => s.system === 'SALESFORCE'))!;
-    const sfId = host.sources.find((s) => s.system === 'SALESFORCE')!.externalId;
+  /** Everything a link, a new customer or a dry run gone wrong would change, counted. */
+  const footprint = async (): Promise<Record<string, string>> => {
+    const t = (n: string): string => app.store.table(n);
+    const r = await app.store.query<Record<string, string>>(
+      `SELECT (SELECT count(*) FROM ${t('golden_customers')})::text AS customers,
+              (SELECT count(*) FROM ${t('identity_links')})::text AS links,
+              (SELECT count(*) FROM ${t('identity_events')})::text AS events,
+              (SELECT count(*) FROM ${t('match_records')})::text AS indexed,
+              (SELECT count(*) FROM ${t('match_keys')})::text AS keys,
+              (SELECT coalesce(sum(n), 0) FROM ${t('match_terms')})::text AS terms,
+              (SELECT count(*) FROM ${t('review_items')})::text AS reviews,
+              (SELECT count(*) FROM ${t('customer_search')})::text AS searchable`,
+    );
+    return r.rows[0]!;
+  };
+  const viaGet = async (query: string): Promise<{ status: number; data: Record<string, unknown> | null; errors: { message: string; extensions?: Record<string, unknown> }[] }> => {
+    const res = await fetch(`${app.url}/graphql?query=${encodeURIComponent(query)}`, { headers: { accept: 'application/json' } });
+    const body = (await res.json()) as { data?: Record<string, unknown> | null; errors?: [] };
+    return { status: res.status, data: body.data ?? null, errors: body.errors ?? [] };
+  };
+  const newErpRow = async (number: string, name: string, salesforceAccountId: string | null): Promise<void> => {
     const erp = app.sandbox!.erp;
     await erp.pool.query(
       `INSERT INTO "${erp.schema}".customers (customer_number, legal_name, currency, payment_terms, accounting_status, salesforce_account_id, created_at, updated_at)
-       VALUES ('C-LATE-1', $1, 'USD', 'net30', 'good_standing', $2, now(), now())`,
-      [`${host.name!} Inc.`, sfId],
+       VALUES ($1, $2, 'USD', 'net30', 'good_standing', $3, now(), now())`,
+      [number, name, salesforceAccountId],
     );
+  };
+  const LINK = `mutation($s: System!, $id: ID!) { linkSourceRecord(system: $s, externalId: $id) { ${FIELDS} } }`;
+
+  it('a GET for a new ERP row writes nothing: it answers the customer the row would join, and linkSourceRecord links it', async () => {
+    // A new row in the ERP naming an existing Salesforce Account, written straight to the database.
+    const host = customers.find((c) => c.sources.some((s) => s.system === 'SALESFORCE'))!;
+    const sfId = host.sources.find((s) => s.system === 'SALESFORCE')!.externalId;
+    await newErpRow('C-LATE-1', `${host.name!} Inc.`, sfId);
+    const before = await footprint();
+
+    const got = await viaGet('{ customerBySource(system: ERP, externalId: "C-LATE-1") { id sources { externalId } } }');
+    expect(got.errors).toEqual([]);
+    const answer = got.data!['customerBySource'] as { id: string; sources: { externalId: string }[] };
+    expect(answer.id).toBe(host.id);
+    expect(answer.sources.map((s) => s.externalId)).not.toContain('C-LATE-1');
+    expect(await footprint()).toEqual(before);
     expect(await app.services.identity.goldenIdsFor([{ system: 'erp', externalId: 'C-LATE-1' }])).toEqual([null]);
-    const found = await bySource('ERP', 'C-LATE-1');
-    expect(found?.id).toBe(host.id);
-    expect(found!.sources.find((s) => s.externalId === 'C-LATE-1')!.matchRule).toBe('xref:salesforce_account_id');
-    // An id that no system holds is still NOT_FOUND.
+    // A query by POST is still a query: it never writes either.
+    expect((await bySource('ERP', 'C-LATE-1'))?.id).toBe(host.id);
+    expect(await footprint()).toEqual(before);
+
+    // Linking is a mutation (and a mutation over GET is refused by the HTTP layer).
+    expect((await viaGet('mutation { linkSourceRecord(system: ERP, externalId: "C-LATE-1") { id } }')).status).toBe(405);
+    expect(await footprint()).toEqual(before);
+    const linked = await app.gql<{ linkSourceRecord: Cust }>(LINK, { s: 'ERP', id: 'C-LATE-1' });
+    expect(linked.errors).toEqual([]);
+    expect(linked.data!.linkSourceRecord.id).toBe(host.id);
+    expect(linked.data!.linkSourceRecord.sources.find((s) => s.externalId === 'C-LATE-1')!.matchRule).toBe('xref:salesforce_account_id');
+    const events = await app.store.query<{ actor: string }>(`SELECT actor FROM ${app.store.table('identity_events')} WHERE external_id = 'C-LATE-1' AND kind = 'linked'`);
+    expect(events.rows).toEqual([{ actor: 'api' }]);
+    // An id that no system holds is still NOT_FOUND, to a query and to the mutation.
     const missing = await app.gql(`{ customerBySource(system: ERP, externalId: "C-NOPE") { id } }`);
     expect(missing.errors[0]?.extensions?.['code']).toBe('NOT_FOUND');
+    expect(missing.errors[0]?.extensions?.['reason']).toBeUndefined();
+    const notThere = await app.gql(LINK, { s: 'ERP', id: 'C-NOPE' });
+    expect(notThere.errors[0]?.extensions?.['code']).toBe('NOT_FOUND');
+  });
+
+  it('a GET for a new ERP row of a company nobody knows answers NOT_LINKED, saying how to link it, and writes nothing', async () => {
+    await newErpRow('C-LATE-2', 'Zephyrine Vault Cartography Ltd', null);
+    const before = await footprint();
+    const got = await viaGet('{ customerBySource(system: ERP, externalId: "C-LATE-2") { id } }');
+    expect(got.data).toEqual({ customerBySource: null });
+    expect(got.errors[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'NOT_LINKED', system: 'ERP', wouldJoin: [] });
+    expect(got.errors[0]?.message).toBe(
+      'ERP record "C-LATE-2" is not linked to a customer yet (linking it would make it a new customer); queries never link: ' +
+        'link it with the mutation linkSourceRecord(system: ERP, externalId: "C-LATE-2"), or run `npx meridian backfill`',
+    );
+    expect(await footprint()).toEqual(before);
+
+    const total0 = await total();
+    const linked = await app.gql<{ linkSourceRecord: Cust }>(LINK, { s: 'ERP', id: 'C-LATE-2' });
+    expect(linked.errors).toEqual([]);
+    expect(linked.data!.linkSourceRecord.sources).toEqual([expect.objectContaining({ system: 'ERP', externalId: 'C-LATE-2', matchRule: 'singleton' })]);
+    expect(await total()).toBe(total0 + 1);
+    // Linked now: the same GET answers it directly, and linking again changes nothing.
+    const again = await viaGet('{ customerBySource(system: ERP, externalId: "C-LATE-2") { id } }');
+    expect(again.data).toEqual({ customerBySource: { id: linked.data!.linkSourceRecord.id } });
+    expect((await app.gql<{ linkSourceRecord: Cust }>(LINK, { s: 'ERP', id: 'C-LATE-2' })).data!.linkSourceRecord.id).toBe(linked.data!.linkSourceRecord.id);
+    expect(await total()).toBe(total0 + 1);
   });
 
   it('makes a company nobody knows a new customer, findable by search at once', async () => {

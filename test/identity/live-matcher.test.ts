@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackfill } from '../../src/identity/backfill.ts';
 import { createIdentityStore, type IdentityStore } from '../../src/identity/links.ts';
-import { createLiveMatcher, type LiveMatcher, type LiveMatchResult } from '../../src/identity/live-matcher.ts';
+import { createLiveMatcher, type LiveMatcher, type LiveMatchResult, type LivePlan } from '../../src/identity/live-matcher.ts';
 import { MatchIndex } from '../../src/identity/match-index.ts';
 import { createReviewItems } from '../../src/review/items.ts';
 import { generateWorld, type World } from '../../src/sandbox/world/index.ts';
@@ -32,6 +32,7 @@ describe('live matcher over a 1000-customer world with a tenth of the records ar
   let index: MatchIndex;
   let live: LiveMatcher;
   const results: LiveMatchResult[] = [];
+  const plans: LivePlan[] = [];
   let fullQuality: Quality;
 
   beforeAll(async () => {
@@ -42,7 +43,10 @@ describe('live matcher over a 1000-customer world with a tenth of the records ar
     const systems: SystemId[] = ['salesforce', 'stripe', 'zendesk', 'erp'];
     await runBackfill({ connectors: systems.map((s) => memoryConnector(s, first(s))), store: identity, reviews, index });
     live = createLiveMatcher({ identity, index, reviews });
-    for (const r of later) results.push(await live.matchRecord(r));
+    for (const r of later) {
+      plans.push(await live.planRecord(r));
+      results.push(await live.matchRecord(r));
+    }
 
     const fullIdentity = createIdentityStore(full.store);
     await runBackfill({ connectors: systems.map((s) => memoryConnector(s, bySystem[s])), store: fullIdentity });
@@ -61,6 +65,18 @@ describe('live matcher over a 1000-customer world with a tenth of the records ar
     for (const r of results) outcomes.set(r.outcome, (outcomes.get(r.outcome) ?? 0) + 1);
     // Most late records belong to a customer that was there already.
     expect(outcomes.get('joined') ?? 0).toBeGreaterThan(later.length * 0.7);
+  });
+
+  it('a dry run (planRecord) names the customer each late record then joins, or none for a new customer', () => {
+    let agree = 0;
+    results.forEach((r, i) => {
+      const plan = plans[i]!;
+      expect(plan.current).toBeNull();
+      // Several customers: linking merges them into the one the record ends on.
+      const predicted = r.outcome === 'new-customer' ? plan.wouldJoin.length === 0 : plan.wouldJoin.length === 1 ? plan.wouldJoin[0] === r.goldenId : plan.wouldJoin.includes(r.goldenId);
+      if (predicted && plan.rule === r.rule) agree++;
+    });
+    expect(agree).toBe(results.length);
   });
 
   it('reaches the quality of a full backfill: precision ≥ 0.995 and recall within 0.01 of it', async () => {
@@ -179,6 +195,27 @@ describe('live matcher rules', () => {
     expect(b.outcome).toBe('joined');
     expect(b.goldenId).toBe(a.goldenId);
     expect(b.rule).toBe('email');
+  });
+
+  it('a dry run writes nothing: no customer, link, event or index entry, and the database would refuse one', async () => {
+    const counts = async (): Promise<string> =>
+      JSON.stringify(
+        (
+          await db.store.query(
+            `SELECT (SELECT count(*) FROM ${db.store.table('golden_customers')}) AS g, (SELECT count(*) FROM ${db.store.table('identity_links')}) AS l,
+                    (SELECT count(*) FROM ${db.store.table('identity_events')}) AS e, (SELECT count(*) FROM ${db.store.table('match_records')}) AS r,
+                    (SELECT coalesce(sum(n), 0) FROM ${db.store.table('match_terms')}) AS t`,
+          )
+        ).rows,
+      );
+    const a = await live.matchRecord(stripe('cus_D1', 'Litware Freight', 'ops@litware.example'));
+    const before = await counts();
+    const plan = await live.planRecord(stripe('cus_D2', 'Litware', 'OPS@litware.example'));
+    expect(plan).toMatchObject({ current: null, wouldJoin: [a.goldenId], rule: 'email' });
+    expect(await live.planRecord(stripe('cus_D3', 'Unrelated Name Co', 'x@unrelated-name.example'))).toMatchObject({ current: null, wouldJoin: [], rule: 'singleton' });
+    expect(await live.planRecord(stripe('cus_D1', 'Litware Freight', 'ops@litware.example'))).toMatchObject({ current: a.goldenId, wouldJoin: [a.goldenId] });
+    expect(await counts()).toBe(before);
+    await expect(identity.read((tx) => tx.client.query(`DELETE FROM ${db.store.table('match_terms')}`))).rejects.toThrow(/read-only transaction/);
   });
 
   it('puts records that arrive at once and share an e-mail in one customer', async () => {

@@ -3,6 +3,7 @@
 // errors a client can act on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { ACCOUNT_TYPE, type SourceRecord, type SystemId } from '../../src/sources/types.ts';
 
 interface Rec {
   system: string;
@@ -180,9 +181,16 @@ describe('review queue', () => {
       [survivor],
     );
     expect(events.rows).toEqual([{ actor: 'api', other_golden_id: retired }]);
-    const resolved = await queue({ status: 'RESOLVED' });
-    expect(resolved.edges.map((e) => e.node.id)).toEqual([item.id]);
-    expect((await queue({ first: 100 })).edges.map((e) => e.node.id)).not.toContain(item.id);
+    // The backfill raised more than one pair between these two customers (seed 42 does): the
+    // decision closed the others too, each naming this item.
+    const resolved = (await queue({ status: 'RESOLVED' })).edges.map((e) => e.node.id);
+    expect(resolved).toContain(item.id);
+    for (const other of resolved.filter((id) => id !== item.id)) {
+      expect((await app.services.reviews.get(other))?.decision).toMatchObject({ action: 'MERGE', decidedWith: item.id, survivor });
+    }
+    const open = (await queue({ first: 100 })).edges.map((e) => e.node);
+    expect(open.map((e) => e.id)).not.toContain(item.id);
+    expect(open.filter((i) => i.records.every((r) => r.customer?.id === survivor))).toEqual([]);
   });
 
   it('KEEP_SEPARATE writes one cannot-link row for the pair; deciding the item again is a CONFLICT', async () => {
@@ -238,8 +246,9 @@ describe('review queue', () => {
   it('a MERGE of records that are one customer already only resolves; KEEP_SEPARATE of them is a CONFLICT that writes nothing', async () => {
     const item = await freshItem();
     const [a, b] = item.records.map((x) => x.customer!.id) as [string, string];
-    const merged = await app.gql<{ mergeCustomers: { id: string } }>('mutation($ids: [ID!]!) { mergeCustomers(ids: $ids) { id } }', { ids: [a, b] });
-    expect(merged.errors).toEqual([]);
+    // Merged by a writer that does not close items (the identity store itself): the item stays OPEN.
+    const merged = await app.services.identity.mergeCustomers([a, b], { actor: 'test' });
+    await app.services.cache.invalidate([a, b]);
     const before = await cannotLinkRows();
     const keep = await resolve(item.id, 'KEEP_SEPARATE');
     expect(keep.errors[0]?.extensions?.['code']).toBe('CONFLICT');
@@ -253,7 +262,7 @@ describe('review queue', () => {
     const r = await resolve(item.id, 'MERGE');
     expect(r.errors).toEqual([]);
     expect(r.data!.resolveReview).toMatchObject({ status: 'RESOLVED', decision: { action: 'MERGE' } });
-    expect(r.data!.resolveReview.records.map((x) => x.customer?.id)).toEqual([merged.data!.mergeCustomers.id, merged.data!.mergeCustomers.id]);
+    expect(r.data!.resolveReview.records.map((x) => x.customer?.id)).toEqual([merged.survivor, merged.survivor]);
     expect(await events()).toBe(mergesBefore);
   });
 
@@ -301,5 +310,114 @@ describe('review queue', () => {
     const long = await resolve(items.at(-1)!.id, 'DISMISS', 'x'.repeat(2001));
     expect(long.errors[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'decision.note' });
     expect((await app.services.reviews.get(items.at(-1)!.id))?.status).toBe('OPEN');
+  });
+
+  // ---- decisions are about customers, not record pairs (issue 8, item 17) ----
+
+  /** Customers with two records or more that no test used and no open item names. */
+  const freshCustomers = async (n: number): Promise<{ id: string; refs: { system: string; recordType: string; externalId: string }[] }[]> => {
+    const open = (await queue({ first: 100 })).edges.flatMap((e) => e.node.records.map((r) => r.customer?.id));
+    const page = await app.services.identity.list({ first: 400 });
+    const ids = page.edges.map((e) => e.node.id).filter((id) => !used.has(id) && !open.includes(id));
+    const links = await app.services.identity.linksFor(ids);
+    const out = ids
+      .map((id, i) => ({ id, refs: links[i]!.map((l) => ({ system: l.system, recordType: l.recordType, externalId: l.externalId })) }))
+      .filter((c) => c.refs.length >= 2)
+      .slice(0, n);
+    expect(out).toHaveLength(n);
+    for (const c of out) used.add(c.id);
+    return out;
+  };
+  /** Raises one item per given pair of record indexes between customers x and y; resolves to their ids, in that order. */
+  const raise = async (x: { refs: object[] }, y: { refs: object[] }, pairs: [number, number][]): Promise<string[]> => {
+    const t = app.store.table('review_items');
+    const ids: string[] = [];
+    for (const [i, j] of pairs) {
+      const records = [x.refs[i], y.refs[j]] as never;
+      expect(await app.services.reviews.addPossibleDuplicates([{ records, probability: 0.6, weight: 2.5, levels: [] }], 'backfill')).toBe(1);
+      ids.push((await app.store.query<{ id: string }>(`SELECT max(id)::text AS id FROM ${t}`)).rows[0]!.id);
+    }
+    return ids;
+  };
+  const DECIDED = `query($id: ID!) { r: reviewQueue(status: RESOLVED, first: 100) { edges { node { id status decision { action note decidedWith settledBy } } } }
+    d: reviewQueue(status: DISMISSED, first: 100) { edges { node { id status decision { action note decidedWith settledBy } } } }
+    c: customer(id: $id) { id } }`;
+  const decided = async (ids: string[]): Promise<unknown[]> => {
+    const r = await app.gql<{ r: { edges: { node: { id: string } }[] }; d: { edges: { node: { id: string } }[] } }>(DECIDED, { id: 'gc_00000000000000000000000000' });
+    const all = [...r.data!.r.edges, ...r.data!.d.edges].map((e) => e.node);
+    return ids.map((id) => all.find((x) => x.id === id) ?? (null as never));
+  };
+
+  it('MERGE on one item closes every other open item between the same two customers, naming the deciding item', async () => {
+    const [x, y] = await freshCustomers(2);
+    const [first, second, third] = await raise(x!, y!, [[0, 0], [1, 1], [0, 1]]);
+    const r = await resolve(first!, 'MERGE', 'one company');
+    expect(r.errors).toEqual([]);
+    expect(await decided([second!, third!])).toEqual([
+      { id: second, status: 'RESOLVED', decision: { action: 'MERGE', note: 'one company', decidedWith: first, settledBy: null } },
+      { id: third, status: 'RESOLVED', decision: { action: 'MERGE', note: 'one company', decidedWith: first, settledBy: null } },
+    ]);
+    expect((await app.services.reviews.get(second!))?.resolvedBy).toBe('api');
+    const open = (await queue({ first: 100 })).edges.map((e) => e.node.id);
+    for (const id of [first, second, third]) expect(open).not.toContain(id);
+    // Deciding a closed sibling again is a CONFLICT naming its status.
+    expect((await resolve(second!, 'KEEP_SEPARATE')).errors[0]?.extensions).toMatchObject({ code: 'CONFLICT', status: 'RESOLVED' });
+  });
+
+  it('KEEP_SEPARATE and DISMISS close the sibling items the same way, and a kept-apart pair of customers is never asked about again', async () => {
+    const [x, y, v, w] = await freshCustomers(4);
+    const [keep, keepSibling] = await raise(x!, y!, [[0, 0], [1, 1]]);
+    const [dismiss, dismissSibling] = await raise(v!, w!, [[0, 1], [1, 0]]);
+    const rowsBefore = await cannotLinkRows();
+    expect((await resolve(keep!, 'KEEP_SEPARATE', 'different firms')).errors).toEqual([]);
+    expect((await resolve(dismiss!, 'DISMISS')).errors).toEqual([]);
+    expect(await decided([keepSibling!, dismissSibling!])).toEqual([
+      { id: keepSibling, status: 'RESOLVED', decision: { action: 'KEEP_SEPARATE', note: 'different firms', decidedWith: keep, settledBy: null } },
+      { id: dismissSibling, status: 'DISMISSED', decision: { action: 'DISMISS', note: null, decidedWith: dismiss, settledBy: null } },
+    ]);
+    // One cannot-link row keeps the two customers apart; the sibling needs none of its own.
+    expect(await cannotLinkRows()).toHaveLength(rowsBefore.length + 1);
+    // A pair of records of customers a person kept apart is not raised again (the matcher may find it later).
+    const again = await app.services.reviews.addPossibleDuplicates([{ records: [x!.refs[0], y!.refs[1]] as never, probability: 0.7, weight: 3, levels: [] }], 'matcher');
+    expect(again).toBe(0);
+    // Customers still apart: a later pair between them (dismissed, not decided) may be asked.
+    expect(await app.services.reviews.addPossibleDuplicates([{ records: [v!.refs[1], w!.refs[1]] as never, probability: 0.7, weight: 3, levels: [] }], 'matcher')).toBe(1);
+  });
+
+  it('mergeCustomers closes the open items between the customers it merges, and no item is raised for records of one customer', async () => {
+    const [x, y] = await freshCustomers(2);
+    const [a, b] = await raise(x!, y!, [[0, 0], [1, 0]]);
+    const total = (await queue()).totalCount;
+    const m = await app.gql<{ mergeCustomers: { id: string } }>('mutation($ids: [ID!]!) { mergeCustomers(ids: $ids) { id } }', { ids: [y!.id, x!.id] });
+    expect(m.errors).toEqual([]);
+    expect(await decided([a!, b!])).toEqual([
+      { id: a, status: 'RESOLVED', decision: { action: 'MERGE', note: null, decidedWith: null, settledBy: 'mergeCustomers' } },
+      { id: b, status: 'RESOLVED', decision: { action: 'MERGE', note: null, decidedWith: null, settledBy: 'mergeCustomers' } },
+    ]);
+    expect((await queue()).totalCount).toBe(total - 2);
+    // Records of one customer are not raised as a pair.
+    expect(await app.services.reviews.addPossibleDuplicates([{ records: [x!.refs[1], y!.refs[1]] as never, probability: 0.7, weight: 3, levels: [] }], 'matcher')).toBe(0);
+  });
+
+  it('exact keys found later that join two customers close the open items between them', async () => {
+    const [x, y] = await freshCustomers(2);
+    const [item] = await raise(x!, y!, [[0, 0]]);
+    // A new ERP row naming one record of each customer: the live matcher must join them.
+    const named = [x!.refs[0]!, y!.refs[0]!];
+    expect(named.every((r) => r.recordType === ACCOUNT_TYPE[r.system as SystemId])).toBe(true);
+    const bridge: SourceRecord = {
+      system: 'erp',
+      type: ACCOUNT_TYPE.erp,
+      id: 'C-BRIDGE-1',
+      updatedAt: '2026-12-01T00:00:00.000Z',
+      data: { customer_number: 'C-BRIDGE-1', legal_name: 'Bridge Holdings' },
+      xrefs: named.map((r, i) => ({ system: r.system as SystemId, id: r.externalId, field: `ref_${i}` })),
+      emails: [],
+      deleted: false,
+    };
+    const r = await app.services.liveMatcher!.matchRecord(bridge, { actor: 'webhook:erp' });
+    expect(r.affected).toEqual(expect.arrayContaining([x!.id, y!.id]));
+    expect(await decided([item!])).toEqual([{ id: item, status: 'RESOLVED', decision: { action: 'MERGE', note: null, decidedWith: null, settledBy: 'matcher' } }]);
+    expect((await app.services.reviews.get(item!))?.resolvedBy).toBe('webhook:erp');
   });
 });
