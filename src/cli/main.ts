@@ -2,6 +2,8 @@
 // front; a bad one stops the command with a message naming it.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, readSandboxEnv } from '../config/env.ts';
+import { DataDirInUseError } from '../store/data-dir-lock.ts';
+import { SandboxWorldError } from '../sandbox/world-marker.ts';
 
 interface Command {
   summary: string;
@@ -241,8 +243,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await command.run(values, positionals);
   } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
+    // Another process holds the embedded store, or the stored world is another one: one line, nothing changed.
+    if (e instanceof ConfigError || e instanceof DataDirInUseError || e instanceof SandboxWorldError) {
+      console.error(e instanceof SandboxWorldError ? `meridian ${name}: ${e.message}` : e.message);
       return 2;
     }
     if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {

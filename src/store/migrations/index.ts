@@ -212,4 +212,17 @@ CREATE INDEX review_items_status_idx ON ${s}.review_items (status, id);
 `,
 };
 
-export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions];
+// The demo world the identity links were built for (sandbox mode only; src/store/sandbox-world.ts):
+// a start with another world is refused instead of serving links to records that are not there.
+const sandboxWorld: Migration = {
+  id: '0006_sandbox_world',
+  sql: (s) => `
+CREATE TABLE ${s}.sandbox_world (
+  singleton    boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  marker       jsonb NOT NULL,
+  recorded_at  timestamptz NOT NULL DEFAULT now()
+);
+`,
+};
+
+export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions, sandboxWorld];
