@@ -121,11 +121,10 @@ export function dataMarker(data: ErpData): Record<string, unknown> {
   return { fixture: createHash('sha256').update(JSON.stringify(data)).digest('hex') };
 }
 
-function describeMarker(marker: unknown, current?: unknown): string {
+function describeMarker(marker: unknown, current: unknown, prefix: string, otherwise: string): string {
   const w = worldMarkerSchema.safeParse(marker);
   const c = worldMarkerSchema.safeParse(current);
-  if (w.success) return `the sandbox world of ${describeWorld(w.data, c.success ? c.data : undefined)}`;
-  return 'other sandbox data';
+  return w.success ? `${prefix}${describeWorld(w.data, c.success ? c.data : undefined)}` : otherwise;
 }
 
 /**
@@ -176,7 +175,7 @@ async function adoptExisting(client: pg.PoolClient, s: string, tables: string[],
       return 'reused';
     }
     throw new SandboxWorldError(
-      `${where} holds ${describeMarker(row?.marker, marker)}, not ${describeMarker(marker, row?.marker)}; it was left as it is. Start the sandbox with that seed and size, or give it an empty place (another MERIDIAN_DATA_DIR, or another database)`,
+      `${where} holds ${describeMarker(row?.marker, marker, 'the sandbox world of ', 'other sandbox data')}, not ${describeMarker(marker, row?.marker, '', 'this data')}; it was left as it is. Start the sandbox with that seed and size, or give it an empty place (another MERIDIAN_DATA_DIR, or another database)`,
     );
   }
   // A sandbox schema from before worlds were recorded: the old sandbox re-seeded it at every
