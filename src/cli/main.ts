@@ -190,7 +190,7 @@ See docs/matching.md.`,
   map: notYet('map', 'the mapping issue'),
   migrate: {
     summary: "apply pending migrations to Meridian's Postgres schema",
-    usage: 'meridian migrate\n\nApplies pending migrations to DATABASE_URL (or the embedded store in MERIDIAN_DATA_DIR). Safe to run from several processes at once.',
+    usage: 'meridian migrate\n\nApplies pending migrations to DATABASE_URL (safe from several processes at once), or to the embedded store in MERIDIAN_DATA_DIR (refused while another command, such as meridian serve, holds it).',
     options: {},
     run: async () => {
       const { readGatewayConfig } = await import('../config/gateway.ts');
