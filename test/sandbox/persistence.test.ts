@@ -13,6 +13,7 @@ describe('sandbox persistence', () => {
   let admin: pg.Pool;
   const erpSchema = uniqueSchema('erp_persist');
   const foreign = uniqueSchema('erp_foreign');
+  const legacy = uniqueSchema('erp_legacy');
 
   beforeAll(async () => {
     db = await testPostgres();
@@ -20,7 +21,7 @@ describe('sandbox persistence', () => {
   });
 
   afterAll(async () => {
-    for (const s of [erpSchema, foreign]) await admin?.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    for (const s of [erpSchema, foreign, legacy]) await admin?.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
     await admin?.end();
     await db?.close();
   });
@@ -88,5 +89,36 @@ describe('sandbox persistence', () => {
     expect((error as Error).message).toContain(`ERP schema "${foreign}" already holds tables the sandbox did not seed for this world (ledger)`);
     const rows = await admin.query(`SELECT id FROM ${foreign}.ledger`);
     expect(rows.rows).toEqual([{ id: 1 }]);
+  }, 120_000);
+
+  it('adopts a sandbox ERP from before worlds were recorded only when its rows are exactly this world', async () => {
+    const older = async (): Promise<void> => {
+      // What the earlier sandbox left: its tables and rows, no marker, no journal.
+      const s = await startSandbox({ customers: 50, seed: 7, databaseUrl: db.url, erpSchema: legacy });
+      await s.close();
+      await admin.query(`DROP TABLE ${legacy}.sandbox_world, ${legacy}.sandbox_changes`);
+    };
+    await older();
+    const adopted = await startSandbox({ customers: 50, seed: 7, databaseUrl: db.url, erpSchema: legacy });
+    expect(adopted.seeded).toBe('reused');
+    await adopted.close();
+
+    await admin.query(`DROP SCHEMA ${legacy} CASCADE`);
+    await older();
+    await admin.query(
+      `INSERT INTO ${legacy}.customers (customer_number, legal_name, currency, payment_terms, accounting_status, created_at, updated_at)
+       VALUES ('C-900001', 'Someone Added Ltd', 'USD', 'NET30', 'good_standing', now(), now())`,
+    );
+    const refused = await startSandbox({ customers: 50, seed: 7, databaseUrl: db.url, erpSchema: legacy }).then(
+      async (s) => {
+        await s.close();
+        return null;
+      },
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(SandboxWorldError);
+    expect((refused as Error).message).toContain('holds a sandbox ERP from an earlier version');
+    const kept = await admin.query(`SELECT legal_name FROM ${legacy}.customers WHERE customer_number = 'C-900001'`);
+    expect(kept.rows).toEqual([{ legal_name: 'Someone Added Ltd' }]);
   }, 120_000);
 });

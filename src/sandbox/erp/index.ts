@@ -181,10 +181,15 @@ async function adoptExisting(client: pg.PoolClient, s: string, tables: string[],
   // A sandbox schema from before worlds were recorded: the old sandbox re-seeded it at every
   // start, so it holds one generated world. Adopt it only if its rows are exactly this world's.
   const sameTables = tables.length === SANDBOX_TABLES.length && tables.every((t, i) => t === SANDBOX_TABLES[i]);
-  if (sameTables && (await holdsExactly(client, s, data))) {
-    await client.query(sandboxMetaSql(s));
-    await client.query(`INSERT INTO ${s}.${MARKER_TABLE} (marker) VALUES ($1)`, [canonical(marker)]);
-    return 'reused';
+  if (sameTables) {
+    if (await holdsExactly(client, s, data)) {
+      await client.query(sandboxMetaSql(s));
+      await client.query(`INSERT INTO ${s}.${MARKER_TABLE} (marker) VALUES ($1)`, [canonical(marker)]);
+      return 'reused';
+    }
+    throw new SandboxWorldError(
+      `${where} holds a sandbox ERP from an earlier version whose rows are not exactly this world's, and it does not say which world it was; it was left as it is. Give the sandbox an empty place (another MERIDIAN_DATA_DIR, or another database), or drop that schema yourself if you no longer need it`,
+    );
   }
   throw new SandboxWorldError(
     `${where} already holds tables the sandbox did not seed for this world (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}); it was left as it is. Give the sandbox an empty place (another MERIDIAN_DATA_DIR, or another database), or drop that schema yourself if it is a sandbox you no longer need`,
