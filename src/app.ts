@@ -196,7 +196,8 @@ export async function openSources(config: GatewayConfig, options: Omit<AppOption
         ? {}
         : { salesforce: env.SANDBOX_SALESFORCE_PORT, stripe: env.SANDBOX_STRIPE_PORT, zendesk: env.SANDBOX_ZENDESK_PORT, erp: env.SANDBOX_ERP_PORT };
       // The store records the world its links were built for; another world is refused before anything is seeded.
-      const world = options.sandboxOptions?.world ?? generateWorld({ customers: env.MERIDIAN_SANDBOX_CUSTOMERS, seed: env.MERIDIAN_SANDBOX_SEED });
+      const so = options.sandboxOptions;
+      const world = so?.world ?? generateWorld({ customers: so?.customers ?? env.MERIDIAN_SANDBOX_CUSTOMERS, seed: so?.seed ?? env.MERIDIAN_SANDBOX_SEED });
       await opened.store.migrate();
       await claimSandboxWorld(opened.store, worldMarker(world), env.DATABASE_URL ? `DATABASE_URL (schema ${opened.store.schema})` : env.MERIDIAN_DATA_DIR);
       sandbox = await startSandbox({

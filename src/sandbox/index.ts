@@ -112,9 +112,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ),
     ]);
     // Before anyone is told where the emulators are: the changes of earlier sessions go back in.
-    const journal = await track(
-      openJournal(erp.pool, erp.schema, { salesforce: salesforce.store, stripe: stripe.store, zendesk: zendesk.store })
-    );
+    const journal = await track(openJournal(erp.pool, erp.schema, { salesforce: salesforce.store, stripe: stripe.store, zendesk: zendesk.store }));
 
     return {
       world,
