@@ -8,6 +8,9 @@ import type { GraphQLSchema } from 'graphql';
 import type { GatewayConfig } from './config/gateway.ts';
 import { readSystemSettings, type SystemSettings } from './config/systems.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './store/embedded-postgres.ts';
+import { acquireDataDirLock, type DataDirLock } from './store/data-dir-lock.ts';
+import { claimSandboxWorld } from './store/sandbox-world.ts';
+import { generateWorld } from './sandbox/world/generate.ts';
 import { createStore, type Store } from './store/index.ts';
 import { createIdentityStore, type IdentityStore } from './identity/links.ts';
 import { runBackfill, type BackfillReport } from './identity/backfill.ts';
@@ -17,7 +20,7 @@ import { createLiveMatcher } from './identity/live-matcher.ts';
 import { createReviewItems } from './review/items.ts';
 import { createMemoryCache, createRedisCache } from './cache/index.ts';
 import type { GoldenRecordCache } from './cache/types.ts';
-import { startSandbox, type Sandbox } from './sandbox/index.ts';
+import { startSandbox, worldMarker, type Sandbox } from './sandbox/index.ts';
 import { connectSalesforce } from './sources/salesforce/client.ts';
 import { createStripeClient } from './sources/stripe/client.ts';
 import { createZendeskClient } from './sources/zendesk/client.ts';
@@ -127,6 +130,8 @@ export interface OpenedStore {
   store: Store;
   databaseUrl: string;
   embedded: EmbeddedPostgres | null;
+  /** The data directory's lock, held while the embedded store is open (data-dir-lock.ts). */
+  lock: DataDirLock | null;
   close(): Promise<void>;
 }
 
@@ -136,13 +141,23 @@ async function closeInReverse(closers: Closer[], logger?: Logger): Promise<void>
   for (const c of closers.reverse()) await c().catch((e: unknown) => logger?.error('shutdown step failed', { error: String(e) }));
 }
 
-/** Meridian's Postgres: DATABASE_URL, or PGlite under MERIDIAN_DATA_DIR (in memory for tests). */
+/**
+ * Meridian's Postgres: DATABASE_URL, or PGlite under MERIDIAN_DATA_DIR (in memory for tests).
+ * The embedded store is opened by one process at a time: a second one gets DataDirInUseError.
+ */
 export async function openStore(config: GatewayConfig, options: Pick<AppOptions, 'inMemory' | 'storeSchema'> = {}): Promise<OpenedStore> {
   const env = config.env;
   let embedded: EmbeddedPostgres | null = null;
+  let lock: DataDirLock | null = null;
   let databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: options.inMemory ? null : join(env.MERIDIAN_DATA_DIR, 'pgdata') });
+    if (!options.inMemory) lock = acquireDataDirLock(env.MERIDIAN_DATA_DIR, {});
+    try {
+      embedded = await startEmbeddedPostgres({ dataDir: options.inMemory ? null : join(env.MERIDIAN_DATA_DIR, 'pgdata') });
+    } catch (e) {
+      lock?.release();
+      throw e;
+    }
     databaseUrl = embedded.url;
   }
   const store = createStore(databaseUrl, { ...(options.storeSchema ? { schema: options.storeSchema } : {}), max: embedded ? 4 : 10 });
@@ -150,9 +165,14 @@ export async function openStore(config: GatewayConfig, options: Pick<AppOptions,
     store,
     databaseUrl,
     embedded,
+    lock,
     close: async () => {
-      await store.close();
-      await embedded?.close();
+      try {
+        await store.close();
+        await embedded?.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
@@ -177,9 +197,13 @@ export async function openSources(config: GatewayConfig, options: Omit<AppOption
       const ports = options.ephemeralPorts
         ? {}
         : { salesforce: env.SANDBOX_SALESFORCE_PORT, stripe: env.SANDBOX_STRIPE_PORT, zendesk: env.SANDBOX_ZENDESK_PORT, erp: env.SANDBOX_ERP_PORT };
+      // The store records the world its links were built for; another world is refused before anything is seeded.
+      const so = options.sandboxOptions;
+      const world = so?.world ?? generateWorld({ customers: so?.customers ?? env.MERIDIAN_SANDBOX_CUSTOMERS, seed: so?.seed ?? env.MERIDIAN_SANDBOX_SEED });
+      await opened.store.migrate();
+      await claimSandboxWorld(opened.store, worldMarker(world), env.DATABASE_URL ? `DATABASE_URL (schema ${opened.store.schema})` : env.MERIDIAN_DATA_DIR);
       sandbox = await startSandbox({
-        customers: env.MERIDIAN_SANDBOX_CUSTOMERS,
-        seed: env.MERIDIAN_SANDBOX_SEED,
+        world,
         host: env.SANDBOX_HOST,
         ports,
         databaseUrl: opened.databaseUrl,
@@ -300,6 +324,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       webhooks: (system, headers, raw) => intake.handle(system, headers, raw),
     });
     closers.push(() => server.close());
+    // A second process refused by the data directory's lock is told where this gateway is.
+    opened.lock?.describe({ url: server.url });
     // The sandbox's systems notify this gateway of their changes, as real ones would be set up to.
     if (sandbox) {
       sandbox.salesforce.notifier?.setTarget(`${server.url}/webhooks/salesforce`);

@@ -2,6 +2,8 @@
 // front; a bad one stops the command with a message naming it.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, readSandboxEnv } from '../config/env.ts';
+import { DataDirInUseError } from '../store/data-dir-lock.ts';
+import { SandboxWorldError } from '../sandbox/world-marker.ts';
 
 interface Command {
   summary: string;
@@ -189,7 +191,7 @@ See docs/matching.md.`,
   map: notYet('map', 'the mapping issue'),
   migrate: {
     summary: "apply pending migrations to Meridian's Postgres schema",
-    usage: 'meridian migrate\n\nApplies pending migrations to DATABASE_URL (or the embedded store in MERIDIAN_DATA_DIR). Safe to run from several processes at once.',
+    usage: 'meridian migrate\n\nApplies pending migrations to DATABASE_URL (safe from several processes at once), or to the embedded store in MERIDIAN_DATA_DIR (refused while another command, such as meridian serve, holds it).',
     options: {},
     run: async () => {
       const { readGatewayConfig } = await import('../config/gateway.ts');
@@ -242,8 +244,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await command.run(values, positionals);
   } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
+    // Another process holds the embedded store, or the stored world is another one: one line, nothing changed.
+    if (e instanceof ConfigError || e instanceof DataDirInUseError || e instanceof SandboxWorldError) {
+      console.error(e instanceof SandboxWorldError ? `meridian ${name}: ${e.message}` : e.message);
       return 2;
     }
     if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {

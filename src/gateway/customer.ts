@@ -1,10 +1,11 @@
 // The customer as the schema shows it, built from the request's loaders. Resolvers call these
 // functions and nothing else; all the rules about partial failure live here.
 import type { GatewayContext } from '../server/context.ts';
-import { NotFoundError, SourceUnavailableError, BadUserInputError } from '../server/errors.ts';
+import { GraphQLError } from 'graphql';
+import { ErrorCode, NotFoundError, SourceUnavailableError, BadUserInputError } from '../server/errors.ts';
 import { ACCOUNT_TYPE, systemEnum, type PersonRecord, type SystemId } from '../sources/types.ts';
 import type { GoldenView } from './loaders.ts';
-import { sourceKey } from './loaders.ts';
+import { sourceKey, unreadable } from './loaders.ts';
 import { systemsThatCouldChange } from './feeding.ts';
 import { accountOfPerson, answerUnlinked } from './linking.ts';
 import { clusterPeople } from '../identity/people.ts';
@@ -19,8 +20,23 @@ export async function goldenView(ctx: GatewayContext, id: string): Promise<Golde
   const view = await ctx.loaders.golden.load(id);
   if (!view) throw new NotFoundError('customer', id);
   ctx.cacheability.deps.add(view.record.id);
+  if (unreadable(view)) throw noReadableRecord(view);
   if (view.missing.size > 0) ctx.cacheability.ok = false;
   return view;
+}
+
+/**
+ * Every record linked to the customer answered NOT_FOUND from its system: a record of nulls
+ * would look like a customer with no data. Names the records, so an operator can see which
+ * (deleted in their systems, or a sandbox world that was replaced under the links).
+ */
+function noReadableRecord(view: GoldenView): GraphQLError {
+  const records = view.notFound.map((r) => ({ system: systemEnum(r.system), externalId: r.externalId }));
+  const shown = records.slice(0, 5).map((r) => `${r.system} ${r.externalId}`).join(', ');
+  return new GraphQLError(
+    `Customer ${JSON.stringify(view.record.id)} has no readable record: its systems answer not found for every linked record (${shown}${records.length > 5 ? `, and ${records.length - 5} more` : ''})`,
+    { extensions: { code: ErrorCode.NOT_FOUND, records } },
+  );
 }
 
 /** The answer depends on something the golden-record invalidations do not cover. */

@@ -23,6 +23,8 @@ export interface CachedGolden {
 export interface GoldenView extends CachedGolden {
   /** Systems that failed while building this record: their fields are unavailable. */
   missing: Map<SystemId, Error>;
+  /** Linked account records their system answered NOT_FOUND for (deleted there, or a world that is gone). */
+  notFound: { system: SystemId; externalId: string }[];
   fromCache: boolean;
 }
 
@@ -46,6 +48,11 @@ export interface RequestLoaders {
   /** Keyed by sourceKey(system, externalId). */
   goldenIdOf: DataLoader<string, string | null>;
   personAccount(system: SystemId): DataLoader<string, string | null> | null;
+}
+
+/** Linked to records, yet not one of them could be read: every system answered NOT_FOUND. */
+export function unreadable(view: GoldenView): boolean {
+  return view.notFound.length > 0 && view.missing.size === 0 && view.record.sources.length === 0;
 }
 
 export const sourceKey = (system: SystemId, id: string): string => `${system}\u0000${id}`;
@@ -81,6 +88,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
   const build = async (id: string, own: IdentityLink[]): Promise<GoldenView> => {
     const accountLinks = own.filter((l) => l.recordType === ACCOUNT_TYPE[l.system]);
     const missing = new Map<SystemId, Error>();
+    const notFound: GoldenView['notFound'] = [];
     const records: SourceRecord[] = [];
     await Promise.all(
       accountLinks.map(async (l) => {
@@ -89,6 +97,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
         try {
           const r = await loader.load(l.externalId);
           if (r) records.push(r);
+          else notFound.push({ system: l.system, externalId: l.externalId });
         } catch (e) {
           missing.set(l.system, e instanceof Error ? e : new Error(String(e)));
         }
@@ -97,7 +106,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     // Deterministic candidate order whatever order the sources answered in.
     records.sort((a, b) => (a.system === b.system ? a.id.localeCompare(b.id) : a.system.localeCompare(b.system)));
     const record = mergeGoldenRecord(id, records, services.spec, { defaultRegion: services.defaultRegion });
-    return { record, links: own, computedAt: services.now().toISOString(), missing, fromCache: false };
+    return { record, links: own, computedAt: services.now().toISOString(), missing, notFound, fromCache: false };
   };
 
   // Cache first: a cached golden record is live by construction (merges and splits invalidate
@@ -108,7 +117,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     const views = await Promise.all(
       ids.map(async (id, i): Promise<GoldenView | null> => {
         const hit = cached[i];
-        if (hit) return { ...hit, missing: new Map<SystemId, Error>(), fromCache: true };
+        if (hit) return { ...hit, missing: new Map<SystemId, Error>(), notFound: [], fromCache: true };
         const own = await links.load(id);
         const survivor = own[0]?.goldenId;
         if (!survivor) return null;
@@ -116,8 +125,11 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
         return build(id, own);
       }),
     );
-    // Only complete answers are cached: a record built without a failed source must not be served later as if whole.
-    const complete = views.filter((v, i): v is GoldenView => v !== null && !v.fromCache && v.missing.size === 0 && v.record.id === ids[i]);
+    // Only complete answers are cached: a record built without a failed source must not be served
+    // later as if whole, and one with no readable record at all is an error, not a record.
+    const complete = views.filter(
+      (v, i): v is GoldenView => v !== null && !v.fromCache && v.missing.size === 0 && !unreadable(v) && v.record.id === ids[i],
+    );
     if (complete.length > 0) {
       await services.cache.set(complete.map((v) => ({ id: v.record.id, value: { record: v.record, links: v.links, computedAt: v.computedAt } })));
     }

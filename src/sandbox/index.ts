@@ -1,7 +1,9 @@
 // Starts every emulator, seeded with one generated demo world, and tells how to reach them
 // with the same settings a real deployment uses. In-process (tests, `npm start`) on
 // ephemeral ports, or standalone (`npx meridian sandbox`) on the contract ports.
-import { generateWorld } from './world/generate.ts';
+import { generateWorld, WORLD_GENERATOR_VERSION } from './world/generate.ts';
+import type { WorldMarker } from './world-marker.ts';
+import { openJournal, type SandboxJournal } from './journal.ts';
 import type { World } from './world/types.ts';
 import { startSalesforceEmulator, type SalesforceEmulator } from './salesforce/index.ts';
 import { startStripeEmulator, type StripeEmulator } from './stripe/index.ts';
@@ -19,7 +21,11 @@ export interface SandboxOptions {
   host?: string;
   /** 0 (default) picks free ports; the standalone command passes the contract ports. */
   ports?: { salesforce?: number; stripe?: number; zendesk?: number; erp?: number };
-  /** Postgres that holds the ERP schema; when absent an in-memory embedded Postgres is started. */
+  /**
+   * Postgres that holds the ERP schema and the emulators' changes (journal.ts); when absent an
+   * in-memory embedded Postgres is started. A schema already seeded with the same world is
+   * reused with its changes, so the sandbox persists with its database.
+   */
   databaseUrl?: string;
   erpSchema?: string;
   /** Where each emulator posts its change notifications (can be changed later at run time). */
@@ -38,9 +44,18 @@ export interface Sandbox {
   readonly erp: ErpSandbox;
   /** Set when the sandbox started its own embedded Postgres for the ERP. */
   readonly embeddedPostgres: EmbeddedPostgres | null;
+  /** Which world this is, as the ERP schema and Meridian's store record it. */
+  readonly marker: WorldMarker;
+  /** 'reused': the database already held this world, and `replayed` changes made to it were put back. */
+  readonly seeded: 'seeded' | 'reused';
+  readonly journal: SandboxJournal;
   /** The environment a gateway needs to use this sandbox as if it were the real systems. */
   env(): Record<string, string>;
   close(): Promise<void>;
+}
+
+export function worldMarker(world: Pick<World, 'seed' | 'size' | 'now'>): WorldMarker {
+  return { seed: world.seed, customers: world.size, now: world.now, generator: WORLD_GENERATOR_VERSION };
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -48,6 +63,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const host = options.host ?? '127.0.0.1';
   const ports = options.ports ?? {};
   const retry = options.webhookRetryDelaysMs;
+  const marker = worldMarker(world);
 
   const started: { close(): Promise<void> }[] = [];
   const track = <T extends { close(): Promise<void> }>(p: Promise<T>): Promise<T> =>
@@ -94,9 +110,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           host,
           proxyPort: ports.erp ?? 0,
           ...(options.erpSchema ? { schema: options.erpSchema } : {}),
+          marker,
         }),
       ),
     ]);
+    // Before anyone is told where the emulators are: the changes of earlier sessions go back in.
+    const journal = await track(openJournal(erp.pool, erp.schema, { salesforce: salesforce.store, stripe: stripe.store, zendesk: zendesk.store }));
 
     return {
       world,
@@ -105,6 +124,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       zendesk,
       erp,
       embeddedPostgres,
+      marker,
+      seeded: erp.seeded,
+      journal,
       env: () => ({
         SALESFORCE_LOGIN_URL: salesforce.url,
         SALESFORCE_CLIENT_ID: salesforce.credentials.clientId,
@@ -123,8 +145,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         ERP_SCHEMA: erp.schema,
       }),
       close: async () => {
-        // Emulators and the ERP first, the database under the ERP last.
-        await Promise.all([salesforce.close(), stripe.close(), zendesk.close(), erp.close()]);
+        // Emulators first, then the last recorded changes, the ERP, and the database under it.
+        await Promise.all([salesforce.close(), stripe.close(), zendesk.close()]);
+        await journal.close();
+        await erp.close();
         await embeddedPostgres?.close();
       },
     };

@@ -111,6 +111,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const apollo = new ApolloServer<GatewayContext>({
     schema: options.schema,
     introspection: true,
+    // The process owner stops the server (meridian serve on SIGINT/SIGTERM, then the store and the
+    // data directory's lock). Apollo's own handler would re-raise the signal mid-shutdown and kill
+    // the process before the embedded store is closed.
+    stopOnTerminationSignals: false,
     // Apollo's default landing page loads from a CDN; ours is served at / and GET /graphql.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),

@@ -1,7 +1,8 @@
 // The demo world: deterministic, internally consistent, messy at the intended rates, and its
 // ground truth recomputable from the records with the survivorship rules in docs/sandbox/world.md.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { generateWorld, RATES } from '../../src/sandbox/world/index.ts';
+import { generateWorld, RATES, WORLD_GENERATOR_VERSION } from '../../src/sandbox/world/index.ts';
 import { FIRST_NAME_FAMILIES } from '../../src/sandbox/world/names.ts';
 import type { SfAccount, SourceRef, StripeCustomer, TruthCustomer, World } from '../../src/sandbox/world/index.ts';
 
@@ -696,5 +697,16 @@ describe('at scale', () => {
     expect(new Set(big.truth.map((t) => t.domain)).size).toBe(20_000);
     const owned = big.truth.reduce((n, t) => n + t.records.length, 0);
     expect(owned).toBe(big.salesforce.accounts.length + big.stripe.customers.length + big.zendesk.organizations.length + big.erp.customers.length);
+  });
+});
+
+describe('generator version', () => {
+  // A stored sandbox (its data directory or database) records the generator version it was made
+  // with and is regenerated from seed and size at every start. A change that makes the same seed
+  // give another world must bump WORLD_GENERATOR_VERSION, or a restart would serve the old
+  // links over different records. When this fails: bump the version and update the digest.
+  it('pins a digest of a small world to WORLD_GENERATOR_VERSION', () => {
+    const digest = createHash('sha256').update(JSON.stringify(generateWorld({ customers: 20, seed: 1 }))).digest('hex');
+    expect({ version: WORLD_GENERATOR_VERSION, digest }).toEqual({ version: 1, digest: '6b875f5da170c78e838974041f7dae8f1e62e8b7abc6f746ef23d5031e7eb424' });
   });
 });

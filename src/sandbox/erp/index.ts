@@ -1,7 +1,11 @@
 // The sandbox ERP database: schema `erp` (by default) in the configured Postgres, or in the
-// embedded one, seeded from the demo world. A wire-protocol proxy in front of it gives the ERP
+// embedded one, seeded from the demo world once: a schema already seeded with the same world is
+// kept, changes included, and nothing is ever dropped. A wire-protocol proxy in front of it gives the ERP
 // the same request accounting and fault injection as the HTTP emulators.
+import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { advisoryLockKey } from '../../store/sql.ts';
+import { SandboxWorldError, describeWorld, worldMarkerSchema } from '../world-marker.ts';
 import type { ErpData } from '../world/types.ts';
 import { assertSchemaName, erpSchemaSql } from './schema.ts';
 import { startPgProxy, type PgProxy } from './proxy.ts';
@@ -11,8 +15,8 @@ export interface ErpSandboxOptions {
   /** The Postgres that holds the schema (real server or the embedded one). */
   databaseUrl: string;
   schema?: string;
-  /** Drop and recreate the schema (default). False keeps an existing, already seeded schema. */
-  reset?: boolean;
+  /** Which world `data` is (worldMarker()); default: a digest of the data. A schema seeded with the same marker is kept as it is. */
+  marker?: Record<string, unknown>;
   /** Port of the accounting/fault proxy; 0 (default) picks a free one. */
   proxyPort?: number;
   host?: string;
@@ -20,6 +24,8 @@ export interface ErpSandboxOptions {
 
 export interface ErpSandbox {
   readonly schema: string;
+  /** 'reused': the schema already held this world (and whatever changed in it since). */
+  readonly seeded: SeedOutcome;
   /** Connection string through the proxy: what Meridian's ERP connector is given. */
   readonly url: string;
   /** Direct connection string (no accounting, no faults), for seeding and test set-up. */
@@ -74,27 +80,84 @@ const PAYMENT_COLUMNS = [
 const cols = (list: readonly (readonly [string, string])[]): { name: string; type: string }[] =>
   list.map(([name, type]) => ({ name, type }));
 
-/** Creates the schema and loads the data in one transaction: all of it or nothing. */
-export async function seedErp(pool: pg.Pool, schema: string, data: ErpData, reset = true): Promise<void> {
+/** What seedErp found: an empty place it seeded, or the same world seeded before, kept as it is. */
+export type SeedOutcome = 'seeded' | 'reused';
+
+/** The tables the sandbox creates; a schema holding exactly these (and no marker) is an older sandbox. */
+const SANDBOX_TABLES = ['contracts', 'customers', 'deletions', 'invoices', 'payments'];
+/** Which world the schema was seeded with (one row), and the emulators' changes since (journal.ts). */
+const MARKER_TABLE = 'sandbox_world';
+export const JOURNAL_TABLE = 'sandbox_changes';
+
+export function sandboxMetaSql(s: string): string {
+  return `
+CREATE TABLE IF NOT EXISTS ${s}.${MARKER_TABLE} (
+  singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  marker     jsonb NOT NULL,
+  seeded_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS ${s}.${JOURNAL_TABLE} (
+  seq        bigserial PRIMARY KEY,
+  system     text NOT NULL,
+  kind       text NOT NULL,
+  record_id  text NOT NULL,
+  deleted    boolean NOT NULL DEFAULT false,
+  record     jsonb NOT NULL,
+  at         timestamptz NOT NULL DEFAULT now()
+);`;
+}
+
+/** Stable JSON (sorted keys) so two markers compare by value. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** A marker for data that is not a generated world (test fixtures): a digest of the rows. */
+export function dataMarker(data: ErpData): Record<string, unknown> {
+  return { fixture: createHash('sha256').update(JSON.stringify(data)).digest('hex') };
+}
+
+function describeMarker(marker: unknown, current: unknown, prefix: string, otherwise: string): string {
+  const w = worldMarkerSchema.safeParse(marker);
+  const c = worldMarkerSchema.safeParse(current);
+  return w.success ? `${prefix}${describeWorld(w.data, c.success ? c.data : undefined)}` : otherwise;
+}
+
+/**
+ * Creates the schema and loads the data in one transaction (all of it or nothing), or keeps a
+ * schema that was seeded with the same world before, changes included. Nothing is ever
+ * dropped: a schema that holds another world, or tables the sandbox did not create, is left as
+ * it is and refused with SandboxWorldError. `marker` says which world `data` is (worldMarker()).
+ */
+export async function seedErp(pool: pg.Pool, schema: string, data: ErpData, marker: Record<string, unknown> = dataMarker(data)): Promise<SeedOutcome> {
   const s = assertSchemaName(schema);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    if (!reset) {
-      const exists = await client.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [s, 'customers']);
-      if (exists.rowCount) {
-        await client.query('COMMIT');
-        return;
-      }
+    // Two processes seeding the same schema of one server: the second waits, then finds it seeded.
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [advisoryLockKey(`meridian-sandbox-erp:${s}`)]);
+    const tables = (
+      await client.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [s])
+    ).rows.map((r) => r.table_name);
+    if (tables.length > 0) {
+      const outcome = await adoptExisting(client, s, tables, data, marker);
+      await client.query('COMMIT');
+      return outcome;
     }
-    await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
     await client.query(erpSchemaSql(s));
+    await client.query(sandboxMetaSql(s));
     // Historic timestamps are loaded as they are; the touch trigger only fires on UPDATE.
     await insertColumns(client, `${s}.customers`, cols(CUSTOMER_COLUMNS), data.customers as unknown as Record<string, unknown>[]);
     await insertColumns(client, `${s}.contracts`, cols(CONTRACT_COLUMNS), data.contracts as unknown as Record<string, unknown>[]);
     await insertColumns(client, `${s}.invoices`, cols(INVOICE_COLUMNS), data.invoices as unknown as Record<string, unknown>[]);
     await insertColumns(client, `${s}.payments`, cols(PAYMENT_COLUMNS), data.payments as unknown as Record<string, unknown>[]);
+    await client.query(`INSERT INTO ${s}.${MARKER_TABLE} (marker) VALUES ($1)`, [canonical(marker)]);
     await client.query('COMMIT');
+    return 'seeded';
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw e;
@@ -103,11 +166,61 @@ export async function seedErp(pool: pg.Pool, schema: string, data: ErpData, rese
   }
 }
 
+async function adoptExisting(client: pg.PoolClient, s: string, tables: string[], data: ErpData, marker: Record<string, unknown>): Promise<SeedOutcome> {
+  const where = `ERP schema "${s}"`;
+  if (tables.includes(MARKER_TABLE)) {
+    const row = (await client.query<{ marker: unknown }>(`SELECT marker FROM ${s}.${MARKER_TABLE}`)).rows[0];
+    if (row && canonical(row.marker) === canonical(marker)) {
+      await client.query(sandboxMetaSql(s)); // the journal table, if the schema predates it
+      return 'reused';
+    }
+    throw new SandboxWorldError(
+      `${where} holds ${describeMarker(row?.marker, marker, 'the sandbox world of ', 'other sandbox data')}, not ${describeMarker(marker, row?.marker, '', 'this data')}; it was left as it is. Start the sandbox with that seed and size, or give it an empty place (another MERIDIAN_DATA_DIR, or another database)`,
+    );
+  }
+  // A sandbox schema from before worlds were recorded: the old sandbox re-seeded it at every
+  // start, so it holds one generated world. Adopt it only if its rows are exactly this world's.
+  const sameTables = tables.length === SANDBOX_TABLES.length && tables.every((t, i) => t === SANDBOX_TABLES[i]);
+  if (sameTables) {
+    if (await holdsExactly(client, s, data)) {
+      await client.query(sandboxMetaSql(s));
+      await client.query(`INSERT INTO ${s}.${MARKER_TABLE} (marker) VALUES ($1)`, [canonical(marker)]);
+      return 'reused';
+    }
+    throw new SandboxWorldError(
+      `${where} holds a sandbox ERP from an earlier version whose rows are not exactly this world's, and it does not say which world it was; it was left as it is. Give the sandbox an empty place (another MERIDIAN_DATA_DIR, or another database), or drop that schema yourself if you no longer need it`,
+    );
+  }
+  throw new SandboxWorldError(
+    `${where} already holds tables the sandbox did not seed for this world (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}); it was left as it is. Give the sandbox an empty place (another MERIDIAN_DATA_DIR, or another database), or drop that schema yourself if it is a sandbox you no longer need`,
+  );
+}
+
+/** Same row counts and the same first and last customer: the world this data was generated as. */
+async function holdsExactly(client: pg.PoolClient, s: string, data: ErpData): Promise<boolean> {
+  const r = await client.query<{ customers: string; contracts: string; invoices: string; payments: string; first: string | null; last: string | null }>(
+    `SELECT (SELECT count(*) FROM ${s}.customers) AS customers, (SELECT count(*) FROM ${s}.contracts) AS contracts,
+            (SELECT count(*) FROM ${s}.invoices) AS invoices, (SELECT count(*) FROM ${s}.payments) AS payments,
+            (SELECT min(customer_number) FROM ${s}.customers) AS first, (SELECT max(customer_number) FROM ${s}.customers) AS last`,
+  );
+  const row = r.rows[0]!;
+  const numbers = data.customers.map((c) => c.customer_number).sort();
+  return (
+    Number(row.customers) === data.customers.length &&
+    Number(row.contracts) === data.contracts.length &&
+    Number(row.invoices) === data.invoices.length &&
+    Number(row.payments) === data.payments.length &&
+    row.first === (numbers[0] ?? null) &&
+    row.last === (numbers[numbers.length - 1] ?? null)
+  );
+}
+
 export async function startErpSandbox(options: ErpSandboxOptions): Promise<ErpSandbox> {
   const schema = assertSchemaName(options.schema ?? 'erp');
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
+  let seeded: SeedOutcome;
   try {
-    await seedErp(pool, schema, options.data, options.reset ?? true);
+    seeded = await seedErp(pool, schema, options.data, options.marker);
   } catch (e) {
     await pool.end();
     throw e;
@@ -123,6 +236,7 @@ export async function startErpSandbox(options: ErpSandboxOptions): Promise<ErpSa
   viaProxy.port = String(proxy.port);
   return {
     schema,
+    seeded,
     url: viaProxy.toString(),
     directUrl: options.databaseUrl,
     proxy,

@@ -415,6 +415,20 @@ export class SalesforceStore {
     }
   }
 
+  /**
+   * Puts a record back as a journal recorded it (src/sandbox/journal.ts): no validation, no
+   * change event, no notification. Replaces a seeded record with the same id in place.
+   */
+  restore(type: SObjectName, record: SfRecord): void {
+    if (!OBJECTS[type] || typeof record.Id !== 'string') return;
+    const rec = structuredClone(record);
+    const existing = this.#byId.get(rec.Id);
+    if (existing) Object.assign(existing, rec);
+    else this.#load(type, rec);
+    if (rec.IsDeleted === true) this.#deletedAt.set(rec.Id, String(rec.SystemModstamp));
+    else this.#deletedAt.delete(rec.Id);
+  }
+
   // ---------- in-process convenience (validated like the API) ----------
   insert(type: SObjectName, fields: Record<string, unknown>): SfRecord {
     return structuredClone(this.applyCreate(type, this.prepare(type, fields, 'create')));

@@ -184,6 +184,24 @@ export class StripeStore {
     return entry;
   }
 
+  /**
+   * Puts an object back as a journal recorded it (src/sandbox/journal.ts): no event, no webhook.
+   * A recorded object replaces the seeded one with its id and keeps its place in list order.
+   */
+  restore<K extends StripeObjectKind>(kind: K, obj: StripeObjects[K], deleted = false): void {
+    const map = this.#maps[kind] as Map<string, Entry<StripeObjects[K]>>;
+    const copy = structuredClone(obj);
+    if (kind === 'customer' && deleted) {
+      const live = map.get(copy.id);
+      map.delete(copy.id);
+      this.#deletedCustomers.set(copy.id, { obj: (live?.obj ?? copy) as StripeCustomer, seq: live?.seq ?? ++this.#seq });
+      return;
+    }
+    const existing = map.get(copy.id);
+    if (existing) map.set(copy.id, { obj: copy, seq: existing.seq });
+    else this.#put(kind, copy);
+  }
+
   // ---------- reads ----------
 
   /** A copy of one live object, or undefined (deleted customers included in `undefined`). */

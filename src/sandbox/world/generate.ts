@@ -23,6 +23,14 @@ import type {
 
 const YEAR = 365 * DAY;
 
+/**
+ * Bump when a change to this file makes the same seed and size give a different world: a
+ * sandbox kept in a data directory records the version it was generated with, and a stored
+ * world of another version is refused instead of being silently mixed with a new one.
+ * test/sandbox/world.test.ts pins a fingerprint of a small world to this number.
+ */
+export const WORLD_GENERATOR_VERSION = 1;
+
 /** The rates the generator plants. Docs and tests quote these; measured rates land near them. */
 export const RATES = {
   lifecycle: { prospect: 0.15, active: 0.7 }, // churned: the rest

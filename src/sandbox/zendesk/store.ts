@@ -160,6 +160,20 @@ export class ZendeskStore {
     };
   }
 
+  /**
+   * Puts a record back as a journal recorded it (src/sandbox/journal.ts): no event, no webhook.
+   * It enters the change feed after the seed, as the change it stands for did; new ids continue
+   * above it.
+   */
+  restore(entity: ZdEntity, record: StoredUser | ZdOrganization | ZdTicket): void {
+    const copy = { ...clone(record), seq: ++this.#seq };
+    if (entity === 'user') this.#users.set(copy.id, copy as StoredUser & Seqd);
+    else if (entity === 'organization') this.#organizations.set(copy.id, copy as ZdOrganization & Seqd);
+    else if (entity === 'ticket') this.#tickets.set(copy.id, copy as ZdTicket & Seqd);
+    else return;
+    this.#nextId[entity] = Math.max(this.#nextId[entity], copy.id + 1);
+  }
+
   // ---------- reads (copies, urls filled) ----------
 
   user(id: number): StoredUser | undefined {

@@ -230,4 +230,17 @@ CREATE INDEX webhook_deliveries_claimed_idx ON ${s}.webhook_deliveries (claimed_
 `,
 };
 
-export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions, webhookDeliveries];
+// The demo world the identity links were built for (sandbox mode only; src/store/sandbox-world.ts):
+// a start with another world is refused instead of serving links to records that are not there.
+const sandboxWorld: Migration = {
+  id: '0007_sandbox_world',
+  sql: (s) => `
+CREATE TABLE ${s}.sandbox_world (
+  singleton    boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  marker       jsonb NOT NULL,
+  recorded_at  timestamptz NOT NULL DEFAULT now()
+);
+`,
+};
+
+export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions, webhookDeliveries, sandboxWorld];
