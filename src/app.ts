@@ -109,14 +109,18 @@ function buildConnectors(systems: SystemSettings, timeoutMs: number, logger?: Lo
   const connectors: SourceConnector[] = [];
   let salesforce: SalesforceSession | null = null;
   if (systems.salesforce) {
+    // Credentials refused at the first login stop the start with one line (openSources): not logged twice.
+    let first = true;
     salesforce = new SalesforceSession(systems.salesforce, {
       timeoutMs,
       onStateChange: (state, error) => {
         if (state.status === 'connected') logger?.info('salesforce connected');
-        else logger?.error(`salesforce ${state.status}`, { reason: state.status === 'connecting' ? '' : state.reason, ...(error ? { detail: error.message } : {}) });
+        else if (!(first && state.status === 'refused')) logger?.error(`salesforce ${state.status}`, { reason: state.status === 'connecting' ? '' : state.reason, ...(error ? { detail: error.message } : {}) });
       },
     });
-    void salesforce.start();
+    void salesforce.start().then(() => {
+      first = false;
+    });
     connectors.push(createSalesforceConnector(salesforce));
   }
   if (systems.stripe) connectors.push(createStripeConnector(createStripeClient(systems.stripe, { timeoutMs, maxNetworkRetries: 0 })));

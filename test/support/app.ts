@@ -2,6 +2,7 @@
 // provides them (unique schemas so files can run side by side), embedded otherwise.
 import { readGatewayConfig } from '../../src/config/gateway.ts';
 import { startApp, type App } from '../../src/app.ts';
+import type { Logger } from '../../src/server/http.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { uniqueSchema } from './postgres.ts';
 
@@ -9,7 +10,7 @@ export interface TestApp extends App {
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<{ status: number; data: T | null; errors: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] }>;
 }
 
-export async function startTestApp(options: { customers?: number; seed?: number; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(options: { customers?: number; seed?: number; env?: Record<string, string>; logger?: Logger } = {}): Promise<TestApp> {
   const storeSchema = uniqueSchema('mtest');
   const erpSchema = uniqueSchema('erptest');
   const env: Record<string, string | undefined> = {
@@ -21,7 +22,7 @@ export async function startTestApp(options: { customers?: number; seed?: number;
     ...options.env,
   };
   const config = readGatewayConfig(env);
-  const app = await startApp({ config, logger: createLogger({ quiet: true }), ephemeralPorts: true, inMemory: true, storeSchema, erpSchema });
+  const app = await startApp({ config, logger: options.logger ?? createLogger({ quiet: true }), ephemeralPorts: true, inMemory: true, storeSchema, erpSchema });
   const close = async (): Promise<void> => {
     if (process.env['DATABASE_URL']) {
       await app.store.query(`DROP SCHEMA IF EXISTS ${storeSchema} CASCADE`).catch(() => undefined);
