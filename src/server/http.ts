@@ -161,6 +161,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     // Apollo's default follows NODE_ENV, which no Meridian doc asks anyone to set: stack traces
     // (with absolute source paths) only when MERIDIAN_DEV_ERRORS=1 asks for them.
     includeStacktraceInErrorResponses: options.stacktraces ?? false,
+    // The CLI stops the whole app on SIGINT/SIGTERM (closing stores, sandbox, sessions); Apollo's
+    // own handler (on unless NODE_ENV=test) would stop only itself and then re-raise the signal,
+    // killing the process before that shutdown finishes.
+    stopOnTerminationSignals: false,
     // GraphQL over HTTP lets any client send queries by GET. Meridian authenticates with bearer
     // headers, never cookies, so a cross-site request carries no credentials: CSRF protection
     // would only break spec-following clients. Mutations over GET are refused by Apollo (405).

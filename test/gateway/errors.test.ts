@@ -22,7 +22,15 @@ describe('client-facing errors', () => {
   let app: TestApp;
   const logger = recordingLogger();
   beforeAll(async () => {
-    app = await startTestApp({ customers: 60, seed: 11, logger, env: { MERIDIAN_SOURCE_TIMEOUT_MS: '1000', MERIDIAN_BREAKER_COOLDOWN_MS: '200' } });
+    // Apollo's own default shows stack traces unless NODE_ENV is production or test (vitest sets
+    // test): started as a developer's shell would start it, with NODE_ENV=development.
+    const nodeEnv = process.env['NODE_ENV'];
+    process.env['NODE_ENV'] = 'development';
+    try {
+      app = await startTestApp({ customers: 60, seed: 11, logger, env: { MERIDIAN_SOURCE_TIMEOUT_MS: '1000', MERIDIAN_BREAKER_COOLDOWN_MS: '200' } });
+    } finally {
+      process.env['NODE_ENV'] = nodeEnv;
+    }
   });
   afterAll(() => app?.close());
 
@@ -85,7 +93,7 @@ describe('client-facing errors', () => {
     }
   });
 
-  it('sends no stack traces by default, in any error', async () => {
+  it('sends no stack traces by default, in any error, whatever NODE_ENV says', async () => {
     const bad = await app.gql('{ customer(id: "") { id } }');
     const invalid = await app.gql('{ customer { nope } }');
     for (const e of [...bad.errors, ...invalid.errors] as Err[]) expect(e.extensions).not.toHaveProperty('stacktrace');
