@@ -5,8 +5,10 @@
 const MASK = '***';
 
 const RULES: readonly [RegExp, string][] = [
-  // Passwords in URLs and URL-like strings (postgres://app:Pw@db/x, also without a scheme).
-  [/\b([a-z][a-z0-9+.-]*:\/\/)?([^\s:/@'"`]+):([^\s@'"`]+)@(?=[^\s@'"`]+)/gi, `$1$2:${MASK}@`],
+  // Passwords in URLs (postgres://app:Pw@db/x) and in URL-like strings without a scheme (app:Pw@db/x).
+  // (The password runs to the last '@' before the host: an unencoded '@' in it is hidden too.)
+  [/\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@'"`]*):([^\s'"`]*?)@(?=[^@\s/'"`]*(?:[/?#\s'"`]|$))/gi, `$1$2:${MASK}@`],
+  [/(^|[\s"'(=])([^\s:/@'"`]+):([^\s@'"`/]+)@(?=[^\s@'"`]+)/g, `$1$2:${MASK}@`],
   // Secrets in query strings (?password=…&sslpassword=…&access_token=…).
   [/([?&;](?:[a-z_]*)(?:password|passwd|pwd|secret|token|api_?key|apikey|sslkey|signature|sig))=([^&\s'"`]+)/gi, `$1=${MASK}`],
   // KEY=value pairs whose key names a secret (environment dumps, log fields).
@@ -14,7 +16,7 @@ const RULES: readonly [RegExp, string][] = [
   // "password": "…" in JSON.
   [/("(?:[a-z0-9_]*)(?:password|passwd|secret|token|api_?key)"\s*:\s*)"[^"]*"/gi, `$1"${MASK}"`],
   // HTTP credentials.
-  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/g, `$1 ${MASK}`],
+  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=!-]{6,}/g, `$1 ${MASK}`],
   // Stripe keys and webhook secrets, masked or not (sk_live_…, rk_test_****abcd, whsec_…).
   [/\b((?:sk|rk)_(?:live|test)_)[A-Za-z0-9*]+/g, `$1${MASK}`],
   [/\bwhsec_[A-Za-z0-9*]+/g, `whsec_${MASK}`],
