@@ -3,7 +3,8 @@
 import { GraphQLError } from 'graphql';
 import type { SystemId } from '../sources/types.ts';
 import { systemEnum } from '../sources/types.ts';
-import { SourceError, SourceRateLimitedError } from '../sources/errors.ts';
+import { InvalidSourceRecordError, SourceError, SourceRateLimitedError } from '../sources/errors.ts';
+import { oneLine } from '../observability/redact.ts';
 import { CircuitOpenError, TimeoutError } from '../resilience/index.ts';
 
 export const ErrorCode = {
@@ -78,7 +79,8 @@ export function publicReason(e: unknown): string | null {
   if (e.name === 'TimeoutError') return publicReason(e.message) ?? 'no answer in time';
   if (e instanceof SourceRateLimitedError) return e.retryAfterSeconds === null ? 'rate limited' : `rate limited (retry after ${e.retryAfterSeconds} s)`;
   if (e instanceof SourceError) {
-    if (e.upstreamCode === 'INVALID_RECORD') return 'a record it sent did not pass validation';
+    // Our validation's words (record id, field, what was expected), not the system's.
+    if (e instanceof InvalidSourceRecordError) return oneLine(e, 200);
     if (e.status !== null) return `answered HTTP ${e.status}`;
   }
   return publicReason(e.message);
