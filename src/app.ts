@@ -33,7 +33,7 @@ import { startHttpServer, type Logger, type Readiness, type RunningServer } from
 import { createWebhookIntake } from './sync/intake.ts';
 import { ResponseCache, newCacheability, withResponseCache } from './gateway/response-cache.ts';
 import { publicReason } from './server/errors.ts';
-import { StartupError, assertPortsFree, explainListenErrorOf, explainPostgresError, probePostgres, type WantedPort } from './server/startup.ts';
+import { StartupError, assertPortsFree, explainListenErrorOf, explainPostgresError, probePostgres, probeRedis, type WantedPort } from './server/startup.ts';
 import { createMemoryPubSub, createRedisPubSub } from './pubsub/index.ts';
 
 /** Where a replica announces the golden ids it invalidated, for every replica's response cache. */
@@ -240,6 +240,8 @@ export async function startApp(options: AppOptions): Promise<App> {
   const wanted: WantedPort[] = [{ variable: 'PORT', port: env.PORT }, ...(config.sandbox && !options.ephemeralPorts ? sandboxPorts(env) : [])];
   await assertPortsFree(env.HOST, wanted.slice(0, 1));
   if (wanted.length > 1) await assertPortsFree(env.SANDBOX_HOST, wanted.slice(1));
+  // Pub/sub needs Redis at start: an unreachable REDIS_URL is one line now, not reconnect logs later.
+  if (env.REDIS_URL) await probeRedis('REDIS_URL', env.REDIS_URL);
   try {
     const opened = await openSources(config, { ...options, logger });
     closers.push(() => opened.close());

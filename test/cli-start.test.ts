@@ -203,6 +203,15 @@ describe('meridian serve with configuration that cannot work', { timeout: 120_00
     expect(r.stderr + r.stdout).not.toContain('Pw-9431');
   });
 
+  it('exits 2 with one line naming REDIS_URL, password hidden, when Redis cannot be reached', async () => {
+    const closed = await occupyPort();
+    await closed.close();
+    const r = await runCli(['serve'], cleanEnv({ REDIS_URL: `redis://u:Pw-9431@127.0.0.1:${closed.port}/0`, PORT: '0', MERIDIAN_DATA_DIR: dataDir }));
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([`REDIS_URL: cannot connect to 127.0.0.1:${closed.port} (connection refused); is Redis running there?`]);
+    expect(r.stderr + r.stdout).not.toContain('Pw-9431');
+  });
+
   it.skipIf(!process.env['DATABASE_URL'])('exits 2 with one line naming DATABASE_URL when Postgres refuses the role', async () => {
     const url = new URL(process.env['DATABASE_URL']!);
     url.username = 'no_such_role_9431';

@@ -4,6 +4,8 @@
 // millisecond, not after a ten-second boot.
 import net from 'node:net';
 import pg from 'pg';
+import { createClient } from 'redis';
+import { withTimeout } from '../resilience/index.ts';
 import { ConfigError } from '../config/env.ts';
 import { hostOf, oneLine } from '../observability/redact.ts';
 
@@ -122,5 +124,29 @@ export async function probePostgres(variable: string, url: string, timeoutMs = 5
       new StartupError(`${variable}: cannot use ${hostOf(url, 5432)}: ${oneLine(e)}`);
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Connects once and sends PING, bounded by `timeoutMs`. Pub/sub cannot start without Redis, so
+ * an unreachable or refusing REDIS_URL is one line up front instead of a page of reconnect logs.
+ */
+export async function probeRedis(variable: string, url: string, timeoutMs = 2_000): Promise<void> {
+  const client = createClient({ url, socket: { connectTimeout: timeoutMs, reconnectStrategy: false } });
+  let failure: unknown = null;
+  client.on('error', (e: unknown) => {
+    failure ??= e;
+  });
+  const where = hostOf(url, 6379);
+  try {
+    await withTimeout(client.connect().then(() => client.ping()), timeoutMs);
+  } catch (e) {
+    const cause = failure ?? e;
+    const code = errorCode(cause);
+    const said = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'host not found' : oneLine(cause, 120);
+    if (/WRONGPASS|NOAUTH|invalid username-password/i.test(said)) throw new StartupError(`${variable}: ${where} refused the credentials (${said})`);
+    throw new StartupError(`${variable}: cannot connect to ${where} (${said}); is Redis running there?`);
+  } finally {
+    await client.disconnect().catch(() => undefined);
   }
 }
