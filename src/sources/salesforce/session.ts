@@ -111,7 +111,7 @@ export class SalesforceSession {
    * rejects): start-up waits on it to tell refused credentials (exit 2) from a system that is down.
    */
   start(): Promise<void> {
-    this.#first ??= this.#login().then(
+    this.#first ??= (this.#conn ? Promise.resolve(this.#conn) : (this.#attempt ?? this.#login())).then(
       () => undefined,
       () => undefined,
     );
