@@ -66,7 +66,7 @@ DATABASE_URL when set, otherwise into an in-memory embedded Postgres.`,
       }
       const { startSandbox } = await import('../sandbox/index.ts');
       const { describeSandbox } = await import('./describe.ts');
-      const { assertPortsFree, explainListenErrorOf } = await import('../server/startup.ts');
+      const { assertPortsFree, explainListenErrorOf, probePostgres } = await import('../server/startup.ts');
       const ports = [
         { variable: 'SANDBOX_SALESFORCE_PORT', port: env.SANDBOX_SALESFORCE_PORT },
         { variable: 'SANDBOX_STRIPE_PORT', port: env.SANDBOX_STRIPE_PORT },
@@ -74,6 +74,7 @@ DATABASE_URL when set, otherwise into an in-memory embedded Postgres.`,
         { variable: 'SANDBOX_ERP_PORT', port: env.SANDBOX_ERP_PORT },
       ];
       await assertPortsFree(env.SANDBOX_HOST, ports);
+      if (env.DATABASE_URL) await probePostgres('DATABASE_URL', env.DATABASE_URL);
       const t0 = performance.now();
       const sandbox = await startSandbox({
         customers,
