@@ -33,7 +33,7 @@ import { startHttpServer, type Logger, type Readiness, type RunningServer } from
 import { createWebhookIntake } from './sync/intake.ts';
 import { ResponseCache, newCacheability, withResponseCache } from './gateway/response-cache.ts';
 import { publicReason } from './server/errors.ts';
-import { StartupError, assertPortsFree, explainListenErrorOf, explainPostgresError, probePostgres, probeRedis, type WantedPort } from './server/startup.ts';
+import { StartupError, assertPortsFree, explainListenErrorOf, explainPostgresError, probePostgres, probeRedis, sandboxPorts, type WantedPort } from './server/startup.ts';
 import { createMemoryPubSub, createRedisPubSub } from './pubsub/index.ts';
 
 /** Where a replica announces the golden ids it invalidated, for every replica's response cache. */
@@ -127,16 +127,6 @@ function buildConnectors(systems: SystemSettings, timeoutMs: number, logger?: Lo
   if (systems.zendesk) connectors.push(createZendeskConnector(createZendeskClient(systems.zendesk)));
   if (systems.erp) connectors.push(createErpConnector(createErpPool(systems.erp, { statementTimeoutMs: timeoutMs }), { schema: systems.erp.schema }));
   return { connectors, salesforce };
-}
-
-/** The sandbox's ports and the variables that set them. */
-function sandboxPorts(env: GatewayConfig['env']): WantedPort[] {
-  return [
-    { variable: 'SANDBOX_SALESFORCE_PORT', port: env.SANDBOX_SALESFORCE_PORT },
-    { variable: 'SANDBOX_STRIPE_PORT', port: env.SANDBOX_STRIPE_PORT },
-    { variable: 'SANDBOX_ZENDESK_PORT', port: env.SANDBOX_ZENDESK_PORT },
-    { variable: 'SANDBOX_ERP_PORT', port: env.SANDBOX_ERP_PORT },
-  ];
 }
 
 export interface OpenedStore {

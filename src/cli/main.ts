@@ -66,13 +66,8 @@ DATABASE_URL when set, otherwise into an in-memory embedded Postgres.`,
       }
       const { startSandbox } = await import('../sandbox/index.ts');
       const { describeSandbox } = await import('./describe.ts');
-      const { assertPortsFree, explainListenErrorOf, probePostgres } = await import('../server/startup.ts');
-      const ports = [
-        { variable: 'SANDBOX_SALESFORCE_PORT', port: env.SANDBOX_SALESFORCE_PORT },
-        { variable: 'SANDBOX_STRIPE_PORT', port: env.SANDBOX_STRIPE_PORT },
-        { variable: 'SANDBOX_ZENDESK_PORT', port: env.SANDBOX_ZENDESK_PORT },
-        { variable: 'SANDBOX_ERP_PORT', port: env.SANDBOX_ERP_PORT },
-      ];
+      const { assertPortsFree, explainListenErrorOf, probePostgres, sandboxPorts } = await import('../server/startup.ts');
+      const ports = sandboxPorts(env);
       await assertPortsFree(env.SANDBOX_HOST, ports);
       if (env.DATABASE_URL) await probePostgres('DATABASE_URL', env.DATABASE_URL);
       const t0 = performance.now();

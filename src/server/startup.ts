@@ -6,7 +6,7 @@ import net from 'node:net';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { withTimeout } from '../resilience/index.ts';
-import { ConfigError } from '../config/env.ts';
+import { ConfigError, type SandboxEnv } from '../config/env.ts';
 import { hostOf, oneLine } from '../observability/redact.ts';
 
 /** One line naming what to fix. A ConfigError, so every command reports it and exits 2. */
@@ -22,6 +22,16 @@ export class StartupError extends ConfigError {
 export interface WantedPort {
   variable: string;
   port: number;
+}
+
+/** The sandbox's ports and the variables that set them. */
+export function sandboxPorts(env: Pick<SandboxEnv, 'SANDBOX_SALESFORCE_PORT' | 'SANDBOX_STRIPE_PORT' | 'SANDBOX_ZENDESK_PORT' | 'SANDBOX_ERP_PORT'>): WantedPort[] {
+  return [
+    { variable: 'SANDBOX_SALESFORCE_PORT', port: env.SANDBOX_SALESFORCE_PORT },
+    { variable: 'SANDBOX_STRIPE_PORT', port: env.SANDBOX_STRIPE_PORT },
+    { variable: 'SANDBOX_ZENDESK_PORT', port: env.SANDBOX_ZENDESK_PORT },
+    { variable: 'SANDBOX_ERP_PORT', port: env.SANDBOX_ERP_PORT },
+  ];
 }
 
 const errorCode = (e: unknown): string | undefined =>
