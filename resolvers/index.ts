@@ -29,7 +29,7 @@ export const resolvers: Resolvers = {
     },
     searchCustomers: async (_p, { query, first }, ctx) => {
       notReusable(ctx); // the index changes with every backfill
-      const size = pageSize(first ?? 10, 50);
+      const size = pageSize(first, 10);
       try {
         const hits = await ctx.services.search.search(query, size, ctx.services.defaultRegion);
         return hits.map((h) => ({ score: h.score, matchedOn: h.matchedOn, matchedValue: h.matchedValue, customer: { id: h.goldenId } }));
@@ -54,7 +54,7 @@ export const resolvers: Resolvers = {
           totalCount: page.totalCount,
         };
       } catch (e) {
-        if (e instanceof IdentityInputError) throw new BadUserInputError('after', e.message);
+        if (e instanceof IdentityInputError) throw new BadUserInputError(e.field, e.message);
         throw e;
       }
     },

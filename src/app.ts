@@ -21,11 +21,10 @@ import { createReviewItems } from './review/items.ts';
 import { createMemoryCache, createRedisCache } from './cache/index.ts';
 import type { GoldenRecordCache } from './cache/types.ts';
 import { startSandbox, worldMarker, type Sandbox } from './sandbox/index.ts';
-import { connectSalesforce } from './sources/salesforce/client.ts';
 import { createStripeClient } from './sources/stripe/client.ts';
 import { createZendeskClient } from './sources/zendesk/client.ts';
 import { createErpPool } from './sources/erp/client.ts';
-import { createSalesforceConnector } from './sources/salesforce/index.ts';
+import { createSalesforceConnector, SalesforceSession } from './sources/salesforce/index.ts';
 import { createStripeConnector } from './sources/stripe/index.ts';
 import { createZendeskConnector } from './sources/zendesk/index.ts';
 import { createErpConnector } from './sources/erp/index.ts';
@@ -38,6 +37,8 @@ import { createWebhookIntake } from './sync/intake.ts';
 import { createPostgresDeliveryLog } from './sync/deliveries.ts';
 import { salesforceOutbound } from './sources/salesforce/webhook.ts';
 import { ResponseCache, newCacheability, withResponseCache } from './gateway/response-cache.ts';
+import { publicReason } from './server/errors.ts';
+import { StartupError, assertPortsFree, explainListenErrorOf, explainPostgresError, probePostgres, probeRedis, sandboxPorts, type WantedPort } from './server/startup.ts';
 import { createMemoryPubSub, createRedisPubSub } from './pubsub/index.ts';
 
 /** Where a replica announces the golden ids it invalidated, for every replica's response cache. */
@@ -104,26 +105,33 @@ export const EXAMPLE_QUERY = `# One customer, every system. Try customer(id: "â€
   }
 }`;
 
-async function buildConnectors(
-  systems: SystemSettings,
-  timeoutMs: number,
-): Promise<{ connectors: SourceConnector[]; salesforceOrgId: string | null }> {
-  const out: Promise<SourceConnector>[] = [];
-  let salesforceOrgId: string | null = null;
+/**
+ * One connector per configured system. None of them waits for its system: Salesforce's login
+ * starts here and is retried in the background (SalesforceSession), so a system that is down
+ * at start costs its fields, not the start.
+ */
+function buildConnectors(systems: SystemSettings, timeoutMs: number, logger?: Logger): { connectors: SourceConnector[]; salesforce: SalesforceSession | null } {
+  const connectors: SourceConnector[] = [];
+  let salesforce: SalesforceSession | null = null;
   if (systems.salesforce) {
-    const s = systems.salesforce;
-    out.push(
-      connectSalesforce(s).then((conn) => {
-        salesforceOrgId = conn.userInfo?.organizationId ?? null;
-        return createSalesforceConnector(conn);
-      }),
-    );
+    // Credentials refused at the first login stop the start with one line (openSources): not logged twice.
+    let first = true;
+    salesforce = new SalesforceSession(systems.salesforce, {
+      timeoutMs,
+      onStateChange: (state, error) => {
+        if (state.status === 'connected') logger?.info('salesforce connected');
+        else if (!(first && state.status === 'refused')) logger?.error(`salesforce ${state.status}`, { reason: state.status === 'connecting' ? '' : state.reason, ...(error ? { detail: error.message } : {}) });
+      },
+    });
+    void salesforce.start().then(() => {
+      first = false;
+    });
+    connectors.push(createSalesforceConnector(salesforce));
   }
-  if (systems.stripe) out.push(Promise.resolve(createStripeConnector(createStripeClient(systems.stripe, { timeoutMs, maxNetworkRetries: 0 }))));
-  if (systems.zendesk) out.push(Promise.resolve(createZendeskConnector(createZendeskClient(systems.zendesk))));
-  if (systems.erp) out.push(Promise.resolve(createErpConnector(createErpPool(systems.erp, { statementTimeoutMs: timeoutMs }), { schema: systems.erp.schema })));
-  const connectors = await Promise.all(out);
-  return { connectors, salesforceOrgId };
+  if (systems.stripe) connectors.push(createStripeConnector(createStripeClient(systems.stripe, { timeoutMs, maxNetworkRetries: 0 })));
+  if (systems.zendesk) connectors.push(createZendeskConnector(createZendeskClient(systems.zendesk)));
+  if (systems.erp) connectors.push(createErpConnector(createErpPool(systems.erp, { statementTimeoutMs: timeoutMs }), { schema: systems.erp.schema }));
+  return { connectors, salesforce };
 }
 
 export interface OpenedStore {
@@ -159,6 +167,9 @@ export async function openStore(config: GatewayConfig, options: Pick<AppOptions,
       throw e;
     }
     databaseUrl = embedded.url;
+  } else {
+    // A wrong or unreachable DATABASE_URL is one line naming it, before anything else starts.
+    await probePostgres('DATABASE_URL', databaseUrl);
   }
   const store = createStore(databaseUrl, { ...(options.storeSchema ? { schema: options.storeSchema } : {}), max: embedded ? 4 : 10 });
   return {
@@ -181,7 +192,8 @@ export interface OpenedSources extends OpenedStore {
   sandbox: Sandbox | null;
   systems: SystemSettings;
   connectors: SourceConnector[];
-  salesforceOrgId: string | null;
+  /** Salesforce's session when it is configured: its state, and the org id once logged in. */
+  salesforce: SalesforceSession | null;
 }
 
 /** The store plus one connector per configured system, or per sandbox system when it runs. */
@@ -209,16 +221,26 @@ export async function openSources(config: GatewayConfig, options: Omit<AppOption
         databaseUrl: opened.databaseUrl,
         ...(options.erpSchema ? { erpSchema: options.erpSchema } : {}),
         ...options.sandboxOptions,
+      }).catch((e: unknown) => {
+        throw explainListenErrorOf(e, env.SANDBOX_HOST, sandboxPorts(env)) ?? e;
       });
       const sb = sandbox;
       closers.push(() => sb.close());
       systems = readSystemSettings(sandbox.env());
     }
-    const { connectors, salesforceOrgId } = await buildConnectors(systems, env.MERIDIAN_SOURCE_TIMEOUT_MS);
+    const { connectors, salesforce } = buildConnectors(systems, env.MERIDIAN_SOURCE_TIMEOUT_MS, options.logger);
     closers.push(async () => {
+      salesforce?.close();
       await Promise.all(connectors.map((c) => c.close()));
     });
-    return { ...opened, sandbox, systems, connectors, salesforceOrgId, close: () => closeInReverse(closers, options.logger) };
+    // The first login is bounded by the source timeout. Refused credentials are configuration
+    // (one line, exit 2); a Salesforce that is down or hanging is not: the gateway starts without it.
+    await salesforce?.start();
+    if (salesforce?.state.status === 'refused') {
+      const { reason, variables } = salesforce.state;
+      throw new StartupError(`${variables.join(' / ')}: Salesforce refused the login at ${systems.salesforce?.loginUrl ?? ''} (${reason.replace(/^login refused \((.*)\)$/, '$1')}); check ${variables.length > 1 ? 'them' : 'it'}`);
+    }
+    return { ...opened, sandbox, systems, connectors, salesforce, close: () => closeInReverse(closers, options.logger) };
   } catch (e) {
     await closeInReverse(closers, options.logger);
     throw e;
@@ -230,11 +252,19 @@ export async function startApp(options: AppOptions): Promise<App> {
   const env = config.env;
   const closers: Closer[] = [];
   const closeAll = (): Promise<void> => closeInReverse(closers, logger);
+  // Ports first: one taken is known in a millisecond, not after the whole boot.
+  const wanted: WantedPort[] = [{ variable: 'PORT', port: env.PORT }, ...(config.sandbox && !options.ephemeralPorts ? sandboxPorts(env) : [])];
+  await assertPortsFree(env.HOST, wanted.slice(0, 1));
+  if (wanted.length > 1) await assertPortsFree(env.SANDBOX_HOST, wanted.slice(1));
+  // Pub/sub needs Redis at start: an unreachable REDIS_URL is one line now, not reconnect logs later.
+  if (env.REDIS_URL) await probeRedis('REDIS_URL', env.REDIS_URL);
   try {
-    const opened = await openSources(config, options);
+    const opened = await openSources(config, { ...options, logger });
     closers.push(() => opened.close());
-    const { store, sandbox, systems, connectors, salesforceOrgId } = opened;
-    await store.migrate();
+    const { store, sandbox, systems, connectors, salesforce } = opened;
+    await store.migrate().catch((e: unknown) => {
+      throw (env.DATABASE_URL ? explainPostgresError(e, 'DATABASE_URL', env.DATABASE_URL) : null) ?? e;
+    });
     const identity: IdentityStore = createIdentityStore(store);
     const reviews = createReviewItems(store, { identity });
 
@@ -282,7 +312,9 @@ export async function startApp(options: AppOptions): Promise<App> {
           await fn();
           deps[name] = { ok: true, required, latencyMs: Math.round(performance.now() - t0) };
         } catch (e) {
-          deps[name] = { ok: false, required, detail: e instanceof Error ? e.message : String(e) };
+          // /readyz is anonymous: a short reason in our words; what the dependency said goes to the log.
+          deps[name] = { ok: false, required, detail: publicReason(e) ?? 'unavailable (details in the log)' };
+          logger.error('readiness check failed', { dependency: name, error: e instanceof Error ? e.message : String(e) });
         }
       };
       await Promise.all([
@@ -305,7 +337,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       {
         ...(systems.stripe?.webhookSecret ? { stripe: { client: createStripeClient(systems.stripe), secret: systems.stripe.webhookSecret } } : {}),
         ...(systems.zendesk?.webhookSecret ? { zendesk: { secret: systems.zendesk.webhookSecret } } : {}),
-        ...(systems.salesforce ? { salesforce: salesforceOutbound(systems.salesforce, salesforceOrgId) } : {}),
+        // The org id is learned from the session once Salesforce answers (messages get 503 until then).
+        ...(salesforce ? { salesforce: salesforceOutbound(() => salesforce.connection()) } : {}),
       },
       logger,
       createPostgresDeliveryLog(store, { now: services.now }),
@@ -322,6 +355,9 @@ export async function startApp(options: AppOptions): Promise<App> {
       port: env.PORT,
       exampleQuery: EXAMPLE_QUERY,
       webhooks: (system, headers, raw) => intake.handle(system, headers, raw),
+      stacktraces: env.MERIDIAN_DEV_ERRORS === '1',
+    }).catch((e: unknown) => {
+      throw explainListenErrorOf(e, env.HOST, [{ variable: 'PORT', port: env.PORT }]) ?? e;
     });
     closers.push(() => server.close());
     // A second process refused by the data directory's lock is told where this gateway is.

@@ -1,7 +1,7 @@
 // `npx meridian <command>`: one entry for every operator task. Arguments are validated up
 // front; a bad one stops the command with a message naming it.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, readSandboxEnv } from '../config/env.ts';
+import { ConfigError, devErrors, readSandboxEnv } from '../config/env.ts';
 import { DataDirInUseError } from '../store/data-dir-lock.ts';
 import { SandboxWorldError } from '../sandbox/world-marker.ts';
 
@@ -68,6 +68,10 @@ DATABASE_URL when set, otherwise into an in-memory embedded Postgres.`,
       }
       const { startSandbox } = await import('../sandbox/index.ts');
       const { describeSandbox } = await import('./describe.ts');
+      const { assertPortsFree, explainListenErrorOf, probePostgres, sandboxPorts } = await import('../server/startup.ts');
+      const ports = sandboxPorts(env);
+      await assertPortsFree(env.SANDBOX_HOST, ports);
+      if (env.DATABASE_URL) await probePostgres('DATABASE_URL', env.DATABASE_URL);
       const t0 = performance.now();
       const sandbox = await startSandbox({
         customers,
@@ -76,6 +80,8 @@ DATABASE_URL when set, otherwise into an in-memory embedded Postgres.`,
         ports: { salesforce: env.SANDBOX_SALESFORCE_PORT, stripe: env.SANDBOX_STRIPE_PORT, zendesk: env.SANDBOX_ZENDESK_PORT, erp: env.SANDBOX_ERP_PORT },
         ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
         ...(webhooks ? { webhooks } : {}),
+      }).catch((e: unknown) => {
+        throw explainListenErrorOf(e, env.SANDBOX_HOST, ports) ?? e;
       });
       console.log(describeSandbox(sandbox, performance.now() - t0));
       await new Promise<void>((resolve) => {
@@ -253,6 +259,11 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`meridian ${name}: ${e.message}\n\nUsage: ${command.usage}`);
       return 2;
     }
-    throw e;
+    // Anything else: one line, redacted (a driver's message may carry a connection string); the
+    // stack only when asked for, as it names source paths.
+    const { oneLine, redact } = await import('../observability/redact.ts');
+    console.error(`meridian ${name}: ${oneLine(e)}`);
+    if (devErrors() && e instanceof Error && e.stack) console.error(redact(e.stack));
+    return 1;
   }
 }

@@ -1,6 +1,7 @@
 // Configuration is read from the environment here and nowhere else, parsed once at start-up.
 // Every bad variable is reported in one message, so a user fixes them all in one go.
 import { z } from 'zod';
+import { redact } from '../observability/redact.ts';
 
 export const port = z.coerce.number().int().min(0).max(65_535);
 export const url = (protocols: readonly string[]) =>
@@ -25,10 +26,14 @@ export const sandboxEnvSchema = z.object({
 
 export type SandboxEnv = z.infer<typeof sandboxEnvSchema>;
 
+/** Bad configuration: the command stops with this message and exit code 2. Values are redacted. */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    const clean = problems.map(redact);
+    super(`Invalid configuration:\n${clean.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
+    this.problems = clean;
   }
 }
 
@@ -44,4 +49,9 @@ export function parseEnv<T extends z.ZodType>(schema: T, env: Record<string, str
 
 export function readSandboxEnv(env: Record<string, string | undefined> = process.env): SandboxEnv {
   return parseEnv(sandboxEnvSchema, env);
+}
+
+/** MERIDIAN_DEV_ERRORS=1: errors carry their stack traces (development only; they name source paths). */
+export function devErrors(env: Record<string, string | undefined> = process.env): boolean {
+  return env['MERIDIAN_DEV_ERRORS'] === '1';
 }

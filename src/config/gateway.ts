@@ -22,6 +22,8 @@ export const gatewayEnvSchema = sandboxEnvSchema.extend({
   /** Serve repeated queries built only from cached golden records as stored responses ('on', default). */
   MERIDIAN_RESPONSE_CACHE: z.enum(['on', 'off']).default('on'),
   MERIDIAN_CACHE_TTL_SECONDS: positive.max(86_400).default(300),
+  /** '1': GraphQL errors carry `extensions.stacktrace` (development only: it shows source paths). */
+  MERIDIAN_DEV_ERRORS: z.enum(['0', '1']).default('0'),
   /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2). */
   MERIDIAN_DEFAULT_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as US').default('US'),
 });

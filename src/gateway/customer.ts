@@ -59,7 +59,7 @@ export async function canonicalField(ctx: GatewayContext, id: string, field: str
 }
 
 function unavailable(system: SystemId, err: Error): SourceUnavailableError {
-  return err instanceof SourceUnavailableError ? err : new SourceUnavailableError(system, err.message);
+  return err instanceof SourceUnavailableError ? err : new SourceUnavailableError(system, err.message, err);
 }
 
 /** Finds the customer for `customer(id)`: follows merges (a retired id answers as its survivor). */

@@ -54,7 +54,8 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
       });
       return results.map((r) => (r instanceof Error && !isInputError(r) ? new SourceUnavailableError(system, r.message, r) : r));
     } catch (e) {
-      const err = new SourceUnavailableError(system, describe(e, timeoutMs));
+      // The cause lets the client message say what happened in our words (server/errors.ts publicReason).
+      const err = new SourceUnavailableError(system, describe(e, timeoutMs), e instanceof Error ? e : undefined);
       return keys.map(() => err);
     }
   };

@@ -1,5 +1,7 @@
 // Relay-style connections over a list already in memory (related records of one customer):
-// opaque offset cursors, validated so a malformed one is a clear BAD_USER_INPUT.
+// opaque offset cursors, validated so a malformed one is a clear BAD_USER_INPUT. `first` means
+// the same everywhere in the schema (connections and searchCustomers): 0 to MAX_PAGE, checked
+// here, so a store's own (wider) bound never speaks to clients.
 import { BadUserInputError } from '../server/errors.ts';
 
 export const DEFAULT_PAGE = 20;
@@ -20,9 +22,10 @@ function decode(cursor: string): number {
   return Number(m[1]);
 }
 
-export function pageSize(first: number | null | undefined, max = MAX_PAGE): number {
-  if (first === null || first === undefined) return DEFAULT_PAGE;
-  if (!Number.isInteger(first) || first < 0 || first > max) throw new BadUserInputError('first', `must be between 0 and ${max}, got ${first}`);
+/** `first` as given, or `fallback` when it is not; BAD_USER_INPUT naming `first` outside 0…MAX_PAGE. */
+export function pageSize(first: number | null | undefined, fallback = DEFAULT_PAGE): number {
+  if (first === null || first === undefined) return fallback;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) throw new BadUserInputError('first', `must be a whole number from 0 to ${MAX_PAGE}, got ${first}`);
   return first;
 }
 

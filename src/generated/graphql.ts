@@ -155,7 +155,8 @@ export type Customer = {
   conflicts: Array<Conflict>;
   /**
    * Related records, each from its system. A list is null (with a SOURCE_UNAVAILABLE error
-   * naming the system) when a system it comes from could not be read.
+   * naming the system) when a system it comes from could not be read. The paged lists below take
+   * `first` from 0 to 100 (default 20) and `after`, an endCursor of the same list.
    */
   contacts?: Maybe<Array<Contact>>;
   contractValue?: Maybe<Money>;
@@ -527,20 +528,24 @@ export type Query = {
    * customer or join several; linkSourceRecord links it.
    */
   customerBySource?: Maybe<Customer>;
-  /** Customers in a stable order (by golden id), Relay-style. */
+  /**
+   * Customers in a stable order (by golden id), Relay-style. `first`: 0 to 100 (default 20; 0
+   * answers only totalCount and whether there are any); `after`: an endCursor of this list.
+   */
   customers: CustomerConnection;
   /** Liveness of the graph itself; always true when the gateway answers. */
   ok: Scalars['Boolean']['output'];
   /**
    * Decisions waiting for a person (status OPEN, the default) or already taken (RESOLVED,
-   * DISMISSED), in the order they were raised (oldest first), Relay-style. `first` defaults to
-   * 20, at most 100. An item whose two customers became one, or were kept apart by a person, is
+   * DISMISSED), in the order they were raised (oldest first), Relay-style. `first`: 0 to 100
+   * (default 20). An item whose two customers became one, or were kept apart by a person, is
    * closed by the change that did it, so OPEN lists only pairs of customers still undecided.
    */
   reviewQueue: ReviewItemConnection;
   /**
    * Customers by company name (misspellings and prefixes too), e-mail, phone (any format) or
-   * domain, best first. Score 0..1: 1 for an exact e-mail, phone or domain.
+   * domain, best first. Score 0..1: 1 for an exact e-mail, phone or domain. `first`: 0 to 100
+   * (default 10).
    */
   searchCustomers: Array<CustomerMatch>;
 };

@@ -49,7 +49,7 @@ export interface GoldenCustomerRow {
 export type GoldenCustomerPage = KeysetPage<GoldenCustomerRow>;
 
 export interface ListOptions {
-  /** 1..MAX_PAGE_SIZE. */
+  /** 0..MAX_PAGE_SIZE (0: only totalCount and whether there are any). */
   first: number;
   /** endCursor of the previous page. */
   after?: string | null;
@@ -305,8 +305,8 @@ class PgIdentityStore implements IdentityStore {
 
   async list(options: ListOptions): Promise<GoldenCustomerPage> {
     const { first } = options;
-    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-      throw new IdentityInputError('first', `must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${String(first)}`);
+    if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+      throw new IdentityInputError('first', `must be a whole number from 0 to ${MAX_PAGE_SIZE}, got ${String(first)}`);
     }
     const after = options.after === undefined || options.after === null ? null : decodeCursor(options.after);
     const values: unknown[] = [];

@@ -9,7 +9,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { OperationTypeNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { isClientFacing } from './errors.ts';
+import { ErrorCode, SourceUnavailableError, isClientFacing } from './errors.ts';
 import { landingPage } from './landing.ts';
 import type { GatewayContext } from './context.ts';
 import { ResponseCache } from '../gateway/response-cache.ts';
@@ -38,6 +38,8 @@ export interface HttpServerOptions {
   webhooks?: (system: string, headers: http.IncomingHttpHeaders, rawBody: string) => Promise<{ status: number; contentType: string; body: string }>;
   /** Answers repeated queries that were built only from cached golden records (response-cache.ts). */
   responseCache?: ResponseCache;
+  /** Errors carry `extensions.stacktrace` (MERIDIAN_DEV_ERRORS=1; never in production: it shows source paths). */
+  stacktraces?: boolean;
 }
 
 /** The operation of a GraphQL-over-HTTP request, when it can be read without executing anything. */
@@ -96,18 +98,44 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, conte
   res.end(payload);
 }
 
-/** Masks anything unexpected for clients; the full error is logged with the request id. */
-export function makeFormatError(logger: Logger): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+/** How long the same upstream detail is not logged again (a dead system fails every field of every request). */
+const DETAIL_LOG_WINDOW_MS = 10_000;
+
+/**
+ * Masks anything unexpected for clients; the full error is logged. A SOURCE_UNAVAILABLE error
+ * reaches clients with its code, system and our own wording; what the system said is logged.
+ */
+export function makeFormatError(logger: Logger, options: { stacktraces?: boolean } = {}): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  const lastLogged = new Map<string, number>();
+  const logOnce = (msg: string, extra: Record<string, unknown>, key: string): void => {
+    const now = Date.now();
+    const last = lastLogged.get(key);
+    if (last !== undefined && now - last < DETAIL_LOG_WINDOW_MS) return;
+    if (lastLogged.size >= 1_000) lastLogged.clear();
+    lastLogged.set(key, now);
+    logger.error(msg, extra);
+  };
   return (formatted, error) => {
     const code = formatted.extensions?.['code'];
+    if (code === ErrorCode.SOURCE_UNAVAILABLE) {
+      const own = error instanceof SourceUnavailableError ? error : (error as { originalError?: unknown } | null)?.originalError;
+      if (own instanceof SourceUnavailableError) logOnce('source unavailable', { system: own.system, detail: own.detail }, `${own.system} ${own.detail}`);
+    }
     if (isClientFacing(code)) return formatted;
     logger.error('unexpected error in a resolver', { error: error instanceof Error ? (error.stack ?? error.message) : String(error), path: formatted.path });
-    return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), ...(formatted.locations ? { locations: formatted.locations } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    const stacktrace = options.stacktraces ? formatted.extensions?.['stacktrace'] : undefined;
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR', ...(stacktrace ? { stacktrace } : {}) },
+    };
   };
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
   const { logger } = options;
+  const formatError = makeFormatError(logger, { stacktraces: options.stacktraces ?? false });
   const apollo = new ApolloServer<GatewayContext>({
     schema: options.schema,
     introspection: true,
@@ -133,7 +161,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           }),
       },
     ],
-    formatError: makeFormatError(logger),
+    formatError,
+    // Apollo's default follows NODE_ENV, which no Meridian doc asks anyone to set: stack traces
+    // (with absolute source paths) only when MERIDIAN_DEV_ERRORS=1 asks for them.
+    includeStacktraceInErrorResponses: options.stacktraces ?? false,
     // GraphQL over HTTP lets any client send queries by GET. Meridian authenticates with bearer
     // headers, never cookies, so a cross-site request carries no credentials: CSRF protection
     // would only break spec-following clients. Mutations over GET are refused by Apollo (405).
@@ -241,7 +272,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     })();
   });
 
-  // graphql-transport-ws on the same port and path.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // graphql-transport-ws on the same port and path; attached once the port is ours, so a port in
+  // use is one error (the WebSocket server would report it a second time).
   const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
   const wsCleanup = useServer<Record<string, unknown>>(
     {
@@ -250,17 +289,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       onError: (_ctx, _id, _payload, errors) => {
         for (const e of errors) if (!isClientFacing(e.extensions?.['code'])) logger.error('websocket operation failed', { error: e.message });
       },
+      // The same masking as over HTTP: clients see codes and our wording, never internals.
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors) return undefined;
+        return { ...(result.data === undefined ? {} : { data: result.data }), errors: result.errors.map((e) => formatError(e.toJSON(), e)) };
+      },
     },
     wss,
   );
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
   const { port } = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';
   return {

@@ -19,6 +19,7 @@ import { type ChangeNotice, type Delivery, WebhookRejectedError } from './notice
 import type { DeliveryLog } from './deliveries.ts';
 import { InvalidSourceRecordError } from '../sources/errors.ts';
 import type { Logger } from '../server/http.ts';
+import { SourceUnavailableError } from '../server/errors.ts';
 
 export interface WebhookSecrets {
   stripe?: { client: Stripe; secret: string };
@@ -68,7 +69,7 @@ const permanent = (e: Error): boolean => e instanceof InvalidSourceRecordError |
 /** The account a notification names could not be read: the notification is refused with 503. */
 class SourceReadError extends Error {
   constructor(system: SystemId, id: string, cause: Error) {
-    super(`could not read ${system} record ${id} to match it: ${cause.message}`);
+    super(`could not read ${system} record ${id} to match it: ${cause.message}`, { cause });
     this.name = 'SourceReadError';
   }
 }
@@ -184,7 +185,7 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
       if (!(e instanceof SourceReadError)) throw e;
       // Not acknowledged: the sender retries, and nothing was linked from a record we could not read.
       if (before.length > 0) await services.cache.invalidate(before);
-      logger.error('webhook not processed', { system, reason: e.message });
+      logger.error('webhook not processed', { system, reason: e.message, ...(e.cause instanceof SourceUnavailableError ? { detail: e.cause.detail } : {}) });
       return { ok: false, reason: e.message };
     }
     const goldenIds = [...new Set([...before, ...live.affected])];

@@ -206,9 +206,13 @@ describe('list()', () => {
       expect(err).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after', extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
       expect((err as Error).message).toMatch(/^after: not a cursor from this list: /);
     }
-    for (const first of [0, -1, 501, 1.5, Number.NaN]) {
-      await expect(identity.list({ first })).rejects.toThrow(`first: must be a whole number from 1 to 500, got ${String(first)}`);
+    for (const first of [-1, 501, 1.5, Number.NaN]) {
+      await expect(identity.list({ first })).rejects.toThrow(`first: must be a whole number from 0 to 500, got ${String(first)}`);
     }
+    // first: 0 is a page with no edges: the total, and whether there are any.
+    const none = await identity.list({ first: 0 });
+    expect(none.edges).toEqual([]);
+    expect(none.pageInfo.hasNextPage).toBe(none.totalCount > 0);
   });
 });
 

@@ -2,6 +2,7 @@
 // provides them (unique schemas so files can run side by side), embedded otherwise.
 import { readGatewayConfig } from '../../src/config/gateway.ts';
 import { startApp, type App, type AppOptions } from '../../src/app.ts';
+import type { Logger } from '../../src/server/http.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { uniqueSchema } from './postgres.ts';
 
@@ -10,7 +11,7 @@ export interface TestApp extends App {
 }
 
 export async function startTestApp(
-  options: { customers?: number; seed?: number; env?: Record<string, string>; sandboxOptions?: AppOptions['sandboxOptions'] } = {},
+  options: { customers?: number; seed?: number; env?: Record<string, string>; sandboxOptions?: AppOptions['sandboxOptions']; logger?: Logger } = {},
 ): Promise<TestApp> {
   const storeSchema = uniqueSchema('mtest');
   const erpSchema = uniqueSchema('erptest');
@@ -25,7 +26,7 @@ export async function startTestApp(
   const config = readGatewayConfig(env);
   const app = await startApp({
     config,
-    logger: createLogger({ quiet: true }),
+    logger: options.logger ?? createLogger({ quiet: true }),
     ephemeralPorts: true,
     inMemory: true,
     storeSchema,

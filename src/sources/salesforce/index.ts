@@ -3,6 +3,7 @@
 import type { Connection } from 'jsforce';
 import type { RelatedKinds, SourceConnector, SourceRecord } from '../types.ts';
 import { SalesforceReader, type SalesforceReaderOptions } from './reader.ts';
+import { SalesforceSession } from './session.ts';
 
 export interface SalesforceConnectorOptions {
   /** Ids per SOQL `IN (…)` list (default 200; at most 1000). */
@@ -25,7 +26,11 @@ const positiveInt = (name: string, v: number, max: number): number => {
   return v;
 };
 
-export function createSalesforceConnector(conn: Connection, options: SalesforceConnectorOptions = {}): SourceConnector<'salesforce'> {
+/**
+ * `conn`: a logged-in Connection, or the gateway's SalesforceSession, which logs in when first
+ * needed; while it cannot, every key of a call gets its login error (the system is unavailable).
+ */
+export function createSalesforceConnector(conn: Connection | SalesforceSession, options: SalesforceConnectorOptions = {}): SourceConnector<'salesforce'> {
   const settings: SalesforceReaderOptions = {
     idsPerQuery: positiveInt('idsPerQuery', options.idsPerQuery ?? 200, 1000),
     concurrency: positiveInt('concurrency', options.concurrency ?? 8, 100),
@@ -36,9 +41,29 @@ export function createSalesforceConnector(conn: Connection, options: SalesforceC
     onMissingFields: options.onMissingFields ?? ((message) => console.warn(message)),
   };
   if (!/^[A-Z]{3}$/.test(settings.currency)) throw new RangeError(`currency must be an ISO 4217 code (got ${JSON.stringify(settings.currency)})`);
-  const reader = new SalesforceReader(conn, settings);
+  // One reader per Connection: a session yields the same Connection until it logs in anew.
+  let readerOf: { conn: Connection; reader: SalesforceReader } | null = null;
+  const session = conn instanceof SalesforceSession ? conn : null;
+  const currentReader = async (): Promise<SalesforceReader> => {
+    const c = session ? await session.connection() : (conn as Connection);
+    if (readerOf?.conn !== c) readerOf = { conn: c, reader: new SalesforceReader(c, settings) };
+    return readerOf.reader;
+  };
+  /** A batch call per the DataLoader contract: a failed login is every key's error. */
+  const perKey = async <T>(keys: readonly unknown[], call: (reader: SalesforceReader) => Promise<(T | Error)[]>): Promise<(T | Error)[]> => {
+    let reader: SalesforceReader;
+    try {
+      reader = await currentReader();
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      return keys.map(() => error);
+    }
+    return call(reader);
+  };
 
   const loadRelated = async <K extends keyof RelatedKinds['salesforce'] >(kind: K, accountIds: readonly string[]): Promise<(RelatedKinds['salesforce'][K][] | Error)[]> => {
+    const reader = await currentReader().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    if (reader instanceof Error) return accountIds.map(() => reader);
     switch (kind) {
       case 'contacts':
         return (await reader.loadContacts(accountIds)) as (RelatedKinds['salesforce'][K][] | Error)[];
@@ -51,15 +76,20 @@ export function createSalesforceConnector(conn: Connection, options: SalesforceC
 
   return {
     system: 'salesforce',
-    loadAccounts: (ids) => reader.loadAccounts(ids),
+    loadAccounts: (ids) => perKey(ids, (reader) => reader.loadAccounts(ids)),
     loadRelated,
-    accountOfPerson: (ids) => reader.accountOfContacts(ids),
-    scanAccounts: (o?: { pageSize?: number }): AsyncIterable<SourceRecord[]> => reader.scanAccounts(o),
-    ping: () => reader.ping(),
+    accountOfPerson: (ids) => perKey(ids, (reader) => reader.accountOfContacts(ids)),
+    scanAccounts: (o?: { pageSize?: number }): AsyncIterable<SourceRecord[]> => ({
+      async *[Symbol.asyncIterator]() {
+        yield* (await currentReader()).scanAccounts(o);
+      },
+    }),
+    ping: async () => (await currentReader()).ping(),
     // The Connection belongs to the caller (it may be shared); nothing of ours to release.
     close: () => Promise.resolve(),
   };
 }
 
 export { toSalesforceId18 } from './schema.ts';
+export { SalesforceSession, SalesforceLoginError, type SalesforceSessionState } from './session.ts';
 export { SALESFORCE_ACCOUNT_TYPE } from './mapping.ts';

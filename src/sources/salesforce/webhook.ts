@@ -6,6 +6,7 @@
 import { type ChangeNotice, type Delivery, WebhookRejectedError } from '../../sync/notices.ts';
 import type { SalesforceSettings } from '../../config/systems.ts';
 import { connectSalesforce } from './client.ts';
+import type { Connection } from 'jsforce';
 import { createOutboundXmlReader, OutboundReaderBusyError, type OutboundXmlReader } from './outbound-reader.ts';
 import { OUTBOUND_NAMESPACE, OutboundXmlError } from './outbound-xml.ts';
 import { learnOrganizationId, OrganizationUnknownError, type OrganizationIdSource } from './organization.ts';
@@ -30,8 +31,9 @@ export interface SalesforceOutboundOptions {
  * learned from the API with the configured credentials (asked at once, without waiting, and
  * again by a message after a failure), unless a login already told it (`known`).
  */
-export function salesforceOutbound(settings: SalesforceSettings, known: string | null = null): SalesforceOutboundOptions {
-  const organizationId = learnOrganizationId(() => connectSalesforce(settings), { known });
+export function salesforceOutbound(connection: SalesforceSettings | (() => Promise<Connection>), known: string | null = null): SalesforceOutboundOptions {
+  const connect = typeof connection === 'function' ? connection : () => connectSalesforce(connection);
+  const organizationId = learnOrganizationId(connect, { known });
   // Asked at start so the first message need not wait; a failure here is asked again by that message.
   organizationId().catch(() => undefined);
   return { reader: createOutboundXmlReader(), organizationId };
