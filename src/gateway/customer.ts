@@ -6,6 +6,7 @@ import { ACCOUNT_TYPE, systemEnum, type PersonRecord, type SystemId } from '../s
 import { SourceError } from '../sources/errors.ts';
 import type { GoldenView } from './loaders.ts';
 import { sourceKey } from './loaders.ts';
+import { UpstreamBudgetError } from './request-limits.ts';
 import { systemsThatCouldChange } from './feeding.ts';
 import { clusterPeople } from '../identity/people.ts';
 import { emailDomain } from '../normalize/index.ts';
@@ -42,8 +43,8 @@ export async function canonicalField(ctx: GatewayContext, id: string, field: str
   return view.record.fields[field] ?? null;
 }
 
-function unavailable(system: SystemId, err: Error): SourceUnavailableError {
-  return err instanceof SourceUnavailableError ? err : new SourceUnavailableError(system, err.message);
+function unavailable(system: SystemId, err: Error): SourceUnavailableError | UpstreamBudgetError {
+  return err instanceof SourceUnavailableError || err instanceof UpstreamBudgetError ? err : new SourceUnavailableError(system, err.message);
 }
 
 /** Finds the customer for `customer(id)`: follows merges (a retired id answers as its survivor). */

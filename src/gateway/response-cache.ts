@@ -131,6 +131,8 @@ export function withResponseCache<T>(golden: GoldenRecordCache<T>, responses: Re
       responses.clear();
       await golden.clear();
     },
+    ...(golden.claim ? { claim: golden.claim.bind(golden) } : {}),
+    ...(golden.release ? { release: golden.release.bind(golden) } : {}),
     close: () => golden.close(),
     stats: (): CacheStats => golden.stats(),
   };

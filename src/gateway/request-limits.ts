@@ -1,0 +1,57 @@
+// What one request may spend upstream: one deadline per system (started by the request's first
+// call to that system; later calls get only what is left, so a slow system costs the answer one
+// timeout, not one per dependent call), and a budget of source lookups (one per id sent to a
+// system), so a query of a thousand aliases or a huge page cannot turn into thousands of calls.
+import { GraphQLError } from 'graphql';
+import { systemClock, type Clock } from '../resilience/index.ts';
+import { ErrorCode } from '../server/errors.ts';
+import { systemEnum, type SystemId } from '../sources/types.ts';
+
+/** Lookups one request may send to the systems when MERIDIAN_REQUEST_UPSTREAM_BUDGET is unset. */
+export const DEFAULT_UPSTREAM_BUDGET = 2_000;
+
+export interface RequestLimits {
+  /** The per-system deadline, in ms, that each system gets per request. */
+  readonly timeoutMs: number;
+  /** Milliseconds left of this request's deadline for `system`; the first ask starts it. */
+  timeLeft(system: SystemId): number;
+  /** Takes `n` lookups from the budget; false (and nothing taken) when they do not fit. */
+  take(n: number): boolean;
+  readonly budget: number;
+  used(): number;
+}
+
+export function createRequestLimits(options: { timeoutMs: number; budget?: number; clock?: Clock }): RequestLimits {
+  const clock = options.clock ?? systemClock;
+  const budget = options.budget ?? DEFAULT_UPSTREAM_BUDGET;
+  const started = new Map<SystemId, number>();
+  let spent = 0;
+  return {
+    timeoutMs: options.timeoutMs,
+    budget,
+    timeLeft(system) {
+      let t0 = started.get(system);
+      if (t0 === undefined) started.set(system, (t0 = clock.now()));
+      return Math.max(0, t0 + options.timeoutMs - clock.now());
+    },
+    take(n) {
+      if (spent + n > budget) return false;
+      spent += n;
+      return true;
+    },
+    used: () => spent,
+  };
+}
+
+/**
+ * The request spent its lookup budget: the fields that needed more fail with RATE_LIMITED
+ * (the client asked for too much at once; a smaller query will do) instead of calling.
+ */
+export class UpstreamBudgetError extends GraphQLError {
+  constructor(system: SystemId, budget: number) {
+    super(
+      `This request reached its budget of ${budget} source lookups (MERIDIAN_REQUEST_UPSTREAM_BUDGET); ${systemEnum(system)} was not called. Ask for fewer customers, aliases or fields per request.`,
+      { extensions: { code: ErrorCode.RATE_LIMITED, system: systemEnum(system), budget } },
+    );
+  }
+}
