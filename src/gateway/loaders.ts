@@ -116,12 +116,16 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
       ? perSource(system, '#people', async (_s, ids) => (await account(system)!.loadMany(ids)).map((r, i) => (r instanceof Error ? r : r ? ids[i]! : null)))
       : perSource(system, '#people', (s, ids) => s.accountOfPerson(ids, limits));
 
+  // The same page asked by many aliases is read once; each alias still costs its customers from
+  // the budget, since each serves (and may build) every one of them again in the answer.
   const pages = new Map<string, Promise<GoldenCustomerPage>>();
-  const customerPage = (options: ListOptions): Promise<GoldenCustomerPage> => {
+  const customerPage = async (options: ListOptions): Promise<GoldenCustomerPage> => {
     const key = JSON.stringify([options.first, options.after ?? null, options.system ?? null]);
     let page = pages.get(key);
     if (!page) pages.set(key, (page = services.identity.list(options)));
-    return page;
+    const read = await page;
+    if (!limits.take(read.edges.length)) throw new UpstreamBudgetError(null, limits.budget);
+    return read;
   };
 
   const links = new DataLoader<string, IdentityLink[]>((ids) => services.identity.linksFor(ids));

@@ -1,7 +1,8 @@
 // What one request may spend upstream: one deadline per system (started by the request's first
 // call to that system; later calls get only what is left, so a slow system costs the answer one
 // timeout, not one per dependent call), and a budget of source lookups (one per id sent to a
-// system), so a query of a thousand aliases or a huge page cannot turn into thousands of calls.
+// system, and one per customer on each page of customers served, since each may need them), so a
+// query of a thousand aliases or of huge pages cannot turn into thousands of calls.
 import { GraphQLError } from 'graphql';
 import { systemClock, type Clock } from '../resilience/index.ts';
 import { ErrorCode } from '../server/errors.ts';
@@ -46,12 +47,13 @@ export function createRequestLimits(options: { timeoutMs: number; budget?: numbe
 /**
  * The request spent its lookup budget: the fields that needed more fail with RATE_LIMITED
  * (the client asked for too much at once; a smaller query will do) instead of calling.
+ * `system`: the system that was not called; null for a page of customers that was not served.
  */
 export class UpstreamBudgetError extends GraphQLError {
-  constructor(system: SystemId, budget: number) {
-    super(
-      `This request reached its budget of ${budget} source lookups (MERIDIAN_REQUEST_UPSTREAM_BUDGET); ${systemEnum(system)} was not called. Ask for fewer customers, aliases or fields per request.`,
-      { extensions: { code: ErrorCode.RATE_LIMITED, system: systemEnum(system), budget } },
-    );
+  constructor(system: SystemId | null, budget: number) {
+    const what = system ? `${systemEnum(system)} was not called` : 'this page of customers was not served';
+    super(`This request reached its budget of ${budget} source lookups (MERIDIAN_REQUEST_UPSTREAM_BUDGET); ${what}. Ask for fewer customers, aliases or fields per request.`, {
+      extensions: { code: ErrorCode.RATE_LIMITED, ...(system ? { system: systemEnum(system) } : {}), budget },
+    });
   }
 }
