@@ -39,7 +39,7 @@ class DeadlineError extends TimeoutError {
     readonly leftMs: number,
     readonly fullMs: number,
   ) {
-    super(leftMs, `no answer within the ${leftMs} ms left of this request's ${fullMs} ms deadline`);
+    super(leftMs, `no answer within the ${leftMs} ms left of this request's ${fullMs} ms deadline for this system`);
   }
 }
 
@@ -112,13 +112,14 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
   const guarded = async <T>(keys: readonly string[], limits: CallLimits, call: (ids: readonly string[]) => Promise<(T | Error)[]>): Promise<(T | Error)[]> => {
     const left = limits ? limits.timeLeft(system) : timeoutMs;
     if (left <= 0) {
-      const err = new SourceUnavailableError(system, `this request's ${timeoutMs} ms deadline for this system had already passed; not called`);
+      const err = new SourceUnavailableError(system, `this request had already waited its ${timeoutMs} ms deadline on this system; not called`);
       return keys.map(() => err);
     }
     if (limits && !limits.take(keys.length)) {
       const err = new UpstreamBudgetError(system, limits.budget);
       return keys.map(() => err);
     }
+    const end = limits?.begin(system);
     try {
       const results = await breaker.exec(async () => {
         const r = await withTimeout(call(keys), left, () => (left < timeoutMs ? new DeadlineError(left, timeoutMs) : new TimeoutError(left)));
@@ -130,6 +131,8 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
     } catch (e) {
       const err = new SourceUnavailableError(system, describe(e));
       return keys.map(() => err);
+    } finally {
+      end?.();
     }
   };
 

@@ -1,6 +1,7 @@
-// What one request may spend upstream: one deadline per system (started by the request's first
-// call to that system; later calls get only what is left, so a slow system costs the answer one
-// timeout, not one per dependent call), and a budget of source lookups (one per id sent to a
+// What one request may spend upstream: one deadline per system (the time the request spends
+// waiting on that system, added up over its calls: a later call gets only what is left, so a slow
+// system costs the answer one timeout, not one per dependent call, while a system that answered
+// quickly keeps its time whatever the others did), and a budget of source lookups (one per id sent to a
 // system, and one per customer on each page of customers served, since each may need them), so a
 // query of a thousand aliases or of huge pages cannot turn into thousands of calls.
 import { GraphQLError } from 'graphql';
@@ -14,8 +15,10 @@ export const DEFAULT_UPSTREAM_BUDGET = 2_000;
 export interface RequestLimits {
   /** The per-system deadline, in ms, that each system gets per request. */
   readonly timeoutMs: number;
-  /** Milliseconds left of this request's deadline for `system`; the first ask starts it. */
+  /** Milliseconds left of this request's deadline for `system`. */
   timeLeft(system: SystemId): number;
+  /** A call to `system` starts; the returned function ends it. Time with any call in flight counts against the deadline. */
+  begin(system: SystemId): () => void;
   /** Takes `n` lookups from the budget; false (and nothing taken) when they do not fit. */
   take(n: number): boolean;
   readonly budget: number;
@@ -25,15 +28,31 @@ export interface RequestLimits {
 export function createRequestLimits(options: { timeoutMs: number; budget?: number; clock?: Clock }): RequestLimits {
   const clock = options.clock ?? systemClock;
   const budget = options.budget ?? DEFAULT_UPSTREAM_BUDGET;
-  const started = new Map<SystemId, number>();
+  // Per system: time waited in finished busy spans, calls in flight, and when the current span began.
+  const waits = new Map<SystemId, { spent: number; inFlight: number; since: number }>();
+  const waitOf = (system: SystemId) => {
+    let w = waits.get(system);
+    if (!w) waits.set(system, (w = { spent: 0, inFlight: 0, since: 0 }));
+    return w;
+  };
   let spent = 0;
   return {
     timeoutMs: options.timeoutMs,
     budget,
     timeLeft(system) {
-      let t0 = started.get(system);
-      if (t0 === undefined) started.set(system, (t0 = clock.now()));
-      return Math.max(0, t0 + options.timeoutMs - clock.now());
+      const w = waitOf(system);
+      const waited = w.spent + (w.inFlight > 0 ? clock.now() - w.since : 0);
+      return Math.max(0, options.timeoutMs - waited);
+    },
+    begin(system) {
+      const w = waitOf(system);
+      if (w.inFlight++ === 0) w.since = clock.now();
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        if (--w.inFlight === 0) w.spent += clock.now() - w.since;
+      };
     },
     take(n) {
       if (spent + n > budget) return false;
