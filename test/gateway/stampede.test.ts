@@ -54,4 +54,22 @@ describe.skipIf(!process.env['DATABASE_URL'] || !process.env['REDIS_URL'])('cold
       slow(0);
     }
   });
+
+  it('drops its near copy of a record when another replica invalidates it', async () => {
+    const page = (await app.services.identity.list({ first: 1 })).edges[0]!.node.id;
+    const q = `{ customer(id: "${page}") { name } }`;
+    expect((await post(replica.url, q)).errors ?? []).toEqual([]); // the replica holds a copy now
+    const c0 = calls();
+    await post(replica.url, q);
+    expect(calls()).toBe(c0);
+    // The primary learns of a change (as from a webhook) and invalidates; the replica hears of it.
+    await app.services.cache.invalidate([page]);
+    let c1 = calls();
+    for (let i = 0; i < 40 && c1 === c0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      await post(replica.url, q);
+      c1 = calls();
+    }
+    expect(c1).toBeGreaterThan(c0);
+  });
 });
