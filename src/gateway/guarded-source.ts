@@ -6,6 +6,7 @@ import { createCircuitBreaker, withTimeout, CircuitOpenError, TimeoutError, syst
 import { SourceUnavailableError } from '../server/errors.ts';
 import { SourceError, SourceRateLimitedError } from '../sources/errors.ts';
 import { UpstreamBudgetError, type RequestLimits } from './request-limits.ts';
+import { withCallSignal } from '../sources/concurrency.ts';
 
 /** A per-key error that says the key was wrong (bad id), not that the source failed. */
 const isInputError = (e: Error): boolean => e instanceof SourceError && e.code === 'BAD_USER_INPUT';
@@ -122,7 +123,7 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
     const end = limits?.begin(system);
     try {
       const results = await breaker.exec(async () => {
-        const r = await withTimeout(call(keys), left, () => (left < timeoutMs ? new DeadlineError(left, timeoutMs) : new TimeoutError(left)));
+        const r = await withTimeout((signal) => withCallSignal(signal, () => call(keys)), left, () => (left < timeoutMs ? new DeadlineError(left, timeoutMs) : new TimeoutError(left)));
         // Every key failing for a reason other than its own input is the source failing.
         if (r.length > 0 && r.every((x) => x instanceof Error && !isInputError(x))) throw r[0] as Error;
         return r;

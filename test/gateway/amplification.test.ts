@@ -46,6 +46,24 @@ describe('call amplification', () => {
     expect(limited[0]!.extensions).toMatchObject({ system: 'STRIPE', budget: BUDGET });
   });
 
+  it('stops a timed-out batch from calling on in the background', async () => {
+    const stripe = app.sandbox!.stripe;
+    const tag = Math.random().toString(36).slice(2, 8);
+    // 100 distinct ids, 8 at a time, 600 ms each: about 32 calls fit in the 2 s deadline.
+    const q = aliases(100, (i) => `customerBySource(system: STRIPE, externalId: "cus_${tag}t${String(i).padStart(5, '0')}") { id }`);
+    stripe.faults.set({ latencyMs: 600 });
+    try {
+      const before = stripe.requests.lastSeq;
+      const r = await app.gql(q);
+      expect(r.errors[0]?.extensions).toMatchObject({ code: 'SOURCE_UNAVAILABLE', system: 'STRIPE' });
+      // Long enough for four more rounds of 8 had the batch gone on.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(stripe.requests.lastSeq - before).toBeLessThanOrEqual(40);
+    } finally {
+      stripe.faults.reset();
+    }
+  });
+
   it('reads the same page of customers once per request whatever the number of aliases asking for it', async () => {
     const page = aliases(1, () => 'customers(first: 20) { edges { node { id name email } } }');
     const many = aliases(5, () => 'customers(first: 20) { edges { node { id name email } } }');
