@@ -179,45 +179,55 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
 
   /**
    * Builds records no one in this process is building. Across replicas, each id is claimed in
-   * the shared cache first: a replica that holds the claim builds and stores; the others poll
-   * the cache until the value appears, for at most the claim's lifetime, then build anyway
-   * (a replica that died while building costs a wait, never a stall).
+   * the shared cache first: a replica that holds the claim builds, stores, then releases it;
+   * the others poll — the cache for the value, then the claim for what is still missing, so a
+   * build that ended without storing (a system failed: partial records are not cached) or a
+   * replica that died lets the next one build at once, or when the claim expires. Past the
+   * claim's lifetime everything still missing is built here (a wait, never a stall).
    */
   const coalesced = async (ids: readonly string[]): Promise<(GoldenView | null)[]> => {
     const out = new Map<string, GoldenView | null>();
     const claimMs = limits.timeoutMs + 1_000;
-    const claims = services.cache.claim ? await services.cache.claim(ids, claimMs) : ids.map(() => true);
-    let waiting = ids.filter((_, i) => !claims[i]);
-    const mine = ids.filter((_, i) => claims[i]);
-    const built = (async () => {
-      const views = await Promise.all(mine.map(buildOne));
-      mine.forEach((id, i) => out.set(id, views[i]!));
-      await store(views, mine);
-    })();
+    const claim = (some: readonly string[]): Promise<boolean[]> => (services.cache.claim ? services.cache.claim(some, claimMs) : Promise.resolve(some.map(() => true)));
+    const builds: Promise<void>[] = [];
+    const buildHere = (some: readonly string[], claimed: boolean): void => {
+      if (some.length === 0) return;
+      const build = (async () => {
+        try {
+          const views = await Promise.all(some.map(buildOne));
+          some.forEach((id, i) => out.set(id, views[i]!));
+          await store(views, some);
+        } finally {
+          if (claimed) await services.cache.release?.(some);
+        }
+      })();
+      // Awaited below, after the polling: handled now so a failure meanwhile is not "unhandled".
+      build.catch(() => undefined);
+      builds.push(build);
+    };
     const until = Date.now() + claimMs;
-    const polled = (async () => {
-      while (waiting.length > 0 && Date.now() < until) {
+    let waiting = [...ids];
+    for (let round = 0; waiting.length > 0; round++) {
+      if (round > 0) {
+        if (Date.now() >= until) {
+          buildHere(waiting, false);
+          break;
+        }
         await sleep(CLAIM_POLL_MS);
+        // The value first, the claim second: a builder stores before it releases.
         const got = await services.cache.get(waiting);
         waiting.forEach((id, i) => {
           const hit = got[i];
           if (hit) out.set(id, { ...hit, missing: new Map<SystemId, Error>(), fromCache: true });
         });
         waiting = waiting.filter((id) => !out.has(id));
+        if (waiting.length === 0) break;
       }
-      // The builder did not deliver in time (or failed to store): build these here.
-      if (waiting.length > 0) {
-        const late = waiting;
-        const views = await Promise.all(late.map(buildOne));
-        late.forEach((id, i) => out.set(id, views[i]!));
-        await store(views, late);
-      }
-    })();
-    try {
-      await Promise.all([built, polled]);
-    } finally {
-      if (mine.length > 0) await services.cache.release?.(mine);
+      const claims = await claim(waiting);
+      buildHere(waiting.filter((_, i) => claims[i]), true);
+      waiting = waiting.filter((_, i) => !claims[i]);
     }
+    await Promise.all(builds);
     return ids.map((id) => out.get(id) ?? null);
   };
 
