@@ -236,11 +236,9 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
   // in flight for that id in this process, or starts one; a build loads the links in one query;
   // they name the surviving golden id, so a retired id answers as its survivor.
   const golden: DataLoader<string, GoldenView | null> = new DataLoader(async (ids) => {
+    const join = (id: string): Promise<GoldenView | null> => inFlight.get(id)!.promise.then((v) => (spentBudget(v) ? buildOne(id) : v));
     const joined = new Map<string, Promise<GoldenView | null>>();
-    for (const id of ids) {
-      const f = inFlight.get(id);
-      if (f) joined.set(id, f.promise.then((v) => (spentBudget(v) ? buildOne(id) : v)));
-    }
+    for (const id of ids) if (inFlight.has(id)) joined.set(id, join(id));
     const rest = ids.filter((id) => !joined.has(id));
     const cached = await services.cache.get(rest);
     const result = new Map<string, Promise<GoldenView | null>>(joined);
@@ -248,7 +246,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     rest.forEach((id, i) => {
       const hit = cached[i];
       if (hit) result.set(id, Promise.resolve({ ...hit, missing: new Map<SystemId, Error>(), fromCache: true }));
-      else if (inFlight.has(id)) result.set(id, inFlight.get(id)!.promise); // started while we read the cache
+      else if (inFlight.has(id)) result.set(id, join(id)); // started while we read the cache
       else misses.push(id);
     });
     if (misses.length > 0) {
@@ -257,7 +255,8 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
         inFlight.set(id, { promise: waits[i]!.promise });
         result.set(id, waits[i]!.promise);
       });
-      // Joiners are told as soon as the values are there; the flight stays listed until they are stored.
+      // Listed until the values are stored (coalesced resolves after storing), so a request
+      // arriving meanwhile joins the flight instead of missing the cache and building again.
       coalesced(misses).then(
         (views) => views.forEach((v, i) => waits[i]!.resolve(v)),
         (e: unknown) => waits.forEach((w) => w.reject(e)),

@@ -12,7 +12,34 @@ async function post(url: string, query: string): Promise<{ errors?: unknown[] }>
   return (await res.json()) as { errors?: unknown[] };
 }
 
-describe.skipIf(!process.env['DATABASE_URL'] || !process.env['REDIS_URL'])('cold-cache stampede', () => {
+describe('cold-cache stampede in one process', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ customers: 40, seed: 12 });
+  });
+  afterAll(() => app?.close());
+
+  it('builds each golden record once when 30 concurrent requests find it uncached', async () => {
+    const sb = app.sandbox!;
+    const calls = (): number => sb.salesforce.requests.lastSeq + sb.stripe.requests.lastSeq + sb.zendesk.requests.lastSeq + sb.erp.proxy.requests.lastSeq;
+    for (const f of [sb.stripe.faults, sb.salesforce.faults, sb.zendesk.faults, sb.erp.proxy.faults]) f.set({ latencyMs: 50 });
+    try {
+      await app.services.cache.clear();
+      const c0 = calls();
+      await post(app.url, QUERY);
+      const minimum = calls() - c0;
+      await app.services.cache.clear();
+      const c1 = calls();
+      const answers = await Promise.all(Array.from({ length: 30 }, () => post(app.url, QUERY)));
+      expect(calls() - c1).toBeLessThanOrEqual(minimum);
+      for (const a of answers) expect(a.errors ?? []).toEqual([]);
+    } finally {
+      for (const f of [sb.stripe.faults, sb.salesforce.faults, sb.zendesk.faults, sb.erp.proxy.faults]) f.reset();
+    }
+  });
+});
+
+describe.skipIf(!process.env['DATABASE_URL'] || !process.env['REDIS_URL'])('cold-cache stampede across replicas', () => {
   let app: TestApp;
   let replica: App;
   beforeAll(async () => {
