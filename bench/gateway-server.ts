@@ -1,6 +1,7 @@
 // The gateway under benchmark, in its own process, configured like a real deployment with the
 // environment the sandbox process printed (argv[2]); store in DATABASE_URL or embedded.
 // Commands on stdin: `clear` (empty the golden-record cache), `quit`.
+// A replica (stampede suite): BENCH_STORE_SCHEMA names the primary's schema, BENCH_BACKFILL=0.
 import { createInterface } from 'node:readline';
 import { readGatewayConfig } from '../src/config/gateway.ts';
 import { startApp } from '../src/app.ts';
@@ -9,7 +10,9 @@ import { ACCOUNT_TYPE } from '../src/sources/types.ts';
 
 const systemsEnv = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
 const config = readGatewayConfig({ ...systemsEnv, PORT: '0', MERIDIAN_SOURCE_TIMEOUT_MS: '5000', DATABASE_URL: process.env['DATABASE_URL'], REDIS_URL: process.env['BENCH_REDIS_URL'], MERIDIAN_RESPONSE_CACHE: process.env['MERIDIAN_RESPONSE_CACHE'] });
-const app = await startApp({ config, logger: createLogger({ quiet: true }), inMemory: true, backfill: true, storeSchema: `bench_${process.pid}` });
+const storeSchema = process.env['BENCH_STORE_SCHEMA'] ?? `bench_${process.pid}`;
+const owner = process.env['BENCH_STORE_SCHEMA'] === undefined;
+const app = await startApp({ config, logger: createLogger({ quiet: true }), inMemory: true, backfill: process.env['BENCH_BACKFILL'] !== '0', storeSchema });
 
 // Customers to query, with the number of systems each is linked to (the minimum upstream calls).
 const page = await app.services.identity.list({ first: 200 });
@@ -17,7 +20,7 @@ const ids = page.edges.map((e) => e.node.id);
 const links = await app.services.identity.linksFor(ids);
 const systems = links.map((ls) => new Set(ls.filter((l) => l.recordType === ACCOUNT_TYPE[l.system]).map((l) => l.system)).size);
 
-process.stdout.write(JSON.stringify({ ready: true, url: `${app.url}/graphql`, ids, systems }) + '\n');
+process.stdout.write(JSON.stringify({ ready: true, url: `${app.url}/graphql`, ids, systems, storeSchema }) + '\n');
 for await (const line of createInterface({ input: process.stdin })) {
   const cmd = line.trim();
   if (cmd === 'clear') {
@@ -25,6 +28,6 @@ for await (const line of createInterface({ input: process.stdin })) {
     process.stdout.write(JSON.stringify({ ok: true }) + '\n');
   } else if (cmd === 'quit') break;
 }
-if (process.env['DATABASE_URL']) await app.store.query(`DROP SCHEMA IF EXISTS bench_${process.pid} CASCADE`);
+if (process.env['DATABASE_URL'] && owner) await app.store.query(`DROP SCHEMA IF EXISTS ${storeSchema} CASCADE`);
 await app.close();
 process.exit(0);

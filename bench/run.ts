@@ -20,7 +20,7 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,matcher,live,webhooks').split(','));
+const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,stampede,matcher,live,webhooks').split(','));
 const taskset = existsSync('/usr/bin/taskset');
 
 function pinned(core: number, script: string, args: string[], nodeFlags: string[] = []): string[] {
@@ -157,6 +157,66 @@ if (suites.has('gateway')) {
   rows.push({ suite: 'gateway', metric: 'graphql-jit on node:http, same payload from memory', value: base['rps']!, unit: 'req/s', note: same ? 'identical response body' : 'RESPONSE DIFFERS' });
   rows.push({ suite: 'gateway', metric: '  full stack / graphql-jit', value: full['rps']! / base['rps']!, unit: 'ratio', goal: '≥ 0.8' });
   rows.push({ suite: 'gateway', metric: '  executed (response cache off) / graphql-jit', value: executed['rps']! / base['rps']!, unit: 'ratio' });
+}
+
+// ---------------------------------------------------------------- stampede
+// Issue 8 item 9: golden records expired, many connections asking the same page of customers
+// on two replicas sharing Redis and Postgres. Upstream calls, counted at the emulators, against
+// the minimum: what one request alone costs on a cold cache.
+if (suites.has('stampede')) {
+  const redisUrl = process.env['BENCH_REDIS_URL'] ?? process.env['REDIS_URL'];
+  if (!redisUrl || !process.env['DATABASE_URL']) {
+    rows.push({ suite: 'stampede', metric: 'cold-cache stampede', value: NaN, unit: 'ratio', note: 'skipped: needs DATABASE_URL and REDIS_URL (replicas share them)' });
+  } else {
+    const FLOOR_MS = 50;
+    const STAMPEDE_QUERY = '{ customers(first: 20) { edges { node { id name email phone } } } }';
+    const connections = Number(process.env['BENCH_STAMPEDE_CONNECTIONS'] ?? 100);
+    const durationMs = Number(process.env['BENCH_STAMPEDE_MS'] ?? 5000);
+    const systems = new Child(1, 'bench/sandbox-server.ts', ['1000']);
+    const { env } = await systems.next<{ env: Record<string, string> }>();
+    process.env['BENCH_REDIS_URL'] = redisUrl;
+    const primary = new Child(0, 'bench/gateway-server.ts', [JSON.stringify(env)]);
+    const first = await primary.next<{ url: string; storeSchema: string }>();
+    process.env['BENCH_STORE_SCHEMA'] = first.storeSchema;
+    process.env['BENCH_BACKFILL'] = '0';
+    const replica = new Child(0, 'bench/gateway-server.ts', [JSON.stringify(env)]);
+    const second = await replica.next<{ url: string }>();
+    delete process.env['BENCH_STORE_SCHEMA'];
+    delete process.env['BENCH_BACKFILL'];
+    await systems.ask('latency ' + FLOOR_MS);
+    const body = JSON.stringify({ query: STAMPEDE_QUERY });
+    const diff = (a: Record<string, number>, b: Record<string, number>): Record<string, number> => Object.fromEntries(Object.keys(a).map((k) => [k, b[k]! - a[k]!]));
+    const sum = (x: Record<string, number>): number => Object.values(x).reduce((s, n) => s + n, 0);
+
+    // The minimum: one request alone, cold.
+    await primary.ask('clear');
+    const m0 = await systems.ask<Record<string, number>>('counts');
+    await once(1, 'bench/load.ts', [JSON.stringify({ url: first.url, bodies: [body], concurrency: 1, sequential: true })]);
+    const minimum = diff(m0, await systems.ask<Record<string, number>>('counts'));
+
+    // The stampede: the cache expired again, half the connections on each replica.
+    await primary.ask('clear');
+    const s0 = await systems.ask<Record<string, number>>('counts');
+    const half = Math.max(1, Math.floor(connections / 2));
+    const [a, b] = await Promise.all([
+      once(1, 'bench/load.ts', [JSON.stringify({ url: first.url, bodies: [body], concurrency: half, durationMs })]),
+      once(1, 'bench/load.ts', [JSON.stringify({ url: second.url, bodies: [body], concurrency: connections - half, durationMs })]),
+    ]);
+    const stampede = diff(s0, await systems.ask<Record<string, number>>('counts'));
+    await replica.stop();
+    await primary.stop();
+    await systems.stop();
+    const per = (x: Record<string, number>): string => Object.entries(x).map(([k, v]) => `${k} ${v}`).join(', ');
+    rows.push({
+      suite: 'stampede',
+      metric: `cold cache, ${connections} connections on 2 replicas for ${durationMs / 1000} s: upstream calls / minimum`,
+      value: sum(stampede) / sum(minimum),
+      unit: 'ratio',
+      goal: '≤ 1.2',
+      note: `${sum(stampede)} calls (${per(stampede)}) for ${a['n']! + b['n']!} requests; minimum ${sum(minimum)} (${per(minimum)}); ${FLOOR_MS} ms at every system`,
+    });
+    rows.push({ suite: 'stampede', metric: '  p50 latency', value: Math.max(a['p50']!, b['p50']!), unit: 'ms', note: `${a['errors']! + b['errors']!} errors` });
+  }
 }
 
 // ---------------------------------------------------------------- matcher

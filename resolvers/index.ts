@@ -47,7 +47,7 @@ export const resolvers: Resolvers = {
         if (!system) throw new BadUserInputError('filter.system', `${filter.system} is not connected to this gateway`);
       }
       try {
-        const page = await ctx.services.identity.list({ first: size, after: after ?? null, ...(system ? { system } : {}) });
+        const page = await ctx.loaders.customerPage({ first: size, after: after ?? null, ...(system ? { system } : {}) });
         return {
           edges: page.edges.map((e) => ({ cursor: e.cursor, node: { id: e.node.id } })),
           pageInfo: { hasNextPage: page.pageInfo.hasNextPage, hasPreviousPage: Boolean(after), startCursor: page.edges[0]?.cursor ?? null, endCursor: page.pageInfo.endCursor },

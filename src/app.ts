@@ -302,7 +302,8 @@ export async function startApp(options: AppOptions): Promise<App> {
 
     const spec = loadFieldSpec(env.MERIDIAN_MAPPING);
     const liveMatcher = createLiveMatcher({ identity, index: matchIndex, reviews, search, defaultRegion: env.MERIDIAN_DEFAULT_REGION });
-    const services: GatewayServices = { sources, identity, search, liveMatcher, reviews, cache, spec, defaultRegion: env.MERIDIAN_DEFAULT_REGION, now: () => new Date() };
+    const limits = { timeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS, budget: env.MERIDIAN_REQUEST_UPSTREAM_BUDGET };
+    const services: GatewayServices = { sources, identity, search, liveMatcher, reviews, cache, spec, defaultRegion: env.MERIDIAN_DEFAULT_REGION, now: () => new Date(), limits };
 
     const checkReadiness = async (): Promise<Readiness> => {
       const deps: Readiness['dependencies'] = {};

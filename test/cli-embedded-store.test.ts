@@ -122,9 +122,11 @@ describe('the embedded store under several commands', () => {
     });
     expect(created.status).toBe(200);
     made.stripeId = ((await created.json()) as { id: string }).id;
-    const linked = await gql<{ customerBySource: { id: string; name: string } }>(g.url, 'query($id: ID!) { customerBySource(system: STRIPE, externalId: $id) { id name } }', { id: made.stripeId });
-    expect(linked.data?.customerBySource.name).toBe('Quillfeather Unlikely Holdings');
-    made.stripeCustomer = linked.data!.customerBySource.id;
+    // Queries never link; the mutation does (the sandbox's webhook may have linked it already: the same answer).
+    const linked = await gql<{ linkSourceRecord: { id: string; name: string } }>(g.url, 'mutation($id: ID!) { linkSourceRecord(system: STRIPE, externalId: $id) { id name } }', { id: made.stripeId });
+    expect(linked.errors).toEqual([]);
+    expect(linked.data?.linkSourceRecord.name).toBe('Quillfeather Unlikely Holdings');
+    made.stripeCustomer = linked.data!.linkSourceRecord.id;
     const countsBefore = await erpCounts(g.erpUrl);
     expect(Number(countsBefore[0]!.customers)).toBeGreaterThan(0);
 
@@ -143,9 +145,9 @@ describe('the embedded store under several commands', () => {
       `INSERT INTO erp.customers (customer_number, legal_name, billing_email, currency, payment_terms, accounting_status, created_at, updated_at)
        VALUES ('C-900001', 'Brindlewood Quarry Partners', 'ap@brindlewood-quarry.example', 'USD', 'NET30', 'good_standing', now(), now())`,
     );
-    const erpLinked = await gql<{ customerBySource: { id: string; name: string } }>(g.url, '{ customerBySource(system: ERP, externalId: "C-900001") { id name } }');
+    const erpLinked = await gql<{ linkSourceRecord: { id: string; name: string } }>(g.url, 'mutation { linkSourceRecord(system: ERP, externalId: "C-900001") { id name } }');
     expect(erpLinked.errors).toEqual([]);
-    made.erpCustomer = erpLinked.data!.customerBySource.id;
+    made.erpCustomer = erpLinked.data!.linkSourceRecord.id;
     const retired = await gql<{ customer: { id: string } }>(g.url, 'query($id: ID!) { customer(id: $id) { id } }', { id: made.retired });
     expect(retired.data?.customer.id).toBe(made.survivor);
   }, 180_000);

@@ -10,7 +10,7 @@
 //    whichever comes first; the client keeps reconnecting in the background.
 
 import { createClient } from 'redis';
-import { withTimeout } from '../resilience/timeout.ts';
+import { withTimeout, TimeoutError } from '../resilience/timeout.ts';
 import {
   encode,
   ttlError,
@@ -43,6 +43,25 @@ export interface RedisCacheOptions<T> {
 }
 
 export const DEFAULT_KEY_PREFIX = 'meridian:golden:';
+
+/**
+ * withTimeout for a cache command, tolerant of event-loop lag: when the deadline's timer fires
+ * it first lets the pending I/O be read (setImmediate runs after the poll phase), so a reply
+ * that arrived while the loop was busy wins over a timeout that only the lag caused. Under load
+ * a plain timer fires before the socket is read and turns every slow tick into a cache miss.
+ */
+function lagTolerant<R>(promise: Promise<R>, ms: number): Promise<R> {
+  let settled = false;
+  const tracked = promise.finally(() => {
+    settled = true;
+  });
+  return withTimeout(tracked, ms, () => new TimeoutError(ms)).catch(async (error: unknown) => {
+    if (!(error instanceof TimeoutError) || settled) return tracked;
+    await new Promise((r) => setImmediate(r));
+    if (settled) return tracked;
+    throw error;
+  });
+}
 
 /** SCAN MATCH is a glob; the prefix is matched literally. */
 function globEscape(text: string): string {
@@ -87,7 +106,9 @@ export async function createRedisCache<T>(options: RedisCacheOptions<T>): Promis
   }
 
   const key = (id: string) => `${keyPrefix}${id}`;
-  const deadline = <R>(promise: Promise<R>) => withTimeout(promise, commandTimeoutMs);
+  // Claims live beside the values, under a prefix clear() does not match.
+  const claimKey = (id: string) => `${keyPrefix.replace(/:?$/, '')}-claim:${id}`;
+  const deadline = <R>(promise: Promise<R>) => lagTolerant(promise, commandTimeoutMs);
 
   return {
     kind: 'redis',
@@ -171,6 +192,29 @@ export async function createRedisCache<T>(options: RedisCacheOptions<T>): Promis
       } catch (error) {
         report(error, { operation: 'clear' });
         throw new CacheInvalidationError('all', { cause: error });
+      }
+    },
+
+    async claim(ids, ms) {
+      if (ids.length === 0) return [];
+      try {
+        // https://redis.io/docs/latest/commands/set/ — SET NX PX: a lease that frees itself.
+        const multi = client.multi();
+        for (const id of ids) multi.set(claimKey(id), '1', { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.round(ms)) } });
+        const replies = await deadline(multi.exec());
+        return replies.map((r) => (r as unknown) === 'OK');
+      } catch (error) {
+        report(error, { operation: 'claim', ids });
+        return ids.map(() => true);
+      }
+    },
+
+    async release(ids) {
+      if (ids.length === 0) return;
+      try {
+        await deadline(client.unlink(ids.map(claimKey)));
+      } catch (error) {
+        report(error, { operation: 'release', ids });
       }
     },
 

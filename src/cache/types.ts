@@ -14,7 +14,7 @@ export interface CacheStats {
   errors: number;
 }
 
-export type CacheOperation = 'connect' | 'get' | 'set' | 'invalidate' | 'clear' | 'decode' | 'encode';
+export type CacheOperation = 'connect' | 'get' | 'set' | 'invalidate' | 'clear' | 'decode' | 'encode' | 'claim' | 'release';
 
 export type CacheErrorHandler = (error: unknown, context: { operation: CacheOperation; ids?: readonly string[] }) => void;
 
@@ -38,6 +38,16 @@ export interface GoldenRecordCache<T> {
   invalidate(ids: readonly string[]): Promise<number>;
   /** Removes every entry of this cache (its key prefix only). Rejects like invalidate. */
   clear(): Promise<void>;
+  /**
+   * Coalescing across replicas: claims, for `ms`, the right to build each id (a short lease),
+   * so one replica reads the systems while the others wait briefly for the cache to fill.
+   * One result per id: true where this caller holds the claim, or where the cache could not
+   * say (then everyone builds: a bounded cost, never a stall). Absent on a per-process cache,
+   * where the in-process single-flight is the whole story. Never rejects.
+   */
+  claim?(ids: readonly string[], ms: number): Promise<boolean[]>;
+  /** Gives claims back once the value is stored (or the build failed). Never rejects. */
+  release?(ids: readonly string[]): Promise<void>;
   close(): Promise<void>;
   stats(): CacheStats;
 }

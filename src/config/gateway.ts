@@ -17,6 +17,8 @@ export const gatewayEnvSchema = sandboxEnvSchema.extend({
   MERIDIAN_SANDBOX_SEED: z.coerce.number().int().min(0).default(42),
   /** Deadline for one call to one source; past it the source's fields are unavailable. */
   MERIDIAN_SOURCE_TIMEOUT_MS: positive.max(120_000).default(2_000),
+  /** Source lookups (ids sent to a system) one request may make; past it fields fail with RATE_LIMITED instead of calling. */
+  MERIDIAN_REQUEST_UPSTREAM_BUDGET: positive.max(1_000_000).default(2_000),
   /** How long a source's circuit stays open after 5 consecutive failures before it is tried again. */
   MERIDIAN_BREAKER_COOLDOWN_MS: positive.max(600_000).default(10_000),
   /** Serve repeated queries built only from cached golden records as stored responses ('on', default). */

@@ -6,6 +6,7 @@ import { ErrorCode, NotFoundError, SourceUnavailableError, BadUserInputError } f
 import { ACCOUNT_TYPE, systemEnum, type PersonRecord, type SystemId } from '../sources/types.ts';
 import type { GoldenView } from './loaders.ts';
 import { sourceKey, unreadable } from './loaders.ts';
+import { UpstreamBudgetError } from './request-limits.ts';
 import { systemsThatCouldChange } from './feeding.ts';
 import { accountOfPerson, answerUnlinked } from './linking.ts';
 import { clusterPeople } from '../identity/people.ts';
@@ -58,8 +59,8 @@ export async function canonicalField(ctx: GatewayContext, id: string, field: str
   return view.record.fields[field] ?? null;
 }
 
-function unavailable(system: SystemId, err: Error): SourceUnavailableError {
-  return err instanceof SourceUnavailableError ? err : new SourceUnavailableError(system, err.message, err);
+function unavailable(system: SystemId, err: Error): SourceUnavailableError | UpstreamBudgetError {
+  return err instanceof SourceUnavailableError || err instanceof UpstreamBudgetError ? err : new SourceUnavailableError(system, err.message, err);
 }
 
 /** Finds the customer for `customer(id)`: follows merges (a retired id answers as its survivor). */

@@ -1,53 +1,129 @@
-// A source as the gateway uses it: every call bounded by the source's timeout and guarded by
-// its circuit breaker, every failure turned into a per-key SourceUnavailableError. A dead or
-// slow source costs the answer only that source's fields.
+// A source as the gateway uses it: every call bounded by the request's deadline for that source
+// and guarded by its circuit breaker, every failure turned into a per-key SourceUnavailableError.
+// A dead or slow source costs the answer only that source's fields, once per request.
 import type { SourceConnector, SourceRecord, SystemId } from '../sources/types.ts';
-import { createCircuitBreaker, withTimeout, CircuitOpenError, type CircuitBreaker, type Clock } from '../resilience/index.ts';
+import { createCircuitBreaker, withTimeout, CircuitOpenError, TimeoutError, systemClock, type CircuitBreaker, type Clock } from '../resilience/index.ts';
 import { SourceUnavailableError } from '../server/errors.ts';
-import { SourceError } from '../sources/errors.ts';
+import { SourceError, SourceRateLimitedError } from '../sources/errors.ts';
+import { UpstreamBudgetError, type RequestLimits } from './request-limits.ts';
+import { withCallSignal } from '../sources/concurrency.ts';
 
 /** A per-key error that says the key was wrong (bad id), not that the source failed. */
 const isInputError = (e: Error): boolean => e instanceof SourceError && e.code === 'BAD_USER_INPUT';
 
 export interface GuardOptions {
-  /** Per-call deadline (default 2 s). */
+  /** Per-request deadline for this source (default 2 s). */
   timeoutMs?: number;
-  /** Consecutive failures that open the breaker (default 5), and how long it stays open (10 s). */
+  /** Consecutive failures that open the breaker (default 5), and how long it stays open (10 s, longer when the source sends Retry-After). */
   failureThreshold?: number;
   cooldownMs?: number;
+  /** How long an id the source said does not exist is answered as absent without asking again (default 5 s; 0 = never). */
+  notFoundTtlMs?: number;
   clock?: Clock;
 }
+
+/** Per call: the request's deadlines and lookup budget; without them a call gets the full timeout and no budget. */
+export type CallLimits = RequestLimits | undefined;
 
 export interface GuardedSource {
   readonly system: SystemId;
   readonly breaker: CircuitBreaker;
-  loadAccounts(ids: readonly string[]): Promise<(SourceRecord | null | Error)[]>;
-  loadRelated(kind: string, accountIds: readonly string[]): Promise<(unknown[] | Error)[]>;
-  accountOfPerson(ids: readonly string[]): Promise<(string | null | Error)[]>;
+  loadAccounts(ids: readonly string[], limits?: CallLimits): Promise<(SourceRecord | null | Error)[]>;
+  loadRelated(kind: string, accountIds: readonly string[], limits?: CallLimits): Promise<(unknown[] | Error)[]>;
+  accountOfPerson(ids: readonly string[], limits?: CallLimits): Promise<(string | null | Error)[]>;
   ping(): Promise<void>;
 }
 
-function describe(e: unknown, timeoutMs: number): string {
-  if (e instanceof CircuitOpenError) return 'circuit open after repeated failures; not called';
-  if (e instanceof Error && e.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+/** A call cut short by what was left of the request's deadline, not by the source's full timeout. */
+class DeadlineError extends TimeoutError {
+  constructor(
+    readonly leftMs: number,
+    readonly fullMs: number,
+  ) {
+    super(leftMs, `no answer within the ${leftMs} ms left of this request's ${fullMs} ms deadline for this system`);
+  }
+}
+
+function describe(e: unknown): string {
+  if (e instanceof CircuitOpenError) {
+    return e.retryAfterMs > 0 ? `circuit open after repeated failures or a Retry-After; not called (next try in ${Math.ceil(e.retryAfterMs / 1000)} s)` : 'circuit open after repeated failures; not called';
+  }
+  if (e instanceof TimeoutError) return e instanceof DeadlineError ? e.message : `no answer within ${e.timeoutMs} ms`;
   return e instanceof Error ? e.message : String(e);
+}
+
+/** Ids a source said do not exist, remembered briefly so a repeated miss costs no call. Bounded; oldest out first. */
+class AbsentIds {
+  readonly #until = new Map<string, number>();
+  constructor(
+    readonly ttlMs: number,
+    readonly clock: Clock,
+    readonly max = 10_000,
+  ) {}
+  has(kind: string, id: string): boolean {
+    if (this.ttlMs <= 0) return false;
+    const k = `${kind}\u0000${id}`;
+    const until = this.#until.get(k);
+    if (until === undefined) return false;
+    if (until > this.clock.now()) return true;
+    this.#until.delete(k);
+    return false;
+  }
+  add(kind: string, id: string): void {
+    if (this.ttlMs <= 0) return;
+    const k = `${kind}\u0000${id}`;
+    this.#until.delete(k);
+    this.#until.set(k, this.clock.now() + this.ttlMs);
+    if (this.#until.size > this.max) this.#until.delete(this.#until.keys().next().value!);
+  }
 }
 
 export function guardSource(connector: SourceConnector, options: GuardOptions = {}): GuardedSource {
   const timeoutMs = options.timeoutMs ?? 2_000;
+  const clock = options.clock ?? systemClock;
   const system = connector.system;
   const breaker = createCircuitBreaker({
     name: system,
     failureThreshold: options.failureThreshold ?? 5,
     cooldownMs: options.cooldownMs ?? 10_000,
-    ...(options.clock ? { clock: options.clock } : {}),
+    // A call cut short by the request's own deadline says nothing about the source's health.
+    isFailure: (e) => !(e instanceof DeadlineError),
+    retryAfterMs: (e) => (e instanceof SourceRateLimitedError && e.retryAfterSeconds !== null ? e.retryAfterSeconds * 1000 : null),
+    clock,
   });
+  const absent = new AbsentIds(options.notFoundTtlMs ?? 5_000, clock);
 
-  /** Runs a batch call; a whole-call failure becomes the same error for every key. */
-  const run = async <T>(keys: readonly unknown[], call: () => Promise<(T | Error)[]>): Promise<(T | Error)[]> => {
+  /**
+   * Runs a batch call for the unique keys not known to be absent (when `absentIsNull`: a null
+   * answer means "no such record" and is remembered briefly), within the request's deadline and
+   * budget; a whole-call failure becomes the same error for every key.
+   */
+  const run = async <T>(kind: string, keys: readonly string[], limits: CallLimits, call: (ids: readonly string[]) => Promise<(T | Error)[]>, absentIsNull: boolean): Promise<(T | Error | null)[]> => {
+    const ask = [...new Set(absentIsNull ? keys.filter((k) => !absent.has(kind, k)) : keys)];
+    const answer = new Map<string, T | Error>();
+    if (ask.length > 0) {
+      for (const [i, r] of (await guarded(ask, limits, call)).entries()) {
+        answer.set(ask[i]!, r);
+        if (absentIsNull && r === null) absent.add(kind, ask[i]!);
+      }
+    }
+    return keys.map((k) => (answer.has(k) ? answer.get(k)! : null));
+  };
+
+  const guarded = async <T>(keys: readonly string[], limits: CallLimits, call: (ids: readonly string[]) => Promise<(T | Error)[]>): Promise<(T | Error)[]> => {
+    const left = limits ? limits.timeLeft(system) : timeoutMs;
+    if (left <= 0) {
+      const err = new SourceUnavailableError(system, `this request had already waited its ${timeoutMs} ms deadline on this system; not called`);
+      return keys.map(() => err);
+    }
+    if (limits && !limits.take(keys.length)) {
+      const err = new UpstreamBudgetError(system, limits.budget);
+      return keys.map(() => err);
+    }
+    const end = limits?.begin(system);
     try {
       const results = await breaker.exec(async () => {
-        const r = await withTimeout(call(), timeoutMs);
+        const r = await withTimeout((signal) => withCallSignal(signal, () => call(keys)), left, () => (left < timeoutMs ? new DeadlineError(left, timeoutMs) : new TimeoutError(left)));
         // Every key failing for a reason other than its own input is the source failing.
         if (r.length > 0 && r.every((x) => x instanceof Error && !isInputError(x))) throw r[0] as Error;
         return r;
@@ -55,18 +131,21 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
       return results.map((r) => (r instanceof Error && !isInputError(r) ? new SourceUnavailableError(system, r.message, r) : r));
     } catch (e) {
       // The cause lets the client message say what happened in our words (server/errors.ts publicReason).
-      const err = new SourceUnavailableError(system, describe(e, timeoutMs), e instanceof Error ? e : undefined);
+      const err = new SourceUnavailableError(system, describe(e), e instanceof Error ? e : undefined);
       return keys.map(() => err);
+    } finally {
+      end?.();
     }
   };
 
   return {
     system,
     breaker,
-    loadAccounts: (ids) => run(ids, () => connector.loadAccounts(ids)),
-    loadRelated: (kind, ids) =>
-      run(ids, () => (connector.loadRelated as (k: string, ids: readonly string[]) => Promise<(unknown[] | Error)[]>)(kind, ids)),
-    accountOfPerson: (ids) => run(ids, () => connector.accountOfPerson(ids)),
+    loadAccounts: (ids, limits) => run('#accounts', ids, limits, (keys) => connector.loadAccounts(keys), true),
+    // Related lists are never null: an unknown account has an empty list, which is not remembered.
+    loadRelated: async (kind, ids, limits) =>
+      (await run(kind, ids, limits, (keys) => (connector.loadRelated as (k: string, ids: readonly string[]) => Promise<(unknown[] | Error)[]>)(kind, keys), false)) as (unknown[] | Error)[],
+    accountOfPerson: (ids, limits) => run('#people', ids, limits, (keys) => connector.accountOfPerson(keys), true),
     ping: () => breaker.exec(() => withTimeout(connector.ping(), timeoutMs)),
   };
 }

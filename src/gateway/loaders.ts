@@ -12,6 +12,9 @@ import { ACCOUNT_TYPE, type SourceRecord, type SystemId } from '../sources/types
 import type { GuardedSource } from './guarded-source.ts';
 import type { FieldSpec } from '../mapping/index.ts';
 import { mergeGoldenRecord, type GoldenRecord } from '../merge/index.ts';
+import type { GoldenCustomerPage, ListOptions } from '../identity/links.ts';
+import type { Clock } from '../resilience/index.ts';
+import { createRequestLimits, UpstreamBudgetError, type RequestLimits } from './request-limits.ts';
 
 /** What the gateway caches per customer: the merged record and the links it was built from. */
 export interface CachedGolden {
@@ -39,6 +42,8 @@ export interface GatewayServices {
   spec: FieldSpec;
   defaultRegion: string;
   now: () => Date;
+  /** Per request: each system's deadline (MERIDIAN_SOURCE_TIMEOUT_MS) and the lookup budget (MERIDIAN_REQUEST_UPSTREAM_BUDGET). */
+  limits?: { timeoutMs: number; budget: number; clock?: Clock };
 }
 
 export interface RequestLoaders {
@@ -48,7 +53,42 @@ export interface RequestLoaders {
   /** Keyed by sourceKey(system, externalId). */
   goldenIdOf: DataLoader<string, string | null>;
   personAccount(system: SystemId): DataLoader<string, string | null> | null;
+  /** A page of golden customers, read once per request whatever the number of aliases asking for it. */
+  customerPage(options: ListOptions): Promise<GoldenCustomerPage>;
+  /** This request's deadlines and lookup budget. */
+  limits: RequestLimits;
 }
+
+/** Systems where a person's record is the account record itself (a Stripe customer). */
+const PERSON_IS_ACCOUNT: ReadonlySet<SystemId> = new Set<SystemId>(['stripe']);
+
+/** How often a replica that did not claim a build looks for the value another replica is building. */
+const CLAIM_POLL_MS = 25;
+
+interface Flight {
+  promise: Promise<GoldenView | null>;
+}
+
+/**
+ * Golden-record builds in flight in this process, shared by every request: a second request
+ * for a record being built waits for that build instead of reading every system again.
+ */
+const flightsByServices = new WeakMap<GatewayServices, Map<string, Flight>>();
+
+function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A view built while this request's budget ran out is that request's problem only: others build their own. */
+const spentBudget = (v: GoldenView | null): boolean => v !== null && [...v.missing.values()].some((e) => e instanceof UpstreamBudgetError);
 
 /** Linked to records, yet not one of them could be read: every system answered NOT_FOUND. */
 export function unreadable(view: GoldenView): boolean {
@@ -58,6 +98,10 @@ export function unreadable(view: GoldenView): boolean {
 export const sourceKey = (system: SystemId, id: string): string => `${system}\u0000${id}`;
 
 export function createLoaders(services: GatewayServices): RequestLoaders {
+  const limits = createRequestLimits({ timeoutMs: services.limits?.timeoutMs ?? 2_000, ...(services.limits ? { budget: services.limits.budget } : {}), ...(services.limits?.clock ? { clock: services.limits.clock } : {}) });
+  let flights = flightsByServices.get(services);
+  if (!flights) flightsByServices.set(services, (flights = new Map<string, Flight>()));
+  const inFlight = flights;
   // One loader per (source, kind) and request, made on first use; null for a system that is not configured.
   const made = new Map<string, DataLoader<string, unknown>>();
   const perSource = <V>(system: SystemId, kind: string, batch: (source: GuardedSource, ids: readonly string[]) => Promise<(V | Error)[]>): DataLoader<string, V> | null => {
@@ -71,9 +115,25 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     }
     return loader;
   };
-  const account = (system: SystemId): DataLoader<string, SourceRecord | null> | null => perSource(system, '#accounts', (s, ids) => s.loadAccounts(ids));
-  const related = (system: SystemId, kind: string): DataLoader<string, unknown[]> | null => perSource(system, kind, (s, ids) => s.loadRelated(kind, ids));
-  const personAccount = (system: SystemId): DataLoader<string, string | null> | null => perSource(system, '#people', (s, ids) => s.accountOfPerson(ids));
+  const account = (system: SystemId): DataLoader<string, SourceRecord | null> | null => perSource(system, '#accounts', (s, ids) => s.loadAccounts(ids, limits));
+  const related = (system: SystemId, kind: string): DataLoader<string, unknown[]> | null => perSource(system, kind, (s, ids) => s.loadRelated(kind, ids, limits));
+  // Where a person is the account, the account read answers both questions: one call, not two.
+  const personAccount = (system: SystemId): DataLoader<string, string | null> | null =>
+    PERSON_IS_ACCOUNT.has(system)
+      ? perSource(system, '#people', async (_s, ids) => (await account(system)!.loadMany(ids)).map((r, i) => (r instanceof Error ? r : r ? ids[i]! : null)))
+      : perSource(system, '#people', (s, ids) => s.accountOfPerson(ids, limits));
+
+  // The same page asked by many aliases is read once; each alias still costs its customers from
+  // the budget, since each serves (and may build) every one of them again in the answer.
+  const pages = new Map<string, Promise<GoldenCustomerPage>>();
+  const customerPage = async (options: ListOptions): Promise<GoldenCustomerPage> => {
+    const key = JSON.stringify([options.first, options.after ?? null, options.system ?? null]);
+    let page = pages.get(key);
+    if (!page) pages.set(key, (page = services.identity.list(options)));
+    const read = await page;
+    if (!limits.take(read.edges.length)) throw new UpstreamBudgetError(null, limits.budget);
+    return read;
+  };
 
   const links = new DataLoader<string, IdentityLink[]>((ids) => services.identity.linksFor(ids));
   const goldenIdOf = new DataLoader<string, string | null>((keys) =>
@@ -109,22 +169,16 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     return { record, links: own, computedAt: services.now().toISOString(), missing, notFound, fromCache: false };
   };
 
-  // Cache first: a cached golden record is live by construction (merges and splits invalidate
-  // the ids they touch), so the hot path never touches Postgres. A miss loads the links in one
-  // query; they name the surviving golden id, so a retired id answers as its survivor.
-  const golden: DataLoader<string, GoldenView | null> = new DataLoader(async (ids) => {
-    const cached = await services.cache.get(ids);
-    const views = await Promise.all(
-      ids.map(async (id, i): Promise<GoldenView | null> => {
-        const hit = cached[i];
-        if (hit) return { ...hit, missing: new Map<SystemId, Error>(), notFound: [], fromCache: true };
-        const own = await links.load(id);
-        const survivor = own[0]?.goldenId;
-        if (!survivor) return null;
-        if (survivor !== id) return golden.load(survivor);
-        return build(id, own);
-      }),
-    );
+  /** Builds one golden record from its links (no cache involved); null for an id no link names. */
+  const buildOne = async (id: string): Promise<GoldenView | null> => {
+    const own = await links.load(id);
+    const survivor = own[0]?.goldenId;
+    if (!survivor) return null;
+    if (survivor !== id) return golden.load(survivor);
+    return build(id, own);
+  };
+
+  const store = async (views: readonly (GoldenView | null)[], ids: readonly string[]): Promise<void> => {
     // Only complete answers are cached: a record built without a failed source must not be served
     // later as if whole, and one with no readable record at all is an error, not a record.
     const complete = views.filter(
@@ -133,7 +187,96 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     if (complete.length > 0) {
       await services.cache.set(complete.map((v) => ({ id: v.record.id, value: { record: v.record, links: v.links, computedAt: v.computedAt } })));
     }
-    return views;
+  };
+
+  /**
+   * Builds records no one in this process is building. Across replicas, each id is claimed in
+   * the shared cache first: a replica that holds the claim builds, stores, then releases it;
+   * the others poll — the cache for the value, then the claim for what is still missing, so a
+   * build that ended without storing (a system failed: partial records are not cached) or a
+   * replica that died lets the next one build at once, or when the claim expires. Past the
+   * claim's lifetime everything still missing is built here (a wait, never a stall).
+   */
+  const coalesced = async (ids: readonly string[]): Promise<(GoldenView | null)[]> => {
+    const out = new Map<string, GoldenView | null>();
+    const claimMs = limits.timeoutMs + 1_000;
+    const claim = (some: readonly string[]): Promise<boolean[]> => (services.cache.claim ? services.cache.claim(some, claimMs) : Promise.resolve(some.map(() => true)));
+    const builds: Promise<void>[] = [];
+    const buildHere = (some: readonly string[], claimed: boolean): void => {
+      if (some.length === 0) return;
+      const build = (async () => {
+        try {
+          const views = await Promise.all(some.map(buildOne));
+          some.forEach((id, i) => out.set(id, views[i]!));
+          await store(views, some);
+        } finally {
+          if (claimed) await services.cache.release?.(some);
+        }
+      })();
+      // Awaited below, after the polling: handled now so a failure meanwhile is not "unhandled".
+      build.catch(() => undefined);
+      builds.push(build);
+    };
+    const until = Date.now() + claimMs;
+    let waiting = [...ids];
+    for (let round = 0; waiting.length > 0; round++) {
+      if (round > 0) {
+        if (Date.now() >= until) {
+          buildHere(waiting, false);
+          break;
+        }
+        await sleep(CLAIM_POLL_MS);
+        // The value first, the claim second: a builder stores before it releases.
+        const got = await services.cache.get(waiting);
+        waiting.forEach((id, i) => {
+          const hit = got[i];
+          if (hit) out.set(id, { ...hit, missing: new Map<SystemId, Error>(), notFound: [], fromCache: true });
+        });
+        waiting = waiting.filter((id) => !out.has(id));
+        if (waiting.length === 0) break;
+      }
+      const claims = await claim(waiting);
+      buildHere(waiting.filter((_, i) => claims[i]), true);
+      waiting = waiting.filter((_, i) => !claims[i]);
+    }
+    await Promise.all(builds);
+    return ids.map((id) => out.get(id) ?? null);
+  };
+
+  // Cache first: a cached golden record is live by construction (merges and splits invalidate
+  // the ids they touch), so the hot path never touches Postgres. A miss joins the build already
+  // in flight for that id in this process, or starts one; a build loads the links in one query;
+  // they name the surviving golden id, so a retired id answers as its survivor.
+  const golden: DataLoader<string, GoldenView | null> = new DataLoader(async (ids) => {
+    const join = (id: string): Promise<GoldenView | null> => inFlight.get(id)!.promise.then((v) => (spentBudget(v) ? buildOne(id) : v));
+    const joined = new Map<string, Promise<GoldenView | null>>();
+    for (const id of ids) if (inFlight.has(id)) joined.set(id, join(id));
+    const rest = ids.filter((id) => !joined.has(id));
+    const cached = await services.cache.get(rest);
+    const result = new Map<string, Promise<GoldenView | null>>(joined);
+    const misses: string[] = [];
+    rest.forEach((id, i) => {
+      const hit = cached[i];
+      if (hit) result.set(id, Promise.resolve({ ...hit, missing: new Map<SystemId, Error>(), notFound: [], fromCache: true }));
+      else if (inFlight.has(id)) result.set(id, join(id)); // started while we read the cache
+      else misses.push(id);
+    });
+    if (misses.length > 0) {
+      const waits = misses.map(() => deferred<GoldenView | null>());
+      misses.forEach((id, i) => {
+        inFlight.set(id, { promise: waits[i]!.promise });
+        result.set(id, waits[i]!.promise);
+      });
+      // Listed until the values are stored (coalesced resolves after storing), so a request
+      // arriving meanwhile joins the flight instead of missing the cache and building again.
+      coalesced(misses).then(
+        (views) => views.forEach((v, i) => waits[i]!.resolve(v)),
+        (e: unknown) => waits.forEach((w) => w.reject(e)),
+      ).finally(() => misses.forEach((id, i) => {
+        if (inFlight.get(id)?.promise === waits[i]!.promise) inFlight.delete(id);
+      }));
+    }
+    return Promise.all(ids.map((id) => result.get(id)!.catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
   });
 
   return {
@@ -142,6 +285,8 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     related,
     goldenIdOf,
     personAccount,
+    customerPage,
+    limits,
   };
 }
 

@@ -43,6 +43,7 @@ export class ResponseCache {
   readonly #now: () => number;
   #hits = 0;
   #misses = 0;
+  readonly #listeners: ((ids: readonly string[] | 'all') => void)[] = [];
 
   constructor(options: ResponseCacheOptions) {
     this.#ttlMs = options.ttlSeconds * 1000;
@@ -79,9 +80,16 @@ export class ResponseCache {
     while (this.#entries.size > this.#max) this.#drop(this.#entries.keys().next().value!);
   }
 
+  /** Told of every invalidation and clear, local or announced by another replica. */
+  onInvalidate(listener: (ids: readonly string[] | 'all') => void): void {
+    this.#listeners.push(listener);
+  }
+
   invalidate(goldenIds: Iterable<string>): number {
+    const ids = [...goldenIds];
+    for (const l of this.#listeners) l(ids);
     let n = 0;
-    for (const id of goldenIds) {
+    for (const id of ids) {
       for (const key of this.#byDep.get(id) ?? []) {
         this.#drop(key);
         n++;
@@ -92,6 +100,7 @@ export class ResponseCache {
   }
 
   clear(): void {
+    for (const l of this.#listeners) l('all');
     this.#entries.clear();
     this.#byDep.clear();
   }
@@ -112,15 +121,64 @@ export class ResponseCache {
   }
 }
 
+/** How long this process keeps its own copy of a golden record it stored or read (see below). */
+const NEAR_TTL_MS = 5_000;
+const NEAR_MAX = 10_000;
+
 /**
  * The golden cache, with every invalidation and clear also applied to the response cache, and
  * invalidations announced (to other replicas, whose response caches are their own).
+ *
+ * In front of a shared cache it keeps a short-lived copy of each record this process stored or
+ * read (a near cache, dropped by the same invalidations as the response cache, local or
+ * announced). Under load a Redis reply can miss its deadline, or a write can fail, and every
+ * such miss would otherwise send a request back to the systems: the copy makes a slow cache
+ * cost nothing upstream, and spares Redis the repeated reads of the hottest records.
  */
 export function withResponseCache<T>(golden: GoldenRecordCache<T>, responses: ResponseCache, announce?: (ids: readonly string[]) => Promise<void>): GoldenRecordCache<T> {
+  const near = new Map<string, { value: T; until: number }>();
+  let nearHits = 0;
+  const shared = golden.kind === 'redis';
+  const keep = (id: string, value: T): void => {
+    if (!shared) return;
+    near.delete(id);
+    near.set(id, { value, until: Date.now() + NEAR_TTL_MS });
+    if (near.size > NEAR_MAX) near.delete(near.keys().next().value!);
+  };
+  responses.onInvalidate((ids) => {
+    if (ids === 'all') near.clear();
+    else for (const id of ids) near.delete(id);
+  });
   return {
     kind: golden.kind,
-    get: (ids) => golden.get(ids),
-    set: (entries: readonly CacheEntry<T>[], ttl?: number) => golden.set(entries, ttl),
+    get: async (ids) => {
+      const now = Date.now();
+      const out: (T | null)[] = ids.map((id) => {
+        const e = near.get(id);
+        if (!e) return null;
+        if (e.until <= now) {
+          near.delete(id);
+          return null;
+        }
+        nearHits += 1;
+        return e.value;
+      });
+      const rest = ids.filter((_, i) => out[i] === null);
+      if (rest.length === 0) return out;
+      const got = await golden.get(rest);
+      let k = 0;
+      return out.map((v, i) => {
+        if (v !== null) return v;
+        const r = got[k++] ?? null;
+        if (r !== null) keep(ids[i]!, r);
+        return r;
+      });
+    },
+    set: (entries: readonly CacheEntry<T>[], ttl?: number) => {
+      // A JSON round trip, as the shared cache would give back: the copy shares nothing with the caller.
+      for (const e of entries) keep(e.id, JSON.parse(JSON.stringify(e.value)) as T);
+      return golden.set(entries, ttl);
+    },
     invalidate: async (ids) => {
       responses.invalidate(ids);
       const n = await golden.invalidate(ids);
@@ -131,7 +189,12 @@ export function withResponseCache<T>(golden: GoldenRecordCache<T>, responses: Re
       responses.clear();
       await golden.clear();
     },
+    ...(golden.claim ? { claim: golden.claim.bind(golden) } : {}),
+    ...(golden.release ? { release: golden.release.bind(golden) } : {}),
     close: () => golden.close(),
-    stats: (): CacheStats => golden.stats(),
+    stats: (): CacheStats => {
+      const s = golden.stats();
+      return { ...s, hits: s.hits + nearHits };
+    },
   };
 }

@@ -41,6 +41,12 @@ export interface CircuitBreakerOptions {
   halfOpenMaxCalls?: number;
   /** Which errors count against the dependency. Default: all. A 404 or a validation error usually should not. */
   isFailure?: (error: unknown) => boolean;
+  /**
+   * How long the dependency asked us to stay away (an HTTP Retry-After), read from a failure;
+   * null when it did not say. Such a failure opens the circuit at once, for at least that long:
+   * calling before then only earns more refusals (and counts against the caller's allowance).
+   */
+  retryAfterMs?: (error: unknown) => number | null;
   onStateChange?: (from: CircuitState, to: CircuitState) => void;
   clock?: Clock;
 }
@@ -62,6 +68,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   const halfOpenMaxCalls = options.halfOpenMaxCalls ?? 1;
   const isFailure = options.isFailure ?? (() => true);
   const clock = options.clock ?? systemClock;
+  const retryAfterOf = options.retryAfterMs ?? (() => null);
 
   if (typeof threshold === 'number') {
     if (!Number.isInteger(threshold) || threshold < 1) throw new RangeError(`failureThreshold must be an integer >= 1 (got ${threshold})`);
@@ -76,7 +83,8 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   if (!Number.isInteger(halfOpenMaxCalls) || halfOpenMaxCalls < 1) throw new RangeError(`halfOpenMaxCalls must be an integer >= 1 (got ${halfOpenMaxCalls})`);
 
   let current: CircuitState = 'closed';
-  let openedAt = 0;
+  // When the open circuit lets probes through: the cooldown, or longer when a Retry-After said so.
+  let openUntil = 0;
   // Each state change starts a new generation; a call's outcome only counts in the generation
   // it started in (a slow call from before the circuit opened must not close it).
   let generation = 0;
@@ -85,14 +93,18 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   let probeSuccesses = 0;
   const buckets = new Map<number, { calls: number; failures: number }>();
 
-  const transition = (to: CircuitState) => {
+  const transition = (to: CircuitState, holdMs = cooldownMs) => {
+    if (to === 'open' && current === 'open') {
+      openUntil = Math.max(openUntil, clock.now() + holdMs);
+      return;
+    }
     if (to === current) return;
     const from = current;
     current = to;
     generation += 1;
     probesInFlight = 0;
     probeSuccesses = 0;
-    if (to === 'open') openedAt = clock.now();
+    if (to === 'open') openUntil = clock.now() + holdMs;
     if (to === 'closed') {
       consecutiveFailures = 0;
       buckets.clear();
@@ -101,7 +113,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   };
 
   const refresh = () => {
-    if (current === 'open' && clock.now() - openedAt >= cooldownMs) transition('half-open');
+    if (current === 'open' && clock.now() >= openUntil) transition('half-open');
   };
 
   const tripsOnRate = (failed: boolean): boolean => {
@@ -122,7 +134,11 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
     return calls >= threshold.minimumCalls && failures / calls >= threshold.rate;
   };
 
-  const record = (callGeneration: number, failed: boolean) => {
+  const record = (callGeneration: number, failed: boolean, retryAfterMs: number | null = null) => {
+    // A Retry-After holds the circuit open whatever the generation or the count of failures.
+    if (failed && retryAfterMs !== null && retryAfterMs > 0) {
+      return transition('open', Math.max(cooldownMs, retryAfterMs));
+    }
     if (callGeneration !== generation) return;
     if (current === 'half-open') {
       probesInFlight -= 1;
@@ -145,7 +161,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
     },
     async exec<T>(fn: () => Promise<T>): Promise<T> {
       refresh();
-      if (current === 'open') throw new CircuitOpenError(name, openedAt + cooldownMs - clock.now());
+      if (current === 'open') throw new CircuitOpenError(name, openUntil - clock.now());
       if (current === 'half-open') {
         if (probesInFlight >= halfOpenMaxCalls) throw new CircuitOpenError(name, 0);
         probesInFlight += 1;
@@ -155,7 +171,8 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
       try {
         result = await fn();
       } catch (error) {
-        record(callGeneration, isFailure(error));
+        const failed = isFailure(error);
+        record(callGeneration, failed, failed ? retryAfterOf(error) : null);
         throw error;
       }
       record(callGeneration, false);

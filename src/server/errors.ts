@@ -62,7 +62,12 @@ export class SourceUnavailableError extends GraphQLError {
 }
 
 /** Our own wording of a deadline or an open circuit (guarded-source.ts), safe to show as it is. */
-const OWN_WORDS = [/^no answer within \d+ ms$/, /^circuit open\b[^\n]{0,80}$/];
+const OWN_WORDS = [
+  /^no answer within \d+ ms$/,
+  /^no answer within the \d+ ms left of this request's \d+ ms deadline for this system$/,
+  /^circuit open\b[^\n]{0,100}$/,
+  /^[a-z]+: (connection [a-z ]+|host not found(?: \(DNS\))?) before an answer$/,
+];
 
 /**
  * What happened to a call, in words that name no host, key or upstream text: safe for clients

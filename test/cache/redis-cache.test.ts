@@ -55,6 +55,37 @@ describe.skipIf(redisUrl === undefined)('redis cache against a real server', () 
     await cache.close();
   });
 
+  it('claims a build for one caller at a time until released or expired', async () => {
+    const keyPrefix = `${suitePrefix}claim:`;
+    const a = await createRedisCache<TestRecord>({ url: redisUrl ?? '', keyPrefix });
+    const b = await createRedisCache<TestRecord>({ url: redisUrl ?? '', keyPrefix });
+    expect(await a.claim!(['c1', 'c2'], 5_000)).toEqual([true, true]);
+    // Another replica: c1 and c2 are being built elsewhere, c3 is free.
+    expect(await b.claim!(['c1', 'c3'], 5_000)).toEqual([false, true]);
+    await a.release!(['c1', 'c2']);
+    expect(await b.claim!(['c1'], 5_000)).toEqual([true]);
+    await b.release!(['c1', 'c3']);
+    // A claim is a lease: it frees itself.
+    expect(await a.claim!(['c4'], 50)).toEqual([true]);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(await b.claim!(['c4'], 5_000)).toEqual([true]);
+    await b.release!(['c4']);
+    // Claims are not values: clear() leaves other prefixes alone and get() never sees them.
+    expect(await a.get(['c1', 'c4'])).toEqual([null, null]);
+    await a.close();
+    await b.close();
+  });
+
+  it('lets every caller build when Redis cannot say who holds a claim', async () => {
+    const silent = await silentServerUrl();
+    const errors: CacheOperation[] = [];
+    const cache = await createRedisCache<TestRecord>({ url: silent.url, commandTimeoutMs: 50, connectTimeoutMs: 100, reconnectStrategy: false, onError: (_e, c) => errors.push(c.operation) });
+    expect(await cache.claim!(['c1', 'c2'], 1_000)).toEqual([true, true]);
+    await cache.release!(['c1']);
+    await cache.close();
+    await silent.close();
+  });
+
   it('stores JSON under the key prefix with the TTL in milliseconds', async () => {
     const keyPrefix = `${suitePrefix}raw:`;
     const cache = await createRedisCache<TestRecord>({ url: redisUrl ?? '', keyPrefix, ttlSeconds: 120 });

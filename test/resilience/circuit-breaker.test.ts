@@ -184,3 +184,37 @@ describe('circuit breaker', () => {
     expect(() => createCircuitBreaker({ failureThreshold: { rate: 2, windowMs: 1, minimumCalls: 1 } })).toThrow('failureThreshold.rate must be in (0, 1] (got 2)');
   });
 });
+
+describe('circuit breaker and Retry-After', () => {
+  class Refused extends Error {
+    constructor(readonly retryAfterMs: number) {
+      super('429');
+    }
+  }
+  const retryAfterMs = (e: unknown): number | null => (e instanceof Refused ? e.retryAfterMs : null);
+
+  it('opens at once on a failure that carries Retry-After, and stays open at least that long', async () => {
+    const { breaker, clock } = setup({ failureThreshold: 5, cooldownMs: 1_000, retryAfterMs });
+    await expect(breaker.exec(() => Promise.reject(new Refused(30_000)))).rejects.toThrow('429');
+    expect(breaker.state()).toBe('open');
+    // Past the cooldown but not past Retry-After: still open, and the error says how long is left.
+    clock.advance(29_000);
+    expect(breaker.state()).toBe('open');
+    const refused = await breaker.exec(ok).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(CircuitOpenError);
+    expect((refused as CircuitOpenError).retryAfterMs).toBe(1_000);
+    clock.advance(1_000);
+    expect(breaker.state()).toBe('half-open');
+    await expect(breaker.exec(ok)).resolves.toBe('ok');
+    expect(breaker.state()).toBe('closed');
+  });
+
+  it('keeps the cooldown when Retry-After is shorter than it', async () => {
+    const { breaker, clock } = setup({ cooldownMs: 5_000, retryAfterMs });
+    await expect(breaker.exec(() => Promise.reject(new Refused(1_000)))).rejects.toThrow('429');
+    clock.advance(4_999);
+    expect(breaker.state()).toBe('open');
+    clock.advance(1);
+    expect(breaker.state()).toBe('half-open');
+  });
+});

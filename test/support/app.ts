@@ -7,6 +7,8 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { uniqueSchema } from './postgres.ts';
 
 export interface TestApp extends App {
+  /** The schema of Meridian's own tables, for a replica to share. */
+  storeSchema: string;
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<{ status: number; data: T | null; errors: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] }>;
 }
 
@@ -42,6 +44,7 @@ export async function startTestApp(
   };
   return {
     ...app,
+    storeSchema,
     close,
     gql: async (query, variables = {}) => {
       const res = await fetch(`${app.url}/graphql`, {
@@ -53,4 +56,20 @@ export async function startTestApp(
       return { status: res.status, data: (body.data ?? null) as never, errors: body.errors ?? [] };
     },
   };
+}
+
+/**
+ * A second gateway replica beside `primary`: the same Postgres schema, Redis and systems (the
+ * primary's sandbox, configured by environment as a deployment would be), no backfill of its
+ * own. Needs DATABASE_URL and REDIS_URL: replicas share nothing in-process.
+ */
+export async function startReplica(primary: TestApp, env: Record<string, string> = {}): Promise<App> {
+  const config = readGatewayConfig({
+    ...primary.sandbox!.env(),
+    PORT: '0',
+    DATABASE_URL: process.env['DATABASE_URL'],
+    REDIS_URL: process.env['REDIS_URL'],
+    ...env,
+  });
+  return startApp({ config, logger: createLogger({ quiet: true }), inMemory: true, storeSchema: primary.storeSchema, backfill: false });
 }

@@ -1,6 +1,7 @@
 // Batched reads from Salesforce through jsforce: one SOQL query per chunk of ids (following
 // queryMore when the answer pages), results handed back in key order per the DataLoader
 // contract. docs/sources/salesforce.md describes the calls and their limits.
+import { STATUS_CODES } from 'node:http';
 import type { Connection, Record as SfRecord } from 'jsforce';
 import type { OpportunityRecord, PersonRecord, SourceRecord } from '../types.ts';
 import { chunk, mapWithConcurrency } from '../concurrency.ts';
@@ -74,16 +75,50 @@ const idList = (ids: readonly string[]): string => ids.map((id) => `'${id}'`).jo
 const errorCodeOf = (e: unknown): string | null =>
   typeof e === 'object' && e !== null && 'errorCode' in e && typeof e.errorCode === 'string' ? e.errorCode : null;
 
-/** A jsforce failure as a SourceError. jsforce throws HttpApiError with Salesforce's errorCode. */
+/** Statuses Salesforce's REST API documents for error codes that jsforce reports without the status. */
+const STATUS_OF_CODE: Readonly<Record<string, number>> = { SERVER_UNAVAILABLE: 503, UNKNOWN_EXCEPTION: 500, REQUEST_LIMIT_EXCEEDED: 403, INVALID_SESSION_ID: 401 };
+
+/** Socket-level failures, by the Node error code that node-fetch carries. */
+const CONNECTION_FAILURES: Readonly<Record<string, string>> = {
+  ECONNRESET: 'connection reset',
+  ECONNREFUSED: 'connection refused',
+  ETIMEDOUT: 'connection timed out',
+  EPIPE: 'connection closed while sending',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found (DNS)',
+};
+
+const nodeCodeOf = (e: unknown): string | null => {
+  for (let x: unknown = e, depth = 0; typeof x === 'object' && x !== null && depth < 3; x = (x as { cause?: unknown }).cause, depth++) {
+    const c = (x as { code?: unknown }).code;
+    if (typeof c === 'string' && c.startsWith('E')) return c;
+  }
+  return null;
+};
+
+/**
+ * A jsforce failure as a SourceError whose message says what happened: the status and code
+ * Salesforce answered, or what became of the connection (never the URL: it names internal hosts).
+ */
 export function toSalesforceError(e: unknown, now: Date): SourceError {
   if (e instanceof SourceError) return e;
   const code = errorCodeOf(e);
   const message = e instanceof Error ? e.message : String(e);
-  const status = code?.startsWith('ERROR_HTTP_') ? Number(code.slice('ERROR_HTTP_'.length)) : null;
+  const status = code?.startsWith('ERROR_HTTP_') ? Number(code.slice('ERROR_HTTP_'.length)) : code ? (STATUS_OF_CODE[code] ?? null) : null;
   // Salesforce's REST API answers its rate limits with 403 REQUEST_LIMIT_EXCEEDED (no 429, no
   // Retry-After): https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm
   if (code === 'REQUEST_LIMIT_EXCEEDED' || status === 429) {
     return new SourceRateLimitedError('salesforce', `Salesforce rate limit: ${message}`, null, now, { status, upstreamCode: code, cause: e });
+  }
+  if (status !== null) {
+    const what = `${status}${STATUS_CODES[status] ? ` ${STATUS_CODES[status]}` : ''}`;
+    const detail = code && !code.startsWith('ERROR_HTTP_') ? ` (${code}: ${message})` : '';
+    return new SourceUnavailableError('salesforce', `salesforce answered ${what}${detail}`, { status, upstreamCode: code, cause: e });
+  }
+  const nodeCode = nodeCodeOf(e);
+  if (nodeCode !== null || /socket hang up/i.test(message)) {
+    const what = nodeCode !== null ? (CONNECTION_FAILURES[nodeCode] ?? `connection failed (${nodeCode})`) : 'connection reset';
+    return new SourceUnavailableError('salesforce', `salesforce: ${what} before an answer`, { status: null, upstreamCode: nodeCode, cause: e });
   }
   return new SourceUnavailableError('salesforce', `Salesforce request failed: ${code ? `${code}: ` : ''}${message}`, { status, upstreamCode: code, cause: e });
 }
