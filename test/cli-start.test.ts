@@ -129,10 +129,12 @@ describe('meridian serve when a system is down at start', { timeout: 120_000 }, 
 
       sandbox.salesforce.faults.reset();
       // Recovery needs no restart: the session logs in again (on demand or by its background retry).
+      // Nothing is linked yet (no backfill here), and queries never link: the mutation reads and links it.
+      const link = 'mutation($id: ID!) { linkSourceRecord(system: SALESFORCE, externalId: $id) { id name } }';
       let name: string | null = null;
       for (let i = 0; i < 60 && name === null; i++) {
-        const r = await gql<{ customerBySource: { name: string | null } | null }>(gw.url, query, { id: account.Id });
-        name = r.data?.customerBySource?.name ?? null;
+        const r = await gql<{ linkSourceRecord: { name: string | null } | null }>(gw.url, link, { id: account.Id });
+        name = r.data?.linkSourceRecord?.name ?? null;
         if (name === null) await new Promise((resolve) => setTimeout(resolve, 250));
       }
       expect(name).toBe(account.Name);

@@ -66,6 +66,7 @@ const OWN_WORDS = [
   /^no answer within \d+ ms$/,
   /^no answer within the \d+ ms left of this request's \d+ ms deadline for this system$/,
   /^circuit open\b[^\n]{0,100}$/,
+  /^this request had already waited its \d+ ms deadline on this system; not called$/,
   /^[a-z]+: (connection [a-z ]+|host not found(?: \(DNS\))?) before an answer$/,
 ];
 

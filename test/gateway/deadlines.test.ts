@@ -85,7 +85,7 @@ describe('slow and failing systems within one request', () => {
     const sf = errors.filter((e) => e.extensions?.['system'] === 'SALESFORCE');
     expect(sf.length).toBeGreaterThan(0);
     for (const e of sf) {
-      expect(e.message).toMatch(/salesforce answered 503 Service Unavailable/);
+      expect(e.message).toMatch(/SALESFORCE is unavailable: answered HTTP 503$/);
       expect(e.message).not.toMatch(/no answer within/);
     }
     // The account query and the opportunities query: one call each, no retries.

@@ -18,13 +18,13 @@ describe('a customer with no readable record', () => {
   it('answers NOT_FOUND naming the records when every linked record is gone from its system, not a record of nulls', async () => {
     const stripe = app.sandbox!.stripe.store;
     const created = stripe.createCustomer({ name: 'Quillfeather Unlikely Holdings', email: 'ap@quillfeather-unlikely.example' });
-    const linked = await app.gql<{ customerBySource: { id: string; name: string } }>(
-      `query($id: ID!) { customerBySource(system: STRIPE, externalId: $id) { id name } }`,
+    const linked = await app.gql<{ linkSourceRecord: { id: string; name: string } }>(
+      `mutation($id: ID!) { linkSourceRecord(system: STRIPE, externalId: $id) { id name } }`,
       { id: created.id },
     );
     expect(linked.errors).toEqual([]);
-    const id = linked.data!.customerBySource.id;
-    expect(linked.data!.customerBySource.name).toBe('Quillfeather Unlikely Holdings');
+    const id = linked.data!.linkSourceRecord.id;
+    expect(linked.data!.linkSourceRecord.name).toBe('Quillfeather Unlikely Holdings');
 
     stripe.deleteCustomer(created.id);
     await app.services.cache.invalidate([id]);

@@ -29,7 +29,7 @@ export async function connectSalesforce(settings: SalesforceSettings): Promise<C
  * (the gateway's breaker, a backfill's page retry) decides about retrying instead.
  * https://github.com/jsforce/jsforce/blob/main/src/request.ts (retry options)
  */
-function withoutRetries(conn: Connection): Connection {
+export function withoutRetries(conn: Connection): Connection {
   const transport = conn._transport;
   const httpRequest = transport.httpRequest.bind(transport);
   transport.httpRequest = (req, options = {}) => httpRequest(req, { ...options, retry: { ...options.retry, maxRetries: 0 } });

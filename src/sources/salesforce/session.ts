@@ -11,6 +11,7 @@ import { Connection } from 'jsforce';
 import { z } from 'zod';
 import type { SalesforceSettings } from '../../config/systems.ts';
 import { SourceUnavailableError } from '../errors.ts';
+import { withoutRetries } from './client.ts';
 
 export type SalesforceSessionState =
   | { status: 'connecting' }
@@ -96,7 +97,7 @@ export class SalesforceSession {
     this.#retryDelay = this.#o.minRetryMs;
     // A session someone else issued needs no login: it is used as given.
     if (settings.session) {
-      this.#conn = new Connection({ instanceUrl: settings.session.instanceUrl, accessToken: settings.session.accessToken, version: settings.apiVersion });
+      this.#conn = withoutRetries(new Connection({ instanceUrl: settings.session.instanceUrl, accessToken: settings.session.accessToken, version: settings.apiVersion }));
       this.#state = { status: 'connected', orgId: null };
     }
   }
@@ -172,7 +173,8 @@ export class SalesforceSession {
     this.#lastAttemptAt = Date.now();
     const attempt = this.#requestToken().then(
       (token) => {
-        const conn = new Connection({
+        // Retries are the caller's (the breaker, a backfill's page retry): see withoutRetries.
+        const conn = withoutRetries(new Connection({
           instanceUrl: token.instance_url,
           accessToken: token.access_token,
           version: this.#settings.apiVersion,
@@ -187,7 +189,7 @@ export class SalesforceSession {
               },
             );
           },
-        });
+        }));
         this.#conn = conn;
         this.#retryDelay = this.#o.minRetryMs;
         this.#setState({ status: 'connected', orgId: orgIdOf(token.id) }, null);
