@@ -3,7 +3,7 @@
 // (rate limit, 5xx, timeout, dropped connection). Each connector fetches its pages through
 // `fetchPageWithRetry`, so a backfill over a flaky or throttled system waits and goes on
 // instead of abandoning the whole run (docs/operations.md § Backfill).
-import { SourceError, SourceRateLimitedError, SourceUnavailableError } from './errors.ts';
+import { SourceRateLimitedError, SourceUnavailableError, type SourceError } from './errors.ts';
 import { systemClock, type ConnectorClock } from './options.ts';
 import type { SourceRecord, SystemId } from './types.ts';
 
