@@ -61,6 +61,8 @@ export interface StoreOptions {
   integrationUser: { Id: string; Name: string; Email: string; Username: string };
 }
 
+const NO_RECORDS: readonly SfRecord[] = Object.freeze([]);
+
 export class SalesforceStore {
   readonly orgId: string;
   readonly #now: () => Date;
@@ -136,7 +138,30 @@ export class SalesforceStore {
   readonly dataSource: SoqlDataSource = {
     list: (type, includeDeleted) => (includeDeleted ? this.#byType.get(type)! : this.#byType.get(type)!.filter((r) => r.IsDeleted !== true)),
     get: (id) => this.#byId.get(id),
+    children: (type, field, parentId) => this.#childIndex(type, field).get(parentId) ?? NO_RECORDS,
   };
+
+  /**
+   * Records of `type` grouped by the parent their reference `field` names, built on first use
+   * and again after any change (every change bumps #seq). A parent-child subquery then reads
+   * each parent's children instead of filtering every child record once per parent.
+   */
+  readonly #childIndexes = new Map<string, { seq: number; byParent: Map<string, SfRecord[]> }>();
+  #childIndex(type: SObjectName, field: string): Map<string, SfRecord[]> {
+    const key = `${type}.${field}`;
+    const cached = this.#childIndexes.get(key);
+    if (cached?.seq === this.#seq) return cached.byParent;
+    const byParent = new Map<string, SfRecord[]>();
+    for (const r of this.#byType.get(type)!) {
+      const parent = r[field];
+      if (typeof parent !== 'string') continue;
+      const list = byParent.get(parent);
+      if (list) list.push(r);
+      else byParent.set(parent, [r]);
+    }
+    this.#childIndexes.set(key, { seq: this.#seq, byParent });
+    return byParent;
+  }
 
   #find(type: SObjectName, id: string): SfRecord | undefined {
     const full = normalizeSalesforceId(id);

@@ -136,6 +136,9 @@ export class ZendeskStore {
   readonly #listeners = new Set<ChangeListener>();
   readonly #now: () => Date;
   #seq = 0;
+  /** Bumped by every change: the id-ordered lists below are sorted again after one. */
+  #version = 0;
+  readonly #sortedCache = new Map<object, { version: number; rows: readonly unknown[] }>();
   #nextId: Record<ZdEntity, number> = { user: 1, organization: 1, ticket: 1 };
   endpointUri: string;
 
@@ -197,6 +200,35 @@ export class ZendeskStore {
 
   satisfactionRatings(): ZdSatisfactionRating[] {
     return this.#sorted(this.#ratings).map((r) => this.#out(r, 'satisfaction_ratings'));
+  }
+
+  /**
+   * The stored users, organizations or tickets in id order, shared and not to be modified:
+   * sorted once per change, for list endpoints that copy only the page they send (`out`).
+   */
+  userRows(): readonly StoredUser[] {
+    return this.#sortedRows(this.#users);
+  }
+
+  organizationRows(): readonly ZdOrganization[] {
+    return this.#sortedRows(this.#organizations);
+  }
+
+  ticketRows(): readonly ZdTicket[] {
+    return this.#sortedRows(this.#tickets);
+  }
+
+  /** The copy a list sends of a stored row (url filled). */
+  out<T extends { id: number; url: string }>(row: T, plural: 'users' | 'organizations' | 'tickets'): T {
+    return this.#out(row, plural);
+  }
+
+  #sortedRows<T extends { id: number }>(map: Map<number, T>): readonly T[] {
+    const cached = this.#sortedCache.get(map);
+    if (cached?.version === this.#version) return cached.rows as readonly T[];
+    const rows = this.#sorted(map);
+    this.#sortedCache.set(map, { version: this.#version, rows });
+    return rows;
   }
 
   /** Records with their change sequence, in change order (for the incremental exports). */
@@ -540,6 +572,7 @@ export class ZendeskStore {
   }
 
   #emit(change: Omit<ZdChange, 'seq'>, stored: Seqd & (StoredUser | ZdOrganization | ZdTicket), plural: string): void {
+    this.#version++;
     const full: ZdChange = { ...change, seq: stored.seq };
     const current = this.#out(stored, plural);
     for (const l of this.#listeners) {
