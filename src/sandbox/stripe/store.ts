@@ -207,8 +207,19 @@ export class StripeStore {
    * what they send. Change objects only through the methods below, which record events.
    */
   entries<K extends StripeObjectKind>(kind: K): Entry<StripeObjects[K]>[] {
-    return [...this.#sortedEntries(kind)];
+    const all = this.#sortedEntries(kind);
+    this.#examined += all.length;
+    return [...all];
   }
+
+  /**
+   * Stored objects list reads have walked over: a copied or re-sorted list counts all of it,
+   * an index lookup the entries it returns. Tests count work with it instead of timing.
+   */
+  get examined(): number {
+    return this.#examined;
+  }
+  #examined = 0;
 
   /**
    * The live entries of a kind, newest first, shared and not to be modified: sorted once per
@@ -222,6 +233,7 @@ export class StripeStore {
     const cached = this.#sorted.get(kind);
     if (cached?.version === this.#version) return cached.entries as Entry<StripeObjects[K]>[];
     const entries = [...(this.#maps[kind] as Map<string, Entry<StripeObjects[K]>>).values()].sort(newestFirst);
+    this.#examined += entries.length;
     this.#sorted.set(kind, { version: this.#version, entries: entries });
     return entries;
   }
@@ -236,6 +248,7 @@ export class StripeStore {
     let cached = this.#byParent.get(key);
     if (cached?.version !== this.#version) {
       const groups = new Map<unknown, Entry<StripeObjects[StripeObjectKind]>[]>();
+      this.#examined += this.#maps[kind].size;
       for (const e of this.#sortedEntries(kind)) {
         const v = (e.obj as unknown as Record<string, unknown>)[field];
         const list = groups.get(v);
@@ -245,7 +258,9 @@ export class StripeStore {
       cached = { version: this.#version, groups };
       this.#byParent.set(key, cached);
     }
-    return (cached.groups.get(value) ?? []) as Entry<StripeObjects[K]>[];
+    const found = (cached.groups.get(value) ?? []) as Entry<StripeObjects[K]>[];
+    this.#examined += found.length;
+    return found;
   }
 
   entry<K extends StripeObjectKind>(kind: K, id: string): Entry<StripeObjects[K]> | undefined {

@@ -77,13 +77,18 @@ export interface PaginateOptions<T> {
  * search and filled by walking from there, so a page costs its own rows however large the
  * list is; offset style counts every match (`count`), as Zendesk does.
  */
+/** `rowCount`: rows sent; `examined`: stored rows looked at to find them (the page's cost). */
 export function paginate<T extends { id: number }>(
   rows: readonly T[],
   key: string,
   ctx: PageContext,
   options: PaginateOptions<T> = {},
-): Record<string, unknown> & { rowCount: number } {
-  const accept = options.filter ?? (() => true);
+): Record<string, unknown> & { rowCount: number; examined: number } {
+  let examined = 0;
+  const accept = (row: T): boolean => {
+    examined++;
+    return options.filter ? options.filter(row) : true;
+  };
   const out = options.out ?? ((r: T): unknown => r);
   if (usesCursor(ctx.query)) {
     const size = intParam(ctx.query, 'page[size]', MAX_PAGE_SIZE);
@@ -130,9 +135,11 @@ export function paginate<T extends { id: number }>(
         prev: first && hasPrev ? link(ctx, { ...sizeParam, 'page[before]': encodeCursor('b', first.id) }, drop) : null,
       },
       rowCount: page.length,
+      examined,
     };
   }
   const all = options.filter ? rows.filter(accept) : rows;
+  if (!options.filter) examined = rows.length;
   const perPage = Math.min(MAX_PAGE_SIZE, Math.max(1, intParam(ctx.query, 'per_page', MAX_PAGE_SIZE)));
   const pageNo = Math.max(1, intParam(ctx.query, 'page', 1));
   const start = (pageNo - 1) * perPage;
@@ -143,5 +150,6 @@ export function paginate<T extends { id: number }>(
     previous_page: pageNo > 1 && all.length > 0 ? link(ctx, { page: String(pageNo - 1), per_page: String(perPage) }, []) : null,
     count: all.length,
     rowCount: page.length,
+    examined,
   };
 }

@@ -124,7 +124,8 @@ function pageCtx(req: EmulatorRequest, ctx: RouteContext, path: string): PageCon
 }
 
 function listAnswer<T extends { id: number }>(req: EmulatorRequest, ctx: RouteContext, rows: readonly T[], key: string, path: string, options: PaginateOptions<T> = {}): EmulatorResponse {
-  const { rowCount, ...body } = paginate(rows, key, pageCtx(req, ctx, path), options);
+  const { rowCount, examined, ...body } = paginate(rows, key, pageCtx(req, ctx, path), options);
+  ctx.store.noteExamined(examined);
   req.meta.batchSize = rowCount;
   return json(200, body);
 }

@@ -223,10 +223,24 @@ export class ZendeskStore {
     return this.#out(row, plural);
   }
 
+  /**
+   * Stored records list reads have walked over (a copied or re-sorted list counts all of it; a
+   * cursor page the rows it stepped through, noted by the route). Tests count work with it.
+   */
+  get examined(): number {
+    return this.#examined;
+  }
+  #examined = 0;
+
+  noteExamined(rows: number): void {
+    this.#examined += rows;
+  }
+
   #sortedRows<T extends { id: number }>(map: Map<number, T>): readonly T[] {
     const cached = this.#sortedCache.get(map);
     if (cached?.version === this.#version) return cached.rows as readonly T[];
-    const rows = this.#sorted(map);
+    this.#examined += map.size;
+    const rows = [...map.values()].sort((a, b) => a.id - b.id);
     this.#sortedCache.set(map, { version: this.#version, rows });
     return rows;
   }
@@ -585,6 +599,7 @@ export class ZendeskStore {
   }
 
   #sorted<T extends { id: number }>(map: Map<number, T>): T[] {
+    this.#examined += map.size;
     return [...map.values()].sort((a, b) => a.id - b.id);
   }
 
