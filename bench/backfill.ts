@@ -30,11 +30,11 @@ function startSandbox(customers: number, cmdPrefix: string[]): Promise<{ proc: C
   const [cmd, ...rest] = [...cmdPrefix, process.execPath, CLI, 'sandbox', '--customers', String(customers)];
   const env: NodeJS.ProcessEnv = { ...process.env, SANDBOX_SALESFORCE_PORT: '0', SANDBOX_STRIPE_PORT: '0', SANDBOX_ZENDESK_PORT: '0', SANDBOX_ERP_PORT: '0' };
   delete env['DATABASE_URL'];
-  const proc = spawn(cmd!, rest, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(cmd, rest, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const vars: Record<string, string> = {};
     let inEnv = false;
-    const lines = createInterface({ input: proc.stdout! });
+    const lines = createInterface({ input: proc.stdout });
     lines.on('line', (line) => {
       if (line.startsWith('As environment')) inEnv = true;
       else if (inEnv && /^\s+[A-Z_]+=/.test(line)) {
@@ -68,7 +68,7 @@ export async function benchBackfill(customers: number, serverUrl: string, pin: {
   try {
     const [cmd, ...rest] = [...pin.backfill, process.execPath, CLI, 'backfill'];
     const t0 = performance.now();
-    const child = spawn(cmd!, rest, { env: { ...process.env, ...env, DATABASE_URL: url.toString() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, rest, { env: { ...process.env, ...env, DATABASE_URL: url.toString() }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

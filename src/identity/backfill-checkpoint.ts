@@ -1,5 +1,6 @@
 // Where a backfill is, per system, kept in Meridian's Postgres (migration 0006): the scan's
-// resume position and the records read so far, written page by page in one transaction each.
+// resume position and what the links need of the records read so far (matchableRecord), written
+// page by page in one transaction each.
 // A backfill that is stopped (Ctrl-C, a crash, a system that stays down) resumes each scan
 // where it was and links everything read across the runs; a run that linked a system's
 // complete scan clears that system's checkpoint.

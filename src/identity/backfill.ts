@@ -5,7 +5,7 @@
 // The closure is taken with union-find, so A–B and B–C put A, B and C together. Writes go through IdentityStore.applyLinks, which never renames a
 // customer and merges into the oldest id, so running the backfill again changes nothing and
 // running it after new records arrived only adds them.
-import { customerNameKey, customersMatcherConfig, emailGroups, matchCustomerRecords, pairExplainer, type PairExplanation } from './customer-matching.ts';
+import { customerNameKey, customersMatcherConfig, matchableRecord, emailGroups, matchCustomerRecords, pairExplainer, type PairExplanation } from './customer-matching.ts';
 import { customerIndexEntry, type MatchIndex } from './match-index.ts';
 import { savedModelOf } from './matcher/incremental.ts';
 import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
@@ -218,7 +218,8 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
   const nodes: Node[] = [];
   const index = new Map<string, number>();
   const probabilistic = (options.matching ?? 'probabilistic') === 'probabilistic';
-  // The matcher compares records' contents, so that mode keeps one payload per record.
+  // The matcher compares records' contents, so that mode keeps of each record what it reads
+  // (matchableRecord: a few fields, not the raw payload with its contacts and subscriptions).
   const payloads: SourceRecord[] = [];
   const add = (r: SourceRecord): void => {
     const k = keyOf(r.system, r.type, r.id);
@@ -228,7 +229,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
       index.set(k, i);
       nodes.push({ ref: { system: r.system, recordType: r.type, externalId: r.id }, deleted: r.deleted, xrefs: [], emails: new Set(), nameKey: null });
     }
-    if (probabilistic) payloads[i] = r;
+    if (probabilistic) payloads[i] = matchableRecord(r);
     // A record seen twice (a page boundary moved under a live scan) keeps everything it said.
     const node = nodes[i]!;
     node.deleted ||= r.deleted;
@@ -273,7 +274,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
             ...(checkpoint?.resumeAfter ? { after: checkpoint.resumeAfter } : {}),
           };
           for await (const page of connector.scanAccounts(scanOptions)) {
-            await checkpoints?.savePage(connector.system, page, page.resumeAfter);
+            await checkpoints?.savePage(connector.system, page.map(matchableRecord), page.resumeAfter);
             for (const r of page) add(r);
             rep.read += page.length;
             slot.records += page.length;

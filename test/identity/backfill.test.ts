@@ -9,6 +9,8 @@ import type { SourceRecord, SystemId } from '../../src/sources/types.ts';
 import { migratedStore, type TestStore } from './db.ts';
 import { memoryConnector, worldConnectors, type MemoryConnector } from './world-connectors.ts';
 import { createBackfillCheckpoints } from '../../src/identity/backfill-checkpoint.ts';
+import { customerFeatures, customerNameKey, customersMatcherConfig, matchableRecord } from '../../src/identity/customer-matching.ts';
+import { customerIndexEntry } from '../../src/identity/match-index.ts';
 
 const world: World = generateWorld({ customers: 1000 });
 let db: TestStore;
@@ -215,6 +217,23 @@ describe('backfill keeps golden ids stable as sources change', () => {
     expect(r.customers.created).toBe(1);
     const [l] = (await identity.linksFor(await identity.goldenIdsFor([{ system: 'stripe', externalId: 'cus_dangling' }]) as string[]))[0]!;
     expect(l).toMatchObject({ rule: 'singleton', externalId: 'cus_dangling' });
+  });
+});
+
+describe('what the backfill keeps of each record', () => {
+  it('is only what matching reads: the same features, match keys and index entry as the full record, from less than the whole record', () => {
+    const config = customersMatcherConfig();
+    let full = 0;
+    let kept = 0;
+    for (const r of all().flatMap((c) => c.records)) {
+      const slim = matchableRecord(r);
+      expect(customerFeatures(slim)).toEqual(customerFeatures(r));
+      expect(customerNameKey(slim)).toEqual(customerNameKey(r));
+      expect(customerIndexEntry(config, slim)).toEqual(customerIndexEntry(config, r));
+      full += JSON.stringify(r).length;
+      kept += JSON.stringify(slim).length;
+    }
+    expect(kept).toBeLessThan(full);
   });
 });
 
