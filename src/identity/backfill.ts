@@ -142,6 +142,8 @@ export function scanFailureSummary(report: Pick<BackfillReport, 'scans'>): strin
 }
 
 export const MAX_DANGLING_LISTED = 1000;
+/** Records read between two checkpoints of one system's scan. */
+export const CHECKPOINT_RECORDS = 1000;
 const MAX_EVIDENCE = 20;
 const MAX_SHARED_WITH = 5;
 
@@ -273,12 +275,32 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
             ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
             ...(checkpoint?.resumeAfter ? { after: checkpoint.resumeAfter } : {}),
           };
-          for await (const page of connector.scanAccounts(scanOptions)) {
-            await checkpoints?.savePage(connector.system, page.map(matchableRecord), page.resumeAfter);
-            for (const r of page) add(r);
-            rep.read += page.length;
-            slot.records += page.length;
-            emit();
+          // Checkpoints are written every CHECKPOINT_RECORDS records, not every page: a stop
+          // costs at most that many records read again, and a 100-record page (Stripe's and
+          // Zendesk's maximum) does not cost a transaction each.
+          let unsaved: SourceRecord[] = [];
+          let resumeAfter: string | null = null;
+          const save = async (): Promise<void> => {
+            if (unsaved.length === 0 || !checkpoints) return;
+            const records = unsaved;
+            unsaved = [];
+            await checkpoints.savePage(connector.system, records, resumeAfter);
+          };
+          try {
+            for await (const page of connector.scanAccounts(scanOptions)) {
+              for (const r of page) {
+                add(r);
+                if (checkpoints) unsaved.push(matchableRecord(r));
+              }
+              resumeAfter = page.resumeAfter;
+              rep.read += page.length;
+              slot.records += page.length;
+              emit();
+              if (unsaved.length >= CHECKPOINT_RECORDS) await save();
+            }
+          } finally {
+            // What was read before a failure is kept too: the next run resumes after it.
+            await save();
           }
           await checkpoints?.markDone(connector.system);
         }

@@ -15,6 +15,7 @@ import { createStripeConnector } from '../../src/sources/stripe/index.ts';
 import { createZendeskClient } from '../../src/sources/zendesk/client.ts';
 import { createZendeskConnector } from '../../src/sources/zendesk/index.ts';
 import type { SourceConnector } from '../../src/sources/types.ts';
+import { ZendeskStore } from '../../src/sandbox/zendesk/store.ts';
 
 const world = generateWorld({ customers: 3000, seed: 8 });
 let salesforce: SalesforceEmulator;
@@ -78,5 +79,14 @@ describe('a page of a large list examines about its own rows', () => {
     for (const n of pages.slice(1)) expect(n).toBeLessThan(100 * 3);
     // The first page includes the walk over every end-user (100 per page) that gathers e-mails.
     expect(pages.reduce((a, b) => a + b, 0)).toBeLessThan(3 * (records + world.zendesk.users.length + world.zendesk.agents.length));
+  });
+});
+
+describe('a 100,000-customer world', () => {
+  it('fits the Zendesk store: it starts with 300,000 users (the standalone sandbox overflowed the stack on Math.max(...ids))', () => {
+    const user = world.zendesk.users[0]!;
+    const users = Array.from({ length: 300_000 }, (_, i) => ({ ...user, id: 10_000_000 + i, email: `u${i}@example.com` }));
+    const store = new ZendeskStore({ ...world.zendesk, users });
+    expect(store.userRows().length).toBe(300_000 + world.zendesk.agents.length);
   });
 });
