@@ -4,7 +4,9 @@
 // its link threshold and sends pairs between the thresholds to review (POSSIBLE_DUPLICATE).
 // The closure is taken with union-find, so A–B and B–C put A, B and C together. Writes go through IdentityStore.applyLinks, which never renames a
 // customer and merges into the oldest id, so running the backfill again changes nothing and
-// running it after new records arrived only adds them.
+// running it after new records arrived only adds them. That is also why a run whose scan of one
+// system failed (after the connector's retries) links everything it did read: the next run,
+// resumed from that system's checkpoint, adds the rest.
 import { customerNameKey, customersMatcherConfig, matchableRecord, emailGroups, matchCustomerRecords, pairExplainer, type PairExplanation } from './customer-matching.ts';
 import { customerIndexEntry, type MatchIndex } from './match-index.ts';
 import { savedModelOf } from './matcher/incremental.ts';
