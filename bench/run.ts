@@ -20,7 +20,7 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,stampede,matcher,live,webhooks').split(','));
+const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,stampede,matcher,live,webhooks,backfill').split(','));
 const taskset = existsSync('/usr/bin/taskset');
 
 function pinned(core: number, script: string, args: string[], nodeFlags: string[] = []): string[] {
@@ -256,6 +256,31 @@ if (suites.has('webhooks')) {
   rows.push({ suite: 'webhooks', metric: `read a ${mb} MB Salesforce Outbound Message (100 notifications): p50`, value: r['inlineP50']!, unit: 'ms', note: 'fast-xml-parser, entities off, on the calling thread' });
   rows.push({ suite: 'webhooks', metric: '  same through the worker thread the gateway uses', value: r['workerP50']!, unit: 'ms', note: `event-loop delay meanwhile p99 ${r['loopP99Ms']!.toFixed(1)} ms, max ${r['loopMaxMs']!.toFixed(1)} ms (worker shares the pinned core)` });
   rows.push({ suite: 'webhooks', metric: `  refuse ${(r['attackBytes']! / 1e3).toFixed(0)} KB of 45,000 unclosed <sObject tags: p50`, value: r['attackP50']!, unit: 'ms', note: 'issue 8 item 5: the regex took 15 s' });
+}
+
+// ---------------------------------------------------------------- backfill
+// The first backfill of a company from the standalone sandbox, configured by environment as a
+// deployment would be (bench/backfill.ts). Needs a Postgres server: DATABASE_URL.
+if (suites.has('backfill')) {
+  const server = process.env['DATABASE_URL'];
+  if (!server) {
+    console.error('backfill suite skipped: it needs DATABASE_URL (a Postgres server where it may create and drop a database of its own)');
+  } else {
+    const { benchBackfill } = await import('./backfill.ts');
+    // The systems on core 1, the backfill on core 0, as two machines would be.
+    const pin = taskset ? { sandbox: ['taskset', '-c', '1'], backfill: ['taskset', '-c', '0'] } : { sandbox: [], backfill: [] };
+    for (const n of (process.env['BENCH_BACKFILL_CUSTOMERS'] ?? '100000').split(',').map(Number)) {
+      const r = await benchBackfill(n, server, pin);
+      const label = n.toLocaleString('en-US');
+      const total = r.phases.scan + r.phases.match + r.phases.write;
+      const share = (x: number): string => `${Math.round((x / total) * 100)} %`;
+      rows.push({ suite: 'backfill', metric: `first backfill, ${label}-customer world (${r.records.toLocaleString('en-US')} records), standalone sandbox, configured by env`, value: r.wallS, unit: 's', goal: n === 100_000 ? '< 180' : '', note: `exit ${r.exitCode}` });
+      rows.push({ suite: 'backfill', metric: '  records per second', value: r.recordsPerS, unit: 'rec/s' });
+      rows.push({ suite: 'backfill', metric: '  peak RSS of the backfill process (sampled every 250 ms)', value: r.peakRssMiB, unit: 'MiB', note: `at 10/25/50/75/90 % of the run: ${r.rssCourseMiB.map((m) => m.toFixed(0)).join(' / ')} MiB` });
+      rows.push({ suite: 'backfill', metric: '  time per phase: scan / match / write', value: total, unit: 's', note: `scan ${r.phases.scan} s (${share(r.phases.scan)}) · match ${r.phases.match} s (${share(r.phases.match)}) · write ${r.phases.write} s (${share(r.phases.write)})` });
+      rows.push({ suite: 'backfill', metric: '  sandbox: one-customer Stripe list while serving it, max', value: r.probe.max, unit: 'ms', note: `p50 ${r.probe.p50.toFixed(1)} ms over ${r.probe.n} probes` });
+    }
+  }
 }
 
 // ---------------------------------------------------------------- report

@@ -13,7 +13,7 @@ import { claimSandboxWorld } from './store/sandbox-world.ts';
 import { generateWorld } from './sandbox/world/generate.ts';
 import { createStore, type Store } from './store/index.ts';
 import { createIdentityStore, type IdentityStore } from './identity/links.ts';
-import { runBackfill, type BackfillReport } from './identity/backfill.ts';
+import { runBackfill, scanFailureSummary, type BackfillReport } from './identity/backfill.ts';
 import { CustomerSearch, indexingScans } from './identity/search.ts';
 import { MatchIndex } from './identity/match-index.ts';
 import { createLiveMatcher } from './identity/live-matcher.ts';
@@ -282,6 +282,9 @@ export async function startApp(options: AppOptions): Promise<App> {
         index: matchIndex,
       });
       logger.info('backfill done', { customers: await identity.count(), ms: Math.round(backfill.ms) });
+      // What could not be read is linked by the next backfill; the gateway serves what was.
+      const incomplete = scanFailureSummary(backfill);
+      if (incomplete !== null) logger.error(`backfill incomplete: ${incomplete}`);
     }
 
     const onCacheError = (error: unknown, context: { operation: string }): void => logger.error('cache error', { operation: context.operation, error: String(error) });

@@ -1,10 +1,15 @@
 // `npx meridian backfill`: migrate, scan every source, link, print what happened. Progress goes
 // to stderr (a redrawn bar on a terminal, a plain line every few seconds otherwise, so CI logs
-// stay readable); the summary table goes to stdout.
+// stay readable), with one line per page that is retried; the summary table goes to stdout.
+// Each scan's progress is checkpointed in Postgres: a run that was stopped, or could not read
+// a system to the end, links what it read, exits 1 naming what is missing, and the next run
+// resumes there.
 import { createReviewItems } from '../review/items.ts';
 import { MatchIndex } from '../identity/match-index.ts';
 import { createIdentityStore, type IdentityStore } from '../identity/links.ts';
-import { BackfillScanError, runBackfill, type BackfillProgress, type BackfillReport } from '../identity/backfill.ts';
+import { runBackfill, scanFailureSummary, type BackfillProgress, type BackfillReport } from '../identity/backfill.ts';
+import { createBackfillCheckpoints } from '../identity/backfill-checkpoint.ts';
+import type { ScanOptions } from '../sources/scan.ts';
 import type { SourceConnector } from '../sources/types.ts';
 import type { Store } from '../store/index.ts';
 
@@ -27,6 +32,8 @@ export interface BackfillCommandDeps {
   now?: () => number;
   /** Without a terminal, at most one progress line per this many ms. Default 2000. */
   logIntervalMs?: number;
+  /** Retry policy and clock of the scans' page fetches (tests pass a clock that does not wait). */
+  scan?: Pick<ScanOptions, 'retry' | 'clock' | 'random'>;
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -55,8 +62,19 @@ export function summaryTable(report: BackfillReport): string {
   const lines: string[] = [];
   const w = Math.max(6, ...systems.map(([s]) => s.length));
   const nw = Math.max(7, fmt(total).length);
+  const scans = new Map(report.scans.map((x) => [x.system, x]));
+  const note = (system: string): string => {
+    const x = scans.get(system as BackfillReport['scans'][number]['system']);
+    if (!x) return '';
+    const parts: string[] = [];
+    if (x.resumed > 0) parts.push(`${fmt(x.resumed)} from the last run's checkpoint`);
+    if (x.pagesRetried > 0) parts.push(`${fmt(x.pagesRetried)} pages retried`);
+    if (!x.complete) parts.push(`INCOMPLETE: ${x.error ?? 'unknown error'}`);
+    return parts.length > 0 ? `  ${parts.join(' · ')}` : '';
+  };
   lines.push(`${'system'.padEnd(w)}  ${'records'.padStart(nw)}`);
-  for (const [s, n] of systems) lines.push(`${s.padEnd(w)}  ${fmt(n ?? 0).padStart(nw)}`);
+  for (const [s, n] of systems) lines.push(`${s.padEnd(w)}  ${fmt(n ?? 0).padStart(nw)}${note(s)}`);
+  for (const x of report.scans) if (!(x.system in report.records)) lines.push(`${x.system.padEnd(w)}  ${'0'.padStart(nw)}${note(x.system)}`);
   lines.push(`${'total'.padEnd(w)}  ${fmt(total).padStart(nw)}  (${fmt(report.deletedRecords)} deleted in their system, still linked)`);
   lines.push('');
   const c = report.customers;
@@ -73,7 +91,9 @@ export function summaryTable(report: BackfillReport): string {
     rows.push(['possible duplicates for review', `${fmt(report.matcher.reviewPairs)} (${fmt(report.matcher.reviewItemsCreated)} new items)`]);
     rows.push(['live matching index', `${fmt(report.indexed)} entries written (new or changed records)`]);
   }
-  rows.push(['time', `${(report.ms / 1000).toFixed(1)} s`]);
+  const p = report.phases;
+  const rate = report.ms > 0 ? Math.round(total / (report.ms / 1000)) : 0;
+  rows.push(['time', `${(report.ms / 1000).toFixed(1)} s (scan ${p.scan.toFixed(1)} s · match ${p.match.toFixed(1)} s · write ${p.write.toFixed(1)} s) · ${fmt(rate)} records/s`]);
   const kw = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) lines.push(`${k.padEnd(kw)}  ${v}`);
   if (report.danglingXrefs.length > 0) {
@@ -124,26 +144,28 @@ export async function runBackfillCommand(deps: BackfillCommandDeps): Promise<num
 
   await deps.store.migrate();
   const identity = deps.identity ?? createIdentityStore(deps.store);
-  let report: BackfillReport;
-  try {
-    report = await runBackfill({
-      connectors: deps.connectors,
-      store: identity,
-      onProgress,
-      now,
-      ...(deps.pageSize === undefined ? {} : { pageSize: deps.pageSize }),
-      ...(deps.batchSize === undefined ? {} : { batchSize: deps.batchSize }),
-      reviews: createReviewItems(deps.store),
-      index: new MatchIndex(deps.store),
-    });
-  } catch (e) {
-    if (tty && drawn) stderr.write('\n');
-    if (e instanceof BackfillScanError) {
-      stderr.write(`meridian backfill: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  const report = await runBackfill({
+    connectors: deps.connectors,
+    store: identity,
+    onProgress,
+    now,
+    ...(deps.pageSize === undefined ? {} : { pageSize: deps.pageSize }),
+    ...(deps.batchSize === undefined ? {} : { batchSize: deps.batchSize }),
+    ...(deps.scan === undefined ? {} : { scan: deps.scan }),
+    onRetry: (r) => {
+      if (tty && drawn) stderr.write('\n');
+      drawn = false;
+      stderr.write(`${r.system}: a page failed (${r.error.message}); retrying in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt + 1})\n`);
+    },
+    reviews: createReviewItems(deps.store),
+    index: new MatchIndex(deps.store),
+    checkpoints: createBackfillCheckpoints(deps.store),
+  });
   stdout.write(summaryTable(report));
-  return 0;
+  const failed = scanFailureSummary(report);
+  if (failed === null) return 0;
+  // Everything that was read is linked; the rest resumes from its checkpoint on the next run.
+  const missing = report.scans.filter((x) => !x.complete).map((x) => x.system).join(', ');
+  stderr.write(`meridian backfill: ${failed}. Everything read was linked; run it again to resume ${missing} where it stopped.\n`);
+  return 1;
 }

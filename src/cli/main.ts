@@ -136,15 +136,23 @@ DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
   worker: notYet('worker', 'the sync issue'),
   backfill: {
     summary: 'read every record of every configured source and link them into golden customers',
-    usage: `meridian backfill [--page-size N]
+    usage: `meridian backfill [--page-size N] [--retries N]
+
+  --page-size N   records per page asked of each system (default 500; each system gives at most
+                  its own maximum: Stripe and Zendesk 100, Salesforce 2,000)
+  --retries N     times a failed page is fetched again, with backoff (honouring Retry-After),
+                  before that system's scan stops (default 5)
 
 Links by cross-references and exact keys, then by the customer matcher (Fellegi–Sunter);
 pairs it is unsure of become review items, and the model it estimates is saved for live
-matching. Idempotent: a second run changes nothing. Uses DATABASE_URL (or the embedded
-store in MERIDIAN_DATA_DIR) and the configured systems; with none configured, the sandbox.`,
-    options: { 'page-size': { type: 'string' } },
+matching. Idempotent: a second run changes nothing. Progress is checkpointed per system: a run that was stopped, or could not
+read a system to the end, links what it read, exits 1 naming what is missing, and the next run
+resumes there. Uses DATABASE_URL (or the embedded store in MERIDIAN_DATA_DIR) and the
+configured systems; with none configured, the sandbox.`,
+    options: { 'page-size': { type: 'string' }, retries: { type: 'string' } },
     run: async (values) => {
       const pageSize = intOption(values, 'page-size', 500, 1, 10_000);
+      const retries = intOption(values, 'retries', 5, 0, 20);
       const { readGatewayConfig } = await import('../config/gateway.ts');
       const config = readGatewayConfig(process.env);
       const { openSources } = await import('../app.ts');
@@ -155,7 +163,7 @@ store in MERIDIAN_DATA_DIR) and the configured systems; with none configured, th
         await opened.store.migrate();
         const search = new CustomerSearch(opened.store);
         const connectors = opened.connectors.map((c) => indexingScans(c, search, config.env.MERIDIAN_DEFAULT_REGION));
-        return await runBackfillCommand({ connectors, store: opened.store, pageSize });
+        return await runBackfillCommand({ connectors, store: opened.store, pageSize, scan: { retry: { attempts: retries + 1 } } });
       } finally {
         await opened.close();
       }

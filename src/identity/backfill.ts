@@ -4,12 +4,16 @@
 // its link threshold and sends pairs between the thresholds to review (POSSIBLE_DUPLICATE).
 // The closure is taken with union-find, so A–B and B–C put A, B and C together. Writes go through IdentityStore.applyLinks, which never renames a
 // customer and merges into the oldest id, so running the backfill again changes nothing and
-// running it after new records arrived only adds them.
-import { customerNameKey, customersMatcherConfig, emailGroups, matchCustomerRecords, pairExplainer, type PairExplanation } from './customer-matching.ts';
+// running it after new records arrived only adds them. That is also why a run whose scan of one
+// system failed (after the connector's retries) links everything it did read: the next run,
+// resumed from that system's checkpoint, adds the rest.
+import { customerNameKey, customersMatcherConfig, matchableRecord, emailGroups, matchCustomerRecords, pairExplainer, type PairExplanation } from './customer-matching.ts';
 import { customerIndexEntry, type MatchIndex } from './match-index.ts';
 import { savedModelOf } from './matcher/incremental.ts';
 import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
 import { ACCOUNT_TYPE, type SourceConnector, type SourceRecord, type SystemId } from '../sources/types.ts';
+import type { ScanOptions, ScanRetryEvent } from '../sources/scan.ts';
+import type { BackfillCheckpoints } from './backfill-checkpoint.ts';
 import type { IdentityStore, LinkCluster, ProposedLink } from './links.ts';
 
 export interface RecordRef {
@@ -27,15 +31,36 @@ export interface DanglingXref {
 
 export interface BackfillProgress {
   phase: 'scan' | 'link' | 'done';
+  /** Pages retried so far, all systems together. */
+  retries?: number;
   /** Records read so far per system, and whether that system's scan finished. */
   systems: { system: SystemId; records: number; done: boolean }[];
   clusters: { done: number; total: number };
   linksWritten: number;
 }
 
+/** How one system's scan went. */
+export interface SystemScanReport {
+  system: SystemId;
+  /** Records read by this run's scan (not counting those taken from a checkpoint). */
+  read: number;
+  /** Records a stopped run had read, taken from its checkpoint. */
+  resumed: number;
+  /** Pages that failed and were fetched again. */
+  pagesRetried: number;
+  /** Every record was read (and, when checkpoints are kept, that system's checkpoint is cleared). */
+  complete: boolean;
+  /** Why the scan stopped, when it did not complete; its checkpoint stays for the next run. */
+  error: string | null;
+}
+
 export interface BackfillReport {
   /** Account-level records read per system (deleted ones included). */
   records: Partial<Record<SystemId, number>>;
+  /** Per system: read, resumed from a checkpoint, retried, and what could not be read. */
+  scans: SystemScanReport[];
+  /** Seconds per phase: scan (reading and checkpointing), match (exact keys and the matcher), write (links and the index). */
+  phases: { scan: number; match: number; write: number };
   deletedRecords: number;
   clusters: number;
   largestCluster: number;
@@ -95,6 +120,15 @@ export interface BackfillOptions {
   /** Where POSSIBLE_DUPLICATE pairs go (none are written without it). */
   reviews?: ReviewItems;
   /**
+   * Keeps each scan's progress so a stopped run resumes where it was (backfill-checkpoint.ts).
+   * Without it every run scans from the start.
+   */
+  checkpoints?: BackfillCheckpoints;
+  /** Retry policy, clock (the waits) and jitter of every scan's page fetches (src/sources/scan.ts). */
+  scan?: Pick<ScanOptions, 'retry' | 'clock' | 'random'>;
+  /** Told about each page that failed transiently and is about to be fetched again. */
+  onRetry?: (event: ScanRetryEvent) => void;
+  /**
    * The live matcher's blocking index (probabilistic mode): after linking, the model this run
    * estimated and every scanned record's entry are written there, so records that arrive later
    * are matched one by one (src/identity/live-matcher.ts).
@@ -102,18 +136,16 @@ export interface BackfillOptions {
   index?: MatchIndex;
 }
 
-export class BackfillScanError extends Error {
-  override readonly name = 'BackfillScanError';
-  constructor(readonly failures: { system: SystemId; error: unknown }[]) {
-    super(
-      `backfill stopped before writing anything: could not read ${failures
-        .map((f) => `${f.system} (${f.error instanceof Error ? f.error.message : String(f.error)})`)
-        .join(', ')}`,
-    );
-  }
+/** One line naming each system a run could not read completely, and why. */
+export function scanFailureSummary(report: Pick<BackfillReport, 'scans'>): string | null {
+  const failed = report.scans.filter((s) => !s.complete);
+  if (failed.length === 0) return null;
+  return `could not read ${failed.map((f) => `${f.system} (${f.error ?? 'unknown error'})`).join(', ')}`;
 }
 
 export const MAX_DANGLING_LISTED = 1000;
+/** Records read between two checkpoints of one system's scan. */
+export const CHECKPOINT_RECORDS = 1000;
 const MAX_EVIDENCE = 20;
 const MAX_SHARED_WITH = 5;
 
@@ -190,7 +222,8 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
   const nodes: Node[] = [];
   const index = new Map<string, number>();
   const probabilistic = (options.matching ?? 'probabilistic') === 'probabilistic';
-  // The matcher compares records' contents, so that mode keeps one payload per record.
+  // The matcher compares records' contents, so that mode keeps of each record what it reads
+  // (matchableRecord: a few fields, not the raw payload with its contacts and subscriptions).
   const payloads: SourceRecord[] = [];
   const add = (r: SourceRecord): void => {
     const k = keyOf(r.system, r.type, r.id);
@@ -200,7 +233,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
       index.set(k, i);
       nodes.push({ ref: { system: r.system, recordType: r.type, externalId: r.id }, deleted: r.deleted, xrefs: [], emails: new Set(), nameKey: null });
     }
-    if (probabilistic) payloads[i] = r;
+    if (probabilistic) payloads[i] = matchableRecord(r);
     // A record seen twice (a page boundary moved under a live scan) keeps everything it said.
     const node = nodes[i]!;
     node.deleted ||= r.deleted;
@@ -213,27 +246,86 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
   };
   // The index keeps entries the live matcher writes after this moment over the scan's copies.
   const scanStartedAt = options.index ? await options.index.clock() : null;
-  const scans = await Promise.allSettled(
+  const checkpoints = options.checkpoints;
+  const saved = new Map((checkpoints ? await checkpoints.load() : []).map((c) => [c.system, c]));
+  const scanReports: SystemScanReport[] = options.connectors.map((c) => ({ system: c.system, read: 0, resumed: 0, pagesRetried: 0, complete: false, error: null }));
+  const onRetry = (event: ScanRetryEvent): void => {
+    const r = scanReports.find((x) => x.system === event.system);
+    if (r) r.pagesRetried++;
+    progress.retries = (progress.retries ?? 0) + 1;
+    options.onRetry?.(event);
+    emit();
+  };
+  await Promise.all(
     options.connectors.map(async (connector, ci) => {
       const slot = progress.systems[ci]!;
-      const scanOptions = options.pageSize === undefined ? {} : { pageSize: options.pageSize };
-      for await (const page of connector.scanAccounts(scanOptions)) {
-        for (const r of page) add(r);
-        slot.records += page.length;
+      const rep = scanReports[ci]!;
+      const checkpoint = saved.get(connector.system);
+      try {
+        if (checkpoint && checkpoints) {
+          for await (const page of checkpoints.records(connector.system)) {
+            for (const r of page) add(r);
+            rep.resumed += page.length;
+            slot.records += page.length;
+            emit();
+          }
+        }
+        if (!checkpoint?.done) {
+          const scanOptions: ScanOptions = {
+            ...options.scan,
+            onRetry,
+            ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+            ...(checkpoint?.resumeAfter ? { after: checkpoint.resumeAfter } : {}),
+          };
+          // Checkpoints are written every CHECKPOINT_RECORDS records, not every page: a stop
+          // costs at most that many records read again, and a 100-record page (Stripe's and
+          // Zendesk's maximum) does not cost a transaction each.
+          let unsaved: SourceRecord[] = [];
+          let resumeAfter: string | null = null;
+          const save = async (): Promise<void> => {
+            if (unsaved.length === 0 || !checkpoints) return;
+            const records = unsaved;
+            unsaved = [];
+            await checkpoints.savePage(connector.system, records, resumeAfter);
+          };
+          try {
+            for await (const page of connector.scanAccounts(scanOptions)) {
+              for (const r of page) {
+                add(r);
+                if (checkpoints) unsaved.push(matchableRecord(r));
+              }
+              resumeAfter = page.resumeAfter;
+              rep.read += page.length;
+              slot.records += page.length;
+              emit();
+              if (unsaved.length >= CHECKPOINT_RECORDS) await save();
+            }
+          } finally {
+            // What was read before a failure is kept too: the next run resumes after it.
+            await save();
+          }
+          await checkpoints?.markDone(connector.system);
+        }
+        rep.complete = true;
+        slot.done = true;
         emit();
+      } catch (e) {
+        // The other systems go on; what this one read so far is linked, and its checkpoint
+        // stays so the next run resumes it.
+        rep.error = e instanceof Error ? e.message : String(e);
       }
-      slot.done = true;
-      emit();
     }),
   );
-  const failures = scans.flatMap((s, i) => (s.status === 'rejected' ? [{ system: options.connectors[i]!.system, error: s.reason as unknown }] : []));
-  if (failures.length > 0) throw new BackfillScanError(failures);
+  const scanMs = now() - t0;
+  const complete = scanReports.filter((r) => r.complete).map((r) => r.system);
 
   // ---- link: union-find over xrefs and exact emails ----
   const uf = new UnionFind(nodes.length);
   const evidence: Evidence[][] = nodes.map(() => []);
   const report: BackfillReport = {
     records: {},
+    scans: scanReports,
+    phases: { scan: 0, match: 0, write: 0 },
     deletedRecords: 0,
     clusters: 0,
     largestCluster: 0,
@@ -385,6 +477,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
   }
 
   // ---- write, one transaction per batch ----
+  const writeStartedAt = now();
   progress.phase = 'link';
   progress.clusters.total = clusters.length;
   emit();
@@ -421,19 +514,26 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     const index = options.index;
     if (savedModel !== null) await index.saveModel('customers', savedModel);
     const entries = payloads.filter((r) => r !== undefined).map((r) => customerIndexEntry(config, r));
-    // Under the identity lock: the live matcher reads and writes the index under it too.
-    const scan = { startedAt: scanStartedAt!, systems: options.connectors.map((c) => c.system) };
+    // Under the identity lock: the live matcher reads and writes the index under it too. Only
+    // systems read completely may lose entries their scan did not return.
+    const scan = { startedAt: scanStartedAt!, systems: complete };
     const r = await options.store.withLock((tx) => index.replaceIn(tx.client, entries, scan));
     report.indexed = r.written;
     report.indexRemoved = r.removed;
   }
 
+  // Progress of the systems linked completely is no longer needed; the others resume next time.
+  await checkpoints?.clear(complete);
   report.customers.total = await options.store.count();
-  report.ms = Math.round(now() - t0);
+  const end = now();
+  report.phases = { scan: round1((scanMs) / 1000), match: round1((writeStartedAt - t0 - scanMs) / 1000), write: round1((end - writeStartedAt) / 1000) };
+  report.ms = Math.round(end - t0);
   progress.phase = 'done';
   emit();
   return report;
 }
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
 
 /** Records in one canonical order: system, record type, id. */
 export function compareRefs(a: RecordRef, b: RecordRef): number {

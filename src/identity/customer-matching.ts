@@ -133,6 +133,25 @@ function rawDomain(r: SourceRecord): unknown {
   }
 }
 
+/** The fields of each system's `data` that rawName, rawAddress, rawPhone and rawDomain read. */
+const MATCHED_DATA: Readonly<Record<SourceRecord['system'], readonly string[]>> = {
+  salesforce: ['Name', 'BillingStreet', 'BillingCity', 'BillingState', 'BillingPostalCode', 'BillingCountry', 'Phone', 'Website'],
+  stripe: ['name', 'address', 'phone'],
+  erp: ['legal_name', 'address_line1', 'address_line2', 'city', 'region', 'postal_code', 'country', 'phone'],
+  zendesk: ['name', 'domain_names'],
+};
+
+/**
+ * The record with only what matching reads (those fields of `data`, its e-mails and
+ * cross-references): what a backfill keeps of each of hundreds of thousands of records, instead
+ * of every raw payload with its contacts and subscriptions.
+ */
+export function matchableRecord(r: SourceRecord): SourceRecord {
+  const data: Record<string, unknown> = {};
+  for (const k of MATCHED_DATA[r.system]) if (r.data[k] !== undefined) data[k] = r.data[k];
+  return { system: r.system, type: r.type, id: r.id, updatedAt: r.updatedAt, data, xrefs: r.xrefs, emails: r.emails, deleted: r.deleted };
+}
+
 /** The company-name match key of an account-level record ("acme" for "ACME Corp."); null when it has no name. */
 export function customerNameKey(r: SourceRecord): string | null {
   return companyMatchKey(rawName(r));

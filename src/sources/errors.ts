@@ -10,6 +10,8 @@ export interface SourceErrorDetails {
   status?: number | null;
   /** The system's own error code (`REQUEST_LIMIT_EXCEEDED`, `RecordNotFound` …). */
   upstreamCode?: string | null;
+  /** Seconds a 503 asked the caller to wait (Retry-After), when it said. */
+  retryAfterSeconds?: number | null;
   cause?: unknown;
 }
 
@@ -35,9 +37,12 @@ export class SourceError extends Error {
 
 /** The system answered, but not with data: down, 5xx, auth failure, or a payload we cannot read. */
 export class SourceUnavailableError extends SourceError {
+  /** Seconds the system asked us to wait before trying again (a 503's Retry-After), null when it did not say. */
+  readonly retryAfterSeconds: number | null;
   constructor(system: SystemId, message: string, details: SourceErrorDetails = {}) {
     super('SOURCE_UNAVAILABLE', system, message, details);
     this.name = 'SourceUnavailableError';
+    this.retryAfterSeconds = details.retryAfterSeconds ?? null;
   }
 }
 

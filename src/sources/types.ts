@@ -1,6 +1,7 @@
 // The contract between the systems and the rest of Meridian. Each src/sources/<system>/
 // folder implements SourceConnector; the gateway's DataLoaders, the backfill and the merge
 // only ever see these types.
+import type { ScanOptions, ScanPage } from './scan.ts';
 
 export type SystemId = 'salesforce' | 'stripe' | 'zendesk' | 'erp';
 export const SYSTEMS: readonly SystemId[] = ['salesforce', 'stripe', 'zendesk', 'erp'];
@@ -157,8 +158,11 @@ export interface SourceConnector<S extends SystemId = SystemId> {
   loadRelated<K extends keyof RelatedKinds[S] & string>(kind: K, accountIds: readonly string[]): Promise<(RelatedKinds[S][K][] | Error)[]>;
   /** The account a person-level record belongs to (Contact → Account, user → organization). */
   accountOfPerson(personIds: readonly string[]): Promise<(string | null | Error)[]>;
-  /** Every account-level record, page by page (backfill). */
-  scanAccounts(options?: { pageSize?: number }): AsyncIterable<SourceRecord[]>;
+  /**
+   * Every account-level record, page by page (backfill). Pages are fetched through
+   * fetchPageWithRetry (src/sources/scan.ts); each says where to resume after it.
+   */
+  scanAccounts(options?: ScanOptions): AsyncIterable<ScanPage>;
   /** A cheap call that proves the system answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -62,18 +62,22 @@ describe('runBackfillCommand', () => {
     expect(stdout.text).toMatch(/· 0 created · \d+ kept · 0 merged/);
   });
 
-  it('exits 1 naming the source it could not read', async () => {
+  it('exits 1 naming the source it could not read, after linking everything it did read', async () => {
     const stderr = stream(false);
+    const stdout = stream(false);
     const c = worldConnectors(world);
     const code = await runBackfillCommand({
       connectors: [c.salesforce, memoryConnector('stripe', c.stripe.records, { failWith: new Error('connect ECONNREFUSED 127.0.0.1:4402') })],
       store: db.store,
-      stdout: stream(false),
+      stdout,
       stderr,
       pageSize: 5,
     });
     expect(code).toBe(1);
-    expect(stderr.text).toContain('meridian backfill: backfill stopped before writing anything: could not read stripe (connect ECONNREFUSED 127.0.0.1:4402)');
+    expect(stderr.text).toContain(
+      'meridian backfill: could not read stripe (connect ECONNREFUSED 127.0.0.1:4402). Everything read was linked; run it again to resume stripe where it stopped.',
+    );
+    expect(stdout.text).toMatch(/^stripe +5 +INCOMPLETE: connect ECONNREFUSED 127\.0\.0\.1:4402$/m);
   });
 
   it('fits the bar to the terminal width', () => {

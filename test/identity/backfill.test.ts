@@ -2,12 +2,15 @@
 // account-level records against the world's truth, that running it again changes nothing, and
 // that later records keep existing golden ids (never a rename; merges keep the older id).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackfillScanError, emailKey, runBackfill, type BackfillProgress, type BackfillReport } from '../../src/identity/backfill.ts';
+import { emailKey, runBackfill, type BackfillProgress, type BackfillReport } from '../../src/identity/backfill.ts';
 import { createIdentityStore, type IdentityStore } from '../../src/identity/links.ts';
 import { generateWorld, type World } from '../../src/sandbox/world/index.ts';
 import type { SourceRecord, SystemId } from '../../src/sources/types.ts';
 import { migratedStore, type TestStore } from './db.ts';
 import { memoryConnector, worldConnectors, type MemoryConnector } from './world-connectors.ts';
+import { createBackfillCheckpoints } from '../../src/identity/backfill-checkpoint.ts';
+import { customerFeatures, customerNameKey, customersMatcherConfig, matchableRecord } from '../../src/identity/customer-matching.ts';
+import { customerIndexEntry } from '../../src/identity/match-index.ts';
 
 const world: World = generateWorld({ customers: 1000 });
 let db: TestStore;
@@ -215,14 +218,58 @@ describe('backfill keeps golden ids stable as sources change', () => {
     const [l] = (await identity.linksFor(await identity.goldenIdsFor([{ system: 'stripe', externalId: 'cus_dangling' }]) as string[]))[0]!;
     expect(l).toMatchObject({ rule: 'singleton', externalId: 'cus_dangling' });
   });
+});
 
-  it('writes nothing when a source fails mid-scan, and says which', async () => {
-    const before = await snapshot();
-    const broken = memoryConnector('zendesk', connectors.zendesk.records, { failWith: new Error('503 Service Unavailable') });
-    const err: unknown = await runBackfill({ connectors: [connectors.salesforce, broken], store: identity, pageSize: 50 }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BackfillScanError);
-    expect((err as Error).message).toBe('backfill stopped before writing anything: could not read zendesk (503 Service Unavailable)');
-    expect(await snapshot()).toEqual(before);
+describe('what the backfill keeps of each record', () => {
+  it('is only what matching reads: the same features, match keys and index entry as the full record, from less than the whole record', () => {
+    const config = customersMatcherConfig();
+    let full = 0;
+    let kept = 0;
+    for (const r of all().flatMap((c) => c.records)) {
+      const slim = matchableRecord(r);
+      expect(customerFeatures(slim)).toEqual(customerFeatures(r));
+      expect(customerNameKey(slim)).toEqual(customerNameKey(r));
+      expect(customerIndexEntry(config, slim)).toEqual(customerIndexEntry(config, r));
+      full += JSON.stringify(r).length;
+      kept += JSON.stringify(slim).length;
+    }
+    expect(kept).toBeLessThan(full);
+  });
+});
+
+describe('a source that fails mid-scan', () => {
+  it('links what was read, reports the system it could not finish, and the next run resumes it from its checkpoint', async () => {
+    const own = await migratedStore('t_backfill_resume');
+    try {
+      const store = createIdentityStore(own.store);
+      const checkpoints = createBackfillCheckpoints(own.store);
+      const c = worldConnectors(generateWorld({ customers: 120, seed: 9 }));
+      const zendesk = c.zendesk.records;
+      // Run 1: Zendesk goes down after its first page.
+      const broken = memoryConnector('zendesk', zendesk, { failWith: new Error('503 Service Unavailable') });
+      const r1 = await runBackfill({ connectors: [c.salesforce, broken], store, pageSize: 25, checkpoints });
+      expect(r1.scans).toEqual([
+        { system: 'salesforce', read: c.salesforce.records.length, resumed: 0, pagesRetried: 0, complete: true, error: null },
+        { system: 'zendesk', read: 25, resumed: 0, pagesRetried: 0, complete: false, error: '503 Service Unavailable' },
+      ]);
+      // Everything read is linked: every Salesforce account and the first 25 organizations.
+      const linked = await store.goldenIdsFor([...c.salesforce.records, ...zendesk].map((r) => ({ system: r.system, externalId: r.id, recordType: r.type })));
+      expect(linked.slice(0, c.salesforce.records.length).every((g) => g !== null)).toBe(true);
+      expect(linked.slice(c.salesforce.records.length).map((g) => g !== null)).toEqual(zendesk.map((_, i) => i < 25));
+      // Salesforce's checkpoint is cleared; Zendesk's says where it stopped.
+      expect(await checkpoints.load()).toEqual([{ system: 'zendesk', resumeAfter: '25', records: 25, done: false }]);
+
+      // Run 2: Zendesk is back. Its scan resumes after record 25, not from the start.
+      c.zendesk.scans.length = 0;
+      const r2 = await runBackfill({ connectors: [c.salesforce, c.zendesk], store, pageSize: 25, checkpoints });
+      expect(r2.scans.find((x) => x.system === 'zendesk')).toEqual({ system: 'zendesk', read: zendesk.length - 25, resumed: 25, pagesRetried: 0, complete: true, error: null });
+      expect(r2.records.zendesk).toBe(zendesk.length);
+      expect(await checkpoints.load()).toEqual([]);
+      const after = await store.goldenIdsFor(zendesk.map((r) => ({ system: r.system, externalId: r.id, recordType: r.type })));
+      expect(after.every((g) => g !== null)).toBe(true);
+    } finally {
+      await own.close();
+    }
   });
 });
 

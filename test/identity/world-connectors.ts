@@ -1,6 +1,7 @@
 // In-memory SourceConnectors over a generated world, for the backfill tests: the records a real
 // connector would return (data = the raw record; xrefs and emails as src/sources/types.ts says),
 // without HTTP. Related-record loads are not needed by the backfill and return nothing.
+import { scanPage } from '../../src/sources/scan.ts';
 import type { World } from '../../src/sandbox/world/index.ts';
 import type { IdentityStore } from '../../src/identity/links.ts';
 import type { SourceConnector, SourceRecord, SystemId } from '../../src/sources/types.ts';
@@ -97,10 +98,11 @@ export function memoryConnector(system: SystemId, records: SourceRecord[], optio
     async *scanAccounts(scan = {}) {
       const size = scan.pageSize ?? 200;
       c.scans.push(size);
-      for (let i = 0; i < c.records.length; i += size) {
+      // The resume position is the offset after a page.
+      for (let i = scan.after === undefined ? 0 : Number(scan.after); i < c.records.length; i += size) {
         // A page boundary is an await, as with a real API.
         await Promise.resolve();
-        yield c.records.slice(i, i + size);
+        yield scanPage(c.records.slice(i, i + size), String(Math.min(i + size, c.records.length)));
         // Fails after its first page, as a source that goes down mid-scan.
         if (options.failWith) throw options.failWith;
       }

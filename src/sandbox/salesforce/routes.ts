@@ -8,7 +8,7 @@ import { SfApiError, notFoundError, parseSfDateTime, scalarText, sessionError, t
 import { OBJECTS, describeBasic, describeGlobal, describeObject, findObject, objectForId, type FieldDef, type ObjectDef, type SObjectName } from './schema.ts';
 import type { SessionRegistry } from './sessions.ts';
 import { tokenSignature } from './sessions.ts';
-import { UNSUPPORTED_TYPE, runSoql } from './soql-eval.ts';
+import { UNSUPPORTED_TYPE, prepareSoql, type PreparedSoql } from './soql-eval.ts';
 import type { PreparedFields, SalesforceStore, SfRecord } from './store.ts';
 
 export interface RouteContext {
@@ -74,7 +74,8 @@ export function salesforceFaultStyle(ctx: Pick<RouteContext, 'rateLimitStatus'>,
 
 interface Cursor {
   id: string;
-  records: Record<string, unknown>[];
+  /** The selected rows, rendered a page at a time (prepareSoql). */
+  query: PreparedSoql;
   totalSize: number;
   pageSize: number;
   lastUsed: number;
@@ -340,9 +341,9 @@ export function buildRouter(ctx: RouteContext): Router {
   };
 
   const page = (call: ApiCall, cursor: Cursor, offset: number): EmulatorResponse => {
-    const records = cursor.records.slice(offset, offset + cursor.pageSize);
+    const records = cursor.query.render(offset, offset + cursor.pageSize);
     const next = offset + records.length;
-    const done = next >= cursor.records.length;
+    const done = next >= cursor.totalSize;
     call.req.meta.batchSize = records.length;
     if (done) cursors.delete(cursor.id);
     else cursor.lastUsed = Date.now();
@@ -357,13 +358,14 @@ export function buildRouter(ctx: RouteContext): Router {
   const runQuery = (includeDeleted: boolean) => (call: ApiCall) => {
     const q = call.req.url.searchParams.get('q');
     if (q === null || q.trim() === '') throw new SfApiError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
-    const result = runSoql(q, store.dataSource, { includeDeleted, now: ctx.now(), apiBase: call.apiBase });
+    // Selected and ordered once; each page (this one and every queryMore) renders its own rows.
+    const result = prepareSoql(q, store.dataSource, { includeDeleted, now: ctx.now(), apiBase: call.apiBase });
     if (result.countOnly) {
       call.req.meta.batchSize = 0;
       return json(200, { totalSize: result.totalSize, done: true, records: [] });
     }
     pruneCursors();
-    const cursor: Cursor = { id: salesforceId('01g', ++cursorSeq), records: result.records, totalSize: result.totalSize, pageSize: pageSizeFor(call.req), lastUsed: Date.now() };
+    const cursor: Cursor = { id: salesforceId('01g', ++cursorSeq), query: result, totalSize: result.totalSize, pageSize: pageSizeFor(call.req), lastUsed: Date.now() };
     cursors.set(cursor.id, cursor);
     const out = page(call, cursor, 0);
     pruneCursors();

@@ -29,6 +29,13 @@ export interface SoqlDataSource {
   get(id: string): SfRecord | undefined;
   /** Whether the org has this field (an org can lack custom fields); every field when absent. */
   hasField?(type: SObjectName, name: string): boolean;
+  /**
+   * Records of `type` whose reference `field` names `parentId`, deleted ones included, in
+   * creation order: what a parent-child subquery reads for one parent (an index, so a page of
+   * parents costs its own children, not every child record per parent). Optional: without it
+   * the subquery filters `list`.
+   */
+  children?(type: SObjectName, field: string, parentId: string): readonly SfRecord[];
 }
 
 export interface SoqlOptions {
@@ -44,6 +51,18 @@ export interface SoqlResult {
   countOnly: boolean;
   totalSize: number;
   records: Record<string, unknown>[];
+}
+
+/**
+ * A query selected and ordered but not yet rendered: `render(from, to)` builds the answer rows
+ * of that range only (fields, parent lookups, child subqueries). A query cursor renders one page
+ * per request, so a large answer costs its selection once and each page its own rows.
+ */
+export interface PreparedSoql {
+  objectName: SObjectName;
+  countOnly: boolean;
+  totalSize: number;
+  render(from: number, to: number): Record<string, unknown>[];
 }
 
 const MAX_OFFSET = 2000;
@@ -458,7 +477,8 @@ function render(ctx: Ctx, obj: ObjectDef, rec: SfRecord, projection: Map<string,
       const parent = typeof id === 'string' ? ctx.ds.get(id) : undefined;
       out[key] = parent && (parent.IsDeleted !== true || ctx.opts.includeDeleted) ? render(ctx, node.target, parent, node.children) : null;
     } else {
-      const rows = runBound(ctx, node.query, (r) => r[node.child.field] === rec.Id);
+      const own = ctx.ds.children?.(node.query.object.name, node.child.field, rec.Id);
+      const rows = own ? runBound(ctx, node.query, undefined, own) : runBound(ctx, node.query, (r) => r[node.child.field] === rec.Id);
       // Salesforce answers null, not an empty result, for a parent without children.
       out[key] = rows.length === 0 ? null : { totalSize: rows.length, done: true, records: rows };
     }
@@ -466,8 +486,9 @@ function render(ctx: Ctx, obj: ObjectDef, rec: SfRecord, projection: Map<string,
   return out;
 }
 
-function selectRows(ctx: Ctx, q: BoundQuery, scope?: Predicate): SfRecord[] {
-  let rows = ctx.ds.list(q.object.name, ctx.opts.includeDeleted).filter((r) => (!scope || scope(r)) && (!q.where || q.where(r)));
+function selectRows(ctx: Ctx, q: BoundQuery, scope?: Predicate, from?: readonly SfRecord[]): SfRecord[] {
+  const base = from ? (ctx.opts.includeDeleted ? from : from.filter((r) => r.IsDeleted !== true)) : ctx.ds.list(q.object.name, ctx.opts.includeDeleted);
+  let rows = base.filter((r) => (!scope || scope(r)) && (!q.where || q.where(r)));
   if (q.orderBy.length > 0) {
     const keyed = rows.map((r) => ({ r, keys: q.orderBy.map((o) => keyOf(o.path.field.type, resolve(ctx, r, o.path))) }));
     keyed.sort((a, b) => {
@@ -489,8 +510,8 @@ function selectRows(ctx: Ctx, q: BoundQuery, scope?: Predicate): SfRecord[] {
   return rows.slice(start, q.limit === null ? undefined : start + q.limit);
 }
 
-function runBound(ctx: Ctx, q: BoundQuery, scope?: Predicate): Record<string, unknown>[] {
-  return selectRows(ctx, q, scope).map((r) => render(ctx, q.object, r, q.projection));
+function runBound(ctx: Ctx, q: BoundQuery, scope?: Predicate, from?: readonly SfRecord[]): Record<string, unknown>[] {
+  return selectRows(ctx, q, scope, from).map((r) => render(ctx, q.object, r, q.projection));
 }
 
 /**
@@ -498,14 +519,23 @@ function runBound(ctx: Ctx, q: BoundQuery, scope?: Predicate): Record<string, un
  * errorCode and its caret-style message on any problem with the query.
  */
 export function runSoql(source: string, ds: SoqlDataSource, opts: SoqlOptions): SoqlResult {
+  const prepared = prepareSoql(source, ds, opts);
+  return { objectName: prepared.objectName, countOnly: prepared.countOnly, totalSize: prepared.totalSize, records: prepared.render(0, prepared.totalSize) };
+}
+
+/** Parses, binds and selects; rendering waits for `render` (see PreparedSoql). Errors as runSoql. */
+export function prepareSoql(source: string, ds: SoqlDataSource, opts: SoqlOptions): PreparedSoql {
   const ctx: Ctx = { ds, opts };
   try {
     const bound = bindQuery(ctx, parseSoql(source), null);
-    if (bound.countOnly) {
-      return { objectName: bound.object.name, countOnly: true, totalSize: selectRows(ctx, bound).length, records: [] };
-    }
-    const records = runBound(ctx, bound);
-    return { objectName: bound.object.name, countOnly: false, totalSize: records.length, records };
+    const rows = selectRows(ctx, bound);
+    if (bound.countOnly) return { objectName: bound.object.name, countOnly: true, totalSize: rows.length, render: () => [] };
+    return {
+      objectName: bound.object.name,
+      countOnly: false,
+      totalSize: rows.length,
+      render: (from, to) => rows.slice(from, to).map((r) => render(ctx, bound.object, r, bound.projection)),
+    };
   } catch (e) {
     if (e instanceof SoqlSyntaxError) {
       const message = e.errorCode === 'NUMBER_OUTSIDE_VALID_RANGE' ? e.message : formatSoqlMessage(source, e.pos, e.message);

@@ -67,6 +67,8 @@ export interface StoreOptions {
   omitFields?: readonly string[];
 }
 
+const NO_RECORDS: readonly SfRecord[] = Object.freeze([]);
+
 export class SalesforceStore {
   readonly orgId: string;
   readonly #now: () => Date;
@@ -141,12 +143,53 @@ export class SalesforceStore {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Stored records SOQL reads have walked over (a whole object's list counts all of it, a
+   * parent's children count themselves). Tests count work with it instead of timing.
+   */
+  get examined(): number {
+    return this.#examined;
+  }
+  #examined = 0;
+
   /** Read access for SOQL, without copies. */
   readonly dataSource: SoqlDataSource = {
-    list: (type, includeDeleted) => (includeDeleted ? this.#byType.get(type)! : this.#byType.get(type)!.filter((r) => r.IsDeleted !== true)),
+    list: (type, includeDeleted) => {
+      const all = this.#byType.get(type)!;
+      this.#examined += all.length;
+      return includeDeleted ? all : all.filter((r) => r.IsDeleted !== true);
+    },
     get: (id) => this.#byId.get(id),
     hasField: (type, name) => this.hasField(type, name),
+    children: (type, field, parentId) => {
+      const own = this.#childIndex(type, field).get(parentId) ?? NO_RECORDS;
+      this.#examined += own.length;
+      return own;
+    },
   };
+
+  /**
+   * Records of `type` grouped by the parent their reference `field` names, built on first use
+   * and again after any change (every change bumps #seq). A parent-child subquery then reads
+   * each parent's children instead of filtering every child record once per parent.
+   */
+  readonly #childIndexes = new Map<string, { seq: number; byParent: Map<string, SfRecord[]> }>();
+  #childIndex(type: SObjectName, field: string): Map<string, SfRecord[]> {
+    const key = `${type}.${field}`;
+    const cached = this.#childIndexes.get(key);
+    if (cached?.seq === this.#seq) return cached.byParent;
+    const byParent = new Map<string, SfRecord[]>();
+    this.#examined += this.#byType.get(type)!.length;
+    for (const r of this.#byType.get(type)!) {
+      const parent = r[field];
+      if (typeof parent !== 'string') continue;
+      const list = byParent.get(parent);
+      if (list) list.push(r);
+      else byParent.set(parent, [r]);
+    }
+    this.#childIndexes.set(key, { seq: this.#seq, byParent });
+    return byParent;
+  }
 
   #find(type: SObjectName, id: string): SfRecord | undefined {
     const full = normalizeSalesforceId(id);

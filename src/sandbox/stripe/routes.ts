@@ -152,7 +152,7 @@ function applyExpandPath(store: StripeStore, obj: Json, segs: string[]): void {
   const included = segs.length === 1 ? INCLUDABLE[kind]?.[segs[0]!] : undefined;
   if (included === 'invoice_payment' && typeof obj.id === 'string') {
     const id = obj.id;
-    const all = store.entries('invoice_payment').filter((e) => e.obj.invoice === id);
+    const all = store.entriesWith('invoice_payment', 'invoice', id);
     obj[segs[0]!] = {
       object: 'list',
       data: all.slice(0, INCLUDED_LIST_LIMIT).map((e) => renderObject('invoice_payment', e.obj)),
@@ -163,9 +163,7 @@ function applyExpandPath(store: StripeStore, obj: Json, segs: string[]): void {
   }
   if (included === 'subscription' && typeof obj.id === 'string') {
     const id = obj.id;
-    const current = store
-      .entries('subscription')
-      .filter((e) => e.obj.customer === id && !['canceled', 'incomplete_expired'].includes(e.obj.status));
+    const current = store.entriesWith('subscription', 'customer', id).filter((e) => !['canceled', 'incomplete_expired'].includes(e.obj.status));
     obj[segs[0]!] = {
       object: 'list',
       data: current.slice(0, INCLUDED_LIST_LIMIT).map((e) => renderObject('subscription', e.obj)),
@@ -223,7 +221,8 @@ function listExpansions(kind: StripeObjectKind, expand: string[], allowTotalCoun
 interface ListOptions<K extends StripeObjectKind> {
   kind: K;
   url: string;
-  entries: Entry<StripeObjects[K]>[];
+  /** Newest first. */
+  entries: readonly Entry<StripeObjects[K]>[];
 }
 
 function listAnswer<K extends StripeObjectKind>(store: StripeStore, call: Call, o: ListOptions<K>): Result {
@@ -247,7 +246,7 @@ function listAnswer<K extends StripeObjectKind>(store: StripeStore, call: Call, 
 function page<T extends { created: number }>(
   store: StripeStore,
   p: Params,
-  entries: Entry<T>[],
+  entries: readonly Entry<T>[],
   kind: StripeObjectKind | 'event',
   limit: number,
 ): { data: Entry<T>[]; hasMore: boolean } {
@@ -262,16 +261,40 @@ function page<T extends { created: number }>(
     return c;
   };
   if (after) {
-    const cursor = cursorOf(after, 'starting_after');
-    const rest = entries.filter((e) => newestFirst(e, cursor) > 0);
-    return { data: rest.slice(0, limit), hasMore: rest.length > limit };
+    // The list is in newest-first order: the cursor's place is found by binary search, so a
+    // page deep into a large list costs its own rows.
+    const start = firstAfter(entries, cursorOf(after, 'starting_after'));
+    return { data: entries.slice(start, start + limit), hasMore: entries.length - start > limit };
   }
   if (before) {
-    const cursor = cursorOf(before, 'ending_before');
-    const newer = entries.filter((e) => newestFirst(e, cursor) < 0);
-    return { data: newer.slice(Math.max(0, newer.length - limit)), hasMore: newer.length > limit };
+    const end = firstNotBefore(entries, cursorOf(before, 'ending_before'));
+    return { data: entries.slice(Math.max(0, end - limit), end), hasMore: end > limit };
   }
   return { data: entries.slice(0, limit), hasMore: entries.length > limit };
+}
+
+/** Index of the first entry strictly after `cursor` in newest-first order. */
+function firstAfter(entries: readonly Entry<{ created: number }>[], cursor: Entry<{ created: number }>): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (newestFirst(entries[mid]!, cursor) > 0) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Index of the first entry not strictly before `cursor` (entries [0, i) are newer than it). */
+function firstNotBefore(entries: readonly Entry<{ created: number }>[], cursor: Entry<{ created: number }>): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (newestFirst(entries[mid]!, cursor) >= 0) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 // ---------- search: https://docs.stripe.com/search ----------
@@ -536,7 +559,8 @@ export function buildRouter(deps: RouteDeps): Router {
   add('GET', '/v1/customers', 'customers.list', (call) => {
     const email = call.params.string('email');
     const created = call.params.range('created');
-    const entries = store.entries('customer').filter((e) => (email ? e.obj.email === email : true) && inRange(e.obj.created, created));
+    const all = store.sortedEntries('customer');
+    const entries = email || created !== undefined ? all.filter((e) => (email ? e.obj.email === email : true) && inRange(e.obj.created, created)) : all;
     return listAnswer(store, call, { kind: 'customer', url: '/v1/customers', entries });
   });
 
@@ -583,7 +607,7 @@ export function buildRouter(deps: RouteDeps): Router {
     liveCustomer(store, id, 'customer');
     const type = call.params.string('type');
     call.params.string('allow_redisplay');
-    const entries = store.entries('payment_method').filter((e) => e.obj.customer === id && (!type || e.obj.type === type));
+    const entries = store.entriesWith('payment_method', 'customer', id).filter((e) => !type || e.obj.type === type);
     return listAnswer(store, call, { kind: 'payment_method', url: `/v1/customers/${id}/payment_methods`, entries });
   });
 
@@ -601,9 +625,7 @@ export function buildRouter(deps: RouteDeps): Router {
     const customer = call.params.string('customer');
     checkCustomerFilter(store, customer);
     const type = call.params.string('type');
-    const entries = store
-      .entries('payment_method')
-      .filter((e) => (!customer || e.obj.customer === customer) && (!type || e.obj.type === type));
+    const entries = (customer ? store.entriesWith('payment_method', 'customer', customer) : store.sortedEntries('payment_method')).filter((e) => !type || e.obj.type === type);
     return listAnswer(store, call, { kind: 'payment_method', url: '/v1/payment_methods', entries });
   });
 
@@ -630,11 +652,9 @@ export function buildRouter(deps: RouteDeps): Router {
       if (status === 'ended') return s === 'canceled' || s === 'incomplete_expired';
       return s === status;
     };
-    const entries = store
-      .entries('subscription')
+    const entries = (customer ? store.entriesWith('subscription', 'customer', customer) : store.sortedEntries('subscription'))
       .filter(
         (e) =>
-          (!customer || e.obj.customer === customer) &&
           statusOk(e.obj.status) &&
           (!price || e.obj.items.data.some((i) => i.price.id === price)) &&
           inRange(e.obj.created, created) &&
@@ -659,11 +679,9 @@ export function buildRouter(deps: RouteDeps): Router {
     const subscription = p.string('subscription');
     const created = p.range('created');
     const dueDate = p.range('due_date');
-    const entries = store
-      .entries('invoice')
+    const entries = (customer ? store.entriesWith('invoice', 'customer', customer) : store.sortedEntries('invoice'))
       .filter(
         (e) =>
-          (!customer || e.obj.customer === customer) &&
           (!status || e.obj.status === status) &&
           (!subscription || invoiceSubscription(e.obj) === subscription) &&
           inRange(e.obj.created, created) &&
@@ -681,9 +699,8 @@ export function buildRouter(deps: RouteDeps): Router {
     const invoice = p.string('invoice');
     const status = oneOf(p, 'status', INVOICE_PAYMENT_STATUSES);
     const created = p.range('created');
-    const entries = store
-      .entries('invoice_payment')
-      .filter((e) => (!invoice || e.obj.invoice === invoice) && (!status || e.obj.status === status) && inRange(e.obj.created, created));
+    const entries = (invoice ? store.entriesWith('invoice_payment', 'invoice', invoice) : store.sortedEntries('invoice_payment'))
+      .filter((e) => (!status || e.obj.status === status) && inRange(e.obj.created, created));
     return listAnswer(store, call, { kind: 'invoice_payment', url: '/v1/invoice_payments', entries });
   });
 
@@ -698,7 +715,7 @@ export function buildRouter(deps: RouteDeps): Router {
     const customer = call.params.string('customer');
     checkCustomerFilter(store, customer);
     const created = call.params.range('created');
-    const entries = store.entries('charge').filter((e) => (!customer || e.obj.customer === customer) && inRange(e.obj.created, created));
+    const entries = (customer ? store.entriesWith('charge', 'customer', customer) : store.sortedEntries('charge')).filter((e) => inRange(e.obj.created, created));
     return listAnswer(store, call, { kind: 'charge', url: '/v1/charges', entries });
   });
 

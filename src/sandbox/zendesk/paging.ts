@@ -52,58 +52,104 @@ function intParam(query: URLSearchParams, name: string, fallback: number): numbe
   return Number(raw);
 }
 
+/** Index of the first row whose id is > `id` (rows in ascending id order). */
+function firstAbove(rows: readonly { id: number }[], id: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid]!.id > id) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+export interface PaginateOptions<T> {
+  /** Only rows it accepts are listed (applied while walking from the cursor, not to every row). */
+  filter?: (row: T) => boolean;
+  /** What a listed row is sent as (a copy with its url), applied to the page's rows only. */
+  out?: (row: T) => unknown;
+}
+
 /**
  * One page of `rows` (already in the endpoint's order, with unique ascending ids) under
- * `key`, in whichever style the request asked for.
+ * `key`, in whichever style the request asked for. In cursor style the page is found by binary
+ * search and filled by walking from there, so a page costs its own rows however large the
+ * list is; offset style counts every match (`count`), as Zendesk does.
  */
-export function paginate<T extends { id: number }>(rows: T[], key: string, ctx: PageContext): Record<string, unknown> & { rowCount: number } {
+/** `rowCount`: rows sent; `examined`: stored rows looked at to find them (the page's cost). */
+export function paginate<T extends { id: number }>(
+  rows: readonly T[],
+  key: string,
+  ctx: PageContext,
+  options: PaginateOptions<T> = {},
+): Record<string, unknown> & { rowCount: number; examined: number } {
+  let examined = 0;
+  const accept = (row: T): boolean => {
+    examined++;
+    return options.filter ? options.filter(row) : true;
+  };
+  const out = options.out ?? ((r: T): unknown => r);
   if (usesCursor(ctx.query)) {
     const size = intParam(ctx.query, 'page[size]', MAX_PAGE_SIZE);
     if (size < 1 || size > MAX_PAGE_SIZE) throw new PaginationError(`page[size] must be between 1 and ${MAX_PAGE_SIZE}`);
     const after = ctx.query.get('page[after]');
     const before = ctx.query.get('page[before]');
-    let start: number;
-    let end: number;
+    const page: T[] = [];
+    let hasNext: boolean;
+    let hasPrev: boolean;
+    /** Whether any accepted row lies from `from` on, walking in direction `step`. */
+    const anyAccepted = (from: number, step: 1 | -1): boolean => {
+      for (let i = from; i >= 0 && i < rows.length; i += step) if (accept(rows[i]!)) return true;
+      return false;
+    };
     if (before) {
       const firstId = decodeCursor(before, 'b');
-      end = rows.findIndex((r) => r.id >= firstId);
-      if (end === -1) end = rows.length;
-      start = Math.max(0, end - size);
+      const end = firstAbove(rows, firstId - 1);
+      let i = end - 1;
+      for (; i >= 0 && page.length < size; i--) if (accept(rows[i]!)) page.push(rows[i]!);
+      page.reverse();
+      hasPrev = anyAccepted(i, -1);
+      hasNext = anyAccepted(end, 1);
     } else {
       const lastId = after ? decodeCursor(after, 'a') : null;
-      start = lastId === null ? 0 : rows.findIndex((r) => r.id > lastId);
-      if (start === -1) start = rows.length;
-      end = Math.min(rows.length, start + size);
+      let i = lastId === null ? 0 : firstAbove(rows, lastId);
+      hasPrev = i > 0 && anyAccepted(i - 1, -1);
+      for (; i < rows.length && page.length < size; i++) if (accept(rows[i]!)) page.push(rows[i]!);
+      hasNext = anyAccepted(i, 1);
     }
-    const page = rows.slice(start, end);
     const first = page[0];
     const last = page.at(-1);
-    const hasMore = before ? start > 0 : end < rows.length;
+    const hasMore = before ? hasPrev : hasNext;
     const drop = ['page[after]', 'page[before]'];
     const sizeParam = { 'page[size]': String(size) };
     return {
-      [key]: page,
+      [key]: page.map(out),
       meta: {
         has_more: hasMore,
         after_cursor: last ? encodeCursor('a', last.id) : null,
         before_cursor: first ? encodeCursor('b', first.id) : null,
       },
       links: {
-        next: last && end < rows.length ? link(ctx, { ...sizeParam, 'page[after]': encodeCursor('a', last.id) }, drop) : null,
-        prev: first && start > 0 ? link(ctx, { ...sizeParam, 'page[before]': encodeCursor('b', first.id) }, drop) : null,
+        next: last && hasNext ? link(ctx, { ...sizeParam, 'page[after]': encodeCursor('a', last.id) }, drop) : null,
+        prev: first && hasPrev ? link(ctx, { ...sizeParam, 'page[before]': encodeCursor('b', first.id) }, drop) : null,
       },
       rowCount: page.length,
+      examined,
     };
   }
+  const all = options.filter ? rows.filter(accept) : rows;
+  if (!options.filter) examined = rows.length;
   const perPage = Math.min(MAX_PAGE_SIZE, Math.max(1, intParam(ctx.query, 'per_page', MAX_PAGE_SIZE)));
   const pageNo = Math.max(1, intParam(ctx.query, 'page', 1));
   const start = (pageNo - 1) * perPage;
-  const page = rows.slice(start, start + perPage);
+  const page = all.slice(start, start + perPage);
   return {
-    [key]: page,
-    next_page: start + perPage < rows.length ? link(ctx, { page: String(pageNo + 1), per_page: String(perPage) }, []) : null,
-    previous_page: pageNo > 1 && rows.length > 0 ? link(ctx, { page: String(pageNo - 1), per_page: String(perPage) }, []) : null,
-    count: rows.length,
+    [key]: page.map(out),
+    next_page: start + perPage < all.length ? link(ctx, { page: String(pageNo + 1), per_page: String(perPage) }, []) : null,
+    previous_page: pageNo > 1 && all.length > 0 ? link(ctx, { page: String(pageNo - 1), per_page: String(perPage) }, []) : null,
+    count: all.length,
     rowCount: page.length,
+    examined,
   };
 }

@@ -3,7 +3,7 @@
 import type { EmulatorRequest, EmulatorResponse, FaultStyle, Handler } from '../kit/server.ts';
 import { Router } from '../kit/server.ts';
 import type { ZdOrganization, ZdSatisfactionRating, ZdTicket } from '../world/types.ts';
-import { PaginationError, paginate, type PageContext } from './paging.ts';
+import { PaginationError, paginate, type PageContext, type PaginateOptions } from './paging.ts';
 import { SearchSyntaxError, matchesOrganization, matchesTicket, matchesUser, parseQuery, type SearchLookups, type SearchType } from './search.ts';
 import { ZendeskRecordInvalid, ZendeskRecordNotFound, unixSeconds, type StoredUser, type ZdEntity, type ZendeskStore } from './store.ts';
 
@@ -123,8 +123,9 @@ function pageCtx(req: EmulatorRequest, ctx: RouteContext, path: string): PageCon
   return { endpoint: endpointFor(req, ctx), path, query: req.url.searchParams };
 }
 
-function listAnswer<T extends { id: number }>(req: EmulatorRequest, ctx: RouteContext, rows: T[], key: string, path: string): EmulatorResponse {
-  const { rowCount, ...body } = paginate(rows, key, pageCtx(req, ctx, path));
+function listAnswer<T extends { id: number }>(req: EmulatorRequest, ctx: RouteContext, rows: readonly T[], key: string, path: string, options: PaginateOptions<T> = {}): EmulatorResponse {
+  const { rowCount, examined, ...body } = paginate(rows, key, pageCtx(req, ctx, path), options);
+  ctx.store.noteExamined(examined);
   req.meta.batchSize = rowCount;
   return json(200, body);
 }
@@ -367,11 +368,11 @@ export function buildRouter(ctx: RouteContext): Router {
     const q = req.url.searchParams;
     const roles = [...q.getAll('role'), ...q.getAll('role[]')].flatMap((r) => r.split(','));
     const externalId = q.get('external_id');
-    const rows = store
-      .users()
-      .filter((u) => roles.length === 0 || roles.includes(u.role))
-      .filter((u) => externalId === null || u.external_id === externalId);
-    return listAnswer(req, ctx, rows, 'users', 'users');
+    // Filtered while the page is walked, and only the page copied: a page of a large list costs its own rows.
+    return listAnswer(req, ctx, store.userRows(), 'users', 'users', {
+      filter: (u) => (roles.length === 0 || roles.includes(u.role)) && (externalId === null || u.external_id === externalId),
+      out: (u) => store.out(u, 'users'),
+    });
   });
 
   // Create User.
@@ -453,7 +454,9 @@ export function buildRouter(ctx: RouteContext): Router {
     return created(req, ctx, 'organization', 'organizations', store.createOrganization(input));
   });
 
-  route('GET', '/organizations', 'organizations.list', (req) => listAnswer(req, ctx, store.organizations(), 'organizations', 'organizations'));
+  route('GET', '/organizations', 'organizations.list', (req) =>
+    listAnswer(req, ctx, store.organizationRows(), 'organizations', 'organizations', { out: (o) => store.out(o, 'organizations') }),
+  );
 
   route('POST', '/organizations', 'organizations.create', (req) =>
     created(req, ctx, 'organization', 'organizations', store.createOrganization(bodyObject(req, 'organization'))),
@@ -463,14 +466,14 @@ export function buildRouter(ctx: RouteContext): Router {
   route('GET', '/organizations/:id/tickets', 'tickets.by_organization', (req) => {
     const id = idParam(req);
     if (!store.organization(id)) return recordNotFound();
-    return listAnswer(req, ctx, store.tickets().filter((t) => t.organization_id === id), 'tickets', `organizations/${id}/tickets`);
+    return listAnswer(req, ctx, store.ticketRows(), 'tickets', `organizations/${id}/tickets`, { filter: (t) => t.organization_id === id, out: (t) => store.out(t, 'tickets') });
   });
 
   // List Users of an organization (Users API).
   route('GET', '/organizations/:id/users', 'users.by_organization', (req) => {
     const id = idParam(req);
     if (!store.organization(id)) return recordNotFound();
-    return listAnswer(req, ctx, store.users().filter((u) => u.organization_id === id), 'users', `organizations/${id}/users`);
+    return listAnswer(req, ctx, store.userRows(), 'users', `organizations/${id}/users`, { filter: (u) => u.organization_id === id, out: (u) => store.out(u, 'users') });
   });
 
   route('GET', '/organizations/:id', 'organizations.show', (req) => {

@@ -4,7 +4,8 @@
 import { checkInt, systemClock, type ConnectorClock } from '../options.ts';
 import type pg from 'pg';
 import type { RelatedKinds, SourceConnector, SourceRecord } from '../types.ts';
-import { SourceError, SourceRateLimitedError } from '../errors.ts';
+import { SourceError } from '../errors.ts';
+import { MAX_SCAN_PAGE_SIZE, clampPageSize, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
 import { contractRowToRecord, customerRowToSourceRecord, invoiceRowToRecord, paymentRowToRecord } from './mapping.ts';
 import { ErpReader, pgFailure, type ErpReadMode } from './reader.ts';
 
@@ -17,7 +18,7 @@ export interface ErpConnectorOptions {
   maxKeysPerQuery?: number;
   /** Rows per page of scanAccounts. Default 1,000. */
   pageSize?: number;
-  /** How often scanAccounts retries a page refused by a rate limit (53300). Default 3. */
+  /** How often scanAccounts retries a page that failed transiently (src/sources/scan.ts). Default 5. */
   scanRetries?: number;
   /** close() ends the pool (the connector owns it). Default true. */
   endPoolOnClose?: boolean;
@@ -29,8 +30,8 @@ export interface ErpConnectorOptions {
 
 export function createErpConnector(pool: pg.Pool, options: ErpConnectorOptions = {}): SourceConnector<'erp'> {
   const clock = options.clock ?? systemClock;
-  const defaultPageSize = checkInt('pageSize', options.pageSize ?? 1000, 1, 100_000);
-  const scanRetries = checkInt('scanRetries', options.scanRetries ?? 3, 0, 20);
+  const defaultPageSize = checkInt('pageSize', options.pageSize ?? 1000, 1, MAX_SCAN_PAGE_SIZE.erp);
+  const scanRetries = checkInt('scanRetries', options.scanRetries ?? 5, 0, 20);
   const reader = new ErpReader(pool, {
     schema: options.schema ?? 'erp',
     mode: options.readMode ?? 'statement',
@@ -45,26 +46,21 @@ export function createErpConnector(pool: pg.Pool, options: ErpConnectorOptions =
     payments: paymentRowToRecord,
   } as const;
 
-  async function* scanAccounts(scan: { pageSize?: number } = {}): AsyncIterable<SourceRecord[]> {
-    const pageSize = checkInt('pageSize', scan.pageSize ?? defaultPageSize, 1, 100_000);
-    let after: string | null = null;
+  // Keyset pages in customer_number order: the last number of a page is where the next starts,
+  // and where a stopped scan resumes.
+  async function* scanAccounts(scan: ScanOptions = {}): AsyncIterable<ScanPage> {
+    const pageSize = clampPageSize('erp', scan.pageSize, defaultPageSize);
+    const retry: ScanOptions = { clock, retry: { attempts: scanRetries + 1 }, ...scan };
+    let after: string | null = scan.after ?? null;
     for (;;) {
-      let page: Awaited<ReturnType<ErpReader['customersPage']>> | undefined;
-      for (let attempt = 0; page === undefined; attempt++) {
-        try {
-          page = await reader.customersPage(after, pageSize);
-        } catch (e) {
-          const failure = pgFailure(e, clock.now());
-          if (!(failure instanceof SourceRateLimitedError) || attempt >= scanRetries) throw failure;
-          await clock.sleep((failure.retryAfterSeconds ?? 2 ** attempt) * 1000);
-        }
-      }
+      const from = after;
+      const page = await fetchPageWithRetry('erp', () => reader.customersPage(from, pageSize), (e) => pgFailure(e, clock.now()), retry);
       const records: SourceRecord[] = [];
       for (const row of page.rows) {
         if (row instanceof Error) options.logger?.warn('erp: customer row skipped by scanAccounts', { error: row.message });
         else records.push(customerRowToSourceRecord(row));
       }
-      if (records.length > 0) yield records;
+      if (records.length > 0) yield scanPage(records, page.lastKey ?? records.at(-1)!.id);
       if (page.lastKey === null) return;
       after = page.lastKey;
     }

@@ -1,7 +1,8 @@
 // The Salesforce connector: Accounts (with contacts and won-opportunity totals), Contacts and
 // Opportunities, read through a jsforce Connection the caller built (client.ts) and owns.
 import type { Connection } from 'jsforce';
-import type { RelatedKinds, SourceConnector, SourceRecord } from '../types.ts';
+import type { RelatedKinds, SourceConnector } from '../types.ts';
+import type { ScanOptions, ScanPage } from '../scan.ts';
 import { SalesforceReader, type SalesforceReaderOptions } from './reader.ts';
 import { SalesforceSession } from './session.ts';
 
@@ -10,7 +11,7 @@ export interface SalesforceConnectorOptions {
   idsPerQuery?: number;
   /** Queries in flight when one batch needs several (default 8). */
   concurrency?: number;
-  /** Default page size of scanAccounts (default 200). */
+  /** Default page size of scanAccounts (default 200; at most 2,000, and a larger scan request is clamped). */
   scanPageSize?: number;
   /** The org's currency for opportunity amounts when records carry no CurrencyIsoCode (default 'USD'). */
   currency?: string;
@@ -79,7 +80,7 @@ export function createSalesforceConnector(conn: Connection | SalesforceSession, 
     loadAccounts: (ids) => perKey(ids, (reader) => reader.loadAccounts(ids)),
     loadRelated,
     accountOfPerson: (ids) => perKey(ids, (reader) => reader.accountOfContacts(ids)),
-    scanAccounts: (o?: { pageSize?: number }): AsyncIterable<SourceRecord[]> => ({
+    scanAccounts: (o?: ScanOptions): AsyncIterable<ScanPage> => ({
       async *[Symbol.asyncIterator]() {
         yield* (await currentReader()).scanAccounts(o);
       },

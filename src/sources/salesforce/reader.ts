@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Connection, Record as SfRecord } from 'jsforce';
 import type { OpportunityRecord, PersonRecord, SourceRecord } from '../types.ts';
 import { chunk, mapWithConcurrency } from '../concurrency.ts';
+import { clampPageSize, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
 import { InvalidSourceIdError, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
 import {
   ACCOUNT_CUSTOM_FIELDS,
@@ -356,43 +357,58 @@ export class SalesforceReader {
   /**
    * Every account, deleted (merged-away) ones included, in Id order, in pages of `pageSize`.
    * Salesforce clamps batchSize to 200…2000 and may send fewer rows when subqueries are
-   * involved, so pages are re-cut here to exactly `pageSize` (the last may be shorter).
+   * involved, so pages are re-cut here to exactly `pageSize` (the last may be shorter). Each
+   * page resumes after its last Id (`WHERE Id > …`), which is also how the scan goes on when a
+   * query locator has expired (Salesforce keeps them about 15 minutes).
    */
-  async *scanAccounts(options: { pageSize?: number } = {}): AsyncIterable<SourceRecord[]> {
-    const pageSize = options.pageSize ?? this.#o.scanPageSize;
-    if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer (got ${pageSize})`);
+  async *scanAccounts(options: ScanOptions = {}): AsyncIterable<ScanPage> {
+    const pageSize = clampPageSize('salesforce', options.pageSize, this.#o.scanPageSize);
     const batchSize = Math.min(2000, Math.max(200, pageSize));
+    const headers = { 'Sforce-Query-Options': `batchSize=${batchSize}` };
+    const toError = (e: unknown): SourceError => toSalesforceError(e, this.#o.clock());
+    let lastId: string | null = options.after === undefined ? null : toSalesforceId18(options.after);
+    if (options.after !== undefined && lastId === null) throw new RangeError(`after must be a Salesforce Account id (got ${JSON.stringify(options.after)})`);
     const buffer: SourceRecord[] = [];
-    const pages: SourceRecord[][] = [];
+    const first = (): Promise<QueryResultRaw> =>
+      fetchPageWithRetry(
+        'salesforce',
+        async () => this.#envelope(await this.#conn.query<SfRecord>(await this.#accountSoql(`${lastId === null ? '' : `WHERE Id > '${lastId}' `}ORDER BY Id ASC`), { scanAll: true, headers })),
+        toError,
+        options,
+      );
     // The query runs ahead page by page; each upstream page is yielded before the next is fetched.
-    let page: QueryResultRaw;
-    try {
-      const soql = await this.#accountSoql('ORDER BY Id ASC');
-      page = this.#envelope(await this.#conn.query<SfRecord>(soql, { scanAll: true, headers: { 'Sforce-Query-Options': `batchSize=${batchSize}` } }));
-    } catch (e) {
-      throw toSalesforceError(e, this.#o.clock());
-    }
+    let page = await first();
     for (;;) {
       for (const raw of page.records) {
         let mapped: { id: string | null; result: SourceRecord | Error };
         try {
           mapped = await this.#account(raw);
         } catch (e) {
-          throw toSalesforceError(e, this.#o.clock());
+          throw toError(e);
         }
         if (mapped.result instanceof Error) this.#o.onInvalidRecord(mapped.result);
         else buffer.push(mapped.result);
-        if (buffer.length === pageSize) pages.push(buffer.splice(0, pageSize));
+        if (buffer.length === pageSize) {
+          const out = buffer.splice(0, pageSize);
+          lastId = out.at(-1)!.id;
+          yield scanPage(out, lastId);
+        }
       }
-      while (pages.length > 0) yield pages.shift()!;
       if (page.done || !page.nextRecordsUrl) break;
+      const locator = page.nextRecordsUrl;
       try {
-        page = this.#envelope(await this.#conn.queryMore<SfRecord>(page.nextRecordsUrl));
+        page = await fetchPageWithRetry('salesforce', async () => this.#envelope(await this.#conn.queryMore<SfRecord>(locator)), toError, options);
       } catch (e) {
-        throw toSalesforceError(e, this.#o.clock());
+        if (!(e instanceof SourceError) || e.upstreamCode !== 'INVALID_QUERY_LOCATOR') throw e;
+        // The locator expired while we waited: start again after the last record handed out.
+        buffer.length = 0;
+        page = await first();
       }
     }
-    if (buffer.length > 0) yield buffer.splice(0);
+    if (buffer.length > 0) {
+      const out = buffer.splice(0);
+      yield scanPage(out, out.at(-1)!.id);
+    }
   }
 
   /** https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm */

@@ -4,20 +4,21 @@
 import { checkInt, systemClock, type ConnectorClock } from '../options.ts';
 import type Stripe from 'stripe';
 import type { RelatedKinds, SourceConnector, SourceRecord } from '../types.ts';
-import { SourceError, SourceRateLimitedError } from '../errors.ts';
+import { SourceError } from '../errors.ts';
+import { clampPageSize, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
 import { customerToSourceRecord, toChargeRecord, toInvoiceRecord, toSubscriptionRecord } from './mapping.ts';
 import { StripeReader, stripeFailure } from './reader.ts';
 
 export interface StripeConnectorOptions {
   /** Calls in flight at once per batch (Stripe cannot batch reads). Default 8. */
   concurrency?: number;
-  /** Customers per page in scanAccounts (1–100, Stripe's maximum). Default 100. */
+  /** Customers per page in scanAccounts (1–100, Stripe's maximum; a larger scan request is clamped). Default 100. */
   pageSize?: number;
   /** `limit` of the per-customer list calls of loadRelated (1–100). Default 100. */
   relatedPageSize?: number;
   /** Pages followed per customer and kind in loadRelated. Default 10 (1,000 objects). */
   maxRelatedPages?: number;
-  /** How often scanAccounts retries a page refused by a rate limit before giving up. Default 3. */
+  /** How often scanAccounts retries a page that failed transiently (src/sources/scan.ts) before giving up. Default 5. */
   scanRetries?: number;
   clock?: ConnectorClock;
   /** Told about records skipped by scanAccounts because they failed validation. */
@@ -29,7 +30,7 @@ export function createStripeConnector(stripe: Stripe, options: StripeConnectorOp
   const clock = options.clock ?? systemClock;
   const concurrency = checkInt('concurrency', options.concurrency ?? 8, 1, 100);
   const defaultPageSize = checkInt('pageSize', options.pageSize ?? 100, 1, 100);
-  const scanRetries = checkInt('scanRetries', options.scanRetries ?? 3, 0, 20);
+  const scanRetries = checkInt('scanRetries', options.scanRetries ?? 5, 0, 20);
   const reader = new StripeReader(stripe, {
     concurrency,
     relatedPageSize: checkInt('relatedPageSize', options.relatedPageSize ?? 100, 1, 100),
@@ -43,22 +44,14 @@ export function createStripeConnector(stripe: Stripe, options: StripeConnectorOp
     charges: toChargeRecord,
   } as const;
 
-  async function* scanAccounts(scan: { pageSize?: number } = {}): AsyncIterable<SourceRecord[]> {
-    const pageSize = checkInt('pageSize', scan.pageSize ?? defaultPageSize, 1, 100);
-    let after: string | undefined;
+  // https://docs.stripe.com/api/customers/list — newest first; `starting_after` (the last id
+  // of a page) is also where a stopped scan resumes.
+  async function* scanAccounts(scan: ScanOptions = {}): AsyncIterable<ScanPage> {
+    const pageSize = clampPageSize('stripe', scan.pageSize, defaultPageSize);
+    const retry: ScanOptions = { clock, retry: { attempts: scanRetries + 1 }, ...scan };
+    let after: string | undefined = scan.after;
     for (;;) {
-      let page: Awaited<ReturnType<StripeReader['customersPage']>> | undefined;
-      for (let attempt = 0; page === undefined; attempt++) {
-        try {
-          page = await reader.customersPage(pageSize, after);
-        } catch (e) {
-          const failure = stripeFailure(e, clock.now());
-          // A backfill can wait for a rate limit; anything else ends the scan (the SDK has
-          // already retried 5xx and network errors with its own backoff).
-          if (!(failure instanceof SourceRateLimitedError) || attempt >= scanRetries) throw failure;
-          await clock.sleep((failure.retryAfterSeconds ?? 2 ** attempt) * 1000);
-        }
-      }
+      const page = await fetchPageWithRetry('stripe', () => reader.customersPage(pageSize, after), (e) => stripeFailure(e, clock.now()), retry);
       const records: SourceRecord[] = [];
       for (const item of page.items) {
         if (item instanceof Error) {
@@ -67,7 +60,7 @@ export function createStripeConnector(stripe: Stripe, options: StripeConnectorOp
         }
         records.push(customerToSourceRecord(item.customer, item.subscriptions));
       }
-      if (records.length > 0) yield records;
+      if (records.length > 0) yield scanPage(records, page.lastId ?? after ?? null);
       if (!page.hasMore || page.lastId === undefined) return;
       after = page.lastId;
     }

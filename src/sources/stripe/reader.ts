@@ -70,12 +70,12 @@ export function stripeFailure(e: unknown, now: Date): SourceError {
   if (e instanceof Stripe.errors.StripeError) {
     const status = e.statusCode ?? null;
     const upstreamCode = e.code ?? e.type;
+    const header = e.headers?.['retry-after'];
+    const retryAfter = header !== undefined && /^\d+$/.test(header) ? Number(header) : null;
     if (status === 429 || e.type === 'StripeRateLimitError') {
-      const header = e.headers?.['retry-after'];
-      const retryAfter = header !== undefined && /^\d+$/.test(header) ? Number(header) : null;
       return new SourceRateLimitedError('stripe', `stripe: rate limited (${upstreamCode}): ${e.message}`, retryAfter, now, { status, upstreamCode, cause: e });
     }
-    return new SourceUnavailableError('stripe', `stripe: ${e.type}${status === null ? '' : ` ${status}`} (${upstreamCode}): ${e.message}`, { status, upstreamCode, cause: e });
+    return new SourceUnavailableError('stripe', `stripe: ${e.type}${status === null ? '' : ` ${status}`} (${upstreamCode}): ${e.message}`, { status, upstreamCode, retryAfterSeconds: retryAfter, cause: e });
   }
   const message = e instanceof Error ? e.message : String(e);
   return new SourceUnavailableError('stripe', `stripe: ${message}`, { cause: e });

@@ -1,6 +1,7 @@
 // The Zendesk connector: organizations (account level), their users, tickets and satisfaction
 // ratings, read through a node-zendesk client the caller built (client.ts) and owns.
-import type { RelatedKinds, SourceConnector, SourceRecord } from '../types.ts';
+import type { RelatedKinds, SourceConnector } from '../types.ts';
+import type { ScanOptions, ScanPage } from '../scan.ts';
 import type { ZendeskClient } from './client.ts';
 import { ZendeskReader, type ZendeskReaderOptions } from './reader.ts';
 
@@ -9,7 +10,7 @@ export interface ZendeskConnectorOptions {
   idsPerCall?: number;
   /** Calls in flight for per-organization endpoints and multi-chunk batches (default 8). */
   concurrency?: number;
-  /** Default page size of scanAccounts (default 100). */
+  /** Default page size of scanAccounts (default and maximum 100; a larger scan request is clamped). */
   scanPageSize?: number;
   clock?: () => Date;
   /** Told about each record scanAccounts skips because it fails the schema (default: console.warn). */
@@ -25,7 +26,7 @@ export function createZendeskConnector(client: ZendeskClient, options: ZendeskCo
   const settings: ZendeskReaderOptions = {
     idsPerCall: positiveInt('idsPerCall', options.idsPerCall ?? 100, 100),
     concurrency: positiveInt('concurrency', options.concurrency ?? 8, 100),
-    scanPageSize: positiveInt('scanPageSize', options.scanPageSize ?? 100, 10_000),
+    scanPageSize: positiveInt('scanPageSize', options.scanPageSize ?? 100, 100),
     clock: options.clock ?? (() => new Date()),
     onInvalidRecord: options.onInvalidRecord ?? ((e) => console.warn(`zendesk scan skipped a record: ${e.message}`)),
   };
@@ -50,7 +51,7 @@ export function createZendeskConnector(client: ZendeskClient, options: ZendeskCo
     loadAccounts: (ids) => reader.loadAccounts(ids),
     loadRelated,
     accountOfPerson: (ids) => reader.accountOfUsers(ids),
-    scanAccounts: (o?: { pageSize?: number }): AsyncIterable<SourceRecord[]> => reader.scanAccounts(o),
+    scanAccounts: (o?: ScanOptions): AsyncIterable<ScanPage> => reader.scanAccounts(o),
     ping: () => reader.ping(),
     // The client belongs to the caller; node-zendesk keeps no connections of its own to close.
     close: () => Promise.resolve(),

@@ -10,6 +10,7 @@ import type { ZodError } from 'zod';
 import type { PersonRecord, SatisfactionRatingRecord, SourceRecord, TicketRecord } from '../types.ts';
 import type { ZendeskClient } from './client.ts';
 import { chunk, mapWithConcurrency } from '../concurrency.ts';
+import { clampPageSize, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
 import { InvalidSourceIdError, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
 import { organizationSchema, parseListPage, type ListPage, satisfactionRatingSchema, ticketSchema, userSchema, type TicketRaw } from './schema.ts';
 import { RECEIVED_SCORES, invalidRecord, organizationToSourceRecord, ratingToRecord, ticketToRecord, userToPerson } from './mapping.ts';
@@ -125,17 +126,16 @@ export class ZendeskReader {
       throw new SourceRateLimitedError('zendesk', `Zendesk rate limit (429)${seconds === null ? '' : `, retry after ${seconds}s`}`, seconds, this.#o.clock(), { status, upstreamCode: upstream || null });
     }
     if (status === 404) throw new NotFound(upstream || 'Not found');
-    throw new SourceUnavailableError('zendesk', `Zendesk answered ${status}${upstream ? ` (${upstream})` : ''}`, { status, upstreamCode: upstream || null });
+    throw new SourceUnavailableError('zendesk', `Zendesk answered ${status}${upstream ? ` (${upstream})` : ''}`, { status, upstreamCode: upstream || null, retryAfterSeconds: seconds });
   }
 
   /** Every page of a list endpoint (cursor paging via `links.next`), items under `key`. */
-  async #list(firstUrl: string, key: string, onPage?: (items: unknown[]) => void): Promise<unknown[]> {
+  async #list(firstUrl: string, key: string): Promise<unknown[]> {
     const out: unknown[] = [];
     let url: string | null = firstUrl;
     while (url !== null) {
       const page = this.#page(await this.#get(url), key);
-      if (onPage) onPage(page.items);
-      else out.push(...page.items);
+      out.push(...page.items);
       url = page.next === null ? null : this.#rebase(page.next);
     }
     return out;
@@ -189,7 +189,7 @@ export class ZendeskReader {
     return unattributable;
   }
 
-  #asError(e: unknown): Error {
+  #asError(e: unknown): SourceError {
     if (e instanceof SourceError) return e;
     if (e instanceof NotFound) return new SourceUnavailableError('zendesk', `Zendesk answered 404: ${e.message}`, { status: 404 });
     return new SourceUnavailableError('zendesk', e instanceof Error ? e.message : String(e), { cause: e });
@@ -329,12 +329,14 @@ export class ZendeskReader {
    * https://developer.zendesk.com/api-reference/ticketing/users/users/#list-users
    * https://developer.zendesk.com/api-reference/ticketing/organizations/organizations/#list-organizations
    */
-  async *scanAccounts(options: { pageSize?: number } = {}): AsyncIterable<SourceRecord[]> {
-    const pageSize = options.pageSize ?? this.#o.scanPageSize;
-    if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer (got ${pageSize})`);
+  async *scanAccounts(options: ScanOptions = {}): AsyncIterable<ScanPage> {
+    const pageSize = clampPageSize('zendesk', options.pageSize, this.#o.scanPageSize);
+    const fetchList = (url: string, key: string): Promise<ListPage> =>
+      fetchPageWithRetry('zendesk', async () => this.#page(await this.#get(url), key), (e) => this.#asError(e), options);
     const emailsByOrg = new Map<number, string[]>();
-    await this.#list(this.#url('users', { role: 'end-user', 'page[size]': String(MAX_PAGE_SIZE) }), 'users', (items) => {
-      for (const raw of items) {
+    for (let url: string | null = this.#url('users', { role: 'end-user', 'page[size]': String(MAX_PAGE_SIZE) }); url !== null; ) {
+      const page = await fetchList(url, 'users');
+      for (const raw of page.items) {
         const p = userSchema.safeParse(raw);
         if (!p.success) {
           this.#o.onInvalidRecord(invalidRecord('user', rawId(raw), p.error));
@@ -347,31 +349,26 @@ export class ZendeskReader {
         list.push(email);
         emailsByOrg.set(org, list);
       }
-    });
+      url = page.next === null ? null : this.#rebase(page.next);
+    }
 
-    const buffer: SourceRecord[] = [];
-    let url: string | null = this.#url('organizations', { 'page[size]': String(Math.min(pageSize, MAX_PAGE_SIZE)) });
+    // One upstream page is one scan page (pageSize ≤ 100 = page[size]), so the cursor of the
+    // next page (page[after]) is exactly where a stopped scan resumes.
+    let url: string | null = this.#url('organizations', { 'page[size]': String(pageSize), ...(options.after === undefined ? {} : { 'page[after]': options.after }) });
     while (url !== null) {
-      const page = this.#page(await this.#getForScan(url), 'organizations');
+      const page = await fetchList(url, 'organizations');
+      const records: SourceRecord[] = [];
       for (const raw of page.items) {
         const p = organizationSchema.safeParse(raw);
         if (!p.success) {
           this.#o.onInvalidRecord(invalidRecord('organization', rawId(raw), p.error));
           continue;
         }
-        buffer.push(organizationToSourceRecord(p.data, emailsByOrg.get(p.data.id) ?? []));
-        if (buffer.length === pageSize) yield buffer.splice(0, pageSize);
+        records.push(organizationToSourceRecord(p.data, emailsByOrg.get(p.data.id) ?? []));
       }
       url = page.next === null ? null : this.#rebase(page.next);
-    }
-    if (buffer.length > 0) yield buffer.splice(0);
-  }
-
-  async #getForScan(url: string): Promise<unknown> {
-    try {
-      return await this.#get(url);
-    } catch (e) {
-      throw this.#asError(e);
+      const after = url === null ? null : new URL(url).searchParams.get('page[after]');
+      if (records.length > 0) yield scanPage(records, after ?? options.after ?? null);
     }
   }
 

@@ -243,4 +243,31 @@ CREATE TABLE ${s}.sandbox_world (
 `,
 };
 
-export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions, webhookDeliveries, sandboxWorld];
+// A backfill's progress per system (src/identity/backfill-checkpoint.ts): where its scan
+// resumes, and the records read so far (the links are computed over all of them at the end, so
+// a resumed run needs what the stopped one had read). Cleared for a system once a run has
+// linked its complete scan.
+const backfillCheckpoints: Migration = {
+  id: '0008_backfill_checkpoints',
+  sql: (s) => `
+CREATE TABLE ${s}.backfill_scans (
+  system       text PRIMARY KEY,
+  -- Where the scan goes on (the last page's resume position); NULL: from the start.
+  resume_after text NULL,
+  records      integer NOT NULL DEFAULT 0 CHECK (records >= 0),
+  -- The scan read everything; only the linking is left.
+  done         boolean NOT NULL DEFAULT false,
+  started_at   timestamptz NOT NULL DEFAULT now(),
+  updated_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE ${s}.backfill_records (
+  system      text NOT NULL REFERENCES ${s}.backfill_scans (system) ON DELETE CASCADE,
+  record_type text NOT NULL,
+  external_id text NOT NULL,
+  record      jsonb NOT NULL,
+  PRIMARY KEY (system, record_type, external_id)
+);
+`,
+};
+
+export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions, webhookDeliveries, sandboxWorld, backfillCheckpoints];
