@@ -115,7 +115,12 @@ export function matchSummary(result: MatchResult, reads: readonly { file: string
   }
   const m = result.model;
   lines.push('');
-  lines.push(`model: u from ${fmt(m.randomPairs)} random pairs; EM ${m.emConverged ? 'converged' : 'stopped'} after ${m.emIterations} iterations; ${pct(m.candidateMatchShare)} of candidates match; prior ${m.prior.toExponential(3)}`);
+  // With no candidate pair EM has nothing to average over (its share and prior are 0/0).
+  lines.push(
+    result.candidates.count === 0
+      ? `model: u from ${fmt(m.randomPairs)} random pairs; no candidate pairs, so no match share or prior to estimate`
+      : `model: u from ${fmt(m.randomPairs)} random pairs; EM ${m.emConverged ? 'converged' : 'stopped'} after ${m.emIterations} iterations; ${pct(m.candidateMatchShare)} of candidates match; prior ${m.prior.toExponential(3)}`,
+  );
   // EM learns m from the candidates' agreement patterns: a handful of pairs cannot teach it.
   if (result.candidates.count < MIN_CANDIDATES_FOR_EM) {
     lines.push(`  warning: only ${fmt(result.candidates.count)} candidate pairs; the model is estimated from the data itself and needs a few hundred records (and ${MIN_CANDIDATES_FOR_EM}+ candidate pairs) to be trusted`);

@@ -19,7 +19,7 @@ export class NotLinkedError extends GraphQLError {
         : `linking it would join customers ${wouldJoin.join(', ')}, merging them`;
     super(
       `${s} record ${JSON.stringify(externalId)} is not linked to a customer yet (${would}); ` +
-        `queries never link: link it with the mutation linkSourceRecord(system: ${s}, externalId: ${JSON.stringify(externalId)}), or run \`npx meridian backfill\``,
+        `queries never link: link it with the mutation linkSourceRecord(system: ${s}, externalId: ${JSON.stringify(externalId)}), or let the next backfill link it (\`npx meridian backfill\`; the embedded default backfills at every start, and refuses a second process meanwhile)`,
       { extensions: { code: ErrorCode.NOT_FOUND, reason: 'NOT_LINKED', system: s, wouldJoin: [...wouldJoin] } },
     );
   }

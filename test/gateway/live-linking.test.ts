@@ -223,7 +223,8 @@ describe('live linking of records that appear in a system', () => {
     expect(got.errors[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'NOT_LINKED', system: 'ERP', wouldJoin: [] });
     expect(got.errors[0]?.message).toBe(
       'ERP record "C-LATE-2" is not linked to a customer yet (linking it would make it a new customer); queries never link: ' +
-        'link it with the mutation linkSourceRecord(system: ERP, externalId: "C-LATE-2"), or run `npx meridian backfill`',
+        'link it with the mutation linkSourceRecord(system: ERP, externalId: "C-LATE-2"), or let the next backfill link it ' +
+        '(`npx meridian backfill`; the embedded default backfills at every start, and refuses a second process meanwhile)',
     );
     expect(await footprint()).toEqual(before);
 

@@ -173,6 +173,16 @@ describe('meridian match: input it cannot use', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('says there was nothing to estimate when no pair of records is a candidate, instead of printing NaN', async () => {
+    const file = join(dir, 'strangers.csv');
+    writeFileSync(file, [people[0], ...people.slice(5)].join('\n') + '\n');
+    const r = await runCli(['match', file, '--out', join(dir, 'strangers-pairs.csv')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('blocking: 0 candidate pairs');
+    expect(r.stdout).toMatch(/model: u from [\d,]+ random pairs; no candidate pairs, so no match share or prior to estimate/);
+    expect(r.stdout).not.toContain('NaN');
+  });
+
   it('says so when every row of a file was skipped', async () => {
     const file = join(dir, 'all-bad.csv');
     writeFileSync(file, [people[0], '1,a,b', '2,c,d'].join('\n') + '\n');
