@@ -126,7 +126,8 @@ function buildConnectors(systems: SystemSettings, timeoutMs: number, logger?: Lo
     void salesforce.start().then(() => {
       first = false;
     });
-    connectors.push(createSalesforceConnector(salesforce));
+    // What the org lacks of Meridian's custom fields goes through the gateway's log, redacted and timestamped.
+    connectors.push(createSalesforceConnector(salesforce, logger ? { onMissingFields: (message, missing) => logger.error('salesforce custom fields missing', { missing: missing.join(','), detail: message }) } : {}));
   }
   if (systems.stripe) connectors.push(createStripeConnector(createStripeClient(systems.stripe, { timeoutMs, maxNetworkRetries: 0 })));
   if (systems.zendesk) connectors.push(createZendeskConnector(createZendeskClient(systems.zendesk)));
