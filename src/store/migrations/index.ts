@@ -270,4 +270,15 @@ CREATE TABLE ${s}.backfill_records (
 `,
 };
 
-export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions, webhookDeliveries, sandboxWorld, backfillCheckpoints];
+// The search index rewrites a record's name tokens by the record (CustomerSearch.index deletes
+// them first), and deleting a search document cascades to its tokens: both look tokens up by
+// record, which the primary key (token first) cannot serve. Without this index every page a
+// backfill indexed scanned the whole tokens table (20,000 customers: 20 of a 26 s scan).
+const searchTokensByRecord: Migration = {
+  id: '0009_search_tokens_by_record',
+  sql: (s) => `
+CREATE INDEX customer_search_tokens_record_idx ON ${s}.customer_search_tokens (system, record_type, external_id);
+`,
+};
+
+export const MIGRATIONS: readonly Migration[] = [identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions, webhookDeliveries, sandboxWorld, backfillCheckpoints, searchTokensByRecord];
