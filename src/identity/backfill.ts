@@ -8,7 +8,7 @@
 // system failed (after the connector's retries) links everything it did read: the next run,
 // resumed from that system's checkpoint, adds the rest.
 import { customerNameKey, customersMatcherConfig, matchableRecord, emailGroups, matchCustomerRecords, pairExplainer, type PairExplanation } from './customer-matching.ts';
-import { customerIndexEntry, type MatchIndex } from './match-index.ts';
+import { customerIndexEntry, type EntrySource, type MatchIndex } from './match-index.ts';
 import { savedModelOf } from './matcher/incremental.ts';
 import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
 import { ACCOUNT_TYPE, type SourceConnector, type SourceRecord, type SystemId } from '../sources/types.ts';
@@ -513,7 +513,9 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     const config = customersMatcherConfig();
     const index = options.index;
     if (savedModel !== null) await index.saveModel('customers', savedModel);
-    const entries = payloads.filter((r) => r !== undefined).map((r) => customerIndexEntry(config, r));
+    // Built a slice at a time as the index is written, not all at once (memory).
+    const present = payloads.filter((r) => r !== undefined);
+    const entries: EntrySource = { length: present.length, slice: (start, end) => present.slice(start, end).map((r) => customerIndexEntry(config, r)) };
     // Under the identity lock: the live matcher reads and writes the index under it too. Only
     // systems read completely may lose entries their scan did not return.
     const scan = { startedAt: scanStartedAt!, systems: complete };

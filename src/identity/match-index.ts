@@ -66,6 +66,9 @@ export function customerIndexEntry(config: MatcherConfig, r: SourceRecord): Matc
   };
 }
 
+/** Index entries in order: an array, or a view that builds each slice when it is asked for. */
+export type EntrySource = Pick<readonly MatchIndexEntry[], 'length' | 'slice'>;
+
 export interface IndexedCandidate {
   ref: RecordRef;
   input: Record<string, string | null>;
@@ -145,10 +148,20 @@ export class MatchIndex {
    * - entries of the scanned systems that the scan did not return (gone from their system) are
    *   removed, unless written after the scan started (linked live while it ran).
    */
-  async replaceIn(c: pg.PoolClient, entries: readonly MatchIndexEntry[], scan: { startedAt: Date; systems: readonly SystemId[] }, chunk = 2000): Promise<{ written: number; removed: number }> {
-    const changed: MatchIndexEntry[] = [];
+  async replaceIn(c: pg.PoolClient, entries: EntrySource, scan: { startedAt: Date; systems: readonly SystemId[] }, chunk = 2000): Promise<{ written: number; removed: number }> {
+    // Entries are taken (and, from a lazy source, built) a slice at a time and written before
+    // the next slice: a large backfill never holds every entry with its keys at once.
+    const systems: string[] = [];
+    const types: string[] = [];
+    const ids: string[] = [];
+    let written = 0;
     for (let i = 0; i < entries.length; i += chunk * 5) {
       const part = entries.slice(i, i + chunk * 5);
+      for (const e of part) {
+        systems.push(e.ref.system);
+        types.push(e.ref.recordType);
+        ids.push(e.ref.externalId);
+      }
       const r = await c.query<{ system: string; record_type: string; external_id: string; fingerprint: string | null; newer: boolean }>(
         `SELECT r.system, r.record_type, r.external_id, r.fingerprint, r.updated_at > $4 AS newer
            FROM unnest($1::text[], $2::text[], $3::text[]) AS d (system, record_type, external_id)
@@ -156,22 +169,33 @@ export class MatchIndex {
         [part.map((e) => e.ref.system), part.map((e) => e.ref.recordType), part.map((e) => e.ref.externalId), scan.startedAt],
       );
       const known = new Map(r.rows.map((row) => [refKey({ system: row.system as SystemId, recordType: row.record_type, externalId: row.external_id }), row]));
+      const changed: MatchIndexEntry[] = [];
       for (const e of part) {
         const row = known.get(refKey(e.ref));
         if (row?.newer) continue;
         if (row?.fingerprint !== fingerprintOf(e)) changed.push(e);
       }
+      for (let j = 0; j < changed.length; j += chunk) await this.#write(c, changed.slice(j, j + chunk));
+      written += changed.length;
     }
-    for (let i = 0; i < changed.length; i += chunk) await this.#write(c, changed.slice(i, i + chunk));
-    const gone = await c.query(
-      `DELETE FROM ${this.#records} r
-        WHERE r.system = ANY($1::text[]) AND r.updated_at <= $5
-          AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[], $4::text[]) AS d (system, record_type, external_id)
-                           WHERE d.system = r.system AND d.record_type = r.record_type AND d.external_id = r.external_id)`,
-      [scan.systems, entries.map((e) => e.ref.system), entries.map((e) => e.ref.recordType), entries.map((e) => e.ref.externalId), scan.startedAt],
+    // A removed record's keys go with it (match_keys has no foreign key to cascade: migration 0010).
+    const gone = await c.query<{ n: string }>(
+      `WITH gone AS (
+         DELETE FROM ${this.#records} r
+          WHERE r.system = ANY($1::text[]) AND r.updated_at <= $5
+            AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[], $4::text[]) AS d (system, record_type, external_id)
+                             WHERE d.system = r.system AND d.record_type = r.record_type AND d.external_id = r.external_id)
+         RETURNING r.system, r.record_type, r.external_id
+       ),
+       keys AS (
+         DELETE FROM ${this.#keys} k USING gone g
+          WHERE k.system = g.system AND k.record_type = g.record_type AND k.external_id = g.external_id
+       )
+       SELECT count(*) AS n FROM gone`,
+      [scan.systems, systems, types, ids, scan.startedAt],
     );
-    const removed = gone.rowCount ?? 0;
-    if (changed.length === 0 && removed === 0) return { written: 0, removed: 0 };
+    const removed = Number(gone.rows[0]?.n ?? 0);
+    if (written === 0 && removed === 0) return { written: 0, removed: 0 };
     await c.query(`DELETE FROM ${this.#terms}`);
     await c.query(
       `INSERT INTO ${this.#terms} (field, value, n)
@@ -179,7 +203,7 @@ export class MatchIndex {
         WHERE kv.value IS NOT NULL GROUP BY kv.key, kv.value`,
     );
     await c.query(`INSERT INTO ${this.#terms} (field, value, n) SELECT $1, '', count(*) FROM ${this.#records}`, [TOTAL_FIELD]);
-    return { written: changed.length, removed };
+    return { written, removed };
   }
 
   async #write(c: pg.PoolClient, entries: readonly MatchIndexEntry[]): Promise<void> {
