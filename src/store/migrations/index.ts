@@ -288,7 +288,7 @@ CREATE INDEX customer_search_tokens_record_idx ON ${s}.customer_search_tokens (s
 const matchKeysWithoutForeignKey: Migration = {
   id: '0010_match_keys_without_foreign_key',
   sql: (s) => `
-ALTER TABLE ${s}.match_keys DROP CONSTRAINT match_keys_system_record_type_external_id_fkey;
+ALTER TABLE ${s}.match_keys DROP CONSTRAINT IF EXISTS match_keys_system_record_type_external_id_fkey;
 `,
 };
 
