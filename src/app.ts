@@ -55,6 +55,8 @@ export interface App {
   store: Store;
   sandbox: Sandbox | null;
   backfill: BackfillReport | null;
+  /** What /readyz answers (one check serves a 5 s window). */
+  readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
 
@@ -374,7 +376,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       sandbox.zendesk.notifier?.setTarget(`${server.url}/webhooks/zendesk`);
     }
 
-    return { url: server.url, server, services, connectors, store, sandbox, backfill, close: closeAll };
+    return { url: server.url, server, services, connectors, store, sandbox, backfill, readiness, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

@@ -141,6 +141,8 @@ describe('meridian serve when a system is down at start', { timeout: 120_000 }, 
       const after = (await (await fetch(`${gw.url}/readyz`)).json()) as Readyz;
       // One readiness check answers for 5 s; the dependency is either re-checked or still the old answer.
       expect(after.dependencies['salesforce']).toBeDefined();
+      // The banner says which system it started without, in the same safe words as /readyz.
+      expect(gw.output()).toMatch(/degraded {4}salesforce \(login answered HTTP 503\): its fields answer SOURCE_UNAVAILABLE/);
       expect(gw.output()).not.toMatch(STACK_LINE);
     } finally {
       expect(await gw.stop()).toBe(0);

@@ -124,6 +124,16 @@ DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
       }
       if (app.backfill) lines.push(`  identity    ${(await app.services.identity.count()).toLocaleString('en-US')} golden customers linked by backfill`);
       console.log(lines.join('\n') + '\nCtrl-C stops it.');
+      // A system that is down does not stop the start (it is retried); say so where the operator looks.
+      app.readiness().then(
+        (r) => {
+          const down = Object.entries(r.dependencies).filter(([, d]) => !d.ok);
+          if (down.length > 0) {
+            console.log(`  degraded    ${down.map(([name, d]) => `${name} (${d.detail ?? 'unavailable'})`).join(', ')}: its fields answer SOURCE_UNAVAILABLE until it is back; /readyz follows it`);
+          }
+        },
+        () => undefined,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
