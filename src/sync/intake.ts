@@ -19,6 +19,7 @@ import { type ChangeNotice, type Delivery, WebhookRejectedError } from './notice
 import type { DeliveryLog } from './deliveries.ts';
 import { InvalidSourceRecordError } from '../sources/errors.ts';
 import type { Logger } from '../server/http.ts';
+import { createLogOnce } from '../observability/log-once.ts';
 import { SourceUnavailableError } from '../server/errors.ts';
 
 export interface WebhookSecrets {
@@ -81,6 +82,7 @@ const header = (h: Record<string, string | string[] | undefined>, name: string):
 };
 
 export function createWebhookIntake(services: GatewayServices, secrets: WebhookSecrets, logger: Logger, deliveries: DeliveryLog): WebhookIntake {
+  const logRejected = createLogOnce(logger);
   /** The accounts the notices concern, resolving contacts/users to their accounts first. */
   const accountsOf = async (notices: ChangeNotice[]): Promise<{ system: SystemId; id: string; identity: boolean }[]> => {
     const accounts = new Map<string, { system: SystemId; id: string; identity: boolean }>();
@@ -210,7 +212,8 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
         if (long) throw new WebhookRejectedError(400, `event id is longer than ${MAX_EVENT_ID_LENGTH} characters`);
       } catch (e) {
         if (e instanceof WebhookRejectedError) {
-          logger.error('webhook rejected', { system, status: e.status, reason: e.message });
+          // Anyone can post here: the same refusal is logged once per 10 s, with how often it repeated.
+          logRejected('webhook rejected', { system, status: e.status, reason: e.message }, `${system} ${e.status} ${e.message}`);
           return refuse(e.status, e.message);
         }
         throw e;

@@ -50,3 +50,30 @@ describe('webhook intake when the named account cannot be read', () => {
     expect(matched).toEqual([]);
   });
 });
+
+describe('webhook intake under a flood of refused deliveries', () => {
+  it('logs the same refusal once per window, however often an unsigned sender posts it, and counts the repeats', async () => {
+    const lines: { msg: string; extra: Record<string, unknown> }[] = [];
+    const logger = { info: () => undefined, error: (msg: string, extra: Record<string, unknown> = {}) => void lines.push({ msg, extra }) };
+    const services = { now: () => new Date() } as unknown as GatewayServices;
+    const intake = createWebhookIntake(services, { stripe: { client: stripe, secret: SECRET } }, logger, createMemoryDeliveryLog());
+    const answers = await Promise.all(Array.from({ length: 100 }, () => intake.handle('stripe', {}, '{"id":"evt_1"}')));
+    expect(answers.every((a) => a.status === 400)).toBe(true);
+    expect(lines.filter((l) => l.msg === 'webhook rejected')).toEqual([{ msg: 'webhook rejected', extra: { system: 'stripe', status: 400, reason: 'missing Stripe-Signature header' } }]);
+  });
+});
+
+describe('createLogOnce', () => {
+  it('says a key once per window and how many times it was held back', async () => {
+    const { createLogOnce } = await import('../../src/observability/log-once.ts');
+    const lines: Record<string, unknown>[] = [];
+    let t = 0;
+    const logOnce = createLogOnce({ info: () => undefined, error: (_m, extra = {}) => void lines.push(extra) }, { windowMs: 1_000, now: () => t });
+    for (let i = 0; i < 5; i++) logOnce('x', { n: i }, 'a');
+    logOnce('x', { n: 'b' }, 'b');
+    t = 1_000;
+    logOnce('x', { n: 5 }, 'a');
+    logOnce('x', { n: 6 }, 'a');
+    expect(lines).toEqual([{ n: 0 }, { n: 'b' }, { n: 5, repeats: 4 }]);
+  });
+});
