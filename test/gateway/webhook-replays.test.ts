@@ -120,6 +120,16 @@ describe('webhook replays and tolerances', () => {
     expect(sf.requests.count({ sinceSeq: since })).toBe(once);
   });
 
+  it("checks Outbound Messages against the org its password login named, never asking Salesforce's identity service", async () => {
+    const sf = app.sandbox!.salesforce;
+    const account = sf.store.list('Account')[0]!;
+    const body = buildOutboundEnvelope({ orgId: sf.orgId, baseUrl: sf.url, apiVersion: '59.0' }, 'Account', [{ type: 'Account', record: account, fields: ['Name'] } as never], () => '04l000000000778AAA');
+    const answer = await post('salesforce', body, { soapaction: '""' });
+    expect(answer.status).toBe(200);
+    // Since the gateway started (its org id is first asked for at start-up).
+    expect(sf.requests.count({ operation: 'identity' })).toBe(0);
+  });
+
   it('answers /healthz while it refuses an unsigned 400 KB message of unclosed <sObject tags', async () => {
     const sf = app.sandbox!.salesforce;
     const body = `<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound"><OrganizationId>${sf.orgId}</OrganizationId>${'<sObject '.repeat(45_000)}`;

@@ -6,7 +6,6 @@
 import { type ChangeNotice, type Delivery, WebhookRejectedError } from '../../sync/notices.ts';
 import type { SalesforceSettings } from '../../config/systems.ts';
 import { connectSalesforce } from './client.ts';
-import type { Connection } from 'jsforce';
 import { createOutboundXmlReader, OutboundReaderBusyError, type OutboundXmlReader } from './outbound-reader.ts';
 import { OUTBOUND_NAMESPACE, OutboundXmlError } from './outbound-xml.ts';
 import { learnOrganizationId, OrganizationUnknownError, type OrganizationIdSource } from './organization.ts';
@@ -27,13 +26,12 @@ export interface SalesforceOutboundOptions {
 }
 
 /**
- * What the intake needs for Outbound Messages: a reader on a worker thread, and our org id,
- * learned from the API with the configured credentials (asked at once, without waiting, and
- * again by a message after a failure), unless a login already told it (`known`).
+ * What the intake needs for Outbound Messages: a reader on a worker thread, and our org id:
+ * the gateway's session's (SalesforceSession.organizationId), or learned from the API with the
+ * given credentials. Asked at once, without waiting, and again by a message after a failure.
  */
-export function salesforceOutbound(connection: SalesforceSettings | (() => Promise<Connection>), known: string | null = null): SalesforceOutboundOptions {
-  const connect = typeof connection === 'function' ? connection : () => connectSalesforce(connection);
-  const organizationId = learnOrganizationId(connect, { known });
+export function salesforceOutbound(org: SalesforceSettings | OrganizationIdSource): SalesforceOutboundOptions {
+  const organizationId = typeof org === 'function' ? org : learnOrganizationId(() => connectSalesforce(org));
   // Asked at start so the first message need not wait; a failure here is asked again by that message.
   organizationId().catch(() => undefined);
   return { reader: createOutboundXmlReader(), organizationId };
