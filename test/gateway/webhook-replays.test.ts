@@ -9,7 +9,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { createStripeClient } from '../../src/sources/stripe/client.ts';
 import { createZendeskClient } from '../../src/sources/zendesk/client.ts';
-import { connectSalesforce } from '../../src/sources/salesforce/client.ts';
+import { connectSalesforce } from '../support/salesforce.ts';
 import { signZendeskWebhook } from '../../src/sandbox/zendesk/webhooks.ts';
 import { buildOutboundEnvelope } from '../../src/sandbox/salesforce/outbound.ts';
 
