@@ -344,8 +344,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       {
         ...(systems.stripe?.webhookSecret ? { stripe: { client: createStripeClient(systems.stripe), secret: systems.stripe.webhookSecret } } : {}),
         ...(systems.zendesk?.webhookSecret ? { zendesk: { secret: systems.zendesk.webhookSecret } } : {}),
-        // The org id is learned from the session once Salesforce answers (messages get 503 until then).
-        ...(salesforce ? { salesforce: salesforceOutbound(() => salesforce.connection()) } : {}),
+        // The session's org id: the login's, or asked once Salesforce answers (messages get 503 until then).
+        ...(salesforce ? { salesforce: salesforceOutbound(() => salesforce.organizationId()) } : {}),
       },
       logger,
       createPostgresDeliveryLog(store, { now: services.now }),

@@ -7,7 +7,7 @@ import type Stripe from 'stripe';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { createStripeClient } from '../../src/sources/stripe/client.ts';
-import { connectSalesforce } from '../../src/sources/salesforce/client.ts';
+import { connectSalesforce } from '../support/salesforce.ts';
 import { createZendeskClient } from '../../src/sources/zendesk/client.ts';
 
 interface Src {

@@ -9,7 +9,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { createStripeClient } from '../../src/sources/stripe/client.ts';
 import { createZendeskClient } from '../../src/sources/zendesk/client.ts';
-import { connectSalesforce } from '../../src/sources/salesforce/client.ts';
+import { connectSalesforce } from '../support/salesforce.ts';
 import { signZendeskWebhook } from '../../src/sandbox/zendesk/webhooks.ts';
 import { buildOutboundEnvelope } from '../../src/sandbox/salesforce/outbound.ts';
 
@@ -118,6 +118,16 @@ describe('webhook replays and tolerances', () => {
     expect(again.status).toBe(200);
     expect(await again.text()).toContain('<Ack>true</Ack>');
     expect(sf.requests.count({ sinceSeq: since })).toBe(once);
+  });
+
+  it("checks Outbound Messages against the org its password login named, never asking Salesforce's identity service", async () => {
+    const sf = app.sandbox!.salesforce;
+    const account = sf.store.list('Account')[0]!;
+    const body = buildOutboundEnvelope({ orgId: sf.orgId, baseUrl: sf.url, apiVersion: '59.0' }, 'Account', [{ type: 'Account', record: account, fields: ['Name'] } as never], () => '04l000000000778AAA');
+    const answer = await post('salesforce', body, { soapaction: '""' });
+    expect(answer.status).toBe(200);
+    // Since the gateway started (its org id is first asked for at start-up).
+    expect(sf.requests.count({ operation: 'identity' })).toBe(0);
   });
 
   it('answers /healthz while it refuses an unsigned 400 KB message of unclosed <sObject tags', async () => {

@@ -8,7 +8,7 @@ import { generateWorld } from '../../src/sandbox/world/index.ts';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../src/sandbox/salesforce/index.ts';
 import { startStripeEmulator, type StripeEmulator } from '../../src/sandbox/stripe/index.ts';
 import { startZendeskEmulator, type ZendeskEmulator } from '../../src/sandbox/zendesk/index.ts';
-import { connectSalesforce } from '../../src/sources/salesforce/client.ts';
+import { connectSalesforce } from '../support/salesforce.ts';
 import { createSalesforceConnector } from '../../src/sources/salesforce/index.ts';
 import { createStripeClient } from '../../src/sources/stripe/client.ts';
 import { createStripeConnector } from '../../src/sources/stripe/index.ts';

@@ -9,7 +9,7 @@ import type Stripe from 'stripe';
 import type pg from 'pg';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
-import { connectSalesforce } from '../../src/sources/salesforce/client.ts';
+import { connectSalesforce } from '../support/salesforce.ts';
 import { createStripeClient } from '../../src/sources/stripe/client.ts';
 import { createZendeskClient, type ZendeskClient } from '../../src/sources/zendesk/client.ts';
 import { createErpPool } from '../../src/sources/erp/client.ts';

@@ -47,6 +47,16 @@ describe('SalesforceSession', () => {
     expect((await session.organizationId()).slice(0, 15)).toBe(sf.orgId.slice(0, 15));
   });
 
+  it("takes a password login's org id from its answer, without asking the identity service, even when asked before logging in", async () => {
+    const since = sf.requests.lastSeq;
+    const session = open();
+    const id = await session.organizationId();
+    expect(id.slice(0, 15)).toBe(sf.orgId.slice(0, 15));
+    expect(id).toHaveLength(18);
+    expect(logins(since)).toBe(1);
+    expect(sf.requests.count({ operation: 'identity', sinceSeq: since })).toBe(0);
+  });
+
   it('is unavailable while Salesforce answers 503, and logs in when asked once it answers again', async () => {
     sf.faults.set({ outage: 'http' });
     const session = open();

@@ -8,7 +8,7 @@ import type { SfAccount, SfContact, SfOpportunity, World } from '../../src/sandb
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../src/sandbox/salesforce/index.ts';
 import { salesforceId } from '../../src/sandbox/kit/ids.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
-import { connectSalesforce } from '../../src/sources/salesforce/client.ts';
+import { connectSalesforce } from '../support/salesforce.ts';
 import { createSalesforceConnector } from '../../src/sources/salesforce/index.ts';
 import { InvalidSourceIdError, InvalidSourceRecordError, SourceRateLimitedError, SourceUnavailableError } from '../../src/sources/errors.ts';
 import type { SourceConnector, SourceRecord } from '../../src/sources/types.ts';

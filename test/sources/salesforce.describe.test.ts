@@ -7,7 +7,7 @@ import { generateWorld } from '../../src/sandbox/world/generate.ts';
 import type { World } from '../../src/sandbox/world/types.ts';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../src/sandbox/salesforce/index.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
-import { connectSalesforce } from '../../src/sources/salesforce/client.ts';
+import { connectSalesforce } from '../support/salesforce.ts';
 import { createSalesforceConnector } from '../../src/sources/salesforce/index.ts';
 import type { SourceRecord } from '../../src/sources/types.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';

@@ -7,7 +7,7 @@ import { generateWorld } from '../../src/sandbox/world/generate.ts';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../src/sandbox/salesforce/index.ts';
 import { buildOutboundEnvelope } from '../../src/sandbox/salesforce/outbound.ts';
 import { readSystemSettings, type SalesforceSettings } from '../../src/config/systems.ts';
-import { connectSalesforce } from '../../src/sources/salesforce/client.ts';
+import { connectSalesforce } from '../support/salesforce.ts';
 import { createOutboundXmlReader, MAX_QUEUED_OUTBOUND_MESSAGES } from '../../src/sources/salesforce/outbound-reader.ts';
 import { learnOrganizationId } from '../../src/sources/salesforce/organization.ts';
 import { MAX_OUTBOUND_NOTIFICATIONS, salesforceOutbound, type SalesforceOutboundOptions } from '../../src/sources/salesforce/webhook.ts';
@@ -106,7 +106,7 @@ describe('Salesforce Outbound Messages', () => {
   });
 
   it(`refuses a message with more than ${MAX_OUTBOUND_NOTIFICATIONS} notifications, naming the cap`, async () => {
-    const intake = intakeWith(salesforceOutbound(session));
+    const intake = intakeWith(salesforceOutbound(learnOrganizationId(() => connectSalesforce(session))));
     const answer = await intake.handle('salesforce', {}, envelope(emu.orgId, MAX_OUTBOUND_NOTIFICATIONS + 1));
     expect(answer.status).toBe(400);
     expect(answer.body).toContain(`has ${MAX_OUTBOUND_NOTIFICATIONS + 1} notifications; Salesforce sends at most ${MAX_OUTBOUND_NOTIFICATIONS}`);
@@ -127,7 +127,7 @@ describe('Salesforce Outbound Messages', () => {
   });
 
   it('refuses a DOCTYPE (entity definitions) with 400', async () => {
-    const intake = intakeWith(salesforceOutbound(session));
+    const intake = intakeWith(salesforceOutbound(learnOrganizationId(() => connectSalesforce(session))));
     const body = envelope(emu.orgId).replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>');
     const answer = await intake.handle('salesforce', {}, body);
     expect(answer.status).toBe(400);

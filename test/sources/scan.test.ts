@@ -12,7 +12,7 @@ import type { ConnectorClock } from '../../src/sources/options.ts';
 import type { SourceConnector, SystemId } from '../../src/sources/types.ts';
 import { createStripeClient } from '../../src/sources/stripe/client.ts';
 import { createStripeConnector } from '../../src/sources/stripe/index.ts';
-import { connectSalesforce } from '../../src/sources/salesforce/client.ts';
+import { connectSalesforce } from '../support/salesforce.ts';
 import { createSalesforceConnector } from '../../src/sources/salesforce/index.ts';
 import { createZendeskClient } from '../../src/sources/zendesk/client.ts';
 import { createZendeskConnector } from '../../src/sources/zendesk/index.ts';

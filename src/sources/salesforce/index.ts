@@ -62,18 +62,17 @@ export function createSalesforceConnector(conn: Connection | SalesforceSession, 
     return call(reader);
   };
 
-  const loadRelated = async <K extends keyof RelatedKinds['salesforce'] >(kind: K, accountIds: readonly string[]): Promise<(RelatedKinds['salesforce'][K][] | Error)[]> => {
-    const reader = await currentReader().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
-    if (reader instanceof Error) return accountIds.map(() => reader);
-    switch (kind) {
-      case 'contacts':
-        return (await reader.loadContacts(accountIds)) as (RelatedKinds['salesforce'][K][] | Error)[];
-      case 'opportunities':
-        return (await reader.loadOpportunities(accountIds)) as (RelatedKinds['salesforce'][K][] | Error)[];
-      default:
-        throw new TypeError(`salesforce has no related kind ${JSON.stringify(kind)}`);
-    }
-  };
+  const loadRelated = <K extends keyof RelatedKinds['salesforce'] >(kind: K, accountIds: readonly string[]): Promise<(RelatedKinds['salesforce'][K][] | Error)[]> =>
+    perKey(accountIds, async (reader) => {
+      switch (kind) {
+        case 'contacts':
+          return (await reader.loadContacts(accountIds)) as (RelatedKinds['salesforce'][K][] | Error)[];
+        case 'opportunities':
+          return (await reader.loadOpportunities(accountIds)) as (RelatedKinds['salesforce'][K][] | Error)[];
+        default:
+          throw new TypeError(`salesforce has no related kind ${JSON.stringify(kind)}`);
+      }
+    });
 
   return {
     system: 'salesforce',

@@ -20,8 +20,8 @@ export class OrganizationUnknownError extends Error {
 export type OrganizationIdSource = () => Promise<string>;
 
 export interface LearnOrganizationOptions {
-  /** Already known (a password login returned it): no call is made. */
-  known?: string | null;
+  /** What a login already told (a password login's answer names the org), read at every call: when it answers, no call is made. */
+  known?: () => string | null;
   /** How long a failed attempt is remembered before Salesforce is asked again (default 5 s). */
   retryAfterMs?: number;
   /** An attempt that has not answered by then fails (default 10 s). */
@@ -33,13 +33,17 @@ export function learnOrganizationId(connect: () => Promise<Connection>, options:
   const retryAfterMs = options.retryAfterMs ?? 5_000;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const now = options.now ?? Date.now;
-  const known = options.known ? toSalesforceId18(options.known) : null;
-  let learned: Promise<string> | null = known ? Promise.resolve(known) : null;
+  const known = (): string | null => {
+    const id = options.known?.();
+    return id ? toSalesforceId18(id) : null;
+  };
+  let learned: Promise<string> | null = null;
   let failedAt = -Infinity;
 
   const ask = async (): Promise<string> => {
     const conn = await connect();
-    const id = conn.userInfo?.organizationId ?? (await conn.identity()).organization_id;
+    // Connecting may have been the login that tells it.
+    const id = known() ?? conn.userInfo?.organizationId ?? (await conn.identity()).organization_id;
     const id18 = typeof id === 'string' ? toSalesforceId18(id) : null;
     if (!id18) throw new Error(`the identity service answered no valid organization id (${JSON.stringify(id)})`);
     return id18;
@@ -58,6 +62,8 @@ export function learnOrganizationId(connect: () => Promise<Connection>, options:
       .finally(() => clearTimeout(timer));
   };
   return () => {
+    const id = known();
+    if (id) return Promise.resolve(id);
     if (learned) return learned;
     if (now() - failedAt < retryAfterMs) return Promise.reject(new OrganizationUnknownError('the Salesforce organization id is not known yet (Salesforce did not answer); try again shortly'));
     learned = attempt();

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { SalesforceSettings } from '../../config/systems.ts';
 import { SourceUnavailableError } from '../errors.ts';
 import { withoutRetries } from './client.ts';
+import { learnOrganizationId, type OrganizationIdSource } from './organization.ts';
 
 export type SalesforceSessionState =
   | { status: 'connecting' }
@@ -83,7 +84,10 @@ export class SalesforceSession {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   readonly #inFlight = new Set<AbortController>();
-  #orgId: Promise<string> | null = null;
+  // The password login's answer names the org; a given session's org is asked of the identity service.
+  readonly #orgId: OrganizationIdSource = learnOrganizationId(() => this.connection(), {
+    known: () => (this.#state.status === 'connected' ? this.#state.orgId : null),
+  });
 
   constructor(settings: SalesforceSettings, options: SalesforceSessionOptions) {
     this.#settings = settings;
@@ -132,26 +136,12 @@ export class SalesforceSession {
   }
 
   /**
-   * The org id of the logged-in user: from the login answer, or (for a given session) from
-   * Salesforce's identity service, asked once. Rejects while Salesforce cannot be reached.
+   * The org id (18 chars) of the logged-in user: from the login answer, or (for a given session)
+   * from Salesforce's identity service, asked once (organization.ts: bounded, and not asked again
+   * for a while after a failure). Rejects with OrganizationUnknownError while Salesforce cannot answer.
    */
-  async organizationId(): Promise<string> {
-    const known = this.#state.status === 'connected' ? this.#state.orgId : null;
-    if (known) return known;
-    const conn = await this.connection();
-    if (this.#state.status === 'connected' && this.#state.orgId) return this.#state.orgId;
-    // https://help.salesforce.com/s/articleView?id=sf.remoteaccess_using_openid.htm
-    this.#orgId ??= conn.identity().then(
-      (who) => {
-        if (this.#state.status === 'connected') this.#state = { status: 'connected', orgId: who.organization_id };
-        return who.organization_id;
-      },
-      (e: unknown) => {
-        this.#orgId = null;
-        throw e;
-      },
-    );
-    return this.#orgId;
+  organizationId(): Promise<string> {
+    return this.#orgId();
   }
 
   /** Stops background retries and aborts a login in flight. */

@@ -4,12 +4,9 @@
 // same notification ids, for up to 24 hours.
 // https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_understanding.htm
 import { type ChangeNotice, type Delivery, WebhookRejectedError } from '../../sync/notices.ts';
-import type { SalesforceSettings } from '../../config/systems.ts';
-import { connectSalesforce } from './client.ts';
-import type { Connection } from 'jsforce';
 import { createOutboundXmlReader, OutboundReaderBusyError, type OutboundXmlReader } from './outbound-reader.ts';
 import { OUTBOUND_NAMESPACE, OutboundXmlError } from './outbound-xml.ts';
-import { learnOrganizationId, OrganizationUnknownError, type OrganizationIdSource } from './organization.ts';
+import { OrganizationUnknownError, type OrganizationIdSource } from './organization.ts';
 import { outboundMessageSchema, toSalesforceId18 } from './schema.ts';
 
 export const OUTBOUND_ACK =
@@ -27,13 +24,11 @@ export interface SalesforceOutboundOptions {
 }
 
 /**
- * What the intake needs for Outbound Messages: a reader on a worker thread, and our org id,
- * learned from the API with the configured credentials (asked at once, without waiting, and
- * again by a message after a failure), unless a login already told it (`known`).
+ * What the intake needs for Outbound Messages: a reader on a worker thread, and our org id
+ * (the gateway's SalesforceSession.organizationId). Asked at once, without waiting, and again
+ * by a message after a failure.
  */
-export function salesforceOutbound(connection: SalesforceSettings | (() => Promise<Connection>), known: string | null = null): SalesforceOutboundOptions {
-  const connect = typeof connection === 'function' ? connection : () => connectSalesforce(connection);
-  const organizationId = learnOrganizationId(connect, { known });
+export function salesforceOutbound(organizationId: OrganizationIdSource): SalesforceOutboundOptions {
   // Asked at start so the first message need not wait; a failure here is asked again by that message.
   organizationId().catch(() => undefined);
   return { reader: createOutboundXmlReader(), organizationId };

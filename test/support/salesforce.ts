@@ -1,0 +1,27 @@
+// A jsforce Connection for tests that talk to the sandbox's Salesforce directly (creating
+// records, reading what the gateway wrote). jsforce's own login() is used here; the gateway logs
+// in through SalesforceSession, whose request can be bounded and aborted.
+// https://jsforce.github.io/document/#connection
+import { Connection } from 'jsforce';
+import type { SalesforceSettings } from '../../src/config/systems.ts';
+import { withoutRetries } from '../../src/sources/salesforce/client.ts';
+
+/**
+ * A logged-in Connection: password grant through the connected app when OAuth settings are
+ * given (jsforce then refreshes an expired session by logging in again), otherwise the
+ * given session. Without jsforce's retries, as the gateway's.
+ */
+export async function connectSalesforce(settings: SalesforceSettings): Promise<Connection> {
+  if (settings.session) {
+    return withoutRetries(new Connection({ instanceUrl: settings.session.instanceUrl, accessToken: settings.session.accessToken, version: settings.apiVersion }));
+  }
+  const oauth = settings.oauth!;
+  const conn = new Connection({
+    loginUrl: settings.loginUrl,
+    version: settings.apiVersion,
+    oauth2: { loginUrl: settings.loginUrl, clientId: oauth.clientId, clientSecret: oauth.clientSecret },
+  });
+  // https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_username_password_flow.htm
+  await conn.login(oauth.username, oauth.password);
+  return withoutRetries(conn);
+}
