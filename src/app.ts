@@ -206,6 +206,10 @@ export async function openSources(config: GatewayConfig, options: Omit<AppOption
   try {
     const opened = await openStore(config, options);
     closers.push(() => opened.close());
+    // Once, before anything reads the store (the sandbox's world marker, the gateway, a backfill).
+    await opened.store.migrate().catch((e: unknown) => {
+      throw (env.DATABASE_URL ? explainPostgresError(e, 'DATABASE_URL', env.DATABASE_URL) : null) ?? e;
+    });
     let sandbox: Sandbox | null = null;
     let systems = config.systems;
     if (config.sandbox) {
@@ -215,7 +219,6 @@ export async function openSources(config: GatewayConfig, options: Omit<AppOption
       // The store records the world its links were built for; another world is refused before anything is seeded.
       const so = options.sandboxOptions;
       const world = so?.world ?? generateWorld({ customers: so?.customers ?? env.MERIDIAN_SANDBOX_CUSTOMERS, seed: so?.seed ?? env.MERIDIAN_SANDBOX_SEED });
-      await opened.store.migrate();
       await claimSandboxWorld(opened.store, worldMarker(world), env.DATABASE_URL ? `DATABASE_URL (schema ${opened.store.schema})` : env.MERIDIAN_DATA_DIR);
       sandbox = await startSandbox({
         world,
@@ -265,9 +268,6 @@ export async function startApp(options: AppOptions): Promise<App> {
     const opened = await openSources(config, { ...options, logger });
     closers.push(() => opened.close());
     const { store, sandbox, systems, connectors, salesforce } = opened;
-    await store.migrate().catch((e: unknown) => {
-      throw (env.DATABASE_URL ? explainPostgresError(e, 'DATABASE_URL', env.DATABASE_URL) : null) ?? e;
-    });
     const identity: IdentityStore = createIdentityStore(store);
     const reviews = createReviewItems(store, { identity });
 

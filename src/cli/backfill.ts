@@ -21,6 +21,7 @@ export interface OutputStream {
 
 export interface BackfillCommandDeps {
   connectors: readonly SourceConnector[];
+  /** Meridian's store, migrated (openSources migrates it). */
   store: Store;
   /** Default: the Postgres identity store over `store`. */
   identity?: IdentityStore;
@@ -142,7 +143,6 @@ export async function runBackfillCommand(deps: BackfillCommandDeps): Promise<num
     lastDraw = t;
   };
 
-  await deps.store.migrate();
   const identity = deps.identity ?? createIdentityStore(deps.store);
   const report = await runBackfill({
     connectors: deps.connectors,

@@ -170,7 +170,6 @@ configured systems; with none configured, the sandbox.`,
       const opened = await openSources(config, { ephemeralPorts: true });
       const { CustomerSearch, indexingScans } = await import('../identity/search.ts');
       try {
-        await opened.store.migrate();
         const search = new CustomerSearch(opened.store);
         const connectors = opened.connectors.map((c) => indexingScans(c, search, config.env.MERIDIAN_DEFAULT_REGION));
         return await runBackfillCommand({ connectors, store: opened.store, pageSize, scan: { retry: { attempts: retries + 1 } } });
