@@ -90,6 +90,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** A view built while this request's budget ran out is that request's problem only: others build their own. */
 const spentBudget = (v: GoldenView | null): boolean => v !== null && [...v.missing.values()].some((e) => e instanceof UpstreamBudgetError);
 
+/** A cached record as a view: only complete records are cached, so nothing is missing. */
+const fromCache = (hit: CachedGolden): GoldenView => ({ ...hit, missing: new Map<SystemId, Error>(), notFound: [], fromCache: true });
+
 /** Linked to records, yet not one of them could be read: every system answered NOT_FOUND. */
 export function unreadable(view: GoldenView): boolean {
   return view.notFound.length > 0 && view.missing.size === 0 && view.record.sources.length === 0;
@@ -98,7 +101,7 @@ export function unreadable(view: GoldenView): boolean {
 export const sourceKey = (system: SystemId, id: string): string => `${system}\u0000${id}`;
 
 export function createLoaders(services: GatewayServices): RequestLoaders {
-  const limits = createRequestLimits({ timeoutMs: services.limits?.timeoutMs ?? 2_000, ...(services.limits ? { budget: services.limits.budget } : {}), ...(services.limits?.clock ? { clock: services.limits.clock } : {}) });
+  const limits = createRequestLimits(services.limits ?? { timeoutMs: 2_000 });
   let flights = flightsByServices.get(services);
   if (!flights) flightsByServices.set(services, (flights = new Map<string, Flight>()));
   const inFlight = flights;
@@ -230,7 +233,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
         const got = await services.cache.get(waiting);
         waiting.forEach((id, i) => {
           const hit = got[i];
-          if (hit) out.set(id, { ...hit, missing: new Map<SystemId, Error>(), notFound: [], fromCache: true });
+          if (hit) out.set(id, fromCache(hit));
         });
         waiting = waiting.filter((id) => !out.has(id));
         if (waiting.length === 0) break;
@@ -257,7 +260,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     const misses: string[] = [];
     rest.forEach((id, i) => {
       const hit = cached[i];
-      if (hit) result.set(id, Promise.resolve({ ...hit, missing: new Map<SystemId, Error>(), notFound: [], fromCache: true }));
+      if (hit) result.set(id, Promise.resolve(fromCache(hit)));
       else if (inFlight.has(id)) result.set(id, join(id)); // started while we read the cache
       else misses.push(id);
     });
