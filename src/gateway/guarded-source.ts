@@ -113,7 +113,8 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
   const guarded = async <T>(keys: readonly string[], limits: CallLimits, call: (ids: readonly string[]) => Promise<(T | Error)[]>): Promise<(T | Error)[]> => {
     const left = limits ? limits.timeLeft(system) : timeoutMs;
     if (left <= 0) {
-      const err = new SourceUnavailableError(system, `this request had already waited its ${timeoutMs} ms deadline on this system; not called`);
+      const said = `this request had already waited its ${timeoutMs} ms deadline on this system; not called`;
+      const err = new SourceUnavailableError(system, said, Object.assign(new Error(said), { publicReason: said }));
       return keys.map(() => err);
     }
     if (limits && !limits.take(keys.length)) {

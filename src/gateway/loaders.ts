@@ -65,30 +65,19 @@ const PERSON_IS_ACCOUNT: ReadonlySet<SystemId> = new Set<SystemId>(['stripe']);
 /** How often a replica that did not claim a build looks for the value another replica is building. */
 const CLAIM_POLL_MS = 25;
 
-interface Flight {
-  promise: Promise<GoldenView | null>;
-}
-
 /**
  * Golden-record builds in flight in this process, shared by every request: a second request
  * for a record being built waits for that build instead of reading every system again.
  */
-const flightsByServices = new WeakMap<GatewayServices, Map<string, Flight>>();
-
-function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+const flightsByServices = new WeakMap<GatewayServices, Map<string, Promise<GoldenView | null>>>();
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A view built while this request's budget ran out is that request's problem only: others build their own. */
 const spentBudget = (v: GoldenView | null): boolean => v !== null && [...v.missing.values()].some((e) => e instanceof UpstreamBudgetError);
+
+/** A cached record as a view: only complete records are cached, so nothing is missing. */
+const fromCache = (hit: CachedGolden): GoldenView => ({ ...hit, missing: new Map<SystemId, Error>(), notFound: [], fromCache: true });
 
 /** Linked to records, yet not one of them could be read: every system answered NOT_FOUND. */
 export function unreadable(view: GoldenView): boolean {
@@ -98,9 +87,9 @@ export function unreadable(view: GoldenView): boolean {
 export const sourceKey = (system: SystemId, id: string): string => `${system}\u0000${id}`;
 
 export function createLoaders(services: GatewayServices): RequestLoaders {
-  const limits = createRequestLimits({ timeoutMs: services.limits?.timeoutMs ?? 2_000, ...(services.limits ? { budget: services.limits.budget } : {}), ...(services.limits?.clock ? { clock: services.limits.clock } : {}) });
+  const limits = createRequestLimits(services.limits ?? { timeoutMs: 2_000 });
   let flights = flightsByServices.get(services);
-  if (!flights) flightsByServices.set(services, (flights = new Map<string, Flight>()));
+  if (!flights) flightsByServices.set(services, (flights = new Map<string, Promise<GoldenView | null>>()));
   const inFlight = flights;
   // One loader per (source, kind) and request, made on first use; null for a system that is not configured.
   const made = new Map<string, DataLoader<string, unknown>>();
@@ -230,7 +219,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
         const got = await services.cache.get(waiting);
         waiting.forEach((id, i) => {
           const hit = got[i];
-          if (hit) out.set(id, { ...hit, missing: new Map<SystemId, Error>(), notFound: [], fromCache: true });
+          if (hit) out.set(id, fromCache(hit));
         });
         waiting = waiting.filter((id) => !out.has(id));
         if (waiting.length === 0) break;
@@ -248,7 +237,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
   // in flight for that id in this process, or starts one; a build loads the links in one query;
   // they name the surviving golden id, so a retired id answers as its survivor.
   const golden: DataLoader<string, GoldenView | null> = new DataLoader(async (ids) => {
-    const join = (id: string): Promise<GoldenView | null> => inFlight.get(id)!.promise.then((v) => (spentBudget(v) ? buildOne(id) : v));
+    const join = (id: string): Promise<GoldenView | null> => inFlight.get(id)!.then((v) => (spentBudget(v) ? buildOne(id) : v));
     const joined = new Map<string, Promise<GoldenView | null>>();
     for (const id of ids) if (inFlight.has(id)) joined.set(id, join(id));
     const rest = ids.filter((id) => !joined.has(id));
@@ -257,24 +246,24 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     const misses: string[] = [];
     rest.forEach((id, i) => {
       const hit = cached[i];
-      if (hit) result.set(id, Promise.resolve({ ...hit, missing: new Map<SystemId, Error>(), notFound: [], fromCache: true }));
+      if (hit) result.set(id, Promise.resolve(fromCache(hit)));
       else if (inFlight.has(id)) result.set(id, join(id)); // started while we read the cache
       else misses.push(id);
     });
     if (misses.length > 0) {
-      const waits = misses.map(() => deferred<GoldenView | null>());
+      const batch = coalesced(misses);
+      const started = misses.map((_, i) => batch.then((views) => views[i]!));
       misses.forEach((id, i) => {
-        inFlight.set(id, { promise: waits[i]!.promise });
-        result.set(id, waits[i]!.promise);
+        inFlight.set(id, started[i]!);
+        result.set(id, started[i]!);
       });
       // Listed until the values are stored (coalesced resolves after storing), so a request
       // arriving meanwhile joins the flight instead of missing the cache and building again.
-      coalesced(misses).then(
-        (views) => views.forEach((v, i) => waits[i]!.resolve(v)),
-        (e: unknown) => waits.forEach((w) => w.reject(e)),
-      ).finally(() => misses.forEach((id, i) => {
-        if (inFlight.get(id)?.promise === waits[i]!.promise) inFlight.delete(id);
-      }));
+      batch
+        .finally(() => misses.forEach((id, i) => {
+          if (inFlight.get(id) === started[i]) inFlight.delete(id);
+        }))
+        .catch(() => undefined); // the failure reaches each caller through its flight
     }
     return Promise.all(ids.map((id) => result.get(id)!.catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
   });

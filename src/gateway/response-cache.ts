@@ -176,7 +176,8 @@ export function withResponseCache<T>(golden: GoldenRecordCache<T>, responses: Re
     },
     set: (entries: readonly CacheEntry<T>[], ttl?: number) => {
       // A JSON round trip, as the shared cache would give back: the copy shares nothing with the caller.
-      for (const e of entries) keep(e.id, JSON.parse(JSON.stringify(e.value)) as T);
+      // Only in front of a shared cache: the local one keeps no near copy, so it needs none.
+      if (shared) for (const e of entries) keep(e.id, JSON.parse(JSON.stringify(e.value)) as T);
       return golden.set(entries, ttl);
     },
     invalidate: async (ids) => {

@@ -12,6 +12,8 @@ export interface SourceErrorDetails {
   upstreamCode?: string | null;
   /** Seconds a 503 asked the caller to wait (Retry-After), when it said. */
   retryAfterSeconds?: number | null;
+  /** What happened in our own words, safe for clients and /readyz (server/errors.ts publicReason), when the connector knows. */
+  publicReason?: string;
   cause?: unknown;
 }
 
@@ -20,6 +22,7 @@ export class SourceError extends Error {
   readonly system: SystemId;
   readonly status: number | null;
   readonly upstreamCode: string | null;
+  readonly publicReason?: string;
 
   constructor(code: SourceErrorCode, system: SystemId, message: string, details: SourceErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -28,6 +31,7 @@ export class SourceError extends Error {
     this.system = system;
     this.status = details.status ?? null;
     this.upstreamCode = details.upstreamCode ?? null;
+    if (details.publicReason !== undefined) this.publicReason = details.publicReason;
   }
 
   get extensions(): { code: SourceErrorCode; system: SystemId } {

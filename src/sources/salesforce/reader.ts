@@ -119,7 +119,8 @@ export function toSalesforceError(e: unknown, now: Date): SourceError {
   const nodeCode = nodeCodeOf(e);
   if (nodeCode !== null || /socket hang up/i.test(message)) {
     const what = nodeCode !== null ? (CONNECTION_FAILURES[nodeCode] ?? `connection failed (${nodeCode})`) : 'connection reset';
-    return new SourceUnavailableError('salesforce', `salesforce: ${what} before an answer`, { status: null, upstreamCode: nodeCode, cause: e });
+    const said = `salesforce: ${what} before an answer`;
+    return new SourceUnavailableError('salesforce', said, { status: null, upstreamCode: nodeCode, publicReason: said, cause: e });
   }
   return new SourceUnavailableError('salesforce', `Salesforce request failed: ${code ? `${code}: ` : ''}${message}`, { status, upstreamCode: code, cause: e });
 }

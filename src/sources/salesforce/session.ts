@@ -24,13 +24,12 @@ export type SalesforceSessionState =
 
 /** A login failure: `publicReason` is what clients and /readyz may read (no hosts, no upstream text). */
 export class SalesforceLoginError extends SourceUnavailableError {
-  readonly publicReason: string;
+  declare readonly publicReason: string;
   /** For a refusal: the variables that hold the refused credentials. */
   readonly variables: string[];
   constructor(message: string, publicReason: string, options: { status?: number | null; upstreamCode?: string | null; variables?: string[]; cause?: unknown } = {}) {
-    super('salesforce', message, { status: options.status ?? null, upstreamCode: options.upstreamCode ?? null, cause: options.cause });
+    super('salesforce', message, { status: options.status ?? null, upstreamCode: options.upstreamCode ?? null, publicReason, cause: options.cause });
     this.name = 'SalesforceLoginError';
-    this.publicReason = publicReason;
     this.variables = options.variables ?? [];
   }
   get refused(): boolean {
