@@ -2,6 +2,7 @@
 // kind for related records, and one for golden records on top. Everything a query asks in
 // one tick becomes one batched call per source per kind, all sources in parallel; the same
 // key asked twice costs nothing extra.
+import { setTimeout as sleep } from 'node:timers/promises';
 import DataLoader from 'dataloader';
 import type { IdentityLink, IdentityStore } from '../identity/links.ts';
 import type { CustomerSearch } from '../identity/search.ts';
@@ -71,7 +72,6 @@ const CLAIM_POLL_MS = 25;
  */
 const flightsByServices = new WeakMap<GatewayServices, Map<string, Promise<GoldenView | null>>>();
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A view built while this request's budget ran out is that request's problem only: others build their own. */
 const spentBudget = (v: GoldenView | null): boolean => v !== null && [...v.missing.values()].some((e) => e instanceof UpstreamBudgetError);
