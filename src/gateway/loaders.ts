@@ -72,7 +72,6 @@ const CLAIM_POLL_MS = 25;
  */
 const flightsByServices = new WeakMap<GatewayServices, Map<string, Promise<GoldenView | null>>>();
 
-
 /** A view built while this request's budget ran out is that request's problem only: others build their own. */
 const spentBudget = (v: GoldenView | null): boolean => v !== null && [...v.missing.values()].some((e) => e instanceof UpstreamBudgetError);
 
