@@ -71,6 +71,11 @@ const ID_PREFIX: Record<StripeObjectKind, string> = {
   payment_method: 'pm',
 };
 
+/** Whether `kind` names an object kind the store keeps (a journal entry's or an event object's `object`). */
+export function isStripeObjectKind(kind: string): kind is StripeObjectKind {
+  return Object.hasOwn(ID_PREFIX, kind);
+}
+
 /** Fields the real API returns on a customer that the seed shape leaves out. */
 function customerDefaults(c: StripeCustomer): Record<string, unknown> {
   return {
