@@ -199,6 +199,7 @@ export class StripeStore {
    * A recorded object replaces the seeded one with its id and keeps its place in list order.
    */
   restore<K extends StripeObjectKind>(kind: K, obj: StripeObjects[K], deleted = false): void {
+    this.#version++; // a change: the list-order and per-parent caches are rebuilt
     const map = this.#maps[kind] as Map<string, Entry<StripeObjects[K]>>;
     const copy = structuredClone(obj);
     if (kind === 'customer' && deleted) {
