@@ -38,7 +38,8 @@ export class IdentityConflictError extends Error {
   }
 }
 
-const recordName = (r: KeptApart['records'][number]): string => `${r.system} ${r.recordType} ${JSON.stringify(r.externalId)}`;
+/** A source record as messages name it: `stripe customer "cus_1"`. */
+export const recordName = (r: { system: string; recordType: string; externalId: string }): string => `${r.system} ${r.recordType} ${JSON.stringify(r.externalId)}`;
 
 function describeKeptApart(decisions: readonly KeptApart[]): string {
   const [d] = decisions;

@@ -13,6 +13,7 @@ import { cursorCodec, type KeysetPage } from '../store/page.ts';
 import type { RecordRef } from '../identity/backfill.ts';
 import type { PairExplanation } from '../identity/customer-matching.ts';
 import { createIdentityStore, type IdentityStore, type IdentityTransaction, type MergeResult } from '../identity/links.ts';
+import { recordName } from '../identity/errors.ts';
 import { ReviewConflictError, ReviewInputError, ReviewNotFoundError } from './errors.ts';
 
 export { ReviewConflictError, ReviewInputError, ReviewNotFoundError } from './errors.ts';
@@ -179,8 +180,6 @@ function toItem(row: ItemRow): ReviewItem {
     decision: row.decision,
   };
 }
-
-const recordName = (r: RecordRef): string => `${r.system} ${r.recordType} ${JSON.stringify(r.externalId)}`;
 
 export function createReviewItems(store: Store, options: ReviewItemsOptions = {}): ReviewItems {
   const table = store.table('review_items');

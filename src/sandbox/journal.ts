@@ -6,7 +6,7 @@
 // never handed out again to other records in the next.
 import type pg from 'pg';
 import type { SalesforceStore, SfRecord } from './salesforce/store.ts';
-import type { StripeObjectKind, StripeStore } from './stripe/store.ts';
+import { isStripeObjectKind, type StripeStore } from './stripe/store.ts';
 import type { ZdEntity, ZendeskStore } from './zendesk/store.ts';
 import type { SObjectName } from './salesforce/schema.ts';
 import { JOURNAL_TABLE } from './erp/index.ts';
@@ -34,8 +34,6 @@ export interface SandboxJournal {
   close(): Promise<void>;
 }
 
-const STRIPE_KINDS = new Set<string>(['customer', 'subscription', 'invoice', 'invoice_payment', 'charge', 'payment_method']);
-
 /** Replays the recorded changes into the stores, then records every new change. */
 export async function openJournal(pool: pg.Pool, schema: string, stores: JournalStores, onError: (e: unknown) => void = defaultOnError): Promise<SandboxJournal> {
   const table = `${schema}.${JOURNAL_TABLE}`;
@@ -44,7 +42,7 @@ export async function openJournal(pool: pg.Pool, schema: string, stores: Journal
   );
   for (const r of rows) {
     if (r.system === 'salesforce') stores.salesforce.restore(r.kind as SObjectName, r.record as SfRecord);
-    else if (r.system === 'stripe' && STRIPE_KINDS.has(r.kind)) stores.stripe.restore(r.kind as StripeObjectKind, r.record as never, r.deleted);
+    else if (r.system === 'stripe' && isStripeObjectKind(r.kind)) stores.stripe.restore(r.kind, r.record as never, r.deleted);
     else if (r.system === 'zendesk') stores.zendesk.restore(r.kind as ZdEntity, r.record as never);
   }
 
@@ -82,7 +80,7 @@ export async function openJournal(pool: pg.Pool, schema: string, stores: Journal
     stores.stripe.onEvent((event) => {
       const obj = event.data.object;
       const kind = typeof obj['object'] === 'string' ? obj['object'] : '';
-      if (!STRIPE_KINDS.has(kind)) return;
+      if (!isStripeObjectKind(kind)) return;
       record({ system: 'stripe', kind, id: String(obj['id']), deleted: event.type === 'customer.deleted', record: obj });
     }),
     stores.zendesk.onChange((change, current) => record({ system: 'zendesk', kind: change.entity, id: String(change.id), deleted: false, record: current })),

@@ -27,6 +27,15 @@ describe('sandbox persistence', () => {
   });
 
   const start = (customers = 50): Promise<Sandbox> => startSandbox({ customers, seed: 7, databaseUrl: db.url, erpSchema });
+  /** What a start that should be refused threw; null (after closing it) when it started. */
+  const refusal = (starting: Promise<Sandbox>): Promise<unknown> =>
+    starting.then(
+      async (s) => {
+        await s.close();
+        return null;
+      },
+      (e: unknown) => e,
+    );
 
   it('puts back the changes of an earlier session on the same database, and hands out no id twice', async () => {
     const first = await start();
@@ -63,13 +72,7 @@ describe('sandbox persistence', () => {
 
   it('refuses a schema seeded with another world and leaves it as it is', async () => {
     const before = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${erpSchema}.customers`);
-    const error = await start(60).then(
-      async (s) => {
-        await s.close();
-        return null;
-      },
-      (e: unknown) => e,
-    );
+    const error = await refusal(start(60));
     expect(error).toBeInstanceOf(SandboxWorldError);
     expect((error as Error).message).toContain(`ERP schema "${erpSchema}" holds the sandbox world of seed 7 and 50 customers, not seed 7 and 60 customers; it was left as it is`);
     const after = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${erpSchema}.customers`);
@@ -78,13 +81,7 @@ describe('sandbox persistence', () => {
 
   it('refuses a schema holding tables the sandbox did not create, and drops nothing', async () => {
     await admin.query(`CREATE SCHEMA ${foreign}; CREATE TABLE ${foreign}.ledger (id int PRIMARY KEY); INSERT INTO ${foreign}.ledger VALUES (1)`);
-    const error = await startSandbox({ customers: 50, seed: 7, databaseUrl: db.url, erpSchema: foreign }).then(
-      async (s) => {
-        await s.close();
-        return null;
-      },
-      (e: unknown) => e,
-    );
+    const error = await refusal(startSandbox({ customers: 50, seed: 7, databaseUrl: db.url, erpSchema: foreign }));
     expect(error).toBeInstanceOf(SandboxWorldError);
     expect((error as Error).message).toContain(`ERP schema "${foreign}" already holds tables the sandbox did not seed for this world (ledger)`);
     const rows = await admin.query(`SELECT id FROM ${foreign}.ledger`);
@@ -109,13 +106,7 @@ describe('sandbox persistence', () => {
       `INSERT INTO ${legacy}.customers (customer_number, legal_name, currency, payment_terms, accounting_status, created_at, updated_at)
        VALUES ('C-900001', 'Someone Added Ltd', 'USD', 'NET30', 'good_standing', now(), now())`,
     );
-    const refused = await startSandbox({ customers: 50, seed: 7, databaseUrl: db.url, erpSchema: legacy }).then(
-      async (s) => {
-        await s.close();
-        return null;
-      },
-      (e: unknown) => e,
-    );
+    const refused = await refusal(startSandbox({ customers: 50, seed: 7, databaseUrl: db.url, erpSchema: legacy }));
     expect(refused).toBeInstanceOf(SandboxWorldError);
     expect((refused as Error).message).toContain('holds a sandbox ERP from an earlier version');
     const kept = await admin.query(`SELECT legal_name FROM ${legacy}.customers WHERE customer_number = 'C-900001'`);

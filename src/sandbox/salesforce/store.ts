@@ -464,6 +464,8 @@ export class SalesforceStore {
    */
   restore(type: SObjectName, record: SfRecord): void {
     if (!OBJECTS[type] || typeof record.Id !== 'string') return;
+    // A change without a change event (#seq stays): the children-by-parent indexes are rebuilt.
+    this.#childIndexes.clear();
     const rec = structuredClone(record);
     const existing = this.#byId.get(rec.Id);
     if (existing) Object.assign(existing, rec);

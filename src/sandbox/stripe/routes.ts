@@ -5,6 +5,7 @@
 import { Buffer } from 'node:buffer';
 import type { EmulatorRequest, EmulatorResponse } from '../kit/server.ts';
 import { Router } from '../kit/server.ts';
+import { firstIndexWhere } from '../kit/search.ts';
 import type { StripeAddress, StripeCustomer, StripeInvoice } from '../world/types.ts';
 import { invalidRequest, resourceMissing, StripeApiError } from './errors.ts';
 import { inRange, Params, parseForm } from './form.ts';
@@ -263,38 +264,16 @@ function page<T extends { created: number }>(
   if (after) {
     // The list is in newest-first order: the cursor's place is found by binary search, so a
     // page deep into a large list costs its own rows.
-    const start = firstAfter(entries, cursorOf(after, 'starting_after'));
+    const cursor = cursorOf(after, 'starting_after');
+    const start = firstIndexWhere(entries, (e) => newestFirst(e, cursor) > 0);
     return { data: entries.slice(start, start + limit), hasMore: entries.length - start > limit };
   }
   if (before) {
-    const end = firstNotBefore(entries, cursorOf(before, 'ending_before'));
+    const cursor = cursorOf(before, 'ending_before');
+    const end = firstIndexWhere(entries, (e) => newestFirst(e, cursor) >= 0);
     return { data: entries.slice(Math.max(0, end - limit), end), hasMore: end > limit };
   }
   return { data: entries.slice(0, limit), hasMore: entries.length > limit };
-}
-
-/** Index of the first entry strictly after `cursor` in newest-first order. */
-function firstAfter(entries: readonly Entry<{ created: number }>[], cursor: Entry<{ created: number }>): number {
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (newestFirst(entries[mid]!, cursor) > 0) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-/** Index of the first entry not strictly before `cursor` (entries [0, i) are newer than it). */
-function firstNotBefore(entries: readonly Entry<{ created: number }>[], cursor: Entry<{ created: number }>): number {
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (newestFirst(entries[mid]!, cursor) >= 0) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 // ---------- search: https://docs.stripe.com/search ----------

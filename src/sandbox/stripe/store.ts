@@ -71,6 +71,11 @@ const ID_PREFIX: Record<StripeObjectKind, string> = {
   payment_method: 'pm',
 };
 
+/** Whether `kind` names an object kind the store keeps (a journal entry's or an event object's `object`). */
+export function isStripeObjectKind(kind: string): kind is StripeObjectKind {
+  return Object.hasOwn(ID_PREFIX, kind);
+}
+
 /** Fields the real API returns on a customer that the seed shape leaves out. */
 function customerDefaults(c: StripeCustomer): Record<string, unknown> {
   return {
@@ -194,6 +199,7 @@ export class StripeStore {
    * A recorded object replaces the seeded one with its id and keeps its place in list order.
    */
   restore<K extends StripeObjectKind>(kind: K, obj: StripeObjects[K], deleted = false): void {
+    this.#version++; // a change: the list-order and per-parent caches are rebuilt
     const map = this.#maps[kind] as Map<string, Entry<StripeObjects[K]>>;
     const copy = structuredClone(obj);
     if (kind === 'customer' && deleted) {

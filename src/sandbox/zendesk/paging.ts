@@ -4,6 +4,7 @@
 //  - offset: `page`, `per_page` (≤ 100) → `next_page`, `previous_page`, `count`.
 // node-zendesk appends `page[size]=100` to GETs of the endpoints it knows support cursors
 // and follows `links.next` (else `next_page`) until it is null, so both must end in null.
+import { firstIndexWhere } from '../kit/search.ts';
 
 export class PaginationError extends Error {
   constructor(message: string) {
@@ -52,18 +53,6 @@ function intParam(query: URLSearchParams, name: string, fallback: number): numbe
   return Number(raw);
 }
 
-/** Index of the first row whose id is > `id` (rows in ascending id order). */
-function firstAbove(rows: readonly { id: number }[], id: number): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (rows[mid]!.id > id) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
 export interface PaginateOptions<T> {
   /** Only rows it accepts are listed (applied while walking from the cursor, not to every row). */
   filter?: (row: T) => boolean;
@@ -105,7 +94,7 @@ export function paginate<T extends { id: number }>(
     };
     if (before) {
       const firstId = decodeCursor(before, 'b');
-      const end = firstAbove(rows, firstId - 1);
+      const end = firstIndexWhere(rows, (r) => r.id >= firstId);
       let i = end - 1;
       for (; i >= 0 && page.length < size; i--) if (accept(rows[i]!)) page.push(rows[i]!);
       page.reverse();
@@ -113,7 +102,7 @@ export function paginate<T extends { id: number }>(
       hasNext = anyAccepted(end, 1);
     } else {
       const lastId = after ? decodeCursor(after, 'a') : null;
-      let i = lastId === null ? 0 : firstAbove(rows, lastId);
+      let i = lastId === null ? 0 : firstIndexWhere(rows, (r) => r.id > lastId);
       hasPrev = i > 0 && anyAccepted(i - 1, -1);
       for (; i < rows.length && page.length < size; i++) if (accept(rows[i]!)) page.push(rows[i]!);
       hasNext = anyAccepted(i, 1);

@@ -174,6 +174,7 @@ export class ZendeskStore {
    * above it.
    */
   restore(entity: ZdEntity, record: StoredUser | ZdOrganization | ZdTicket): void {
+    this.#version++; // a change: the id-ordered lists are sorted again
     const copy = { ...clone(record), seq: ++this.#seq };
     if (entity === 'user') this.#users.set(copy.id, copy as StoredUser & Seqd);
     else if (entity === 'organization') this.#organizations.set(copy.id, copy as ZdOrganization & Seqd);
