@@ -46,6 +46,7 @@ const INVALIDATION_CHANNEL = 'meridian:golden-invalidated';
 /** How long one readiness check answers /readyz. */
 const READINESS_TTL_MS = 5_000;
 import { resolvers } from '../resolvers/index.ts';
+import { UNCHECKED } from './access/principal.ts';
 
 export interface App {
   url: string;
@@ -354,7 +355,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     const schema = await loadSchema();
     const server = await startHttpServer({
       schema,
-      context: (requestId) => ({ requestId, loaders: createLoaders(services), services, cacheability: newCacheability() }),
+      context: (requestId) => ({ requestId, principal: UNCHECKED, loaders: createLoaders(services), services, cacheability: newCacheability() }),
       ...(env.MERIDIAN_RESPONSE_CACHE === 'on' ? { responseCache } : {}),
       readiness,
       logger,
