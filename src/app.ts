@@ -364,6 +364,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       exampleQuery: EXAMPLE_QUERY,
       webhooks: (system, headers, raw) => intake.handle(system, headers, raw),
       stacktraces: env.MERIDIAN_DEV_ERRORS === '1',
+      executor: env.MERIDIAN_EXECUTOR,
+      jitCacheSize: env.MERIDIAN_JIT_CACHE_SIZE,
     }).catch((e: unknown) => {
       throw explainListenErrorOf(e, env.HOST, [{ variable: 'PORT', port: env.PORT }]) ?? e;
     });

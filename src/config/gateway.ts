@@ -24,6 +24,10 @@ export const gatewayEnvSchema = sandboxEnvSchema.extend({
   /** Serve repeated queries built only from cached golden records as stored responses ('on', default). */
   MERIDIAN_RESPONSE_CACHE: z.enum(['on', 'off']).default('on'),
   MERIDIAN_CACHE_TTL_SECONDS: positive.max(86_400).default(300),
+  /** 'jit' (default): operations run as queries compiled by graphql-jit; 'graphql': graphql's own execute. */
+  MERIDIAN_EXECUTOR: z.enum(['jit', 'graphql']).default('jit'),
+  /** Compiled queries kept by the jit executor, least recently used dropped first. */
+  MERIDIAN_JIT_CACHE_SIZE: positive.max(1_000_000).default(1_000),
   /** '1': GraphQL errors carry `extensions.stacktrace` (development only: it shows source paths). */
   MERIDIAN_DEV_ERRORS: z.enum(['0', '1']).default('0'),
   /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2). */

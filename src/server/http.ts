@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { OperationTypeNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -13,6 +13,7 @@ import { ErrorCode, SourceUnavailableError, isClientFacing } from './errors.ts';
 import { landingPage } from './landing.ts';
 import type { GatewayContext } from './context.ts';
 import { ResponseCache } from '../gateway/response-cache.ts';
+import { JitGateway, type JitStats } from './jit-executor.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -40,6 +41,10 @@ export interface HttpServerOptions {
   responseCache?: ResponseCache;
   /** Errors carry `extensions.stacktrace` (MERIDIAN_DEV_ERRORS=1; never in production: it shows source paths). */
   stacktraces?: boolean;
+  /** 'jit' (default): operations run compiled by graphql-jit (jit-executor.ts); 'graphql': graphql's execute. */
+  executor?: 'jit' | 'graphql';
+  /** Compiled queries kept by the jit executor (LRU; default 1,000). */
+  jitCacheSize?: number;
 }
 
 /** The operation of a GraphQL-over-HTTP request, when it can be read without executing anything. */
@@ -69,6 +74,8 @@ function operationOf(method: string, body: unknown, search: URLSearchParams): { 
 export interface RunningServer {
   url: string;
   port: number;
+  /** How the jit executor's compiled-query cache is used; null when it is off. */
+  executorStats(): JitStats | null;
   close(): Promise<void>;
 }
 
@@ -136,8 +143,10 @@ export function makeFormatError(logger: Logger, options: { stacktraces?: boolean
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
   const { logger } = options;
   const formatError = makeFormatError(logger, { stacktraces: options.stacktraces ?? false });
+  const jit = options.executor === 'graphql' ? null : new JitGateway({ schema: options.schema, cacheSize: options.jitCacheSize ?? 1_000, logger });
   const apollo = new ApolloServer<GatewayContext>({
-    schema: options.schema,
+    // The jit executor hands Apollo the schema itself (Apollo's gateway interface).
+    ...(jit ? { gateway: jit } : { schema: options.schema }),
     introspection: true,
     // The process owner stops the server (meridian serve on SIGINT/SIGTERM, then the store and the
     // data directory's lock). Apollo's own handler would re-raise the signal mid-shutdown and kill
@@ -146,6 +155,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     // Apollo's default landing page loads from a CDN; ours is served at / and GET /graphql.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // Installed by default, its willResolveField makes Apollo wrap every resolver of the schema
+      // (most of a compiled query's speed-up lost); Meridian sets no cache-control hints or headers.
+      ApolloServerPluginCacheControlDisabled(),
       {
         // Only successful queries may be answered again from the response cache.
         requestDidStart: () =>
@@ -155,6 +167,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
               return Promise.resolve();
             },
             willSendResponse: ({ response, contextValue }) => {
+              // What the cache-control plugin (disabled above) said of every answer without hints.
+              response.http.headers.set('cache-control', 'no-store');
               if (response.body.kind !== 'single' || (response.body.singleResult.errors?.length ?? 0) > 0) contextValue.cacheability.ok = false;
               return Promise.resolve();
             },
@@ -302,6 +316,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const host = options.host ?? '127.0.0.1';
   return {
     port,
+    executorStats: () => jit?.stats() ?? null,
     url: `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`,
     close: async () => {
       await wsCleanup.dispose();

@@ -1,0 +1,264 @@
+// Executes operations with graphql-jit inside Apollo Server 5.
+//
+// Apollo Server 5 has no `executor` option; its supported route is the gateway interface
+// (@apollo/server-gateway-interface): an object that hands Apollo the schema through
+// onSchemaLoadOrUpdate before load() resolves (else start-up fails, apollo-server issue 7340)
+// and returns an executor from load(). Apollo still parses, validates and runs every plugin
+// hook; only execution is ours. See ../shared/reference/apollo-executor-and-federation.md.
+//
+// Compiled queries are kept in a bounded LRU keyed by document text + operation name. A
+// document graphql-jit cannot compile is executed by graphql's own execute (the decision is
+// cached with the document, and logged once). Errors graphql-jit builds from a plain `Error`
+// carry no `extensions` (graphql-jit issue 234) and Apollo reads `extensions.code` unguarded
+// (apollo-server issue 7773): every error is re-wrapped as a graphql-js GraphQLError, so codes,
+// masking and `originalError` (SOURCE_UNAVAILABLE's system) behave as under graphql's execute.
+import { createRequire } from 'node:module';
+import type * as GraphQL from 'graphql';
+import type { DocumentNode, ExecutionResult, FieldNode, FragmentDefinitionNode, GraphQLNullableType, GraphQLOutputType, OperationDefinitionNode, GraphQLSchema, SelectionSetNode } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
+import type { Logger } from './http.ts';
+
+// graphql as Apollo Server, graphql-tools and graphql-jit load it (graphql has no `exports` map, so
+// Node gives every importer its CommonJS build). A bundler such as vitest's may resolve our own
+// `import 'graphql'` to the ESM build instead: a second GraphQLError class that Apollo's
+// `instanceof` checks refuse (dropping the path) and a second `execute` that refuses the schema.
+// Under Node alone both are the same module.
+const { GraphQLError, execute, getNamedType, getNullableType, getOperationAST, isListType, isNonNullType, isObjectType, isInterfaceType, Kind } = createRequire(import.meta.url)('graphql') as typeof GraphQL;
+type GraphQLError = InstanceType<typeof GraphQLError>;
+
+type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
+type GatewayExecutor = NonNullable<Awaited<ReturnType<GatewayInterface['load']>>['executor']>;
+type SchemaCallback = Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0];
+
+/** What a cache entry holds: the compiled query, or the decision to use graphql's execute. */
+type Plan = { kind: 'jit'; compiled: CompiledQuery } | { kind: 'fallback' };
+
+/** A small LRU over Map's insertion order: a hit moves the key to the end, the oldest goes first. */
+export class LruCache<V> {
+  readonly #map = new Map<string, V>();
+  readonly #max: number;
+  constructor(max: number) {
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`LRU size must be a positive integer (got ${max})`);
+    this.#max = max;
+  }
+  get(key: string): V | undefined {
+    const v = this.#map.get(key);
+    if (v === undefined) return undefined;
+    this.#map.delete(key);
+    this.#map.set(key, v);
+    return v;
+  }
+  set(key: string, value: V): void {
+    this.#map.delete(key);
+    this.#map.set(key, value);
+    if (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value!);
+  }
+  get size(): number {
+    return this.#map.size;
+  }
+}
+
+export interface JitStats {
+  /** Executions answered by a query compiled earlier. */
+  hits: number;
+  /** Documents compiled (each a cache miss that compiled). */
+  compiled: number;
+  /** Executions that used graphql's execute because graphql-jit could not compile the document. */
+  fallbacks: number;
+  /** Entries in the cache now. */
+  size: number;
+}
+
+export interface JitExecutorOptions {
+  schema: GraphQLSchema;
+  /** Compiled queries kept; the least recently used goes first (MERIDIAN_JIT_CACHE_SIZE). */
+  cacheSize: number;
+  logger: Logger;
+}
+
+/** The parts of a graphql-jit error that are kept. Read by shape: under a bundler (vitest) graphql-jit
+ * may load another copy of graphql than ours, so `instanceof GraphQLError` cannot be relied on. */
+interface JitErrorShape extends Error {
+  path?: readonly (string | number)[];
+  locations?: readonly { line: number; column: number }[];
+  originalError?: Error | null;
+  extensions?: Record<string, unknown>;
+}
+
+/**
+ * An error of graphql-jit's (or anything thrown while executing compiled code) as a graphql-js
+ * GraphQLError that always has `extensions`, keeping the path, locations and original error.
+ */
+export function rewrap(error: unknown): GraphQLError {
+  const e: JitErrorShape = error instanceof Error ? error : new Error(String(error));
+  const original = e.originalError ?? (e.path === undefined ? e : undefined);
+  const wrapped = new GraphQLError(e.message, {
+    ...(e.path ? { path: e.path } : {}),
+    ...(original ? { originalError: original } : {}),
+    extensions: e.extensions ?? (original as JitErrorShape | undefined)?.extensions ?? {},
+  });
+  // graphql-jit computed the locations at compile time; it keeps no AST nodes to derive them from.
+  if (e.locations) Object.assign(wrapped, { locations: e.locations });
+  return wrapped;
+}
+
+/** The field nodes answering `key` in these selection sets (through fragments), with the type each was asked on. */
+function fieldsAnswering(key: string, sets: readonly { set: SelectionSetNode; on: string | null }[], fragments: Map<string, FragmentDefinitionNode>): { node: FieldNode; on: string | null }[] {
+  const found: { node: FieldNode; on: string | null }[] = [];
+  const visit = (set: SelectionSetNode, on: string | null): void => {
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        if ((sel.alias ?? sel.name).value === key) found.push({ node: sel, on });
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        visit(sel.selectionSet, sel.typeCondition?.name.value ?? on);
+      } else {
+        const f = fragments.get(sel.name.value);
+        if (f) visit(f.selectionSet, f.typeCondition.name.value);
+      }
+    }
+  };
+  for (const { set, on } of sets) visit(set, on);
+  return found;
+}
+
+/** The declared type of the field at a response path; null when it cannot be told. */
+function typeAtPath(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Map<string, FragmentDefinitionNode>, path: readonly (string | number)[]): GraphQLOutputType | null {
+  const root = schema.getRootType(operation.operation);
+  if (!root) return null;
+  let type: GraphQLOutputType = root;
+  let sets: { set: SelectionSetNode; on: string | null }[] = [{ set: operation.selectionSet, on: null }];
+  for (const key of path) {
+    if (typeof key === 'number') {
+      const list = getNullableType(type) as GraphQLNullableType;
+      if (!isListType(list)) return null;
+      type = list.ofType as GraphQLOutputType;
+      continue;
+    }
+    const nodes = fieldsAnswering(key, sets, fragments);
+    const first = nodes[0];
+    if (!first) return null;
+    const named = (first.on ? schema.getType(first.on) : null) ?? getNamedType(type);
+    if (!isObjectType(named) && !isInterfaceType(named)) return null;
+    const def = named.getFields()[first.node.name.value];
+    if (!def) return null;
+    type = def.type;
+    sets = nodes.flatMap((n) => (n.node.selectionSet ? [{ set: n.node.selectionSet, on: null }] : []));
+  }
+  return type;
+}
+
+/**
+ * graphql-jit lists the errors of non-null fields (those that nulled a parent, maybe the whole
+ * answer) after all others; graphql's execute lists errors as they happen, and stops at the one that
+ * nulls the answer. Those come first here, so the first error is the one that explains a null.
+ */
+function nonNullFirst(errors: readonly GraphQLError[], schema: GraphQLSchema, document: DocumentNode, operationName: string | null): GraphQLError[] {
+  const operation = getOperationAST(document, operationName);
+  if (errors.length < 2 || !operation) return [...errors];
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const first: GraphQLError[] = [];
+  const rest: GraphQLError[] = [];
+  for (const e of errors) {
+    const t = e.path ? typeAtPath(schema, operation, fragments, e.path) : null;
+    (t !== null && isNonNullType(t) ? first : rest).push(e);
+  }
+  return [...first, ...rest];
+}
+
+/**
+ * Apollo Server's gateway, executing with graphql-jit. Pass it as `gateway` (instead of `schema`)
+ * to `new ApolloServer`; `stats()` says how often compiled queries answered.
+ */
+export class JitGateway implements GatewayInterface {
+  readonly #schema: GraphQLSchema;
+  readonly #plans: LruCache<Plan>;
+  readonly #logger: Logger;
+  readonly #callbacks = new Set<SchemaCallback>();
+  readonly #stats = { hits: 0, compiled: 0, fallbacks: 0 };
+  #loggedFallback = false;
+
+  constructor(options: JitExecutorOptions) {
+    this.#schema = options.schema;
+    this.#plans = new LruCache(options.cacheSize);
+    this.#logger = options.logger;
+  }
+
+  onSchemaLoadOrUpdate(callback: SchemaCallback): () => void {
+    this.#callbacks.add(callback);
+    return () => this.#callbacks.delete(callback);
+  }
+
+  load(): Promise<{ executor: GatewayExecutor }> {
+    // The schema must reach Apollo before load() resolves (apollo-server issue 7340). No
+    // supergraph: the SDL is only for Apollo's schema reporting, which Meridian does not use.
+    for (const cb of this.#callbacks) cb({ apiSchema: this.#schema, coreSupergraphSdl: '' });
+    return Promise.resolve({ executor: (rc) => this.execute(rc.source, rc.document, rc.request.operationName ?? null, rc.request.variables ?? {}, rc.context) });
+  }
+
+  stop(): Promise<void> {
+    this.#callbacks.clear();
+    return Promise.resolve();
+  }
+
+  stats(): JitStats {
+    return { ...this.#stats, size: this.#plans.size };
+  }
+
+  /** Runs one validated operation: compiled when it can be, graphql's execute otherwise. */
+  async execute(source: string, document: DocumentNode, operationName: string | null, variables: Record<string, unknown>, context: unknown): Promise<ExecutionResult> {
+    const plan = this.#plan(source, document, operationName);
+    if (plan.kind === 'jit') {
+      this.#stats.hits++;
+      let result: ExecutionResult;
+      try {
+        result = await plan.compiled.query(undefined, context, variables);
+      } catch (e) {
+        // The compiled code caught resolver errors itself; anything here is the executor's own.
+        return { errors: [rewrap(e)] };
+      }
+      // No data: the variables did not coerce, and no resolver ran. graphql's execute says so in
+      // its own words (which Apollo recognises as BAD_USER_INPUT, with HTTP 400).
+      if (!('data' in result)) return this.#executeWithGraphql(document, operationName, variables, context);
+      if (!result.errors?.length) return result;
+      return { ...result, errors: nonNullFirst(result.errors.map(rewrap), this.#schema, document, operationName) };
+    }
+    this.#stats.fallbacks++;
+    return this.#executeWithGraphql(document, operationName, variables, context);
+  }
+
+  /** graphql's own errors always have `extensions`, and their AST nodes (Apollo reads them): not re-wrapped. */
+  async #executeWithGraphql(document: DocumentNode, operationName: string | null, variables: Record<string, unknown>, context: unknown): Promise<ExecutionResult> {
+    return execute({ schema: this.#schema, document, operationName, variableValues: variables, contextValue: context });
+  }
+
+  #plan(source: string, document: DocumentNode, operationName: string | null): Plan {
+    const key = `${operationName ?? ''}\u0000${source}`;
+    const known = this.#plans.get(key);
+    if (known) return known;
+    let plan: Plan;
+    try {
+      const compiled = compileQuery(this.#schema, document, operationName ?? undefined);
+      if (isCompiledQuery(compiled)) {
+        plan = { kind: 'jit', compiled };
+        this.#stats.compiled++;
+      } else {
+        plan = { kind: 'fallback' };
+        this.#logFallback(compiled.errors?.[0]?.message ?? 'no reason given', operationName);
+      }
+    } catch (e) {
+      plan = { kind: 'fallback' };
+      this.#logFallback(e instanceof Error ? e.message : String(e), operationName);
+    }
+    this.#plans.set(key, plan);
+    return plan;
+  }
+
+  /** Said once per process: a document that does not compile usually has siblings that do not either. */
+  #logFallback(reason: string, operationName: string | null): void {
+    if (this.#loggedFallback) return;
+    this.#loggedFallback = true;
+    this.#logger.error('graphql-jit could not compile an operation; executing it (and any other such) with graphql execute', { reason, operation: operationName ?? '(anonymous)' });
+  }
+}
