@@ -75,6 +75,8 @@ export interface JitExecutorOptions {
   /** Compiled queries kept; the least recently used goes first (MERIDIAN_JIT_CACHE_SIZE). */
   cacheSize: number;
   logger: Logger;
+  /** graphql-jit's compileQuery (a test may pass one that refuses, to reach the fallback). */
+  compile?: typeof compileQuery;
 }
 
 /** The parts of a graphql-jit error that are kept. Read by shape: under a bundler (vitest) graphql-jit
@@ -175,6 +177,7 @@ export class JitGateway implements GatewayInterface {
   readonly #schema: GraphQLSchema;
   readonly #plans: LruCache<Plan>;
   readonly #logger: Logger;
+  readonly #compile: typeof compileQuery;
   readonly #callbacks = new Set<SchemaCallback>();
   readonly #stats = { hits: 0, compiled: 0, fallbacks: 0 };
   #loggedFallback = false;
@@ -183,6 +186,7 @@ export class JitGateway implements GatewayInterface {
     this.#schema = options.schema;
     this.#plans = new LruCache(options.cacheSize);
     this.#logger = options.logger;
+    this.#compile = options.compile ?? compileQuery;
   }
 
   onSchemaLoadOrUpdate(callback: SchemaCallback): () => void {
@@ -239,7 +243,7 @@ export class JitGateway implements GatewayInterface {
     if (known) return known;
     let plan: Plan;
     try {
-      const compiled = compileQuery(this.#schema, document, operationName ?? undefined);
+      const compiled = this.#compile(this.#schema, document, operationName ?? undefined);
       if (isCompiledQuery(compiled)) {
         plan = { kind: 'jit', compiled };
         this.#stats.compiled++;
