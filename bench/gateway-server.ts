@@ -1,6 +1,7 @@
 // The gateway under benchmark, in its own process, configured like a real deployment with the
 // environment the sandbox process printed (argv[2]); store in DATABASE_URL or embedded.
-// Commands on stdin: `clear` (empty the golden-record cache), `quit`.
+// Commands on stdin: `clear` (empty the golden-record cache), `memory` (RSS and heap after a
+// full GC when the process runs with --expose-gc), `quit`. MERIDIAN_API_KEYS passes through.
 // A replica (stampede suite): BENCH_STORE_SCHEMA names the primary's schema, BENCH_BACKFILL=0.
 import { createInterface } from 'node:readline';
 import { readGatewayConfig } from '../src/config/gateway.ts';
@@ -9,7 +10,7 @@ import { createLogger } from '../src/observability/logger.ts';
 import { ACCOUNT_TYPE } from '../src/sources/types.ts';
 
 const systemsEnv = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
-const config = readGatewayConfig({ ...systemsEnv, PORT: '0', MERIDIAN_SOURCE_TIMEOUT_MS: '5000', DATABASE_URL: process.env['DATABASE_URL'], REDIS_URL: process.env['BENCH_REDIS_URL'], MERIDIAN_RESPONSE_CACHE: process.env['MERIDIAN_RESPONSE_CACHE'] });
+const config = readGatewayConfig({ ...systemsEnv, PORT: '0', MERIDIAN_SOURCE_TIMEOUT_MS: '5000', DATABASE_URL: process.env['DATABASE_URL'], REDIS_URL: process.env['BENCH_REDIS_URL'], MERIDIAN_RESPONSE_CACHE: process.env['MERIDIAN_RESPONSE_CACHE'], MERIDIAN_EXECUTOR: process.env['MERIDIAN_EXECUTOR'], MERIDIAN_API_KEYS: process.env['MERIDIAN_API_KEYS'] });
 const storeSchema = process.env['BENCH_STORE_SCHEMA'] ?? `bench_${process.pid}`;
 const owner = process.env['BENCH_STORE_SCHEMA'] === undefined;
 const app = await startApp({ config, logger: createLogger({ quiet: true }), inMemory: true, backfill: process.env['BENCH_BACKFILL'] !== '0', storeSchema });
@@ -19,13 +20,19 @@ const page = await app.services.identity.list({ first: 200 });
 const ids = page.edges.map((e) => e.node.id);
 const links = await app.services.identity.linksFor(ids);
 const systems = links.map((ls) => new Set(ls.filter((l) => l.recordType === ACCOUNT_TYPE[l.system]).map((l) => l.system)).size);
+// Account records by system and id, for customerBySource.
+const refs = links.flatMap((ls) => ls.filter((l) => l.recordType === ACCOUNT_TYPE[l.system]).map((l) => ({ system: l.system, externalId: l.externalId })));
 
-process.stdout.write(JSON.stringify({ ready: true, url: `${app.url}/graphql`, ids, systems, storeSchema }) + '\n');
+process.stdout.write(JSON.stringify({ ready: true, url: `${app.url}/graphql`, ids, systems, refs, storeSchema }) + '\n');
 for await (const line of createInterface({ input: process.stdin })) {
   const cmd = line.trim();
   if (cmd === 'clear') {
     await app.services.cache.clear();
     process.stdout.write(JSON.stringify({ ok: true }) + '\n');
+  } else if (cmd === 'memory') {
+    (globalThis as { gc?: () => void }).gc?.();
+    const m = process.memoryUsage();
+    process.stdout.write(JSON.stringify({ rssMiB: m.rss / 2 ** 20, heapUsedMiB: m.heapUsed / 2 ** 20 }) + '\n');
   } else if (cmd === 'quit') break;
 }
 if (process.env['DATABASE_URL'] && owner) await app.store.query(`DROP SCHEMA IF EXISTS ${storeSchema} CASCADE`);

@@ -32,6 +32,8 @@ const server = http.createServer((req, res) => {
     res.end(text);
   });
 });
+// Stopped with SIGTERM: exit normally, so a CPU profile (BENCH_PROFILE) is written.
+process.on('SIGTERM', () => process.exit(0));
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` }) + '\n');
 });

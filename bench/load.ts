@@ -1,8 +1,11 @@
 // A small HTTP/1.1 load generator over raw keep-alive sockets (no client library overhead),
 // run in its own process pinned to its own core. Usage (JSON on argv[2]):
-//   { url, bodies: string[], concurrency, durationMs?, sequential?: true }
+//   { url, bodies: string[], concurrency, durationMs?, sequential?: true, headers?: {name: value}, codes?: true }
 // sequential: sends each body once, one at a time, and reports per-request latency.
+// headers: sent with every request (e.g. authorization). codes: reads every answer and counts
+// its GraphQL errors by extensions.code (`byCode`; a non-200 answer without one as HTTP_<status>).
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 
 interface Spec {
   url: string;
@@ -10,15 +13,41 @@ interface Spec {
   concurrency: number;
   durationMs?: number;
   sequential?: boolean;
+  headers?: Record<string, string>;
+  codes?: boolean;
+  /** A label per body: the answer says each label's count and mean latency (`byLabel`). */
+  labels?: string[];
 }
 
-const spec = JSON.parse(process.argv[2] ?? '{}') as Spec;
+// `@<file>`: the spec is in that file (a long list of bodies does not fit in argv).
+const arg = process.argv[2] ?? '{}';
+const spec = JSON.parse(arg.startsWith('@') ? readFileSync(arg.slice(1), 'utf8') : arg) as Spec;
 const target = new URL(spec.url);
+const extra = Object.entries(spec.headers ?? {})
+  .map(([k, v]) => `${k}: ${v}\r\n`)
+  .join('');
 const requests = spec.bodies.map((b) =>
   Buffer.from(
-    `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`,
+    `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/json\r\nAccept: application/json\r\n${extra}Content-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`,
   ),
 );
+
+const byLabel: Record<string, { n: number; totalMs: number }> = {};
+/** Errors by code over the whole run (spec.codes). */
+const byCode: Record<string, number> = {};
+const ERRORS = Buffer.from('"errors"');
+function countCodes(status: number, body: Buffer): void {
+  if (body.indexOf(ERRORS) < 0) {
+    if (status !== 200) byCode[`HTTP_${status}`] = (byCode[`HTTP_${status}`] ?? 0) + 1;
+    return;
+  }
+  let any = false;
+  for (const m of body.toString('utf8').matchAll(/"code":"([A-Z_]+)"/g)) {
+    byCode[m[1]!] = (byCode[m[1]!] ?? 0) + 1;
+    any = true;
+  }
+  if (!any) byCode[`HTTP_${status}`] = (byCode[`HTTP_${status}`] ?? 0) + 1;
+}
 
 function connection(): { send(req: Buffer): Promise<number>; close(): void } {
   const socket = net.connect(Number(target.port), target.hostname);
@@ -35,6 +64,7 @@ function connection(): { send(req: Buffer): Promise<number>; close(): void } {
       const len = m ? Number(m[1]) : 0;
       if (buf.length < end + 4 + len) return;
       const status = Number(head.slice(9, 12));
+      if (spec.codes) countCodes(status, buf.subarray(end + 4, end + 4 + len));
       buf = buf.subarray(end + 4 + len);
       const w = waiting;
       waiting = null;
@@ -78,7 +108,14 @@ if (spec.sequential) {
       let k = i;
       while (performance.now() < until) {
         const s = performance.now();
-        const status = await c.send(requests[k++ % requests.length]!);
+        const which = k++ % requests.length;
+        const status = await c.send(requests[which]!);
+        const label = spec.labels?.[which];
+        if (label !== undefined) {
+          const b = (byLabel[label] ??= { n: 0, totalMs: 0 });
+          b.n++;
+          b.totalMs += performance.now() - s;
+        }
         if (done % 16 === 0) lat.push(performance.now() - s);
         done++;
         if (status !== 200) errors++;
@@ -88,5 +125,5 @@ if (spec.sequential) {
   );
   const secs = (performance.now() - t0) / 1000;
   lat.sort((a, b) => a - b);
-  process.stdout.write(JSON.stringify({ n: done, errors, rps: done / secs, p50: pct(lat, 50), p95: pct(lat, 95) }) + '\n');
+  process.stdout.write(JSON.stringify({ n: done, errors, rps: done / secs, p50: pct(lat, 50), p95: pct(lat, 95), p99: pct(lat, 99), ...(spec.codes ? { byCode } : {}), ...(spec.labels ? { byLabel: Object.fromEntries(Object.entries(byLabel).map(([l, b]) => [l, { n: b.n, meanMs: b.totalMs / b.n }])) } : {}) }) + '\n');
 }

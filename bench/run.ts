@@ -1,10 +1,15 @@
 // `npm run bench`: everything measured side by side in one run, printed as a table and written
 // as JSON to bench/results/. Servers run pinned to core 0 and the load generator to core 1
 // (taskset), so neither steals the other's CPU. BENCH_SUITES=sandbox,gateway picks suites
-// (sandbox, gateway, matcher, live, webhooks).
+// (sandbox, gateway, mixed, stampede, matcher, live, webhooks, backfill).
+// BENCH_API_KEY=<key>: every request to a gateway carries `Authorization: Bearer <key>`, and the
+// gateway is started with MERIDIAN_API_KEYS=<key>:<BENCH_API_ROLE, default service> unless
+// MERIDIAN_API_KEYS is set.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { promisify } from 'node:util';
 
@@ -20,6 +25,11 @@ interface Row {
 }
 
 const rows: Row[] = [];
+const apiKey = process.env['BENCH_API_KEY'];
+if (apiKey && !process.env['MERIDIAN_API_KEYS']) process.env['MERIDIAN_API_KEYS'] = `${apiKey}:${process.env['BENCH_API_ROLE'] ?? 'service'}`;
+/** Headers of every request to a gateway (load.ts and the bench's own fetches). */
+const authHeaders: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+const jsonHeaders = { 'content-type': 'application/json', ...authHeaders };
 const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,stampede,matcher,live,webhooks,backfill').split(','));
 const taskset = existsSync('/usr/bin/taskset');
 
@@ -41,8 +51,8 @@ class Child {
   readonly #lines: Interface;
   readonly #queue: string[] = [];
   #waiters: ((line: string) => void)[] = [];
-  constructor(core: number, script: string, args: string[]) {
-    const [cmd, ...rest] = pinned(core, script, args);
+  constructor(core: number, script: string, args: string[], nodeFlags: string[] = []) {
+    const [cmd, ...rest] = pinned(core, script, args, nodeFlags);
     this.proc = spawn(cmd!, rest, { env: process.env });
     this.proc.stderr.on('data', (d: Buffer) => process.stderr.write(d));
     this.#lines = createInterface({ input: this.proc.stdout });
@@ -112,7 +122,7 @@ if (suites.has('gateway')) {
   await systems.ask('latency ' + FLOOR_MS);
   await gateway.ask('clear');
   const before = await systems.ask<Record<string, number>>('counts');
-  const lat = await once(1, 'bench/load.ts', [JSON.stringify({ url: ready.url, bodies, concurrency: 1, sequential: true })]);
+  const lat = await once(1, 'bench/load.ts', [JSON.stringify({ url: ready.url, bodies, concurrency: 1, sequential: true, headers: authHeaders })]);
   const after = await systems.ask<Record<string, number>>('counts');
   const durations = await systems.ask<Record<string, number>>('durations');
   if (process.env['BENCH_VERBOSE']) console.error('system answer times (ms, median):', durations);
@@ -127,20 +137,25 @@ if (suites.has('gateway')) {
   // 2. Throughput of a cached customer query through the full stack.
   await systems.ask('latency 0');
   const one = JSON.stringify({ query: CUSTOMER_QUERY, variables: { id: sample[0] } });
-  const warm = await fetch(ready.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: one });
+  const warm = await fetch(ready.url, { method: 'POST', headers: jsonHeaders, body: one });
   const payload = ((await warm.json()) as { data: unknown }).data;
   const durationMs = Number(process.env['BENCH_DURATION_MS'] ?? 8000);
   const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
-  const full = await once(1, 'bench/load.ts', [JSON.stringify({ url: ready.url, bodies: [one], concurrency, durationMs })]);
+  const full = await once(1, 'bench/load.ts', [JSON.stringify({ url: ready.url, bodies: [one], concurrency, durationMs, headers: authHeaders })]);
   await gateway.stop();
 
   // 2b. The same with the response cache off: the operation executed each time from the cached golden record.
   process.env['MERIDIAN_RESPONSE_CACHE'] = 'off';
   const executing = new Child(0, 'bench/gateway-server.ts', [JSON.stringify(env)]);
-  const execReady = await executing.next<{ url: string }>();
+  const execReady = await executing.next<{ url: string; ids: string[] }>();
   delete process.env['MERIDIAN_RESPONSE_CACHE'];
-  await fetch(execReady.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: one });
-  const executed = await once(1, 'bench/load.ts', [JSON.stringify({ url: execReady.url, bodies: [one], concurrency, durationMs })]);
+  // This process backfilled its own store: its golden ids are its own (the first process's would
+  // be NOT_FOUND here, and the executed figure would measure an error answer). The same customer:
+  // the backfill is deterministic and lists customers in creation order.
+  const oneExec = JSON.stringify({ query: CUSTOMER_QUERY, variables: { id: execReady.ids[0] } });
+  const execWarm = (await (await fetch(execReady.url, { method: 'POST', headers: jsonHeaders, body: oneExec })).json()) as { data: { customer: unknown } | null; errors?: unknown[] };
+  const execSame = JSON.stringify(execWarm.data?.customer).length === JSON.stringify((payload as { customer: unknown }).customer).length && !execWarm.errors;
+  const executed = await once(1, 'bench/load.ts', [JSON.stringify({ url: execReady.url, bodies: [oneExec], concurrency, durationMs, headers: authHeaders })]);
   await executing.stop();
   await systems.stop();
 
@@ -149,14 +164,81 @@ if (suites.has('gateway')) {
   const jitReady = await jit.next<{ url: string }>();
   const jitCheck = (await (await fetch(jitReady.url, { method: 'POST', body: one })).json()) as { data: unknown };
   const same = JSON.stringify(jitCheck.data) === JSON.stringify(payload);
-  const base = await once(1, 'bench/load.ts', [JSON.stringify({ url: jitReady.url, bodies: [one], concurrency, durationMs })]);
+  const base = await once(1, 'bench/load.ts', [JSON.stringify({ url: jitReady.url, bodies: [one], concurrency, durationMs, headers: authHeaders })]);
   jit.proc.kill('SIGTERM');
 
   rows.push({ suite: 'gateway', metric: 'cached customer query, full stack', value: full['rps']!, unit: 'req/s', note: `${concurrency} connections, p50 ${full['p50']!.toFixed(2)} ms, ${full['errors']} errors; served by the response cache` });
-  rows.push({ suite: 'gateway', metric: '  same, response cache off (executed from cached golden record)', value: executed['rps']!, unit: 'req/s', note: `p50 ${executed['p50']!.toFixed(2)} ms, ${executed['errors']} errors` });
+  rows.push({ suite: 'gateway', metric: '  same, response cache off (executed from cached golden record)', value: executed['rps']!, unit: 'req/s', note: `p50 ${executed['p50']!.toFixed(2)} ms, ${executed['errors']} errors; ${execSame ? 'same customer, same payload size, no GraphQL errors' : 'ANSWER DIFFERS from the first gateway\'s'}` });
   rows.push({ suite: 'gateway', metric: 'graphql-jit on node:http, same payload from memory', value: base['rps']!, unit: 'req/s', note: same ? 'identical response body' : 'RESPONSE DIFFERS' });
   rows.push({ suite: 'gateway', metric: '  full stack / graphql-jit', value: full['rps']! / base['rps']!, unit: 'ratio', goal: '≥ 0.8' });
   rows.push({ suite: 'gateway', metric: '  executed (response cache off) / graphql-jit', value: executed['rps']! / base['rps']!, unit: 'ratio' });
+}
+
+// ---------------------------------------------------------------- mixed
+// Issue 9's acceptance: a mixed load at 200 connections for 60 s (BENCH_MIXED_MS,
+// BENCH_MIXED_CONNECTIONS, BENCH_MIXED_WARMUP_MS): customers by id (two shapes), pages of
+// customers, search, customerBySource and a linkSourceRecord mutation, all with the response
+// cache on as deployed. Errors are counted by code (none but RATE_LIMITED expected), and the
+// gateway's RSS after warm-up is compared with its RSS at the end (both after a full GC).
+if (suites.has('mixed')) {
+  const durationMs = Number(process.env['BENCH_MIXED_MS'] ?? 60_000);
+  const warmupMs = Number(process.env['BENCH_MIXED_WARMUP_MS'] ?? 10_000);
+  const connections = Number(process.env['BENCH_MIXED_CONNECTIONS'] ?? 200);
+  const systems = new Child(1, 'bench/sandbox-server.ts', ['1000']);
+  const { env } = await systems.next<{ env: Record<string, string> }>();
+  const gateway = new Child(0, 'bench/gateway-server.ts', [JSON.stringify(env)], ['--expose-gc']);
+  const ready = await gateway.next<{ url: string; ids: string[]; refs: { system: string; externalId: string }[] }>();
+  const listed = (await (
+    await fetch(ready.url, { method: 'POST', headers: jsonHeaders, body: JSON.stringify({ query: '{ customers(first: 100) { edges { node { id name email } } } }' }) })
+  ).json()) as { data: { customers: { edges: { node: { id: string; name: string | null; email: string | null } }[] } } };
+  const people = listed.data.customers.edges.map((e) => e.node);
+  const op = (query: string, variables: Record<string, unknown> = {}): string => JSON.stringify({ query, variables });
+  const SMALL = 'query C($id: ID!) { customer(id: $id) { id name email phone company lifecycle address { city country } } }';
+  const PAGE = 'query P($first: Int, $after: String) { customers(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name email phone } } } }';
+  const SEARCH = 'query S($q: String!) { searchCustomers(query: $q, first: 5) { score matchedOn customer { id name email } } }';
+  const BY_SOURCE = 'query B($system: System!, $id: ID!) { customerBySource(system: $system, externalId: $id) { id name email sources { system externalId } } }';
+  const LINK = 'mutation L($system: System!, $id: ID!) { linkSourceRecord(system: $system, externalId: $id) { id name } }';
+  const bodies: string[] = [];
+  const labels: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    const id = ready.ids[i % ready.ids.length]!;
+    const person = people[i % people.length]!;
+    const ref = ready.refs[i % ready.refs.length]!;
+    const system = ref.system.toUpperCase();
+    const add = (label: string, body: string): void => {
+      bodies.push(body);
+      labels.push(label);
+    };
+    add('customer', op(CUSTOMER_QUERY, { id }));
+    add('customer small', op(SMALL, { id: ready.ids[(i + 50) % ready.ids.length] }));
+    add('customer small', op(SMALL, { id }));
+    add('page', op(PAGE, { first: [10, 20, 50][i % 3] }));
+    add('search', op(SEARCH, { q: i % 2 ? (person.name ?? 'acme') : (person.email ?? 'acme') }));
+    add('bySource', op(BY_SOURCE, { system, id: ref.externalId }));
+    // A write now and then: re-linking a linked record reads it from its system and keeps its customer.
+    if (i % 10 === 0) add('link', op(LINK, { system, id: ref.externalId }));
+  }
+  const specFile = join(tmpdir(), `meridian-bench-mixed-${process.pid}.json`);
+  const spec = async (ms: number): Promise<string> => {
+    await writeFile(specFile, JSON.stringify({ url: ready.url, bodies, concurrency: connections, durationMs: ms, headers: authHeaders, codes: true, labels }));
+    return `@${specFile}`;
+  };
+  const warm = await once(1, 'bench/load.ts', [await spec(warmupMs)]);
+  const before = await gateway.ask<{ rssMiB: number; heapUsedMiB: number }>('memory');
+  const load = await once(1, 'bench/load.ts', [await spec(durationMs)]);
+  await rm(specFile, { force: true });
+  const after = await gateway.ask<{ rssMiB: number; heapUsedMiB: number }>('memory');
+  await gateway.stop();
+  await systems.stop();
+  const codes = (load as unknown as { byCode: Record<string, number> }).byCode;
+  const unexpected = Object.entries(codes).filter(([c]) => c !== 'RATE_LIMITED');
+  const said = Object.entries(codes).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
+  const label = `${connections} connections, ${durationMs / 1000} s`;
+  rows.push({ suite: 'mixed', metric: `mixed load (${bodies.length} operations: customer ×2 shapes, page, search, bySource, link), ${label}`, value: load['rps']!, unit: 'req/s', note: `p50 ${load['p50']!.toFixed(1)} ms, p95 ${load['p95']!.toFixed(1)} ms, p99 ${load['p99']!.toFixed(1)} ms; ${load['n']} requests after ${warmupMs / 1000} s warm-up (${warm['n']} requests)${apiKey ? '; bearer key' : ''}` });
+  const per = (load as unknown as { byLabel: Record<string, { n: number; meanMs: number }> }).byLabel;
+  rows.push({ suite: 'mixed', metric: '  mean latency by operation', value: load['n']!, unit: 'req', note: Object.entries(per).map(([l, b]) => `${l} ${b.meanMs.toFixed(0)} ms (${b.n})`).join(', ') });
+  rows.push({ suite: 'mixed', metric: '  errors other than RATE_LIMITED', value: unexpected.reduce((s, [, n]) => s + n, 0), unit: 'errors', goal: '0', note: `by code: ${said}` });
+  rows.push({ suite: 'mixed', metric: '  RSS at the end / after warm-up (after a full GC)', value: after.rssMiB / before.rssMiB, unit: 'ratio', goal: '≤ 1.10', note: `${before.rssMiB.toFixed(0)} → ${after.rssMiB.toFixed(0)} MiB; heap used ${before.heapUsedMiB.toFixed(0)} → ${after.heapUsedMiB.toFixed(0)} MiB` });
 }
 
 // ---------------------------------------------------------------- stampede
