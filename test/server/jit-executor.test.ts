@@ -105,6 +105,11 @@ describe('the jit executor behind Apollo Server', () => {
     expect(r.headers.get('cache-control')).toBe('no-store');
   });
 
+  it('answers introspection compiled too', async () => {
+    const r = await post(server, '{ __schema { queryType { name } } __type(name: "Item") { fields { name } } }');
+    expect(r.body).toEqual({ data: { __schema: { queryType: { name: 'Query' } }, __type: { fields: [{ name: 'id' }, { name: 'must' }] } } });
+  });
+
   it('masks a plain error as INTERNAL_SERVER_ERROR with its path, logs it, and keeps the rest of the answer', async () => {
     const r = await post(server, '{ greeting(name: "x") plain }');
     expect(r.status).toBe(200);
