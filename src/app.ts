@@ -40,6 +40,9 @@ import { ResponseCache, newCacheability, withResponseCache } from './gateway/res
 import { publicReason } from './server/errors.ts';
 import { StartupError, assertPortsFree, explainListenErrorOf, explainPostgresError, probePostgres, probeRedis, sandboxPorts, type WantedPort } from './server/startup.ts';
 import { createMemoryPubSub, createRedisPubSub } from './pubsub/index.ts';
+import { buildCostModel, createGatewayLimits, createMemoryRateLimitStore, createRedisRateLimitStore } from './limits/index.ts';
+import { limitsConfig } from './config/limits.ts';
+import { createLogOnce } from './observability/log-once.ts';
 
 /** Where a replica announces the golden ids it invalidated, for every replica's response cache. */
 const INVALIDATION_CHANNEL = 'meridian:golden-invalidated';
@@ -352,9 +355,18 @@ export async function startApp(options: AppOptions): Promise<App> {
       createPostgresDeliveryLog(store, { now: services.now }),
     );
 
+    // Operation limits and rate limits (docs/limits.md); rate counts shared through Redis when it is configured.
+    const logOnce = createLogOnce(logger);
+    const rateStore = env.REDIS_URL
+      ? await createRedisRateLimitStore({ url: env.REDIS_URL, onError: (e) => logOnce('rate limit store error; counting in this process meanwhile', { error: String(e) }, 'ratelimit') })
+      : createMemoryRateLimitStore();
+    const operationLimits = createGatewayLimits({ config: limitsConfig(env), model: buildCostModel(spec, Object.keys(sources) as SystemId[]), store: rateStore });
+    closers.push(() => operationLimits.close());
+
     const schema = await loadSchema();
     const server = await startHttpServer({
       schema,
+      limits: operationLimits,
       context: (requestId) => ({ requestId, principal: UNCHECKED, loaders: createLoaders(services), services, cacheability: newCacheability() }),
       ...(env.MERIDIAN_RESPONSE_CACHE === 'on' ? { responseCache } : {}),
       readiness,

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ConfigError, port, sandboxEnvSchema, url } from './env.ts';
 import { readSystemSettings, type SystemSettings } from './systems.ts';
+import { limitsEnvShape } from './limits.ts';
 
 const positive = z.coerce.number().int().min(1);
 
@@ -28,6 +29,8 @@ export const gatewayEnvSchema = sandboxEnvSchema.extend({
   MERIDIAN_DEV_ERRORS: z.enum(['0', '1']).default('0'),
   /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2). */
   MERIDIAN_DEFAULT_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as US').default('US'),
+  /** Operation limits and rate limits (config/limits.ts, docs/limits.md). */
+  ...limitsEnvShape,
 });
 
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;

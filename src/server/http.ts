@@ -9,10 +9,12 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { OperationTypeNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
+import type { SubscribePayload } from 'graphql-ws';
 import { ErrorCode, SourceUnavailableError, isClientFacing } from './errors.ts';
 import { landingPage } from './landing.ts';
 import type { GatewayContext } from './context.ts';
 import { ResponseCache } from '../gateway/response-cache.ts';
+import type { GatewayLimits, OperationLimitError, RateLimitedError } from '../limits/index.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -40,6 +42,8 @@ export interface HttpServerOptions {
   responseCache?: ResponseCache;
   /** Errors carry `extensions.stacktrace` (MERIDIAN_DEV_ERRORS=1; never in production: it shows source paths). */
   stacktraces?: boolean;
+  /** Operation limits and rate limits (src/limits/): checked before anything executes. */
+  limits?: GatewayLimits;
 }
 
 /** The operation of a GraphQL-over-HTTP request, when it can be read without executing anything. */
@@ -90,6 +94,13 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** A refusal before anything ran: 429 with Retry-After (rate limit), or 400 (a document too large). */
+function sendRefusal(res: http.ServerResponse, error: RateLimitedError | OperationLimitError, headers: Record<string, string>, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(error.status, { ...headers, ...('retryAfter' in error ? { 'retry-after': String(error.retryAfter) } : {}), 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, contentType = 'application/json; charset=utf-8'): void {
@@ -146,6 +157,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     // Apollo's default landing page loads from a CDN; ours is served at / and GET /graphql.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      ...(options.limits ? [options.limits.plugin] : []),
       {
         // Only successful queries may be answered again from the response cache.
         requestDidStart: () =>
@@ -175,6 +187,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const page = landingPage({ graphqlPath: GRAPHQL_PATH, example: options.exampleQuery ?? '{ ok }' });
 
   const handleGraphql = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    // The caller's rate first: a limited request is not read, looked up or executed.
+    const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : randomUUID();
+    const ctx = options.context(requestId);
+    const mediaType = (req.headers.accept ?? '').includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
+    const refuse = (e: RateLimitedError | OperationLimitError): void => sendRefusal(res, e, { 'x-request-id': requestId, 'content-type': `${mediaType}; charset=utf-8` }, { errors: [e.toJSON()] });
+    const limited = await options.limits?.admitRequest(ctx.principal, req.socket.remoteAddress);
+    if (limited) return refuse(limited);
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) {
       if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
@@ -194,18 +213,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         body = text;
       }
     }
-    const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : randomUUID();
     const cache = options.responseCache;
-    const op = cache ? operationOf(req.method ?? 'GET', body, url.searchParams) : null;
-    const mediaType = (headers.get('accept') ?? '').includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
-    const key = op ? ResponseCache.key(mediaType, op.query, op.operationName, op.variables) : null;
+    const op = cache || options.limits ? operationOf(req.method ?? 'GET', body, url.searchParams) : null;
+    // The document's size before anything parses it (Apollo parses before any plugin may refuse).
+    const tooLarge = op ? options.limits?.checkDocument(op.query) : null;
+    if (tooLarge) return refuse(tooLarge);
+    const key = op && cache ? ResponseCache.key(mediaType, op.query, op.operationName, op.variables) : null;
     const hit = key ? cache!.lookup(key) : null;
     if (hit) {
       res.writeHead(200, { 'x-request-id': requestId, 'content-type': hit.contentType, 'content-length': Buffer.byteLength(hit.body) });
       res.end(hit.body);
       return;
     }
-    const ctx = options.context(requestId);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       context: () => Promise.resolve(ctx),
@@ -249,6 +268,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
             res.writeHead(405, { allow: 'POST' }).end();
             return;
           }
+          const limited = await options.limits?.admitWebhook(hook[1]!, req.socket.remoteAddress);
+          if (limited) {
+            sendRefusal(res, limited, { 'content-type': 'application/json' }, { error: limited.message, code: limited.extensions['code'], retryAfter: limited.retryAfter });
+            return;
+          }
           const answer = await options.webhooks(hook[1]!, req.headers, await readBody(req, maxBody));
           res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) }).end(answer.body);
           return;
@@ -286,6 +310,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     {
       schema: options.schema,
       context: () => options.context(randomUUID()),
+      // Rate, size, depth, aliases and cost, as over HTTP (the operation comes back parsed, validated and with its context).
+      ...(options.limits ? { onSubscribe: (ctx: { extra: { request: http.IncomingMessage } }, _id: string, payload: SubscribePayload) => options.limits!.webSocketOperation(options.schema, payload, () => options.context(randomUUID()), ctx.extra.request.socket.remoteAddress) } : {}),
       onError: (_ctx, _id, _payload, errors) => {
         for (const e of errors) if (!isClientFacing(e.extensions?.['code'])) logger.error('websocket operation failed', { error: e.message });
       },

@@ -1,0 +1,165 @@
+// The gateway's limits, put together (docs/limits.md): before a document is parsed, its size;
+// before an operation executes, its depth, aliases and cost; before a request is handled at
+// all, the caller's rate. Each refusal carries its own code and nothing behind it runs. The
+// checks sit in an Apollo plugin (didResolveSource, didResolveOperation) and in the WebSocket
+// server's onSubscribe, so they hold whatever executes the operation.
+import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { HeaderMap } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { LimitsConfig } from '../config/limits.ts';
+import type { Principal } from '../access/principal.ts';
+import type { GatewayContext } from '../server/context.ts';
+import { systemClock, type Clock } from '../resilience/index.ts';
+import { measureOperation, type CostModel, type OperationMeasure } from './cost.ts';
+import { checkDocument } from './document.ts';
+import { OperationLimitError, RateLimitedError } from './errors.ts';
+import type { RateLimitStore, RateRule } from './rate-limit.ts';
+
+export { buildCostModel, measureOperation, FIELD_COSTS, RECORD_TYPES, type CostModel, type OperationMeasure } from './cost.ts';
+export { checkDocument, countTokens } from './document.ts';
+export { OperationLimitError, RateLimitedError, LIMITS } from './errors.ts';
+export { createMemoryRateLimitStore, createRedisRateLimitStore, gcra, type RateLimitStore, type RateRule } from './rate-limit.ts';
+
+export interface GatewayLimits {
+  /** Apollo Server plugin: depth, aliases and cost of the resolved operation, before execution. */
+  readonly plugin: ApolloServerPlugin<GatewayContext>;
+  /** The rate limit for one GraphQL request or WebSocket operation; null when admitted. */
+  admitRequest(principal: Principal, address: string | undefined): Promise<RateLimitedError | null>;
+  /** The rate limit for one notification from `address` to /webhooks/<system>; null when admitted. */
+  admitWebhook(system: string, address: string | undefined): Promise<RateLimitedError | null>;
+  /** A document's size in bytes and tokens, before it is parsed; null when within the limits. */
+  checkDocument(query: string): OperationLimitError | null;
+  /** Depth, aliases and cost of a parsed, validated operation; null when within the limits. */
+  checkOperation(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Readonly<Record<string, unknown>> | null | undefined, principal: Principal): OperationLimitError | null;
+  /**
+   * graphql-ws `onSubscribe`: every check above for one operation over WebSocket. Returns the
+   * errors to send, or the operation ready to execute (parsed, validated, with its context).
+   */
+  webSocketOperation(
+    schema: GraphQLSchema,
+    payload: { query: string; operationName?: string | null | undefined; variables?: Record<string, unknown> | null | undefined },
+    context: () => GatewayContext,
+    address: string | undefined,
+  ): Promise<readonly GraphQLError[] | ExecutionArgs>;
+  close(): Promise<void>;
+}
+
+export interface GatewayLimitsOptions {
+  config: LimitsConfig;
+  model: CostModel;
+  store: RateLimitStore;
+  clock?: Clock;
+}
+
+/**
+ * The key a client's requests are counted under: an authenticated principal's id, or for an
+ * anonymous caller its address (IPv4, or the /64 of an IPv6 address: one host holds a /64).
+ */
+export function rateKey(principal: Principal, address: string | undefined): string {
+  if (principal.kind !== 'anonymous') return `principal:${principal.id}`;
+  return `address:${clientNetwork(address)}`;
+}
+
+/** An address as counted: IPv4 as is (also when IPv4-mapped), IPv6 by its first 64 bits. */
+export function clientNetwork(address: string | undefined): string {
+  if (!address) return 'unknown';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.split('%')[0]!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') && tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/** The error with the HTTP status Apollo answers it with (GraphQL over HTTP: 4xx, nothing executed). */
+function forApollo(error: OperationLimitError): GraphQLError {
+  return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: error.status, headers: new HeaderMap() } } });
+}
+
+export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimits {
+  const { config, model, store } = options;
+  const clock = options.clock ?? systemClock;
+  const documentLimits = { maxBytes: config.maxDocumentBytes, maxTokens: config.maxDocumentTokens };
+
+  // Measures that read no variable hold for every request of the same document and operation.
+  const measured = new WeakMap<DocumentNode, Map<string, OperationMeasure | null>>();
+  const measure = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Readonly<Record<string, unknown>> | null | undefined): OperationMeasure | null => {
+    const key = operationName ?? '';
+    const known = measured.get(document)?.get(key);
+    if (known !== undefined) return known;
+    const m = measureOperation(schema, document, operationName, variables, model);
+    if (m && !m.usesVariables) {
+      let perOp = measured.get(document);
+      if (!perOp) measured.set(document, (perOp = new Map<string, OperationMeasure | null>()));
+      perOp.set(key, m);
+    }
+    return m;
+  };
+
+  const maxCostOf = (p: Principal): number => (p.kind !== 'anonymous' && p.role ? (config.maxCostByRole[p.role] ?? config.maxCost) : config.maxCost);
+  const rateOf = (p: Principal): RateRule | null => {
+    if (p.kind !== 'anonymous' && p.role) {
+      const own = config.rateByRole[p.role];
+      if (own !== undefined) return own;
+    }
+    return config.rate;
+  };
+
+  const checkOperation: GatewayLimits['checkOperation'] = (schema, document, operationName, variables, principal) => {
+    const m = measure(schema, document, operationName, variables);
+    if (!m) return null;
+    // One refusal, the most telling first: what it would have cost, then its shape.
+    const maxCost = maxCostOf(principal);
+    if (m.cost > maxCost) return new OperationLimitError('cost', m.cost, maxCost, { hint: 'Ask for fewer customers, aliases, fields or related records per request (smaller `first`).' });
+    if (m.aliases > config.maxAliases) return new OperationLimitError('aliases', m.aliases, config.maxAliases);
+    if (m.depth > config.maxDepth) return new OperationLimitError('depth', m.depth, config.maxDepth);
+    return null;
+  };
+
+  // Apollo answers an error thrown before parsing as an internal one: the size is checked by the
+  // HTTP server before Apollo is called (checkDocument), the rest here once the operation is known.
+  const listener: GraphQLRequestListener<GatewayContext> = {
+    didResolveOperation: ({ schema, document, operationName, request, contextValue }) => {
+      const refused = checkOperation(schema, document, operationName, request.variables, contextValue.principal);
+      return refused ? Promise.reject(forApollo(refused)) : Promise.resolve();
+    },
+  };
+
+  const take = async (key: string, rule: RateRule | null, what: string, variable: string): Promise<RateLimitedError | null> => {
+    if (!rule) return null;
+    const decision = await store.take(key, rule, clock.now());
+    return decision.ok ? null : new RateLimitedError(decision.retryAfterMs, what, variable);
+  };
+  const rateVariable = (p: Principal): string => (p.kind !== 'anonymous' && p.role && config.rateByRole[p.role] !== undefined ? `MERIDIAN_RATE_LIMIT_${p.role.toUpperCase()}` : 'MERIDIAN_RATE_LIMIT');
+  const admitRequest: GatewayLimits['admitRequest'] = (principal, address) =>
+    take(rateKey(principal, address), rateOf(principal), principal.kind === 'anonymous' ? 'from this address' : `for ${principal.name}`, rateVariable(principal));
+
+  return {
+    plugin: { requestDidStart: () => Promise.resolve(listener) },
+    checkDocument: (query) => checkDocument(query, documentLimits),
+    admitRequest,
+    admitWebhook: (system, address) => take(`webhook:${system}:${clientNetwork(address)}`, config.webhookRate, `to /webhooks/${system} from this sender`, 'MERIDIAN_WEBHOOK_RATE_LIMIT'),
+    checkOperation,
+    async webSocketOperation(schema, payload, context, address) {
+      const contextValue = context();
+      const limited = await admitRequest(contextValue.principal, address);
+      if (limited) return [limited];
+      const tooLarge = checkDocument(payload.query, documentLimits);
+      if (tooLarge) return [tooLarge];
+      let document: DocumentNode;
+      try {
+        document = parse(payload.query);
+      } catch (e) {
+        return [e instanceof GraphQLError ? e : new GraphQLError(String(e))];
+      }
+      const invalid = validate(schema, document);
+      if (invalid.length > 0) return invalid;
+      const refused = checkOperation(schema, document, payload.operationName, payload.variables, contextValue.principal);
+      if (refused) return [refused];
+      return { schema, document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null, contextValue };
+    },
+    close: () => store.close(),
+  };
+}
