@@ -129,7 +129,8 @@ export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimit
 
   const take = async (key: string, rule: RateRule | null, what: string, variable: string): Promise<RateLimitedError | null> => {
     if (!rule) return null;
-    const decision = await store.take(key, rule, clock.now());
+    // Each rule counts on its own: a key's time under one rule means nothing under another.
+    const decision = await store.take(`${key}|${rule.limit}/${rule.periodMs}`, rule, clock.now());
     return decision.ok ? null : new RateLimitedError(decision.retryAfterMs, what, variable);
   };
   const rateVariable = (p: Principal): string => (p.kind !== 'anonymous' && p.role && config.rateByRole[p.role] !== undefined ? `MERIDIAN_RATE_LIMIT_${p.role.toUpperCase()}` : 'MERIDIAN_RATE_LIMIT');
