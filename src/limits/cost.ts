@@ -125,8 +125,8 @@ export interface OperationMeasure {
   depth: number;
   /** Aliased fields, fragments counted once per use. */
   aliases: number;
-  /** Whether a variable's value went into the measure (otherwise it holds for any variables). */
-  usesVariables: boolean;
+  /** The variables whose values went into the measure: it holds for any request giving them the same values. */
+  variablesRead: readonly string[];
 }
 
 /** One selection set's measure; `systems`: bits read by canonical fields of the object it selects on. */
@@ -160,7 +160,7 @@ export function measureOperation(
   if (!root) return null;
   const op = operation;
   const vars = variables ?? {};
-  let usesVariables = false;
+  const variablesRead = new Set<string>();
 
   const valueOf = (node: ValueNode | undefined): unknown => {
     if (!node) return undefined;
@@ -173,7 +173,7 @@ export function measureOperation(
         return null;
       case Kind.VARIABLE: {
         const name = node.name.value;
-        usesVariables = true;
+        variablesRead.add(name);
         if (name in vars) return vars[name];
         return valueOf(op.variableDefinitions?.find((v) => v.variable.name.value === name)?.defaultValue);
       }
@@ -258,5 +258,5 @@ export function measureOperation(
   };
 
   const top = measure(root, op.selectionSet);
-  return { cost: top.cost, depth: top.depth, aliases: top.aliases, usesVariables };
+  return { cost: top.cost, depth: top.depth, aliases: top.aliases, variablesRead: [...variablesRead] };
 }

@@ -78,23 +78,33 @@ function forApollo(error: OperationLimitError): GraphQLError {
   return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: error.status, headers: new HeaderMap() } } });
 }
 
+/** Measures kept per document and operation (one per distinct value of the variables read), and the longest such value kept. */
+const MAX_MEASURES_PER_OPERATION = 64;
+const MAX_VALUES_KEY = 1_000;
+
 export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimits {
   const { config, model, store } = options;
   const clock = options.clock ?? systemClock;
   const documentLimits = { maxBytes: config.maxDocumentBytes, maxTokens: config.maxDocumentTokens };
 
-  // Measures that read no variable hold for every request of the same document and operation.
-  const measured = new WeakMap<DocumentNode, Map<string, OperationMeasure | null>>();
+  // A measure holds for every request of the same parsed document (Apollo keeps one per query)
+  // and operation that gives the variables it read the same values: most requests measure nothing.
+  type Measures = Map<string, { variables: readonly string[]; byValues: Map<string, OperationMeasure> }>;
+  const measured = new WeakMap<DocumentNode, Measures>();
   const measure = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Readonly<Record<string, unknown>> | null | undefined): OperationMeasure | null => {
-    const key = operationName ?? '';
-    const known = measured.get(document)?.get(key);
-    if (known !== undefined) return known;
+    const op = operationName ?? '';
+    let perOp = measured.get(document);
+    const known = perOp?.get(op);
+    const valuesKey = known ? JSON.stringify(known.variables.map((v) => variables?.[v] ?? null)) : '';
+    const hit = known?.byValues.get(valuesKey);
+    if (hit) return hit;
     const m = measureOperation(schema, document, operationName, variables, model);
-    if (m && !m.usesVariables) {
-      let perOp = measured.get(document);
-      if (!perOp) measured.set(document, (perOp = new Map<string, OperationMeasure | null>()));
-      perOp.set(key, m);
-    }
+    if (!m) return null;
+    if (!perOp) measured.set(document, (perOp = new Map() as Measures));
+    let entry = perOp.get(op);
+    if (!entry) perOp.set(op, (entry = { variables: m.variablesRead, byValues: new Map<string, OperationMeasure>() }));
+    const key = known ? valuesKey : JSON.stringify(m.variablesRead.map((v) => variables?.[v] ?? null));
+    if (key.length <= MAX_VALUES_KEY && entry.byValues.size < MAX_MEASURES_PER_OPERATION) entry.byValues.set(key, m);
     return m;
   };
 
