@@ -358,7 +358,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     // Operation limits and rate limits (docs/limits.md); rate counts shared through Redis when it is configured.
     const logOnce = createLogOnce(logger);
     const rateStore = env.REDIS_URL
-      ? await createRedisRateLimitStore({ url: env.REDIS_URL, onError: (e) => logOnce('rate limit store error; counting in this process meanwhile', { error: String(e) }, 'ratelimit') })
+      ? await createRedisRateLimitStore({ url: env.REDIS_URL, onError: (e, operation) => logOnce('rate limit store error; counting in this process meanwhile', { operation, error: String(e) }, `ratelimit:${operation}`) })
       : createMemoryRateLimitStore();
     const operationLimits = createGatewayLimits({ config: limitsConfig(env), model: buildCostModel(spec, Object.keys(sources) as SystemId[]), store: rateStore });
     closers.push(() => operationLimits.close());

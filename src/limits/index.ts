@@ -49,6 +49,8 @@ export interface GatewayLimitsOptions {
   model: CostModel;
   store: RateLimitStore;
   clock?: Clock;
+  /** Every refusal, by code and where (for metrics: rate-limit denials, operations refused). */
+  onRefused?: (code: string, where: 'request' | 'operation' | 'webhook') => void;
 }
 
 /**
@@ -117,7 +119,11 @@ export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimit
     return config.rate;
   };
 
-  const checkOperation: GatewayLimits['checkOperation'] = (schema, document, operationName, variables, principal) => {
+  const refused = <E extends OperationLimitError | RateLimitedError | null>(e: E, where: 'request' | 'operation' | 'webhook'): E => {
+    if (e) options.onRefused?.(String(e.extensions['code']), where);
+    return e;
+  };
+  const measureAgainstLimits: GatewayLimits['checkOperation'] = (schema, document, operationName, variables, principal) => {
     const m = measure(schema, document, operationName, variables);
     if (!m) return null;
     // One refusal, the most telling first: what it would have cost, then its shape.
@@ -127,13 +133,14 @@ export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimit
     if (m.depth > config.maxDepth) return new OperationLimitError('depth', m.depth, config.maxDepth);
     return null;
   };
+  const checkOperation: GatewayLimits['checkOperation'] = (schema, document, operationName, variables, principal) => refused(measureAgainstLimits(schema, document, operationName, variables, principal), 'operation');
 
   // Apollo answers an error thrown before parsing as an internal one: the size is checked by the
   // HTTP server before Apollo is called (checkDocument), the rest here once the operation is known.
   const listener: GraphQLRequestListener<GatewayContext> = {
     didResolveOperation: ({ schema, document, operationName, request, contextValue }) => {
-      const refused = checkOperation(schema, document, operationName, request.variables, contextValue.principal);
-      return refused ? Promise.reject(forApollo(refused)) : Promise.resolve();
+      const overLimit = checkOperation(schema, document, operationName, request.variables, contextValue.principal);
+      return overLimit ? Promise.reject(forApollo(overLimit)) : Promise.resolve();
     },
   };
 
@@ -144,20 +151,20 @@ export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimit
     return decision.ok ? null : new RateLimitedError(decision.retryAfterMs, what, variable);
   };
   const rateVariable = (p: Principal): string => (p.kind !== 'anonymous' && p.role && config.rateByRole[p.role] !== undefined ? `MERIDIAN_RATE_LIMIT_${p.role.toUpperCase()}` : 'MERIDIAN_RATE_LIMIT');
-  const admitRequest: GatewayLimits['admitRequest'] = (principal, address) =>
-    take(rateKey(principal, address), rateOf(principal), principal.kind === 'anonymous' ? 'from this address' : `for ${principal.name}`, rateVariable(principal));
+  const admitRequest: GatewayLimits['admitRequest'] = async (principal, address) =>
+    refused(await take(rateKey(principal, address), rateOf(principal), principal.kind === 'anonymous' ? 'from this address' : `for ${principal.name}`, rateVariable(principal)), 'request');
 
   return {
     plugin: { requestDidStart: () => Promise.resolve(listener) },
-    checkDocument: (query) => checkDocument(query, documentLimits),
     admitRequest,
-    admitWebhook: (system, address) => take(`webhook:${system}:${clientNetwork(address)}`, config.webhookRate, `to /webhooks/${system} from this sender`, 'MERIDIAN_WEBHOOK_RATE_LIMIT'),
+    admitWebhook: async (system, address) => refused(await take(`webhook:${system}:${clientNetwork(address)}`, config.webhookRate, `to /webhooks/${system} from this sender`, 'MERIDIAN_WEBHOOK_RATE_LIMIT'), 'webhook'),
+    checkDocument: (query) => refused(checkDocument(query, documentLimits), 'operation'),
     checkOperation,
     async webSocketOperation(schema, payload, context, address) {
       const contextValue = context();
       const limited = await admitRequest(contextValue.principal, address);
       if (limited) return [limited];
-      const tooLarge = checkDocument(payload.query, documentLimits);
+      const tooLarge = refused(checkDocument(payload.query, documentLimits), 'operation');
       if (tooLarge) return [tooLarge];
       let document: DocumentNode;
       try {
@@ -167,8 +174,8 @@ export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimit
       }
       const invalid = validate(schema, document);
       if (invalid.length > 0) return invalid;
-      const refused = checkOperation(schema, document, payload.operationName, payload.variables, contextValue.principal);
-      if (refused) return [refused];
+      const overLimit = checkOperation(schema, document, payload.operationName, payload.variables, contextValue.principal);
+      if (overLimit) return [overLimit];
       return { schema, document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null, contextValue };
     },
     close: () => store.close(),

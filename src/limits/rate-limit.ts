@@ -105,7 +105,10 @@ export interface RedisRateLimitOptions {
   connectTimeoutMs?: number;
   /** Decides while Redis cannot: this process's own counts (default: a memory store). */
   fallback?: RateLimitStore;
-  onError?: (error: unknown) => void;
+  /** After a failure, how long takes go straight to `fallback` before Redis is tried again (default 1 000 ms). */
+  retryAfterFailureMs?: number;
+  /** `connect`: the client's (re)connection attempts; `take`: a take decided by `fallback` because of this error. */
+  onError?: (error: unknown, operation: 'connect' | 'take') => void;
 }
 
 /**
@@ -118,16 +121,20 @@ export async function createRedisRateLimitStore(options: RedisRateLimitOptions):
   const connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
   const fallback = options.fallback ?? createMemoryRateLimitStore();
   const onError = options.onError ?? (() => undefined);
+  const pauseMs = options.retryAfterFailureMs ?? 1_000;
+  // A Redis that hangs would cost every request the command timeout: after a failure, a pause.
+  let skipUntil = -Infinity;
   const client = createClient({ url: options.url, disableOfflineQueue: true, socket: { connectTimeout: connectTimeoutMs } });
-  client.on('error', onError);
+  client.on('error', (e: unknown) => onError(e, 'connect'));
   const connected = client.connect().then(
     () => true,
     () => false,
   );
-  await withTimeout(connected, connectTimeoutMs).catch(onError);
+  await withTimeout(connected, connectTimeoutMs).catch((e: unknown) => onError(e, 'connect'));
   return {
     kind: 'redis',
     async take(key, rule, now) {
+      if (now < skipUntil) return fallback.take(key, rule, now);
       try {
         const reply = (await withTimeout(
           client.eval(GCRA_SCRIPT, { keys: [prefix + key], arguments: [String(now), String(rule.periodMs / rule.limit), String(rule.periodMs)] }),
@@ -135,7 +142,8 @@ export async function createRedisRateLimitStore(options: RedisRateLimitOptions):
         )) as [number, number];
         return reply[0] === 1 ? { ok: true } : { ok: false, retryAfterMs: reply[1] };
       } catch (error) {
-        onError(error);
+        onError(error, 'take');
+        skipUntil = now + pauseMs;
         return fallback.take(key, rule, now);
       }
     },

@@ -23,8 +23,15 @@ beforeAll(async () => {
 
 const limitsWith = (env: Record<string, string>) => {
   const clock = createManualClock(1_765_000_000_000);
-  const limits = createGatewayLimits({ config: configOf(env), model: buildCostModel(loadFieldSpec(undefined), ['salesforce', 'stripe', 'zendesk', 'erp']), store: createMemoryRateLimitStore(), clock });
-  return { limits, clock };
+  const refusals: string[] = [];
+  const limits = createGatewayLimits({
+    config: configOf(env),
+    model: buildCostModel(loadFieldSpec(undefined), ['salesforce', 'stripe', 'zendesk', 'erp']),
+    store: createMemoryRateLimitStore(),
+    clock,
+    onRefused: (code, where) => refusals.push(`${where} ${code}`),
+  });
+  return { limits, clock, refusals };
 };
 
 describe('who is counted', () => {
@@ -62,11 +69,13 @@ describe('rules per role', () => {
   });
 
   it('gives a role its own cost limit', () => {
-    const { limits } = limitsWith({ MERIDIAN_MAX_COST: '100', MERIDIAN_MAX_COST_SERVICE: '1000' });
+    const { limits, refusals } = limitsWith({ MERIDIAN_MAX_COST: '100', MERIDIAN_MAX_COST_SERVICE: '1000' });
     const doc = parse('{ customers(first: 100) { edges { node { id name } } } }'); // 501
     expect(limits.checkOperation(schema, doc, null, {}, UNCHECKED)?.extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: 501, limit: 100 });
     expect(limits.checkOperation(schema, doc, null, {}, service)).toBeNull();
     expect(limits.checkOperation(schema, doc, null, {}, reader)?.extensions).toMatchObject({ limit: 100 });
+    // Each refusal is reported once (metrics).
+    expect(refusals).toEqual(['operation COST_LIMIT_EXCEEDED', 'operation COST_LIMIT_EXCEEDED']);
   });
 });
 

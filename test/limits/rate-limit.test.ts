@@ -130,11 +130,17 @@ describe.skipIf(redisUrl === undefined)('redis store across processes', () => {
 describe('redis store when Redis is down', () => {
   it('decides with this process’s own counts and reports the error', async () => {
     const errors: unknown[] = [];
-    const s = await createRedisRateLimitStore({ url: await closedPortUrl(), connectTimeoutMs: 200, onError: (e) => errors.push(e) });
+    const s = await createRedisRateLimitStore({ url: await closedPortUrl(), connectTimeoutMs: 200, onError: (e, operation) => operation === 'take' && errors.push(e) });
     try {
       for (let i = 0; i < 3; i++) expect((await s.take('client', THREE_PER_MINUTE, T0)).ok).toBe(true);
       expect(await s.take('client', THREE_PER_MINUTE, T0)).toEqual({ ok: false, retryAfterMs: 20_000 });
-      expect(errors.length).toBeGreaterThan(0);
+      // Redis is not tried again for a second after a failure: no error reported meanwhile.
+      const reported = errors.length;
+      expect(reported).toBeGreaterThan(0);
+      await s.take('other', THREE_PER_MINUTE, T0 + 999);
+      expect(errors.length).toBe(reported);
+      await s.take('other', THREE_PER_MINUTE, T0 + 1_000);
+      expect(errors.length).toBe(reported + 1);
     } finally {
       await s.close();
     }
