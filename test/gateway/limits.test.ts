@@ -72,6 +72,21 @@ describe('operation limits', () => {
     expect(body.errors![0]!.extensions).toEqual({ code: 'ALIAS_LIMIT_EXCEEDED', aliases: 25 + 25 * 10, limit: 200 });
   });
 
+  it('refuses a mutation over a limit before it writes anything', async () => {
+    const page = await post('{ customers(first: 2) { edges { node { id } } } }');
+    const [a, b] = (page.body.data as { customers: { edges: { node: { id: string } }[] } }).customers.edges.map((e) => e.node.id);
+    const customers = await app.services.identity.count();
+    const since = calls();
+    const { status, body } = await post(`mutation { ${Array.from({ length: 201 }, (_, i) => `m${i}: mergeCustomers(ids: ["${a}", "${b}"]) { id }`).join(' ')} }`);
+    expect(status).toBe(400);
+    expect(body.errors![0]!.extensions).toEqual({ code: 'ALIAS_LIMIT_EXCEEDED', aliases: 201, limit: 200 });
+    expect(since()).toBe(0);
+    // Still two customers: the second id answers as itself, not as a survivor.
+    const after = await post(`{ customer(id: "${b}") { id } }`);
+    expect((after.body.data as { customer: { id: string } }).customer.id).toBe(b);
+    expect(await app.services.identity.count()).toBe(customers);
+  });
+
   it('refuses an operation deeper than the limit with DEPTH_LIMIT_EXCEEDED', async () => {
     const since = calls();
     const { status, body } = await post('{ customers(first: 1) { edges { node { lineage { conflict { values { system } } } } } } }');
