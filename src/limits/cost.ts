@@ -29,10 +29,8 @@ import { DEFAULT_PAGE, MAX_PAGE } from '../gateway/pagination.ts';
 
 /** How many items a field returns per parent. */
 export type Items =
-  /** A page: its `first` argument (0…MAX_PAGE), `default` when absent. */
+  /** A page: its `first` argument (0…MAX_PAGE), this many when absent. */
   | { page: number }
-  /** As many as the list argument `arg` holds (mergeCustomers' ids). */
-  | { perItemOf: string }
   /** A fixed number (a review item's pair of records). */
   | { fixed: number };
 
@@ -185,10 +183,6 @@ export function measureOperation(
   const count = (field: FieldNode, items: Items | undefined): number => {
     if (!items) return 1;
     if ('fixed' in items) return items.fixed;
-    if ('perItemOf' in items) {
-      const v = arg(field, items.perItemOf);
-      return Array.isArray(v) ? v.length : 1;
-    }
     const v = arg(field, 'first');
     // Out of range is refused by the field itself (BAD_USER_INPUT); here it costs the most a page can be.
     if (typeof v !== 'number' || !Number.isFinite(v)) return items.page;
