@@ -1,6 +1,7 @@
 // Settings of the operation limits and rate limits (docs/limits.md), parsed with the rest of
 // the gateway's environment (config/gateway.ts). Defaults fit the demo and internal apps: the
 // README's examples and the test suite stay far below them.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ROLES, type Role } from '../access/principal.ts';
 import type { RateRule } from '../limits/rate-limit.ts';
@@ -24,6 +25,33 @@ export const rate = z
 
 const positive = z.coerce.number().int().min(1);
 
+/** An address or a CIDR block: `10.0.0.0/8`, `192.0.2.7`, `fd00::/8`. */
+export interface AddressBlock {
+  address: string;
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+}
+
+/** Comma-separated addresses or CIDR blocks. */
+const addressBlocks = z
+  .string()
+  .trim()
+  .transform((v, ctx): AddressBlock[] => {
+    const out: AddressBlock[] = [];
+    for (const item of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const [address = '', bits] = item.split('/');
+      const version = isIP(address);
+      const max = version === 6 ? 128 : 32;
+      const prefix = bits === undefined ? max : Number(bits);
+      if (version === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > max) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(item)} is not an address or CIDR block (e.g. 10.0.0.0/8, 192.0.2.7, fd00::/8)` });
+        return z.NEVER;
+      }
+      out.push({ address, prefix, family: version === 6 ? 'ipv6' : 'ipv4' });
+    }
+    return out;
+  });
+
 type PerRole<P extends string, T extends z.ZodType> = { [R in Role as `${P}_${Uppercase<R>}`]: z.ZodOptional<T> };
 /** `<prefix>_ADMIN`, `<prefix>_STEWARD`, …: one optional variable per role. */
 const perRole = <P extends string, T extends z.ZodType>(prefix: P, schema: T): PerRole<P, T> =>
@@ -41,6 +69,8 @@ export const limitsEnvShape = {
   MERIDIAN_MAX_DOCUMENT_TOKENS: positive.max(10_000_000).default(20_000),
   /** Requests (HTTP and WebSocket operations) per principal, or per client address for anonymous callers. */
   MERIDIAN_RATE_LIMIT: rate.prefault('6000/min'),
+  /** Proxies whose X-Forwarded-For names the client (the load balancer's addresses); none by default. */
+  MERIDIAN_TRUSTED_PROXIES: addressBlocks.optional(),
   /** Notifications per sender (client address) and system on /webhooks/*. */
   MERIDIAN_WEBHOOK_RATE_LIMIT: rate.prefault('6000/min'),
   ...perRole('MERIDIAN_MAX_COST', positive.max(100_000_000)),
@@ -59,6 +89,8 @@ export interface LimitsConfig {
   rate: RateRule | null;
   rateByRole: Partial<Record<Role, RateRule | null>>;
   webhookRate: RateRule | null;
+  /** Peers whose X-Forwarded-For is believed. */
+  trustedProxies: AddressBlock[];
 }
 
 type LimitsEnv = z.infer<z.ZodObject<typeof limitsEnvShape>>;
@@ -83,5 +115,6 @@ export function limitsConfig(env: LimitsEnv): LimitsConfig {
     rate: env.MERIDIAN_RATE_LIMIT,
     rateByRole,
     webhookRate: env.MERIDIAN_WEBHOOK_RATE_LIMIT,
+    trustedProxies: env.MERIDIAN_TRUSTED_PROXIES ?? [],
   };
 }

@@ -3,6 +3,7 @@
 // all, the caller's rate. Each refusal carries its own code and nothing behind it runs. The
 // checks sit in an Apollo plugin (didResolveSource, didResolveOperation) and in the WebSocket
 // server's onSubscribe, so they hold whatever executes the operation.
+import { BlockList, isIP } from 'node:net';
 import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { HeaderMap } from '@apollo/server';
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
@@ -23,10 +24,15 @@ export { createMemoryRateLimitStore, createRedisRateLimitStore, gcra, type RateL
 export interface GatewayLimits {
   /** Apollo Server plugin: depth, aliases and cost of the resolved operation, before execution. */
   readonly plugin: ApolloServerPlugin<GatewayContext>;
-  /** The rate limit for one GraphQL request or WebSocket operation; null when admitted. */
-  admitRequest(principal: Principal, address: string | undefined): Promise<RateLimitedError | null>;
-  /** The rate limit for one notification from `address` to /webhooks/<system>; null when admitted. */
-  admitWebhook(system: string, address: string | undefined): Promise<RateLimitedError | null>;
+  /**
+   * The rate limit for one GraphQL request or WebSocket operation; null when admitted. `address`:
+   * the socket's peer; `forwardedFor`: its X-Forwarded-For header, read only from trusted proxies.
+   */
+  admitRequest(principal: Principal, address: string | undefined, forwardedFor?: string | string[]): Promise<RateLimitedError | null>;
+  /** The rate limit for one notification from its sender to /webhooks/<system>; null when admitted. */
+  admitWebhook(system: string, address: string | undefined, forwardedFor?: string | string[]): Promise<RateLimitedError | null>;
+  /** The client's address: the peer's, or from a trusted proxy the nearest untrusted hop of X-Forwarded-For. */
+  clientAddress(address: string | undefined, forwardedFor?: string | string[]): string | undefined;
   /** A document's size in bytes and tokens, before it is parsed; null when within the limits. */
   checkDocument(query: string): OperationLimitError | null;
   /** Depth, aliases and cost of a parsed, validated operation; null when within the limits. */
@@ -40,6 +46,7 @@ export interface GatewayLimits {
     payload: { query: string; operationName?: string | null | undefined; variables?: Record<string, unknown> | null | undefined },
     context: () => GatewayContext,
     address: string | undefined,
+    forwardedFor?: string | string[],
   ): Promise<readonly GraphQLError[] | ExecutionArgs>;
   close(): Promise<void>;
 }
@@ -65,14 +72,40 @@ export function rateKey(principal: Principal, address: string | undefined): stri
 /** An address as counted: IPv4 as is (also when IPv4-mapped), IPv6 by its first 64 bits. */
 export function clientNetwork(address: string | undefined): string {
   if (!address) return 'unknown';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return mapped[1]!;
-  if (!address.includes(':')) return address;
+  const v4 = unmapped(address);
+  if (!v4.includes(':')) return v4;
   const [head = '', tail = ''] = address.split('%')[0]!.split('::');
   const left = head ? head.split(':') : [];
   const right = address.includes('::') && tail ? tail.split(':') : [];
   const groups = address.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
   return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/** An IPv4-mapped IPv6 address as IPv4. */
+const unmapped = (a: string): string => /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a)?.[1] ?? a;
+
+/**
+ * Who sent a request, given the peer's address and its X-Forwarded-For: each trusted proxy
+ * appends the address it received the request from, so the nearest hop (from the right) that is
+ * not a trusted proxy is the client. Hops further left are the client's own claims, never read.
+ */
+export function clientAddressOf(trusted: BlockList | null, address: string | undefined, forwardedFor: string | string[] | undefined): string | undefined {
+  if (!address || !trusted || forwardedFor === undefined) return address;
+  const isTrusted = (a: string): boolean => {
+    const v = isIP(a);
+    return v !== 0 && trusted.check(a, v === 6 ? 'ipv6' : 'ipv4');
+  };
+  let client = unmapped(address);
+  if (!isTrusted(client)) return address;
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',').map((h) => unmapped(h.trim()));
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i]!;
+    // A proxy that wrote something else than an address: the last proxy is all we know.
+    if (isIP(hop) === 0) break;
+    client = hop;
+    if (!isTrusted(hop)) break;
+  }
+  return client;
 }
 
 /** The error with the HTTP status Apollo answers it with (GraphQL over HTTP: 4xx, nothing executed). */
@@ -88,6 +121,12 @@ export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimit
   const { config, model, store } = options;
   const clock = options.clock ?? systemClock;
   const documentLimits = { maxBytes: config.maxDocumentBytes, maxTokens: config.maxDocumentTokens };
+  let trusted: BlockList | null = null;
+  if (config.trustedProxies.length > 0) {
+    trusted = new BlockList();
+    for (const b of config.trustedProxies) trusted.addSubnet(b.address, b.prefix, b.family);
+  }
+  const clientAddress: GatewayLimits['clientAddress'] = (address, forwardedFor) => clientAddressOf(trusted, address, forwardedFor);
 
   // A measure holds for every request of the same parsed document (Apollo keeps one per query)
   // and operation that gives the variables it read the same values: most requests measure nothing.
@@ -151,18 +190,19 @@ export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimit
     return decision.ok ? null : new RateLimitedError(decision.retryAfterMs, what, variable);
   };
   const rateVariable = (p: Principal): string => (p.kind !== 'anonymous' && p.role && config.rateByRole[p.role] !== undefined ? `MERIDIAN_RATE_LIMIT_${p.role.toUpperCase()}` : 'MERIDIAN_RATE_LIMIT');
-  const admitRequest: GatewayLimits['admitRequest'] = async (principal, address) =>
-    refused(await take(rateKey(principal, address), rateOf(principal), principal.kind === 'anonymous' ? 'from this address' : `for ${principal.name}`, rateVariable(principal)), 'request');
+  const admitRequest: GatewayLimits['admitRequest'] = async (principal, address, forwardedFor) =>
+    refused(await take(rateKey(principal, clientAddress(address, forwardedFor)), rateOf(principal), principal.kind === 'anonymous' ? 'from this address' : `for ${principal.name}`, rateVariable(principal)), 'request');
 
   return {
     plugin: { requestDidStart: () => Promise.resolve(listener) },
     admitRequest,
-    admitWebhook: async (system, address) => refused(await take(`webhook:${system}:${clientNetwork(address)}`, config.webhookRate, `to /webhooks/${system} from this sender`, 'MERIDIAN_WEBHOOK_RATE_LIMIT'), 'webhook'),
+    admitWebhook: async (system, address, forwardedFor) => refused(await take(`webhook:${system}:${clientNetwork(clientAddress(address, forwardedFor))}`, config.webhookRate, `to /webhooks/${system} from this sender`, 'MERIDIAN_WEBHOOK_RATE_LIMIT'), 'webhook'),
     checkDocument: (query) => refused(checkDocument(query, documentLimits), 'operation'),
     checkOperation,
-    async webSocketOperation(schema, payload, context, address) {
+    clientAddress,
+    async webSocketOperation(schema, payload, context, address, forwardedFor) {
       const contextValue = context();
-      const limited = await admitRequest(contextValue.principal, address);
+      const limited = await admitRequest(contextValue.principal, address, forwardedFor);
       if (limited) return [limited];
       const tooLarge = refused(checkDocument(payload.query, documentLimits), 'operation');
       if (tooLarge) return [tooLarge];

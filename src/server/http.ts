@@ -192,7 +192,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const ctx = options.context(requestId);
     const mediaType = (req.headers.accept ?? '').includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
     const refuse = (e: RateLimitedError | OperationLimitError): void => sendRefusal(res, e, { 'x-request-id': requestId, 'content-type': `${mediaType}; charset=utf-8` }, { errors: [e.toJSON()] });
-    const limited = await options.limits?.admitRequest(ctx.principal, req.socket.remoteAddress);
+    const limited = await options.limits?.admitRequest(ctx.principal, req.socket.remoteAddress, req.headers['x-forwarded-for']);
     if (limited) return refuse(limited);
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) {
@@ -268,7 +268,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
             res.writeHead(405, { allow: 'POST' }).end();
             return;
           }
-          const limited = await options.limits?.admitWebhook(hook[1]!, req.socket.remoteAddress);
+          const limited = await options.limits?.admitWebhook(hook[1]!, req.socket.remoteAddress, req.headers['x-forwarded-for']);
           if (limited) {
             sendRefusal(res, limited, { 'content-type': 'application/json' }, { error: limited.message, code: limited.extensions['code'], retryAfter: limited.retryAfter });
             return;
@@ -311,7 +311,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       schema: options.schema,
       context: () => options.context(randomUUID()),
       // Rate, size, depth, aliases and cost, as over HTTP (the operation comes back parsed, validated and with its context).
-      ...(options.limits ? { onSubscribe: (ctx: { extra: { request: http.IncomingMessage } }, _id: string, payload: SubscribePayload) => options.limits!.webSocketOperation(options.schema, payload, () => options.context(randomUUID()), ctx.extra.request.socket.remoteAddress) } : {}),
+      ...(options.limits ? { onSubscribe: (ctx: { extra: { request: http.IncomingMessage } }, _id: string, payload: SubscribePayload) => options.limits!.webSocketOperation(options.schema, payload, () => options.context(randomUUID()), ctx.extra.request.socket.remoteAddress, ctx.extra.request.headers['x-forwarded-for']) } : {}),
       onError: (_ctx, _id, _payload, errors) => {
         for (const e of errors) if (!isClientFacing(e.extensions?.['code'])) logger.error('websocket operation failed', { error: e.message });
       },

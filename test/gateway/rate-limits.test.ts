@@ -20,7 +20,7 @@ describe('rate limits in one gateway (in memory)', () => {
   let pages = 0;
   beforeAll(async () => {
     // REDIS_URL empty: this gateway counts in memory.
-    app = await startTestApp({ customers: 20, seed: 10, env: { REDIS_URL: '', MERIDIAN_RATE_LIMIT: '3/min', MERIDIAN_WEBHOOK_RATE_LIMIT: '2/min' } });
+    app = await startTestApp({ customers: 20, seed: 10, env: { REDIS_URL: '', MERIDIAN_RATE_LIMIT: '3/min', MERIDIAN_WEBHOOK_RATE_LIMIT: '2/min', MERIDIAN_TRUSTED_PROXIES: '127.0.0.1' } });
     const identity = app.services.identity;
     const list = identity.list.bind(identity);
     identity.list = (o) => {
@@ -55,6 +55,15 @@ describe('rate limits in one gateway (in memory)', () => {
     } finally {
       await client.dispose();
     }
+  });
+
+  it('counts the clients behind a trusted proxy apart, by the address it forwards', async () => {
+    const via = (client: string) =>
+      fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': client }, body: JSON.stringify({ query: '{ ok }' }) }).then((r) => r.status);
+    // The loopback address (the "proxy" here) has spent its own three.
+    expect((await post(app.url)).status).toBe(429);
+    expect([await via('203.0.113.7'), await via('203.0.113.7'), await via('203.0.113.7'), await via('203.0.113.7')]).toEqual([200, 200, 200, 429]);
+    expect(await via('203.0.113.8')).toBe(200);
   });
 
   it('limits each webhook sender on its own, before reading the notification', async () => {

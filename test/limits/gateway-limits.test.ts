@@ -10,7 +10,8 @@ import { limitsConfig } from '../../src/config/limits.ts';
 import { ConfigError } from '../../src/config/env.ts';
 import { UNCHECKED, type Principal } from '../../src/access/principal.ts';
 import { createManualClock } from '../../src/resilience/clock.ts';
-import { buildCostModel, clientNetwork, createGatewayLimits, createMemoryRateLimitStore, rateKey } from '../../src/limits/index.ts';
+import { BlockList } from 'node:net';
+import { buildCostModel, clientAddressOf, clientNetwork, createGatewayLimits, createMemoryRateLimitStore, rateKey } from '../../src/limits/index.ts';
 
 const service: Principal = { kind: 'api-key', id: 'key_1', name: 'billing-sync', role: 'service' };
 const reader: Principal = { kind: 'api-key', id: 'key_2', name: 'dashboard', role: 'reader' };
@@ -47,6 +48,37 @@ describe('who is counted', () => {
     expect(clientNetwork('2001:db8::1')).toBe('2001:db8:0:0::/64');
     expect(clientNetwork('::1')).toBe('0:0:0:0::/64');
     expect(clientNetwork(undefined)).toBe('unknown');
+  });
+});
+
+describe('behind proxies', () => {
+  const proxies = new BlockList();
+  proxies.addSubnet('10.0.0.0', 8, 'ipv4');
+  proxies.addAddress('192.0.2.1', 'ipv4');
+
+  it('reads X-Forwarded-For only from a trusted proxy, taking the nearest hop that is not one', () => {
+    expect(clientAddressOf(proxies, '10.1.2.3', '203.0.113.7')).toBe('203.0.113.7');
+    expect(clientAddressOf(proxies, '::ffff:10.1.2.3', '203.0.113.7')).toBe('203.0.113.7');
+    // The client claims an address on the left; the load balancer appended what it saw.
+    expect(clientAddressOf(proxies, '10.1.2.3', '1.1.1.1, 203.0.113.7, 192.0.2.1')).toBe('203.0.113.7');
+    expect(clientAddressOf(proxies, '10.1.2.3', ['1.1.1.1', '203.0.113.7'])).toBe('203.0.113.7');
+    // Not from a trusted proxy: the header is the client's claim, ignored.
+    expect(clientAddressOf(proxies, '198.51.100.9', '203.0.113.7')).toBe('198.51.100.9');
+    expect(clientAddressOf(null, '10.1.2.3', '203.0.113.7')).toBe('10.1.2.3');
+    // Only proxies in the chain: the farthest one; something not an address: the last proxy.
+    expect(clientAddressOf(proxies, '10.1.2.3', '10.9.9.9, 192.0.2.1')).toBe('10.9.9.9');
+    expect(clientAddressOf(proxies, '10.1.2.3', 'unknown')).toBe('10.1.2.3');
+    expect(clientAddressOf(proxies, '10.1.2.3', undefined)).toBe('10.1.2.3');
+  });
+
+  it('reads MERIDIAN_TRUSTED_PROXIES as addresses and CIDR blocks, and names a bad one', () => {
+    expect(configOf({ MERIDIAN_TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.1,fd00::/8' }).trustedProxies).toEqual([
+      { address: '10.0.0.0', prefix: 8, family: 'ipv4' },
+      { address: '192.0.2.1', prefix: 32, family: 'ipv4' },
+      { address: 'fd00::', prefix: 8, family: 'ipv6' },
+    ]);
+    expect(configOf({}).trustedProxies).toEqual([]);
+    expect(() => configOf({ MERIDIAN_TRUSTED_PROXIES: '10.0.0.0/33' })).toThrow(/MERIDIAN_TRUSTED_PROXIES: "10\.0\.0\.0\/33" is not an address or CIDR block/);
   });
 });
 
