@@ -1,7 +1,7 @@
 // `npm run bench`: everything measured side by side in one run, printed as a table and written
 // as JSON to bench/results/. Servers run pinned to core 0 and the load generator to core 1
 // (taskset), so neither steals the other's CPU. BENCH_SUITES=sandbox,gateway picks suites
-// (sandbox, gateway, matcher, live, webhooks).
+// (sandbox, gateway, matcher, live, webhooks, limits).
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -20,7 +20,7 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,stampede,matcher,live,webhooks,backfill').split(','));
+const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,stampede,matcher,live,webhooks,limits,backfill').split(','));
 const taskset = existsSync('/usr/bin/taskset');
 
 function pinned(core: number, script: string, args: string[], nodeFlags: string[] = []): string[] {
@@ -256,6 +256,17 @@ if (suites.has('webhooks')) {
   rows.push({ suite: 'webhooks', metric: `read a ${mb} MB Salesforce Outbound Message (100 notifications): p50`, value: r['inlineP50']!, unit: 'ms', note: 'fast-xml-parser, entities off, on the calling thread' });
   rows.push({ suite: 'webhooks', metric: '  same through the worker thread the gateway uses', value: r['workerP50']!, unit: 'ms', note: `event-loop delay meanwhile p99 ${r['loopP99Ms']!.toFixed(1)} ms, max ${r['loopMaxMs']!.toFixed(1)} ms (worker shares the pinned core)` });
   rows.push({ suite: 'webhooks', metric: `  refuse ${(r['attackBytes']! / 1e3).toFixed(0)} KB of 45,000 unclosed <sObject tags: p50`, value: r['attackP50']!, unit: 'ms', note: 'issue 8 item 5: the regex took 15 s' });
+}
+
+// ---------------------------------------------------------------- limits
+// What the operation limits and the rate limiter add to a request (docs/limits.md).
+if (suites.has('limits')) {
+  const r = await once(0, 'bench/limits-child.ts', []);
+  rows.push({ suite: 'limits', metric: 'measure the explorer example (58 fields), nothing kept', value: r['measureExampleUs']!, unit: 'µs', note: 'a repeated document is measured once' });
+  rows.push({ suite: 'limits', metric: 'measure the 1,000-alias reproduction', value: r['measureBombUs']!, unit: 'µs', note: `parsing it: ${r['parseBombUs']!.toFixed(0)} µs` });
+  rows.push({ suite: 'limits', metric: '  its size check before parsing (62 KB, 18k tokens)', value: r['checkBombDocumentUs']!, unit: 'µs' });
+  rows.push({ suite: 'limits', metric: 'rate limit take, in memory', value: r['memoryTakeUs']!, unit: 'µs' });
+  if (r['redisTakeUs'] !== undefined) rows.push({ suite: 'limits', metric: 'rate limit take, Redis (BENCH_REDIS_URL)', value: r['redisTakeUs'], unit: 'µs', note: 'one round trip, Lua script' });
 }
 
 // ---------------------------------------------------------------- backfill
