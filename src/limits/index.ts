@@ -1,8 +1,9 @@
 // The gateway's limits, put together (docs/limits.md): before a document is parsed, its size;
 // before an operation executes, its depth, aliases and cost; before a request is handled at
 // all, the caller's rate. Each refusal carries its own code and nothing behind it runs. The
-// checks sit in an Apollo plugin (didResolveSource, didResolveOperation) and in the WebSocket
-// server's onSubscribe, so they hold whatever executes the operation.
+// operation checks sit in an Apollo plugin (didResolveOperation) and in the WebSocket server's
+// onSubscribe, so they hold whatever executes the operation; the HTTP server calls the rate and
+// document-size checks before it hands a request to Apollo.
 import { BlockList, isIP } from 'node:net';
 import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { HeaderMap } from '@apollo/server';
@@ -60,6 +61,9 @@ export interface GatewayLimitsOptions {
   onRefused?: (code: string, where: 'request' | 'operation' | 'webhook') => void;
 }
 
+/** An IPv4-mapped IPv6 address as IPv4. */
+const unmapped = (a: string): string => /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a)?.[1] ?? a;
+
 /**
  * The key a client's requests are counted under: an authenticated principal's id, or for an
  * anonymous caller its address (IPv4, or the /64 of an IPv6 address: one host holds a /64).
@@ -80,9 +84,6 @@ export function clientNetwork(address: string | undefined): string {
   const groups = address.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
   return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
-
-/** An IPv4-mapped IPv6 address as IPv4. */
-const unmapped = (a: string): string => /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a)?.[1] ?? a;
 
 /**
  * Who sent a request, given the peer's address and its X-Forwarded-For: each trusted proxy
