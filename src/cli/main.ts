@@ -109,7 +109,7 @@ DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
       const config = readGatewayConfig(process.env);
       const { startApp } = await import('../app.ts');
       const { createLogger } = await import('../observability/logger.ts');
-      const logger = createLogger();
+      const logger = createLogger({ level: config.env.MERIDIAN_LOG_LEVEL, production: config.env.NODE_ENV === 'production', ...(config.env.MERIDIAN_LOG_FORMAT ? { format: config.env.MERIDIAN_LOG_FORMAT } : {}) });
       const t0 = performance.now();
       const app = await startApp({ config, logger });
       const lines = [
