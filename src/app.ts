@@ -325,7 +325,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     const removeScrapeSource = addScrapeSource({
       breakers: () => Object.values(sources).map((s) => ({ system: s.system, state: s.breaker.state() })),
       caches: () => [
-        { cache: 'golden', ...goldenCache.stats() },
+        { cache: 'golden', ...cache.stats() },
         { cache: 'response', ...responseCache.stats() },
       ],
       reviewBacklog: () => reviews.backlog(),
