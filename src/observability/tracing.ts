@@ -1,7 +1,7 @@
 // Traces: OpenTelemetry spans, one per GraphQL request (server/http.ts) and one per call to a
 // source system (gateway/guarded-source.ts), the call's span a child of its request's.
 //
-// Exported over OTLP/HTTP (protobuf) to `OTEL_EXPORTER_OTLP_ENDPOINT`/v1/traces when that is
+// Exported over OTLP/HTTP (JSON encoding) to `OTEL_EXPORTER_OTLP_ENDPOINT`/v1/traces when that is
 // set, in batches; with no endpoint there is no tracer at all and the instrumented code skips
 // every span (no allocation, no context lookups). Tests pass their own exporter (in memory).
 //
