@@ -24,6 +24,14 @@ export function runInRequest<T>(scope: RequestScope, fn: () => T): T {
   return storage.run(scope, fn);
 }
 
+/**
+ * Makes `scope` the current request for the rest of the running async function and what it
+ * starts: for frameworks that give a hook before their work but no way to wrap it (graphql-ws).
+ */
+export function enterRequest(scope: RequestScope): void {
+  storage.enterWith(scope);
+}
+
 // An id a caller or a proxy chose is kept, so one id follows the request through every hop.
 // It is written into log lines and a response header: only short, plain tokens are taken
 // (UUIDs, hex, base64, the usual `prefix-123` forms); anything else gets an id of our own.

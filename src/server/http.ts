@@ -7,14 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { OperationTypeNode, execute, subscribe, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { OperationTypeNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { ErrorCode, SourceUnavailableError, isClientFacing } from './errors.ts';
 import { landingPage } from './landing.ts';
 import type { GatewayContext } from './context.ts';
 import { ResponseCache } from '../gateway/response-cache.ts';
-import { currentRequest, requestIdFrom, runInRequest } from '../observability/request-context.ts';
+import { currentRequest, enterRequest, requestIdFrom, runInRequest } from '../observability/request-context.ts';
 import { renderMetrics } from '../observability/metrics.ts';
 
 export interface Readiness {
@@ -353,10 +353,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
-      context: () => options.context(randomUUID()),
-      // Each operation runs in its own request scope: its log lines carry its request id.
-      execute: (args) => runInRequest({ requestId: (args.contextValue as GatewayContext).requestId, span: null }, () => execute(args)),
-      subscribe: (args) => runInRequest({ requestId: (args.contextValue as GatewayContext).requestId, span: null }, () => subscribe(args)),
+      // graphql-ws builds the context right before it executes the operation, in the same async
+      // function: entering the operation's request scope here covers its execution (and a
+      // subscription's events), so its log lines carry its request id. (Wrapping `execute`
+      // instead would need graphql's own execute, which can be another copy than the schema's.)
+      context: () => {
+        const requestId = randomUUID();
+        enterRequest({ requestId, span: null });
+        return options.context(requestId);
+      },
       onError: (_ctx, _id, _payload, errors) => {
         for (const e of errors) if (!isClientFacing(e.extensions?.['code'])) logger.error('websocket operation failed', { error: e.message });
       },

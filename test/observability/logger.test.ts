@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
 import { chooseLogFormat, createLogger, prettyLine } from '../../src/observability/logger.ts';
 import { startHttpServer, type Logger, type RunningServer } from '../../src/server/http.ts';
 import type { GatewayContext } from '../../src/server/context.ts';
@@ -129,6 +131,29 @@ describe('request ids', () => {
       expect(lines().filter((l) => l['requestId'] === id)).toHaveLength(2);
     }
     expect(out.text()).not.toContain('has spaces');
+  });
+
+  it('gives each WebSocket operation its own id on the lines it logs', async () => {
+    const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+    const run = () =>
+      new Promise<unknown>((resolve, reject) => {
+        let got: unknown;
+        client.subscribe({ query: '{ ok }' }, { next: (v) => (got = v), error: reject, complete: () => resolve(got) });
+      });
+    try {
+      const seen = lines().length;
+      expect(await run()).toEqual({ data: { ok: true } });
+      expect(await run()).toEqual({ data: { ok: true } });
+      const mine = lines().slice(seen);
+      expect(mine.map((l) => l['msg'])).toEqual(['resolver started', 'resolver finished', 'resolver started', 'resolver finished']);
+      const ids = mine.map((l) => l['requestId']);
+      expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(ids[1]).toBe(ids[0]);
+      expect(ids[3]).toBe(ids[2]);
+      expect(ids[2]).not.toBe(ids[0]);
+    } finally {
+      await client.dispose();
+    }
   });
 
   it('names every response, not only GraphQL ones', async () => {
