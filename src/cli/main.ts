@@ -109,7 +109,7 @@ DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
       const config = readGatewayConfig(process.env);
       const { startApp } = await import('../app.ts');
       const { createLogger } = await import('../observability/logger.ts');
-      const logger = createLogger();
+      const logger = createLogger({ level: config.env.MERIDIAN_LOG_LEVEL, production: config.env.NODE_ENV === 'production', ...(config.env.MERIDIAN_LOG_FORMAT ? { format: config.env.MERIDIAN_LOG_FORMAT } : {}) });
       const t0 = performance.now();
       const app = await startApp({ config, logger });
       const lines = [
@@ -117,6 +117,7 @@ DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
         `  GraphQL     ${app.url}/graphql   (browser: ${app.url}/)`,
         `  WebSocket   ${app.url.replace(/^http/, 'ws')}/graphql`,
         `  health      ${app.url}/healthz   ${app.url}/readyz`,
+        `  metrics     ${app.url}/metrics${config.env.OTEL_EXPORTER_OTLP_ENDPOINT ? '; traces over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)' : ''}`,
         `  store       ${config.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.env.MERIDIAN_DATA_DIR}/pgdata`}; cache ${config.env.REDIS_URL ? 'Redis' : 'in memory'}`,
       ];
       if (app.sandbox) {
