@@ -43,6 +43,10 @@ import { createMemoryPubSub, createRedisPubSub } from './pubsub/index.ts';
 import { buildCostModel, createGatewayLimits, createMemoryRateLimitStore, createRedisRateLimitStore } from './limits/index.ts';
 import { limitsConfig } from './config/limits.ts';
 import { createLogOnce } from './observability/log-once.ts';
+import { addScrapeSource, collectProcessMetrics, rateLimited } from './observability/metrics.ts';
+import { startTracing } from './observability/tracing.ts';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { IncomingHttpHeaders } from 'node:http';
 
 /** Where a replica announces the golden ids it invalidated, for every replica's response cache. */
 const INVALIDATION_CHANNEL = 'meridian:golden-invalidated';
@@ -78,6 +82,13 @@ export interface AppOptions {
   backfill?: boolean;
   /** A world for the sandbox instead of a generated one (tests). */
   sandboxOptions?: Parameters<typeof startSandbox>[0];
+  /**
+   * Who may read GET /metrics (server/http.ts). Default: everyone, like every other route until
+   * access control is wired (issue 9: role admin or service).
+   */
+  authorizeMetrics?: (headers: IncomingHttpHeaders) => boolean | Promise<boolean>;
+  /** Spans go to this exporter (tests: an in-memory one) instead of OTEL_EXPORTER_OTLP_ENDPOINT's. */
+  traceExporter?: SpanExporter;
 }
 
 const SCHEMA_DIR = new URL('../schema/', import.meta.url);
@@ -269,6 +280,10 @@ export async function startApp(options: AppOptions): Promise<App> {
   // Pub/sub needs Redis at start: an unreachable REDIS_URL is one line now, not reconnect logs later.
   if (env.REDIS_URL) await probeRedis('REDIS_URL', env.REDIS_URL);
   try {
+    collectProcessMetrics();
+    const tracing = startTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME, ...(options.traceExporter ? { exporter: options.traceExporter } : {}) });
+    // Closed last: spans of the shutdown's own work are exported too.
+    closers.push(() => tracing.shutdown());
     const opened = await openSources(config, { ...options, logger });
     closers.push(() => opened.close());
     const { store, sandbox, systems, connectors, salesforce } = opened;
@@ -276,7 +291,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     const reviews = createReviewItems(store, { identity });
 
     const sources: Partial<Record<SystemId, GuardedSource>> = {};
-    for (const c of connectors) sources[c.system] = guardSource(c, { timeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS, cooldownMs: env.MERIDIAN_BREAKER_COOLDOWN_MS });
+    for (const c of connectors) sources[c.system] = guardSource(c, { timeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS, cooldownMs: env.MERIDIAN_BREAKER_COOLDOWN_MS, tracer: tracing.tracer });
 
     const search = new CustomerSearch(store);
     const matchIndex = new MatchIndex(store);
@@ -309,6 +324,16 @@ export async function startApp(options: AppOptions): Promise<App> {
       if (Array.isArray(ids)) responseCache.invalidate(ids.filter((x): x is string => typeof x === 'string'));
     });
     closers.push(() => unsubscribe());
+    // What /metrics reads from this gateway at each scrape (observability/metrics.ts).
+    const removeScrapeSource = addScrapeSource({
+      breakers: () => Object.values(sources).map((s) => ({ system: s.system, state: s.breaker.state() })),
+      caches: () => [
+        { cache: 'golden', ...cache.stats() },
+        { cache: 'response', ...responseCache.stats() },
+      ],
+      reviewBacklog: () => reviews.backlog(),
+    });
+    closers.push(() => Promise.resolve(removeScrapeSource()));
 
     const spec = loadFieldSpec(env.MERIDIAN_MAPPING);
     const liveMatcher = createLiveMatcher({ identity, index: matchIndex, reviews, search, defaultRegion: env.MERIDIAN_DEFAULT_REGION });
@@ -360,7 +385,15 @@ export async function startApp(options: AppOptions): Promise<App> {
     const rateStore = env.REDIS_URL
       ? await createRedisRateLimitStore({ url: env.REDIS_URL, onError: (e, operation) => logOnce('rate limit store error; counting in this process meanwhile', { operation, error: String(e) }, `ratelimit:${operation}`) })
       : createMemoryRateLimitStore();
-    const operationLimits = createGatewayLimits({ config: limitsConfig(env), model: buildCostModel(spec, Object.keys(sources) as SystemId[]), store: rateStore });
+    const operationLimits = createGatewayLimits({
+      config: limitsConfig(env),
+      model: buildCostModel(spec, Object.keys(sources) as SystemId[]),
+      store: rateStore,
+      // meridian_rate_limited_total{scope="request"|"webhook"}
+      onRefused: (code, where) => {
+        if (code === 'RATE_LIMITED') rateLimited.inc({ scope: where });
+      },
+    });
     closers.push(() => operationLimits.close());
 
     const schema = await loadSchema();
@@ -376,6 +409,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       exampleQuery: EXAMPLE_QUERY,
       webhooks: (system, headers, raw) => intake.handle(system, headers, raw),
       stacktraces: env.MERIDIAN_DEV_ERRORS === '1',
+      authorizeMetrics: options.authorizeMetrics ?? (() => true),
+      tracer: tracing.tracer,
     }).catch((e: unknown) => {
       throw explainListenErrorOf(e, env.HOST, [{ variable: 'PORT', port: env.PORT }]) ?? e;
     });

@@ -109,7 +109,7 @@ DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
       const config = readGatewayConfig(process.env);
       const { startApp } = await import('../app.ts');
       const { createLogger } = await import('../observability/logger.ts');
-      const logger = createLogger();
+      const logger = createLogger({ level: config.env.MERIDIAN_LOG_LEVEL, production: config.env.NODE_ENV === 'production', ...(config.env.MERIDIAN_LOG_FORMAT ? { format: config.env.MERIDIAN_LOG_FORMAT } : {}) });
       const t0 = performance.now();
       const app = await startApp({ config, logger });
       const lines = [
@@ -117,6 +117,7 @@ DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
         `  GraphQL     ${app.url}/graphql   (browser: ${app.url}/)`,
         `  WebSocket   ${app.url.replace(/^http/, 'ws')}/graphql`,
         `  health      ${app.url}/healthz   ${app.url}/readyz`,
+        `  metrics     ${app.url}/metrics${config.env.OTEL_EXPORTER_OTLP_ENDPOINT ? '; traces over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)' : ''}`,
         `  store       ${config.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.env.MERIDIAN_DATA_DIR}/pgdata`}; cache ${config.env.REDIS_URL ? 'Redis' : 'in memory'}`,
       ];
       if (app.sandbox) {
@@ -148,8 +149,8 @@ DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
     summary: 'read every record of every configured source and link them into golden customers',
     usage: `meridian backfill [--page-size N] [--retries N]
 
-  --page-size N   records per page asked of each system (default 500; each system gives at most
-                  its own maximum: Stripe and Zendesk 100, Salesforce 2,000)
+  --page-size N   records per page asked of each system (default: as many as each system
+                  gives in one page: Stripe and Zendesk 100, Salesforce 2,000, the ERP 10,000)
   --retries N     times a failed page is fetched again, with backoff (honouring Retry-After),
                   before that system's scan stops (default 5)
 
@@ -161,7 +162,7 @@ resumes there. Uses DATABASE_URL (or the embedded store in MERIDIAN_DATA_DIR) an
 configured systems; with none configured, the sandbox.`,
     options: { 'page-size': { type: 'string' }, retries: { type: 'string' } },
     run: async (values) => {
-      const pageSize = intOption(values, 'page-size', 500, 1, 10_000);
+      const pageSize = values['page-size'] === undefined ? undefined : intOption(values, 'page-size', 0, 1, 10_000);
       const retries = intOption(values, 'retries', 5, 0, 20);
       const { readGatewayConfig } = await import('../config/gateway.ts');
       const config = readGatewayConfig(process.env);
@@ -172,7 +173,7 @@ configured systems; with none configured, the sandbox.`,
       try {
         const search = new CustomerSearch(opened.store);
         const connectors = opened.connectors.map((c) => indexingScans(c, search, config.env.MERIDIAN_DEFAULT_REGION));
-        return await runBackfillCommand({ connectors, store: opened.store, pageSize, scan: { retry: { attempts: retries + 1 } } });
+        return await runBackfillCommand({ connectors, store: opened.store, ...(pageSize === undefined ? {} : { pageSize }), scan: { retry: { attempts: retries + 1 } } });
       } finally {
         await opened.close();
       }

@@ -29,6 +29,13 @@ export const gatewayEnvSchema = sandboxEnvSchema.extend({
   MERIDIAN_DEV_ERRORS: z.enum(['0', '1']).default('0'),
   /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2). */
   MERIDIAN_DEFAULT_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as US').default('US'),
+  /** Log lines as JSON or readable text; default JSON when NODE_ENV=production or stderr is not a terminal (observability/logger.ts). */
+  MERIDIAN_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  MERIDIAN_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  NODE_ENV: z.string().optional(),
+  /** OTLP/HTTP collector base URL (…/v1/traces is appended); traces are off without it. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('meridian'),
   /** Operation limits and rate limits (config/limits.ts, docs/limits.md). */
   ...limitsEnvShape,
 });

@@ -40,12 +40,13 @@ export interface GatewayLimits {
   checkOperation(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Readonly<Record<string, unknown>> | null | undefined, principal: Principal): OperationLimitError | null;
   /**
    * graphql-ws `onSubscribe`: every check above for one operation over WebSocket. Returns the
-   * errors to send, or the operation ready to execute (parsed, validated, with its context).
+   * errors to send, or the operation ready to execute (parsed and validated; graphql-ws adds its
+   * context). `principal`: who sends it.
    */
   webSocketOperation(
     schema: GraphQLSchema,
     payload: { query: string; operationName?: string | null | undefined; variables?: Record<string, unknown> | null | undefined },
-    context: () => GatewayContext,
+    principal: () => Principal,
     address: string | undefined,
     forwardedFor?: string | string[],
   ): Promise<readonly GraphQLError[] | ExecutionArgs>;
@@ -201,9 +202,9 @@ export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimit
     checkDocument: (query) => refused(checkDocument(query, documentLimits), 'operation'),
     checkOperation,
     clientAddress,
-    async webSocketOperation(schema, payload, context, address, forwardedFor) {
-      const contextValue = context();
-      const limited = await admitRequest(contextValue.principal, address, forwardedFor);
+    async webSocketOperation(schema, payload, principalOf, address, forwardedFor) {
+      const principal = principalOf();
+      const limited = await admitRequest(principal, address, forwardedFor);
       if (limited) return [limited];
       const tooLarge = refused(checkDocument(payload.query, documentLimits), 'operation');
       if (tooLarge) return [tooLarge];
@@ -215,9 +216,9 @@ export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimit
       }
       const invalid = validate(schema, document);
       if (invalid.length > 0) return invalid;
-      const overLimit = checkOperation(schema, document, payload.operationName, payload.variables, contextValue.principal);
+      const overLimit = checkOperation(schema, document, payload.operationName, payload.variables, principal);
       if (overLimit) return [overLimit];
-      return { schema, document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null, contextValue };
+      return { schema, document, operationName: payload.operationName ?? null, variableValues: payload.variables ?? null };
     },
     close: () => store.close(),
   };

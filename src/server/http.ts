@@ -4,6 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { OperationTypeNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
@@ -15,6 +16,8 @@ import { landingPage } from './landing.ts';
 import type { GatewayContext } from './context.ts';
 import { ResponseCache } from '../gateway/response-cache.ts';
 import type { GatewayLimits, OperationLimitError, RateLimitedError } from '../limits/index.ts';
+import { currentRequest, enterRequest, requestIdFrom, runInRequest } from '../observability/request-context.ts';
+import { renderMetrics } from '../observability/metrics.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -44,6 +47,13 @@ export interface HttpServerOptions {
   stacktraces?: boolean;
   /** Operation limits and rate limits (src/limits/): checked before anything executes. */
   limits?: GatewayLimits;
+  /**
+   * Who may read GET /metrics, from the request's headers. Without it /metrics answers 401 to
+   * everyone: metrics describe the deployment, so they are never served by default.
+   */
+  authorizeMetrics?: (headers: http.IncomingHttpHeaders) => boolean | Promise<boolean>;
+  /** A span per GraphQL request (observability/tracing.ts); none when null or absent. */
+  tracer?: Tracer | null;
 }
 
 /** The operation of a GraphQL-over-HTTP request, when it can be read without executing anything. */
@@ -162,12 +172,26 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         // Only successful queries may be answered again from the response cache.
         requestDidStart: () =>
           Promise.resolve({
-            didResolveOperation: ({ operation, contextValue }) => {
+            didResolveOperation: ({ operation, operationName, contextValue }) => {
               if (operation?.operation !== OperationTypeNode.QUERY) contextValue.cacheability.ok = false;
+              const span = currentRequest()?.span;
+              if (span && operation) {
+                span.setAttribute('graphql.operation.type', operation.operation);
+                if (operationName) span.setAttribute('graphql.operation.name', operationName);
+                span.updateName(`graphql ${operation.operation}${operationName ? ` ${operationName}` : ''}`);
+              }
               return Promise.resolve();
             },
             willSendResponse: ({ response, contextValue }) => {
-              if (response.body.kind !== 'single' || (response.body.singleResult.errors?.length ?? 0) > 0) contextValue.cacheability.ok = false;
+              const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+              if (response.body.kind !== 'single' || errors.length > 0) contextValue.cacheability.ok = false;
+              const span = currentRequest()?.span;
+              if (span && errors.length > 0) {
+                const codes = [...new Set(errors.map((e) => (typeof e.extensions?.['code'] === 'string' ? e.extensions['code'] : 'INTERNAL_SERVER_ERROR')))].sort();
+                span.setAttribute('graphql.error.count', errors.length);
+                span.setAttribute('graphql.error.codes', codes);
+                span.setStatus({ code: SpanStatusCode.ERROR, message: `GraphQL errors: ${codes.join(', ')}` });
+              }
               return Promise.resolve();
             },
           }),
@@ -188,7 +212,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const handleGraphql = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
     // The caller's rate first: a limited request is not read, looked up or executed.
-    const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : randomUUID();
+    const requestId = currentRequest()?.requestId ?? requestIdFrom(req.headers['x-request-id']);
     const ctx = options.context(requestId);
     const mediaType = (req.headers.accept ?? '').includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
     const refuse = (e: RateLimitedError | OperationLimitError): void => sendRefusal(res, e, { 'x-request-id': requestId, 'content-type': `${mediaType}; charset=utf-8` }, { errors: [e.toJSON()] });
@@ -220,6 +244,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (tooLarge) return refuse(tooLarge);
     const key = op && cache ? ResponseCache.key(mediaType, op.query, op.operationName, op.variables) : null;
     const hit = key ? cache!.lookup(key) : null;
+    currentRequest()?.span?.setAttribute('meridian.response_cache', hit ? 'hit' : key ? 'miss' : 'off');
     if (hit) {
       res.writeHead(200, { 'x-request-id': requestId, 'content-type': hit.contentType, 'content-length': Buffer.byteLength(hit.body) });
       res.end(hit.body);
@@ -245,9 +270,44 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     res.end();
   };
 
+  /** One span per GraphQL request, when tracing is on; it is the parent of the request's source calls. */
+  const traced = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    const scope = currentRequest();
+    if (!options.tracer || !scope) return handleGraphql(req, res, url);
+    const span = options.tracer.startSpan('graphql', {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': url.pathname, 'meridian.request_id': scope.requestId },
+    });
+    scope.span = span;
+    try {
+      await handleGraphql(req, res, url);
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${res.statusCode}` });
+    } catch (e) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'request failed' });
+      throw e;
+    } finally {
+      span.end();
+    }
+  };
+
+  const serveMetrics = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    if (!(await (options.authorizeMetrics?.(req.headers) ?? false))) {
+      const payload = JSON.stringify({ error: 'GET /metrics needs credentials allowed to read metrics (Authorization: Bearer <key>)' });
+      res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer realm="meridian"', 'content-length': Buffer.byteLength(payload) }).end(payload);
+      return;
+    }
+    const { contentType, body } = await renderMetrics();
+    res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }).end(body);
+  };
+
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://gateway.local');
-    void (async () => {
+    // Every response names its request (an incoming valid x-request-id is kept), and every line
+    // logged while serving it carries the same id (observability/logger.ts).
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    void runInRequest({ requestId, span: null }, async () => {
       try {
         if (url.pathname === GRAPHQL_PATH) {
           const wantsHtml = req.method === 'GET' && !url.search && (req.headers.accept ?? '').includes('text/html');
@@ -255,7 +315,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
             res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
             return;
           }
-          await handleGraphql(req, res, url);
+          await traced(req, res, url);
+          return;
+        }
+        if (url.pathname === '/metrics') {
+          if (req.method !== 'GET') {
+            res.writeHead(405, { allow: 'GET' }).end();
+            return;
+          }
+          await serveMetrics(req, res);
           return;
         }
         if (req.method === 'GET' && url.pathname === '/') {
@@ -293,7 +361,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         if (!res.headersSent) sendJson(res, status, { errors: [{ message: status === 500 ? 'Internal server error' : (e as Error).message }] });
         else res.destroy();
       }
-    })();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -309,9 +377,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
-      context: () => options.context(randomUUID()),
-      // Rate, size, depth, aliases and cost, as over HTTP (the operation comes back parsed, validated and with its context).
-      ...(options.limits ? { onSubscribe: (ctx: { extra: { request: http.IncomingMessage } }, _id: string, payload: SubscribePayload) => options.limits!.webSocketOperation(options.schema, payload, () => options.context(randomUUID()), ctx.extra.request.socket.remoteAddress, ctx.extra.request.headers['x-forwarded-for']) } : {}),
+      // graphql-ws builds the context right before it executes the operation, in the same async
+      // function: entering the operation's request scope here covers its execution (and a
+      // subscription's events), so its log lines carry its request id. (Wrapping `execute`
+      // instead would need graphql's own execute, which can be another copy than the schema's.)
+      context: () => {
+        const requestId = randomUUID();
+        enterRequest({ requestId, span: null });
+        return options.context(requestId);
+      },
+      // Rate, size, depth, aliases and cost, as over HTTP; the operation comes back parsed and
+      // validated, and graphql-ws builds its context above. The principal, until the connection
+      // carries its own: the one a context would have.
+      ...(options.limits ? { onSubscribe: (ctx: { extra: { request: http.IncomingMessage } }, _id: string, payload: SubscribePayload) => options.limits!.webSocketOperation(options.schema, payload, () => options.context(randomUUID()).principal, ctx.extra.request.socket.remoteAddress, ctx.extra.request.headers['x-forwarded-for']) } : {}),
       onError: (_ctx, _id, _payload, errors) => {
         for (const e of errors) if (!isClientFacing(e.extensions?.['code'])) logger.error('websocket operation failed', { error: e.message });
       },

@@ -13,7 +13,15 @@ export interface TestApp extends App {
 }
 
 export async function startTestApp(
-  options: { customers?: number; seed?: number; env?: Record<string, string>; sandboxOptions?: AppOptions['sandboxOptions']; logger?: Logger } = {},
+  options: {
+    customers?: number;
+    seed?: number;
+    env?: Record<string, string>;
+    sandboxOptions?: AppOptions['sandboxOptions'];
+    logger?: Logger;
+    /** Observability hooks: who may read /metrics, where spans go. */
+    app?: Pick<AppOptions, 'authorizeMetrics' | 'traceExporter'>;
+  } = {},
 ): Promise<TestApp> {
   const storeSchema = uniqueSchema('mtest');
   const erpSchema = uniqueSchema('erptest');
@@ -34,6 +42,7 @@ export async function startTestApp(
     storeSchema,
     erpSchema,
     ...(options.sandboxOptions ? { sandboxOptions: options.sandboxOptions } : {}),
+    ...options.app,
   });
   const close = async (): Promise<void> => {
     if (process.env['DATABASE_URL']) {
