@@ -9,6 +9,9 @@ import { startReplica, startTestApp, type TestApp } from '../support/app.ts';
 import type { App } from '../../src/app.ts';
 import { createClient as createRedisClient } from 'redis';
 import { DEFAULT_RATE_KEY_PREFIX } from '../../src/limits/rate-limit.ts';
+import { rateLimited } from '../../src/observability/metrics.ts';
+
+const denials = async (scope: string): Promise<number> => (await rateLimited.get()).values.find((v) => v.labels['scope'] === scope)?.value ?? 0;
 
 const post = async (url: string, query = '{ customers(first: 1) { totalCount } }') => {
   const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
@@ -33,6 +36,7 @@ describe('rate limits in one gateway (in memory)', () => {
   it('answers 429 RATE_LIMITED with Retry-After past the limit, without executing, over HTTP and WebSocket', async () => {
     for (let i = 0; i < 3; i++) expect((await post(app.url)).status).toBe(200);
     const before = pages;
+    const counted = await denials('request');
     const refused = await post(app.url);
     expect(refused.status).toBe(429);
     // 3 per minute: the next one in 20 s at most (less the time the three took).
@@ -44,6 +48,7 @@ describe('rate limits in one gateway (in memory)', () => {
       { message: `Too many requests from this address; retry after ${wait} s (MERIDIAN_RATE_LIMIT). Nothing was executed.`, extensions: { code: 'RATE_LIMITED', retryAfter: wait } },
     ]);
     expect(pages).toBe(before);
+    expect(await denials('request')).toBe(counted + 1);
 
     const client = createClient({ url: app.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
     try {
