@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { AccessSettings, BootstrapKey } from '../config/access.ts';
 import { ErrorCode } from '../server/errors.ts';
-import type { Principal } from './principal.ts';
+import type { Principal, Role } from './principal.ts';
 import { hashApiKey } from './api-key.ts';
 import type { KeyStore } from './key-store.ts';
 import { InvalidTokenError, KeySetUnavailableError, createJwtVerifier, type JwtVerifier } from './jwt.ts';
@@ -32,6 +32,26 @@ export class AuthenticationError extends GraphQLError {
     // error_description is the message, quoted; our messages have no '"' or '\'.
     this.challenge = options.error ? `${REALM}, error="${options.error}", error_description="${message.replace(/["\\]/g, "'")}"` : REALM;
   }
+}
+
+/** Authenticated, but the route is not for this role: HTTP 403. */
+export class AccessDeniedError extends GraphQLError {
+  readonly httpStatus = 403;
+  constructor(message: string) {
+    super(message, { extensions: { code: ErrorCode.FORBIDDEN } });
+    this.name = 'AccessDeniedError';
+  }
+}
+
+/**
+ * For routes besides GraphQL (e.g. /metrics for admin and service): the request's principal when
+ * its role is one of `roles`; otherwise AuthenticationError (401, with its challenge) or
+ * AccessDeniedError (403).
+ */
+export async function authenticateFor(authenticator: Authenticator, headers: IncomingHttpHeaders, roles: readonly Role[]): Promise<Principal> {
+  const principal = await authenticator.authenticate(headers);
+  if (principal.role === null || !roles.includes(principal.role)) throw new AccessDeniedError(`This route is for ${roles.join(' and ')} keys and tokens`);
+  return principal;
 }
 
 export interface Authenticator {

@@ -103,7 +103,11 @@ DATABASE_URL when set, otherwise into an in-memory embedded Postgres.`,
 
 Serves GraphQL on http://localhost:$PORT/graphql (PORT, default 4000). With no system
 configured it runs the sandbox, embedded Postgres (MERIDIAN_DATA_DIR) and in-memory cache;
-DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
+DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.
+
+Every GraphQL request sends Authorization: Bearer <API key or JWT>. The embedded default makes
+an admin key in MERIDIAN_DATA_DIR/admin.key and prints it; on real systems configure
+MERIDIAN_API_KEYS, keys from \`meridian keys create\`, or MERIDIAN_JWT_* (docs/access.md).`,
     options: {},
     run: async () => {
       const { readGatewayConfig } = await import('../config/gateway.ts');

@@ -7,6 +7,7 @@ import { createStore, type Store } from '../../src/store/index.ts';
 import { createKeyStore, type KeyStore } from '../../src/access/key-store.ts';
 import { hashApiKey } from '../../src/access/api-key.ts';
 import { readAccessSettings } from '../../src/config/access.ts';
+import { AccessDeniedError, AuthenticationError, authenticateFor, createAuthenticator } from '../../src/access/authenticate.ts';
 import { testPostgres, uniqueSchema, type TestPostgres } from '../support/postgres.ts';
 import { post, startTinyGateway, type TinyGateway } from './tiny-gateway.ts';
 
@@ -126,5 +127,19 @@ describe('introspection', () => {
 
   it('answers every role when opened to all', async () => {
     expect((await post(open.url, TYPE_QUERY, { authorization: `Bearer ${READER}` })).body).toEqual({ data: { __type: { name: 'Who' } } });
+  });
+});
+
+describe('authenticateFor (routes besides GraphQL, e.g. /metrics)', () => {
+  const SERVICE = 'metrics-scraper-key-0123456';
+  const AGENT = 'support-agent-key-012345678';
+  const authenticator = createAuthenticator({ keys: null, access: { mode: 'on', jwt: null, apiKeys: readAccessSettings({ MERIDIAN_API_KEYS: `${SERVICE}:service,${AGENT}:agent` }).apiKeys } });
+
+  it('lets the listed roles in, refuses others with 403 and the unauthenticated with 401', async () => {
+    await expect(authenticateFor(authenticator, { authorization: `Bearer ${SERVICE}` }, ['admin', 'service'])).resolves.toMatchObject({ role: 'service' });
+    await expect(authenticateFor(authenticator, { authorization: `Bearer ${AGENT}` }, ['admin', 'service'])).rejects.toBeInstanceOf(AccessDeniedError);
+    const none = await authenticateFor(authenticator, {}, ['admin', 'service']).catch((e: unknown) => e);
+    expect(none).toBeInstanceOf(AuthenticationError);
+    expect((none as AuthenticationError).httpStatus).toBe(401);
   });
 });
