@@ -9,7 +9,7 @@ import { hashApiKey } from '../../src/access/api-key.ts';
 import { readAccessSettings } from '../../src/config/access.ts';
 import { AccessDeniedError, AuthenticationError, authenticateFor, createAuthenticator } from '../../src/access/authenticate.ts';
 import { testPostgres, uniqueSchema, type TestPostgres } from '../support/postgres.ts';
-import { post, startTinyGateway, type TinyGateway } from './tiny-gateway.ts';
+import { post, startTinyGateway, type Answer, type TinyGateway } from './tiny-gateway.ts';
 
 const BOOTSTRAP = 'bootstrap-reader-key-0123456789';
 const LOCAL = 'mrd_local-admin-key-for-this-test-only-000000';
@@ -141,5 +141,24 @@ describe('authenticateFor (routes besides GraphQL, e.g. /metrics)', () => {
     const none = await authenticateFor(authenticator, {}, ['admin', 'service']).catch((e: unknown) => e);
     expect(none).toBeInstanceOf(AuthenticationError);
     expect((none as AuthenticationError).httpStatus).toBe(401);
+  });
+});
+
+describe('the response cache and roles', () => {
+  it("never answers one role with another role's stored answer, and never answers without credentials", async () => {
+    const READER = 'cache-reader-key-0123456789';
+    const ADMIN = 'cache-admin-key-01234567890';
+    const gw = await startTinyGateway({ keys: null, responseCache: true, access: { apiKeys: readAccessSettings({ MERIDIAN_API_KEYS: `${READER}:reader,${ADMIN}:admin` }).apiKeys } });
+    try {
+      const ask = async (key: string | null): Promise<Answer> => post(gw.url, '{ whoami { role } }', key ? { authorization: `Bearer ${key}` } : {});
+      expect((await ask(READER)).body.data).toEqual({ whoami: { role: 'reader' } });
+      expect((await ask(READER)).body.data).toEqual({ whoami: { role: 'reader' } });
+      expect(gw.executed).toBe(1); // the second reader request was the stored answer
+      expect((await ask(ADMIN)).body.data).toEqual({ whoami: { role: 'admin' } });
+      expect((await ask(null)).status).toBe(401);
+      expect(gw.executed).toBe(2);
+    } finally {
+      await gw.close();
+    }
   });
 });

@@ -4,7 +4,7 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { startHttpServer, type Logger, type RunningServer } from '../../src/server/http.ts';
 import { createAuthenticator, type AuthenticatorOptions } from '../../src/access/authenticate.ts';
-import { newCacheability } from '../../src/gateway/response-cache.ts';
+import { ResponseCache, newCacheability } from '../../src/gateway/response-cache.ts';
 import type { GatewayContext } from '../../src/server/context.ts';
 import type { Principal } from '../../src/access/principal.ts';
 
@@ -22,7 +22,7 @@ const typeDefs = /* GraphQL */ `
   type Subscription { whoami: Who! }
 `;
 
-export async function startTinyGateway(options: Omit<AuthenticatorOptions, 'access'> & { access?: Partial<AuthenticatorOptions['access']>; allowedOrigins?: string[]; introspection?: 'admin' | 'all' }): Promise<TinyGateway> {
+export async function startTinyGateway(options: Omit<AuthenticatorOptions, 'access'> & { access?: Partial<AuthenticatorOptions['access']>; allowedOrigins?: string[]; introspection?: 'admin' | 'all'; responseCache?: boolean }): Promise<TinyGateway> {
   const state = { executed: 0 };
   const log: string[] = [];
   const schema = makeExecutableSchema({
@@ -31,6 +31,8 @@ export async function startTinyGateway(options: Omit<AuthenticatorOptions, 'acce
       Query: {
         whoami: (_p: unknown, _a: unknown, ctx: GatewayContext) => {
           state.executed++;
+          // As a customer query would: its answer depends on something the response cache tracks.
+          ctx.cacheability.deps.add('whoami');
           return ctx.principal;
         },
       },
@@ -52,7 +54,7 @@ export async function startTinyGateway(options: Omit<AuthenticatorOptions, 'acce
     info: (m, e) => log.push(`info ${m} ${JSON.stringify(e ?? {})}`),
     error: (m, e) => log.push(`error ${m} ${JSON.stringify(e ?? {})}`),
   };
-  const { access, allowedOrigins, introspection, ...rest } = options;
+  const { access, allowedOrigins, introspection, responseCache, ...rest } = options;
   const authenticator = createAuthenticator({ ...rest, access: { mode: 'on', jwt: null, apiKeys: [], ...access }, onKeySetError: (reason) => logger.error('JWT key set unavailable', { reason }) });
   const server = await startHttpServer({
     schema,
@@ -61,6 +63,7 @@ export async function startTinyGateway(options: Omit<AuthenticatorOptions, 'acce
     authenticator,
     ...(allowedOrigins ? { allowedOrigins } : {}),
     ...(introspection ? { introspection } : {}),
+    ...(responseCache ? { responseCache: new ResponseCache({ ttlSeconds: 60 }) } : {}),
     readiness: () => Promise.resolve({ ready: true, dependencies: {} }),
     logger,
   });
