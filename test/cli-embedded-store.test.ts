@@ -108,6 +108,10 @@ describe('the embedded store under several commands', () => {
     expect(adminKey).toMatch(/^mrd_[A-Za-z0-9_-]{43}$/);
     expect(gateway!.output()).toContain(`API key     ${adminKey}`);
     expect(gateway!.output()).toContain(`/#key=${adminKey}`);
+    // The explorer page itself holds no key: it takes it from the link's fragment, never sent to the server.
+    const page = await (await fetch(`${gateway!.url}/`)).text();
+    expect(page).toContain("get('key')");
+    expect(page).not.toContain(adminKey);
     const anonymous = await fetch(`${gateway!.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ ok }"}' });
     expect(anonymous.status).toBe(401);
     expect((await gql<{ ok: boolean }>(gateway!.url, '{ ok }')).data).toEqual({ ok: true });
