@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { OperationTypeNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, OperationTypeNode, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { ErrorCode, SourceUnavailableError, isClientFacing } from './errors.ts';
@@ -16,6 +16,9 @@ import type { GatewayContext } from './context.ts';
 import { ResponseCache } from '../gateway/response-cache.ts';
 import { currentRequest, enterRequest, requestIdFrom, runInRequest } from '../observability/request-context.ts';
 import { renderMetrics } from '../observability/metrics.ts';
+import type { Principal } from '../access/principal.ts';
+import { AuthenticationError, type Authenticator } from '../access/authenticate.ts';
+import { asksIntrospection, introspectionAllowed, introspectionRefused } from '../access/introspection.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -29,7 +32,13 @@ export interface Logger {
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
-  context: (requestId: string) => GatewayContext;
+  context: (requestId: string, principal: Principal) => GatewayContext;
+  /** Who is asking, from the request's credentials (src/access/authenticate.ts); refused before anything runs. */
+  authenticator: Authenticator;
+  /** Origins besides the gateway's own that may open a WebSocket (MERIDIAN_ALLOWED_ORIGINS). */
+  allowedOrigins?: readonly string[];
+  /** Who may introspect besides admins: 'all' roles, or 'admin' only (default). */
+  introspection?: 'admin' | 'all';
   readiness: () => Promise<Readiness>;
   logger: Logger;
   host?: string;
@@ -83,6 +92,29 @@ export interface RunningServer {
 }
 
 const GRAPHQL_PATH = '/graphql';
+
+/** graphql-ws close codes for refused credentials (the protocol's 4401 / 4403), and 1013 "try again later". */
+export const WS_CLOSE = { UNAUTHORIZED: 4401, FORBIDDEN: 4403, TRY_AGAIN_LATER: 1013 } as const;
+
+/**
+ * Whether a WebSocket handshake's Origin may connect: none (a non-browser client), the gateway's
+ * own (same host as the request), or one of `allowed`. Browsers always send Origin, so a page on
+ * another site cannot open a socket with the user's network position.
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (host !== undefined && parsed.host === host.toLowerCase()) return true;
+  return allowed.includes(parsed.origin);
+}
+
+/** A close reason is at most 123 bytes (RFC 6455 § 5.5). */
+const closeReason = (text: string): string => (Buffer.byteLength(text) <= 123 ? text : `${text.slice(0, 118)}…`);
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -144,10 +176,13 @@ export function makeFormatError(logger: Logger, options: { stacktraces?: boolean
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
-  const { logger } = options;
+  const { logger, authenticator } = options;
+  const introspection = options.introspection ?? 'admin';
+  const allowedOrigins = options.allowedOrigins ?? [];
   const formatError = makeFormatError(logger, { stacktraces: options.stacktraces ?? false });
   const apollo = new ApolloServer<GatewayContext>({
     schema: options.schema,
+    // Allowed here; refused per request below for roles that may not introspect.
     introspection: true,
     // The process owner stops the server (meridian serve on SIGINT/SIGTERM, then the store and the
     // data directory's lock). Apollo's own handler would re-raise the signal mid-shutdown and kill
@@ -160,7 +195,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         // Only successful queries may be answered again from the response cache.
         requestDidStart: () =>
           Promise.resolve({
-            didResolveOperation: ({ operation, operationName, contextValue }) => {
+            didResolveOperation: ({ operation, operationName, contextValue, source, document }) => {
+              if (!introspectionAllowed(contextValue.principal, introspection) && asksIntrospection(source, document)) return Promise.reject(introspectionRefused());
               if (operation?.operation !== OperationTypeNode.QUERY) contextValue.cacheability.ok = false;
               const span = currentRequest()?.span;
               if (span && operation) {
@@ -198,7 +234,30 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const maxBody = options.maxBodyBytes ?? 1_000_000;
   const page = landingPage({ graphqlPath: GRAPHQL_PATH, example: options.exampleQuery ?? '{ ok }' });
 
+  const refuse = (req: http.IncomingMessage, res: http.ServerResponse, requestId: string, e: AuthenticationError): void => {
+    const type = (req.headers.accept ?? '').includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
+    const payload = JSON.stringify({ errors: [{ message: e.message, extensions: { code: e.extensions['code'] } }] });
+    res.writeHead(e.httpStatus, {
+      'x-request-id': requestId,
+      'content-type': `${type}; charset=utf-8`,
+      'content-length': Buffer.byteLength(payload),
+      ...(e.httpStatus === 401 ? { 'www-authenticate': e.challenge } : { 'retry-after': '5' }),
+    });
+    res.end(payload);
+  };
+
   const handleGraphql = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    const requestId = currentRequest()?.requestId ?? requestIdFrom(req.headers['x-request-id']);
+    // Before the body is read, the response cache is asked or anything executes.
+    let principal: Principal;
+    try {
+      principal = await authenticator.authenticate(req.headers);
+    } catch (e) {
+      if (!(e instanceof AuthenticationError)) throw e;
+      req.resume();
+      refuse(req, res, requestId, e);
+      return;
+    }
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) {
       if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
@@ -218,11 +277,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         body = text;
       }
     }
-    const requestId = currentRequest()?.requestId ?? requestIdFrom(req.headers['x-request-id']);
     const cache = options.responseCache;
     const op = cache ? operationOf(req.method ?? 'GET', body, url.searchParams) : null;
     const mediaType = (headers.get('accept') ?? '').includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
-    const key = op ? ResponseCache.key(mediaType, op.query, op.operationName, op.variables) : null;
+    // What a role may see differs (field-level rules): one role's answer is never served to another.
+    const key = op ? `${principal.role ?? ''}\u0000${ResponseCache.key(mediaType, op.query, op.operationName, op.variables)}` : null;
     const hit = key ? cache!.lookup(key) : null;
     currentRequest()?.span?.setAttribute('meridian.response_cache', hit ? 'hit' : key ? 'miss' : 'off');
     if (hit) {
@@ -230,7 +289,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       res.end(hit.body);
       return;
     }
-    const ctx = options.context(requestId);
+    const ctx = options.context(requestId, principal);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       context: () => Promise.resolve(ctx),
@@ -349,18 +408,56 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   // graphql-transport-ws on the same port and path; attached once the port is ours, so a port in
   // use is one error (the WebSocket server would report it a second time).
-  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  // A browser page from another site is refused at the handshake (HTTP 403), before the protocol starts.
+  const wss = new WebSocketServer({
+    server,
+    path: GRAPHQL_PATH,
+    verifyClient: ({ req }, done) => {
+      const origin = req.headers.origin;
+      if (originAllowed(origin, req.headers.host, allowedOrigins)) return done(true);
+      logger.info('websocket refused: origin not allowed', { origin: String(origin) });
+      done(false, 403, 'Origin not allowed (MERIDIAN_ALLOWED_ORIGINS)');
+    },
+  });
+  // The connection's principal, set by connection_init (graphql-ws closes a socket that subscribes before it).
+  const principals = new WeakMap<object, Principal>();
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
+      onConnect: async (ctx) => {
+        try {
+          principals.set(ctx, await authenticator.authenticateConnection(ctx.connectionParams));
+          return true;
+        } catch (e) {
+          if (!(e instanceof AuthenticationError)) throw e;
+          // 4401 without credentials, 4403 with refused ones; 1013 when the key set is down (try again).
+          const missing = ctx.connectionParams?.['authorization'] === undefined && ctx.connectionParams?.['Authorization'] === undefined;
+          const code = e.httpStatus === 503 ? WS_CLOSE.TRY_AGAIN_LATER : missing ? WS_CLOSE.UNAUTHORIZED : WS_CLOSE.FORBIDDEN;
+          const text = missing ? 'Unauthorized: send {"authorization": "Bearer <API key or token>"} in connection_init' : e.message;
+          ctx.extra.socket.close(code, closeReason(text));
+          return false;
+        }
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const principal = principals.get(ctx);
+        if (!principal) return [new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED' } })];
+        if (introspectionAllowed(principal, introspection) || !/\b__(?:schema|type)\b/.test(payload.query)) return undefined;
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch {
+          return undefined; // graphql-ws reports the syntax error itself
+        }
+        return asksIntrospection(payload.query, document) ? [introspectionRefused()] : undefined;
+      },
       // graphql-ws builds the context right before it executes the operation, in the same async
       // function: entering the operation's request scope here covers its execution (and a
       // subscription's events), so its log lines carry its request id. (Wrapping `execute`
       // instead would need graphql's own execute, which can be another copy than the schema's.)
-      context: () => {
+      context: (ctx) => {
         const requestId = randomUUID();
         enterRequest({ requestId, span: null });
-        return options.context(requestId);
+        return options.context(requestId, principals.get(ctx)!);
       },
       onError: (_ctx, _id, _payload, errors) => {
         for (const e of errors) if (!isClientFacing(e.extensions?.['code'])) logger.error('websocket operation failed', { error: e.message });
