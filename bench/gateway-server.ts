@@ -19,6 +19,7 @@ const config = readGatewayConfig({
   REDIS_URL: process.env['BENCH_REDIS_URL'],
   MERIDIAN_RESPONSE_CACHE: process.env['MERIDIAN_RESPONSE_CACHE'],
   MERIDIAN_RATE_LIMIT: process.env['MERIDIAN_RATE_LIMIT'] ?? 'off',
+  MERIDIAN_API_KEYS: process.env['BENCH_API_KEY'] ? `${process.env['BENCH_API_KEY']}:admin` : undefined,
 });
 const storeSchema = process.env['BENCH_STORE_SCHEMA'] ?? `bench_${process.pid}`;
 const owner = process.env['BENCH_STORE_SCHEMA'] === undefined;

@@ -53,7 +53,9 @@ const INVALIDATION_CHANNEL = 'meridian:golden-invalidated';
 /** How long one readiness check answers /readyz. */
 const READINESS_TTL_MS = 5_000;
 import { resolvers } from '../resolvers/index.ts';
-import { UNCHECKED } from './access/principal.ts';
+import { createKeyStore } from './access/key-store.ts';
+import { ensureLocalAdminKey } from './access/local-key.ts';
+import { authenticateFor, createAuthenticator, type Authenticator } from './access/authenticate.ts';
 
 export interface App {
   url: string;
@@ -63,6 +65,10 @@ export interface App {
   store: Store;
   sandbox: Sandbox | null;
   backfill: BackfillReport | null;
+  /** Turns request credentials into a Principal: for routes besides GraphQL that need one (e.g. /metrics). */
+  authenticator: Authenticator;
+  /** The embedded default's admin key (MERIDIAN_DATA_DIR/admin.key), when it runs; null otherwise. */
+  localKey: { key: string; path: string; created: boolean } | null;
   /** What /readyz answers (one check serves a 5 s window). */
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
@@ -82,14 +88,17 @@ export interface AppOptions {
   backfill?: boolean;
   /** A world for the sandbox instead of a generated one (tests). */
   sandboxOptions?: Parameters<typeof startSandbox>[0];
-  /**
-   * Who may read GET /metrics (server/http.ts). Default: everyone, like every other route until
-   * access control is wired (issue 9: role admin or service).
-   */
+  /** Who may read GET /metrics (server/http.ts). Default: keys and tokens of role admin or service. */
   authorizeMetrics?: (headers: IncomingHttpHeaders) => boolean | Promise<boolean>;
   /** Spans go to this exporter (tests: an in-memory one) instead of OTEL_EXPORTER_OTLP_ENDPOINT's. */
   traceExporter?: SpanExporter;
+  /** Make and accept MERIDIAN_DATA_DIR/admin.key (default: when the sandbox runs on a persistent data directory). */
+  localAdminKey?: boolean;
 }
+
+/** One line for a gateway on real systems that nobody could call, or anybody could. */
+export const NO_CREDENTIALS_MESSAGE =
+  'Real systems are configured but no credentials are: set MERIDIAN_API_KEYS (key:role pairs), create a key with `npx meridian keys create --role admin --name <name>`, or set MERIDIAN_JWT_ISSUER, MERIDIAN_JWT_AUDIENCE and MERIDIAN_JWT_JWKS_URL (MERIDIAN_AUTH=off runs it without authentication: never in production)';
 
 const SCHEMA_DIR = new URL('../schema/', import.meta.url);
 
@@ -287,6 +296,20 @@ export async function startApp(options: AppOptions): Promise<App> {
     const opened = await openSources(config, { ...options, logger });
     closers.push(() => opened.close());
     const { store, sandbox, systems, connectors, salesforce } = opened;
+    const keys = createKeyStore(store);
+    const access = config.access;
+    if (access.mode === 'off') {
+      logger.error('MERIDIAN_AUTH=off: AUTHENTICATION IS OFF. Every request runs as admin without credentials; never run this where anyone else can reach the port');
+    } else if (!config.sandbox && access.apiKeys.length === 0 && !access.jwt && (await keys.countActive()) === 0) {
+      throw new StartupError(NO_CREDENTIALS_MESSAGE);
+    }
+    const localKey = access.mode === 'on' && (options.localAdminKey ?? (config.sandbox && !options.inMemory)) ? ensureLocalAdminKey(env.MERIDIAN_DATA_DIR) : null;
+    const authenticator = createAuthenticator({
+      access,
+      keys,
+      localKey: localKey?.key ?? null,
+      onKeySetError: (reason) => logger.error('JWT key set unavailable', { url: access.jwt?.jwksUrl.href ?? '', reason }),
+    });
     const identity: IdentityStore = createIdentityStore(store);
     const reviews = createReviewItems(store, { identity });
 
@@ -400,7 +423,10 @@ export async function startApp(options: AppOptions): Promise<App> {
     const server = await startHttpServer({
       schema,
       limits: operationLimits,
-      context: (requestId) => ({ requestId, principal: UNCHECKED, loaders: createLoaders(services), services, cacheability: newCacheability() }),
+      context: (requestId, principal) => ({ requestId, principal, loaders: createLoaders(services), services, cacheability: newCacheability() }),
+      authenticator,
+      allowedOrigins: access.allowedOrigins,
+      introspection: access.introspection ?? 'admin',
       ...(env.MERIDIAN_RESPONSE_CACHE === 'on' ? { responseCache } : {}),
       readiness,
       logger,
@@ -409,7 +435,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       exampleQuery: EXAMPLE_QUERY,
       webhooks: (system, headers, raw) => intake.handle(system, headers, raw),
       stacktraces: env.MERIDIAN_DEV_ERRORS === '1',
-      authorizeMetrics: options.authorizeMetrics ?? (() => true),
+      // Operators' keys and tokens: role admin or service.
+      authorizeMetrics: options.authorizeMetrics ?? ((headers) => authenticateFor(authenticator, headers, ['admin', 'service']).then(() => true, () => false)),
       tracer: tracing.tracer,
     }).catch((e: unknown) => {
       throw explainListenErrorOf(e, env.HOST, [{ variable: 'PORT', port: env.PORT }]) ?? e;
@@ -424,7 +451,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       sandbox.zendesk.notifier?.setTarget(`${server.url}/webhooks/zendesk`);
     }
 
-    return { url: server.url, server, services, connectors, store, sandbox, backfill, readiness, close: closeAll };
+    return { url: server.url, server, services, connectors, store, sandbox, backfill, authenticator, localKey, readiness, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

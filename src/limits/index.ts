@@ -46,7 +46,7 @@ export interface GatewayLimits {
   webSocketOperation(
     schema: GraphQLSchema,
     payload: { query: string; operationName?: string | null | undefined; variables?: Record<string, unknown> | null | undefined },
-    principal: () => Principal,
+    principal: Principal,
     address: string | undefined,
     forwardedFor?: string | string[],
   ): Promise<readonly GraphQLError[] | ExecutionArgs>;
@@ -202,8 +202,7 @@ export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimit
     checkDocument: (query) => refused(checkDocument(query, documentLimits), 'operation'),
     checkOperation,
     clientAddress,
-    async webSocketOperation(schema, payload, principalOf, address, forwardedFor) {
-      const principal = principalOf();
+    async webSocketOperation(schema, payload, principal, address, forwardedFor) {
       const limited = await admitRequest(principal, address, forwardedFor);
       if (limited) return [limited];
       const tooLarge = refused(checkDocument(payload.query, documentLimits), 'operation');

@@ -7,10 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { OperationTypeNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, OperationTypeNode, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { SubscribePayload } from 'graphql-ws';
 import { ErrorCode, SourceUnavailableError, isClientFacing } from './errors.ts';
 import { landingPage } from './landing.ts';
 import type { GatewayContext } from './context.ts';
@@ -18,6 +17,9 @@ import { ResponseCache } from '../gateway/response-cache.ts';
 import type { GatewayLimits, OperationLimitError, RateLimitedError } from '../limits/index.ts';
 import { currentRequest, enterRequest, requestIdFrom, runInRequest } from '../observability/request-context.ts';
 import { renderMetrics } from '../observability/metrics.ts';
+import type { Principal } from '../access/principal.ts';
+import { AuthenticationError, type Authenticator } from '../access/authenticate.ts';
+import { asksIntrospection, introspectionAllowed, introspectionRefused } from '../access/introspection.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -31,7 +33,13 @@ export interface Logger {
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
-  context: (requestId: string) => GatewayContext;
+  context: (requestId: string, principal: Principal) => GatewayContext;
+  /** Who is asking, from the request's credentials (src/access/authenticate.ts); refused before anything runs. */
+  authenticator: Authenticator;
+  /** Origins besides the gateway's own that may open a WebSocket (MERIDIAN_ALLOWED_ORIGINS). */
+  allowedOrigins?: readonly string[];
+  /** Who may introspect besides admins: 'all' roles, or 'admin' only (default). */
+  introspection?: 'admin' | 'all';
   readiness: () => Promise<Readiness>;
   logger: Logger;
   host?: string;
@@ -87,6 +95,29 @@ export interface RunningServer {
 }
 
 const GRAPHQL_PATH = '/graphql';
+
+/** graphql-ws close codes for refused credentials (the protocol's 4401 / 4403), and 1013 "try again later". */
+export const WS_CLOSE = { UNAUTHORIZED: 4401, FORBIDDEN: 4403, TRY_AGAIN_LATER: 1013 } as const;
+
+/**
+ * Whether a WebSocket handshake's Origin may connect: none (a non-browser client), the gateway's
+ * own (same host as the request), or one of `allowed`. Browsers always send Origin, so a page on
+ * another site cannot open a socket with the user's network position.
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (host !== undefined && parsed.host === host.toLowerCase()) return true;
+  return allowed.includes(parsed.origin);
+}
+
+/** A close reason is at most 123 bytes (RFC 6455 § 5.5). */
+const closeReason = (text: string): string => (Buffer.byteLength(text) <= 123 ? text : `${text.slice(0, 118)}…`);
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -155,10 +186,13 @@ export function makeFormatError(logger: Logger, options: { stacktraces?: boolean
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
-  const { logger } = options;
+  const { logger, authenticator } = options;
+  const introspection = options.introspection ?? 'admin';
+  const allowedOrigins = options.allowedOrigins ?? [];
   const formatError = makeFormatError(logger, { stacktraces: options.stacktraces ?? false });
   const apollo = new ApolloServer<GatewayContext>({
     schema: options.schema,
+    // Allowed here; refused per request below for roles that may not introspect.
     introspection: true,
     // The process owner stops the server (meridian serve on SIGINT/SIGTERM, then the store and the
     // data directory's lock). Apollo's own handler would re-raise the signal mid-shutdown and kill
@@ -172,7 +206,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         // Only successful queries may be answered again from the response cache.
         requestDidStart: () =>
           Promise.resolve({
-            didResolveOperation: ({ operation, operationName, contextValue }) => {
+            didResolveOperation: ({ operation, operationName, contextValue, source, document }) => {
+              if (!introspectionAllowed(contextValue.principal, introspection) && asksIntrospection(source, document)) return Promise.reject(introspectionRefused());
               if (operation?.operation !== OperationTypeNode.QUERY) contextValue.cacheability.ok = false;
               const span = currentRequest()?.span;
               if (span && operation) {
@@ -210,14 +245,39 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const maxBody = options.maxBodyBytes ?? 1_000_000;
   const page = landingPage({ graphqlPath: GRAPHQL_PATH, example: options.exampleQuery ?? '{ ok }' });
 
+  const refuse = (req: http.IncomingMessage, res: http.ServerResponse, requestId: string, e: AuthenticationError): void => {
+    const type = (req.headers.accept ?? '').includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
+    const payload = JSON.stringify({ errors: [{ message: e.message, extensions: { code: e.extensions['code'] } }] });
+    res.writeHead(e.httpStatus, {
+      'x-request-id': requestId,
+      'content-type': `${type}; charset=utf-8`,
+      'content-length': Buffer.byteLength(payload),
+      ...(e.httpStatus === 401 ? { 'www-authenticate': e.challenge } : { 'retry-after': '5' }),
+    });
+    res.end(payload);
+  };
+
   const handleGraphql = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
-    // The caller's rate first: a limited request is not read, looked up or executed.
     const requestId = currentRequest()?.requestId ?? requestIdFrom(req.headers['x-request-id']);
-    const ctx = options.context(requestId);
+    // Before the body is read, the response cache is asked or anything executes.
+    let principal: Principal;
+    try {
+      principal = await authenticator.authenticate(req.headers);
+    } catch (e) {
+      if (!(e instanceof AuthenticationError)) throw e;
+      req.resume();
+      refuse(req, res, requestId, e);
+      return;
+    }
     const mediaType = (req.headers.accept ?? '').includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
-    const refuse = (e: RateLimitedError | OperationLimitError): void => sendRefusal(res, e, { 'x-request-id': requestId, 'content-type': `${mediaType}; charset=utf-8` }, { errors: [e.toJSON()] });
-    const limited = await options.limits?.admitRequest(ctx.principal, req.socket.remoteAddress, req.headers['x-forwarded-for']);
-    if (limited) return refuse(limited);
+    // The caller's rate next: a limited request is not read, looked up or executed.
+    const overLimit = (e: RateLimitedError | OperationLimitError): void => sendRefusal(res, e, { 'x-request-id': requestId, 'content-type': `${mediaType}; charset=utf-8` }, { errors: [e.toJSON()] });
+    const limited = await options.limits?.admitRequest(principal, req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    if (limited) {
+      req.resume();
+      overLimit(limited);
+      return;
+    }
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) {
       if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
@@ -241,8 +301,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const op = cache || options.limits ? operationOf(req.method ?? 'GET', body, url.searchParams) : null;
     // The document's size before anything parses it (Apollo parses before any plugin may refuse).
     const tooLarge = op ? options.limits?.checkDocument(op.query) : null;
-    if (tooLarge) return refuse(tooLarge);
-    const key = op && cache ? ResponseCache.key(mediaType, op.query, op.operationName, op.variables) : null;
+    if (tooLarge) return overLimit(tooLarge);
+    // What a role may see differs (field-level rules): one role's answer is never served to another.
+    const key = op && cache ? `${principal.role ?? ''}\u0000${ResponseCache.key(mediaType, op.query, op.operationName, op.variables)}` : null;
     const hit = key ? cache!.lookup(key) : null;
     currentRequest()?.span?.setAttribute('meridian.response_cache', hit ? 'hit' : key ? 'miss' : 'off');
     if (hit) {
@@ -250,6 +311,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       res.end(hit.body);
       return;
     }
+    const ctx = options.context(requestId, principal);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       context: () => Promise.resolve(ctx),
@@ -373,23 +435,61 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   // graphql-transport-ws on the same port and path; attached once the port is ours, so a port in
   // use is one error (the WebSocket server would report it a second time).
-  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  // A browser page from another site is refused at the handshake (HTTP 403), before the protocol starts.
+  const wss = new WebSocketServer({
+    server,
+    path: GRAPHQL_PATH,
+    verifyClient: ({ req }, done) => {
+      const origin = req.headers.origin;
+      if (originAllowed(origin, req.headers.host, allowedOrigins)) return done(true);
+      logger.info('websocket refused: origin not allowed', { origin: String(origin) });
+      done(false, 403, 'Origin not allowed (MERIDIAN_ALLOWED_ORIGINS)');
+    },
+  });
+  // The connection's principal, set by connection_init (graphql-ws closes a socket that subscribes before it).
+  const principals = new WeakMap<object, Principal>();
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
+      onConnect: async (ctx) => {
+        try {
+          principals.set(ctx, await authenticator.authenticateConnection(ctx.connectionParams));
+          return true;
+        } catch (e) {
+          if (!(e instanceof AuthenticationError)) throw e;
+          // 4401 without credentials, 4403 with refused ones; 1013 when the key set is down (try again).
+          const missing = ctx.connectionParams?.['authorization'] === undefined && ctx.connectionParams?.['Authorization'] === undefined;
+          const code = e.httpStatus === 503 ? WS_CLOSE.TRY_AGAIN_LATER : missing ? WS_CLOSE.UNAUTHORIZED : WS_CLOSE.FORBIDDEN;
+          const text = missing ? 'Unauthorized: send {"authorization": "Bearer <API key or token>"} in connection_init' : e.message;
+          ctx.extra.socket.close(code, closeReason(text));
+          return false;
+        }
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const principal = principals.get(ctx);
+        if (!principal) return [new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED' } })];
+        // Rate, size, depth, aliases and cost, as over HTTP: refused, or parsed and validated.
+        const checked = await options.limits?.webSocketOperation(options.schema, payload, principal, ctx.extra.request.socket.remoteAddress, ctx.extra.request.headers['x-forwarded-for']);
+        if (checked && !('schema' in checked)) return checked;
+        const operation = checked;
+        if (introspectionAllowed(principal, introspection) || !/\b__(?:schema|type)\b/.test(payload.query)) return operation;
+        let document = operation?.document;
+        try {
+          document ??= parse(payload.query);
+        } catch {
+          return undefined; // graphql-ws reports the syntax error itself
+        }
+        return asksIntrospection(payload.query, document) ? [introspectionRefused()] : operation;
+      },
       // graphql-ws builds the context right before it executes the operation, in the same async
       // function: entering the operation's request scope here covers its execution (and a
       // subscription's events), so its log lines carry its request id. (Wrapping `execute`
       // instead would need graphql's own execute, which can be another copy than the schema's.)
-      context: () => {
+      context: (ctx) => {
         const requestId = randomUUID();
         enterRequest({ requestId, span: null });
-        return options.context(requestId);
+        return options.context(requestId, principals.get(ctx)!);
       },
-      // Rate, size, depth, aliases and cost, as over HTTP; the operation comes back parsed and
-      // validated, and graphql-ws builds its context above. The principal, until the connection
-      // carries its own: the one a context would have.
-      ...(options.limits ? { onSubscribe: (ctx: { extra: { request: http.IncomingMessage } }, _id: string, payload: SubscribePayload) => options.limits!.webSocketOperation(options.schema, payload, () => options.context(randomUUID()).principal, ctx.extra.request.socket.remoteAddress, ctx.extra.request.headers['x-forwarded-for']) } : {}),
       onError: (_ctx, _id, _payload, errors) => {
         for (const e of errors) if (!isClientFacing(e.extensions?.['code'])) logger.error('websocket operation failed', { error: e.message });
       },

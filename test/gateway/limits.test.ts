@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createClient } from 'graphql-ws';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { bearer, startTestApp, type TestApp } from '../support/app.ts';
 
 const aliases = (n: number, field: (i: number) => string): string => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field(i)}`).join(' ')} }`;
 
@@ -35,7 +35,7 @@ describe('operation limits', () => {
   const post = async (query: string, variables: Record<string, unknown> = {}) => {
     const res = await fetch(`${app.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...bearer('admin') },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
@@ -137,7 +137,7 @@ describe('operation limits', () => {
   });
 
   it('refuses over WebSocket with the same codes, and runs what is within the limits', async () => {
-    const client = createClient({ url: app.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const client = createClient({ url: app.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: bearer('admin') });
     const run = (query: string) =>
       new Promise<{ data?: unknown; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }>((resolve) => {
         let last: unknown = null;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createClient } from 'graphql-ws';
-import { startReplica, startTestApp, type TestApp } from '../support/app.ts';
+import { bearer, startReplica, startTestApp, type TestApp } from '../support/app.ts';
 import type { App } from '../../src/app.ts';
 import { createClient as createRedisClient } from 'redis';
 import { DEFAULT_RATE_KEY_PREFIX } from '../../src/limits/rate-limit.ts';
@@ -13,17 +13,21 @@ import { rateLimited } from '../../src/observability/metrics.ts';
 
 const denials = async (scope: string): Promise<number> => (await rateLimited.get()).values.find((v) => v.labels['scope'] === scope)?.value ?? 0;
 
-const post = async (url: string, query = '{ customers(first: 1) { totalCount } }') => {
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+const post = async (url: string, query = '{ customers(first: 1) { totalCount } }', headers: Record<string, string> = {}) => {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
 };
 
-describe('rate limits in one gateway (in memory)', () => {
+describe('rate limits in one gateway (in memory), anonymous callers counted by address', () => {
   let app: TestApp;
   let pages = 0;
   beforeAll(async () => {
-    // REDIS_URL empty: this gateway counts in memory.
-    app = await startTestApp({ customers: 20, seed: 10, env: { REDIS_URL: '', MERIDIAN_RATE_LIMIT: '3/min', MERIDIAN_WEBHOOK_RATE_LIMIT: '2/min', MERIDIAN_TRUSTED_PROXIES: '127.0.0.1' } });
+    // REDIS_URL empty: this gateway counts in memory. MERIDIAN_AUTH=off: every caller is anonymous.
+    app = await startTestApp({
+      customers: 20,
+      seed: 10,
+      env: { REDIS_URL: '', MERIDIAN_AUTH: 'off', MERIDIAN_RATE_LIMIT: '3/min', MERIDIAN_WEBHOOK_RATE_LIMIT: '2/min', MERIDIAN_TRUSTED_PROXIES: '127.0.0.1' },
+    });
     const identity = app.services.identity;
     const list = identity.list.bind(identity);
     identity.list = (o) => {
@@ -87,7 +91,7 @@ describe('rate limits in one gateway (in memory)', () => {
   });
 });
 
-describe.skipIf(!process.env['DATABASE_URL'] || !process.env['REDIS_URL'])('rate limits across two gateways on one Redis', () => {
+describe.skipIf(!process.env['DATABASE_URL'] || !process.env['REDIS_URL'])('rate limits across two gateways on one Redis, callers counted by key', () => {
   let primary: TestApp;
   let replica: App;
   beforeAll(async () => {
@@ -105,14 +109,17 @@ describe.skipIf(!process.env['DATABASE_URL'] || !process.env['REDIS_URL'])('rate
     await primary?.close();
   });
 
-  it('counts a caller’s requests to either gateway against one limit', async () => {
-    expect((await post(primary.url)).status).toBe(200);
-    expect((await post(replica.url)).status).toBe(200);
-    expect((await post(primary.url)).status).toBe(200);
-    expect((await post(replica.url)).status).toBe(200);
-    const refused = await post(replica.url);
+  it('counts a key’s requests to either gateway against one limit, and another key apart', async () => {
+    const admin = bearer('admin');
+    expect((await post(primary.url, undefined, admin)).status).toBe(200);
+    expect((await post(replica.url, undefined, admin)).status).toBe(200);
+    expect((await post(primary.url, undefined, admin)).status).toBe(200);
+    expect((await post(replica.url, undefined, admin)).status).toBe(200);
+    const refused = await post(replica.url, undefined, admin);
     expect(refused.status).toBe(429);
     expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
-    expect((await post(primary.url)).status).toBe(429);
+    expect(refused.body.errors?.[0]?.message).toMatch(/^Too many requests for env-key-[0-9a-f]{12}; retry after \d+ s \(MERIDIAN_RATE_LIMIT\)/);
+    expect((await post(primary.url, undefined, admin)).status).toBe(429);
+    expect((await post(primary.url, undefined, bearer('reader'))).status).toBe(200);
   });
 });

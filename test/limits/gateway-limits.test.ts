@@ -8,7 +8,8 @@ import { loadFieldSpec } from '../../src/mapping/index.ts';
 import { readGatewayConfig } from '../../src/config/gateway.ts';
 import { limitsConfig } from '../../src/config/limits.ts';
 import { ConfigError } from '../../src/config/env.ts';
-import { UNCHECKED, type Principal } from '../../src/access/principal.ts';
+import type { Principal } from '../../src/access/principal.ts';
+import { AUTH_OFF } from '../../src/access/authenticate.ts';
 import { createManualClock } from '../../src/resilience/clock.ts';
 import { BlockList } from 'node:net';
 import { buildCostModel, clientAddressOf, clientNetwork, createGatewayLimits, createMemoryRateLimitStore, rateKey } from '../../src/limits/index.ts';
@@ -38,7 +39,7 @@ const limitsWith = (env: Record<string, string>) => {
 describe('who is counted', () => {
   it('counts an authenticated principal by its id, an anonymous caller by its address', () => {
     expect(rateKey(service, '10.0.0.1')).toBe('principal:key_1');
-    expect(rateKey(UNCHECKED, '10.0.0.1')).toBe('address:10.0.0.1');
+    expect(rateKey(AUTH_OFF, '10.0.0.1')).toBe('address:10.0.0.1');
   });
 
   it('counts IPv4-mapped addresses as IPv4, and an IPv6 address by its /64', () => {
@@ -93,8 +94,8 @@ describe('rules per role', () => {
     expect((await take(service, 5)).map((m) => m !== null)).toEqual([false, false, false, false, true]);
     expect((await take(service, 1))[0]).toBe('Too many requests for billing-sync; retry after 15 s (MERIDIAN_RATE_LIMIT_SERVICE). Nothing was executed.');
     expect((await take(reader, 3)).map((m) => m !== null)).toEqual([false, false, true]);
-    // UNCHECKED has the admin role but is anonymous: the default rule, by address.
-    expect((await take(UNCHECKED, 3))[2]).toBe('Too many requests from this address; retry after 30 s (MERIDIAN_RATE_LIMIT). Nothing was executed.');
+    // MERIDIAN_AUTH=off: the admin role, but anonymous: the default rule, by address.
+    expect((await take(AUTH_OFF, 3))[2]).toBe('Too many requests from this address; retry after 30 s (MERIDIAN_RATE_LIMIT). Nothing was executed.');
     expect(await limits.admitRequest({ ...service, id: 'key_admin', role: 'admin' }, '10.0.0.1')).toBeNull();
     clock.advance(30_000);
     expect(await limits.admitRequest(reader, '10.0.0.1')).toBeNull();
@@ -103,7 +104,7 @@ describe('rules per role', () => {
   it('gives a role its own cost limit', () => {
     const { limits, refusals } = limitsWith({ MERIDIAN_MAX_COST: '100', MERIDIAN_MAX_COST_SERVICE: '1000' });
     const doc = parse('{ customers(first: 100) { edges { node { id name } } } }'); // 501
-    expect(limits.checkOperation(schema, doc, null, {}, UNCHECKED)?.extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: 501, limit: 100 });
+    expect(limits.checkOperation(schema, doc, null, {}, AUTH_OFF)?.extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: 501, limit: 100 });
     expect(limits.checkOperation(schema, doc, null, {}, service)).toBeNull();
     expect(limits.checkOperation(schema, doc, null, {}, reader)?.extensions).toMatchObject({ limit: 100 });
     // Each refusal is reported once (metrics).

@@ -9,6 +9,7 @@ import { createClient } from 'graphql-ws';
 import { chooseLogFormat, createLogger, prettyLine } from '../../src/observability/logger.ts';
 import { startHttpServer, type Logger, type RunningServer } from '../../src/server/http.ts';
 import type { GatewayContext } from '../../src/server/context.ts';
+import { createAuthenticator } from '../../src/access/authenticate.ts';
 
 function capture(isTTY = false): { stream: NodeJS.WritableStream; text: () => string } {
   let text = '';
@@ -103,6 +104,7 @@ describe('request ids', () => {
       context: (requestId) => ({ requestId }) as GatewayContext,
       readiness: () => Promise.resolve({ ready: true, dependencies: {} }),
       logger,
+      authenticator: createAuthenticator({ keys: null, access: { mode: 'off', jwt: null, apiKeys: [] } }),
     });
   });
   afterAll(() => server?.close());
