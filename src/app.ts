@@ -46,7 +46,10 @@ const INVALIDATION_CHANNEL = 'meridian:golden-invalidated';
 /** How long one readiness check answers /readyz. */
 const READINESS_TTL_MS = 5_000;
 import { resolvers } from '../resolvers/index.ts';
-import { UNCHECKED } from './access/principal.ts';
+import { UNCHECKED, type Principal } from './access/principal.ts';
+import { withAccessRules } from './access/guard.ts';
+import type { FieldSpec } from './mapping/spec.ts';
+import type { GatewayContext } from './server/context.ts';
 
 export interface App {
   url: string;
@@ -56,6 +59,10 @@ export interface App {
   store: Store;
   sandbox: Sandbox | null;
   backfill: BackfillReport | null;
+  /** The executable schema the server runs, access rules applied. */
+  schema: GraphQLSchema;
+  /** A request's context as the server builds it, for `principal` (in-process execution: tests, tools). */
+  context(requestId: string, principal?: Principal): GatewayContext;
   /** What /readyz answers (one check serves a 5 s window). */
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
@@ -79,11 +86,17 @@ export interface AppOptions {
 
 const SCHEMA_DIR = new URL('../schema/', import.meta.url);
 
-export async function loadSchema(): Promise<GraphQLSchema> {
+/** The SDL of schema/*.graphql, one string per file. */
+export async function loadTypeDefs(): Promise<string[]> {
   const files = (await readdir(SCHEMA_DIR)).filter((f) => f.endsWith('.graphql')).sort();
-  const typeDefs = await Promise.all(files.map((f) => readFile(new URL(f, SCHEMA_DIR), 'utf8')));
+  return Promise.all(files.map((f) => readFile(new URL(f, SCHEMA_DIR), 'utf8')));
+}
+
+/** The gateway's executable schema: the SDL, the resolvers, and the access rules of `spec` (docs/access.md). */
+export async function loadSchema(spec: FieldSpec): Promise<GraphQLSchema> {
   // The generated Resolvers type is stricter than graphql-tools' loose resolver map.
-  return makeExecutableSchema({ typeDefs, resolvers: resolvers as NonNullable<Parameters<typeof makeExecutableSchema>[0]['resolvers']> });
+  const schema = makeExecutableSchema({ typeDefs: await loadTypeDefs(), resolvers: resolvers as NonNullable<Parameters<typeof makeExecutableSchema>[0]['resolvers']> });
+  return withAccessRules(schema, spec);
 }
 
 export const EXAMPLE_QUERY = `# One customer, every system. Try customer(id: "…") with an id from this list.
@@ -352,10 +365,11 @@ export async function startApp(options: AppOptions): Promise<App> {
       createPostgresDeliveryLog(store, { now: services.now }),
     );
 
-    const schema = await loadSchema();
+    const schema = await loadSchema(spec);
+    const context = (requestId: string, principal: Principal = UNCHECKED): GatewayContext => ({ requestId, principal, loaders: createLoaders(services), services, cacheability: newCacheability() });
     const server = await startHttpServer({
       schema,
-      context: (requestId) => ({ requestId, principal: UNCHECKED, loaders: createLoaders(services), services, cacheability: newCacheability() }),
+      context: (requestId) => context(requestId),
       ...(env.MERIDIAN_RESPONSE_CACHE === 'on' ? { responseCache } : {}),
       readiness,
       logger,
@@ -377,7 +391,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       sandbox.zendesk.notifier?.setTarget(`${server.url}/webhooks/zendesk`);
     }
 
-    return { url: server.url, server, services, connectors, store, sandbox, backfill, readiness, close: closeAll };
+    return { url: server.url, server, services, connectors, store, sandbox, backfill, schema, context, readiness, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

@@ -1,0 +1,364 @@
+// The authorization matrix (issue #9, acceptance): every role × representative queries,
+// mutations and subscriptions, through the gateway's real executable schema in-process, with
+// ctx.principal set to each role. The expected answers are stated here, independently of
+// src/access: for reads, a role's answer is the admin's answer with exactly the fields its role
+// may not read nulled, each with a FORBIDDEN error at its path; for writes, a denied mutation
+// answers FORBIDDEN and writes nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execute, parse, subscribe, type ExecutionResult, type GraphQLError } from 'graphql';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { ROLES, type Principal, type Role } from '../../src/access/principal.ts';
+import { loadTypeDefs } from '../../src/app.ts';
+import { resolvers } from '../../resolvers/index.ts';
+import { withAccessRules } from '../../src/access/guard.ts';
+import type { GatewayContext } from '../../src/server/context.ts';
+
+type Class = 'CONTACT' | 'SUPPORT' | 'FINANCIAL' | 'REVIEW' | 'STEWARDSHIP' | 'LINKING';
+
+/** The policy this test pins (docs/access.md, Roles). */
+const HOLDS: Record<Role, Class[]> = {
+  admin: ['CONTACT', 'SUPPORT', 'FINANCIAL', 'REVIEW', 'STEWARDSHIP', 'LINKING'],
+  steward: ['CONTACT', 'REVIEW', 'STEWARDSHIP', 'LINKING'],
+  approver: ['CONTACT', 'FINANCIAL', 'REVIEW'],
+  agent: ['CONTACT', 'SUPPORT'],
+  reader: [],
+  service: ['CONTACT', 'SUPPORT', 'FINANCIAL', 'LINKING'],
+};
+const may = (role: Role, cls: Class): boolean => HOLDS[role].includes(cls);
+
+/** Canonical fields in a class (the field spec); every other canonical field is open to all. */
+const CANONICAL: Record<string, Class> = {
+  email: 'CONTACT', phone: 'CONTACT', address: 'CONTACT', billingContact: 'CONTACT',
+  contractValue: 'FINANCIAL', accountingStatus: 'FINANCIAL', paymentStatus: 'FINANCIAL',
+};
+/** Other fields in a class (the schema's @access). */
+const FIELDS: Record<string, Class> = {
+  'Customer.contacts': 'CONTACT',
+  'Customer.tickets': 'SUPPORT', 'Customer.satisfaction': 'SUPPORT',
+  'Customer.subscriptions': 'FINANCIAL', 'Customer.invoices': 'FINANCIAL', 'Customer.charges': 'FINANCIAL',
+  'Customer.contracts': 'FINANCIAL', 'Customer.payments': 'FINANCIAL', 'Opportunity.amount': 'FINANCIAL',
+  'LinkEvidence.email': 'CONTACT',
+  'Query.reviewQueue': 'REVIEW',
+};
+for (const [f, c] of Object.entries(CANONICAL)) FIELDS[`Customer.${f}`] = c;
+
+/** The type of each object-valued field the queries below select. */
+const CHILD: Record<string, string> = {
+  'Query.customer': 'Customer', 'Query.customers': 'CustomerConnection', 'CustomerConnection.edges': 'CustomerEdge', 'CustomerEdge.node': 'Customer',
+  'Query.reviewQueue': 'ReviewItemConnection', 'ReviewItemConnection.edges': 'ReviewItemEdge', 'ReviewItemEdge.node': 'ReviewItem', 'ReviewItem.records': 'ReviewRecord', 'ReviewRecord.customer': 'Customer',
+  'Query.searchCustomers': 'CustomerMatch', 'CustomerMatch.customer': 'Customer',
+  'Mutation.mergeCustomers': 'Customer', 'Subscription.customerChanged': 'Customer',
+  'Customer.lineage': 'FieldLineage', 'FieldLineage.candidates': 'Candidate', 'FieldLineage.conflict': 'Conflict',
+  'Customer.conflicts': 'Conflict', 'Conflict.values': 'Candidate',
+  'Customer.sources': 'SourceLink', 'SourceLink.evidence': 'LinkEvidence',
+  'Customer.opportunities': 'OpportunityConnection', 'OpportunityConnection.edges': 'OpportunityEdge', 'OpportunityEdge.node': 'Opportunity',
+};
+const MATCHED_ON: Record<string, string> = { email: 'email', phone: 'phone', domain: 'domain', name: 'name' };
+
+/**
+ * The admin's answer as `role` must see it: every field of a class the role lacks is null,
+ * and `forbidden` lists their paths. Values of a canonical field reach the client through the
+ * field itself, its lineage entry (value, candidates), its conflicts and search hits: each is
+ * tied to the field's class.
+ */
+function expectedFor(role: Role, data: unknown, rootType: string): { data: unknown; forbidden: string[] } {
+  const forbidden: string[] = [];
+  const walk = (value: unknown, type: string | undefined, path: (string | number)[], deniedField: string | null): unknown => {
+    if (Array.isArray(value)) return value.map((v, i) => walk(v, type, [...path, i], deniedField));
+    if (value === null || typeof value !== 'object' || !type) return value;
+    const obj = value as Record<string, unknown>;
+    const keyField = type === 'FieldLineage' || type === 'Conflict' ? (obj['field'] as string) : type === 'CustomerMatch' ? MATCHED_ON[obj['matchedOn'] as string]! : null;
+    const keyDenied = keyField !== null && CANONICAL[keyField] !== undefined && !may(role, CANONICAL[keyField]);
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(obj)) {
+      const coord = `${type}.${k}`;
+      const cls = FIELDS[coord];
+      const denied =
+        (cls !== undefined && !may(role, cls)) ||
+        (keyDenied && ((type === 'FieldLineage' && k === 'value') || (type === 'CustomerMatch' && k === 'matchedValue'))) ||
+        (type === 'Candidate' && deniedField !== null && (k === 'value' || k === 'rawValue'));
+      if (denied) {
+        out[k] = null;
+        forbidden.push([...path, k].join('.'));
+        continue;
+      }
+      const candidates = (type === 'FieldLineage' && k === 'candidates') || (type === 'Conflict' && k === 'values');
+      out[k] = walk(v, CHILD[coord], [...path, k], candidates && keyDenied ? keyField : null);
+    }
+    return out;
+  };
+  return { data: walk(data, rootType, [], null), forbidden: forbidden.sort() };
+}
+
+const principal = (role: Role | null): Principal => ({ kind: 'api-key', id: `test-${role ?? 'none'}`, name: `test ${role ?? 'none'}`, role });
+
+describe('authorization matrix', () => {
+  let app: TestApp;
+  /** A customer every system knows, with conflicts: every class has something to hide. */
+  let rich: string;
+  let ids: string[];
+  const run = async (role: Role | null, query: string, variables: Record<string, unknown> = {}, ctx?: GatewayContext): Promise<ExecutionResult> =>
+    execute({ schema: app.schema, document: parse(query), variableValues: variables, contextValue: ctx ?? app.context(`matrix-${role}`, principal(role)) });
+  const forbiddenPaths = (errors: readonly GraphQLError[] | undefined): string[] => (errors ?? []).filter((e) => e.extensions['code'] === 'FORBIDDEN').map((e) => (e.path ?? []).join('.')).sort();
+
+  beforeAll(async () => {
+    app = await startTestApp({ customers: 200, seed: 42 });
+    const r = await run('admin', '{ customers(first: 100) { edges { node { id sources { system } conflicts { field } } } } }');
+    expect(r.errors).toBeUndefined();
+    const nodes = (r.data as { customers: { edges: { node: { id: string; sources: { system: string }[]; conflicts: { field: string }[] } }[] } }).customers.edges.map((e) => e.node);
+    ids = nodes.map((n) => n.id);
+    const everywhere = nodes.filter((n) => ['SALESFORCE', 'STRIPE', 'ZENDESK', 'ERP'].every((s) => n.sources.some((x) => x.system === s)));
+    rich = (everywhere.find((n) => n.conflicts.some((c) => CANONICAL[c.field])) ?? everywhere[0]!).id;
+    // Review items between customers no other part of this file uses (the 200-customer world raises few).
+    const links = await app.services.identity.linksFor(ids.slice(80, 96));
+    const refs = links.map((l) => ({ system: l[0]!.system, recordType: l[0]!.recordType, externalId: l[0]!.externalId }));
+    const pairs = Array.from({ length: 8 }, (_, i) => ({
+      records: [refs[2 * i]!, refs[2 * i + 1]!] as [(typeof refs)[0], (typeof refs)[0]],
+      probability: 0.6,
+      weight: 3,
+      levels: [{ field: 'name', level: 'exact', weight: 3 }],
+    }));
+    await app.services.reviews.addPossibleDuplicates(pairs, 'backfill');
+  });
+  afterAll(() => app?.close());
+
+  const READS: Record<string, string> = {
+    profile: `query($id: ID!) { customer(id: $id) {
+      id name company domain website industry employees lifecycle currency accountOwner { name email }
+      email phone address { line1 city country } billingContact { name email }
+      contractValue { amount currency } accountingStatus paymentStatus
+      contacts { name email }
+      sources { system externalId matchRule evidence { kind rule email } }
+    } }`,
+    related: `query($id: ID!) { customer(id: $id) { id
+      opportunities(first: 3) { totalCount edges { node { name stage amount { amount } } } }
+      tickets(first: 3) { totalCount edges { node { subject status } } }
+      satisfaction { good bad }
+      subscriptions(first: 3) { totalCount edges { node { status amount { amount } } } }
+      invoices(first: 3) { totalCount edges { node { number amount { amount } } } }
+      charges(first: 3) { totalCount } contracts(first: 3) { totalCount } payments(first: 3) { totalCount }
+    } }`,
+    lineage: `query($id: ID!) { customer(id: $id) { id
+      lineage { field value source rule candidates { system externalId value rawValue chosen } conflict { field kind values { system value rawValue } } }
+      conflicts { field kind values { system value rawValue } }
+    } }`,
+    list: '{ customers(first: 5) { totalCount edges { node { id name email contractValue { amount } tickets(first: 1) { totalCount } } } } }',
+    review: '{ reviewQueue(first: 3) { totalCount edges { node { id status records { system customer { id name email paymentStatus } } } } } customers(first: 1) { totalCount } }',
+    searchByName: '{ searchCustomers(query: "a", first: 5) { matchedOn matchedValue customer { id name email } } }',
+  };
+
+  it('admin sees everything, so every denial below hides something real', async () => {
+    for (const [name, query] of Object.entries(READS)) {
+      const r = await run('admin', query, { id: rich });
+      expect(r.errors, name).toBeUndefined();
+    }
+    const p = (await run('admin', READS['profile']!, { id: rich })).data as { customer: Record<string, unknown> };
+    for (const f of ['email', 'phone', 'address', 'contractValue', 'contacts']) expect(p.customer[f], f).not.toBeNull();
+    const rel = (await run('admin', READS['related']!, { id: rich })).data as { customer: Record<string, { totalCount: number } | null> };
+    for (const f of ['tickets', 'subscriptions', 'invoices']) expect(rel.customer[f]?.totalCount, f).toBeGreaterThan(0);
+    const lin = (await run('admin', READS['lineage']!, { id: rich })).data as { customer: { lineage: { field: string; value: unknown }[] } };
+    expect(lin.customer.lineage.find((l) => l.field === 'contractValue')?.value).not.toBeNull();
+  });
+
+  for (const role of ROLES) {
+    for (const name of Object.keys(READS)) {
+      it(`${role} × ${name}: the admin's answer minus exactly what ${role} may not read, each FORBIDDEN at its path`, async () => {
+        const query = READS[name]!;
+        const admin = await run('admin', query, { id: rich });
+        const want = expectedFor(role, admin.data, 'Query');
+        const got = await run(role, query, { id: rich });
+        expect(forbiddenPaths(got.errors)).toEqual(want.forbidden);
+        expect((got.errors ?? []).filter((e) => e.extensions['code'] !== 'FORBIDDEN')).toEqual([]);
+        expect(got.data).toEqual(want.data);
+        if (role === 'agent' && name === 'lineage') expect(want.forbidden).toContain('customer.lineage.11.value'); // contractValue
+      });
+    }
+  }
+
+  it('what each role may read, in one table (the errors above are what this summarizes)', async () => {
+    const seen: Record<string, string[]> = {};
+    for (const role of ROLES) {
+      const r = await run(role, READS['profile']!.replace('id name', 'id name'), { id: rich });
+      const denied = new Set(forbiddenPaths(r.errors).map((p) => p.split('.')[1]));
+      seen[role] = ['email', 'contacts', 'contractValue', 'paymentStatus'].filter((f) => !denied.has(f));
+    }
+    expect(seen).toEqual({
+      admin: ['email', 'contacts', 'contractValue', 'paymentStatus'],
+      steward: ['email', 'contacts'],
+      approver: ['email', 'contacts', 'contractValue', 'paymentStatus'],
+      agent: ['email', 'contacts'],
+      reader: [],
+      service: ['email', 'contacts', 'contractValue', 'paymentStatus'],
+    });
+  });
+
+  it('search by e-mail or phone is a lookup by that value: refused before searching to roles without CONTACT', async () => {
+    const admin = (await run('admin', '{ customer(id: "' + rich + '") { email phone } }')).data as { customer: { email: string; phone: string } };
+    for (const role of ROLES) {
+      for (const q of [admin.customer.email, admin.customer.phone]) {
+        const r = await run(role, 'query($q: String!) { searchCustomers(query: $q, first: 3) { matchedOn matchedValue customer { id } } }', { q });
+        if (may(role, 'CONTACT')) {
+          expect(r.errors, `${role} ${q}`).toBeUndefined();
+          expect((r.data as { searchCustomers: { customer: { id: string } }[] }).searchCustomers.map((h) => h.customer.id)).toContain(rich);
+        } else {
+          expect(r.data, `${role} ${q}`).toBeNull();
+          expect(r.errors?.map((e) => [e.extensions['code'], e.path?.join('.')])).toEqual([['FORBIDDEN', 'searchCustomers']]);
+          // The same answer whether the value exists or not: no oracle.
+          const miss = await run(role, 'query($q: String!) { searchCustomers(query: $q) { matchedOn } }', { q: q.includes('@') ? 'nobody@nowhere.example' : '+1 202 555 0000' });
+          expect(miss.errors?.map((e) => e.message)).toEqual(r.errors?.map((e) => e.message));
+        }
+      }
+    }
+  });
+
+  /** What a denied mutation must leave as it was. */
+  const writes = async (): Promise<unknown> =>
+    (
+      await app.store.query(
+        `SELECT (SELECT count(*) FROM ${app.store.table('identity_events')}) AS events,
+                (SELECT count(*) FROM ${app.store.table('identity_links')}) AS links,
+                (SELECT count(*) FROM ${app.store.table('identity_cannot_link')}) AS cannot_link,
+                (SELECT string_agg(id::text || status, ',' ORDER BY id) FROM ${app.store.table('review_items')}) AS items,
+                (SELECT string_agg(golden_id || system || external_id, ',' ORDER BY system, external_id) FROM ${app.store.table('identity_links')}) AS membership`,
+      )
+    ).rows[0];
+
+  const MUTATIONS: Record<string, Class> = { mergeCustomers: 'STEWARDSHIP', splitCustomer: 'STEWARDSHIP', resolveReview: 'STEWARDSHIP', linkSourceRecord: 'LINKING' };
+  let next = 100;
+  /** Two customers no other test touched and no review item names. */
+  const freshPair = async (): Promise<[string, string]> => {
+    const items = (await run('admin', '{ reviewQueue(first: 100) { edges { node { records { customer { id } } } } } }')).data as { reviewQueue: { edges: { node: { records: { customer: { id: string } | null }[] } }[] } };
+    const inReview = new Set(items.reviewQueue.edges.flatMap((e) => e.node.records.map((r) => r.customer?.id)));
+    const pick = (): string => {
+      while (inReview.has(ids[next % ids.length])) next++;
+      return ids[next++ % ids.length]!;
+    };
+    return [pick(), pick()];
+  };
+
+  for (const role of ROLES) {
+    it(`${role} × mutations: ${Object.entries(MUTATIONS).filter(([, c]) => may(role, c)).map(([m]) => m).join(', ') || 'none'} allowed; every other one FORBIDDEN, writing nothing`, async () => {
+      const ctx = (): GatewayContext => app.context(`matrix-${role}`, principal(role));
+      const check = async (name: string, query: string, variables: Record<string, unknown>, effect: () => Promise<void>): Promise<void> => {
+        const before = await writes();
+        const r = await run(role, query, variables, ctx());
+        if (may(role, MUTATIONS[name]!)) {
+          expect(r.errors, `${role} ${name}`).toBeUndefined();
+          await effect();
+        } else {
+          expect(r.data, `${role} ${name}`).toBeNull();
+          expect(r.errors?.map((e) => [e.extensions['code'], e.path?.join('.')]), `${role} ${name}`).toEqual([['FORBIDDEN', name]]);
+          expect(await writes(), `${role} ${name} wrote`).toEqual(before);
+        }
+      };
+
+      const [a, b] = await freshPair();
+      await check('mergeCustomers', 'mutation($ids: [ID!]!) { mergeCustomers(ids: $ids) { id } }', { ids: [a, b] }, async () => {
+        const r = await run('admin', 'query($id: ID!) { customer(id: $id) { id } }', { id: b });
+        expect((r.data as { customer: { id: string } }).customer.id).not.toBe(b);
+      });
+
+      const [host] = await freshPair();
+      const srcs = ((await run('admin', 'query($id: ID!) { customer(id: $id) { sources { system externalId } } }', { id: host })).data as { customer: { sources: { system: string; externalId: string }[] } }).customer.sources;
+      const leaving = srcs[srcs.length - 1]!;
+      await check('splitCustomer', 'mutation($id: ID!, $s: System!, $x: ID!) { splitCustomer(id: $id, system: $s, externalId: $x) { id } }', { id: host, s: leaving.system, x: leaving.externalId }, async () => {
+        const after = ((await run('admin', 'query($id: ID!) { customer(id: $id) { sources { externalId } } }', { id: host })).data as { customer: { sources: { externalId: string }[] } }).customer.sources;
+        expect(after.map((s) => s.externalId)).not.toContain(leaving.externalId);
+      });
+
+      const open = ((await run('admin', '{ reviewQueue(first: 100) { edges { node { id } } } }')).data as { reviewQueue: { edges: { node: { id: string } }[] } }).reviewQueue.edges;
+      expect(open.length).toBeGreaterThan(0);
+      const item = open[0]!.node.id;
+      await check('resolveReview', 'mutation($id: ID!) { resolveReview(id: $id, decision: { action: DISMISS, note: "matrix" }) { id status } }', { id: item }, async () => {
+        const r = await run('admin', '{ reviewQueue(status: DISMISSED, first: 100) { edges { node { id } } } }');
+        expect((r.data as { reviewQueue: { edges: { node: { id: string } }[] } }).reviewQueue.edges.map((e) => e.node.id)).toContain(item);
+      });
+
+      const [linked] = await freshPair();
+      const rec = ((await run('admin', 'query($id: ID!) { customer(id: $id) { sources { system externalId } } }', { id: linked })).data as { customer: { sources: { system: string; externalId: string }[] } }).customer.sources[0]!;
+      await check('linkSourceRecord', 'mutation($s: System!, $x: ID!) { linkSourceRecord(system: $s, externalId: $x) { id } }', { s: rec.system, x: rec.externalId }, () => Promise.resolve());
+    });
+  }
+
+  it("a mutation's answer follows the read rules: an allowed merge shows the steward no financial field", async () => {
+    const [a, b] = await freshPair();
+    const r = await run('steward', 'mutation($ids: [ID!]!) { mergeCustomers(ids: $ids) { id name email contractValue { amount } } }', { ids: [a, b] });
+    expect(forbiddenPaths(r.errors)).toEqual(['mergeCustomers.contractValue']);
+    expect(r.data).toMatchObject({ mergeCustomers: { id: a, contractValue: null } });
+  });
+
+  it('a request without a role is refused at every root field (UNAUTHENTICATED), nothing read', async () => {
+    const r = await run(null, 'query($id: ID!) { customer(id: $id) { id name } customers(first: 1) { totalCount } }', { id: rich });
+    expect(r.data).toBeNull();
+    expect(new Set(r.errors?.map((e) => e.extensions['code']))).toEqual(new Set(['UNAUTHENTICATED']));
+    const m = await run(null, 'mutation($ids: [ID!]!) { mergeCustomers(ids: $ids) { id } }', { ids: ids.slice(0, 2) });
+    expect(m.errors?.map((e) => e.extensions['code'])).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('an answer that read a guarded field is never kept by the response cache (it is not keyed by role yet)', async () => {
+    const open = app.context('c1', principal('admin'));
+    await run('admin', 'query($id: ID!) { customer(id: $id) { id name company } }', { id: rich }, open);
+    expect(open.cacheability.ok).toBe(true);
+    for (const q of ['{ customer(id: "ID") { email } }', '{ customer(id: "ID") { lineage { field value } } }', '{ customer(id: "ID") { lineage { candidates { value } } } }']) {
+      const ctx = app.context('c2', principal('admin'));
+      const r = await run('admin', q.replace('ID', rich), {}, ctx);
+      expect(r.errors).toBeUndefined();
+      expect(ctx.cacheability.ok, q).toBe(false);
+    }
+  });
+
+  describe('subscriptions (a Subscription type added to the real schema, as issue #10 will)', () => {
+    const SDL = `type Subscription {
+      customerChanged(id: ID!): Customer!
+      reviewQueueChanged: ReviewItem! @access(class: REVIEW)
+    }`;
+    const schemaWithSubscriptions = async (): Promise<ReturnType<typeof withAccessRules>> => {
+      const sub = {
+        Subscription: {
+          customerChanged: {
+            subscribe: async function* (_p: unknown, args: { id: string }, ctx: GatewayContext) {
+              // As issue #10's will: the event names a customer that exists.
+              yield { customerChanged: { id: (await ctx.loaders.golden.load(args.id))!.record.id } };
+            },
+          },
+          reviewQueueChanged: {
+            subscribe: async function* (_p: unknown, _a: unknown, ctx: GatewayContext) {
+              const page = await ctx.services.reviews.list({ status: 'OPEN', first: 1, after: null });
+              yield { reviewQueueChanged: page.edges[0]!.node };
+            },
+          },
+        },
+      };
+      return withAccessRules(makeExecutableSchema({ typeDefs: [...(await loadTypeDefs()), SDL], resolvers: [resolvers as never, sub] }), app.services.spec);
+    };
+    const first = async (schema: Awaited<ReturnType<typeof schemaWithSubscriptions>>, role: Role, query: string, variables: Record<string, unknown> = {}): Promise<ExecutionResult> => {
+      const r = await subscribe({ schema, document: parse(query), variableValues: variables, contextValue: app.context(`sub-${role}`, principal(role)) });
+      if (!(Symbol.asyncIterator in r)) return r;
+      const { value } = await r.next();
+      await r.return?.();
+      return value as ExecutionResult;
+    };
+
+    for (const role of ROLES) {
+      it(`${role}: events carry the admin's payload minus what ${role} may not read; reviewQueueChanged ${may(role, 'REVIEW') ? 'allowed' : 'refused at subscribe'}`, async () => {
+        const schema = await schemaWithSubscriptions();
+        const q = 'subscription($id: ID!) { customerChanged(id: $id) { id name email contractValue { amount } tickets(first: 1) { totalCount } lineage { field value } } }';
+        const admin = await first(schema, 'admin', q, { id: rich });
+        expect(admin.errors).toBeUndefined();
+        const want = expectedFor(role, admin.data, 'Subscription');
+        const got = await first(schema, role, q, { id: rich });
+        expect(forbiddenPaths(got.errors)).toEqual(want.forbidden);
+        expect(got.data).toEqual(want.data);
+
+        const rq = await first(schema, role, 'subscription { reviewQueueChanged { id status records { customer { id email paymentStatus } } } }');
+        if (may(role, 'REVIEW')) {
+          expect(forbiddenPaths(rq.errors)).toEqual(may(role, 'FINANCIAL') ? [] : ['reviewQueueChanged.records.0.customer.paymentStatus', 'reviewQueueChanged.records.1.customer.paymentStatus']);
+          expect(rq.data).not.toBeNull();
+        } else {
+          expect(rq.errors?.map((e) => [e.extensions['code'], e.path?.join('.')])).toEqual([['FORBIDDEN', 'reviewQueueChanged']]);
+        }
+      });
+    }
+  });
+});
