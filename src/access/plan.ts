@@ -75,20 +75,31 @@ export function planAccess(schema: GraphQLSchema, spec: FieldSpec): AccessPlan {
     return own ?? inherited;
   };
 
-  const inputMemo = new Map<string, readonly InputGuard[]>();
+  const inputMemo = new Map<string, InputGuard[]>();
+  const inProgress = new Set<string>();
+  const hasClass = (guards: readonly InputGuard[], seen: Set<readonly InputGuard[]>): boolean => {
+    if (seen.has(guards)) return false;
+    seen.add(guards);
+    return guards.some((g) => g.cls !== null || hasClass(g.inner, seen));
+  };
   const guardsOfInput = (type: GraphQLInputType): readonly InputGuard[] => {
     const named = getNamedType(type);
     if (!isInputObjectType(named)) return [];
     const memo = inputMemo.get(named.name);
     if (memo) return memo;
-    inputMemo.set(named.name, []); // a recursive input refers to itself: its guards are these
+    // Filled in place: a recursive input (a filter of filters) refers to this same list.
     const out: InputGuard[] = [];
+    inputMemo.set(named.name, out);
+    inProgress.add(named.name);
     for (const f of Object.values(named.getFields())) {
       const cls = inputClass(f, `${named.name}.${f.name}`);
       const inner = guardsOfInput(f.type);
-      if (cls || inner.length > 0) out.push({ name: f.name, cls, inner });
+      if (cls || inner.length > 0 || inProgress.has(getNamedType(f.type).name)) out.push({ name: f.name, cls, inner });
     }
-    inputMemo.set(named.name, out);
+    inProgress.delete(named.name);
+    // Nothing guarded inside after all (recursion included): no check at all. Decided at the
+    // outermost input only, once every input it reaches is complete.
+    if (inProgress.size === 0 && !hasClass(out, new Set())) out.length = 0;
     return out;
   };
 
