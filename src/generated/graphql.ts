@@ -555,6 +555,7 @@ export type Query = {
    * DISMISSED), in the order they were raised (oldest first), Relay-style. `first`: 0 to 100
    * (default 20). An item whose two customers became one, or were kept apart by a person, is
    * closed by the change that did it, so OPEN lists only pairs of customers still undecided.
+   * Null (FORBIDDEN) for a role without REVIEW (docs/access.md).
    */
   reviewQueue?: Maybe<ReviewItemConnection>;
   /**
