@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execute, parse, subscribe, type ExecutionResult, type GraphQLError } from 'graphql';
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { ROLES, type Principal, type Role } from '../../src/access/principal.ts';
 import { loadTypeDefs } from '../../src/app.ts';
@@ -305,6 +306,21 @@ describe('authorization matrix', () => {
       const r = await run('admin', q.replace('ID', rich), {}, ctx);
       expect(r.errors).toBeUndefined();
       expect(ctx.cacheability.ok, q).toBe(false);
+    }
+  });
+
+  it('graphql-jit running the same schema enforces the same rules (the executor the gateway is moving to)', async () => {
+    const plain = (r: ExecutionResult): unknown => JSON.parse(JSON.stringify({ data: r.data, errors: (r.errors ?? []).map((e) => ({ message: e.message, path: e.path, code: e.extensions?.['code'] })) }));
+    for (const role of ['agent', 'reader'] as const) {
+      for (const name of ['profile', 'related', 'lineage', 'review'] as const) {
+        const document = parse(READS[name]!);
+        const compiled = compileQuery(app.schema, document);
+        if (!isCompiledQuery(compiled)) throw new Error(`${name} did not compile: ${JSON.stringify(compiled)}`);
+        const jit = (await compiled.query(undefined, app.context('jit', principal(role)), { id: rich })) as ExecutionResult;
+        const js = await run(role, READS[name]!, { id: rich });
+        expect(forbiddenPaths(js.errors).length, `${role} ${name} hides something`).toBeGreaterThan(0);
+        expect(plain(jit), `${role} × ${name}`).toEqual(plain(js));
+      }
     }
   });
 
