@@ -41,7 +41,10 @@ export function withAccessRules(schema: GraphQLSchema, spec: FieldSpec, options:
     [MapperKind.OBJECT_FIELD]: (config, fieldName, typeName) => {
       const p = plan.fields.get(`${typeName}.${fieldName}`);
       if (!p) return config;
-      const resolve = guardResolver(p, plan, (config.resolve ?? defaultFieldResolver) as Resolver, guarded);
+      // A field with no resolver of its own reads its parent's property (our models hold no
+      // functions, so graphql-js' default resolver's call-if-function is not needed here).
+      const own = (config.resolve ?? (config.subscribe ? defaultFieldResolver : (parent: unknown) => (parent as Record<string, unknown> | null)?.[fieldName])) as Resolver;
+      const resolve = guardResolver(p, plan, own, guarded);
       if (!config.subscribe) return { ...config, resolve };
       // A subscription is refused when it starts; its events are checked again (cheap) as they resolve.
       return { ...config, resolve, subscribe: guardResolver(p, plan, config.subscribe as Resolver, guarded) };
@@ -78,7 +81,7 @@ function checksOf(p: FieldPlan, plan: AccessPlan, guarded: (ctx: GatewayContext)
   if (cls) {
     const what = `${verb} ${p.coordinate}`;
     checks.push((_p, _a, ctx) => {
-      if (!holds(ctx.principal.role, cls)) throw new ForbiddenError(what, cls, ctx.principal.role);
+      if (!holds(ctx.principal.role, cls)) throw ForbiddenError.quiet(what, cls, ctx.principal.role);
       guarded(ctx);
     });
   }
@@ -93,7 +96,7 @@ function checksOf(p: FieldPlan, plan: AccessPlan, guarded: (ctx: GatewayContext)
       for (const field of rule(args)) {
         const c = plan.canonicalClass.get(field);
         if (!c) continue;
-        if (!holds(ctx.principal.role, c)) throw new ForbiddenError(`${verb} ${coordinate} by ${field}`, c, ctx.principal.role);
+        if (!holds(ctx.principal.role, c)) throw ForbiddenError.quiet(`${verb} ${coordinate} by ${field}`, c, ctx.principal.role);
         guarded(ctx);
       }
     });
@@ -104,14 +107,14 @@ function checksOf(p: FieldPlan, plan: AccessPlan, guarded: (ctx: GatewayContext)
       const field = fieldOf(parent);
       const c = field ? plan.canonicalClass.get(field) : undefined;
       if (!c) return;
-      if (!holds(ctx.principal.role, c)) throw new ForbiddenError(`read the value of ${field}`, c, ctx.principal.role);
+      if (!holds(ctx.principal.role, c)) throw ForbiddenError.quiet(`read the value of ${field}`, c, ctx.principal.role);
       guarded(ctx);
     });
   }
   if (p.candidateValue) {
     checks.push((parent, _a, ctx) => {
       const r = (parent as Redacted)[REDACTED];
-      if (r) throw new ForbiddenError(`read the value of ${r.field}`, r.cls, ctx.principal.role);
+      if (r) throw ForbiddenError.quiet(`read the value of ${r.field}`, r.cls, ctx.principal.role);
     });
   }
   return checks;
@@ -146,7 +149,7 @@ function checkInputs(value: Record<string, unknown>, guards: readonly InputGuard
     const v = value[g.name];
     if (v === undefined) continue;
     const path = `${prefix}${g.name}`;
-    if (g.cls && !holds(role, g.cls)) throw new ForbiddenError(`set ${path} of ${coordinate}`, g.cls, role);
+    if (g.cls && !holds(role, g.cls)) throw ForbiddenError.quiet(`set ${path} of ${coordinate}`, g.cls, role);
     if (g.inner.length === 0 || v === null) continue;
     for (const item of Array.isArray(v) ? (v as unknown[]) : [v]) {
       if (item && typeof item === 'object') checkInputs(item as Record<string, unknown>, g.inner, role, coordinate, `${path}.`);
