@@ -3,6 +3,7 @@
 // (taskset), so neither steals the other's CPU. BENCH_SUITES=sandbox,gateway picks suites
 // (sandbox, gateway, matcher, live, webhooks).
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createInterface, type Interface } from 'node:readline';
@@ -20,6 +21,10 @@ interface Row {
 }
 
 const rows: Row[] = [];
+// Authentication is on, as in production: the gateway accepts this key (MERIDIAN_API_KEYS, set by
+// bench/gateway-server.ts) and every request sends it; children inherit it.
+process.env['BENCH_API_KEY'] ??= `bench-${randomBytes(16).toString('hex')}`;
+const AUTH = { authorization: `Bearer ${process.env['BENCH_API_KEY']}` };
 const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,stampede,matcher,live,webhooks,backfill').split(','));
 const taskset = existsSync('/usr/bin/taskset');
 
@@ -127,7 +132,7 @@ if (suites.has('gateway')) {
   // 2. Throughput of a cached customer query through the full stack.
   await systems.ask('latency 0');
   const one = JSON.stringify({ query: CUSTOMER_QUERY, variables: { id: sample[0] } });
-  const warm = await fetch(ready.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: one });
+  const warm = await fetch(ready.url, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH }, body: one });
   const payload = ((await warm.json()) as { data: unknown }).data;
   const durationMs = Number(process.env['BENCH_DURATION_MS'] ?? 8000);
   const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
@@ -139,7 +144,7 @@ if (suites.has('gateway')) {
   const executing = new Child(0, 'bench/gateway-server.ts', [JSON.stringify(env)]);
   const execReady = await executing.next<{ url: string }>();
   delete process.env['MERIDIAN_RESPONSE_CACHE'];
-  await fetch(execReady.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: one });
+  await fetch(execReady.url, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH }, body: one });
   const executed = await once(1, 'bench/load.ts', [JSON.stringify({ url: execReady.url, bodies: [one], concurrency, durationMs })]);
   await executing.stop();
   await systems.stop();

@@ -24,9 +24,9 @@ interface Redacted {
 
 export interface AccessOptions {
   /**
-   * Whether the response cache keys its entries by role. Until it does (src/server/http.ts looks
-   * an answer up before it knows who asks), an answer that read any guarded field is never
-   * stored, so an answer kept for one role is never served to another.
+   * Whether the response cache keys its entries by role (src/server/http.ts does). When it does
+   * not, an answer that read any guarded field is never stored, so an answer kept for one role
+   * is never served to another.
    */
   responseCacheKeyedByRole?: boolean;
 }

@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import type { Store } from '../store/index.ts';
 import type { SourceConnector, SourceRecord, SystemId } from '../sources/types.ts';
+import { prefetched } from '../sources/scan.ts';
 import { companyMatchKey } from '../normalize/company.ts';
 import { emailDomain, emailMatchKey, normalizeDomain, normalizeEmail } from '../normalize/email.ts';
 import { normalizePhone } from '../normalize/phone.ts';
@@ -211,7 +212,8 @@ export function indexingScans(connector: SourceConnector, search: CustomerSearch
     ping: () => connector.ping(),
     close: () => connector.close(),
     scanAccounts: async function* (options) {
-      for await (const page of connector.scanAccounts(options)) {
+      // The next page is fetched while this one is indexed.
+      for await (const page of prefetched(connector.scanAccounts(options))) {
         await search.index(page.map((r) => searchDocumentOf(r, defaultRegion)));
         yield page;
       }
