@@ -34,9 +34,11 @@ export interface AccessOptions {
 /** `schema` with every access rule enforced (docs/access.md). Throws AccessRuleError at build time. */
 export function withAccessRules(schema: GraphQLSchema, spec: FieldSpec, options: AccessOptions = {}): GraphQLSchema {
   const plan = planAccess(schema, spec);
-  const guarded = (ctx: GatewayContext): void => {
-    if (!options.responseCacheKeyedByRole) ctx.cacheability.ok = false;
-  };
+  const guarded = options.responseCacheKeyedByRole
+    ? (): void => undefined
+    : (ctx: GatewayContext): void => {
+        ctx.cacheability.ok = false;
+      };
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (config, fieldName, typeName) => {
       const p = plan.fields.get(`${typeName}.${fieldName}`);
