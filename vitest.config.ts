@@ -1,11 +1,12 @@
-import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  // One graphql-js for tests as in production: Node loads `graphql` by its "main" (CommonJS) for
-  // Apollo, graphql-ws and graphql-tools, where Vite would pick its "module" (ESM) for our own
-  // files; two copies make `validate(schema, …)` refuse a schema "from another module or realm".
-  resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }] },
+  resolve: {
+    // graphql 16 ships CommonJS (main) and ESM (module) side by side. Node, and the libraries
+    // Vitest leaves to Node (@graphql-tools, Apollo), load the CommonJS build; Vite would hand our
+    // own files the ESM one, and a schema built by one cannot be read by the other's isObjectType.
+    alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -6,7 +6,7 @@ import { EXAMPLE_QUERY, loadSchema } from '../src/app.ts';
 import { loadFieldSpec } from '../src/mapping/index.ts';
 import { buildCostModel, checkDocument, createMemoryRateLimitStore, createRedisRateLimitStore, measureOperation } from '../src/limits/index.ts';
 
-const schema = await loadSchema();
+const schema = await loadSchema(loadFieldSpec(undefined));
 const model = buildCostModel(loadFieldSpec(undefined), ['salesforce', 'stripe', 'zendesk', 'erp']);
 const example = parse(EXAMPLE_QUERY);
 // The reproduction: refused by cost; measuring it must stay far cheaper than parsing it.

@@ -53,6 +53,10 @@ const INVALIDATION_CHANNEL = 'meridian:golden-invalidated';
 /** How long one readiness check answers /readyz. */
 const READINESS_TTL_MS = 5_000;
 import { resolvers } from '../resolvers/index.ts';
+import type { Principal } from './access/principal.ts';
+import { withAccessRules } from './access/guard.ts';
+import type { FieldSpec } from './mapping/spec.ts';
+import type { GatewayContext } from './server/context.ts';
 import { createKeyStore } from './access/key-store.ts';
 import { ensureLocalAdminKey } from './access/local-key.ts';
 import { authenticateFor, createAuthenticator, type Authenticator } from './access/authenticate.ts';
@@ -65,6 +69,10 @@ export interface App {
   store: Store;
   sandbox: Sandbox | null;
   backfill: BackfillReport | null;
+  /** The executable schema the server runs, access rules applied. */
+  schema: GraphQLSchema;
+  /** A request's context as the server builds it, for `principal` (in-process execution: tests, tools). */
+  context(requestId: string, principal: Principal): GatewayContext;
   /** Turns request credentials into a Principal: for routes besides GraphQL that need one (e.g. /metrics). */
   authenticator: Authenticator;
   /** The embedded default's admin key (MERIDIAN_DATA_DIR/admin.key), when it runs; null otherwise. */
@@ -102,11 +110,18 @@ export const NO_CREDENTIALS_MESSAGE =
 
 const SCHEMA_DIR = new URL('../schema/', import.meta.url);
 
-export async function loadSchema(): Promise<GraphQLSchema> {
+/** The SDL of schema/*.graphql, one string per file. */
+export async function loadTypeDefs(): Promise<string[]> {
   const files = (await readdir(SCHEMA_DIR)).filter((f) => f.endsWith('.graphql')).sort();
-  const typeDefs = await Promise.all(files.map((f) => readFile(new URL(f, SCHEMA_DIR), 'utf8')));
+  return Promise.all(files.map((f) => readFile(new URL(f, SCHEMA_DIR), 'utf8')));
+}
+
+/** The gateway's executable schema: the SDL, the resolvers, and the access rules of `spec` (docs/access.md). */
+export async function loadSchema(spec: FieldSpec): Promise<GraphQLSchema> {
   // The generated Resolvers type is stricter than graphql-tools' loose resolver map.
-  return makeExecutableSchema({ typeDefs, resolvers: resolvers as NonNullable<Parameters<typeof makeExecutableSchema>[0]['resolvers']> });
+  const schema = makeExecutableSchema({ typeDefs: await loadTypeDefs(), resolvers: resolvers as NonNullable<Parameters<typeof makeExecutableSchema>[0]['resolvers']> });
+  // src/server/http.ts keys the response cache by role: answers that read guarded fields may be kept.
+  return withAccessRules(schema, spec, { responseCacheKeyedByRole: true });
 }
 
 export const EXAMPLE_QUERY = `# One customer, every system. Try customer(id: "…") with an id from this list.
@@ -419,11 +434,12 @@ export async function startApp(options: AppOptions): Promise<App> {
     });
     closers.push(() => operationLimits.close());
 
-    const schema = await loadSchema();
+    const schema = await loadSchema(spec);
+    const context = (requestId: string, principal: Principal): GatewayContext => ({ requestId, principal, loaders: createLoaders(services), services, cacheability: newCacheability() });
     const server = await startHttpServer({
       schema,
       limits: operationLimits,
-      context: (requestId, principal) => ({ requestId, principal, loaders: createLoaders(services), services, cacheability: newCacheability() }),
+      context,
       authenticator,
       allowedOrigins: access.allowedOrigins,
       introspection: access.introspection ?? 'admin',
@@ -451,7 +467,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       sandbox.zendesk.notifier?.setTarget(`${server.url}/webhooks/zendesk`);
     }
 
-    return { url: server.url, server, services, connectors, store, sandbox, backfill, authenticator, localKey, readiness, close: closeAll };
+    return { url: server.url, server, services, connectors, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

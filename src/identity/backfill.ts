@@ -481,6 +481,12 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     report.largestCluster = Math.max(report.largestCluster, c.links.length);
     for (const l of c.links) report.links.byRule[l.rule] = (report.links.byRule[l.rule] ?? 0) + 1;
   }
+  // What the clusters were made from is not needed any more: a large run lets it go before writing.
+  evidence.length = 0;
+  byEmail.clear();
+  index.clear();
+  groups.clear();
+  nodes.length = 0;
 
   // ---- write, one transaction per batch ----
   const writeStartedAt = now();
@@ -506,7 +512,11 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     batchLinks = 0;
     emit();
   };
-  for (const c of clusters) {
+  // Each cluster is let go once it is in a batch: written clusters do not stay in memory.
+  const pending: (LinkCluster | null)[] = clusters;
+  for (let k = 0; k < pending.length; k++) {
+    const c = pending[k]!;
+    pending[k] = null;
     if (batchLinks > 0 && batchLinks + c.links.length > batchSize) await flush();
     batch.push(c);
     batchLinks += c.links.length;

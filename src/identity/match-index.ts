@@ -256,10 +256,12 @@ export class MatchIndex {
     }
     const rows = entries.flatMap((e) => e.keys.map((k) => [k.rule, k.key, e.ref.system, e.ref.recordType, e.ref.externalId, k.detail ?? null] as const));
     if (rows.length === 0) return;
+    // The most rows of any write here (about nine per record): sent as one JSON array of rows,
+    // which costs a fraction of six text arrays escaped element by element.
     await c.query(
       `INSERT INTO ${this.#keys} (rule, key, system, record_type, external_id, detail)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) ON CONFLICT DO NOTHING`,
-      [0, 1, 2, 3, 4, 5].map((i) => rows.map((r) => r[i])),
+       SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5 FROM json_array_elements($1::json) AS r ON CONFLICT DO NOTHING`,
+      [JSON.stringify(rows)],
     );
   }
 

@@ -36,6 +36,18 @@ export interface SearchHit {
   matchedValue: string;
 }
 
+/**
+ * What a query searches by, from its shape alone: an e-mail (it has an @), a phone (seven or
+ * more digits and phone punctuation only), else a company name or domain. The access rules ask
+ * this before searching, so whether a search is allowed never depends on what it would find.
+ */
+export function searchKind(query: string): 'email' | 'phone' | 'nameOrDomain' {
+  const q = query.trim();
+  if (q.includes('@')) return 'email';
+  if ((digitsOnly(q)?.length ?? 0) >= 7 && /^[\d\s()+.\-/]+$/.test(q)) return 'phone';
+  return 'nameOrDomain';
+}
+
 const NAME_FIELD: Record<SystemId, string> = { salesforce: 'Name', stripe: 'name', zendesk: 'name', erp: 'legal_name' };
 const PHONE_FIELD: Record<SystemId, string> = { salesforce: 'Phone', stripe: 'phone', zendesk: 'phone', erp: 'phone' };
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
@@ -148,12 +160,13 @@ export class CustomerSearch {
                       JOIN ${this.#golden} g ON g.id = l.golden_id`;
     type Row = { golden_id: string; name: string | null; name_key: string | null; emails: string[]; phones: string[]; domain: string | null };
     const hits: SearchHit[] = [];
-    if (q.includes('@')) {
+    const kind = searchKind(q);
+    if (kind === 'email') {
       const keys = [normalizeEmail(q), emailMatchKey(q)].filter((x): x is string => x !== null);
       if (keys.length === 0) return [];
       const r = await this.#store.query<Row>(`${select} WHERE s.emails && $1::text[] LIMIT 200`, [keys]);
       for (const row of r.rows) hits.push({ goldenId: row.golden_id, score: 1, matchedOn: 'email', matchedValue: row.emails.find((e) => keys.includes(e)) ?? keys[0]! });
-    } else if ((digitsOnly(q)?.length ?? 0) >= 7 && /^[\d\s()+.\-/]+$/.test(q)) {
+    } else if (kind === 'phone') {
       const phone = normalizePhone(q, defaultRegion);
       if (!phone) return [];
       const r = await this.#store.query<Row>(`${select} WHERE s.phones @> ARRAY[$1::text] LIMIT 200`, [phone]);

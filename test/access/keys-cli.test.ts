@@ -150,7 +150,7 @@ describe('meridian keys and a gateway on real systems', { timeout: 120_000 }, ()
     try {
       const r = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ ok }"}' });
       expect(r.status).toBe(200);
-      expect(gw.output()).toMatch(/error MERIDIAN_AUTH=off: AUTHENTICATION IS OFF/);
+      expect(gw.output()).toMatch(/"level":"error".*MERIDIAN_AUTH=off: AUTHENTICATION IS OFF/);
       expect(gw.output()).toMatch(/access\s+MERIDIAN_AUTH=off: NO AUTHENTICATION/);
     } finally {
       expect(await gw.stop()).toBe(0);

@@ -14,7 +14,7 @@ const spec = loadFieldSpec(undefined);
 const measure = (query: string, variables: Record<string, unknown> = {}, m: CostModel = model, operationName?: string) => measureOperation(schema, parse(query), operationName, variables, m)!;
 
 beforeAll(async () => {
-  schema = await loadSchema();
+  schema = await loadSchema(spec);
   model = buildCostModel(spec, ALL);
 });
 

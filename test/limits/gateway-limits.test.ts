@@ -20,7 +20,7 @@ const configOf = (env: Record<string, string>) => limitsConfig(readGatewayConfig
 
 let schema: GraphQLSchema;
 beforeAll(async () => {
-  schema = await loadSchema();
+  schema = await loadSchema(loadFieldSpec(undefined));
 });
 
 const limitsWith = (env: Record<string, string>) => {

@@ -101,7 +101,7 @@ describe('request ids', () => {
     });
     server = await startHttpServer({
       schema,
-      context: (requestId) => ({ requestId }) as GatewayContext,
+      context: (requestId, principal) => ({ requestId, principal }) as GatewayContext,
       readiness: () => Promise.resolve({ ready: true, dependencies: {} }),
       logger,
       authenticator: createAuthenticator({ keys: null, access: { mode: 'off', jwt: null, apiKeys: [] } }),

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { bearer, startTestApp, type TestApp } from '../support/app.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startTracing } from '../../src/observability/tracing.ts';
 
@@ -31,7 +31,7 @@ describe('traces', () => {
   });
 
   const post = (query: string, requestId: string) =>
-    fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body: JSON.stringify({ query, operationName: 'Traced' }) });
+    fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...bearer() }, body: JSON.stringify({ query, operationName: 'Traced' }) });
   const requestSpan = (requestId: string): ReadableSpan => {
     const found = exporter.getFinishedSpans().filter((s) => s.attributes['meridian.request_id'] === requestId);
     expect(found).toHaveLength(1);
