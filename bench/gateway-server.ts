@@ -1,7 +1,7 @@
 // The gateway under benchmark, in its own process, configured like a real deployment with the
 // environment the sandbox process printed (argv[2]); store in DATABASE_URL or embedded.
 // Commands on stdin: `clear` (empty the golden-record cache), `memory` (RSS and heap after a
-// full GC when the process runs with --expose-gc), `quit`. MERIDIAN_API_KEYS passes through.
+// full GC when the process runs with --expose-gc), `quit`.
 // A replica (stampede suite): BENCH_STORE_SCHEMA names the primary's schema, BENCH_BACKFILL=0.
 import { createInterface } from 'node:readline';
 import { readGatewayConfig } from '../src/config/gateway.ts';
@@ -10,7 +10,19 @@ import { createLogger } from '../src/observability/logger.ts';
 import { ACCOUNT_TYPE } from '../src/sources/types.ts';
 
 const systemsEnv = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
-const config = readGatewayConfig({ ...systemsEnv, PORT: '0', MERIDIAN_SOURCE_TIMEOUT_MS: '5000', DATABASE_URL: process.env['DATABASE_URL'], REDIS_URL: process.env['BENCH_REDIS_URL'], MERIDIAN_RESPONSE_CACHE: process.env['MERIDIAN_RESPONSE_CACHE'], MERIDIAN_EXECUTOR: process.env['MERIDIAN_EXECUTOR'], MERIDIAN_API_KEYS: process.env['MERIDIAN_API_KEYS'] });
+// One load generator on one address: the per-caller rate limit would measure itself, not the
+// gateway (off unless MERIDIAN_RATE_LIMIT says otherwise); the operation limits stay on.
+const config = readGatewayConfig({
+  ...systemsEnv,
+  PORT: '0',
+  MERIDIAN_SOURCE_TIMEOUT_MS: '5000',
+  DATABASE_URL: process.env['DATABASE_URL'],
+  REDIS_URL: process.env['BENCH_REDIS_URL'],
+  MERIDIAN_RESPONSE_CACHE: process.env['MERIDIAN_RESPONSE_CACHE'],
+  MERIDIAN_EXECUTOR: process.env['MERIDIAN_EXECUTOR'],
+  MERIDIAN_RATE_LIMIT: process.env['MERIDIAN_RATE_LIMIT'] ?? 'off',
+  MERIDIAN_API_KEYS: process.env['BENCH_API_KEY'] ? `${process.env['BENCH_API_KEY']}:admin` : undefined,
+});
 const storeSchema = process.env['BENCH_STORE_SCHEMA'] ?? `bench_${process.pid}`;
 const owner = process.env['BENCH_STORE_SCHEMA'] === undefined;
 const app = await startApp({ config, logger: createLogger({ quiet: true }), inMemory: true, backfill: process.env['BENCH_BACKFILL'] !== '0', storeSchema });

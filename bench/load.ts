@@ -23,12 +23,14 @@ interface Spec {
 const arg = process.argv[2] ?? '{}';
 const spec = JSON.parse(arg.startsWith('@') ? readFileSync(arg.slice(1), 'utf8') : arg) as Spec;
 const target = new URL(spec.url);
+// The key bench/run.ts made; the gateway under benchmark accepts it (MERIDIAN_API_KEYS).
+const auth = process.env['BENCH_API_KEY'] ? `Authorization: Bearer ${process.env['BENCH_API_KEY']}\r\n` : '';
 const extra = Object.entries(spec.headers ?? {})
   .map(([k, v]) => `${k}: ${v}\r\n`)
   .join('');
 const requests = spec.bodies.map((b) =>
   Buffer.from(
-    `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/json\r\nAccept: application/json\r\n${extra}Content-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`,
+    `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\n${auth}Content-Type: application/json\r\nAccept: application/json\r\n${extra}Content-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`,
   ),
 );
 

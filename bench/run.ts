@@ -1,11 +1,9 @@
 // `npm run bench`: everything measured side by side in one run, printed as a table and written
 // as JSON to bench/results/. Servers run pinned to core 0 and the load generator to core 1
 // (taskset), so neither steals the other's CPU. BENCH_SUITES=sandbox,gateway picks suites
-// (sandbox, gateway, mixed, stampede, matcher, live, webhooks, backfill).
-// BENCH_API_KEY=<key>: every request to a gateway carries `Authorization: Bearer <key>`, and the
-// gateway is started with MERIDIAN_API_KEYS=<key>:<BENCH_API_ROLE, default service> unless
-// MERIDIAN_API_KEYS is set.
+// (sandbox, gateway, mixed, stampede, matcher, live, webhooks, limits, backfill).
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,12 +23,12 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const apiKey = process.env['BENCH_API_KEY'];
-if (apiKey && !process.env['MERIDIAN_API_KEYS']) process.env['MERIDIAN_API_KEYS'] = `${apiKey}:${process.env['BENCH_API_ROLE'] ?? 'service'}`;
-/** Headers of every request to a gateway (load.ts and the bench's own fetches). */
-const authHeaders: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-const jsonHeaders = { 'content-type': 'application/json', ...authHeaders };
-const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,stampede,matcher,live,webhooks,backfill').split(','));
+// Authentication is on, as in production: the gateway accepts this key (MERIDIAN_API_KEYS, set by
+// bench/gateway-server.ts) and every request sends it (load.ts reads it too); children inherit it.
+process.env['BENCH_API_KEY'] ??= `bench-${randomBytes(16).toString('hex')}`;
+const AUTH = { authorization: `Bearer ${process.env['BENCH_API_KEY']}` };
+const jsonHeaders = { 'content-type': 'application/json', ...AUTH };
+const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,mixed,stampede,matcher,live,webhooks,limits,backfill').split(','));
 const taskset = existsSync('/usr/bin/taskset');
 
 function pinned(core: number, script: string, args: string[], nodeFlags: string[] = []): string[] {
@@ -122,7 +120,7 @@ if (suites.has('gateway')) {
   await systems.ask('latency ' + FLOOR_MS);
   await gateway.ask('clear');
   const before = await systems.ask<Record<string, number>>('counts');
-  const lat = await once(1, 'bench/load.ts', [JSON.stringify({ url: ready.url, bodies, concurrency: 1, sequential: true, headers: authHeaders })]);
+  const lat = await once(1, 'bench/load.ts', [JSON.stringify({ url: ready.url, bodies, concurrency: 1, sequential: true })]);
   const after = await systems.ask<Record<string, number>>('counts');
   const durations = await systems.ask<Record<string, number>>('durations');
   if (process.env['BENCH_VERBOSE']) console.error('system answer times (ms, median):', durations);
@@ -141,7 +139,7 @@ if (suites.has('gateway')) {
   const payload = ((await warm.json()) as { data: unknown }).data;
   const durationMs = Number(process.env['BENCH_DURATION_MS'] ?? 8000);
   const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
-  const full = await once(1, 'bench/load.ts', [JSON.stringify({ url: ready.url, bodies: [one], concurrency, durationMs, headers: authHeaders })]);
+  const full = await once(1, 'bench/load.ts', [JSON.stringify({ url: ready.url, bodies: [one], concurrency, durationMs })]);
   await gateway.stop();
 
   // 2b. The same with the response cache off: the operation executed each time from the cached golden record.
@@ -155,7 +153,7 @@ if (suites.has('gateway')) {
   const oneExec = JSON.stringify({ query: CUSTOMER_QUERY, variables: { id: execReady.ids[0] } });
   const execWarm = (await (await fetch(execReady.url, { method: 'POST', headers: jsonHeaders, body: oneExec })).json()) as { data: { customer: unknown } | null; errors?: unknown[] };
   const execSame = JSON.stringify(execWarm.data?.customer).length === JSON.stringify((payload as { customer: unknown }).customer).length && !execWarm.errors;
-  const executed = await once(1, 'bench/load.ts', [JSON.stringify({ url: execReady.url, bodies: [oneExec], concurrency, durationMs, headers: authHeaders })]);
+  const executed = await once(1, 'bench/load.ts', [JSON.stringify({ url: execReady.url, bodies: [oneExec], concurrency, durationMs })]);
   await executing.stop();
 
   // 2c. The same on graphql's execute (MERIDIAN_EXECUTOR=graphql): what the jit executor gains.
@@ -167,7 +165,7 @@ if (suites.has('gateway')) {
   delete process.env['MERIDIAN_EXECUTOR'];
   const onePlain = JSON.stringify({ query: CUSTOMER_QUERY, variables: { id: plainReady.ids[0] } });
   await fetch(plainReady.url, { method: 'POST', headers: jsonHeaders, body: onePlain });
-  const plain = await once(1, 'bench/load.ts', [JSON.stringify({ url: plainReady.url, bodies: [onePlain], concurrency, durationMs, headers: authHeaders })]);
+  const plain = await once(1, 'bench/load.ts', [JSON.stringify({ url: plainReady.url, bodies: [onePlain], concurrency, durationMs })]);
   await plainExec.stop();
   await systems.stop();
 
@@ -176,7 +174,7 @@ if (suites.has('gateway')) {
   const jitReady = await jit.next<{ url: string }>();
   const jitCheck = (await (await fetch(jitReady.url, { method: 'POST', body: one })).json()) as { data: unknown };
   const same = JSON.stringify(jitCheck.data) === JSON.stringify(payload);
-  const base = await once(1, 'bench/load.ts', [JSON.stringify({ url: jitReady.url, bodies: [one], concurrency, durationMs, headers: authHeaders })]);
+  const base = await once(1, 'bench/load.ts', [JSON.stringify({ url: jitReady.url, bodies: [one], concurrency, durationMs })]);
   jit.proc.kill('SIGTERM');
 
   rows.push({ suite: 'gateway', metric: 'cached customer query, full stack', value: full['rps']!, unit: 'req/s', note: `${concurrency} connections, p50 ${full['p50']!.toFixed(2)} ms, ${full['errors']} errors; served by the response cache` });
@@ -236,7 +234,7 @@ if (suites.has('mixed')) {
   }
   const specFile = join(tmpdir(), `meridian-bench-mixed-${process.pid}.json`);
   const spec = async (ms: number): Promise<string> => {
-    await writeFile(specFile, JSON.stringify({ url: ready.url, bodies, concurrency: connections, durationMs: ms, headers: authHeaders, codes: true, labels }));
+    await writeFile(specFile, JSON.stringify({ url: ready.url, bodies, concurrency: connections, durationMs: ms, codes: true, labels }));
     return `@${specFile}`;
   };
   const warm = await once(1, 'bench/load.ts', [await spec(warmupMs)]);
@@ -251,7 +249,7 @@ if (suites.has('mixed')) {
   const unexpected = Object.entries(codes).filter(([c]) => c !== 'RATE_LIMITED');
   const said = Object.entries(codes).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
   const label = `${connections} connections, ${durationMs / 1000} s`;
-  rows.push({ suite: 'mixed', metric: `mixed load (${bodies.length} operations: customer ×2 shapes, page, search, bySource, link), ${label}`, value: load['rps']!, unit: 'req/s', note: `p50 ${load['p50']!.toFixed(1)} ms, p95 ${load['p95']!.toFixed(1)} ms, p99 ${load['p99']!.toFixed(1)} ms; ${load['n']} requests after ${warmupMs / 1000} s warm-up (${warm['n']} requests)${apiKey ? '; bearer key' : ''}` });
+  rows.push({ suite: 'mixed', metric: `mixed load (${bodies.length} operations: customer ×2 shapes, page, search, bySource, link), ${label}`, value: load['rps']!, unit: 'req/s', note: `p50 ${load['p50']!.toFixed(1)} ms, p95 ${load['p95']!.toFixed(1)} ms, p99 ${load['p99']!.toFixed(1)} ms; ${load['n']} requests after ${warmupMs / 1000} s warm-up (${warm['n']} requests); bearer key (role admin)` });
   const per = (load as unknown as { byLabel: Record<string, { n: number; meanMs: number }> }).byLabel;
   rows.push({ suite: 'mixed', metric: '  mean latency by operation', value: load['n']!, unit: 'req', note: Object.entries(per).map(([l, b]) => `${l} ${b.meanMs.toFixed(0)} ms (${b.n})`).join(', ') });
   rows.push({ suite: 'mixed', metric: '  errors other than RATE_LIMITED', value: unexpected.reduce((s, [, n]) => s + n, 0), unit: 'errors', goal: '0', note: `by code: ${said}` });
@@ -355,6 +353,17 @@ if (suites.has('webhooks')) {
   rows.push({ suite: 'webhooks', metric: `read a ${mb} MB Salesforce Outbound Message (100 notifications): p50`, value: r['inlineP50']!, unit: 'ms', note: 'fast-xml-parser, entities off, on the calling thread' });
   rows.push({ suite: 'webhooks', metric: '  same through the worker thread the gateway uses', value: r['workerP50']!, unit: 'ms', note: `event-loop delay meanwhile p99 ${r['loopP99Ms']!.toFixed(1)} ms, max ${r['loopMaxMs']!.toFixed(1)} ms (worker shares the pinned core)` });
   rows.push({ suite: 'webhooks', metric: `  refuse ${(r['attackBytes']! / 1e3).toFixed(0)} KB of 45,000 unclosed <sObject tags: p50`, value: r['attackP50']!, unit: 'ms', note: 'issue 8 item 5: the regex took 15 s' });
+}
+
+// ---------------------------------------------------------------- limits
+// What the operation limits and the rate limiter add to a request (docs/limits.md).
+if (suites.has('limits')) {
+  const r = await once(0, 'bench/limits-child.ts', []);
+  rows.push({ suite: 'limits', metric: 'measure the explorer example (58 fields), nothing kept', value: r['measureExampleUs']!, unit: 'µs', note: 'a repeated document is measured once' });
+  rows.push({ suite: 'limits', metric: 'measure the 1,000-alias reproduction', value: r['measureBombUs']!, unit: 'µs', note: `parsing it: ${r['parseBombUs']!.toFixed(0)} µs` });
+  rows.push({ suite: 'limits', metric: '  its size check before parsing (62 KB, 18k tokens)', value: r['checkBombDocumentUs']!, unit: 'µs' });
+  rows.push({ suite: 'limits', metric: 'rate limit take, in memory', value: r['memoryTakeUs']!, unit: 'µs' });
+  if (r['redisTakeUs'] !== undefined) rows.push({ suite: 'limits', metric: 'rate limit take, Redis (BENCH_REDIS_URL)', value: r['redisTakeUs'], unit: 'µs', note: 'one round trip, Lua script' });
 }
 
 // ---------------------------------------------------------------- backfill

@@ -8,7 +8,8 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { startHttpServer, type Logger, type RunningServer } from '../../src/server/http.ts';
 import { JitGateway, LruCache } from '../../src/server/jit-executor.ts';
 import { BadUserInputError, SourceUnavailableError } from '../../src/server/errors.ts';
-import { UNCHECKED } from '../../src/access/principal.ts';
+import { AUTH_OFF, type Authenticator } from '../../src/access/authenticate.ts';
+import type { Principal } from '../../src/access/principal.ts';
 import { newCacheability } from '../../src/gateway/response-cache.ts';
 import type { GatewayContext } from '../../src/server/context.ts';
 
@@ -65,7 +66,9 @@ async function post(server: RunningServer, query: string, variables: Record<stri
   return { status: res.status, headers: res.headers, body: (await res.json()) as Answer['body'] };
 }
 
-const context = (requestId: string): GatewayContext => ({ requestId, principal: UNCHECKED, cacheability: newCacheability() }) as unknown as GatewayContext;
+const context = (requestId: string, principal: Principal): GatewayContext => ({ requestId, principal, cacheability: newCacheability() }) as unknown as GatewayContext;
+// Authentication is not what these tests are about: every caller is the admin of AUTH=off.
+const authenticator: Authenticator = { mode: 'off', authenticate: () => Promise.resolve(AUTH_OFF), authenticateConnection: () => Promise.resolve(AUTH_OFF) };
 
 describe('the jit executor behind Apollo Server', () => {
   const schema = makeExecutableSchema({ typeDefs, resolvers });
@@ -73,7 +76,7 @@ describe('the jit executor behind Apollo Server', () => {
   const logger = recordingLogger();
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startHttpServer({ schema, context, readiness: () => Promise.resolve({ ready: true, dependencies: {} }), logger });
+    server = await startHttpServer({ schema, context, authenticator, readiness: () => Promise.resolve({ ready: true, dependencies: {} }), logger });
   });
   afterAll(() => server?.close());
 
@@ -145,7 +148,7 @@ describe('the jit executor behind Apollo Server', () => {
   });
 
   it('runs on graphql’s execute when MERIDIAN_EXECUTOR=graphql, with the same answers', async () => {
-    const plain = await startHttpServer({ schema: makeExecutableSchema({ typeDefs, resolvers }), context, readiness: () => Promise.resolve({ ready: true, dependencies: {} }), logger: recordingLogger(), executor: 'graphql' });
+    const plain = await startHttpServer({ schema: makeExecutableSchema({ typeDefs, resolvers }), context, authenticator, readiness: () => Promise.resolve({ ready: true, dependencies: {} }), logger: recordingLogger(), executor: 'graphql' });
     try {
       expect(plain.executorStats()).toBeNull();
       const query = '{ greeting(name: "z") down item { id must } }';
