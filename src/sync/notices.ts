@@ -31,11 +31,10 @@ export interface Delivery {
  * cannot check yet (503: the sender tries again later).
  */
 export class WebhookRejectedError extends Error {
-  constructor(
-    readonly status: 400 | 401 | 403 | 413 | 503,
-    message: string,
-  ) {
+  readonly status: 400 | 401 | 403 | 413 | 503;
+  constructor(status: 400 | 401 | 403 | 413 | 503, message: string) {
     super(message);
+    this.status = status;
     this.name = 'WebhookRejectedError';
   }
 }
