@@ -138,7 +138,7 @@ DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
         `  store       ${config.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.env.MERIDIAN_DATA_DIR}/pgdata`}; cache ${config.env.REDIS_URL ? 'Redis' : 'in memory'}`,
       ];
       if (app.sandbox) {
-        lines.push(`  sandbox     ${app.sandbox.world.size.toLocaleString('en-US')} demo customers; Salesforce ${app.sandbox.salesforce.url}, Stripe ${app.sandbox.stripe.url}, Zendesk ${app.sandbox.zendesk.endpointUri}, ERP ${redact(app.sandbox.erp.url)}`);
+        lines.push(`  sandbox     ${app.sandbox.world.size.toLocaleString('en-US')} demo customers; Salesforce ${app.sandbox.salesforce.url}, Stripe ${app.sandbox.stripe.url}, Zendesk ${app.sandbox.zendesk.endpointUri}, ERP ${redact(app.sandbox.erp.adminUrl)} (Meridian reads it as ${app.sandbox.erp.readerRole.ok ? app.sandbox.erp.readerRole.user : 'the owner'})`);
       }
       if (app.backfill) lines.push(`  identity    ${(await app.services.identity.count()).toLocaleString('en-US')} golden customers linked by backfill`);
       console.log(lines.join('\n') + '\nCtrl-C stops it.');

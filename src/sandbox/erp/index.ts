@@ -34,6 +34,8 @@ export interface ErpSandbox {
   readonly url: string;
   /** The read-only role, or why there is none. */
   readonly readerRole: ReaderRole;
+  /** Through the proxy as the owner (the configured Postgres's credentials): for changing the demo ERP's rows by hand. */
+  readonly adminUrl: string;
   /** Direct connection string (no accounting, no faults), for seeding and test set-up. */
   readonly directUrl: string;
   readonly proxy: PgProxy;
@@ -260,6 +262,7 @@ export async function startErpSandbox(options: ErpSandboxOptions): Promise<ErpSa
   const viaProxy = new URL(options.databaseUrl);
   viaProxy.hostname = proxy.host;
   viaProxy.port = String(proxy.port);
+  const adminUrl = viaProxy.toString();
   if (readerRole.ok) {
     viaProxy.username = readerRole.user;
     viaProxy.password = readerRole.password;
@@ -268,6 +271,7 @@ export async function startErpSandbox(options: ErpSandboxOptions): Promise<ErpSa
     schema,
     seeded,
     readerRole,
+    adminUrl,
     url: viaProxy.toString(),
     directUrl: options.databaseUrl,
     proxy,
