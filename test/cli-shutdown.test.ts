@@ -5,6 +5,7 @@
 // The gateway runs with tsx made unresolvable (test/support/forbid-tsx.ts): a real `serve` on
 // Node's own type stripping.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -147,6 +148,36 @@ describe('meridian serve on SIGTERM', { timeout: 180_000 }, () => {
     expect(gw.output()).toMatch(/stopping \(SIGTERM\)/);
     expect(gw.output()).toMatch(/shutting down: letting in-flight requests finish requests=1/);
     expect(gw.output()).not.toMatch(/tsx/);
+  });
+
+  it('stops cleanly on a SIGTERM that arrives while it is still starting, releasing the data directory', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'meridian-stop-'));
+    const env = cleanEnv({ ...sandbox.env(), PORT: '0', MERIDIAN_DATA_DIR: dataDir });
+    const child = spawn(process.execPath, ['--import', FORBID_TSX, CLI_BIN, 'serve'], { env });
+    running.add(child);
+    let out = '';
+    let sent = false;
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      // Logged while the store is open and the gateway is not yet listening.
+      if (!sent && out.includes('erp connection is read-only')) {
+        sent = true;
+        child.kill('SIGTERM');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const code = await new Promise<number | null>((resolve) =>
+      child.on('close', (c) => {
+        running.delete(child);
+        resolve(c);
+      }),
+    );
+    expect(sent).toBe(true);
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/stopping \(SIGTERM\)/);
+    // The embedded store was closed and its lock released: nothing stale for the next command.
+    expect(existsSync(join(dataDir, 'pgdata.lock'))).toBe(false);
   });
 
   it('cuts a request slower than MERIDIAN_SHUTDOWN_GRACE_MS, says so, and still exits 0', async () => {
