@@ -12,11 +12,13 @@
 // default settings. So this server honours the two things a read-only client asks for there
 // (the gateway's ERP connection: src/sources/erp/client.ts): the `user` (a role other than
 // PGlite's own is taken with SET ROLE, and a role that does not exist is refused as Postgres
-// refuses it) and `-c default_transaction_read_only=on` in `options`. Both are set before each
-// of that connection's batches and reset after it (one session serves every connection). The
-// role's privileges are what Postgres checks; the limit is that the session itself belongs to
-// the superuser, so a client that sends RESET ROLE itself can leave the role within its batch:
-// this guards against Meridian's own mistakes, not against a hostile client
+// refuses it) and `-c default_transaction_read_only=on` in `options`. One session serves every
+// connection, so before a batch the session is switched to that connection's role and settings
+// (or back to PGlite's own) whenever they differ from the last batch's: consecutive batches of
+// one kind cost nothing extra. The role's privileges are what Postgres checks; the limit is that
+// the session itself belongs to the superuser, so a client that sends RESET ROLE itself leaves
+// the role until the session next switches: this guards against Meridian's own mistakes, not
+// against a hostile client
 // (docs/operations.md, "The ERP connection cannot write").
 // https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-STARTUPMESSAGE
 import net from 'node:net';
@@ -136,6 +138,9 @@ export async function startPgliteServer(db: PGlite, options: { host?: string; po
     if (error !== null) throw new Error(error);
   };
 
+  /** The role and settings the session is in: a connection's `setup`, or null for PGlite's own. */
+  let applied: string | null = null;
+
   const pump = async (): Promise<void> => {
     if (running || stopped) return;
     running = true;
@@ -152,35 +157,27 @@ export async function startPgliteServer(db: PGlite, options: { host?: string; po
         }
         try {
           await db.runExclusive(async () => {
+            // The session takes this connection's role and settings when they differ from the last
+            // batch's (never inside a transaction: only its owner's batches run there).
             const setup = batch.conn.setup;
-            if (setup !== null) {
+            if (setup !== applied && !db.isInTransaction()) {
               try {
-                await runOwn(setup);
+                await runOwn(setup ?? RESET_SETUP);
+                applied = setup;
               } catch (e) {
-                // Inside a failed transaction SET is refused; the role set when it began still holds.
-                if (db.isInTransaction()) {
-                  // fall through to the client's batch (its ROLLBACK)
-                } else {
-                  // A role that does not exist: refused as Postgres refuses it at start-up.
-                  await runOwn(RESET_SETUP).catch(() => undefined);
-                  if (!batch.conn.closed) batch.conn.socket.end(fatalResponse('28000', e instanceof Error ? e.message : String(e)));
-                  batch.conn.closed = true;
-                  return;
-                }
+                // A role that does not exist: refused as Postgres refuses it at start-up.
+                if (!batch.conn.closed) batch.conn.socket.end(fatalResponse('28000', e instanceof Error ? e.message : String(e)));
+                batch.conn.closed = true;
+                return;
               }
             }
-            try {
-              await db.execProtocolRawStream(batch.bytes, {
-                onRawData: (chunk: Uint8Array) => {
-                  // The chunk is a view into PGlite's memory, reused for what comes next; a queued
-                  // socket write keeps a reference, so copy it (or a large answer gets corrupted).
-                  if (!batch.conn.closed && chunk.length > 0) batch.conn.socket.write(Buffer.from(chunk));
-                },
-              });
-            } finally {
-              // Back to PGlite's own session for the next connection, once no transaction holds it.
-              if (setup !== null && !db.isInTransaction()) await runOwn(RESET_SETUP);
-            }
+            await db.execProtocolRawStream(batch.bytes, {
+              onRawData: (chunk: Uint8Array) => {
+                // The chunk is a view into PGlite's memory, reused for what comes next; a queued
+                // socket write keeps a reference, so copy it (or a large answer gets corrupted).
+                if (!batch.conn.closed && chunk.length > 0) batch.conn.socket.write(Buffer.from(chunk));
+              },
+            });
           });
           if (db.isInTransaction()) owner = batch.conn;
           batch.done();
@@ -204,7 +201,7 @@ export async function startPgliteServer(db: PGlite, options: { host?: string; po
     if (stopped) return;
     // A connection that leaves inside a transaction must not keep the session for ever.
     if (owner === conn && db.isInTransaction()) {
-      await db.runExclusive(() => runOwn(conn.setup === null ? 'ROLLBACK' : `ROLLBACK; ${RESET_SETUP}`)).catch(() => undefined);
+      await db.runExclusive(() => runOwn('ROLLBACK')).catch(() => undefined);
       owner = null;
     }
     void pump();
@@ -254,8 +251,12 @@ export async function startPgliteServer(db: PGlite, options: { host?: string; po
           started = true;
           const params = startupParameters(msg);
           const user = params.get('user') ?? OWNER_ROLE;
-          const setup = [...(user !== OWNER_ROLE ? [`SET ROLE ${quoteRole(user)}`] : []), ...(asksReadOnly(params.get('options')) ? ['SET default_transaction_read_only = on'] : [])];
-          conn.setup = setup.length > 0 ? setup.join('; ') : null;
+          // Both settings, every time: the session may be in another connection's role and settings.
+          const readOnly = asksReadOnly(params.get('options'));
+          conn.setup =
+            user === OWNER_ROLE && !readOnly
+              ? null
+              : `${user === OWNER_ROLE ? 'RESET ROLE' : `SET ROLE ${quoteRole(user)}`}; ${readOnly ? 'SET default_transaction_read_only = on' : 'RESET default_transaction_read_only'}`;
           pending.push(Buffer.from(msg));
           flush();
           continue;
