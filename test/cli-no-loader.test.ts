@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CLI_BIN } from './support/cli.ts';
 
-export const FORBID_TSX = fileURLToPath(new URL('./support/forbid-tsx.ts', import.meta.url));
+const FORBID_TSX = fileURLToPath(new URL('./support/forbid-tsx.ts', import.meta.url));
 
 const run = (nodeArgs: string[], args: string[]): SpawnSyncReturns<string> =>
   spawnSync(process.execPath, [...nodeArgs, CLI_BIN, ...args], { env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8', timeout: 30_000 });
