@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createErpPool } from '../../src/sources/erp/client.ts';
-import { checkErpConnection, refusal, writeCapabilities } from '../../src/sources/erp/read-only.ts';
+import { checkErpConnection, guardErpWrites, refusal, writeCapabilities } from '../../src/sources/erp/read-only.ts';
+import { createErpConnector } from '../../src/sources/erp/index.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { CLI_BIN, runCli } from '../support/cli.ts';
@@ -210,6 +211,75 @@ describe('the sandbox ERP', { timeout: 120_000 }, () => {
       await sandbox.erp.pool.query(`UPDATE ${erp.schema}.customers SET legal_name = legal_name WHERE false`);
     } finally {
       await pool.end();
+    }
+  });
+});
+
+describe('an ERP that cannot be reached at start', { timeout: 60_000 }, () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    const url = process.env['DATABASE_URL'];
+    sandbox = await startSandbox({ customers: 20, seed: 6, ...(url ? { databaseUrl: url, erpSchema: uniqueSchema('erp_ro_down') } : {}) });
+  });
+  afterAll(async () => {
+    if (process.env['DATABASE_URL']) await sandbox?.erp.pool.query(`DROP SCHEMA IF EXISTS ${sandbox.erp.schema} CASCADE`);
+    await sandbox?.close();
+  });
+
+  const logs: string[] = [];
+  const logger = { info: (m: string) => void logs.push(`info ${m}`), error: (m: string) => void logs.push(`error ${m}`) };
+
+  it('does not stop the start; reads wait for the check, and run once it passes', async () => {
+    const erp = readSystemSettings(sandbox.env()).erp!;
+    sandbox.erp.proxy.faults.set({ outage: 'http' });
+    const connector = await guardErpWrites(createErpConnector(createErpPool(erp, { max: 1, connectTimeoutMs: 1_000 })), {
+      settings: erp,
+      openPool: () => createErpPool(erp, { max: 1, connectTimeoutMs: 1_000 }),
+      allowWrites: false,
+      sandbox: null,
+      logger,
+      retryMs: 100,
+    });
+    try {
+      expect(logs.join('\n')).toMatch(/could not check that ERP_DATABASE_URL cannot write/);
+      await expect(connector.ping()).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE', system: 'erp' });
+      sandbox.erp.proxy.faults.reset();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await connector.ping();
+      const [first] = await connector.loadAccounts([sandbox.world.erp.customers[0]!.customer_number]);
+      expect(first).toMatchObject({ system: 'erp' });
+      expect(logs.join('\n')).toMatch(/info erp connection is read-only/);
+    } finally {
+      sandbox.erp.proxy.faults.reset();
+      await connector.close();
+    }
+  });
+
+  it('and a connection found able to write once it is reached is never used', async () => {
+    const erp = { ...readSystemSettings(sandbox.env()).erp!, url: sandbox.erp.adminUrl };
+    sandbox.erp.proxy.faults.set({ outage: 'http' });
+    logs.length = 0;
+    const connector = await guardErpWrites(createErpConnector(createErpPool(erp, { max: 1, connectTimeoutMs: 1_000 })), {
+      settings: erp,
+      openPool: () => createErpPool(erp, { max: 1, connectTimeoutMs: 1_000 }),
+      allowWrites: false,
+      sandbox: null,
+      logger,
+      retryMs: 100,
+    });
+    try {
+      sandbox.erp.proxy.faults.reset();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      sandbox.erp.proxy.requests.clear();
+      await expect(connector.loadAccounts(['C-000001'])).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE', publicReason: expect.stringMatching(/can write/) as string });
+      await expect(connector.ping()).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE' });
+      expect(logs.join('\n')).toMatch(/error ERP_DATABASE_URL \(.*\) can write to the ERP: .*the ERP is not read until this is fixed/);
+      // Only the check's own session reached the ERP: no read was sent through the writable connection.
+      const sent = sandbox.erp.proxy.requests.list().map((r) => r.path);
+      expect(sent.some((sql) => sql.includes('pg_has_role'))).toBe(true);
+      expect(sent.filter((sql) => sql.includes(`${erp.schema}.customers`))).toEqual([]);
+    } finally {
+      await connector.close();
     }
   });
 });
