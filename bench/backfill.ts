@@ -66,7 +66,9 @@ export async function benchBackfill(customers: number, serverUrl: string, pin: {
   url.pathname = `/${dbName}`;
   const { proc: sandbox, env } = await startSandbox(customers, pin.sandbox);
   try {
-    const [cmd, ...rest] = [...pin.backfill, process.execPath, CLI, 'backfill'];
+    // BENCH_PROFILE=<dir> writes a CPU profile of the backfill process there.
+    const profile = process.env['BENCH_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`] : [];
+    const [cmd, ...rest] = [...pin.backfill, process.execPath, ...profile, CLI, 'backfill'];
     const t0 = performance.now();
     const child = spawn(cmd, rest, { env: { ...process.env, ...env, DATABASE_URL: url.toString() }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

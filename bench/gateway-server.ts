@@ -9,7 +9,18 @@ import { createLogger } from '../src/observability/logger.ts';
 import { ACCOUNT_TYPE } from '../src/sources/types.ts';
 
 const systemsEnv = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
-const config = readGatewayConfig({ ...systemsEnv, PORT: '0', MERIDIAN_SOURCE_TIMEOUT_MS: '5000', DATABASE_URL: process.env['DATABASE_URL'], REDIS_URL: process.env['BENCH_REDIS_URL'], MERIDIAN_RESPONSE_CACHE: process.env['MERIDIAN_RESPONSE_CACHE'] });
+// One load generator on one address: the per-caller rate limit would measure itself, not the
+// gateway (off unless MERIDIAN_RATE_LIMIT says otherwise); the operation limits stay on.
+const config = readGatewayConfig({
+  ...systemsEnv,
+  PORT: '0',
+  MERIDIAN_SOURCE_TIMEOUT_MS: '5000',
+  DATABASE_URL: process.env['DATABASE_URL'],
+  REDIS_URL: process.env['BENCH_REDIS_URL'],
+  MERIDIAN_RESPONSE_CACHE: process.env['MERIDIAN_RESPONSE_CACHE'],
+  MERIDIAN_RATE_LIMIT: process.env['MERIDIAN_RATE_LIMIT'] ?? 'off',
+  MERIDIAN_API_KEYS: process.env['BENCH_API_KEY'] ? `${process.env['BENCH_API_KEY']}:admin` : undefined,
+});
 const storeSchema = process.env['BENCH_STORE_SCHEMA'] ?? `bench_${process.pid}`;
 const owner = process.env['BENCH_STORE_SCHEMA'] === undefined;
 const app = await startApp({ config, logger: createLogger({ quiet: true }), inMemory: true, backfill: process.env['BENCH_BACKFILL'] !== '0', storeSchema });

@@ -14,9 +14,11 @@ interface Spec {
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as Spec;
 const target = new URL(spec.url);
+// The key bench/run.ts made; the gateway under benchmark accepts it (MERIDIAN_API_KEYS).
+const auth = process.env['BENCH_API_KEY'] ? `Authorization: Bearer ${process.env['BENCH_API_KEY']}\r\n` : '';
 const requests = spec.bodies.map((b) =>
   Buffer.from(
-    `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`,
+    `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\n${auth}Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`,
   ),
 );
 

@@ -1,8 +1,9 @@
 // `npm run bench`: everything measured side by side in one run, printed as a table and written
 // as JSON to bench/results/. Servers run pinned to core 0 and the load generator to core 1
 // (taskset), so neither steals the other's CPU. BENCH_SUITES=sandbox,gateway picks suites
-// (sandbox, gateway, matcher, live, webhooks).
+// (sandbox, gateway, matcher, live, webhooks, limits).
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createInterface, type Interface } from 'node:readline';
@@ -20,7 +21,11 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,stampede,matcher,live,webhooks,backfill').split(','));
+// Authentication is on, as in production: the gateway accepts this key (MERIDIAN_API_KEYS, set by
+// bench/gateway-server.ts) and every request sends it; children inherit it.
+process.env['BENCH_API_KEY'] ??= `bench-${randomBytes(16).toString('hex')}`;
+const AUTH = { authorization: `Bearer ${process.env['BENCH_API_KEY']}` };
+const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,stampede,matcher,live,webhooks,limits,backfill').split(','));
 const taskset = existsSync('/usr/bin/taskset');
 
 function pinned(core: number, script: string, args: string[], nodeFlags: string[] = []): string[] {
@@ -127,7 +132,7 @@ if (suites.has('gateway')) {
   // 2. Throughput of a cached customer query through the full stack.
   await systems.ask('latency 0');
   const one = JSON.stringify({ query: CUSTOMER_QUERY, variables: { id: sample[0] } });
-  const warm = await fetch(ready.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: one });
+  const warm = await fetch(ready.url, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH }, body: one });
   const payload = ((await warm.json()) as { data: unknown }).data;
   const durationMs = Number(process.env['BENCH_DURATION_MS'] ?? 8000);
   const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
@@ -139,7 +144,7 @@ if (suites.has('gateway')) {
   const executing = new Child(0, 'bench/gateway-server.ts', [JSON.stringify(env)]);
   const execReady = await executing.next<{ url: string }>();
   delete process.env['MERIDIAN_RESPONSE_CACHE'];
-  await fetch(execReady.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: one });
+  await fetch(execReady.url, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH }, body: one });
   const executed = await once(1, 'bench/load.ts', [JSON.stringify({ url: execReady.url, bodies: [one], concurrency, durationMs })]);
   await executing.stop();
   await systems.stop();
@@ -256,6 +261,17 @@ if (suites.has('webhooks')) {
   rows.push({ suite: 'webhooks', metric: `read a ${mb} MB Salesforce Outbound Message (100 notifications): p50`, value: r['inlineP50']!, unit: 'ms', note: 'fast-xml-parser, entities off, on the calling thread' });
   rows.push({ suite: 'webhooks', metric: '  same through the worker thread the gateway uses', value: r['workerP50']!, unit: 'ms', note: `event-loop delay meanwhile p99 ${r['loopP99Ms']!.toFixed(1)} ms, max ${r['loopMaxMs']!.toFixed(1)} ms (worker shares the pinned core)` });
   rows.push({ suite: 'webhooks', metric: `  refuse ${(r['attackBytes']! / 1e3).toFixed(0)} KB of 45,000 unclosed <sObject tags: p50`, value: r['attackP50']!, unit: 'ms', note: 'issue 8 item 5: the regex took 15 s' });
+}
+
+// ---------------------------------------------------------------- limits
+// What the operation limits and the rate limiter add to a request (docs/limits.md).
+if (suites.has('limits')) {
+  const r = await once(0, 'bench/limits-child.ts', []);
+  rows.push({ suite: 'limits', metric: 'measure the explorer example (58 fields), nothing kept', value: r['measureExampleUs']!, unit: 'µs', note: 'a repeated document is measured once' });
+  rows.push({ suite: 'limits', metric: 'measure the 1,000-alias reproduction', value: r['measureBombUs']!, unit: 'µs', note: `parsing it: ${r['parseBombUs']!.toFixed(0)} µs` });
+  rows.push({ suite: 'limits', metric: '  its size check before parsing (62 KB, 18k tokens)', value: r['checkBombDocumentUs']!, unit: 'µs' });
+  rows.push({ suite: 'limits', metric: 'rate limit take, in memory', value: r['memoryTakeUs']!, unit: 'µs' });
+  if (r['redisTakeUs'] !== undefined) rows.push({ suite: 'limits', metric: 'rate limit take, Redis (BENCH_REDIS_URL)', value: r['redisTakeUs'], unit: 'µs', note: 'one round trip, Lua script' });
 }
 
 // ---------------------------------------------------------------- backfill

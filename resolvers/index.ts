@@ -70,10 +70,10 @@ export const resolvers: Resolvers = {
       const s = SYSTEM_IDS[system];
       if (!s) throw new BadUserInputError('system', `${system} is not connected to this gateway`);
       try {
-        const { from, to } = await ctx.services.identity.splitCustomer(id, { system: s, externalId }, { actor: 'api' });
+        const { from, to } = await ctx.services.identity.splitCustomer(id, { system: s, externalId }, { actor: ctx.principal.name });
         await ctx.services.cache.invalidate([from, to]);
         // The split keeps the two apart: an open item between them asks nothing any more.
-        await ctx.services.reviews.closeSettled([from, to], 'api', 'splitCustomer');
+        await ctx.services.reviews.closeSettled([from, to], ctx.principal.name, 'splitCustomer');
         return { id: to };
       } catch (e) {
         if (e instanceof IdentityInputError) throw new BadUserInputError(e.field, e.message);

@@ -51,7 +51,7 @@ export const reviewMutation: Pick<MutationResolvers, 'resolveReview' | 'mergeCus
   mergeCustomers: async (_p, { ids, override, reason }, ctx) => {
     if (!override && reason !== null && reason !== undefined) throw new BadUserInputError('reason', 'a reason goes with override: true (it says why a kept-apart decision is set aside)');
     try {
-      const { survivor, retired } = await ctx.services.reviews.mergeCustomers(ids, { actor: 'api', override: override ? { reason: reason ?? '' } : null });
+      const { survivor, retired } = await ctx.services.reviews.mergeCustomers(ids, { actor: ctx.principal.name, override: override ? { reason: reason ?? '' } : null });
       await ctx.services.cache.invalidate([survivor, ...retired]);
       return { id: survivor };
     } catch (e) {
@@ -60,7 +60,7 @@ export const reviewMutation: Pick<MutationResolvers, 'resolveReview' | 'mergeCus
   },
   resolveReview: async (_p, { id, decision }, ctx) => {
     try {
-      const { item, changedCustomers } = await ctx.services.reviews.resolve(id, { action: decision.action, note: decision.note ?? null }, 'api');
+      const { item, changedCustomers } = await ctx.services.reviews.resolve(id, { action: decision.action, note: decision.note ?? null }, ctx.principal.name);
       if (changedCustomers.length > 0) await ctx.services.cache.invalidate(changedCustomers);
       return item;
     } catch (e) {

@@ -41,13 +41,26 @@ import { ResponseCache, newCacheability, withResponseCache } from './gateway/res
 import { publicReason } from './server/errors.ts';
 import { StartupError, assertPortsFree, explainListenErrorOf, explainPostgresError, probePostgres, probeRedis, sandboxPorts, type WantedPort } from './server/startup.ts';
 import { createMemoryPubSub, createRedisPubSub } from './pubsub/index.ts';
+import { buildCostModel, createGatewayLimits, createMemoryRateLimitStore, createRedisRateLimitStore } from './limits/index.ts';
+import { limitsConfig } from './config/limits.ts';
+import { createLogOnce } from './observability/log-once.ts';
+import { addScrapeSource, collectProcessMetrics, rateLimited } from './observability/metrics.ts';
+import { startTracing } from './observability/tracing.ts';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { IncomingHttpHeaders } from 'node:http';
 
 /** Where a replica announces the golden ids it invalidated, for every replica's response cache. */
 const INVALIDATION_CHANNEL = 'meridian:golden-invalidated';
 /** How long one readiness check answers /readyz. */
 const READINESS_TTL_MS = 5_000;
 import { resolvers } from '../resolvers/index.ts';
-import { UNCHECKED } from './access/principal.ts';
+import type { Principal } from './access/principal.ts';
+import { withAccessRules } from './access/guard.ts';
+import type { FieldSpec } from './mapping/spec.ts';
+import type { GatewayContext } from './server/context.ts';
+import { createKeyStore } from './access/key-store.ts';
+import { ensureLocalAdminKey } from './access/local-key.ts';
+import { authenticateFor, createAuthenticator, type Authenticator } from './access/authenticate.ts';
 
 export interface App {
   url: string;
@@ -57,6 +70,14 @@ export interface App {
   store: Store;
   sandbox: Sandbox | null;
   backfill: BackfillReport | null;
+  /** The executable schema the server runs, access rules applied. */
+  schema: GraphQLSchema;
+  /** A request's context as the server builds it, for `principal` (in-process execution: tests, tools). */
+  context(requestId: string, principal: Principal): GatewayContext;
+  /** Turns request credentials into a Principal: for routes besides GraphQL that need one (e.g. /metrics). */
+  authenticator: Authenticator;
+  /** The embedded default's admin key (MERIDIAN_DATA_DIR/admin.key), when it runs; null otherwise. */
+  localKey: { key: string; path: string; created: boolean } | null;
   /** What /readyz answers (one check serves a 5 s window). */
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
@@ -76,15 +97,32 @@ export interface AppOptions {
   backfill?: boolean;
   /** A world for the sandbox instead of a generated one (tests). */
   sandboxOptions?: Parameters<typeof startSandbox>[0];
+  /** Who may read GET /metrics (server/http.ts). Default: keys and tokens of role admin or service. */
+  authorizeMetrics?: (headers: IncomingHttpHeaders) => boolean | Promise<boolean>;
+  /** Spans go to this exporter (tests: an in-memory one) instead of OTEL_EXPORTER_OTLP_ENDPOINT's. */
+  traceExporter?: SpanExporter;
+  /** Make and accept MERIDIAN_DATA_DIR/admin.key (default: when the sandbox runs on a persistent data directory). */
+  localAdminKey?: boolean;
 }
+
+/** One line for a gateway on real systems that nobody could call, or anybody could. */
+export const NO_CREDENTIALS_MESSAGE =
+  'Real systems are configured but no credentials are: set MERIDIAN_API_KEYS (key:role pairs), create a key with `npx meridian keys create --role admin --name <name>`, or set MERIDIAN_JWT_ISSUER, MERIDIAN_JWT_AUDIENCE and MERIDIAN_JWT_JWKS_URL (MERIDIAN_AUTH=off runs it without authentication: never in production)';
 
 const SCHEMA_DIR = new URL('../schema/', import.meta.url);
 
-export async function loadSchema(): Promise<GraphQLSchema> {
+/** The SDL of schema/*.graphql, one string per file. */
+export async function loadTypeDefs(): Promise<string[]> {
   const files = (await readdir(SCHEMA_DIR)).filter((f) => f.endsWith('.graphql')).sort();
-  const typeDefs = await Promise.all(files.map((f) => readFile(new URL(f, SCHEMA_DIR), 'utf8')));
+  return Promise.all(files.map((f) => readFile(new URL(f, SCHEMA_DIR), 'utf8')));
+}
+
+/** The gateway's executable schema: the SDL, the resolvers, and the access rules of `spec` (docs/access.md). */
+export async function loadSchema(spec: FieldSpec): Promise<GraphQLSchema> {
   // The generated Resolvers type is stricter than graphql-tools' loose resolver map.
-  return makeExecutableSchema({ typeDefs, resolvers: resolvers as NonNullable<Parameters<typeof makeExecutableSchema>[0]['resolvers']> });
+  const schema = makeExecutableSchema({ typeDefs: await loadTypeDefs(), resolvers: resolvers as NonNullable<Parameters<typeof makeExecutableSchema>[0]['resolvers']> });
+  // src/server/http.ts keys the response cache by role: answers that read guarded fields may be kept.
+  return withAccessRules(schema, spec, { responseCacheKeyedByRole: true });
 }
 
 export const EXAMPLE_QUERY = `# One customer, every system. Try customer(id: "…") with an id from this list.
@@ -298,14 +336,32 @@ export async function startApp(options: AppOptions): Promise<App> {
   // Pub/sub needs Redis at start: an unreachable REDIS_URL is one line now, not reconnect logs later.
   if (env.REDIS_URL) await probeRedis('REDIS_URL', env.REDIS_URL);
   try {
+    collectProcessMetrics();
+    const tracing = startTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME, ...(options.traceExporter ? { exporter: options.traceExporter } : {}) });
+    // Closed last: spans of the shutdown's own work are exported too.
+    closers.push(() => tracing.shutdown());
     const opened = await openSources(config, { ...options, logger });
     closers.push(() => opened.close());
     const { store, sandbox, systems, connectors, salesforce } = opened;
+    const keys = createKeyStore(store);
+    const access = config.access;
+    if (access.mode === 'off') {
+      logger.error('MERIDIAN_AUTH=off: AUTHENTICATION IS OFF. Every request runs as admin without credentials; never run this where anyone else can reach the port');
+    } else if (!config.sandbox && access.apiKeys.length === 0 && !access.jwt && (await keys.countActive()) === 0) {
+      throw new StartupError(NO_CREDENTIALS_MESSAGE);
+    }
+    const localKey = access.mode === 'on' && (options.localAdminKey ?? (config.sandbox && !options.inMemory)) ? ensureLocalAdminKey(env.MERIDIAN_DATA_DIR) : null;
+    const authenticator = createAuthenticator({
+      access,
+      keys,
+      localKey: localKey?.key ?? null,
+      onKeySetError: (reason) => logger.error('JWT key set unavailable', { url: access.jwt?.jwksUrl.href ?? '', reason }),
+    });
     const identity: IdentityStore = createIdentityStore(store);
     const reviews = createReviewItems(store, { identity });
 
     const sources: Partial<Record<SystemId, GuardedSource>> = {};
-    for (const c of connectors) sources[c.system] = guardSource(c, { timeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS, cooldownMs: env.MERIDIAN_BREAKER_COOLDOWN_MS });
+    for (const c of connectors) sources[c.system] = guardSource(c, { timeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS, cooldownMs: env.MERIDIAN_BREAKER_COOLDOWN_MS, tracer: tracing.tracer });
 
     const search = new CustomerSearch(store);
     const matchIndex = new MatchIndex(store);
@@ -338,6 +394,16 @@ export async function startApp(options: AppOptions): Promise<App> {
       if (Array.isArray(ids)) responseCache.invalidate(ids.filter((x): x is string => typeof x === 'string'));
     });
     closers.push(() => unsubscribe());
+    // What /metrics reads from this gateway at each scrape (observability/metrics.ts).
+    const removeScrapeSource = addScrapeSource({
+      breakers: () => Object.values(sources).map((s) => ({ system: s.system, state: s.breaker.state() })),
+      caches: () => [
+        { cache: 'golden', ...cache.stats() },
+        { cache: 'response', ...responseCache.stats() },
+      ],
+      reviewBacklog: () => reviews.backlog(),
+    });
+    closers.push(() => Promise.resolve(removeScrapeSource()));
 
     const spec = loadFieldSpec(env.MERIDIAN_MAPPING);
     const liveMatcher = createLiveMatcher({ identity, index: matchIndex, reviews, search, defaultRegion: env.MERIDIAN_DEFAULT_REGION });
@@ -384,10 +450,31 @@ export async function startApp(options: AppOptions): Promise<App> {
       createPostgresDeliveryLog(store, { now: services.now }),
     );
 
-    const schema = await loadSchema();
+    // Operation limits and rate limits (docs/limits.md); rate counts shared through Redis when it is configured.
+    const logOnce = createLogOnce(logger);
+    const rateStore = env.REDIS_URL
+      ? await createRedisRateLimitStore({ url: env.REDIS_URL, onError: (e, operation) => logOnce('rate limit store error; counting in this process meanwhile', { operation, error: String(e) }, `ratelimit:${operation}`) })
+      : createMemoryRateLimitStore();
+    const operationLimits = createGatewayLimits({
+      config: limitsConfig(env),
+      model: buildCostModel(spec, Object.keys(sources) as SystemId[]),
+      store: rateStore,
+      // meridian_rate_limited_total{scope="request"|"webhook"}
+      onRefused: (code, where) => {
+        if (code === 'RATE_LIMITED') rateLimited.inc({ scope: where });
+      },
+    });
+    closers.push(() => operationLimits.close());
+
+    const schema = await loadSchema(spec);
+    const context = (requestId: string, principal: Principal): GatewayContext => ({ requestId, principal, loaders: createLoaders(services), services, cacheability: newCacheability() });
     const server = await startHttpServer({
       schema,
-      context: (requestId) => ({ requestId, principal: UNCHECKED, loaders: createLoaders(services), services, cacheability: newCacheability() }),
+      limits: operationLimits,
+      context,
+      authenticator,
+      allowedOrigins: access.allowedOrigins,
+      introspection: access.introspection ?? 'admin',
       ...(env.MERIDIAN_RESPONSE_CACHE === 'on' ? { responseCache } : {}),
       readiness,
       logger,
@@ -397,6 +484,9 @@ export async function startApp(options: AppOptions): Promise<App> {
       webhooks: (system, headers, raw) => intake.handle(system, headers, raw),
       stacktraces: env.MERIDIAN_DEV_ERRORS === '1',
       shutdownGraceMs: env.MERIDIAN_SHUTDOWN_GRACE_MS,
+      // Operators' keys and tokens: role admin or service.
+      authorizeMetrics: options.authorizeMetrics ?? ((headers) => authenticateFor(authenticator, headers, ['admin', 'service']).then(() => true, () => false)),
+      tracer: tracing.tracer,
     }).catch((e: unknown) => {
       throw explainListenErrorOf(e, env.HOST, [{ variable: 'PORT', port: env.PORT }]) ?? e;
     });
@@ -410,7 +500,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       sandbox.zendesk.notifier?.setTarget(`${server.url}/webhooks/zendesk`);
     }
 
-    return { url: server.url, server, services, connectors, store, sandbox, backfill, readiness, close: closeAll };
+    return { url: server.url, server, services, connectors, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

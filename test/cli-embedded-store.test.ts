@@ -5,7 +5,7 @@
 // decisions and new links lost); a restart regenerated the world under links to records created
 // during the session, which then answered `name: null`.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -69,8 +69,11 @@ function serve(env: NodeJS.ProcessEnv): Promise<Served> {
   });
 }
 
+/** The local admin key the first start made in the data directory (what the README tells users to export). */
+let adminKey = '';
+
 async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<{ data: T | null; errors: { message: string; extensions?: Record<string, unknown> }[] }> {
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` }, body: JSON.stringify({ query, variables }) });
   const body = (await res.json()) as { data?: T; errors?: [] };
   return { data: body.data ?? null, errors: body.errors ?? [] };
 }
@@ -97,7 +100,22 @@ describe('the embedded store under several commands', () => {
 
   beforeAll(async () => {
     gateway = await serve(baseEnv(dataDir));
+    adminKey = readFileSync(join(dataDir, 'admin.key'), 'utf8').trim();
   }, 180_000);
+
+  it('makes a local admin key in the data directory (mode 0600), prints it, and needs it', async () => {
+    expect(statSync(join(dataDir, 'admin.key')).mode & 0o777).toBe(0o600);
+    expect(adminKey).toMatch(/^mrd_[A-Za-z0-9_-]{43}$/);
+    expect(gateway!.output()).toContain(`API key     ${adminKey}`);
+    expect(gateway!.output()).toContain(`/#key=${adminKey}`);
+    // The explorer page itself holds no key: it takes it from the link's fragment, never sent to the server.
+    const page = await (await fetch(`${gateway!.url}/`)).text();
+    expect(page).toContain("get('key')");
+    expect(page).not.toContain(adminKey);
+    const anonymous = await fetch(`${gateway!.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ ok }"}' });
+    expect(anonymous.status).toBe(401);
+    expect((await gql<{ ok: boolean }>(gateway!.url, '{ ok }')).data).toEqual({ ok: true });
+  });
 
   afterAll(async () => {
     await gateway?.stop();
@@ -158,6 +176,9 @@ describe('the embedded store under several commands', () => {
     expect(existsSync(join(dataDir, 'pgdata.lock'))).toBe(false);
 
     gateway = await serve(baseEnv(dataDir));
+    // The same key after a restart: what a user exported still works.
+    expect(readFileSync(join(dataDir, 'admin.key'), 'utf8').trim()).toBe(adminKey);
+    expect(gateway.output()).toContain(`API key     ${adminKey}`);
     const g = gateway;
     const again = await gql<{ stripe: { id: string; name: string | null }; erp: { id: string; name: string | null }; retired: { id: string; name: string | null } }>(
       g.url,

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.ts';
 import { CLI_BIN, runCli } from './support/cli.ts';
 import { uniqueSchema } from './support/postgres.ts';
+import { TEST_API_KEYS_ENV, bearer } from './support/app.ts';
 
 /** The environment of a user's shell: none of CI's servers, no NODE_ENV (Apollo reads it). */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -57,7 +58,7 @@ function serve(env: NodeJS.ProcessEnv): Promise<Served> {
 }
 
 const gql = async <T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<{ data: T | null; errors: { message: string; extensions?: Record<string, unknown> }[] }> => {
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer() }, body: JSON.stringify({ query, variables }) });
   const body = (await res.json()) as { data?: T; errors?: [] };
   return { data: body.data ?? null, errors: body.errors ?? [] };
 };
@@ -103,7 +104,7 @@ describe('meridian serve when a system is down at start', { timeout: 120_000 }, 
   async function gatewayEnv(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
     dataDir = await mkdtemp(join(tmpdir(), 'meridian-start-'));
     const sf = Object.fromEntries(Object.entries(sandbox.env()).filter(([k]) => k.startsWith('SALESFORCE_')));
-    return cleanEnv({ ...sf, PORT: '0', MERIDIAN_DATA_DIR: dataDir, MERIDIAN_SOURCE_TIMEOUT_MS: '1000', MERIDIAN_BREAKER_COOLDOWN_MS: '300', ...extra });
+    return cleanEnv({ ...sf, PORT: '0', MERIDIAN_DATA_DIR: dataDir, MERIDIAN_SOURCE_TIMEOUT_MS: '1000', MERIDIAN_BREAKER_COOLDOWN_MS: '300', MERIDIAN_API_KEYS: TEST_API_KEYS_ENV, ...extra });
   }
 
   it('starts degraded when Salesforce answers 503, names it in /readyz, and uses it once it answers', async () => {

@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, devErrors, readSandboxEnv } from '../config/env.ts';
 import { DataDirInUseError } from '../store/data-dir-lock.ts';
 import { SandboxWorldError } from '../sandbox/world-marker.ts';
+import { ROLES } from '../access/principal.ts';
 
 interface Command {
   summary: string;
@@ -102,7 +103,11 @@ DATABASE_URL when set, otherwise into an in-memory embedded Postgres.`,
 
 Serves GraphQL on http://localhost:$PORT/graphql (PORT, default 4000). With no system
 configured it runs the sandbox, embedded Postgres (MERIDIAN_DATA_DIR) and in-memory cache;
-DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
+DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.
+
+Every GraphQL request sends Authorization: Bearer <API key or JWT>. The embedded default makes
+an admin key in MERIDIAN_DATA_DIR/admin.key and prints it; on real systems configure
+MERIDIAN_API_KEYS, keys from \`meridian keys create\`, or MERIDIAN_JWT_* (docs/access.md).`,
     options: {},
     run: async () => {
       const { readGatewayConfig } = await import('../config/gateway.ts');
@@ -110,7 +115,7 @@ DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
       const { startApp } = await import('../app.ts');
       const { createLogger } = await import('../observability/logger.ts');
       const { redact } = await import('../observability/redact.ts');
-      const logger = createLogger();
+      const logger = createLogger({ level: config.env.MERIDIAN_LOG_LEVEL, production: config.env.NODE_ENV === 'production', ...(config.env.MERIDIAN_LOG_FORMAT ? { format: config.env.MERIDIAN_LOG_FORMAT } : {}) });
       // Listening from the very start: a SIGTERM during the boot (an orchestrator giving up, a
       // Ctrl-C) stops the gateway once it is up, closing the store cleanly, instead of killing
       // the process with the embedded store open. A second signal stops at once.
@@ -135,12 +140,30 @@ DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
         `  GraphQL     ${app.url}/graphql   (browser: ${app.url}/)`,
         `  WebSocket   ${app.url.replace(/^http/, 'ws')}/graphql`,
         `  health      ${app.url}/healthz   ${app.url}/readyz`,
+        `  metrics     ${app.url}/metrics${config.env.OTEL_EXPORTER_OTLP_ENDPOINT ? '; traces over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)' : ''}`,
         `  store       ${config.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.env.MERIDIAN_DATA_DIR}/pgdata`}; cache ${config.env.REDIS_URL ? 'Redis' : 'in memory'}`,
       ];
       if (app.sandbox) {
         lines.push(`  sandbox     ${app.sandbox.world.size.toLocaleString('en-US')} demo customers; Salesforce ${app.sandbox.salesforce.url}, Stripe ${app.sandbox.stripe.url}, Zendesk ${app.sandbox.zendesk.endpointUri}, ERP ${redact(app.sandbox.erp.adminUrl)} (Meridian reads it as ${app.sandbox.erp.readerRole.ok ? app.sandbox.erp.readerRole.user : 'the owner'})`);
       }
       if (app.backfill) lines.push(`  identity    ${(await app.services.identity.count()).toLocaleString('en-US')} golden customers linked by backfill`);
+      if (config.access.mode === 'off') {
+        lines.push('  access      MERIDIAN_AUTH=off: NO AUTHENTICATION, every request runs as admin');
+      } else if (app.localKey) {
+        // The explorer reads the key from the fragment, which the browser never sends to the server.
+        lines.push(
+          `  API key     ${app.localKey.key}   (admin; ${app.localKey.created ? 'made now in' : 'kept in'} ${app.localKey.path}, mode 0600)`,
+          `              export MERIDIAN_KEY=$(cat ${app.localKey.path}); curl -H "Authorization: Bearer $MERIDIAN_KEY" …`,
+          `  explorer    ${app.url}/#key=${app.localKey.key}`,
+        );
+      } else {
+        const ways = [
+          ...(config.access.apiKeys.length > 0 ? [`${config.access.apiKeys.length} key(s) from MERIDIAN_API_KEYS`] : []),
+          'keys from `meridian keys`',
+          ...(config.access.jwt ? [`JWTs from ${config.access.jwt.issuer}`] : []),
+        ];
+        lines.push(`  access      Authorization: Bearer — ${ways.join(', ')}`);
+      }
       console.log(lines.join('\n') + '\nCtrl-C stops it.');
       // A system that is down does not stop the start (it is retried); say so where the operator looks.
       app.readiness().then(
@@ -163,13 +186,69 @@ DATABASE_URL and REDIS_URL switch to real servers. See README § Environment.`,
       return 0;
     },
   },
+  keys: {
+    summary: 'create, list and revoke API keys (sent as Authorization: Bearer <key>)',
+    usage: `meridian keys create --role ROLE --name NAME
+       meridian keys list [--all]
+       meridian keys revoke <name|id>
+
+  create   makes a key and prints it once on stdout (only the key: KEY=$(npx meridian keys create …));
+           ROLE is one of ${ROLES.join(', ')}; NAME (1-64 letters, digits, . _ @ -) is what the audit
+           records for the key's decisions, unique among keys in use
+  list     the keys in use: id, name, role, created (never the key); --all adds revoked ones
+  revoke   refuses the key from now on (gateways within 10 s); its row stays for the audit
+
+Keys live in DATABASE_URL (or the embedded store in MERIDIAN_DATA_DIR, which is refused while
+meridian serve holds it); only a SHA-256 of each key is stored. See docs/access.md.`,
+    options: { role: { type: 'string' }, name: { type: 'string' }, all: { type: 'boolean' } },
+    run: async (values, positionals) => {
+      const [sub, ...rest] = positionals;
+      if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') throw new UsageError(sub === undefined ? 'say create, list or revoke' : `unknown subcommand ${JSON.stringify(sub)} (create, list or revoke)`);
+      const role = typeof values['role'] === 'string' ? values['role'] : undefined;
+      const name = typeof values['name'] === 'string' ? values['name'] : undefined;
+      if (sub === 'create') {
+        if (role === undefined || name === undefined) throw new UsageError(`keys create needs --role and --name`);
+        if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(role)}`);
+        const { KEY_NAME_PATTERN } = await import('../access/key-store.ts');
+        if (!KEY_NAME_PATTERN.test(name)) throw new UsageError(`--name must be 1 to 64 letters, digits and . _ @ - (starting with a letter or digit), got ${JSON.stringify(name)}`);
+      } else if (role !== undefined || name !== undefined) {
+        throw new UsageError(`--role and --name go with keys create only`);
+      }
+      if (sub === 'revoke' && rest.length !== 1) throw new UsageError('keys revoke takes one key name or id');
+      if (sub !== 'revoke' && rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
+      if (values['all'] !== undefined && sub !== 'list') throw new UsageError('--all goes with keys list only');
+      const { readGatewayConfig } = await import('../config/gateway.ts');
+      const config = readGatewayConfig(process.env);
+      const { openStore } = await import('../app.ts');
+      const { createKeyStore, KeyStoreError } = await import('../access/key-store.ts');
+      const { runKeysCommand } = await import('./keys.ts');
+      const opened = await openStore(config);
+      try {
+        await opened.store.migrate();
+        return await runKeysCommand(
+          createKeyStore(opened.store),
+          sub,
+          { ...(name ? { name } : {}), ...(role ? { role } : {}), ...(rest[0] ? { target: rest[0] } : {}), all: values['all'] === true },
+          { stdout: process.stdout, stderr: process.stderr },
+        );
+      } catch (e) {
+        if (e instanceof KeyStoreError) {
+          console.error(`meridian keys ${sub}: ${e.message}`);
+          return 1;
+        }
+        throw e;
+      } finally {
+        await opened.close();
+      }
+    },
+  },
   worker: notYet('worker', 'the sync issue'),
   backfill: {
     summary: 'read every record of every configured source and link them into golden customers',
     usage: `meridian backfill [--page-size N] [--retries N]
 
-  --page-size N   records per page asked of each system (default 500; each system gives at most
-                  its own maximum: Stripe and Zendesk 100, Salesforce 2,000)
+  --page-size N   records per page asked of each system (default: as many as each system
+                  gives in one page: Stripe and Zendesk 100, Salesforce 2,000, the ERP 10,000)
   --retries N     times a failed page is fetched again, with backoff (honouring Retry-After),
                   before that system's scan stops (default 5)
 
@@ -181,7 +260,7 @@ resumes there. Uses DATABASE_URL (or the embedded store in MERIDIAN_DATA_DIR) an
 configured systems; with none configured, the sandbox.`,
     options: { 'page-size': { type: 'string' }, retries: { type: 'string' } },
     run: async (values) => {
-      const pageSize = intOption(values, 'page-size', 500, 1, 10_000);
+      const pageSize = values['page-size'] === undefined ? undefined : intOption(values, 'page-size', 0, 1, 10_000);
       const retries = intOption(values, 'retries', 5, 0, 20);
       const { readGatewayConfig } = await import('../config/gateway.ts');
       const config = readGatewayConfig(process.env);
@@ -192,7 +271,7 @@ configured systems; with none configured, the sandbox.`,
       try {
         const search = new CustomerSearch(opened.store);
         const connectors = opened.connectors.map((c) => indexingScans(c, search, config.env.MERIDIAN_DEFAULT_REGION));
-        return await runBackfillCommand({ connectors, store: opened.store, pageSize, scan: { retry: { attempts: retries + 1 } } });
+        return await runBackfillCommand({ connectors, store: opened.store, ...(pageSize === undefined ? {} : { pageSize }), scan: { retry: { attempts: retries + 1 } } });
       } finally {
         await opened.close();
       }

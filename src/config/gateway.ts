@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { ConfigError, port, sandboxEnvSchema, url } from './env.ts';
 import { readSystemSettings, type SystemSettings } from './systems.ts';
+import { limitsEnvShape } from './limits.ts';
+import { readAccessSettings, type AccessSettings } from './access.ts';
 
 const positive = z.coerce.number().int().min(1);
 
@@ -32,6 +34,16 @@ export const gatewayEnvSchema = sandboxEnvSchema.extend({
   MERIDIAN_ERP_ALLOW_WRITES: z.enum(['0', '1']).default('0'),
   /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2). */
   MERIDIAN_DEFAULT_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as US').default('US'),
+  /** Log lines as JSON or readable text; default JSON when NODE_ENV=production or stderr is not a terminal (observability/logger.ts). */
+  MERIDIAN_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  MERIDIAN_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** 'production': JSON logs, and introspection for admins only unless MERIDIAN_INTROSPECTION says otherwise. */
+  NODE_ENV: z.string().optional(),
+  /** OTLP/HTTP collector base URL (…/v1/traces is appended); traces are off without it. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('meridian'),
+  /** Operation limits and rate limits (config/limits.ts, docs/limits.md). */
+  ...limitsEnvShape,
 });
 
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
@@ -41,6 +53,8 @@ export interface GatewayConfig {
   systems: SystemSettings;
   /** Whether the sandbox runs: no system configured, or MERIDIAN_SANDBOX=1. */
   sandbox: boolean;
+  /** Who may call the gateway and how (config/access.ts). */
+  access: AccessSettings;
 }
 
 export function readGatewayConfig(raw: Record<string, string | undefined>): GatewayConfig {
@@ -57,8 +71,17 @@ export function readGatewayConfig(raw: Record<string, string | undefined>): Gate
     if (e instanceof ConfigError) problems.push(...e.problems);
     else throw e;
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  let access: AccessSettings | null = null;
+  try {
+    access = readAccessSettings(raw);
+  } catch (e) {
+    if (e instanceof ConfigError) problems.push(...e.problems);
+    else throw e;
+  }
+  if (problems.length > 0 || !parsed.success || !access) throw new ConfigError(problems);
   const anyConfigured = Object.values(systems).some((s) => s !== null);
   const sandbox = parsed.data.MERIDIAN_SANDBOX === '1' || (!anyConfigured && parsed.data.MERIDIAN_SANDBOX !== '0');
-  return { env: parsed.data, systems, sandbox };
+  // Introspection's default follows NODE_ENV: open to every role in development, admins only in production.
+  if (access.introspection === null) access = { ...access, introspection: parsed.data.NODE_ENV === 'production' ? 'admin' : 'all' };
+  return { env: parsed.data, systems, sandbox, access };
 }

@@ -7,6 +7,9 @@ import { SourceUnavailableError } from '../server/errors.ts';
 import { SourceError, SourceRateLimitedError } from '../sources/errors.ts';
 import { UpstreamBudgetError, type RequestLimits } from './request-limits.ts';
 import { withCallSignal } from '../sources/concurrency.ts';
+import { upstreamCallDuration, upstreamErrors } from '../observability/metrics.ts';
+import { failSpan, startChildSpan } from '../observability/tracing.ts';
+import type { Span, Tracer } from '@opentelemetry/api';
 
 /** A per-key error that says the key was wrong (bad id), not that the source failed. */
 const isInputError = (e: Error): boolean => e instanceof SourceError && e.code === 'BAD_USER_INPUT';
@@ -20,6 +23,8 @@ export interface GuardOptions {
   /** How long an id the source said does not exist is answered as absent without asking again (default 5 s; 0 = never). */
   notFoundTtlMs?: number;
   clock?: Clock;
+  /** Traces each call as a child span of its request's (observability/tracing.ts); none when null. */
+  tracer?: Tracer | null;
 }
 
 /** Per call: the request's deadlines and lookup budget; without them a call gets the full timeout and no budget. */
@@ -43,6 +48,18 @@ class DeadlineError extends TimeoutError {
     this.leftMs = leftMs;
     this.fullMs = fullMs;
   }
+}
+
+/** Ends the timing and span of one call: null when it succeeded, else what it failed with. */
+type Finish = (error: unknown) => void;
+
+/** The code a failed or refused call is counted and traced under (meridian_upstream_errors_total). */
+function errorCode(e: unknown): string {
+  if (e instanceof CircuitOpenError) return 'CIRCUIT_OPEN';
+  if (e instanceof DeadlineError) return 'DEADLINE';
+  if (e instanceof TimeoutError) return 'TIMEOUT';
+  if (e instanceof SourceError) return e.code;
+  return 'UNEXPECTED';
 }
 
 function describe(e: unknown): string {
@@ -97,6 +114,34 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
   });
   const absent = new AbsentIds(options.notFoundTtlMs ?? 5_000, clock);
 
+  const tracer = options.tracer ?? null;
+
+  /** Starts timing (and tracing) one call to the system; the function returned ends it. */
+  const begin = (operation: string, keys: number): Finish => {
+    const t0 = performance.now();
+    const span: Span | null = tracer ? startChildSpan(tracer, `${system} ${operation}`, { 'meridian.system': system, 'meridian.operation': operation, 'meridian.keys': keys }) : null;
+    return (error) => {
+      const outcome = error === null ? 'ok' : 'error';
+      upstreamCallDuration.observe({ system, operation, outcome }, (performance.now() - t0) / 1000);
+      if (error !== null) upstreamErrors.inc({ system, code: errorCode(error) });
+      if (span) {
+        span.setAttribute('meridian.outcome', outcome);
+        if (error !== null) failSpan(span, describe(error), errorCode(error));
+        span.end();
+      }
+    };
+  };
+
+  /** A call refused before reaching the system: counted as an error, not as a call. */
+  const refused = (operation: string, code: string, reason: string): void => {
+    upstreamErrors.inc({ system, code });
+    if (tracer) {
+      const span = startChildSpan(tracer, `${system} ${operation}`, { 'meridian.system': system, 'meridian.operation': operation, 'meridian.outcome': 'refused' });
+      failSpan(span, reason, code);
+      span.end();
+    }
+  };
+
   /**
    * Runs a batch call for the unique keys not known to be absent (when `absentIsNull`: a null
    * answer means "no such record" and is remembered briefly), within the request's deadline and
@@ -106,7 +151,7 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
     const ask = [...new Set(absentIsNull ? keys.filter((k) => !absent.has(kind, k)) : keys)];
     const answer = new Map<string, T | Error>();
     if (ask.length > 0) {
-      for (const [i, r] of (await guarded(ask, limits, call)).entries()) {
+      for (const [i, r] of (await guarded(kind.startsWith('#') ? kind.slice(1) : kind, ask, limits, call)).entries()) {
         answer.set(ask[i]!, r);
         if (absentIsNull && r === null) absent.add(kind, ask[i]!);
       }
@@ -114,27 +159,36 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
     return keys.map((k) => (answer.has(k) ? answer.get(k)! : null));
   };
 
-  const guarded = async <T>(keys: readonly string[], limits: CallLimits, call: (ids: readonly string[]) => Promise<(T | Error)[]>): Promise<(T | Error)[]> => {
+  const guarded = async <T>(operation: string, keys: readonly string[], limits: CallLimits, call: (ids: readonly string[]) => Promise<(T | Error)[]>): Promise<(T | Error)[]> => {
     const left = limits ? limits.timeLeft(system) : timeoutMs;
     if (left <= 0) {
       const said = `this request had already waited its ${timeoutMs} ms deadline on this system; not called`;
+      refused(operation, 'DEADLINE_SPENT', said);
       const err = new SourceUnavailableError(system, said, Object.assign(new Error(said), { publicReason: said }));
       return keys.map(() => err);
     }
     if (limits && !limits.take(keys.length)) {
       const err = new UpstreamBudgetError(system, limits.budget);
+      refused(operation, 'BUDGET', err.message);
       return keys.map(() => err);
     }
     const end = limits?.begin(system);
+    const made: { finish: Finish | null } = { finish: null };
     try {
       const results = await breaker.exec(async () => {
+        made.finish = begin(operation, keys.length);
         const r = await withTimeout((signal) => withCallSignal(signal, () => call(keys)), left, () => (left < timeoutMs ? new DeadlineError(left, timeoutMs) : new TimeoutError(left)));
         // Every key failing for a reason other than its own input is the source failing.
         if (r.length > 0 && r.every((x) => x instanceof Error && !isInputError(x))) throw r[0] as Error;
         return r;
       });
+      made.finish?.(null);
       return results.map((r) => (r instanceof Error && !isInputError(r) ? new SourceUnavailableError(system, r.message, r) : r));
     } catch (e) {
+      // Refused by the open circuit: no call was made, so no duration; still an error.
+      if (made.finish) made.finish(e);
+      else if (e instanceof CircuitOpenError) refused(operation, 'CIRCUIT_OPEN', describe(e));
+      else upstreamErrors.inc({ system, code: errorCode(e) });
       // The cause lets the client message say what happened in our words (server/errors.ts publicReason).
       const err = new SourceUnavailableError(system, describe(e), e instanceof Error ? e : undefined);
       return keys.map(() => err);
@@ -151,6 +205,19 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
     loadRelated: async (kind, ids, limits) =>
       (await run(kind, ids, limits, (keys) => (connector.loadRelated as (k: string, ids: readonly string[]) => Promise<(unknown[] | Error)[]>)(kind, keys), false)) as (unknown[] | Error)[],
     accountOfPerson: (ids, limits) => run('#people', ids, limits, (keys) => connector.accountOfPerson(keys), true),
-    ping: () => breaker.exec(() => withTimeout(connector.ping(), timeoutMs)),
+    ping: async () => {
+      const made: { finish: Finish | null } = { finish: null };
+      try {
+        await breaker.exec(() => {
+          made.finish = begin('ping', 0);
+          return withTimeout(connector.ping(), timeoutMs);
+        });
+        made.finish?.(null);
+      } catch (e) {
+        if (made.finish) made.finish(e);
+        else refused('ping', errorCode(e), describe(e));
+        throw e;
+      }
+    },
   };
 }

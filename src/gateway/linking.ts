@@ -79,7 +79,7 @@ export async function linkSourceRecord(ctx: GatewayContext, system: SystemId, ex
   if (!matcher) throw new NotFoundError(`${systemEnum(system)} record (this gateway links records by backfill only)`, externalId);
   const record = await readAccount(ctx, system, externalId, await accountOfPerson(ctx, system, externalId));
   if (!record) throw new NotFoundError(`${systemEnum(system)} record`, externalId);
-  const result = await matcher.matchRecord(record, { actor: 'api' });
+  const result = await matcher.matchRecord(record, { actor: ctx.principal.name });
   await ctx.services.cache.invalidate(result.affected);
   return result.goldenId;
 }

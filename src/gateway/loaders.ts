@@ -16,6 +16,7 @@ import { mergeGoldenRecord, type GoldenRecord } from '../merge/index.ts';
 import type { GoldenCustomerPage, ListOptions } from '../identity/links.ts';
 import type { Clock } from '../resilience/index.ts';
 import { createRequestLimits, UpstreamBudgetError, type RequestLimits } from './request-limits.ts';
+import { dataLoaderBatchSize } from '../observability/metrics.ts';
 
 /** What the gateway caches per customer: the merged record and the links it was built from. */
 export interface CachedGolden {
@@ -98,7 +99,14 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     const key = `${system}:${kind}`;
     let loader = made.get(key) as DataLoader<string, V> | undefined;
     if (!loader) {
-      loader = new DataLoader<string, V>((ids) => batch(source, ids), { maxBatchSize: 1000 });
+      const name = `${system}.${kind.replace(/^#/, '')}`;
+      loader = new DataLoader<string, V>(
+        (ids) => {
+          dataLoaderBatchSize.observe({ loader: name }, ids.length);
+          return batch(source, ids);
+        },
+        { maxBatchSize: 1000 },
+      );
       made.set(key, loader);
     }
     return loader;
@@ -123,15 +131,19 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     return read;
   };
 
-  const links = new DataLoader<string, IdentityLink[]>((ids) => services.identity.linksFor(ids));
-  const goldenIdOf = new DataLoader<string, string | null>((keys) =>
-    services.identity.goldenIdsFor(
+  const links = new DataLoader<string, IdentityLink[]>((ids) => {
+    dataLoaderBatchSize.observe({ loader: 'identity.links' }, ids.length);
+    return services.identity.linksFor(ids);
+  });
+  const goldenIdOf = new DataLoader<string, string | null>((keys) => {
+    dataLoaderBatchSize.observe({ loader: 'identity.goldenIdOf' }, keys.length);
+    return services.identity.goldenIdsFor(
       keys.map((k) => {
         const [system, externalId] = k.split('\u0000') as [SystemId, string];
         return { system, externalId, recordType: ACCOUNT_TYPE[system] };
       }),
-    ),
-  );
+    );
+  });
 
   const build = async (id: string, own: IdentityLink[]): Promise<GoldenView> => {
     const accountLinks = own.filter((l) => l.recordType === ACCOUNT_TYPE[l.system]);
@@ -236,6 +248,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
   // in flight for that id in this process, or starts one; a build loads the links in one query;
   // they name the surviving golden id, so a retired id answers as its survivor.
   const golden: DataLoader<string, GoldenView | null> = new DataLoader(async (ids) => {
+    dataLoaderBatchSize.observe({ loader: 'golden' }, ids.length);
     const join = (id: string): Promise<GoldenView | null> => inFlight.get(id)!.then((v) => (spentBudget(v) ? buildOne(id) : v));
     const joined = new Map<string, Promise<GoldenView | null>>();
     for (const id of ids) if (inFlight.has(id)) joined.set(id, join(id));

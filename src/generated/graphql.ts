@@ -22,6 +22,21 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
+/** The access classes; which role holds which is in docs/access.md (Roles). */
+export type AccessClass =
+  /** People's contact details: e-mail addresses, phones, postal addresses, contacts. */
+  | 'CONTACT'
+  /** Money: contract values, accounting and payment status, subscriptions, invoices, charges, contracts, payments, deal amounts. */
+  | 'FINANCIAL'
+  /** Reading a source record now and linking it (what a notification about it would do). */
+  | 'LINKING'
+  /** The review queue: the decisions waiting for people and those taken. */
+  | 'REVIEW'
+  /** Identity decisions: merging and splitting customers, deciding review items. */
+  | 'STEWARDSHIP'
+  /** Support history: tickets and satisfaction. */
+  | 'SUPPORT';
+
 export type AccountOwner = {
   __typename?: 'AccountOwner';
   email?: Maybe<Scalars['String']['output']>;
@@ -540,8 +555,9 @@ export type Query = {
    * DISMISSED), in the order they were raised (oldest first), Relay-style. `first`: 0 to 100
    * (default 20). An item whose two customers became one, or were kept apart by a person, is
    * closed by the change that did it, so OPEN lists only pairs of customers still undecided.
+   * Null (FORBIDDEN) for a role without REVIEW (docs/access.md).
    */
-  reviewQueue: ReviewItemConnection;
+  reviewQueue?: Maybe<ReviewItemConnection>;
   /**
    * Customers by company name (misspellings and prefixes too), e-mail, phone (any format) or
    * domain, best first. Score 0..1: 1 for an exact e-mail, phone or domain. `first`: 0 to 100
@@ -838,6 +854,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AccessClass: AccessClass;
   AccountOwner: ResolverTypeWrapper<AccountOwner>;
   AccountingStatus: AccountingStatus;
   Address: ResolverTypeWrapper<Address>;
@@ -965,6 +982,12 @@ export type ResolversParentTypes = {
   TicketConnection: Omit<TicketConnection, 'edges'> & { edges: Array<ResolversParentTypes['TicketEdge']> };
   TicketEdge: Omit<TicketEdge, 'node'> & { node: ResolversParentTypes['Ticket'] };
 };
+
+export type AccessDirectiveArgs = {
+  class: AccessClass;
+};
+
+export type AccessDirectiveResolver<Result, Parent, ContextType = GatewayContext, Args = AccessDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AccountOwnerResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AccountOwner'] = ResolversParentTypes['AccountOwner']> = {
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1233,7 +1256,7 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   customerBySource?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerBySourceArgs, 'externalId' | 'system'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, Partial<QueryCustomersArgs>>;
   ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  reviewQueue?: Resolver<ResolversTypes['ReviewItemConnection'], ParentType, ContextType, Partial<QueryReviewQueueArgs>>;
+  reviewQueue?: Resolver<Maybe<ResolversTypes['ReviewItemConnection']>, ParentType, ContextType, Partial<QueryReviewQueueArgs>>;
   searchCustomers?: Resolver<Array<ResolversTypes['CustomerMatch']>, ParentType, ContextType, RequireFields<QuerySearchCustomersArgs, 'query'>>;
 };
 
@@ -1395,3 +1418,6 @@ export type Resolvers<ContextType = GatewayContext> = {
   TicketEdge?: TicketEdgeResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = GatewayContext> = {
+  access?: AccessDirectiveResolver<any, any, ContextType>;
+};

@@ -9,10 +9,11 @@
 // resumed from that system's checkpoint, adds the rest.
 import { customerNameKey, customersMatcherConfig, matchableRecord, emailGroups, matchCustomerRecords, pairExplainer, type PairExplanation } from './customer-matching.ts';
 import { customerIndexEntry, type EntrySource, type MatchIndex } from './match-index.ts';
-import { savedModelOf } from './matcher/incremental.ts';
+import { indexEntryFromTable, savedModelOf } from './matcher/incremental.ts';
+import type { FeatureTable } from './matcher/features.ts';
 import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
 import { ACCOUNT_TYPE, type SourceConnector, type SourceRecord, type SystemId } from '../sources/types.ts';
-import type { ScanOptions, ScanRetryEvent } from '../sources/scan.ts';
+import { MAX_SCAN_PAGE_SIZE, prefetched, type ScanOptions, type ScanRetryEvent } from '../sources/scan.ts';
 import type { BackfillCheckpoints } from './backfill-checkpoint.ts';
 import type { IdentityStore, LinkCluster, ProposedLink } from './links.ts';
 
@@ -103,7 +104,7 @@ export interface BackfillOptions {
   connectors: readonly SourceConnector[];
   store: IdentityStore;
   onProgress?: (progress: BackfillProgress) => void;
-  /** Page size asked of each connector's scan. */
+  /** Page size asked of each connector's scan. Default: each system's maximum (MAX_SCAN_PAGE_SIZE), the fewest round trips. */
   pageSize?: number;
   /** Links per applyLinks transaction (a cluster is never split). Default 1000. */
   batchSize?: number;
@@ -274,7 +275,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
           const scanOptions: ScanOptions = {
             ...options.scan,
             onRetry,
-            ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+            pageSize: options.pageSize ?? MAX_SCAN_PAGE_SIZE[connector.system],
             ...(checkpoint?.resumeAfter ? { after: checkpoint.resumeAfter } : {}),
           };
           // Checkpoints are written every CHECKPOINT_RECORDS records, not every page: a stop
@@ -289,7 +290,8 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
             await checkpoints.savePage(connector.system, records, resumeAfter);
           };
           try {
-            for await (const page of connector.scanAccounts(scanOptions)) {
+            // The next page is read while this one is taken in and checkpointed.
+            for await (const page of prefetched(connector.scanAccounts(scanOptions))) {
               for (const r of page) {
                 add(r);
                 if (checkpoints) unsaved.push(matchableRecord(r));
@@ -398,6 +400,9 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
   }
 
   let savedModel: ReturnType<typeof savedModelOf> | null = null;
+  // The records in the order the matcher saw them, and its feature table: the index entries are
+  // read from it rather than normalizing every record a second time.
+  let matched: { records: SourceRecord[]; table: FeatureTable } | null = null;
   if (probabilistic && payloads.length > 1) {
     const tm = now();
     // The matcher sees the records in one canonical order whatever order the scans delivered
@@ -407,6 +412,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     const sorted = [...payloads].sort((a, b) => compareRefs({ system: a.system, recordType: a.type, externalId: a.id }, { system: b.system, recordType: b.type, externalId: b.id }));
     const m = matchCustomerRecords(sorted, { deterministic: true });
     savedModel = savedModelOf(customersMatcherConfig(), m.match, new Date());
+    matched = { records: sorted, table: m.match.table };
     const explain = pairExplainer(m.match);
     const inputIndex = new Map(m.ids.map((k, i) => [k, i]));
     // Customers that exist already are merged only by exact keys or by a person: a model
@@ -475,6 +481,12 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     report.largestCluster = Math.max(report.largestCluster, c.links.length);
     for (const l of c.links) report.links.byRule[l.rule] = (report.links.byRule[l.rule] ?? 0) + 1;
   }
+  // What the clusters were made from is not needed any more: a large run lets it go before writing.
+  evidence.length = 0;
+  byEmail.clear();
+  index.clear();
+  groups.clear();
+  nodes.length = 0;
 
   // ---- write, one transaction per batch ----
   const writeStartedAt = now();
@@ -500,7 +512,11 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     batchLinks = 0;
     emit();
   };
-  for (const c of clusters) {
+  // Each cluster is let go once it is in a batch: written clusters do not stay in memory.
+  const pending: (LinkCluster | null)[] = clusters;
+  for (let k = 0; k < pending.length; k++) {
+    const c = pending[k]!;
+    pending[k] = null;
     if (batchLinks > 0 && batchLinks + c.links.length > batchSize) await flush();
     batch.push(c);
     batchLinks += c.links.length;
@@ -514,8 +530,12 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     const index = options.index;
     if (savedModel !== null) await index.saveModel('customers', savedModel);
     // Built a slice at a time as the index is written, not all at once (memory).
-    const present = payloads.filter((r) => r !== undefined);
-    const entries: EntrySource = { length: present.length, slice: (start, end) => present.slice(start, end).map((r) => customerIndexEntry(config, r)) };
+    const present = matched?.records ?? payloads.filter((r) => r !== undefined);
+    const table = matched?.table ?? null;
+    const entries: EntrySource = {
+      length: present.length,
+      slice: (start = 0, end) => present.slice(start, end).map((r, k) => customerIndexEntry(config, r, table ? indexEntryFromTable(config, table, start + k) : undefined)),
+    };
     // Under the identity lock: the live matcher reads and writes the index under it too. Only
     // systems read completely may lose entries their scan did not return.
     const scan = { startedAt: scanStartedAt!, systems: complete };

@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import type { Store } from '../store/index.ts';
 import type { SourceConnector, SourceRecord, SystemId } from '../sources/types.ts';
+import { prefetched } from '../sources/scan.ts';
 import { companyMatchKey } from '../normalize/company.ts';
 import { emailDomain, emailMatchKey, normalizeDomain, normalizeEmail } from '../normalize/email.ts';
 import { normalizePhone } from '../normalize/phone.ts';
@@ -33,6 +34,18 @@ export interface SearchHit {
   matchedOn: 'email' | 'phone' | 'domain' | 'name';
   /** The indexed value that matched (a name as the system spells it, an e-mail, …). */
   matchedValue: string;
+}
+
+/**
+ * What a query searches by, from its shape alone: an e-mail (it has an @), a phone (seven or
+ * more digits and phone punctuation only), else a company name or domain. The access rules ask
+ * this before searching, so whether a search is allowed never depends on what it would find.
+ */
+export function searchKind(query: string): 'email' | 'phone' | 'nameOrDomain' {
+  const q = query.trim();
+  if (q.includes('@')) return 'email';
+  if ((digitsOnly(q)?.length ?? 0) >= 7 && /^[\d\s()+.\-/]+$/.test(q)) return 'phone';
+  return 'nameOrDomain';
 }
 
 const NAME_FIELD: Record<SystemId, string> = { salesforce: 'Name', stripe: 'name', zendesk: 'name', erp: 'legal_name' };
@@ -147,12 +160,13 @@ export class CustomerSearch {
                       JOIN ${this.#golden} g ON g.id = l.golden_id`;
     type Row = { golden_id: string; name: string | null; name_key: string | null; emails: string[]; phones: string[]; domain: string | null };
     const hits: SearchHit[] = [];
-    if (q.includes('@')) {
+    const kind = searchKind(q);
+    if (kind === 'email') {
       const keys = [normalizeEmail(q), emailMatchKey(q)].filter((x): x is string => x !== null);
       if (keys.length === 0) return [];
       const r = await this.#store.query<Row>(`${select} WHERE s.emails && $1::text[] LIMIT 200`, [keys]);
       for (const row of r.rows) hits.push({ goldenId: row.golden_id, score: 1, matchedOn: 'email', matchedValue: row.emails.find((e) => keys.includes(e)) ?? keys[0]! });
-    } else if ((digitsOnly(q)?.length ?? 0) >= 7 && /^[\d\s()+.\-/]+$/.test(q)) {
+    } else if (kind === 'phone') {
       const phone = normalizePhone(q, defaultRegion);
       if (!phone) return [];
       const r = await this.#store.query<Row>(`${select} WHERE s.phones @> ARRAY[$1::text] LIMIT 200`, [phone]);
@@ -198,7 +212,8 @@ export function indexingScans(connector: SourceConnector, search: CustomerSearch
     ping: () => connector.ping(),
     close: () => connector.close(),
     scanAccounts: async function* (options) {
-      for await (const page of connector.scanAccounts(options)) {
+      // The next page is fetched while this one is indexed.
+      for await (const page of prefetched(connector.scanAccounts(options))) {
         await search.index(page.map((r) => searchDocumentOf(r, defaultRegion)));
         yield page;
       }

@@ -9,6 +9,7 @@ import type { SystemId } from '../sources/types.ts';
 import { COMPARATOR_NAMES, FIELD_TYPES, NAMED_RULE_NAMES, NORMALIZERS, NORMALIZER_NAMES } from './catalog.ts';
 import type { ComparatorName, FieldType, NamedRuleName, NormalizerInfo, NormalizerName } from './catalog.ts';
 import { isPath } from './paths.ts';
+import { ACCESS_CLASSES, isAccessClass, type AccessClass } from '../access/classes.ts';
 
 /** Where the default spec ships. `MERIDIAN_MAPPING` (read by config) overrides it. */
 export const DEFAULT_SPEC_PATH: string = fileURLToPath(new URL('./default-spec.json', import.meta.url));
@@ -55,6 +56,8 @@ export interface FieldDef {
   sources: Partial<Record<SystemId, SourceSpec>>;
   survivorship: Survivorship;
   conflict: ConflictPolicy;
+  /** Who may read the field (and its lineage, candidates, conflicts, search hits): docs/access.md. Absent: every role. */
+  access?: AccessClass;
 }
 
 export interface FieldSpec {
@@ -115,6 +118,7 @@ const fieldSchema = z.strictObject({
   sources: z.record(z.string(), z.unknown()),
   survivorship: z.unknown(),
   conflict: z.unknown(),
+  access: z.string().optional(),
 });
 
 const specSchema = z.strictObject({
@@ -158,6 +162,8 @@ function checkField(name: string, raw: unknown, all: Readonly<Record<string, unk
     else if (!(f.currencyFrom in all)) issue('.currencyFrom', `names no field: "${f.currencyFrom}"`);
     else if (typeOf(f.currencyFrom) !== 'string') issue('.currencyFrom', `"${f.currencyFrom}" is not a string field`);
   }
+
+  if (f.access !== undefined && !isAccessClass(f.access)) issue('.access', `unknown access class "${f.access}"; known: ${list(ACCESS_CLASSES)}`);
 
   const sources: Partial<Record<SystemId, SourceSpec>> = {};
   const systemNames = Object.keys(f.sources);
@@ -237,6 +243,7 @@ function checkField(name: string, raw: unknown, all: Readonly<Record<string, unk
   if (f.description !== undefined) def.description = f.description;
   if (f.values !== undefined) def.values = f.values;
   if (f.currencyFrom !== undefined) def.currencyFrom = f.currencyFrom;
+  if (isAccessClass(f.access)) def.access = f.access;
   return def;
 }
 

@@ -30,6 +30,7 @@ export interface PossibleDuplicate {
 export type ReviewRecordRef = RecordRef;
 
 export type ReviewKind = 'POSSIBLE_DUPLICATE';
+export const REVIEW_KINDS: readonly ReviewKind[] = ['POSSIBLE_DUPLICATE'];
 export type ReviewStatus = 'OPEN' | 'RESOLVED' | 'DISMISSED';
 export type ReviewAction = 'MERGE' | 'KEEP_SEPARATE' | 'DISMISS';
 
@@ -126,6 +127,8 @@ export interface ReviewItems {
    * `client`: the caller's transaction, to close them together with the change.
    */
   closeSettled(customers: readonly string[] | null, actor: string, via: SettledBy, client?: pg.PoolClient): Promise<string[]>;
+  /** OPEN items per kind, every kind listed (0 when none): the backlog /metrics reports. */
+  backlog(): Promise<{ kind: ReviewKind; open: number }[]>;
 }
 
 export const DEFAULT_REVIEW_PAGE = 20;
@@ -348,6 +351,12 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
     },
 
     get,
+
+    backlog: async () => {
+      const { rows } = await store.query<{ kind: string; n: string }>(`SELECT kind, count(*) AS n FROM ${table} WHERE status = 'OPEN' GROUP BY kind`);
+      const open = new Map(rows.map((r) => [r.kind, Number(r.n)]));
+      return REVIEW_KINDS.map((kind) => ({ kind, open: open.get(kind) ?? 0 }));
+    },
 
     resolve: async (id, input, actor) => {
       if (!ACTIONS.includes(input.action)) throw new ReviewInputError('decision.action', `must be one of ${ACTIONS.join(', ')}, got ${JSON.stringify(input.action)}`);

@@ -16,6 +16,12 @@ export const ErrorCode = {
   READ_ONLY_SYSTEM: 'READ_ONLY_SYSTEM',
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
+  // Refused before execution by the operation limits (src/limits/, docs/limits.md): nothing ran.
+  COST_LIMIT_EXCEEDED: 'COST_LIMIT_EXCEEDED',
+  DEPTH_LIMIT_EXCEEDED: 'DEPTH_LIMIT_EXCEEDED',
+  ALIAS_LIMIT_EXCEEDED: 'ALIAS_LIMIT_EXCEEDED',
+  DOCUMENT_TOO_LARGE: 'DOCUMENT_TOO_LARGE',
+  TOKEN_LIMIT_EXCEEDED: 'TOKEN_LIMIT_EXCEEDED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

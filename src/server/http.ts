@@ -4,15 +4,22 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { OperationTypeNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, OperationTypeNode, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { ErrorCode, SourceUnavailableError, isClientFacing } from './errors.ts';
 import { landingPage } from './landing.ts';
 import type { GatewayContext } from './context.ts';
 import { ResponseCache } from '../gateway/response-cache.ts';
+import type { GatewayLimits, OperationLimitError, RateLimitedError } from '../limits/index.ts';
+import { currentRequest, enterRequest, requestIdFrom, runInRequest } from '../observability/request-context.ts';
+import { renderMetrics } from '../observability/metrics.ts';
+import type { Principal } from '../access/principal.ts';
+import { AuthenticationError, type Authenticator } from '../access/authenticate.ts';
+import { asksIntrospection, introspectionAllowed, introspectionRefused } from '../access/introspection.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -26,7 +33,13 @@ export interface Logger {
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
-  context: (requestId: string) => GatewayContext;
+  context: (requestId: string, principal: Principal) => GatewayContext;
+  /** Who is asking, from the request's credentials (src/access/authenticate.ts); refused before anything runs. */
+  authenticator: Authenticator;
+  /** Origins besides the gateway's own that may open a WebSocket (MERIDIAN_ALLOWED_ORIGINS). */
+  allowedOrigins?: readonly string[];
+  /** Who may introspect besides admins: 'all' roles, or 'admin' only (default). */
+  introspection?: 'admin' | 'all';
   readiness: () => Promise<Readiness>;
   logger: Logger;
   host?: string;
@@ -42,6 +55,15 @@ export interface HttpServerOptions {
   stacktraces?: boolean;
   /** How long close() lets in-flight requests finish before cutting them (MERIDIAN_SHUTDOWN_GRACE_MS). Default 10 s. */
   shutdownGraceMs?: number;
+  /** Operation limits and rate limits (src/limits/): checked before anything executes. */
+  limits?: GatewayLimits;
+  /**
+   * Who may read GET /metrics, from the request's headers. Without it /metrics answers 401 to
+   * everyone: metrics describe the deployment, so they are never served by default.
+   */
+  authorizeMetrics?: (headers: http.IncomingHttpHeaders) => boolean | Promise<boolean>;
+  /** A span per GraphQL request (observability/tracing.ts); none when null or absent. */
+  tracer?: Tracer | null;
 }
 
 /** The operation of a GraphQL-over-HTTP request, when it can be read without executing anything. */
@@ -77,6 +99,29 @@ export interface RunningServer {
 
 const GRAPHQL_PATH = '/graphql';
 
+/** graphql-ws close codes for refused credentials (the protocol's 4401 / 4403), and 1013 "try again later". */
+export const WS_CLOSE = { UNAUTHORIZED: 4401, FORBIDDEN: 4403, TRY_AGAIN_LATER: 1013 } as const;
+
+/**
+ * Whether a WebSocket handshake's Origin may connect: none (a non-browser client), the gateway's
+ * own (same host as the request), or one of `allowed`. Browsers always send Origin, so a page on
+ * another site cannot open a socket with the user's network position.
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (host !== undefined && parsed.host === host.toLowerCase()) return true;
+  return allowed.includes(parsed.origin);
+}
+
+/** A close reason is at most 123 bytes (RFC 6455 § 5.5). */
+const closeReason = (text: string): string => (Buffer.byteLength(text) <= 123 ? text : `${text.slice(0, 118)}…`);
+
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -93,6 +138,13 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** A refusal before anything ran: 429 with Retry-After (rate limit), or 400 (a document too large). */
+function sendRefusal(res: http.ServerResponse, error: RateLimitedError | OperationLimitError, headers: Record<string, string>, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(error.status, { ...headers, ...('retryAfter' in error ? { 'retry-after': String(error.retryAfter) } : {}), 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, contentType = 'application/json; charset=utf-8'): void {
@@ -137,10 +189,13 @@ export function makeFormatError(logger: Logger, options: { stacktraces?: boolean
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
-  const { logger } = options;
+  const { logger, authenticator } = options;
+  const introspection = options.introspection ?? 'admin';
+  const allowedOrigins = options.allowedOrigins ?? [];
   const formatError = makeFormatError(logger, { stacktraces: options.stacktraces ?? false });
   const apollo = new ApolloServer<GatewayContext>({
     schema: options.schema,
+    // Allowed here; refused per request below for roles that may not introspect.
     introspection: true,
     // The process owner stops the server (meridian serve on SIGINT/SIGTERM, then the store and the
     // data directory's lock). Apollo's own handler would re-raise the signal mid-shutdown and kill
@@ -149,16 +204,32 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     // Apollo's default landing page loads from a CDN; ours is served at / and GET /graphql.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      ...(options.limits ? [options.limits.plugin] : []),
       {
         // Only successful queries may be answered again from the response cache.
         requestDidStart: () =>
           Promise.resolve({
-            didResolveOperation: ({ operation, contextValue }) => {
+            didResolveOperation: ({ operation, operationName, contextValue, source, document }) => {
+              if (!introspectionAllowed(contextValue.principal, introspection) && asksIntrospection(source, document)) return Promise.reject(introspectionRefused());
               if (operation?.operation !== OperationTypeNode.QUERY) contextValue.cacheability.ok = false;
+              const span = currentRequest()?.span;
+              if (span && operation) {
+                span.setAttribute('graphql.operation.type', operation.operation);
+                if (operationName) span.setAttribute('graphql.operation.name', operationName);
+                span.updateName(`graphql ${operation.operation}${operationName ? ` ${operationName}` : ''}`);
+              }
               return Promise.resolve();
             },
             willSendResponse: ({ response, contextValue }) => {
-              if (response.body.kind !== 'single' || (response.body.singleResult.errors?.length ?? 0) > 0) contextValue.cacheability.ok = false;
+              const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+              if (response.body.kind !== 'single' || errors.length > 0) contextValue.cacheability.ok = false;
+              const span = currentRequest()?.span;
+              if (span && errors.length > 0) {
+                const codes = [...new Set(errors.map((e) => (typeof e.extensions?.['code'] === 'string' ? e.extensions['code'] : 'INTERNAL_SERVER_ERROR')))].sort();
+                span.setAttribute('graphql.error.count', errors.length);
+                span.setAttribute('graphql.error.codes', codes);
+                span.setStatus({ code: SpanStatusCode.ERROR, message: `GraphQL errors: ${codes.join(', ')}` });
+              }
               return Promise.resolve();
             },
           }),
@@ -177,7 +248,39 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const maxBody = options.maxBodyBytes ?? 1_000_000;
   const page = landingPage({ graphqlPath: GRAPHQL_PATH, example: options.exampleQuery ?? '{ ok }' });
 
+  const refuse = (req: http.IncomingMessage, res: http.ServerResponse, requestId: string, e: AuthenticationError): void => {
+    const type = (req.headers.accept ?? '').includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
+    const payload = JSON.stringify({ errors: [{ message: e.message, extensions: { code: e.extensions['code'] } }] });
+    res.writeHead(e.httpStatus, {
+      'x-request-id': requestId,
+      'content-type': `${type}; charset=utf-8`,
+      'content-length': Buffer.byteLength(payload),
+      ...(e.httpStatus === 401 ? { 'www-authenticate': e.challenge } : { 'retry-after': '5' }),
+    });
+    res.end(payload);
+  };
+
   const handleGraphql = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    const requestId = currentRequest()?.requestId ?? requestIdFrom(req.headers['x-request-id']);
+    // Before the body is read, the response cache is asked or anything executes.
+    let principal: Principal;
+    try {
+      principal = await authenticator.authenticate(req.headers);
+    } catch (e) {
+      if (!(e instanceof AuthenticationError)) throw e;
+      req.resume();
+      refuse(req, res, requestId, e);
+      return;
+    }
+    const mediaType = (req.headers.accept ?? '').includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
+    // The caller's rate next: a limited request is not read, looked up or executed.
+    const overLimit = (e: RateLimitedError | OperationLimitError): void => sendRefusal(res, e, { 'x-request-id': requestId, 'content-type': `${mediaType}; charset=utf-8` }, { errors: [e.toJSON()] });
+    const limited = await options.limits?.admitRequest(principal, req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    if (limited) {
+      req.resume();
+      overLimit(limited);
+      return;
+    }
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) {
       if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
@@ -197,18 +300,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         body = text;
       }
     }
-    const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : randomUUID();
     const cache = options.responseCache;
-    const op = cache ? operationOf(req.method ?? 'GET', body, url.searchParams) : null;
-    const mediaType = (headers.get('accept') ?? '').includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
-    const key = op ? ResponseCache.key(mediaType, op.query, op.operationName, op.variables) : null;
+    const op = cache || options.limits ? operationOf(req.method ?? 'GET', body, url.searchParams) : null;
+    // The document's size before anything parses it (Apollo parses before any plugin may refuse).
+    const tooLarge = op ? options.limits?.checkDocument(op.query) : null;
+    if (tooLarge) return overLimit(tooLarge);
+    // What a role may see differs (field-level rules): one role's answer is never served to another.
+    const key = op && cache ? `${principal.role ?? ''}\u0000${ResponseCache.key(mediaType, op.query, op.operationName, op.variables)}` : null;
     const hit = key ? cache!.lookup(key) : null;
+    currentRequest()?.span?.setAttribute('meridian.response_cache', hit ? 'hit' : key ? 'miss' : 'off');
     if (hit) {
       res.writeHead(200, { 'x-request-id': requestId, 'content-type': hit.contentType, 'content-length': Buffer.byteLength(hit.body) });
       res.end(hit.body);
       return;
     }
-    const ctx = options.context(requestId);
+    const ctx = options.context(requestId, principal);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       context: () => Promise.resolve(ctx),
@@ -229,11 +335,46 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     res.end();
   };
 
+  /** One span per GraphQL request, when tracing is on; it is the parent of the request's source calls. */
+  const traced = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    const scope = currentRequest();
+    if (!options.tracer || !scope) return handleGraphql(req, res, url);
+    const span = options.tracer.startSpan('graphql', {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': url.pathname, 'meridian.request_id': scope.requestId },
+    });
+    scope.span = span;
+    try {
+      await handleGraphql(req, res, url);
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${res.statusCode}` });
+    } catch (e) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'request failed' });
+      throw e;
+    } finally {
+      span.end();
+    }
+  };
+
+  const serveMetrics = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    if (!(await (options.authorizeMetrics?.(req.headers) ?? false))) {
+      const payload = JSON.stringify({ error: 'GET /metrics needs credentials allowed to read metrics (Authorization: Bearer <key>)' });
+      res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer realm="meridian"', 'content-length': Buffer.byteLength(payload) }).end(payload);
+      return;
+    }
+    const { contentType, body } = await renderMetrics();
+    res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }).end(body);
+  };
+
   const drain = new Drain();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://gateway.local');
     drain.track(res);
-    void (async () => {
+    // Every response names its request (an incoming valid x-request-id is kept), and every line
+    // logged while serving it carries the same id (observability/logger.ts).
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    void runInRequest({ requestId, span: null }, async () => {
       try {
         if (url.pathname === GRAPHQL_PATH) {
           const wantsHtml = req.method === 'GET' && !url.search && (req.headers.accept ?? '').includes('text/html');
@@ -241,7 +382,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
             res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
             return;
           }
-          await handleGraphql(req, res, url);
+          await traced(req, res, url);
+          return;
+        }
+        if (url.pathname === '/metrics') {
+          if (req.method !== 'GET') {
+            res.writeHead(405, { allow: 'GET' }).end();
+            return;
+          }
+          await serveMetrics(req, res);
           return;
         }
         if (req.method === 'GET' && url.pathname === '/') {
@@ -252,6 +401,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         if (hook && options.webhooks) {
           if (req.method !== 'POST') {
             res.writeHead(405, { allow: 'POST' }).end();
+            return;
+          }
+          const limited = await options.limits?.admitWebhook(hook[1]!, req.socket.remoteAddress, req.headers['x-forwarded-for']);
+          if (limited) {
+            sendRefusal(res, limited, { 'content-type': 'application/json' }, { error: limited.message, code: limited.extensions['code'], retryAfter: limited.retryAfter });
             return;
           }
           const answer = await options.webhooks(hook[1]!, req.headers, await readBody(req, maxBody));
@@ -278,7 +432,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         if (!res.headersSent) sendJson(res, status, { errors: [{ message: status === 500 ? 'Internal server error' : (e as Error).message }] });
         else res.destroy();
       }
-    })();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -290,11 +444,61 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   // graphql-transport-ws on the same port and path; attached once the port is ours, so a port in
   // use is one error (the WebSocket server would report it a second time).
-  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  // A browser page from another site is refused at the handshake (HTTP 403), before the protocol starts.
+  const wss = new WebSocketServer({
+    server,
+    path: GRAPHQL_PATH,
+    verifyClient: ({ req }, done) => {
+      const origin = req.headers.origin;
+      if (originAllowed(origin, req.headers.host, allowedOrigins)) return done(true);
+      logger.info('websocket refused: origin not allowed', { origin: String(origin) });
+      done(false, 403, 'Origin not allowed (MERIDIAN_ALLOWED_ORIGINS)');
+    },
+  });
+  // The connection's principal, set by connection_init (graphql-ws closes a socket that subscribes before it).
+  const principals = new WeakMap<object, Principal>();
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
-      context: () => options.context(randomUUID()),
+      onConnect: async (ctx) => {
+        try {
+          principals.set(ctx, await authenticator.authenticateConnection(ctx.connectionParams));
+          return true;
+        } catch (e) {
+          if (!(e instanceof AuthenticationError)) throw e;
+          // 4401 without credentials, 4403 with refused ones; 1013 when the key set is down (try again).
+          const missing = ctx.connectionParams?.['authorization'] === undefined && ctx.connectionParams?.['Authorization'] === undefined;
+          const code = e.httpStatus === 503 ? WS_CLOSE.TRY_AGAIN_LATER : missing ? WS_CLOSE.UNAUTHORIZED : WS_CLOSE.FORBIDDEN;
+          const text = missing ? 'Unauthorized: send {"authorization": "Bearer <API key or token>"} in connection_init' : e.message;
+          ctx.extra.socket.close(code, closeReason(text));
+          return false;
+        }
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const principal = principals.get(ctx);
+        if (!principal) return [new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED' } })];
+        // Rate, size, depth, aliases and cost, as over HTTP: refused, or parsed and validated.
+        const checked = await options.limits?.webSocketOperation(options.schema, payload, principal, ctx.extra.request.socket.remoteAddress, ctx.extra.request.headers['x-forwarded-for']);
+        if (checked && !('schema' in checked)) return checked;
+        const operation = checked;
+        if (introspectionAllowed(principal, introspection) || !/\b__(?:schema|type)\b/.test(payload.query)) return operation;
+        let document = operation?.document;
+        try {
+          document ??= parse(payload.query);
+        } catch {
+          return undefined; // graphql-ws reports the syntax error itself
+        }
+        return asksIntrospection(payload.query, document) ? [introspectionRefused()] : operation;
+      },
+      // graphql-ws builds the context right before it executes the operation, in the same async
+      // function: entering the operation's request scope here covers its execution (and a
+      // subscription's events), so its log lines carry its request id. (Wrapping `execute`
+      // instead would need graphql's own execute, which can be another copy than the schema's.)
+      context: (ctx) => {
+        const requestId = randomUUID();
+        enterRequest({ requestId, span: null });
+        return options.context(requestId, principals.get(ctx)!);
+      },
       onError: (_ctx, _id, _payload, errors) => {
         for (const e of errors) if (!isClientFacing(e.extensions?.['code'])) logger.error('websocket operation failed', { error: e.message });
       },

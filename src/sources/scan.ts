@@ -117,3 +117,33 @@ export async function fetchPageWithRetry<T>(system: SystemId, fetch: () => Promi
     }
   }
 }
+
+/**
+ * The pages of `pages`, each next one already being fetched while the caller works on the one it
+ * was given: a scan's round trips overlap the work done per page (indexing, checkpoints) instead
+ * of adding to it. One page ahead at most, so memory stays that of two pages.
+ */
+export async function* prefetched<T>(pages: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = pages[Symbol.asyncIterator]();
+  let next = it.next();
+  let finished = false;
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) {
+        finished = true;
+        return;
+      }
+      next = it.next();
+      // Its failure is observed when it is awaited above; until then it must not count as unhandled.
+      next.catch(() => undefined);
+      yield r.value;
+    }
+  } finally {
+    // The caller stopped early (or a page failed): end the source too, after the fetch in flight.
+    if (!finished) {
+      await next.catch(() => undefined);
+      await it.return?.();
+    }
+  }
+}

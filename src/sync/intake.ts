@@ -21,6 +21,7 @@ import { InvalidSourceRecordError } from '../sources/errors.ts';
 import type { Logger } from '../server/http.ts';
 import { createLogOnce } from '../observability/log-once.ts';
 import { SourceUnavailableError } from '../server/errors.ts';
+import { webhookRejected } from '../observability/metrics.ts';
 
 export interface WebhookSecrets {
   stripe?: { client: Stripe; secret: string };
@@ -199,7 +200,11 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
 
   return {
     handle: async (name, headers, rawBody) => {
-      if (name !== 'stripe' && name !== 'zendesk' && name !== 'salesforce') return json(404, { error: `no webhook route for ${JSON.stringify(name)}` });
+      if (name !== 'stripe' && name !== 'zendesk' && name !== 'salesforce') {
+        // The system label is ours, never the caller's path: a label per made-up name would grow without end.
+        webhookRejected.inc({ system: 'unknown', reason: 'no_route' });
+        return json(404, { error: `no webhook route for ${JSON.stringify(name)}` });
+      }
       const system: SystemId = name;
       // Salesforce reads a SOAP fault as the reason its message was not taken.
       const refuse = (status: number, reason: string): WebhookAnswer => (system === 'salesforce' ? { status, contentType: 'text/xml; charset=utf-8', body: outboundFault(reason) } : json(status, { error: reason }));
@@ -207,13 +212,17 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
       try {
         if (Buffer.byteLength(rawBody) > WEBHOOK_MAX_BYTES) throw new WebhookRejectedError(413, `webhook body larger than ${WEBHOOK_MAX_BYTES} bytes`);
         parsed = await parse(system, headers, rawBody);
-        if (!Array.isArray(parsed)) return parsed;
+        if (!Array.isArray(parsed)) {
+          webhookRejected.inc({ system, reason: 'no_route' });
+          return parsed;
+        }
         const long = parsed.find((d) => d.eventId !== null && d.eventId.length > MAX_EVENT_ID_LENGTH);
         if (long) throw new WebhookRejectedError(400, `event id is longer than ${MAX_EVENT_ID_LENGTH} characters`);
       } catch (e) {
         if (e instanceof WebhookRejectedError) {
           // Anyone can post here: the same refusal is logged once per 10 s, with how often it repeated.
           logRejected('webhook rejected', { system, status: e.status, reason: e.message }, `${system} ${e.status} ${e.message}`);
+          webhookRejected.inc({ system, reason: e.reason });
           return refuse(e.status, e.message);
         }
         throw e;
@@ -226,6 +235,7 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
         const busy = ids.filter((id) => states.get(id) === 'busy');
         if (busy.length > 0) {
           logger.info('webhook event being processed by another delivery', { system, events: busy.join(',') });
+          webhookRejected.inc({ system, reason: 'busy' });
           return refuse(409, `event ${busy[0]!} is being processed by another delivery; send it again later`);
         }
         const fresh = parsed.filter((d) => d.eventId === null || states.get(d.eventId) === 'new');
@@ -236,7 +246,10 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
         if (fresh.length === 0) return ack({ received: true, duplicate: true });
         const notices = fresh.flatMap((d) => d.notices);
         const done = await processNotices(system, notices);
-        if (!done.ok) return refuse(503, done.reason);
+        if (!done.ok) {
+          webhookRejected.inc({ system, reason: 'unavailable' });
+          return refuse(503, done.reason);
+        }
         await deliveries.complete(system, claimed);
         completed = true;
         const { goldenIds, live } = done;

@@ -1,5 +1,6 @@
 // What a change notification tells the gateway: which records of which system changed.
 import type { SystemId } from '../sources/types.ts';
+import type { WebhookRejectReason } from '../observability/metrics.ts';
 
 export interface ChangeNotice {
   system: SystemId;
@@ -32,9 +33,14 @@ export interface Delivery {
  */
 export class WebhookRejectedError extends Error {
   readonly status: 400 | 401 | 403 | 413 | 503;
-  constructor(status: 400 | 401 | 403 | 413 | 503, message: string) {
+  /** Why, from a fixed set (meridian_webhook_rejected_total): by default what the status says. */
+  readonly reason: WebhookRejectReason;
+  constructor(status: 400 | 401 | 403 | 413 | 503, message: string, reason?: WebhookRejectReason) {
     super(message);
     this.status = status;
     this.name = 'WebhookRejectedError';
+    this.reason = reason ?? REASON_OF_STATUS[status];
   }
 }
+
+const REASON_OF_STATUS = { 400: 'payload', 401: 'signature', 403: 'organization', 413: 'too_large', 503: 'not_ready' } as const satisfies Record<WebhookRejectedError['status'], WebhookRejectReason>;

@@ -4,7 +4,7 @@
 // process on free ports, the embedded default with the default demo world, so an example's
 // output is the one a reader gets.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +82,9 @@ describe('command blocks against a started gateway', () => {
       child.stderr.on('data', onData);
       child.once('exit', (code) => reject(new Error(`meridian serve exited ${code} before it was ready:\n${log}`)));
     });
+    // What the README has a reader do once (`export MERIDIAN_KEY=$(cat .meridian/admin.key)`), from
+    // this run's data directory: the local admin key the start made there.
+    env['MERIDIAN_KEY'] = readFileSync(join(dataDir, 'admin.key'), 'utf8').trim();
   }, 180_000);
 
   afterAll(async () => {

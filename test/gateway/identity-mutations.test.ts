@@ -1,7 +1,8 @@
 // mergeCustomers and splitCustomer through GraphQL: stable ids, redirects, audit, caches, and
 // a person's split surviving the next automatic backfill.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { startTestApp, testKeyName, type TestApp } from '../support/app.ts';
+import { createKeyStore } from '../../src/access/key-store.ts';
 import { runBackfill } from '../../src/identity/backfill.ts';
 
 interface Src {
@@ -29,7 +30,9 @@ describe('merge and split', () => {
   it('merges customers into the oldest, redirects the retired id, invalidates caches and audits', async () => {
     const [a, b] = (await firstIds(2)) as [string, string];
     const before = [...(await sourcesOf(a)).sources, ...(await sourcesOf(b)).sources]; // now cached
-    const r = await app.gql<{ mergeCustomers: { id: string; sources: Src[] } }>('mutation($ids: [ID!]!) { mergeCustomers(ids: $ids) { id sources { system externalId } } }', { ids: [b, a] });
+    // A steward's own key (as `meridian keys create` makes one): the audit names it.
+    const { key } = await createKeyStore(app.store).create({ name: 'steward-ana', role: 'steward' });
+    const r = await app.gql<{ mergeCustomers: { id: string; sources: Src[] } }>('mutation($ids: [ID!]!) { mergeCustomers(ids: $ids) { id sources { system externalId } } }', { ids: [b, a] }, { headers: { authorization: `Bearer ${key}` } });
     expect(r.errors).toEqual([]);
     expect(r.data!.mergeCustomers.id).toBe(a); // ids are time-ordered: the first listed is the oldest
     expect(r.data!.mergeCustomers.sources.map((s) => s.externalId).sort()).toEqual(before.map((s) => s.externalId).sort());
@@ -39,7 +42,7 @@ describe('merge and split', () => {
       `SELECT kind, actor, other_golden_id FROM ${app.store.table('identity_events')} WHERE golden_id = $1 AND kind = 'merged'`,
       [a],
     );
-    expect(events.rows).toEqual([{ kind: 'merged', actor: 'api', other_golden_id: b }]);
+    expect(events.rows).toEqual([{ kind: 'merged', actor: 'steward-ana', other_golden_id: b }]);
   });
 
   it('splits a record off into a new customer that the next backfill leaves alone', async () => {
@@ -77,10 +80,10 @@ describe('merge and split', () => {
     const decisions = back.errors[0]?.extensions?.['decisions'] as { reason: string; decidedBy: string; reviewItem: string | null; records: Src[] }[];
     expect(decisions).toHaveLength(host!.sources.length - 1);
     for (const d of decisions) {
-      expect(d).toMatchObject({ reason: 'split', decidedBy: 'api', reviewItem: null });
+      expect(d).toMatchObject({ reason: 'split', decidedBy: testKeyName(), reviewItem: null });
       expect(d.records.map((r) => r.externalId)).toContain(leaving.externalId);
     }
-    expect(back.errors[0]?.message).toMatch(/kept separate by a person: .*\(a split, by api at /);
+    expect(back.errors[0]?.message).toMatch(new RegExp(`kept separate by a person: .*\\(a split, by ${testKeyName()} at `));
   });
 
   it('names the argument when a merge or split cannot be done', async () => {
@@ -118,7 +121,7 @@ describe('merge and split', () => {
     const { a, b, itemId } = await keptApart(60);
     const r = await app.gql('mutation($ids: [ID!]!) { mergeCustomers(ids: $ids) { id } }', { ids: [a, b] });
     expect(r.data).toBeNull();
-    expect(r.errors[0]?.extensions).toMatchObject({ code: 'CONFLICT', decisions: [expect.objectContaining({ reason: 'review:keep_separate', decidedBy: 'api', reviewItem: itemId })] });
+    expect(r.errors[0]?.extensions).toMatchObject({ code: 'CONFLICT', decisions: [expect.objectContaining({ reason: 'review:keep_separate', decidedBy: testKeyName('admin'), reviewItem: itemId })] });
     expect(r.errors[0]?.message).toMatch(new RegExp(`kept separate.*review item ${itemId}.*override: true`));
     expect((await sourcesOf(b)).id).toBe(b);
     expect(await mergedEvents(a)).toEqual([]);
@@ -135,7 +138,7 @@ describe('merge and split', () => {
     const [event] = await mergedEvents(a);
     expect(event).toMatchObject({
       other_golden_id: b,
-      actor: 'api',
+      actor: testKeyName('admin'),
       detail: { decision: 'manual', override: { reason: 'same group after the acquisition', overrode: [expect.objectContaining({ reason: 'review:keep_separate', reviewItem: itemId })] } },
     });
   });

@@ -4,7 +4,7 @@
 // record on the right customer (or as a new customer) on the next query.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { bearer, startTestApp, testKeyName, type TestApp } from '../support/app.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { createStripeClient } from '../../src/sources/stripe/client.ts';
 import { connectSalesforce } from '../support/salesforce.ts';
@@ -166,7 +166,7 @@ describe('live linking of records that appear in a system', () => {
     return r.rows[0]!;
   };
   const viaGet = async (query: string): Promise<{ status: number; data: Record<string, unknown> | null; errors: { message: string; extensions?: Record<string, unknown> }[] }> => {
-    const res = await fetch(`${app.url}/graphql?query=${encodeURIComponent(query)}`, { headers: { accept: 'application/json' } });
+    const res = await fetch(`${app.url}/graphql?query=${encodeURIComponent(query)}`, { headers: { accept: 'application/json', ...bearer() } });
     const body = (await res.json()) as { data?: Record<string, unknown> | null; errors?: [] };
     return { status: res.status, data: body.data ?? null, errors: body.errors ?? [] };
   };
@@ -206,7 +206,7 @@ describe('live linking of records that appear in a system', () => {
     expect(linked.data!.linkSourceRecord.id).toBe(host.id);
     expect(linked.data!.linkSourceRecord.sources.find((s) => s.externalId === 'C-LATE-1')!.matchRule).toBe('xref:salesforce_account_id');
     const events = await app.store.query<{ actor: string }>(`SELECT actor FROM ${app.store.table('identity_events')} WHERE external_id = 'C-LATE-1' AND kind = 'linked'`);
-    expect(events.rows).toEqual([{ actor: 'api' }]);
+    expect(events.rows).toEqual([{ actor: testKeyName() }]);
     // An id that no system holds is still NOT_FOUND, to a query and to the mutation.
     const missing = await app.gql(`{ customerBySource(system: ERP, externalId: "C-NOPE") { id } }`);
     expect(missing.errors[0]?.extensions?.['code']).toBe('NOT_FOUND');

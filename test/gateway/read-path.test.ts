@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { bearer, startTestApp, type TestApp } from '../support/app.ts';
 import type { TruthCustomer } from '../../src/sandbox/world/types.ts';
 
 interface Lineage {
@@ -99,14 +99,14 @@ describe('read path', () => {
 
   it('reads the same through GET and WebSocket as through POST', async () => {
     const get = await fetch(`${app.url}/graphql?query=${encodeURIComponent('{ customers(first: 1) { edges { node { id name } } } }')}`, {
-      headers: { accept: 'application/graphql-response+json' },
+      headers: { accept: 'application/graphql-response+json', ...bearer() },
     });
     expect(get.status).toBe(200);
     expect(get.headers.get('content-type')).toContain('application/graphql-response+json');
     const viaGet = (await get.json()) as { data: { customers: { edges: { node: { id: string; name: string } }[] } } };
     const id = viaGet.data.customers.edges[0]!.node.id;
 
-    const client = createClient({ url: `${app.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+    const client = createClient({ url: `${app.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0, connectionParams: bearer() });
     try {
       const viaWs = await new Promise<unknown>((resolve, reject) => {
         let result: unknown;
@@ -119,11 +119,11 @@ describe('read path', () => {
   });
 
   it('follows GraphQL over HTTP for bad requests', async () => {
-    const parse = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body: '{"query":"{ customers("}' });
+    const parse = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...bearer() }, body: '{"query":"{ customers("}' });
     expect(parse.status).toBe(400);
-    const invalid = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body: '{"query":"{ nope }"}' });
+    const invalid = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...bearer() }, body: '{"query":"{ nope }"}' });
     expect(invalid.status).toBe(400);
-    const notJson = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":' });
+    const notJson = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer() }, body: '{"query":' });
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as { errors: { message: string }[] }).errors[0]!.message).toMatch(/not valid JSON/);
   });

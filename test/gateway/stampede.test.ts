@@ -2,13 +2,13 @@
 // request costs. Builds of the same golden record are single-flight within a process and
 // coalesced across replicas through a short claim in Redis. Calls are counted at the emulators.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReplica, startTestApp, type TestApp } from '../support/app.ts';
+import { bearer, startReplica, startTestApp, type TestApp } from '../support/app.ts';
 import type { App } from '../../src/app.ts';
 
 const QUERY = '{ customers(first: 20) { edges { node { id name email phone } } } }';
 
 async function post(url: string, query: string): Promise<{ errors?: unknown[] }> {
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer() }, body: JSON.stringify({ query }) });
   return (await res.json()) as { errors?: unknown[] };
 }
 

@@ -9,7 +9,9 @@ import type { SourceRecord, SystemId } from '../../src/sources/types.ts';
 import { migratedStore, type TestStore } from './db.ts';
 import { memoryConnector, worldConnectors, type MemoryConnector } from './world-connectors.ts';
 import { createBackfillCheckpoints } from '../../src/identity/backfill-checkpoint.ts';
-import { customerFeatures, customerNameKey, customersMatcherConfig, matchableRecord } from '../../src/identity/customer-matching.ts';
+import { customerFeatures, customerNameKey, customersMatcherConfig, matchableRecord, toMatcherRecord } from '../../src/identity/customer-matching.ts';
+import { buildFeatures } from '../../src/identity/matcher/features.ts';
+import { indexEntryFromTable } from '../../src/identity/matcher/incremental.ts';
 import { customerIndexEntry } from '../../src/identity/match-index.ts';
 
 const world: World = generateWorld({ customers: 1000 });
@@ -234,6 +236,19 @@ describe('what the backfill keeps of each record', () => {
       kept += JSON.stringify(slim).length;
     }
     expect(kept).toBeLessThan(full);
+  });
+
+  it("indexes each record from the full run's feature table exactly as a record indexed on its own", () => {
+    const config = customersMatcherConfig();
+    const records = all().flatMap((c) => c.records).map(matchableRecord);
+    const table = buildFeatures(config, records.map((r) => toMatcherRecord(r)));
+    let withKeys = 0;
+    records.forEach((r, i) => {
+      const own = customerIndexEntry(config, r);
+      expect(customerIndexEntry(config, r, indexEntryFromTable(config, table, i))).toEqual(own);
+      if (own.keys.length > 0) withKeys++;
+    });
+    expect(withKeys).toBeGreaterThan(records.length / 2);
   });
 });
 

@@ -2,7 +2,7 @@
 // (and more raised through the same writer), paged; a person's MERGE, KEEP_SEPARATE and DISMISS, each written whole or not at all; and the
 // errors a client can act on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { startTestApp, testKeyName, type TestApp } from '../support/app.ts';
 import { ACCOUNT_TYPE, type SourceRecord, type SystemId } from '../../src/sources/types.ts';
 
 interface Rec {
@@ -167,7 +167,7 @@ describe('review queue', () => {
     const r = await resolve(item.id, 'MERGE', 'same company, renamed');
     expect(r.errors).toEqual([]);
     const done = r.data!.resolveReview;
-    expect(done).toMatchObject({ id: item.id, status: 'RESOLVED', resolvedBy: 'api', decision: { action: 'MERGE', note: 'same company, renamed' } });
+    expect(done).toMatchObject({ id: item.id, status: 'RESOLVED', resolvedBy: testKeyName(), decision: { action: 'MERGE', note: 'same company, renamed' } });
     expect(Date.parse(done.resolvedAt!)).not.toBeNaN();
     const survivor = a < b ? a : b; // ids are time-ordered: the older one survives
     const retired = survivor === a ? b : a;
@@ -180,7 +180,7 @@ describe('review queue', () => {
       `SELECT actor, other_golden_id FROM ${app.store.table('identity_events')} WHERE golden_id = $1 AND kind = 'merged'`,
       [survivor],
     );
-    expect(events.rows).toEqual([{ actor: 'api', other_golden_id: retired }]);
+    expect(events.rows).toEqual([{ actor: testKeyName(), other_golden_id: retired }]);
     // The backfill raised more than one pair between these two customers (seed 42 does): the
     // decision closed the others too, each naming this item.
     const resolved = (await queue({ status: 'RESOLVED' })).edges.map((e) => e.node.id);
@@ -198,12 +198,12 @@ describe('review queue', () => {
     const before = await cannotLinkRows();
     const r = await resolve(item.id, 'KEEP_SEPARATE');
     expect(r.errors).toEqual([]);
-    expect(r.data!.resolveReview).toMatchObject({ status: 'RESOLVED', resolvedBy: 'api', decision: { action: 'KEEP_SEPARATE', note: null } });
+    expect(r.data!.resolveReview).toMatchObject({ status: 'RESOLVED', resolvedBy: testKeyName(), decision: { action: 'KEEP_SEPARATE', note: null } });
     // The two customers are untouched.
     expect(r.data!.resolveReview.records.map((x) => x.customer?.id)).toEqual(item.records.map((x) => x.customer?.id));
     const keys = item.records.map((x) => [x.system.toLowerCase(), x.type, x.externalId] as const);
     const [lo, hi] = [...keys].sort((p, q) => (p.join('\u0000') < q.join('\u0000') ? -1 : 1)) as [(typeof keys)[0], (typeof keys)[0]];
-    const row = { a_system: lo[0], a_record_type: lo[1], a_external_id: lo[2], b_system: hi[0], b_record_type: hi[1], b_external_id: hi[2], reason: 'review:keep_separate', decided_by: 'api' };
+    const row = { a_system: lo[0], a_record_type: lo[1], a_external_id: lo[2], b_system: hi[0], b_record_type: hi[1], b_external_id: hi[2], reason: 'review:keep_separate', decided_by: testKeyName() };
     const after = await cannotLinkRows();
     expect(after).toHaveLength(before.length + 1);
     expect(after).toContainEqual(row);
@@ -290,7 +290,7 @@ describe('review queue', () => {
   it('names the argument of a bad cursor or page size, and answers NOT_FOUND for an unknown item', async () => {
     for (const after of ['nope!', Buffer.from('ri:abc').toString('base64url'), Buffer.from('gc:01').toString('base64url'), '']) {
       const r = await app.gql(QUEUE, { after });
-      expect(r.data).toBeNull();
+      expect(r.data).toEqual({ reviewQueue: null }); // nullable: a role without REVIEW gets null there (docs/access.md)
       expect(r.errors[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'after' });
     }
     // A customers cursor is not a review-queue cursor.
@@ -357,7 +357,7 @@ describe('review queue', () => {
       { id: second, status: 'RESOLVED', decision: { action: 'MERGE', note: 'one company', decidedWith: first, settledBy: null } },
       { id: third, status: 'RESOLVED', decision: { action: 'MERGE', note: 'one company', decidedWith: first, settledBy: null } },
     ]);
-    expect((await app.services.reviews.get(second!))?.resolvedBy).toBe('api');
+    expect((await app.services.reviews.get(second!))?.resolvedBy).toBe(testKeyName());
     const open = (await queue({ first: 100 })).edges.map((e) => e.node.id);
     for (const id of [first, second, third]) expect(open).not.toContain(id);
     // Deciding a closed sibling again is a CONFLICT naming its status.

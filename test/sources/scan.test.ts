@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { SourceRateLimitedError, SourceUnavailableError } from '../../src/sources/errors.ts';
-import { clampPageSize, fetchPageWithRetry, isTransient, type ScanOptions, type ScanRetryEvent } from '../../src/sources/scan.ts';
+import { clampPageSize, fetchPageWithRetry, isTransient, prefetched, type ScanOptions, type ScanRetryEvent } from '../../src/sources/scan.ts';
 import type { ConnectorClock } from '../../src/sources/options.ts';
 import type { SourceConnector, SystemId } from '../../src/sources/types.ts';
 import { createStripeClient } from '../../src/sources/stripe/client.ts';
@@ -94,6 +94,57 @@ describe('fetchPageWithRetry', () => {
     for (const e of [unavailable(500), unavailable(503), unavailable(408), unavailable(null), unavailable(null, '08006'), unavailable(null, '57014'), unavailable(null, 'StripeConnectionError'), unavailable(null, 'SERVER_UNAVAILABLE')]) {
       expect(isTransient(e)).toBe(true);
     }
+  });
+});
+
+describe('prefetched', () => {
+  /** A source of `n` pages that logs when each fetch starts and ends, failing at page `failAt`. */
+  function source(n: number, log: string[], failAt = -1): AsyncGenerator<number> {
+    return (async function* () {
+      try {
+        for (let i = 0; i < n; i++) {
+          log.push(`fetch ${i}`);
+          await new Promise((r) => setImmediate(r));
+          if (i === failAt) throw new Error(`page ${i} failed`);
+          yield i;
+        }
+      } finally {
+        log.push('source closed');
+      }
+    })();
+  }
+
+  it('starts fetching the next page before the caller has finished with the current one', async () => {
+    const log: string[] = [];
+    for await (const page of prefetched(source(3, log))) {
+      log.push(`work ${page} starts`);
+      await new Promise((r) => setImmediate(r));
+      log.push(`work ${page} ends`);
+    }
+    // Page 1 is being fetched while page 0 is worked on: a plain for-await would fetch it after.
+    expect(log.indexOf('fetch 1')).toBeLessThan(log.indexOf('work 0 ends'));
+    expect(log.indexOf('fetch 2')).toBeLessThan(log.indexOf('work 1 ends'));
+    expect(log.filter((l) => l.startsWith('work') && l.endsWith('ends'))).toEqual(['work 0 ends', 'work 1 ends', 'work 2 ends']);
+    expect(log.filter((l) => l === 'source closed')).toHaveLength(1);
+  });
+
+  it('hands over every page read before a failure, then throws it', async () => {
+    const log: string[] = [];
+    const got: number[] = [];
+    await expect(
+      (async () => {
+        for await (const page of prefetched(source(5, log, 2))) got.push(page);
+      })(),
+    ).rejects.toThrow('page 2 failed');
+    expect(got).toEqual([0, 1]);
+  });
+
+  it('closes the source when the caller stops early, after the page in flight', async () => {
+    const log: string[] = [];
+    for await (const page of prefetched(source(5, log))) if (page === 1) break;
+    expect(log).toContain('fetch 2');
+    expect(log).not.toContain('fetch 3');
+    expect(log.at(-1)).toBe('source closed');
   });
 });
 

@@ -5,15 +5,38 @@ import { startApp, type App, type AppOptions } from '../../src/app.ts';
 import type { Logger } from '../../src/server/http.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { uniqueSchema } from './postgres.ts';
+import { ROLES, type Role } from '../../src/access/principal.ts';
+import { hashApiKey } from '../../src/access/api-key.ts';
+
+/**
+ * One bootstrap key per role for every test gateway (MERIDIAN_API_KEYS), as a deployment would
+ * configure them. `gql` sends the admin key unless told otherwise; the audit names a bootstrap
+ * key `env-key-<first 12 hex digits of its SHA-256>`.
+ */
+export const TEST_KEYS: Readonly<Record<Role, string>> = Object.fromEntries(ROLES.map((r) => [r, `test-${r}-key-0123456789abcdef`])) as Record<Role, string>;
+export const TEST_API_KEYS_ENV = ROLES.map((r) => `${TEST_KEYS[r]}:${r}`).join(',');
+/** What the audit records for a test key's decisions. */
+export const testKeyName = (role: Role = 'admin'): string => `env-key-${hashApiKey(TEST_KEYS[role]).slice(0, 12)}`;
+/** `Authorization` header for a test key (default: admin). */
+export const bearer = (role: Role = 'admin'): { authorization: string } => ({ authorization: `Bearer ${TEST_KEYS[role]}` });
 
 export interface TestApp extends App {
   /** The schema of Meridian's own tables, for a replica to share. */
   storeSchema: string;
-  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<{ status: number; data: T | null; errors: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] }>;
+  /** POSTs a GraphQL request with the admin test key, or `options.headers` instead (e.g. none: `{}`). */
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: { headers?: Record<string, string> }): Promise<{ status: number; data: T | null; errors: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] }>;
 }
 
 export async function startTestApp(
-  options: { customers?: number; seed?: number; env?: Record<string, string>; sandboxOptions?: AppOptions['sandboxOptions']; logger?: Logger } = {},
+  options: {
+    customers?: number;
+    seed?: number;
+    env?: Record<string, string>;
+    sandboxOptions?: AppOptions['sandboxOptions'];
+    logger?: Logger;
+    /** Observability hooks: who may read /metrics, where spans go. */
+    app?: Pick<AppOptions, 'authorizeMetrics' | 'traceExporter'>;
+  } = {},
 ): Promise<TestApp> {
   const storeSchema = uniqueSchema('mtest');
   const erpSchema = uniqueSchema('erptest');
@@ -23,6 +46,7 @@ export async function startTestApp(
     MERIDIAN_SANDBOX_SEED: String(options.seed ?? 42),
     DATABASE_URL: process.env['DATABASE_URL'],
     REDIS_URL: process.env['REDIS_URL'],
+    MERIDIAN_API_KEYS: TEST_API_KEYS_ENV,
     ...options.env,
   };
   const config = readGatewayConfig(env);
@@ -34,6 +58,7 @@ export async function startTestApp(
     storeSchema,
     erpSchema,
     ...(options.sandboxOptions ? { sandboxOptions: options.sandboxOptions } : {}),
+    ...options.app,
   });
   const close = async (): Promise<void> => {
     if (process.env['DATABASE_URL']) {
@@ -46,10 +71,10 @@ export async function startTestApp(
     ...app,
     storeSchema,
     close,
-    gql: async (query, variables = {}) => {
+    gql: async (query, variables = {}, gqlOptions = {}) => {
       const res = await fetch(`${app.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...(gqlOptions.headers ?? bearer('admin')) },
         body: JSON.stringify({ query, variables }),
       });
       const body = (await res.json()) as { data?: unknown; errors?: [] };
@@ -69,6 +94,7 @@ export async function startReplica(primary: TestApp, env: Record<string, string>
     PORT: '0',
     DATABASE_URL: process.env['DATABASE_URL'],
     REDIS_URL: process.env['REDIS_URL'],
+    MERIDIAN_API_KEYS: TEST_API_KEYS_ENV,
     ...env,
   });
   return startApp({ config, logger: createLogger({ quiet: true }), inMemory: true, storeSchema: primary.storeSchema, backfill: false });

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { givenNameVariants } from '../../normalize/index.ts';
 import { compileComparisons, comparePair } from './compare.ts';
 import type { MatcherConfig } from './config.ts';
-import { buildFeatures, type InputRecord } from './features.ts';
+import { buildFeatures, type FeatureTable, type InputRecord } from './features.ts';
 import type { MatchResult } from './matcher.ts';
 import { groupKey, probabilityOf } from './model.ts';
 import { soundex } from './strings.ts';
@@ -101,11 +101,18 @@ const SEPARATOR = '\u001f';
  * one of its parts is missing), computed as candidatePairs does in a full run.
  */
 export function indexEntryOf(config: MatcherConfig, record: InputRecord): { values: NormalizedValues; keys: BlockingKey[] } {
-  const table = buildFeatures(config, [record]);
+  return indexEntryFromTable(config, buildFeatures(config, [record]), 0);
+}
+
+/**
+ * indexEntryOf for row `row` of a feature table a full run built already (runMatcher's
+ * `table`): a backfill indexes every record it matched without normalizing each one again.
+ */
+export function indexEntryFromTable(config: MatcherConfig, table: FeatureTable, row: number): { values: NormalizedValues; keys: BlockingKey[] } {
   const values: NormalizedValues = {};
   const byName = new Map<string, string | null>();
   config.fields.forEach((f, i) => {
-    const v = table.fields[i]!.value[0]!;
+    const v = table.fields[i]!.value[row]!;
     const s = v >= 0 ? table.strings[v]! : null;
     values[f.name] = s;
     byName.set(f.name, s);

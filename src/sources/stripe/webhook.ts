@@ -19,16 +19,16 @@ function signedAt(header: string): number | null {
 }
 
 export function parseStripeWebhook(stripe: Stripe, rawBody: string, signature: string | undefined, secret: string, now: Date = new Date()): Delivery[] {
-  if (!signature) throw new WebhookRejectedError(400, 'missing Stripe-Signature header');
+  if (!signature) throw new WebhookRejectedError(400, 'missing Stripe-Signature header', 'signature');
   let event: Stripe.Event;
   try {
     event = stripe.webhooks.constructEvent(rawBody, signature, secret, STRIPE_SIGNATURE_TOLERANCE_S, undefined, now.getTime());
   } catch (e) {
-    throw new WebhookRejectedError(400, `Stripe signature check failed: ${(e as Error).message}`);
+    throw new WebhookRejectedError(400, `Stripe signature check failed: ${(e as Error).message}`, 'signature');
   }
   const t = signedAt(signature);
   if (t === null || t - Math.floor(now.getTime() / 1000) > STRIPE_SIGNATURE_TOLERANCE_S) {
-    throw new WebhookRejectedError(400, `Stripe signature check failed: timestamp ${String(t)} is more than ${STRIPE_SIGNATURE_TOLERANCE_S} s in the future`);
+    throw new WebhookRejectedError(400, `Stripe signature check failed: timestamp ${String(t)} is more than ${STRIPE_SIGNATURE_TOLERANCE_S} s in the future`, 'signature');
   }
   const eventId = typeof event.id === 'string' && event.id !== '' ? event.id : null;
   const object = event.data.object as unknown as Record<string, unknown>;

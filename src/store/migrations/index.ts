@@ -292,7 +292,25 @@ ALTER TABLE ${s}.match_keys DROP CONSTRAINT IF EXISTS match_keys_system_record_t
 `,
 };
 
+// API keys (src/access/key-store.ts): only a SHA-256 of each key is kept; the key is shown once
+// by `meridian keys create`. A revoked key keeps its row, so the audit's actor names stay
+// explained; a name is unique among the keys in use.
+const apiKeys: Migration = {
+  id: '0011_api_keys',
+  sql: (s) => `
+CREATE TABLE ${s}.api_keys (
+  id         text PRIMARY KEY CHECK (id ~ '^key_[0-9a-f]{16}$'),
+  name       text NOT NULL CHECK (name ~ '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$'),
+  role       text NOT NULL CHECK (role IN ('admin', 'steward', 'approver', 'agent', 'reader', 'service')),
+  key_hash   text NOT NULL UNIQUE CHECK (key_hash ~ '^[0-9a-f]{64}$'),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  revoked_at timestamptz NULL
+);
+CREATE UNIQUE INDEX api_keys_active_name_idx ON ${s}.api_keys (name) WHERE revoked_at IS NULL;
+`,
+};
+
 export const MIGRATIONS: readonly Migration[] = [
   identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions, webhookDeliveries, sandboxWorld, backfillCheckpoints,
-  searchTokensByRecord, matchKeysWithoutForeignKey,
+  searchTokensByRecord, matchKeysWithoutForeignKey, apiKeys,
 ];

@@ -1,0 +1,160 @@
+// Applies the access rules to an executable schema: one schema transform, at the one place the
+// gateway builds its schema (src/app.ts). Only planned fields are wrapped (plan.ts), each with
+// a synchronous check before its own resolver, so an unguarded field costs nothing and a
+// guarded one a lookup; compiled executors (graphql-jit) call the same resolvers.
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import type { FieldSpec } from '../mapping/spec.ts';
+import type { GatewayContext } from '../server/context.ts';
+import type { AccessClass } from './classes.ts';
+import { ForbiddenError, NoRoleError } from './errors.ts';
+import { holds } from './policy.ts';
+import { planAccess, type AccessPlan, type FieldPlan, type InputGuard } from './plan.ts';
+import type { Role } from './principal.ts';
+
+type Resolver = GraphQLFieldResolver<unknown, GatewayContext, Record<string, unknown>>;
+/** One check before a field resolves: throws when the request may not have it. */
+type Check = (parent: unknown, args: Record<string, unknown>, ctx: GatewayContext) => void;
+
+/** Set on a candidate copied out of a keyed parent the role may not read: its values are refused. */
+const REDACTED: unique symbol = Symbol('meridian.access.redacted');
+interface Redacted {
+  [REDACTED]?: { field: string; cls: AccessClass };
+}
+
+export interface AccessOptions {
+  /**
+   * Whether the response cache keys its entries by role (src/server/http.ts does). When it does
+   * not, an answer that read any guarded field is never stored, so an answer kept for one role
+   * is never served to another.
+   */
+  responseCacheKeyedByRole?: boolean;
+}
+
+/** `schema` with every access rule enforced (docs/access.md). Throws AccessRuleError at build time. */
+export function withAccessRules(schema: GraphQLSchema, spec: FieldSpec, options: AccessOptions = {}): GraphQLSchema {
+  const plan = planAccess(schema, spec);
+  const guarded = options.responseCacheKeyedByRole
+    ? (): void => undefined
+    : (ctx: GatewayContext): void => {
+        ctx.cacheability.ok = false;
+      };
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (config, fieldName, typeName) => {
+      const p = plan.fields.get(`${typeName}.${fieldName}`);
+      if (!p) return config;
+      // A field with no resolver of its own reads its parent's property (our models hold no
+      // functions, so graphql-js' default resolver's call-if-function is not needed here).
+      const own = (config.resolve ?? (config.subscribe ? defaultFieldResolver : (parent: unknown) => (parent as Record<string, unknown> | null)?.[fieldName])) as Resolver;
+      const resolve = guardResolver(p, plan, own, guarded);
+      if (!config.subscribe) return { ...config, resolve };
+      // A subscription is refused when it starts; its events are checked again (cheap) as they resolve.
+      return { ...config, resolve, subscribe: guardResolver(p, plan, config.subscribe as Resolver, guarded) };
+    },
+  });
+}
+
+function guardResolver(p: FieldPlan, plan: AccessPlan, resolve: Resolver, guarded: (ctx: GatewayContext) => void): Resolver {
+  const checks = checksOf(p, plan, guarded);
+  if (p.keyed?.as === 'candidates') return redactingCandidates(p, plan, checks, resolve, guarded);
+  if (checks.length === 1) {
+    const [check] = checks as [Check];
+    return (parent, args, ctx, info) => {
+      check(parent, args, ctx);
+      return resolve(parent, args, ctx, info);
+    };
+  }
+  return (parent, args, ctx, info) => {
+    for (const check of checks) check(parent, args, ctx);
+    return resolve(parent, args, ctx, info);
+  };
+}
+
+function checksOf(p: FieldPlan, plan: AccessPlan, guarded: (ctx: GatewayContext) => void): Check[] {
+  const checks: Check[] = [];
+  const verb = p.operation === 'mutation' ? 'call' : p.operation === 'subscription' ? 'subscribe to' : 'read';
+  if (p.root) {
+    const { coordinate } = p;
+    checks.push((_p, _a, ctx) => {
+      if (ctx.principal.role === null) throw new NoRoleError(coordinate);
+    });
+  }
+  const cls = p.cls;
+  if (cls) {
+    const what = `${verb} ${p.coordinate}`;
+    checks.push((_p, _a, ctx) => {
+      if (!holds(ctx.principal.role, cls)) throw ForbiddenError.quiet(what, cls, ctx.principal.role);
+      guarded(ctx);
+    });
+  }
+  if (p.inputs.length > 0) {
+    const { inputs, coordinate } = p;
+    checks.push((_p, args, ctx) => checkInputs(args, inputs, ctx.principal.role, coordinate));
+  }
+  const rule = p.argumentRule;
+  if (rule) {
+    const { coordinate } = p;
+    checks.push((_p, args, ctx) => {
+      for (const field of rule(args)) {
+        const c = plan.canonicalClass.get(field);
+        if (!c) continue;
+        if (!holds(ctx.principal.role, c)) throw ForbiddenError.quiet(`${verb} ${coordinate} by ${field}`, c, ctx.principal.role);
+        guarded(ctx);
+      }
+    });
+  }
+  if (p.keyed?.as === 'value') {
+    const { field: fieldOf } = p.keyed.type;
+    checks.push((parent, _a, ctx) => {
+      const field = fieldOf(parent);
+      const c = field ? plan.canonicalClass.get(field) : undefined;
+      if (!c) return;
+      if (!holds(ctx.principal.role, c)) throw ForbiddenError.quiet(`read the value of ${field}`, c, ctx.principal.role);
+      guarded(ctx);
+    });
+  }
+  if (p.candidateValue) {
+    checks.push((parent, _a, ctx) => {
+      const r = (parent as Redacted)[REDACTED];
+      if (r) throw ForbiddenError.quiet(`read the value of ${r.field}`, r.cls, ctx.principal.role);
+    });
+  }
+  return checks;
+}
+
+/**
+ * Lists of Candidate under a keyed parent: handed on as they are when the role may read the
+ * parent's field, else as copies marked REDACTED (never the shared objects of the golden-record
+ * cache), whose value and rawValue then answer null with FORBIDDEN.
+ */
+function redactingCandidates(p: FieldPlan, plan: AccessPlan, checks: Check[], resolve: Resolver, guarded: (ctx: GatewayContext) => void): Resolver {
+  const fieldOf = p.keyed!.type.field;
+  const redact = (list: unknown, field: string, cls: AccessClass): unknown =>
+    Array.isArray(list) ? list.map((c: unknown) => (c && typeof c === 'object' ? { ...c, [REDACTED]: { field, cls } } : c)) : list;
+  return (parent, args, ctx, info) => {
+    for (const check of checks) check(parent, args, ctx);
+    const field = fieldOf(parent);
+    const cls = field ? plan.canonicalClass.get(field) : undefined;
+    if (!field || !cls) return resolve(parent, args, ctx, info);
+    if (holds(ctx.principal.role, cls)) {
+      guarded(ctx);
+      return resolve(parent, args, ctx, info);
+    }
+    const out: unknown = resolve(parent, args, ctx, info);
+    return out instanceof Promise ? out.then((l) => redact(l, field, cls)) : redact(out, field, cls);
+  };
+}
+
+/** Refuses a call that sets an argument or input field whose class the role lacks (a filter on it would be an oracle). */
+function checkInputs(value: Record<string, unknown>, guards: readonly InputGuard[], role: Role | null, coordinate: string, prefix = ''): void {
+  for (const g of guards) {
+    const v = value[g.name];
+    if (v === undefined) continue;
+    const path = `${prefix}${g.name}`;
+    if (g.cls && !holds(role, g.cls)) throw ForbiddenError.quiet(`set ${path} of ${coordinate}`, g.cls, role);
+    if (g.inner.length === 0 || v === null) continue;
+    for (const item of Array.isArray(v) ? (v as unknown[]) : [v]) {
+      if (item && typeof item === 'object') checkInputs(item as Record<string, unknown>, g.inner, role, coordinate, `${path}.`);
+    }
+  }
+}

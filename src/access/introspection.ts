@@ -1,0 +1,33 @@
+// Introspection (`__schema`, `__type`): always for admins; for other roles when
+// MERIDIAN_INTROSPECTION=all (the default outside NODE_ENV=production). `__typename` is not introspection.
+import { BREAK, GraphQLError, visit, type DocumentNode } from 'graphql';
+import { ErrorCode } from '../server/errors.ts';
+import type { Principal } from './principal.ts';
+
+const MENTIONS = /\b__(?:schema|type)\b/;
+
+/** Whether the document selects `__schema` or `__type` anywhere (fragments included). */
+export function asksIntrospection(source: string, document: DocumentNode): boolean {
+  if (!MENTIONS.test(source)) return false; // the usual case, without walking the document
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+export function introspectionAllowed(principal: Principal, setting: 'admin' | 'all'): boolean {
+  return principal.role === 'admin' || (setting === 'all' && principal.role !== null);
+}
+
+export function introspectionRefused(): GraphQLError {
+  return new GraphQLError('Introspection is for admins on this gateway (MERIDIAN_INTROSPECTION=all opens it to every role)', {
+    extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 } },
+  });
+}

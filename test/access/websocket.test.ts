@@ -1,0 +1,88 @@
+// GraphQL over WebSocket (graphql-transport-ws) with the `ws` client, as a script or a browser
+// page would connect: a page from another origin is refused at the handshake (403); a
+// connection without credentials in connection_init is closed 4401, with refused ones 4403;
+// a good key is acknowledged and its operations run as its principal.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { readAccessSettings } from '../../src/config/access.ts';
+import { hashApiKey } from '../../src/access/api-key.ts';
+import { startTinyGateway, type TinyGateway } from './tiny-gateway.ts';
+
+const KEY = 'websocket-agent-key-0123456';
+
+interface Outcome {
+  /** HTTP status of a refused handshake. */
+  refused?: number;
+  close?: { code: number; reason: string };
+  messages: { type: string; id?: string; payload?: unknown }[];
+}
+
+/** Opens a socket, sends `init` (and a subscription once acknowledged), and reports what happened. */
+function session(url: string, options: { origin?: string; init?: Record<string, unknown> | null }): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const outcome: Outcome = { messages: [] };
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', options.origin ? { headers: { origin: options.origin } } : {});
+    const timer = setTimeout(() => reject(new Error(`no outcome: ${JSON.stringify(outcome)}`)), 10_000);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    ws.on('unexpected-response', (_req, res) => {
+      outcome.refused = res.statusCode ?? 0;
+      res.resume();
+      done();
+    });
+    ws.on('error', () => undefined); // the outcome says what happened
+    ws.on('open', () => ws.send(JSON.stringify(options.init === null ? { type: 'connection_init' } : { type: 'connection_init', payload: options.init })));
+    ws.on('message', (data: Buffer) => {
+      const m = JSON.parse(data.toString()) as Outcome['messages'][number];
+      outcome.messages.push(m);
+      if (m.type === 'connection_ack') ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { whoami { kind name role } }' } }));
+      if (m.type === 'complete') ws.close(1000);
+    });
+    ws.on('close', (code, reason) => {
+      outcome.close = { code, reason: reason.toString() };
+      done();
+    });
+  });
+}
+
+describe('WebSocket access', () => {
+  let gw: TinyGateway;
+  beforeAll(async () => {
+    gw = await startTinyGateway({
+      keys: null,
+      access: { apiKeys: readAccessSettings({ MERIDIAN_API_KEYS: `${KEY}:agent` }).apiKeys },
+      allowedOrigins: ['https://console.example.test'],
+    });
+  });
+  afterAll(() => gw?.close());
+
+  it('refuses a cross-origin browser connection at the handshake, with a good key too', async () => {
+    const r = await session(gw.url, { origin: 'https://evil.example.test', init: { authorization: `Bearer ${KEY}` } });
+    expect(r.refused).toBe(403);
+    expect(r.messages).toEqual([]);
+    expect(gw.executed).toBe(0);
+  });
+
+  it('closes a connection without credentials with 4401 and one with refused credentials with 4403', async () => {
+    const none = await session(gw.url, { init: null });
+    expect(none.close?.code).toBe(4401);
+    expect(none.close?.reason).toMatch(/connection_init/);
+    expect(none.messages).toEqual([]);
+    const wrong = await session(gw.url, { init: { authorization: 'Bearer not-a-key-anyone-made-0000' } });
+    expect(wrong.close).toEqual({ code: 4403, reason: 'API key not recognised (unknown or revoked)' });
+    expect(wrong.messages).toEqual([]);
+    expect(gw.executed).toBe(0);
+  });
+
+  it('acknowledges a good key without Origin (a script), from its own origin and from an allowed one, and runs as its principal', async () => {
+    for (const origin of [undefined, gw.url, 'https://console.example.test']) {
+      const r = await session(gw.url, { ...(origin ? { origin } : {}), init: { authorization: `Bearer ${KEY}` } });
+      expect(r.refused, String(origin)).toBeUndefined();
+      expect(r.messages.map((m) => m.type), String(origin)).toEqual(['connection_ack', 'next', 'complete']);
+      expect(r.messages[1]?.payload).toEqual({ data: { whoami: { kind: 'api-key', name: `env-key-${hashApiKey(KEY).slice(0, 12)}`, role: 'agent' } } });
+      expect(r.close?.code).toBe(1000);
+    }
+  });
+});
