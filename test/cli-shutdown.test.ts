@@ -17,6 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.ts';
 import { CLI_BIN } from './support/cli.ts';
 import { uniqueSchema } from './support/postgres.ts';
+import { TEST_API_KEYS_ENV, bearer } from './support/app.ts';
 
 const FORBID_TSX = fileURLToPath(new URL('./support/forbid-tsx.ts', import.meta.url));
 
@@ -77,7 +78,7 @@ async function wsClient(url: string): Promise<{ closed: Promise<number> }> {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => ws.send(JSON.stringify({ type: 'connection_init' })));
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: bearer() })));
     ws.once('message', (m: Buffer) => ((JSON.parse(m.toString()) as { type: string }).type === 'connection_ack' ? resolve() : reject(new Error(m.toString()))));
     ws.once('error', reject);
   });
@@ -109,13 +110,13 @@ describe('meridian serve on SIGTERM', { timeout: 180_000 }, () => {
 
   async function gateway(graceMs: number): Promise<Gateway> {
     dataDir = await mkdtemp(join(tmpdir(), 'meridian-stop-'));
-    return serve(cleanEnv({ ...sandbox.env(), PORT: '0', MERIDIAN_DATA_DIR: dataDir, MERIDIAN_SOURCE_TIMEOUT_MS: '20000', MERIDIAN_SHUTDOWN_GRACE_MS: String(graceMs), MERIDIAN_RESPONSE_CACHE: 'off' }));
+    return serve(cleanEnv({ ...sandbox.env(), PORT: '0', MERIDIAN_DATA_DIR: dataDir, MERIDIAN_SOURCE_TIMEOUT_MS: '20000', MERIDIAN_SHUTDOWN_GRACE_MS: String(graceMs), MERIDIAN_RESPONSE_CACHE: 'off', MERIDIAN_API_KEYS: TEST_API_KEYS_ENV }));
   }
 
   /** Sends the query and resolves once Stripe has been asked (the request is in flight in the gateway). */
   async function slowQuery(gw: Gateway, id: string): Promise<{ response: Promise<Response> }> {
     const before = sandbox.stripe.requests.lastSeq;
-    const response = fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: QUERY, variables: { id } }) });
+    const response = fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer() }, body: JSON.stringify({ query: QUERY, variables: { id } }) });
     response.catch(() => undefined);
     for (let i = 0; i < 200 && sandbox.stripe.requests.lastSeq === before; i++) await sleep(25);
     expect(sandbox.stripe.requests.lastSeq).toBeGreaterThan(before);
@@ -146,13 +147,14 @@ describe('meridian serve on SIGTERM', { timeout: 180_000 }, () => {
 
     expect(await gw.exited).toBe(0);
     expect(gw.output()).toMatch(/stopping \(SIGTERM\)/);
-    expect(gw.output()).toMatch(/shutting down: letting in-flight requests finish requests=1/);
+    // Logged as JSON (stderr is a pipe): the message and how many requests it waited for.
+    expect(gw.output()).toMatch(/"requests":1,.*"msg":"shutting down: letting in-flight requests finish"/);
     expect(gw.output()).not.toMatch(/tsx/);
   });
 
   it('stops cleanly on a SIGTERM that arrives while it is still starting, releasing the data directory', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'meridian-stop-'));
-    const env = cleanEnv({ ...sandbox.env(), PORT: '0', MERIDIAN_DATA_DIR: dataDir });
+    const env = cleanEnv({ ...sandbox.env(), PORT: '0', MERIDIAN_DATA_DIR: dataDir, MERIDIAN_API_KEYS: TEST_API_KEYS_ENV });
     const child = spawn(process.execPath, ['--import', FORBID_TSX, CLI_BIN, 'serve'], { env });
     running.add(child);
     let out = '';
@@ -190,6 +192,6 @@ describe('meridian serve on SIGTERM', { timeout: 180_000 }, () => {
     expect(await gw.exited).toBe(0);
     // Well before the 8 s the request would have taken.
     expect(performance.now() - t0).toBeLessThan(7_000);
-    expect(gw.output()).toMatch(/shutdown grace period over: cutting requests still in flight requests=1/);
+    expect(gw.output()).toMatch(/"requests":1,.*"msg":"shutdown grace period over: cutting requests still in flight"/);
   });
 });

@@ -17,6 +17,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { CLI_BIN, runCli } from '../support/cli.ts';
 import { testPostgres, uniqueSchema, type TestPostgres } from '../support/postgres.ts';
+import { TEST_API_KEYS_ENV } from '../support/app.ts';
 
 const schema = uniqueSchema('erp_ro');
 const suffix = schema.slice('erp_ro_'.length);
@@ -126,7 +127,7 @@ describe('meridian serve and the ERP connection', { timeout: 120_000 }, () => {
   const env = (erpUrl: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
     const base: NodeJS.ProcessEnv = { ...process.env };
     for (const k of Object.keys(base)) if (/^(DATABASE_URL|REDIS_URL|NODE_ENV|SALESFORCE_|STRIPE_|ZENDESK_|ERP_|SANDBOX_|MERIDIAN_)/.test(k)) delete base[k];
-    return { ...base, PORT: '0', MERIDIAN_DATA_DIR: dataDir, ERP_DATABASE_URL: erpUrl, ERP_SCHEMA: schema, ...extra };
+    return { ...base, PORT: '0', MERIDIAN_DATA_DIR: dataDir, ERP_DATABASE_URL: erpUrl, ERP_SCHEMA: schema, MERIDIAN_API_KEYS: TEST_API_KEYS_ENV, ...extra };
   };
 
   /** Starts serve, waits for its banner, stops it with SIGTERM; the output and exit code. */
