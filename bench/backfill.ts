@@ -18,7 +18,7 @@ export interface BackfillBench {
   peakRssMiB: number;
   /** RSS at 10 %, 25 %, 50 %, 75 % and 90 % of the run. */
   rssCourseMiB: number[];
-  phases: { scan: number; match: number; write: number };
+  phases: { scan: number; match: number; write: number; links: number; index: number };
   exitCode: number | null;
   probe: { n: number; p50: number; max: number };
   summary: string;
@@ -111,7 +111,7 @@ export async function benchBackfill(customers: number, serverUrl: string, pin: {
       recordsPerS: total / wallS,
       peakRssMiB: Math.max(...samples.map((s) => s.mib)),
       rssCourseMiB: [0.1, 0.25, 0.5, 0.75, 0.9].map(at),
-      phases: { scan: phase('scan'), match: phase('match'), write: phase('write') },
+      phases: { scan: phase('scan'), match: phase('match'), write: phase('write'), links: phase('links'), index: phase('index') },
       exitCode,
       probe: { n: sorted.length, p50: sorted[Math.floor(sorted.length / 2)] ?? NaN, max: sorted.at(-1) ?? NaN },
       summary: stdout,

@@ -385,7 +385,7 @@ if (suites.has('backfill')) {
       rows.push({ suite: 'backfill', metric: `first backfill, ${label}-customer world (${r.records.toLocaleString('en-US')} records), standalone sandbox, configured by env`, value: r.wallS, unit: 's', goal: n === 100_000 ? '< 180' : '', note: `exit ${r.exitCode}` });
       rows.push({ suite: 'backfill', metric: '  records per second', value: r.recordsPerS, unit: 'rec/s' });
       rows.push({ suite: 'backfill', metric: '  peak RSS of the backfill process (sampled every 250 ms)', value: r.peakRssMiB, unit: 'MiB', note: `at 10/25/50/75/90 % of the run: ${r.rssCourseMiB.map((m) => m.toFixed(0)).join(' / ')} MiB` });
-      rows.push({ suite: 'backfill', metric: '  time per phase: scan / match / write', value: total, unit: 's', note: `scan ${r.phases.scan} s (${share(r.phases.scan)}) · match ${r.phases.match} s (${share(r.phases.match)}) · write ${r.phases.write} s (${share(r.phases.write)})` });
+      rows.push({ suite: 'backfill', metric: '  time per phase: scan / match / write', value: total, unit: 's', note: `scan ${r.phases.scan} s (${share(r.phases.scan)}) · match ${r.phases.match} s (${share(r.phases.match)}) · write ${r.phases.write} s (${share(r.phases.write)}: links ${r.phases.links} s, index ${r.phases.index} s)` });
       rows.push({ suite: 'backfill', metric: '  sandbox: one-customer Stripe list while serving it, max', value: r.probe.max, unit: 'ms', note: `p50 ${r.probe.p50.toFixed(1)} ms over ${r.probe.n} probes` });
     }
   }

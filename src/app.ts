@@ -28,6 +28,7 @@ import { createSalesforceConnector, SalesforceSession } from './sources/salesfor
 import { createStripeConnector } from './sources/stripe/index.ts';
 import { createZendeskConnector } from './sources/zendesk/index.ts';
 import { createErpConnector } from './sources/erp/index.ts';
+import { ErpCanWriteError, guardErpWrites } from './sources/erp/read-only.ts';
 import type { SourceConnector, SystemId } from './sources/types.ts';
 import { guardSource, type GuardedSource } from './gateway/guarded-source.ts';
 import { createLoaders, type CachedGolden, type GatewayServices } from './gateway/loaders.ts';
@@ -187,6 +188,12 @@ export interface OpenedStore {
 
 type Closer = () => Promise<void>;
 
+/** For commands that pass no logger (the backfill): the same two levels, on stderr. */
+const consoleLogger: Logger = {
+  info: () => undefined,
+  error: (msg, extra) => console.error(extra ? `${msg} ${JSON.stringify(extra)}` : msg),
+};
+
 async function closeInReverse(closers: Closer[], logger?: Logger): Promise<void> {
   for (const c of closers.reverse()) await c().catch((e: unknown) => logger?.error('shutdown step failed', { error: String(e) }));
 }
@@ -273,11 +280,36 @@ export async function openSources(config: GatewayConfig, options: Omit<AppOption
       closers.push(() => sb.close());
       systems = readSystemSettings(sandbox.env());
     }
-    const { connectors, salesforce } = buildConnectors(systems, env.MERIDIAN_SOURCE_TIMEOUT_MS, options.logger);
+    const built = buildConnectors(systems, env.MERIDIAN_SOURCE_TIMEOUT_MS, options.logger);
+    const { salesforce } = built;
+    let connectors = built.connectors;
     closers.push(async () => {
       salesforce?.close();
       await Promise.all(connectors.map((c) => c.close()));
     });
+    // The ERP connection must not be able to write (src/sources/erp/read-only.ts): refused at
+    // start with one line unless MERIDIAN_ERP_ALLOW_WRITES=1; checked before the first read
+    // when the ERP cannot be reached yet.
+    const erpSettings = systems.erp;
+    if (erpSettings) {
+      const logger = options.logger ?? consoleLogger;
+      const readerRole = sandbox?.erp.readerRole;
+      connectors = await Promise.all(
+        connectors.map(async (c) =>
+          c.system !== 'erp'
+            ? c
+            : await guardErpWrites(c as SourceConnector<'erp'>, {
+                settings: erpSettings,
+                openPool: () => createErpPool(erpSettings, { max: 1, statementTimeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS }),
+                allowWrites: env.MERIDIAN_ERP_ALLOW_WRITES === '1',
+                sandbox: sandbox ? { reason: readerRole && !readerRole.ok ? readerRole.reason : null } : null,
+                logger,
+              }).catch((e: unknown) => {
+                throw e instanceof ErpCanWriteError ? new StartupError(e.message) : e;
+              }),
+        ),
+      );
+    }
     // The first login is bounded by the source timeout. Refused credentials are configuration
     // (one line, exit 2); a Salesforce that is down or hanging is not: the gateway starts without it.
     await salesforce?.start();
@@ -453,6 +485,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       stacktraces: env.MERIDIAN_DEV_ERRORS === '1',
       executor: env.MERIDIAN_EXECUTOR,
       jitCacheSize: env.MERIDIAN_JIT_CACHE_SIZE,
+      shutdownGraceMs: env.MERIDIAN_SHUTDOWN_GRACE_MS,
       // Operators' keys and tokens: role admin or service.
       authorizeMetrics: options.authorizeMetrics ?? ((headers) => authenticateFor(authenticator, headers, ['admin', 'service']).then(() => true, () => false)),
       tracer: tracing.tracer,

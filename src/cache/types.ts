@@ -54,12 +54,11 @@ export interface GoldenRecordCache<T> {
 
 export class CacheInvalidationError extends Error {
   readonly code = 'CACHE_INVALIDATION_FAILED';
-  constructor(
-    readonly ids: readonly string[] | 'all',
-    options: { cause: unknown },
-  ) {
+  readonly ids: readonly string[] | 'all';
+  constructor(ids: readonly string[] | 'all', options: { cause: unknown }) {
     const what = ids === 'all' ? 'all entries' : `${ids.length} id(s): ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`;
     super(`Could not invalidate ${what}; stale values may be served until their TTL ends`, options);
+    this.ids = ids;
     this.name = 'CacheInvalidationError';
   }
 }

@@ -94,7 +94,7 @@ export function summaryTable(report: BackfillReport): string {
   }
   const p = report.phases;
   const rate = report.ms > 0 ? Math.round(total / (report.ms / 1000)) : 0;
-  rows.push(['time', `${(report.ms / 1000).toFixed(1)} s (scan ${p.scan.toFixed(1)} s · match ${p.match.toFixed(1)} s · write ${p.write.toFixed(1)} s) · ${fmt(rate)} records/s`]);
+  rows.push(['time', `${(report.ms / 1000).toFixed(1)} s (scan ${p.scan.toFixed(1)} s · match ${p.match.toFixed(1)} s · write ${p.write.toFixed(1)} s: links ${p.links.toFixed(1)} s, index ${p.index.toFixed(1)} s) · ${fmt(rate)} records/s`]);
   const kw = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) lines.push(`${k.padEnd(kw)}  ${v}`);
   if (report.danglingXrefs.length > 0) {

@@ -1,6 +1,7 @@
 // What `meridian sandbox` prints: where each system is and how to sign in, as the settings a
 // gateway takes.
 import type { Sandbox } from '../sandbox/index.ts';
+import { redact } from '../observability/redact.ts';
 
 export function describeSandbox(sandbox: Sandbox, startMs: number): string {
   const { salesforce: sf, stripe, zendesk, erp, world } = sandbox;
@@ -9,7 +10,7 @@ export function describeSandbox(sandbox: Sandbox, startMs: number): string {
     ['Salesforce', sf.url, `OAuth password grant: client ${sf.credentials.clientId} / ${sf.credentials.clientSecret}, user ${sf.credentials.username} / ${sf.credentials.password}; API v${env['SALESFORCE_API_VERSION']}`],
     ['Stripe', stripe.url, `secret key ${stripe.credentials.apiKey}; webhook secret ${stripe.credentials.webhookSecret}`],
     ['Zendesk', zendesk.endpointUri, `${zendesk.credentials.email} / API token ${zendesk.credentials.apiToken}; webhook secret ${zendesk.credentials.webhookSecret}`],
-    ['ERP', erp.url, `Postgres schema "${erp.schema}" (read through the accounting proxy)`],
+    ['ERP', erp.url, `Postgres schema "${erp.schema}" (read through the accounting proxy${erp.readerRole.ok ? ` as ${erp.readerRole.user}, SELECT only` : ` as the owner, which can write (${erp.readerRole.reason}): a gateway refuses it unless MERIDIAN_ERP_ALLOW_WRITES=1`}; to change its rows: ${redact(erp.adminUrl)})`],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));

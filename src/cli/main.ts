@@ -114,7 +114,25 @@ MERIDIAN_API_KEYS, keys from \`meridian keys create\`, or MERIDIAN_JWT_* (docs/a
       const config = readGatewayConfig(process.env);
       const { startApp } = await import('../app.ts');
       const { createLogger } = await import('../observability/logger.ts');
+      const { redact } = await import('../observability/redact.ts');
       const logger = createLogger({ level: config.env.MERIDIAN_LOG_LEVEL, production: config.env.NODE_ENV === 'production', ...(config.env.MERIDIAN_LOG_FORMAT ? { format: config.env.MERIDIAN_LOG_FORMAT } : {}) });
+      // Listening from the very start: a SIGTERM during the boot (an orchestrator giving up, a
+      // Ctrl-C) stops the gateway once it is up, closing the store cleanly, instead of killing
+      // the process with the embedded store open. A second signal stops at once.
+      let signalled = 0;
+      const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals): void => {
+          signalled++;
+          if (signalled === 1) {
+            resolve(signal);
+            return;
+          }
+          console.error(`meridian serve: ${signal} again: exiting now, without waiting for in-flight work`);
+          process.exit(130);
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      });
       const t0 = performance.now();
       const app = await startApp({ config, logger });
       const lines = [
@@ -126,7 +144,7 @@ MERIDIAN_API_KEYS, keys from \`meridian keys create\`, or MERIDIAN_JWT_* (docs/a
         `  store       ${config.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.env.MERIDIAN_DATA_DIR}/pgdata`}; cache ${config.env.REDIS_URL ? 'Redis' : 'in memory'}`,
       ];
       if (app.sandbox) {
-        lines.push(`  sandbox     ${app.sandbox.world.size.toLocaleString('en-US')} demo customers; Salesforce ${app.sandbox.salesforce.url}, Stripe ${app.sandbox.stripe.url}, Zendesk ${app.sandbox.zendesk.endpointUri}, ERP ${app.sandbox.erp.url}`);
+        lines.push(`  sandbox     ${app.sandbox.world.size.toLocaleString('en-US')} demo customers; Salesforce ${app.sandbox.salesforce.url}, Stripe ${app.sandbox.stripe.url}, Zendesk ${app.sandbox.zendesk.endpointUri}, ERP ${redact(app.sandbox.erp.adminUrl)} (Meridian reads it as ${app.sandbox.erp.readerRole.ok ? app.sandbox.erp.readerRole.user : 'the owner'})`);
       }
       if (app.backfill) lines.push(`  identity    ${(await app.services.identity.count()).toLocaleString('en-US')} golden customers linked by backfill`);
       if (config.access.mode === 'off') {
@@ -157,12 +175,14 @@ MERIDIAN_API_KEYS, keys from \`meridian keys create\`, or MERIDIAN_JWT_* (docs/a
         },
         () => undefined,
       );
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-      });
-      console.log('stopping…');
+      const signal = await stopRequested;
+      console.log(`stopping (${signal}): no new connections; in-flight requests get up to ${config.env.MERIDIAN_SHUTDOWN_GRACE_MS / 1000} s (MERIDIAN_SHUTDOWN_GRACE_MS)…`);
+      const t1 = performance.now();
       await app.close();
+      console.log(`stopped in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+      // Everything is closed. A request cut at the end of the grace period may still have a
+      // resolver waiting on a system; it has no one left to answer, so it does not hold the exit.
+      setTimeout(() => process.exit(process.exitCode ?? 0), 1_000).unref();
       return 0;
     },
   },

@@ -32,6 +32,10 @@ export const gatewayEnvSchema = sandboxEnvSchema.extend({
   MERIDIAN_JIT_CACHE_SIZE: positive.max(1_000_000).default(1_000),
   /** '1': GraphQL errors carry `extensions.stacktrace` (development only: it shows source paths). */
   MERIDIAN_DEV_ERRORS: z.enum(['0', '1']).default('0'),
+  /** On SIGTERM/SIGINT, how long in-flight requests may run before they are cut. */
+  MERIDIAN_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** '1': start even though ERP_DATABASE_URL can write to the ERP (logged loudly at every start). */
+  MERIDIAN_ERP_ALLOW_WRITES: z.enum(['0', '1']).default('0'),
   /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2). */
   MERIDIAN_DEFAULT_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as US').default('US'),
   /** Log lines as JSON or readable text; default JSON when NODE_ENV=production or stderr is not a terminal (observability/logger.ts). */

@@ -41,11 +41,12 @@ export interface GuardedSource {
 
 /** A call cut short by what was left of the request's deadline, not by the source's full timeout. */
 class DeadlineError extends TimeoutError {
-  constructor(
-    readonly leftMs: number,
-    readonly fullMs: number,
-  ) {
+  readonly leftMs: number;
+  readonly fullMs: number;
+  constructor(leftMs: number, fullMs: number) {
     super(leftMs, `no answer within the ${leftMs} ms left of this request's ${fullMs} ms deadline for this system`);
+    this.leftMs = leftMs;
+    this.fullMs = fullMs;
   }
 }
 
@@ -72,11 +73,14 @@ function describe(e: unknown): string {
 /** Ids a source said do not exist, remembered briefly so a repeated miss costs no call. Bounded; oldest out first. */
 class AbsentIds {
   readonly #until = new Map<string, number>();
-  constructor(
-    readonly ttlMs: number,
-    readonly clock: Clock,
-    readonly max = 10_000,
-  ) {}
+  readonly ttlMs: number;
+  readonly clock: Clock;
+  readonly max: number;
+  constructor(ttlMs: number, clock: Clock, max = 10_000) {
+    this.ttlMs = ttlMs;
+    this.clock = clock;
+    this.max = max;
+  }
   has(kind: string, id: string): boolean {
     if (this.ttlMs <= 0) return false;
     const k = `${kind}\u0000${id}`;

@@ -61,7 +61,14 @@ export interface BackfillReport {
   /** Per system: read, resumed from a checkpoint, retried, and what could not be read. */
   scans: SystemScanReport[];
   /** Seconds per phase: scan (reading and checkpointing), match (exact keys and the matcher), write (links and the index). */
-  phases: { scan: number; match: number; write: number };
+  phases: {
+    scan: number;
+    match: number;
+    write: number;
+    /** The write phase's parts: links (with golden customers and their events), then the live matcher's index. */
+    links: number;
+    index: number;
+  };
   deletedRecords: number;
   clusters: number;
   largestCluster: number;
@@ -327,7 +334,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
   const report: BackfillReport = {
     records: {},
     scans: scanReports,
-    phases: { scan: 0, match: 0, write: 0 },
+    phases: { scan: 0, match: 0, write: 0, links: 0, index: 0 },
     deletedRecords: 0,
     clusters: 0,
     largestCluster: 0,
@@ -524,6 +531,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
   await flush();
   // Items about customers this run joined (or a person kept apart) ask nothing any more.
   if (options.reviews) await options.reviews.closeSettled(null, actor, 'backfill');
+  const indexStartedAt = now();
 
   if (options.index && probabilistic) {
     const config = customersMatcherConfig();
@@ -548,7 +556,13 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
   await checkpoints?.clear(complete);
   report.customers.total = await options.store.count();
   const end = now();
-  report.phases = { scan: round1((scanMs) / 1000), match: round1((writeStartedAt - t0 - scanMs) / 1000), write: round1((end - writeStartedAt) / 1000) };
+  report.phases = {
+    scan: round1(scanMs / 1000),
+    match: round1((writeStartedAt - t0 - scanMs) / 1000),
+    write: round1((end - writeStartedAt) / 1000),
+    links: round1((indexStartedAt - writeStartedAt) / 1000),
+    index: round1((end - indexStartedAt) / 1000),
+  };
   report.ms = Math.round(end - t0);
   progress.phase = 'done';
   emit();

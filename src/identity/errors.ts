@@ -4,8 +4,10 @@
 export class IdentityInputError extends Error {
   override readonly name = 'IdentityInputError';
   readonly code = 'BAD_USER_INPUT';
-  constructor(readonly field: string, reason: string) {
+  readonly field: string;
+  constructor(field: string, reason: string) {
     super(`${field}: ${reason}`);
+    this.field = field;
   }
   get extensions(): { code: 'BAD_USER_INPUT'; field: string } {
     return { code: this.code, field: this.field };
@@ -33,8 +35,10 @@ export interface KeptApart {
 export class IdentityConflictError extends Error {
   override readonly name = 'IdentityConflictError';
   readonly code = 'CONFLICT';
-  constructor(readonly decisions: readonly KeptApart[]) {
+  readonly decisions: readonly KeptApart[];
+  constructor(decisions: readonly KeptApart[]) {
     super(describeKeptApart(decisions));
+    this.decisions = decisions;
   }
 }
 

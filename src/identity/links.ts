@@ -213,10 +213,12 @@ class PgIdentityStore implements IdentityStore {
   private readonly cannotLink: string;
   private readonly lockKey: string;
 
-  constructor(
-    private readonly store: Store,
-    private readonly ids: GoldenIdSource,
-  ) {
+  private readonly store: Store;
+  private readonly ids: GoldenIdSource;
+
+  constructor(store: Store, ids: GoldenIdSource) {
+    this.store = store;
+    this.ids = ids;
     this.golden = store.table('golden_customers');
     this.links = store.table('identity_links');
     this.events = store.table('identity_events');

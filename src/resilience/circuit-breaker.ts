@@ -13,13 +13,14 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export class CircuitOpenError extends Error {
   readonly code = 'CIRCUIT_OPEN';
-  constructor(
-    /** The breaker's name, usually the dependency ("stripe", "redis"). */
-    readonly circuit: string,
-    /** How long until a probe will be let through; 0 when probes are already running. */
-    readonly retryAfterMs: number,
-  ) {
+  /** The breaker's name, usually the dependency ("stripe", "redis"). */
+  readonly circuit: string;
+  /** How long until a probe will be let through; 0 when probes are already running. */
+  readonly retryAfterMs: number;
+  constructor(circuit: string, retryAfterMs: number) {
     super(`Circuit "${circuit}" is open; failing fast (retry in ${Math.max(0, Math.ceil(retryAfterMs))} ms)`);
+    this.circuit = circuit;
+    this.retryAfterMs = retryAfterMs;
     this.name = 'CircuitOpenError';
   }
 }

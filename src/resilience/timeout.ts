@@ -3,8 +3,10 @@
 
 export class TimeoutError extends Error {
   readonly code = 'TIMEOUT';
-  constructor(readonly timeoutMs: number, message = `Timed out after ${timeoutMs} ms`) {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number, message = `Timed out after ${timeoutMs} ms`) {
     super(message);
+    this.timeoutMs = timeoutMs;
     this.name = 'TimeoutError';
   }
 }

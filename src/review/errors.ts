@@ -6,8 +6,10 @@ import type { ReviewStatus } from './items.ts';
 export class ReviewInputError extends Error {
   override readonly name = 'ReviewInputError';
   readonly code = 'BAD_USER_INPUT';
-  constructor(readonly field: string, reason: string) {
+  readonly field: string;
+  constructor(field: string, reason: string) {
     super(`${field}: ${reason}`);
+    this.field = field;
   }
 }
 
@@ -15,8 +17,10 @@ export class ReviewInputError extends Error {
 export class ReviewNotFoundError extends Error {
   override readonly name = 'ReviewNotFoundError';
   readonly code = 'NOT_FOUND';
-  constructor(readonly id: string) {
+  readonly id: string;
+  constructor(id: string) {
     super(`No review item with id ${JSON.stringify(id)}`);
+    this.id = id;
   }
 }
 
@@ -27,7 +31,9 @@ export class ReviewNotFoundError extends Error {
 export class ReviewConflictError extends Error {
   override readonly name = 'ReviewConflictError';
   readonly code = 'CONFLICT';
-  constructor(message: string, readonly status: ReviewStatus | null = null) {
+  readonly status: ReviewStatus | null;
+  constructor(message: string, status: ReviewStatus | null = null) {
     super(message);
+    this.status = status;
   }
 }

@@ -58,6 +58,8 @@ export interface HttpServerOptions {
   executor?: 'jit' | 'graphql';
   /** Compiled queries kept by the jit executor (LRU; default 1,000). */
   jitCacheSize?: number;
+  /** How long close() lets in-flight requests finish before cutting them (MERIDIAN_SHUTDOWN_GRACE_MS). Default 10 s. */
+  shutdownGraceMs?: number;
   /** Operation limits and rate limits (src/limits/): checked before anything executes. */
   limits?: GatewayLimits;
   /**
@@ -98,6 +100,7 @@ export interface RunningServer {
   port: number;
   /** How the jit executor's compiled-query cache is used; null when it is off. */
   executorStats(): JitStats | null;
+  /** Graceful: stops accepting, closes WebSockets with 1001, lets in-flight requests finish (shutdownGraceMs). */
   close(): Promise<void>;
 }
 
@@ -377,8 +380,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }).end(body);
   };
 
+  const drain = new Drain();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://gateway.local');
+    drain.track(res);
     // Every response names its request (an incoming valid x-request-id is kept), and every line
     // logged while serving it carries the same id (observability/logger.ts).
     const requestId = requestIdFrom(req.headers['x-request-id']);
@@ -426,6 +431,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           return;
         }
         if (req.method === 'GET' && url.pathname === '/readyz') {
+          if (drain.draining) {
+            sendJson(res, 503, { status: 'shutting down', dependencies: {} });
+            return;
+          }
           const r = await options.readiness();
           sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', dependencies: r.dependencies });
           return;
@@ -518,17 +527,64 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const { port } = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';
+  let closing: Promise<void> | null = null;
   return {
     port,
     executorStats: () => jit?.stats() ?? null,
     url: `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`,
-    close: async () => {
-      await wsCleanup.dispose();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await apollo.stop();
-    },
+    close: () => (closing ??= drain.close({ server, wss, wsCleanup, apollo, logger, graceMs: options.shutdownGraceMs ?? 10_000 })),
   };
+}
+
+/**
+ * Graceful shutdown of the HTTP side: the listener stops accepting (new connections are refused),
+ * idle keep-alive connections close, requests already in flight run to their end (each answered
+ * with `Connection: close`) for at most `graceMs`, then whatever is left is cut. WebSocket
+ * clients are closed at once with 1001 Going Away (graphql-ws; a subscription has no end to wait
+ * for) and any that has not finished its closing handshake within the grace period is terminated.
+ * Webhook deliveries are requests: they finish like any other.
+ * https://nodejs.org/api/http.html#serverclosecallback
+ */
+class Drain {
+  draining = false;
+  #active = 0;
+  #idle: (() => void) | null = null;
+
+  track(res: http.ServerResponse): void {
+    this.#active++;
+    if (this.draining) res.setHeader('connection', 'close');
+    res.once('close', () => {
+      this.#active--;
+      if (this.#active === 0) this.#idle?.();
+    });
+  }
+
+  async close(parts: {
+    server: http.Server;
+    wss: WebSocketServer;
+    wsCleanup: { dispose(): void | Promise<void> };
+    apollo: ApolloServer<GatewayContext>;
+    logger: Logger;
+    graceMs: number;
+  }): Promise<void> {
+    const { server, wss, logger, graceMs } = parts;
+    this.draining = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const sockets = [...wss.clients];
+    const wsClosed = Promise.resolve(parts.wsCleanup.dispose());
+    const inFlight = this.#active;
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
+    const idle = this.#active === 0 ? Promise.resolve('idle' as const) : new Promise<'idle'>((resolve) => (this.#idle = () => resolve('idle')));
+    if (inFlight > 0) logger.info('shutting down: letting in-flight requests finish', { requests: inFlight, graceMs });
+    const outcome = await Promise.race([idle, graceOver]);
+    if (outcome === 'timeout' && this.#active > 0) logger.error('shutdown grace period over: cutting requests still in flight', { requests: this.#active, graceMs });
+    server.closeAllConnections();
+    await closed;
+    // Clients that do not answer the close frame within what is left of the grace period are cut.
+    if ((await Promise.race([wsClosed.then(() => 'closed' as const), graceOver])) === 'timeout') for (const s of sockets) s.terminate();
+    clearTimeout(timer);
+    await parts.apollo.stop();
+  }
 }

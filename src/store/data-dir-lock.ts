@@ -31,12 +31,12 @@ export type LockHolder = z.infer<typeof lockContents>;
 
 /** The data directory is held by another live process; the message is the one line to show. */
 export class DataDirInUseError extends Error {
-  constructor(
-    readonly dataDir: string,
-    readonly holder: LockHolder | null,
-    requester: string,
-  ) {
+  readonly dataDir: string;
+  readonly holder: LockHolder | null;
+  constructor(dataDir: string, holder: LockHolder | null, requester: string) {
     super(inUseMessage(dataDir, holder, requester));
+    this.dataDir = dataDir;
+    this.holder = holder;
     this.name = 'DataDirInUseError';
   }
 }

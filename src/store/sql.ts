@@ -6,8 +6,12 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export class InvalidIdentifierError extends Error {
   override readonly name = 'InvalidIdentifierError';
-  constructor(readonly what: string, readonly value: string) {
+  readonly what: string;
+  readonly value: string;
+  constructor(what: string, value: string) {
     super(`${what} must be a lower-case SQL identifier (a-z, 0-9, _; at most 63 characters; not starting with a digit), got ${JSON.stringify(value)}`);
+    this.what = what;
+    this.value = value;
   }
 }
 

@@ -32,14 +32,12 @@ export interface Delivery {
  * cannot check yet (503: the sender tries again later).
  */
 export class WebhookRejectedError extends Error {
+  readonly status: 400 | 401 | 403 | 413 | 503;
   /** Why, from a fixed set (meridian_webhook_rejected_total): by default what the status says. */
   readonly reason: WebhookRejectReason;
-  constructor(
-    readonly status: 400 | 401 | 403 | 413 | 503,
-    message: string,
-    reason?: WebhookRejectReason,
-  ) {
+  constructor(status: 400 | 401 | 403 | 413 | 503, message: string, reason?: WebhookRejectReason) {
     super(message);
+    this.status = status;
     this.name = 'WebhookRejectedError';
     this.reason = reason ?? REASON_OF_STATUS[status];
   }

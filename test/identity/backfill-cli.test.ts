@@ -46,7 +46,7 @@ describe('meridian backfill against configured systems', () => {
     expect(r.code).toBe(0);
     expect(recordsOf(r.stdout, 'stripe')).toBe(sandbox.world.stripe.customers.length);
     expect(recordsOf(r.stdout, 'salesforce')).toBe(sandbox.world.salesforce.accounts.length);
-    expect(r.stdout).toMatch(/^time +[\d.]+ s \(scan [\d.]+ s · match [\d.]+ s · write [\d.]+ s\) · [\d,]+ records\/s$/m);
+    expect(r.stdout).toMatch(/^time +[\d.]+ s \(scan [\d.]+ s · match [\d.]+ s · write [\d.]+ s: links [\d.]+ s, index [\d.]+ s\) · [\d,]+ records\/s$/m);
   }, 120_000);
 
   it('retries a page a rate limit refused, honouring Retry-After, and finishes', async () => {

@@ -187,8 +187,10 @@ describe('circuit breaker', () => {
 
 describe('circuit breaker and Retry-After', () => {
   class Refused extends Error {
-    constructor(readonly retryAfterMs: number) {
+    readonly retryAfterMs: number;
+    constructor(retryAfterMs: number) {
       super('429');
+      this.retryAfterMs = retryAfterMs;
     }
   }
   const retryAfterMs = (e: unknown): number | null => (e instanceof Refused ? e.retryAfterMs : null);

@@ -184,11 +184,12 @@ export interface ConfigIssue {
 export class MatcherConfigError extends Error {
   override readonly name = 'MatcherConfigError';
   readonly code = 'BAD_MATCHER_CONFIG';
-  constructor(
-    readonly source: string,
-    readonly issues: readonly ConfigIssue[],
-  ) {
+  readonly source: string;
+  readonly issues: readonly ConfigIssue[];
+  constructor(source: string, issues: readonly ConfigIssue[]) {
     super(`invalid matcher config ${source}:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+    this.source = source;
+    this.issues = issues;
   }
 }
 

@@ -53,12 +53,11 @@ export interface InferOptions {
 export class ConfigInferenceError extends Error {
   override readonly name = 'ConfigInferenceError';
   readonly code = 'CONFIG_INFERENCE_FAILED';
-  constructor(
-    message: string,
-    /** What was decided for each column before inference gave up. */
-    readonly columns: readonly InferredColumn[],
-  ) {
+  /** What was decided for each column before inference gave up. */
+  readonly columns: readonly InferredColumn[];
+  constructor(message: string, columns: readonly InferredColumn[]) {
     super(message);
+    this.columns = columns;
   }
 }
 

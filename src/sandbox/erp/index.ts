@@ -9,6 +9,7 @@ import { SandboxWorldError, describeWorld, worldMarkerSchema } from '../world-ma
 import type { ErpData } from '../world/types.ts';
 import { assertSchemaName, erpSchemaSql } from './schema.ts';
 import { startPgProxy, type PgProxy } from './proxy.ts';
+import { ensureReaderRole, type ReaderRole } from './reader-role.ts';
 
 export interface ErpSandboxOptions {
   data: ErpData;
@@ -26,8 +27,15 @@ export interface ErpSandbox {
   readonly schema: string;
   /** 'reused': the schema already held this world (and whatever changed in it since). */
   readonly seeded: SeedOutcome;
-  /** Connection string through the proxy: what Meridian's ERP connector is given. */
+  /**
+   * Connection string through the proxy, as the read-only role (reader-role.ts): what Meridian's
+   * ERP connector is given. The owner's credentials when that role could not be made (`readerRole`).
+   */
   readonly url: string;
+  /** The read-only role, or why there is none. */
+  readonly readerRole: ReaderRole;
+  /** Through the proxy as the owner (the configured Postgres's credentials): for changing the demo ERP's rows by hand. */
+  readonly adminUrl: string;
   /** Direct connection string (no accounting, no faults), for seeding and test set-up. */
   readonly directUrl: string;
   readonly proxy: PgProxy;
@@ -215,12 +223,32 @@ async function holdsExactly(client: pg.PoolClient, s: string, data: ErpData): Pr
   );
 }
 
+/** The read-only role and its grants, under the schema's seeding lock (GRANTs on one schema at once conflict). */
+async function grantReader(pool: pg.Pool, s: string, ownerUrl: string): Promise<ReaderRole> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [advisoryLockKey(`meridian-sandbox-erp:${s}`)]);
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [advisoryLockKey('meridian-sandbox-reader-role')]);
+    const role = await ensureReaderRole(client, s, ownerUrl);
+    await client.query('COMMIT');
+    return role;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
 export async function startErpSandbox(options: ErpSandboxOptions): Promise<ErpSandbox> {
   const schema = assertSchemaName(options.schema ?? 'erp');
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
   let seeded: SeedOutcome;
+  let readerRole: ReaderRole;
   try {
     seeded = await seedErp(pool, schema, options.data, options.marker);
+    readerRole = await grantReader(pool, schema, options.databaseUrl);
   } catch (e) {
     await pool.end();
     throw e;
@@ -234,9 +262,16 @@ export async function startErpSandbox(options: ErpSandboxOptions): Promise<ErpSa
   const viaProxy = new URL(options.databaseUrl);
   viaProxy.hostname = proxy.host;
   viaProxy.port = String(proxy.port);
+  const adminUrl = viaProxy.toString();
+  if (readerRole.ok) {
+    viaProxy.username = readerRole.user;
+    viaProxy.password = readerRole.password;
+  }
   return {
     schema,
     seeded,
+    readerRole,
+    adminUrl,
     url: viaProxy.toString(),
     directUrl: options.databaseUrl,
     proxy,

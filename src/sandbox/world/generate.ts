@@ -131,7 +131,12 @@ class TimeIds {
   private keys = new Int32Array(1 << 12);
   private counts = new Uint8Array(1 << 12);
   private used = 0;
-  constructor(private readonly epoch: number, private readonly perSecond: number) {}
+  private readonly epoch: number;
+  private readonly perSecond: number;
+  constructor(epoch: number, perSecond: number) {
+    this.epoch = epoch;
+    this.perSecond = perSecond;
+  }
 
   next(sec: number): number {
     let s = Math.max(0, sec - this.epoch);
@@ -282,11 +287,14 @@ class WorldBuilder {
   private readonly erpRefsFromSf: [SfAccount, ErpCustomer][] = [];
   private readonly erpRefsFromStripe: [StripeCustomer, ErpCustomer][] = [];
 
-  constructor(
-    private readonly seed: number,
-    private readonly size: number,
-    private readonly now: number,
-  ) {
+  private readonly seed: number;
+  private readonly size: number;
+  private readonly now: number;
+
+  constructor(seed: number, size: number, now: number) {
+    this.seed = seed;
+    this.size = size;
+    this.now = now;
     this.rng = createRng(seed);
     // Everything in the world happens within the last ~6 years; 12 keeps ids positive for any `now`.
     this.epoch = now - 12 * YEAR;

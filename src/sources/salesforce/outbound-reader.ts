@@ -21,7 +21,8 @@ export class OutboundReaderBusyError extends Error {
   }
 }
 
-const WORKER_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./outbound-worker.ts', import.meta.url).href)}); })`;
+/** Run as TypeScript by Node itself, as the CLI is (bin/meridian.js: Node 22.18+ strips the types). */
+const WORKER_ENTRY = new URL('./outbound-worker.ts', import.meta.url);
 
 type Answer = { seq: number; ok: OutboundXml } | { seq: number; error: string };
 
@@ -34,11 +35,7 @@ export function createOutboundXmlReader(): OutboundXmlReader {
     pending.clear();
   };
   const start = (): Worker => {
-    // Through tsx, as the CLI runs (bin/meridian.js): Node's own type stripping is missing before
-    // Node 22.18 and refuses files under node_modules (an installed Meridian). The worker registers
-    // tsx itself before importing the .ts file: `--import tsx` in execArgv does not reach a
-    // worker's entry on every Node (on Node 20 every message failed with "Unknown file extension").
-    const w = new Worker(WORKER_BOOTSTRAP, { eval: true });
+    const w = new Worker(WORKER_ENTRY);
     w.on('message', (a: Answer) => {
       const p = pending.get(a.seq);
       if (!p) return;
