@@ -8,7 +8,7 @@
 // system failed (after the connector's retries) links everything it did read: the next run,
 // resumed from that system's checkpoint, adds the rest.
 import { customerNameKey, customersMatcherConfig, matchableRecord, emailGroups, matchCustomerRecords, pairExplainer, type PairExplanation } from './customer-matching.ts';
-import { customerIndexEntry, type EntrySource, type MatchIndex } from './match-index.ts';
+import { customerIndexEntry, type EntrySource, type MatchIndex, type MatchIndexEntry } from './match-index.ts';
 import { indexEntryFromTable, savedModelOf } from './matcher/incremental.ts';
 import type { FeatureTable } from './matcher/features.ts';
 import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
@@ -538,11 +538,20 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     const index = options.index;
     if (savedModel !== null) await index.saveModel('customers', savedModel);
     // Built a slice at a time as the index is written, not all at once (memory).
-    const present = matched?.records ?? payloads.filter((r) => r !== undefined);
+    const present: (SourceRecord | null)[] = matched?.records ?? payloads.filter((r) => r !== undefined);
     const table = matched?.table ?? null;
+    // Each record is let go once its entry is built (the index asks for each slice once, in order).
+    payloads.length = 0;
     const entries: EntrySource = {
       length: present.length,
-      slice: (start = 0, end) => present.slice(start, end).map((r, k) => customerIndexEntry(config, r, table ? indexEntryFromTable(config, table, start + k) : undefined)),
+      slice: (start = 0, end = present.length) => {
+        const out: MatchIndexEntry[] = [];
+        for (let k = start; k < Math.min(end, present.length); k++) {
+          out.push(customerIndexEntry(config, present[k]!, table ? indexEntryFromTable(config, table, k) : undefined));
+          present[k] = null;
+        }
+        return out;
+      },
     };
     // Under the identity lock: the live matcher reads and writes the index under it too. Only
     // systems read completely may lose entries their scan did not return.

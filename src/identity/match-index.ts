@@ -70,7 +70,7 @@ export function customerIndexEntry(config: MatcherConfig, r: SourceRecord, norma
   };
 }
 
-/** Index entries in order: an array, or a view that builds each slice when it is asked for. */
+/** Index entries in order: an array, or a view that builds each slice when it is asked for (replaceIn asks for each slice once, in order). */
 export type EntrySource = Pick<readonly MatchIndexEntry[], 'length' | 'slice'>;
 
 export interface IndexedCandidate {
