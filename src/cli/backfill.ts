@@ -12,6 +12,7 @@ import { createBackfillCheckpoints } from '../identity/backfill-checkpoint.ts';
 import type { ScanOptions } from '../sources/scan.ts';
 import type { SourceConnector } from '../sources/types.ts';
 import type { Store } from '../store/index.ts';
+import { releaseMemory } from '../identity/release-memory.ts';
 
 export interface OutputStream {
   isTTY?: boolean;
@@ -149,6 +150,7 @@ export async function runBackfillCommand(deps: BackfillCommandDeps): Promise<num
     store: identity,
     onProgress,
     now,
+    releaseMemory,
     ...(deps.pageSize === undefined ? {} : { pageSize: deps.pageSize }),
     ...(deps.batchSize === undefined ? {} : { batchSize: deps.batchSize }),
     ...(deps.scan === undefined ? {} : { scan: deps.scan }),

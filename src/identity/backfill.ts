@@ -134,6 +134,12 @@ export interface BackfillOptions {
   checkpoints?: BackfillCheckpoints;
   /** Retry policy, clock (the waits) and jitter of every scan's page fetches (src/sources/scan.ts). */
   scan?: Pick<ScanOptions, 'retry' | 'clock' | 'random'>;
+  /**
+   * Called where a large working set was just let go (after the matcher, the clusters, the
+   * links): the CLI passes a full garbage collection (release-memory.ts), so memory follows
+   * what the run holds instead of climbing through it. Tests leave it out.
+   */
+  releaseMemory?: () => void;
   /** Told about each page that failed transiently and is about to be fetched again. */
   onRetry?: (event: ScanRetryEvent) => void;
   /**
@@ -154,6 +160,8 @@ export function scanFailureSummary(report: Pick<BackfillReport, 'scans'>): strin
 export const MAX_DANGLING_LISTED = 1000;
 /** Records read between two checkpoints of one system's scan. */
 export const CHECKPOINT_RECORDS = 1000;
+/** Index entries built between two calls of `releaseMemory`. */
+const RELEASE_EVERY = 50_000;
 const MAX_EVIDENCE = 20;
 const MAX_SHARED_WITH = 5;
 
@@ -469,6 +477,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     const open = reviewPairs.filter((r) => uf.find(index.get(keyOf(r.records[0].system, r.records[0].recordType, r.records[0].externalId))!) !== uf.find(index.get(keyOf(r.records[1].system, r.records[1].recordType, r.records[1].externalId))!));
     const created = options.reviews && open.length > 0 ? await options.reviews.addPossibleDuplicates(open, options.actor ?? 'backfill') : 0;
     report.matcher = { links, reviewPairs: open.length, reviewItemsCreated: created, ms: Math.round(now() - tm) };
+    options.releaseMemory?.();
   }
 
   // Clusters in a fixed order (by their smallest record key), so two runs write the same batches.
@@ -494,6 +503,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
   index.clear();
   groups.clear();
   nodes.length = 0;
+  options.releaseMemory?.();
 
   // ---- write, one transaction per batch ----
   const writeStartedAt = now();
@@ -532,6 +542,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
   // Items about customers this run joined (or a person kept apart) ask nothing any more.
   if (options.reviews) await options.reviews.closeSettled(null, actor, 'backfill');
   const indexStartedAt = now();
+  options.releaseMemory?.();
 
   if (options.index && probabilistic) {
     const config = customersMatcherConfig();
@@ -545,6 +556,8 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     const entries: EntrySource = {
       length: present.length,
       slice: (start = 0, end = present.length) => {
+        // Writing the index makes garbage at the rate it writes; collected every so many records.
+        if (start > 0 && Math.floor(start / RELEASE_EVERY) !== Math.floor((start - 1) / RELEASE_EVERY)) options.releaseMemory?.();
         const out: MatchIndexEntry[] = [];
         for (let k = start; k < Math.min(end, present.length); k++) {
           out.push(customerIndexEntry(config, present[k]!, table ? indexEntryFromTable(config, table, k) : undefined));
