@@ -73,6 +73,8 @@ export const limitsEnvShape = {
   MERIDIAN_TRUSTED_PROXIES: addressBlocks.optional(),
   /** Notifications per sender (client address) and system on /webhooks/*. */
   MERIDIAN_WEBHOOK_RATE_LIMIT: rate.prefault('6000/min'),
+  /** Failed authentications per client address; past it the address is refused before its credentials are looked up. */
+  MERIDIAN_AUTH_FAILURE_RATE_LIMIT: rate.prefault('600/min'),
   ...perRole('MERIDIAN_MAX_COST', positive.max(100_000_000)),
   ...perRole('MERIDIAN_RATE_LIMIT', rate),
 };
@@ -89,6 +91,7 @@ export interface LimitsConfig {
   rate: RateRule | null;
   rateByRole: Partial<Record<Role, RateRule | null>>;
   webhookRate: RateRule | null;
+  authFailureRate: RateRule | null;
   /** Peers whose X-Forwarded-For is believed. */
   trustedProxies: AddressBlock[];
 }
@@ -115,6 +118,7 @@ export function limitsConfig(env: LimitsEnv): LimitsConfig {
     rate: env.MERIDIAN_RATE_LIMIT,
     rateByRole,
     webhookRate: env.MERIDIAN_WEBHOOK_RATE_LIMIT,
+    authFailureRate: env.MERIDIAN_AUTH_FAILURE_RATE_LIMIT,
     trustedProxies: env.MERIDIAN_TRUSTED_PROXIES ?? [],
   };
 }

@@ -30,6 +30,16 @@ export interface GatewayLimits {
    * the socket's peer; `forwardedFor`: its X-Forwarded-For header, read only from trusted proxies.
    */
   admitRequest(principal: Principal, address: string | undefined, forwardedFor?: string | string[]): Promise<RateLimitedError | null>;
+  /**
+   * Before credentials are looked up: refused while the caller's address is blocked for failing
+   * to authenticate too often (failedAuthentication), so bad keys cannot flood the key store.
+   */
+  admitAuthentication(address: string | undefined, forwardedFor?: string | string[]): RateLimitedError | null;
+  /**
+   * Counts a failed authentication from the caller's address; past MERIDIAN_AUTH_FAILURE_RATE_LIMIT
+   * the address is blocked until its bucket refills, and the refusal to answer instead is returned.
+   */
+  failedAuthentication(address: string | undefined, forwardedFor?: string | string[]): Promise<RateLimitedError | null>;
   /** The rate limit for one notification from its sender to /webhooks/<system>; null when admitted. */
   admitWebhook(system: string, address: string | undefined, forwardedFor?: string | string[]): Promise<RateLimitedError | null>;
   /** The client's address: the peer's, or from a trusted proxy the nearest untrusted hop of X-Forwarded-For. */
@@ -195,9 +205,35 @@ export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimit
   const admitRequest: GatewayLimits['admitRequest'] = async (principal, address, forwardedFor) =>
     refused(await take(rateKey(principal, clientAddress(address, forwardedFor)), rateOf(principal), principal.kind === 'anonymous' ? 'from this address' : `for ${principal.name}`, rateVariable(principal)), 'request');
 
+  // Addresses refused before authenticating, until when (this process's view: the failures
+  // themselves are counted in the shared store, so every replica blocks once it sees one refused).
+  const authBlocked = new Map<string, number>();
+  const AUTH_BLOCKED_MAX = 10_000;
+  const AUTH_FAILURES = 'MERIDIAN_AUTH_FAILURE_RATE_LIMIT';
+
   return {
     plugin: { requestDidStart: () => Promise.resolve(listener) },
     admitRequest,
+    admitAuthentication: (address, forwardedFor) => {
+      if (authBlocked.size === 0) return null;
+      const network = clientNetwork(clientAddress(address, forwardedFor));
+      const until = authBlocked.get(network);
+      if (until === undefined) return null;
+      const left = until - clock.now();
+      if (left <= 0) {
+        authBlocked.delete(network);
+        return null;
+      }
+      return refused(new RateLimitedError(left, 'with credentials that failed from this address', AUTH_FAILURES), 'request');
+    },
+    failedAuthentication: async (address, forwardedFor) => {
+      const network = clientNetwork(clientAddress(address, forwardedFor));
+      const limited = await take(`authfail:${network}`, config.authFailureRate, 'with credentials that failed from this address', AUTH_FAILURES);
+      if (!limited) return null;
+      if (authBlocked.size >= AUTH_BLOCKED_MAX) authBlocked.clear();
+      authBlocked.set(network, clock.now() + limited.retryAfter * 1000);
+      return refused(limited, 'request');
+    },
     admitWebhook: async (system, address, forwardedFor) => refused(await take(`webhook:${system}:${clientNetwork(clientAddress(address, forwardedFor))}`, config.webhookRate, `to /webhooks/${system} from this sender`, 'MERIDIAN_WEBHOOK_RATE_LIMIT'), 'webhook'),
     checkDocument: (query) => refused(checkDocument(query, documentLimits), 'operation'),
     checkOperation,

@@ -277,18 +277,27 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const handleGraphql = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
     const requestId = currentRequest()?.requestId ?? requestIdFrom(req.headers['x-request-id']);
     // Before the body is read, the response cache is asked or anything executes.
+    const mediaType = (req.headers.accept ?? '').includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
+    const overLimit = (e: RateLimitedError | OperationLimitError): void => sendRefusal(res, e, { 'x-request-id': requestId, 'content-type': `${mediaType}; charset=utf-8` }, { errors: [e.toJSON()] });
+    // An address that keeps failing to authenticate is refused before its credentials are looked up.
+    const blocked = options.limits?.admitAuthentication(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    if (blocked) {
+      req.resume();
+      overLimit(blocked);
+      return;
+    }
     let principal: Principal;
     try {
       principal = await authenticator.authenticate(req.headers);
     } catch (e) {
       if (!(e instanceof AuthenticationError)) throw e;
       req.resume();
-      refuse(req, res, requestId, e);
+      const tooMany = e.httpStatus === 401 ? await options.limits?.failedAuthentication(req.socket.remoteAddress, req.headers['x-forwarded-for']) : null;
+      if (tooMany) overLimit(tooMany);
+      else refuse(req, res, requestId, e);
       return;
     }
-    const mediaType = (req.headers.accept ?? '').includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
     // The caller's rate next: a limited request is not read, looked up or executed.
-    const overLimit = (e: RateLimitedError | OperationLimitError): void => sendRefusal(res, e, { 'x-request-id': requestId, 'content-type': `${mediaType}; charset=utf-8` }, { errors: [e.toJSON()] });
     const limited = await options.limits?.admitRequest(principal, req.socket.remoteAddress, req.headers['x-forwarded-for']);
     if (limited) {
       req.resume();
@@ -475,11 +484,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     {
       schema: options.schema,
       onConnect: async (ctx) => {
+        const peer = ctx.extra.request;
+        const blocked = options.limits?.admitAuthentication(peer.socket.remoteAddress, peer.headers['x-forwarded-for']);
+        if (blocked) {
+          ctx.extra.socket.close(WS_CLOSE.TRY_AGAIN_LATER, closeReason(blocked.message));
+          return false;
+        }
         try {
           principals.set(ctx, await authenticator.authenticateConnection(ctx.connectionParams));
           return true;
         } catch (e) {
           if (!(e instanceof AuthenticationError)) throw e;
+          const tooMany = e.httpStatus === 401 ? await options.limits?.failedAuthentication(peer.socket.remoteAddress, peer.headers['x-forwarded-for']) : null;
+          if (tooMany) {
+            ctx.extra.socket.close(WS_CLOSE.TRY_AGAIN_LATER, closeReason(tooMany.message));
+            return false;
+          }
           // 4401 without credentials, 4403 with refused ones; 1013 when the key set is down (try again).
           const missing = ctx.connectionParams?.['authorization'] === undefined && ctx.connectionParams?.['Authorization'] === undefined;
           const code = e.httpStatus === 503 ? WS_CLOSE.TRY_AGAIN_LATER : missing ? WS_CLOSE.UNAUTHORIZED : WS_CLOSE.FORBIDDEN;

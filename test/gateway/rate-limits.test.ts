@@ -91,6 +91,39 @@ describe('rate limits in one gateway (in memory), anonymous callers counted by a
   });
 });
 
+describe('failed authentications, counted per address', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ customers: 20, seed: 12, env: { REDIS_URL: '', MERIDIAN_AUTH_FAILURE_RATE_LIMIT: '3/min', MERIDIAN_TRUSTED_PROXIES: '127.0.0.1' } });
+  });
+  afterAll(() => app?.close());
+
+  it('refuses an address that keeps failing before its credentials are looked up, over HTTP and WebSocket; other addresses go on', async () => {
+    const as = (client: string, key: string) => post(app.url, '{ customers(first: 1) { totalCount } }', { 'x-forwarded-for': client, authorization: `Bearer ${key}` });
+    const bad = 'mrd_not-a-key-0123456789';
+    // Three wrong keys are answered 401 as ever; the fourth is over the limit.
+    for (let i = 0; i < 3; i++) expect((await as('198.51.100.4', bad)).status).toBe(401);
+    const refused = await as('198.51.100.4', bad);
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(refused.body.errors?.[0]?.message).toContain('MERIDIAN_AUTH_FAILURE_RATE_LIMIT');
+    // Blocked before the credentials are read: even a good key from that address waits.
+    const good = bearer().authorization.slice('Bearer '.length);
+    expect((await as('198.51.100.4', good)).status).toBe(429);
+    // Another address is not affected, wrong or right.
+    expect((await as('198.51.100.5', bad)).status).toBe(401);
+    expect((await as('198.51.100.5', good)).status).toBe(200);
+
+    // A WebSocket from the blocked address is closed before connection_init is checked.
+    const closed = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(app.url.replace('http', 'ws') + '/graphql', 'graphql-transport-ws', { headers: { 'x-forwarded-for': '198.51.100.4' } });
+      ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${good}` } })));
+      ws.on('close', (code) => resolve(code));
+    });
+    expect(closed).toBe(1013);
+  });
+});
+
 describe.skipIf(!process.env['DATABASE_URL'] || !process.env['REDIS_URL'])('rate limits across two gateways on one Redis, callers counted by key', () => {
   let primary: TestApp;
   let replica: App;
