@@ -241,6 +241,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
   // The matcher compares records' contents, so that mode keeps of each record what it reads
   // (matchableRecord: a few fields, not the raw payload with its contacts and subscriptions).
   const payloads: SourceRecord[] = [];
+  /** Takes in one record, already reduced to what matching reads (matchableRecord). */
   const add = (r: SourceRecord): void => {
     const k = keyOf(r.system, r.type, r.id);
     let i = index.get(k);
@@ -249,7 +250,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
       index.set(k, i);
       nodes.push({ ref: { system: r.system, recordType: r.type, externalId: r.id }, deleted: r.deleted, xrefs: [], emails: new Set(), nameKey: null });
     }
-    if (probabilistic) payloads[i] = matchableRecord(r);
+    if (probabilistic) payloads[i] = r;
     // A record seen twice (a page boundary moved under a live scan) keeps everything it said.
     const node = nodes[i]!;
     node.deleted ||= r.deleted;
@@ -308,8 +309,9 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
             // The next page is read while this one is taken in and checkpointed.
             for await (const page of prefetched(connector.scanAccounts(scanOptions))) {
               for (const r of page) {
-                add(r);
-                if (checkpoints) unsaved.push(matchableRecord(r));
+                const slim = matchableRecord(r);
+                add(slim);
+                if (checkpoints) unsaved.push(slim);
               }
               resumeAfter = page.resumeAfter;
               rep.read += page.length;
@@ -553,15 +555,16 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     const table = matched?.table ?? null;
     // Each record is let go once its entry is built (the index asks for each slice once, in order).
     payloads.length = 0;
+    let built = 0;
     const entries: EntrySource = {
       length: present.length,
       slice: (start = 0, end = present.length) => {
-        // Writing the index makes garbage at the rate it writes; collected every so many records.
-        if (start > 0 && Math.floor(start / RELEASE_EVERY) !== Math.floor((start - 1) / RELEASE_EVERY)) options.releaseMemory?.();
         const out: MatchIndexEntry[] = [];
         for (let k = start; k < Math.min(end, present.length); k++) {
           out.push(customerIndexEntry(config, present[k]!, table ? indexEntryFromTable(config, table, k) : undefined));
           present[k] = null;
+          // Writing the index makes garbage at the rate it writes; collected every so many records.
+          if (++built % RELEASE_EVERY === 0) options.releaseMemory?.();
         }
         return out;
       },

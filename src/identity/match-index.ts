@@ -217,24 +217,29 @@ export class MatchIndex {
     const known = new Map(r.rows.map((row) => [refKey({ system: row.system as SystemId, recordType: row.record_type, externalId: row.external_id }), row]));
     const changed: MatchIndexEntry[] = [];
     const indexed: boolean[] = [];
+    const fingerprints: string[] = [];
     for (const e of part) {
       const row = known.get(refKey(e.ref));
       if (row?.newer) continue;
-      if (row?.fingerprint !== fingerprintOf(e)) {
+      const fingerprint = fingerprintOf(e);
+      if (row?.fingerprint !== fingerprint) {
         changed.push(e);
         indexed.push(row !== undefined);
+        fingerprints.push(fingerprint);
       }
     }
-    for (let j = 0; j < changed.length; j += chunk) await this.#write(c, changed.slice(j, j + chunk), indexed.slice(j, j + chunk));
+    for (let j = 0; j < changed.length; j += chunk) await this.#write(c, changed.slice(j, j + chunk), { indexed: indexed.slice(j, j + chunk), fingerprints: fingerprints.slice(j, j + chunk) });
     return changed.length;
   }
 
   /**
-   * Inserts or replaces entries. `indexed[i]`: entry i's record has a row already, so its old keys
-   * are deleted first (a record with no row has no keys: they are written and removed together).
-   * Without it every entry is treated as indexed.
+   * Inserts or replaces entries. `known.indexed[i]`: entry i's record has a row already, so its old
+   * keys are deleted first (a record with no row has no keys: they are written and removed
+   * together); without it every entry is treated as indexed. `known.fingerprints`: the entries'
+   * fingerprints when the caller computed them already.
    */
-  async #write(c: pg.PoolClient, entries: readonly MatchIndexEntry[], indexed?: readonly boolean[]): Promise<void> {
+  async #write(c: pg.PoolClient, entries: readonly MatchIndexEntry[], known: { indexed?: readonly boolean[]; fingerprints?: readonly string[] } = {}): Promise<void> {
+    const { indexed } = known;
     if (entries.length === 0) return;
     const systems = entries.map((e) => e.ref.system);
     const types = entries.map((e) => e.ref.recordType);
@@ -244,7 +249,7 @@ export class MatchIndex {
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::text[])
        ON CONFLICT (system, record_type, external_id) DO UPDATE
           SET input = EXCLUDED.input, normalized = EXCLUDED.normalized, fingerprint = EXCLUDED.fingerprint, updated_at = now()`,
-      [systems, types, ids, entries.map((e) => JSON.stringify(e.input)), entries.map((e) => JSON.stringify(e.normalized)), entries.map(fingerprintOf)],
+      [systems, types, ids, entries.map((e) => JSON.stringify(e.input)), entries.map((e) => JSON.stringify(e.normalized)), known.fingerprints ?? entries.map(fingerprintOf)],
     );
     const stale = indexed ? entries.filter((_, i) => indexed[i]) : entries;
     if (stale.length > 0) {
