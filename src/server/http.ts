@@ -452,7 +452,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       } catch (e) {
         const status = typeof e === 'object' && e !== null && 'status' in e && typeof e.status === 'number' ? e.status : 500;
         if (status === 500) logger.error('request failed', { path: url.pathname, error: e instanceof Error ? e.stack : String(e) });
-        if (!res.headersSent) sendJson(res, status, { errors: [{ message: status === 500 ? 'Internal server error' : (e as Error).message }] });
+        if (!res.headersSent) sendJson(res, status, { errors: [status === 500 ? { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } } : { message: (e as Error).message, extensions: { code: 'BAD_REQUEST' } }] });
         else res.destroy();
       }
     });

@@ -2,7 +2,7 @@
 // range, said once; a system's failure as code + system + our own words, with what the system
 // said kept for the log; stack traces only when a developer asks for them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { bearer, startTestApp, type TestApp } from '../support/app.ts';
 import type { Logger } from '../../src/server/http.ts';
 
 interface Err {
@@ -97,6 +97,13 @@ describe('client-facing errors', () => {
     const bad = await app.gql('{ customer(id: "") { id } }');
     const invalid = await app.gql('{ customer { nope } }');
     for (const e of [...bad.errors, ...invalid.errors] as Err[]) expect(e.extensions).not.toHaveProperty('stacktrace');
+  });
+
+  it('refuses a body larger than the limit with 413 and a code, and goes on answering', async () => {
+    const res = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer() }, body: JSON.stringify({ query: `{ ok } #${'a'.repeat(1_100_000)}` }) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ errors: [{ message: 'request body larger than 1000000 bytes', extensions: { code: 'BAD_REQUEST' } }] });
+    expect((await app.gql<{ customers: { totalCount: number } }>('{ customers(first: 1) { totalCount } }')).data?.customers.totalCount).toBe(60);
   });
 });
 
