@@ -1,17 +1,7 @@
 // Configuration is refused as a whole, naming every bad variable, before anything starts.
 import { describe, expect, it } from 'vitest';
 import { readGatewayConfig } from '../src/config/gateway.ts';
-import { ConfigError } from '../src/config/env.ts';
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    readGatewayConfig(env);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+import { configProblems as problems } from './support/config.ts';
 
 describe('gateway configuration', () => {
   it('runs the sandbox when nothing is configured, with the contract defaults', () => {

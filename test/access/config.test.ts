@@ -1,18 +1,8 @@
 // Access settings are refused as a whole, naming the variable, and never echo a key.
 import { describe, expect, it } from 'vitest';
 import { readGatewayConfig } from '../../src/config/gateway.ts';
-import { ConfigError } from '../../src/config/env.ts';
 import { hashApiKey } from '../../src/access/api-key.ts';
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    readGatewayConfig(env);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+import { configProblems as problems } from '../support/config.ts';
 
 describe('access configuration', () => {
   it('reads MERIDIAN_API_KEYS as key:role pairs and keeps only hashes', () => {

@@ -6,28 +6,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createClient } from 'graphql-ws';
-import { bearer, startTestApp, type TestApp } from '../support/app.ts';
+import { bearer, countPageReads, startTestApp, type TestApp } from '../support/app.ts';
 
 const aliases = (n: number, field: (i: number) => string): string => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field(i)}`).join(' ')} }`;
 
 describe('operation limits', () => {
   let app: TestApp;
-  let pages = 0;
+  let pageReads: () => number = () => 0;
   beforeAll(async () => {
     app = await startTestApp({ customers: 30, seed: 9, env: { MERIDIAN_MAX_DEPTH: '6' } });
-    const identity = app.services.identity;
-    const list = identity.list.bind(identity);
-    identity.list = (o) => {
-      pages += 1;
-      return list(o);
-    };
+    pageReads = countPageReads(app);
   });
   afterAll(() => app?.close());
 
   /** Calls the emulators and Meridian's store received since `start()`. */
   const calls = () => {
     const sb = app.sandbox!;
-    const count = (): number => sb.salesforce.requests.lastSeq + sb.stripe.requests.lastSeq + sb.zendesk.requests.lastSeq + sb.erp.proxy.requests.lastSeq + pages;
+    const count = (): number => sb.salesforce.requests.lastSeq + sb.stripe.requests.lastSeq + sb.zendesk.requests.lastSeq + sb.erp.proxy.requests.lastSeq + pageReads();
     const before = count();
     return () => count() - before;
   };

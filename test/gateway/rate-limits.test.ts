@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createClient } from 'graphql-ws';
-import { bearer, startReplica, startTestApp, type TestApp } from '../support/app.ts';
+import { bearer, countPageReads, startReplica, startTestApp, type TestApp } from '../support/app.ts';
 import type { App } from '../../src/app.ts';
 import { createClient as createRedisClient } from 'redis';
 import { DEFAULT_RATE_KEY_PREFIX } from '../../src/limits/rate-limit.ts';
@@ -20,7 +20,7 @@ const post = async (url: string, query = '{ customers(first: 1) { totalCount } }
 
 describe('rate limits in one gateway (in memory), anonymous callers counted by address', () => {
   let app: TestApp;
-  let pages = 0;
+  let pageReads: () => number = () => 0;
   beforeAll(async () => {
     // REDIS_URL empty: this gateway counts in memory. MERIDIAN_AUTH=off: every caller is anonymous.
     app = await startTestApp({
@@ -28,18 +28,13 @@ describe('rate limits in one gateway (in memory), anonymous callers counted by a
       seed: 10,
       env: { REDIS_URL: '', MERIDIAN_AUTH: 'off', MERIDIAN_RATE_LIMIT: '3/min', MERIDIAN_WEBHOOK_RATE_LIMIT: '2/min', MERIDIAN_TRUSTED_PROXIES: '127.0.0.1' },
     });
-    const identity = app.services.identity;
-    const list = identity.list.bind(identity);
-    identity.list = (o) => {
-      pages += 1;
-      return list(o);
-    };
+    pageReads = countPageReads(app);
   });
   afterAll(() => app?.close());
 
   it('answers 429 RATE_LIMITED with Retry-After past the limit, without executing, over HTTP and WebSocket', async () => {
     for (let i = 0; i < 3; i++) expect((await post(app.url)).status).toBe(200);
-    const before = pages;
+    const before = pageReads();
     const counted = await denials('request');
     const refused = await post(app.url);
     expect(refused.status).toBe(429);
@@ -51,7 +46,7 @@ describe('rate limits in one gateway (in memory), anonymous callers counted by a
     expect(refused.body.errors).toEqual([
       { message: `Too many requests from this address; retry after ${wait} s (MERIDIAN_RATE_LIMIT). Nothing was executed.`, extensions: { code: 'RATE_LIMITED', retryAfter: wait } },
     ]);
-    expect(pages).toBe(before);
+    expect(pageReads()).toBe(before);
     expect(await denials('request')).toBe(counted + 1);
 
     const client = createClient({ url: app.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
@@ -60,7 +55,7 @@ describe('rate limits in one gateway (in memory), anonymous callers counted by a
         client.subscribe({ query: '{ customers(first: 1) { totalCount } }' }, { next: () => undefined, error: (e) => resolve(e as never), complete: () => resolve([]) });
       });
       expect(errors[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
-      expect(pages).toBe(before);
+      expect(pageReads()).toBe(before);
     } finally {
       await client.dispose();
     }

@@ -99,3 +99,15 @@ export async function startReplica(primary: TestApp, env: Record<string, string>
   });
   return startApp({ config, logger: createLogger({ quiet: true }), inMemory: true, storeSchema: primary.storeSchema, backfill: false });
 }
+
+/** Counts the pages the app reads from its identity store (`customers` lists) from now on. */
+export function countPageReads(app: App): () => number {
+  const identity = app.services.identity;
+  const list = identity.list.bind(identity);
+  let pages = 0;
+  identity.list = (o) => {
+    pages += 1;
+    return list(o);
+  };
+  return () => pages;
+}
