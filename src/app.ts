@@ -35,6 +35,7 @@ import { createLoaders, type CachedGolden, type GatewayServices } from './gatewa
 import { loadFieldSpec } from './mapping/index.ts';
 import { startHttpServer, type Logger, type Readiness, type RunningServer } from './server/http.ts';
 import { createWebhookIntake } from './sync/intake.ts';
+import { createSyncApi, type SyncSeams } from './sync/api.ts';
 import { createPostgresDeliveryLog } from './sync/deliveries.ts';
 import { salesforceOutbound } from './sources/salesforce/webhook.ts';
 import { ResponseCache, newCacheability, withResponseCache } from './gateway/response-cache.ts';
@@ -103,6 +104,8 @@ export interface AppOptions {
   traceExporter?: SpanExporter;
   /** Make and accept MERIDIAN_DATA_DIR/admin.key (default: when the sandbox runs on a persistent data directory). */
   localAdminKey?: boolean;
+  /** Two-way sync's seams (src/sync/api.ts): write routing, the change queue, the pipeline's figures. */
+  sync?: SyncSeams;
 }
 
 /** One line for a gateway on real systems that nobody could call, or anybody could. */
@@ -409,6 +412,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     const liveMatcher = createLiveMatcher({ identity, index: matchIndex, reviews, search, defaultRegion: env.MERIDIAN_DEFAULT_REGION });
     const limits = { timeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS, budget: env.MERIDIAN_REQUEST_UPSTREAM_BUDGET };
     const services: GatewayServices = { sources, identity, search, liveMatcher, reviews, cache, spec, defaultRegion: env.MERIDIAN_DEFAULT_REGION, now: () => new Date(), limits };
+    services.sync = createSyncApi({ store, identity, pubsub, sources, defaultRegion: services.defaultRegion, now: services.now, ...options.sync });
 
     const checkReadiness = async (): Promise<Readiness> => {
       const deps: Readiness['dependencies'] = {};
