@@ -41,7 +41,7 @@ import { salesforceOutbound } from './sources/salesforce/webhook.ts';
 import { ResponseCache, newCacheability, withResponseCache } from './gateway/response-cache.ts';
 import { publicReason } from './server/errors.ts';
 import { StartupError, assertPortsFree, explainListenErrorOf, explainPostgresError, probePostgres, probeRedis, sandboxPorts, type WantedPort } from './server/startup.ts';
-import { createMemoryPubSub, createRedisPubSub } from './pubsub/index.ts';
+import { createMemoryPubSub, createRedisPubSub, type PubSub } from './pubsub/index.ts';
 import { buildCostModel, createGatewayLimits, createMemoryRateLimitStore, createRedisRateLimitStore } from './limits/index.ts';
 import { limitsConfig } from './config/limits.ts';
 import { createLogOnce } from './observability/log-once.ts';
@@ -81,6 +81,8 @@ export interface App {
   localKey: { key: string; path: string; created: boolean } | null;
   /** What /readyz answers (one check serves a 5 s window). */
   readiness(): Promise<Readiness>;
+  /** The gateway's pub/sub (Redis with REDIS_URL, else in this process): what workers beside it publish on. */
+  pubsub: PubSub;
   close(): Promise<void>;
 }
 
@@ -506,7 +508,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       sandbox.zendesk.notifier?.setTarget(`${server.url}/webhooks/zendesk`);
     }
 
-    return { url: server.url, server, services, connectors, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, close: closeAll };
+    return { url: server.url, server, services, connectors, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, pubsub, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;
