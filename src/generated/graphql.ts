@@ -347,7 +347,7 @@ export type CustomerUpdateInput = {
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** A write that failed after its retry budget: kept with its reason, replayable (npx meridian replay --dead-letters). */
+/** A write that failed after its retry budget, kept per record with its reason (the outbox worker's; docs/sync.md). */
 export type DeadLetter = {
   __typename?: 'DeadLetter';
   attempts: Scalars['Int']['output'];
