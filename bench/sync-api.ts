@@ -34,7 +34,7 @@ try {
 
   // Delivery across replicas: publish through B, receive on A.
   const client = createClient({ url: `${a.url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${TEST_KEYS.service}` } });
-  const results: AsyncIterableIterator<{ data: { syncStatus: { outboxId: string } } }> = client.iterate({ query: 'subscription($id: ID!) { syncStatus(customerId: $id) { outboxId } }', variables: { id } });
+  const results = client.iterate<{ syncStatus: { outboxId: string } }>({ query: 'subscription($id: ID!) { syncStatus(customerId: $id) { outboxId } }', variables: { id } });
   const sentAt = new Map<string, number>();
   const publish = (outboxId: string): Promise<void> => {
     sentAt.set(outboxId, performance.now());
@@ -51,9 +51,9 @@ try {
     await publish(`ob-${i}`);
     // Late probes are read past.
     for (;;) {
-      const { value, done } = await results.next();
-      if (done) throw new Error('subscription ended');
-      const outboxId = value.data.syncStatus.outboxId;
+      const r = await results.next();
+      if (r.done === true) throw new Error('subscription ended');
+      const outboxId = r.value.data?.syncStatus.outboxId;
       if (outboxId !== `ob-${i}`) continue;
       latencies.push(performance.now() - sentAt.get(outboxId)!);
       break;
