@@ -63,12 +63,16 @@ export type Address = {
   region?: Maybe<Scalars['String']['output']>;
 };
 
-/** A postal address. line1, city and country are required; postalCode too where the country has postal codes Meridian checks (US, CA, GB, DE). */
+/**
+ * A postal address. line1, city and country are required; postalCode too where the country has
+ * postal codes Meridian checks (US, CA, GB, DE). Required parts are checked with the rest of the
+ * input (not by the schema), so one answer names every missing or bad part.
+ */
 export type AddressInput = {
-  city: Scalars['String']['input'];
+  city?: InputMaybe<Scalars['String']['input']>;
   /** ISO 3166-1 alpha-2 (US) or a common name (United States). */
-  country: Scalars['String']['input'];
-  line1: Scalars['String']['input'];
+  country?: InputMaybe<Scalars['String']['input']>;
+  line1?: InputMaybe<Scalars['String']['input']>;
   line2?: InputMaybe<Scalars['String']['input']>;
   postalCode?: InputMaybe<Scalars['String']['input']>;
   /** For US, CA, GB and DE a known subdivision (name or ISO 3166-2 code: California, CA, Ontario, England, Bayern). */

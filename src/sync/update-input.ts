@@ -17,12 +17,12 @@ export interface CustomerUpdateInput {
 }
 
 export interface AddressInput {
-  line1: string;
+  line1?: string | null | undefined;
   line2?: string | null | undefined;
-  city: string;
+  city?: string | null | undefined;
   region?: string | null | undefined;
   postalCode?: string | null | undefined;
-  country: string;
+  country?: string | null | undefined;
 }
 
 /** Canonical field → canonical value, only the fields the input set. */
@@ -97,12 +97,21 @@ function email(value: string, invalid: InvalidField[]): string | null {
   return e;
 }
 
+/** A part an address must have: named as missing when absent. */
+function required(value: string | null | undefined, field: string, max: number, invalid: InvalidField[]): string | null {
+  if (value === undefined || value === null) {
+    invalid.push({ field, reason: 'required in an address' });
+    return null;
+  }
+  return text(value, field, max, invalid);
+}
+
 function address(a: AddressInput, defaultInvalid: InvalidField[]): PostalAddress | null {
   const before = defaultInvalid.length;
-  const line1 = text(a.line1, 'address.line1', LIMITS.line, defaultInvalid);
+  const line1 = required(a.line1, 'address.line1', LIMITS.line, defaultInvalid);
   const line2 = a.line2 === undefined || a.line2 === null ? null : text(a.line2, 'address.line2', LIMITS.line, defaultInvalid);
-  const city = text(a.city, 'address.city', LIMITS.city, defaultInvalid);
-  const countryText = text(a.country, 'address.country', 60, defaultInvalid);
+  const city = required(a.city, 'address.city', LIMITS.city, defaultInvalid);
+  const countryText = required(a.country, 'address.country', 60, defaultInvalid);
   let country: string | null = null;
   if (countryText !== null) {
     const code = countryCode(countryText);

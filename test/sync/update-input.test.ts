@@ -64,6 +64,15 @@ describe('updateCustomer input', () => {
     expect(check({ address: { line1: '10 Downing Street', city: 'London', postalCode: 'SW1A 2AA', country: 'UK', region: 'England' } })).toMatchObject({ ok: true, values: { address: { country: 'GB', region: 'ENG' } } });
   });
 
+  it('names every missing part of an address with the other problems, in one answer', () => {
+    expect(bad({ email: 'x@', address: { line2: 'Suite 4', postalCode: '94105' } })).toEqual({
+      email: 'not an e-mail address (expected e.g. billing@example.com)',
+      'address.line1': 'required in an address',
+      'address.city': 'required in an address',
+      'address.country': 'required in an address',
+    });
+  });
+
   it('e-mail syntax: one @, a plain local part, a real-looking domain', () => {
     for (const e of ['a@b', 'a b@example.com', '.a@example.com', 'a..b@example.com', 'a@-example.com', 'a@example.c0m', `${'x'.repeat(65)}@example.com`]) {
       expect(bad({ email: e }), e).toHaveProperty('email');
