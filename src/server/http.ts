@@ -15,6 +15,7 @@ import { landingPage } from './landing.ts';
 import type { GatewayContext } from './context.ts';
 import { ResponseCache } from '../gateway/response-cache.ts';
 import { JitGateway, type JitStats } from './jit-executor.ts';
+import { FastPath, type FastPathStats } from './fast-path.ts';
 import type { GatewayLimits, OperationLimitError, RateLimitedError } from '../limits/index.ts';
 import { currentRequest, enterRequest, requestIdFrom, runInRequest } from '../observability/request-context.ts';
 import { renderMetrics } from '../observability/metrics.ts';
@@ -56,8 +57,13 @@ export interface HttpServerOptions {
   stacktraces?: boolean;
   /** 'jit' (default): operations run compiled by graphql-jit (jit-executor.ts); 'graphql': graphql's execute. */
   executor?: 'jit' | 'graphql';
-  /** Compiled queries kept by the jit executor (LRU; default 1,000). */
+  /** Compiled queries kept by the jit executor (LRU; default 1,000); as many query texts are kept parsed and validated by the fast path. */
   jitCacheSize?: number;
+  /**
+   * With the jit executor: plain POSTs of one query or mutation are answered by server/fast-path.ts
+   * instead of Apollo Server's HTTP pipeline (same answers; default true). false: Apollo answers all.
+   */
+  fastPath?: boolean;
   /** How long close() lets in-flight requests finish before cutting them (MERIDIAN_SHUTDOWN_GRACE_MS). Default 10 s. */
   shutdownGraceMs?: number;
   /** Operation limits and rate limits (src/limits/): checked before anything executes. */
@@ -98,8 +104,8 @@ function operationOf(method: string, body: unknown, search: URLSearchParams): { 
 export interface RunningServer {
   url: string;
   port: number;
-  /** How the jit executor's compiled-query cache is used; null when it is off. */
-  executorStats(): JitStats | null;
+  /** How the jit executor's compiled-query cache and the fast path are used; null when the jit executor is off. */
+  executorStats(): (JitStats & { fastPath: FastPathStats | null }) | null;
   /** Graceful: stops accepting, closes WebSockets with 1001, lets in-flight requests finish (shutdownGraceMs). */
   close(): Promise<void>;
 }
@@ -152,6 +158,15 @@ function sendRefusal(res: http.ServerResponse, error: RateLimitedError | Operati
   const payload = JSON.stringify(body);
   res.writeHead(error.status, { ...headers, ...('retryAfter' in error ? { 'retry-after': String(error.retryAfter) } : {}), 'content-length': Buffer.byteLength(payload) });
   res.end(payload);
+}
+
+/** The request's headers as Apollo Server reads them (repeated ones joined). */
+function headerMap(raw: http.IncomingHttpHeaders): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [k, v] of Object.entries(raw)) {
+    if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+  }
+  return headers;
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, contentType = 'application/json; charset=utf-8'): void {
@@ -259,6 +274,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     csrfPrevention: false,
   });
   await apollo.start();
+  const fast =
+    jit && options.fastPath !== false
+      ? new FastPath({ schema: options.schema, jit, limits: options.limits, introspection, formatError, stacktraces: options.stacktraces ?? false, cacheSize: options.jitCacheSize ?? 1_000 })
+      : null;
   const maxBody = options.maxBodyBytes ?? 1_000_000;
   const page = landingPage({ graphqlPath: GRAPHQL_PATH, example: options.exampleQuery ?? '{ ok }' });
 
@@ -304,14 +323,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       overLimit(limited);
       return;
     }
-    const headers = new HeaderMap();
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-    }
     let body: unknown = undefined;
     if (req.method === 'POST') {
       const text = await readBody(req, maxBody);
-      const type = headers.get('content-type') ?? '';
+      const type = req.headers['content-type'] ?? '';
       if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
         try {
           body = text.length ? JSON.parse(text) : undefined;
@@ -338,19 +353,24 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       return;
     }
     const ctx = options.context(requestId, principal);
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: () => Promise.resolve(ctx),
-    });
+    const result =
+      (await fast?.answer(req.method ?? 'GET', req.headers['content-type'], req.headers.accept, body, ctx)) ??
+      (await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMap(req.headers), search: url.search, body },
+        context: () => Promise.resolve(ctx),
+      }));
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [k, v] of result.headers) outHeaders[k] = v;
     if (result.body.kind === 'complete') {
       if (key && ctx.cacheability.ok && (result.status ?? 200) === 200) {
         cache!.store(key, { body: result.body.string, contentType: outHeaders['content-type'] ?? 'application/json' }, ctx.cacheability.deps);
       }
-      outHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
+      // Encoded once: Buffer.byteLength then writing the string would read it twice, and a string
+      // sent with the headers is copied into one string with them before it is encoded.
+      const payload = Buffer.from(result.body.string, 'utf8');
+      outHeaders['content-length'] = String(payload.length);
       res.writeHead(result.status ?? 200, outHeaders);
-      res.end(result.body.string);
+      res.end(payload);
       return;
     }
     res.writeHead(result.status ?? 200, outHeaders);
@@ -550,7 +570,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   let closing: Promise<void> | null = null;
   return {
     port,
-    executorStats: () => jit?.stats() ?? null,
+    executorStats: () => (jit ? { ...jit.stats(), fastPath: fast?.stats() ?? null } : null),
     url: `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`,
     close: () => (closing ??= drain.close({ server, wss, wsCleanup, apollo, logger, graceMs: options.shutdownGraceMs ?? 10_000 })),
   };
