@@ -50,6 +50,11 @@ export interface GatewayServices {
 
 export interface RequestLoaders {
   golden: DataLoader<string, GoldenView | null>;
+  /**
+   * The golden views this request has already loaded and checked (customer.ts goldenView), by
+   * the id asked: every other field of that customer reads its view at once, without a promise.
+   */
+  views: Map<string, GoldenView>;
   account(system: SystemId): DataLoader<string, SourceRecord | null> | null;
   related(system: SystemId, kind: string): DataLoader<string, unknown[]> | null;
   /** Keyed by sourceKey(system, externalId). */
@@ -282,6 +287,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
 
   return {
     golden,
+    views: new Map<string, GoldenView>(),
     account,
     related,
     goldenIdOf,
