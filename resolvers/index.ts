@@ -12,7 +12,7 @@ const SYSTEM_IDS: Record<string, SystemId | undefined> = { SALESFORCE: 'salesfor
 
 type Field = (parent: { id: string }, args: unknown, ctx: Parameters<typeof canonicalField>[0]) => never;
 /** A resolver for a canonical field: the merged value, typed by the schema (a value once the request has the customer's view, else a promise). */
-const canonical = (name: string): Field => ((p, _a, ctx) => canonicalField(ctx, p.id, name) as never) as Field;
+const canonical = (name: string): Field => ((p, _a, ctx) => canonicalField(ctx, p.id, name) as never);
 
 const byDateDesc = <T>(key: (t: T) => string | null) => (a: T, b: T): number => (key(b) ?? '').localeCompare(key(a) ?? '');
 
