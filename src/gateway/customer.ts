@@ -5,7 +5,7 @@ import { GraphQLError } from 'graphql';
 import { ErrorCode, NotFoundError, SourceUnavailableError, BadUserInputError } from '../server/errors.ts';
 import { ACCOUNT_TYPE, systemEnum, type PersonRecord, type SystemId } from '../sources/types.ts';
 import type { GoldenView } from './loaders.ts';
-import { sourceKey, unreadable } from './loaders.ts';
+import { sourceKey, unreadable, viewOfCached } from './loaders.ts';
 import { UpstreamBudgetError } from './request-limits.ts';
 import { systemsThatCouldChange } from './feeding.ts';
 import { accountOfPerson, answerUnlinked } from './linking.ts';
@@ -23,7 +23,10 @@ export interface CustomerParent {
 export async function goldenView(ctx: GatewayContext, id: string): Promise<GoldenView> {
   const known = ctx.loaders.views.get(id);
   if (known) return known;
-  const view = await ctx.loaders.golden.load(id);
+  // A record this process holds (the near copy) is current: invalidations drop it. Taken at once,
+  // without the loader's batch round (the usual customer query, and every hot customer).
+  const near = ctx.services.cache.peek?.(id);
+  const view = near ? viewOfCached(near) : await ctx.loaders.golden.load(id);
   if (!view) throw new NotFoundError('customer', id);
   ctx.cacheability.deps.add(view.record.id);
   if (unreadable(view)) throw noReadableRecord(view);

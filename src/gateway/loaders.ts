@@ -82,7 +82,8 @@ const flightsByServices = new WeakMap<GatewayServices, Map<string, Promise<Golde
 const spentBudget = (v: GoldenView | null): boolean => v !== null && [...v.missing.values()].some((e) => e instanceof UpstreamBudgetError);
 
 /** A cached record as a view: only complete records are cached, so nothing is missing. */
-const fromCache = (hit: CachedGolden): GoldenView => ({ ...hit, missing: new Map<SystemId, Error>(), notFound: [], fromCache: true });
+export const viewOfCached = (hit: CachedGolden): GoldenView => ({ ...hit, missing: new Map<SystemId, Error>(), notFound: [], fromCache: true });
+const fromCache = viewOfCached;
 
 /** Linked to records, yet not one of them could be read: every system answered NOT_FOUND. */
 export function unreadable(view: GoldenView): boolean {
@@ -136,11 +137,15 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     return read;
   };
 
-  const links = new DataLoader<string, IdentityLink[]>((ids) => {
-    dataLoaderBatchSize.observe({ loader: 'identity.links' }, ids.length);
-    return services.identity.linksFor(ids);
-  });
-  const goldenIdOf = new DataLoader<string, string | null>((keys) => {
+  // Made on first use: most requests (a customer whose golden record is cached) need neither.
+  let linksLoader: DataLoader<string, IdentityLink[]> | undefined;
+  const links = (): DataLoader<string, IdentityLink[]> =>
+    (linksLoader ??= new DataLoader<string, IdentityLink[]>((ids) => {
+      dataLoaderBatchSize.observe({ loader: 'identity.links' }, ids.length);
+      return services.identity.linksFor(ids);
+    }));
+  let goldenIdOfLoader: DataLoader<string, string | null> | undefined;
+  const goldenIdOf = (): DataLoader<string, string | null> => (goldenIdOfLoader ??= new DataLoader<string, string | null>((keys) => {
     dataLoaderBatchSize.observe({ loader: 'identity.goldenIdOf' }, keys.length);
     return services.identity.goldenIdsFor(
       keys.map((k) => {
@@ -148,7 +153,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
         return { system, externalId, recordType: ACCOUNT_TYPE[system] };
       }),
     );
-  });
+  }));
 
   const build = async (id: string, own: IdentityLink[]): Promise<GoldenView> => {
     const accountLinks = own.filter((l) => l.recordType === ACCOUNT_TYPE[l.system]);
@@ -176,7 +181,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
 
   /** Builds one golden record from its links (no cache involved); null for an id no link names. */
   const buildOne = async (id: string): Promise<GoldenView | null> => {
-    const own = await links.load(id);
+    const own = await links().load(id);
     const survivor = own[0]?.goldenId;
     if (!survivor) return null;
     if (survivor !== id) return golden.load(survivor);
@@ -290,7 +295,9 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     views: new Map<string, GoldenView>(),
     account,
     related,
-    goldenIdOf,
+    get goldenIdOf() {
+      return goldenIdOf();
+    },
     personAccount,
     customerPage,
     limits,

@@ -20,7 +20,7 @@ import type { DocumentNode, GraphQLFormattedError, GraphQLSchema, OperationDefin
 import { SpanStatusCode } from '@opentelemetry/api';
 import { HeaderMap } from '@apollo/server';
 import type { GatewayContext } from './context.ts';
-import { LruCache, type JitGateway } from './jit-executor.ts';
+import { LruCache, type JitGateway, type Plan } from './jit-executor.ts';
 import type { GatewayLimits } from '../limits/index.ts';
 import { forApollo } from '../limits/index.ts';
 import { asksIntrospection, introspectionAllowed, introspectionRefused } from '../access/introspection.ts';
@@ -54,12 +54,18 @@ function contentTypeFor(accept: string | undefined): string | undefined {
   }
 }
 
-/** A query text, once parsed and validated: its operations by name (null: Apollo answers). */
+/** An operation of a prepared document, with how it runs (the jit executor's plan, made on first use). */
+interface Operation {
+  node: OperationDefinitionNode;
+  plan: Plan | null;
+}
+
+/** A query text, once parsed and validated: its operations by the name a request gives (null: Apollo answers). */
 interface Prepared {
   document: DocumentNode;
   /** Whether it selects `__schema` or `__type` (access/introspection.ts). */
   introspection: boolean;
-  operations: Map<string, OperationDefinitionNode | null>;
+  operations: Map<string, Operation | null>;
 }
 
 /** The answer, in the shape of Apollo's HTTPGraphQLResponse (complete body). */
@@ -142,13 +148,14 @@ export class FastPath {
     const mediaType = contentTypeFor(accept);
     const request = method === 'POST' && mediaType !== undefined && contentType?.startsWith('application/json') ? this.#request(body) : null;
     const prepared = request ? this.#prepare(request.query) : null;
-    const operation = prepared && request ? this.#operation(prepared, request.operationName) : null;
-    if (!request || !prepared || !operation || mediaType === undefined) {
+    const chosen = prepared && request ? this.#operation(prepared, request.operationName) : null;
+    if (!request || !prepared || !chosen || mediaType === undefined) {
       this.#stats.deferred++;
       return null;
     }
     this.#stats.answered++;
     const { query, operationName, variables } = request;
+    const operation = chosen.node;
     const head = { status: undefined as number | undefined, headers: new HeaderMap() };
 
     // didResolveOperation, as Apollo's plugins run it (server/http.ts): the operation limits, then
@@ -170,7 +177,9 @@ export class FastPath {
 
     let result: GraphQL.ExecutionResult;
     try {
-      result = await this.#options.jit.execute(query, prepared.document, operationName, variables ?? {}, ctx);
+      // The plan is the jit executor's own for this text and name (compiled once for both routes).
+      chosen.plan ??= this.#options.jit.plan(query, prepared.document, operationName);
+      result = await this.#options.jit.run(chosen.plan, prepared.document, operationName, variables ?? {}, ctx);
     } catch (e) {
       return this.#send(head, { errors: this.#format([asGraphQLError(e)], head) }, true, mediaType, ctx);
     }
@@ -226,12 +235,12 @@ export class FastPath {
   }
 
   /** The operation a request names: queries and mutations only (a subscription over HTTP is Apollo's to refuse). */
-  #operation(prepared: Prepared, operationName: string | null): OperationDefinitionNode | null {
+  #operation(prepared: Prepared, operationName: string | null): Operation | null {
     const key = operationName ?? '';
     let op = prepared.operations.get(key);
     if (op === undefined) {
       const found = getOperationAST(prepared.document, operationName);
-      op = found && (found.operation === OperationTypeNode.QUERY || found.operation === OperationTypeNode.MUTATION) ? found : null;
+      op = found && (found.operation === OperationTypeNode.QUERY || found.operation === OperationTypeNode.MUTATION) ? { node: found, plan: null } : null;
       // Bounded by the document: a name that is not an operation of it resolves to null once.
       if (prepared.operations.size < 64) prepared.operations.set(key, op);
     }

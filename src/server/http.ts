@@ -111,6 +111,7 @@ export interface RunningServer {
 }
 
 const GRAPHQL_PATH = '/graphql';
+const graphqlUrl = new URL(GRAPHQL_PATH, 'http://gateway.local');
 
 /** graphql-ws close codes for refused credentials (the protocol's 4401 / 4403), and 1013 "try again later". */
 export const WS_CLOSE = { UNAUTHORIZED: 4401, FORBIDDEN: 4403, TRY_AGAIN_LATER: 1013 } as const;
@@ -411,7 +412,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const drain = new Drain();
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://gateway.local');
+    // The usual request's URL is the one every GraphQL POST has: parsed once (it is only read).
+    const url = req.url === GRAPHQL_PATH ? graphqlUrl : new URL(req.url ?? '/', 'http://gateway.local');
     drain.track(res);
     // Every response names its request (an incoming valid x-request-id is kept), and every line
     // logged while serving it carries the same id (observability/logger.ts).
