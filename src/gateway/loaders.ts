@@ -184,7 +184,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     const own = await links().load(id);
     const survivor = own[0]?.goldenId;
     if (!survivor) return null;
-    if (survivor !== id) return golden.load(survivor);
+    if (survivor !== id) return golden().load(survivor);
     return build(id, own);
   };
 
@@ -257,7 +257,9 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
   // the ids they touch), so the hot path never touches Postgres. A miss joins the build already
   // in flight for that id in this process, or starts one; a build loads the links in one query;
   // they name the surviving golden id, so a retired id answers as its survivor.
-  const golden: DataLoader<string, GoldenView | null> = new DataLoader(async (ids) => {
+  // Made on first use: a customer whose record this process holds is read without it (customer.ts).
+  let goldenLoader: DataLoader<string, GoldenView | null> | undefined;
+  const golden = (): DataLoader<string, GoldenView | null> => (goldenLoader ??= new DataLoader<string, GoldenView | null>(async (ids) => {
     dataLoaderBatchSize.observe({ loader: 'golden' }, ids.length);
     const join = (id: string): Promise<GoldenView | null> => inFlight.get(id)!.then((v) => (spentBudget(v) ? buildOne(id) : v));
     const joined = new Map<string, Promise<GoldenView | null>>();
@@ -288,10 +290,12 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
         .catch(() => undefined); // the failure reaches each caller through its flight
     }
     return Promise.all(ids.map((id) => result.get(id)!.catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
-  });
+  }));
 
   return {
-    golden,
+    get golden() {
+      return golden();
+    },
     views: new Map<string, GoldenView>(),
     account,
     related,

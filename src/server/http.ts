@@ -308,7 +308,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     let principal: Principal;
     try {
-      principal = await authenticator.authenticate(req.headers);
+      principal = await authenticator.authenticate(req.headers, req.socket);
     } catch (e) {
       if (!(e instanceof AuthenticationError)) throw e;
       req.resume();
