@@ -35,6 +35,12 @@ export interface Logger {
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
+  /**
+   * `schema` without the access rules' wrappers: the fast path runs the operations of principals
+   * whose role holds every access class (admin) on it, since each of their checks would pass and
+   * each wrapper costs a resolver call (dozens per customer's lineage). Absent: `schema` for all.
+   */
+  fullAccessSchema?: GraphQLSchema;
   context: (requestId: string, principal: Principal) => GatewayContext;
   /** Who is asking, from the request's credentials (src/access/authenticate.ts); refused before anything runs. */
   authenticator: Authenticator;
@@ -161,6 +167,11 @@ function sendRefusal(res: http.ServerResponse, error: RateLimitedError | Operati
   res.end(payload);
 }
 
+/** Both executors' caches as one (the full-access one compiles the same texts for admins). */
+function sumStats(a: JitStats, b: JitStats | undefined): JitStats {
+  return b ? { hits: a.hits + b.hits, compiled: a.compiled + b.compiled, fallbacks: a.fallbacks + b.fallbacks, size: a.size + b.size } : a;
+}
+
 /** The request's headers as Apollo Server reads them (repeated ones joined). */
 function headerMap(raw: http.IncomingHttpHeaders): HeaderMap {
   const headers = new HeaderMap();
@@ -275,9 +286,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     csrfPrevention: false,
   });
   await apollo.start();
+  const fullJit = jit && options.fullAccessSchema && options.fastPath !== false ? new JitGateway({ schema: options.fullAccessSchema, cacheSize: options.jitCacheSize ?? 1_000, logger }) : null;
   const fast =
     jit && options.fastPath !== false
-      ? new FastPath({ schema: options.schema, jit, limits: options.limits, introspection, formatError, stacktraces: options.stacktraces ?? false, cacheSize: options.jitCacheSize ?? 1_000 })
+      ? new FastPath({ schema: options.schema, jit, fullAccessJit: fullJit, limits: options.limits, introspection, formatError, stacktraces: options.stacktraces ?? false, cacheSize: options.jitCacheSize ?? 1_000 })
       : null;
   const maxBody = options.maxBodyBytes ?? 1_000_000;
   const page = landingPage({ graphqlPath: GRAPHQL_PATH, example: options.exampleQuery ?? '{ ok }' });
@@ -572,7 +584,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   let closing: Promise<void> | null = null;
   return {
     port,
-    executorStats: () => (jit ? { ...jit.stats(), fastPath: fast?.stats() ?? null } : null),
+    executorStats: () => (jit ? { ...sumStats(jit.stats(), fullJit?.stats()), fastPath: fast?.stats() ?? null } : null),
     url: `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`,
     close: () => (closing ??= drain.close({ server, wss, wsCleanup, apollo, logger, graceMs: options.shutdownGraceMs ?? 10_000 })),
   };
