@@ -92,7 +92,49 @@ export function unreadable(view: GoldenView): boolean {
 
 export const sourceKey = (system: SystemId, id: string): string => `${system}\u0000${id}`;
 
+/**
+ * The request's loaders, built on first use: a request answered from records this process holds
+ * (customer.ts reads the near copy) needs none of them, and building them is a dozen closures,
+ * Maps and DataLoaders per request.
+ */
+class Loaders implements RequestLoaders {
+  readonly views = new Map<string, GoldenView>();
+  readonly #services: GatewayServices;
+  #built: Omit<RequestLoaders, 'views'> | undefined;
+  constructor(services: GatewayServices) {
+    this.#services = services;
+  }
+  get #loaders(): Omit<RequestLoaders, 'views'> {
+    return (this.#built ??= buildLoaders(this.#services));
+  }
+  get golden(): RequestLoaders['golden'] {
+    return this.#loaders.golden;
+  }
+  get goldenIdOf(): RequestLoaders['goldenIdOf'] {
+    return this.#loaders.goldenIdOf;
+  }
+  get limits(): RequestLimits {
+    return this.#loaders.limits;
+  }
+  account(system: SystemId): DataLoader<string, SourceRecord | null> | null {
+    return this.#loaders.account(system);
+  }
+  related(system: SystemId, kind: string): DataLoader<string, unknown[]> | null {
+    return this.#loaders.related(system, kind);
+  }
+  personAccount(system: SystemId): DataLoader<string, string | null> | null {
+    return this.#loaders.personAccount(system);
+  }
+  customerPage(options: ListOptions): Promise<GoldenCustomerPage> {
+    return this.#loaders.customerPage(options);
+  }
+}
+
 export function createLoaders(services: GatewayServices): RequestLoaders {
+  return new Loaders(services);
+}
+
+function buildLoaders(services: GatewayServices): Omit<RequestLoaders, 'views'> {
   const limits = createRequestLimits(services.limits ?? { timeoutMs: 2_000 });
   let flights = flightsByServices.get(services);
   if (!flights) flightsByServices.set(services, (flights = new Map<string, Promise<GoldenView | null>>()));
@@ -292,11 +334,11 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     return Promise.all(ids.map((id) => result.get(id)!.catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
   }));
 
+  // Each made once, when first asked for (Loaders reads these properties on every use).
   return {
     get golden() {
       return golden();
     },
-    views: new Map<string, GoldenView>(),
     account,
     related,
     get goldenIdOf() {

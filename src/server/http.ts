@@ -378,12 +378,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       if (key && ctx.cacheability.ok && (result.status ?? 200) === 200) {
         cache!.store(key, { body: result.body.string, contentType: outHeaders['content-type'] ?? 'application/json' }, ctx.cacheability.deps);
       }
-      // Encoded once: Buffer.byteLength then writing the string would read it twice, and a string
-      // sent with the headers is copied into one string with them before it is encoded.
-      const payload = Buffer.from(result.body.string, 'utf8');
-      outHeaders['content-length'] = String(payload.length);
+      outHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
       res.writeHead(result.status ?? 200, outHeaders);
-      res.end(payload);
+      res.end(result.body.string);
       return;
     }
     res.writeHead(result.status ?? 200, outHeaders);
