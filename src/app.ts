@@ -122,10 +122,15 @@ export async function loadTypeDefs(): Promise<string[]> {
   return Promise.all(files.map((f) => readFile(new URL(f, SCHEMA_DIR), 'utf8')));
 }
 
-/** The gateway's executable schema: the SDL, the resolvers, and the access rules of `spec` (docs/access.md). */
-export async function loadSchema(spec: FieldSpec): Promise<GraphQLSchema> {
+/**
+ * The gateway's executable schema: the SDL, the resolvers, and the access rules of `spec`
+ * (docs/access.md). `accessRules: false`: without them, only for principals whose role holds
+ * every access class (src/server/http.ts fullAccessSchema).
+ */
+export async function loadSchema(spec: FieldSpec, options: { accessRules?: boolean } = {}): Promise<GraphQLSchema> {
   // The generated Resolvers type is stricter than graphql-tools' loose resolver map.
   const schema = makeExecutableSchema({ typeDefs: await loadTypeDefs(), resolvers: resolvers as NonNullable<Parameters<typeof makeExecutableSchema>[0]['resolvers']> });
+  if (options.accessRules === false) return schema;
   // src/server/http.ts keys the response cache by role: answers that read guarded fields may be kept.
   return withAccessRules(schema, spec, { responseCacheKeyedByRole: true });
 }
@@ -476,6 +481,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     const context = (requestId: string, principal: Principal): GatewayContext => ({ requestId, principal, loaders: createLoaders(services), services, cacheability: newCacheability() });
     const server = await startHttpServer({
       schema,
+      fullAccessSchema: await loadSchema(spec, { accessRules: false }),
       limits: operationLimits,
       context,
       authenticator,

@@ -56,8 +56,12 @@ export async function authenticateFor(authenticator: Authenticator, headers: Inc
 
 export interface Authenticator {
   readonly mode: 'on' | 'off';
-  /** From HTTP request headers (`Authorization: Bearer …`). */
-  authenticate(headers: IncomingHttpHeaders): Promise<Principal>;
+  /**
+   * From HTTP request headers (`Authorization: Bearer …`). `connection` (the request's socket):
+   * an API key it presented before is not hashed and looked up again while that lookup holds
+   * (the key cache's lifetime, so a revocation takes effect as soon as without it).
+   */
+  authenticate(headers: IncomingHttpHeaders, connection?: object): Promise<Principal>;
   /** From a graphql-ws `connection_init` payload: `{ "authorization": "Bearer …" }`. */
   authenticateConnection(params: Readonly<Record<string, unknown>> | undefined): Promise<Principal>;
 }
@@ -95,12 +99,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const verifier = options.jwt ?? (access.jwt ? createJwtVerifier(access.jwt) : null);
   const cache = new Map<string, { principal: Principal; until: number }>();
 
-  const byKey = async (key: string): Promise<Principal> => {
+  /** The key's principal, and until when that answer may be reused. */
+  const byKey = async (key: string): Promise<{ principal: Principal; until: number }> => {
     const hash = hashApiKey(key);
     const fixed = bootstrap.get(hash);
-    if (fixed) return fixed;
+    if (fixed) return { principal: fixed, until: now() + ttl };
     const cached = cache.get(hash);
-    if (cached && cached.until > now()) return cached.principal;
+    if (cached && cached.until > now()) return cached;
     const record = keys ? await keys.findActiveByHash(hash) : null;
     if (!record) {
       cache.delete(hash);
@@ -108,8 +113,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }
     const principal: Principal = { kind: 'api-key', id: record.id, name: record.name, role: record.role };
     if (cache.size >= KEY_CACHE_MAX) cache.clear();
-    cache.set(hash, { principal, until: now() + ttl });
-    return principal;
+    const entry = { principal, until: now() + ttl };
+    cache.set(hash, entry);
+    return entry;
   };
 
   const byToken = async (token: string): Promise<Principal> => {
@@ -126,21 +132,33 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }
   };
 
-  const fromAuthorization = async (value: string | undefined): Promise<Principal> => {
-    if (access.mode === 'off') return AUTH_OFF;
+  /** The principal, and until when a connection may reuse it for the same header (null: not reused). */
+  const resolve = async (value: string | undefined): Promise<{ principal: Principal; until: number | null }> => {
+    if (access.mode === 'off') return { principal: AUTH_OFF, until: null };
     if (value === undefined || value.trim() === '') throw new AuthenticationError('Authentication required: send Authorization: Bearer <API key or token>');
     const m = /^Bearer[ ]+(\S+)\s*$/i.exec(value.trim());
     if (!m) throw new AuthenticationError('Authorization must be Bearer <API key or token>', { error: 'invalid_request' });
     const token = m[1]!;
-    return looksLikeJwt(token) ? byToken(token) : byKey(token);
+    // A token is verified every time (its expiry is its own).
+    return looksLikeJwt(token) ? { principal: await byToken(token), until: null } : byKey(token);
   };
+  const fromAuthorization = async (value: string | undefined): Promise<Principal> => (await resolve(value)).principal;
+
+  // Per connection (keep-alive sends the same header with every request): the last API key's
+  // answer, held no longer than the key cache would hold it and only as long as the socket lives.
+  const byConnection = new WeakMap<object, { value: string; principal: Principal; until: number }>();
 
   return {
     mode: access.mode,
-    authenticate: (headers) => {
+    authenticate: async (headers, connection) => {
       // Node joins repeated headers except a few; Authorization is one it keeps as a single string.
       const h: string | undefined = headers.authorization;
-      return fromAuthorization(h);
+      if (connection === undefined || h === undefined) return fromAuthorization(h);
+      const last = byConnection.get(connection);
+      if (last && last.value === h && last.until > now()) return last.principal;
+      const { principal, until } = await resolve(h);
+      if (until !== null) byConnection.set(connection, { value: h, principal, until });
+      return principal;
     },
     authenticateConnection: (params) => {
       const v = params?.['authorization'] ?? params?.['Authorization'];

@@ -27,6 +27,16 @@ const BIT: Readonly<Record<AccessClass, number>> = Object.fromEntries(ACCESS_CLA
 // One integer per role, so the check on a guarded field is a lookup and an AND.
 const MASK: ReadonlyMap<Role, number> = new Map(ROLES.map((r) => [r, GRANTS[r].reduce((m, c) => m | BIT[c], 0)]));
 
+const EVERY_CLASS = ACCESS_CLASSES.reduce((m, c) => m | BIT[c], 0);
+
+/**
+ * Whether `role` holds every access class (admin): every check of the access rules passes for it,
+ * so its operations may run on the schema without them (server/fast-path.ts).
+ */
+export function holdsEveryClass(role: Role | null): boolean {
+  return role !== null && MASK.get(role) === EVERY_CLASS;
+}
+
 /** Whether `role` holds `cls`; a null role (authenticated as nobody) holds nothing. */
 export function holds(role: Role | null, cls: AccessClass): boolean {
   return role !== null && ((MASK.get(role) ?? 0) & BIT[cls]) !== 0;

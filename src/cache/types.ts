@@ -27,6 +27,11 @@ export interface GoldenRecordCache<T> {
   readonly kind: 'redis' | 'memory';
   /** One round trip for any number of ids (MGET). One result per id, in id order; null for a miss. Never rejects. */
   get(ids: readonly string[]): Promise<(T | null)[]>;
+  /**
+   * The value when this process holds it already (withResponseCache's near copy), without a round
+   * trip or a promise; null otherwise (then `get`). Absent where nothing is held in process.
+   */
+  peek?(id: string): T | null;
   /** One round trip (MULTI) for all entries; `ttlSeconds` overrides the cache default. Never rejects; failures go to onError. */
   set(entries: readonly CacheEntry<T>[], ttlSeconds?: number): Promise<void>;
   /**

@@ -5,12 +5,15 @@ import { GraphQLError } from 'graphql';
 import { ErrorCode, NotFoundError, SourceUnavailableError, BadUserInputError } from '../server/errors.ts';
 import { ACCOUNT_TYPE, systemEnum, type PersonRecord, type SystemId } from '../sources/types.ts';
 import type { GoldenView } from './loaders.ts';
-import { sourceKey, unreadable } from './loaders.ts';
+import { sourceKey, unreadable, viewOfCached } from './loaders.ts';
 import { UpstreamBudgetError } from './request-limits.ts';
 import { systemsThatCouldChange } from './feeding.ts';
 import { accountOfPerson, answerUnlinked } from './linking.ts';
 import { clusterPeople } from '../identity/people.ts';
 import { emailDomain } from '../normalize/index.ts';
+import { linkEvidence, type EvidenceRef } from '../identity/explanation.ts';
+import type { IdentityLink } from '../identity/links.ts';
+import type { Candidate, Conflict, FieldLineage, GoldenRecord } from '../merge/index.ts';
 
 /** What a Customer resolver receives: the golden id, resolved lazily through the request's loaders. */
 export interface CustomerParent {
@@ -18,12 +21,29 @@ export interface CustomerParent {
 }
 
 export async function goldenView(ctx: GatewayContext, id: string): Promise<GoldenView> {
-  const view = await ctx.loaders.golden.load(id);
+  const known = ctx.loaders.views.get(id);
+  if (known) return known;
+  // A record this process holds (the near copy) is current: invalidations drop it. Taken at once,
+  // without the loader's batch round (the usual customer query, and every hot customer).
+  const near = ctx.services.cache.peek?.(id);
+  const view = near ? viewOfCached(near) : await ctx.loaders.golden.load(id);
   if (!view) throw new NotFoundError('customer', id);
   ctx.cacheability.deps.add(view.record.id);
   if (unreadable(view)) throw noReadableRecord(view);
   if (view.missing.size > 0) ctx.cacheability.ok = false;
+  // What was recorded above holds for every later read of this id in this request.
+  ctx.loaders.views.set(id, view);
   return view;
+}
+
+/**
+ * `read` of the customer's view: at once when this request has loaded it already (a customer's
+ * fields after the first), else once it is loaded. A compiled query handles a plain value much
+ * faster than a promise, and a customer query asks for dozens of fields of one view.
+ */
+export function fromView<T>(ctx: GatewayContext, id: string, read: (view: GoldenView) => T): T | Promise<T> {
+  const known = ctx.loaders.views.get(id);
+  return known ? read(known) : goldenView(ctx, id).then(read);
 }
 
 /**
@@ -49,8 +69,11 @@ export function notReusable(ctx: GatewayContext): void {
  * A canonical field's value, or a SOURCE_UNAVAILABLE error when a system that feeds the field
  * could not be read: the value might have been different, and the answer never pretends.
  */
-export async function canonicalField(ctx: GatewayContext, id: string, field: string): Promise<unknown> {
-  const view = await goldenView(ctx, id);
+export function canonicalField(ctx: GatewayContext, id: string, field: string): unknown {
+  return fromView(ctx, id, (view) => canonicalValue(ctx, view, field));
+}
+
+function canonicalValue(ctx: GatewayContext, view: GoldenView, field: string): unknown {
   if (view.missing.size > 0) {
     const lineage = view.record.lineage.find((l) => l.field === field);
     const [system] = systemsThatCouldChange(ctx.services.spec, field, lineage, new Set(view.missing.keys()));
@@ -161,3 +184,73 @@ export async function contacts(ctx: GatewayContext, id: string): Promise<Contact
     };
   });
 }
+
+type SystemName = ReturnType<typeof systemEnum>;
+export interface SourceLinkView {
+  system: SystemName;
+  type: string;
+  externalId: string;
+  matchConfidence: number;
+  matchRule: string;
+  lastSyncedAt: string;
+  origin: 'AUTO' | 'MANUAL';
+  linkedAt: IdentityLink['linkedAt'];
+  evidence: (Omit<ReturnType<typeof linkEvidence>[number], 'other' | 'sharedWith'> & { other: SourceRefView | null; sharedWith: SourceRefView[] })[];
+}
+interface SourceRefView {
+  system: SystemName;
+  type: string;
+  externalId: string;
+}
+
+/** Built once per cached golden record (its links are shared read-only while it is cached), not per request. */
+const sourceLinksOf = new WeakMap<readonly IdentityLink[], { computedAt: string; links: SourceLinkView[] }>();
+
+/** `Customer.sources`: the customer's linked records with why each is linked (the stored explanation, parsed). */
+export function sourceLinks(view: GoldenView): SourceLinkView[] {
+  const known = sourceLinksOf.get(view.links);
+  if (known && known.computedAt === view.computedAt) return known.links;
+  const asRef = (r: EvidenceRef): SourceRefView => ({ system: systemEnum(r.system), type: r.recordType, externalId: r.externalId });
+  const links = view.links.map((l) => ({
+    system: systemEnum(l.system),
+    type: l.recordType,
+    externalId: l.externalId,
+    matchConfidence: l.confidence,
+    matchRule: l.rule,
+    lastSyncedAt: view.computedAt,
+    origin: l.origin === 'manual' ? ('MANUAL' as const) : ('AUTO' as const),
+    linkedAt: l.linkedAt,
+    evidence: linkEvidence(l.explanation).map((e) => ({ ...e, other: e.other ? asRef(e.other) : null, sharedWith: e.sharedWith.map(asRef) })),
+  }));
+  sourceLinksOf.set(view.links, { computedAt: view.computedAt, links });
+  return links;
+}
+
+/** A candidate as the schema shows it: its system as the System enum. */
+export type ShownCandidate = Omit<Candidate, 'system'> & { system: SystemName };
+export type ShownConflict = Omit<Conflict, 'values'> & { values: ShownCandidate[] };
+export type ShownLineage = Omit<FieldLineage, 'source' | 'candidates' | 'conflict'> & { source: SystemName | null; candidates: ShownCandidate[]; conflict: ShownConflict | null };
+
+/**
+ * Lineage and conflicts with their systems already as the enum, built once per golden record
+ * (shared read-only while it is cached) instead of one resolver call per candidate per request.
+ */
+const shownOf = new WeakMap<GoldenRecord, { lineage: ShownLineage[]; conflicts: ShownConflict[] }>();
+
+function shown(record: GoldenRecord): { lineage: ShownLineage[]; conflicts: ShownConflict[] } {
+  let out = shownOf.get(record);
+  if (out) return out;
+  const candidate = (c: Candidate): ShownCandidate => ({ ...c, system: systemEnum(c.system) });
+  const conflict = (k: Conflict): ShownConflict => ({ ...k, values: k.values.map(candidate) });
+  out = {
+    lineage: record.lineage.map((l) => ({ ...l, source: l.source ? systemEnum(l.source) : null, candidates: l.candidates.map(candidate), conflict: l.conflict ? conflict(l.conflict) : null })),
+    conflicts: record.conflicts.map(conflict),
+  };
+  shownOf.set(record, out);
+  return out;
+}
+
+/** `Customer.lineage`: one entry per canonical field, systems as the enum. */
+export const shownLineage = (view: GoldenView): ShownLineage[] => shown(view.record).lineage;
+/** `Customer.conflicts`, systems as the enum. */
+export const shownConflicts = (view: GoldenView): ShownConflict[] => shown(view.record).conflicts;

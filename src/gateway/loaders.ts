@@ -53,6 +53,11 @@ export interface GatewayServices {
 
 export interface RequestLoaders {
   golden: DataLoader<string, GoldenView | null>;
+  /**
+   * The golden views this request has already loaded and checked (customer.ts goldenView), by
+   * the id asked: every other field of that customer reads its view at once, without a promise.
+   */
+  views: Map<string, GoldenView>;
   account(system: SystemId): DataLoader<string, SourceRecord | null> | null;
   related(system: SystemId, kind: string): DataLoader<string, unknown[]> | null;
   /** Keyed by sourceKey(system, externalId). */
@@ -80,7 +85,8 @@ const flightsByServices = new WeakMap<GatewayServices, Map<string, Promise<Golde
 const spentBudget = (v: GoldenView | null): boolean => v !== null && [...v.missing.values()].some((e) => e instanceof UpstreamBudgetError);
 
 /** A cached record as a view: only complete records are cached, so nothing is missing. */
-const fromCache = (hit: CachedGolden): GoldenView => ({ ...hit, missing: new Map<SystemId, Error>(), notFound: [], fromCache: true });
+export const viewOfCached = (hit: CachedGolden): GoldenView => ({ ...hit, missing: new Map<SystemId, Error>(), notFound: [], fromCache: true });
+const fromCache = viewOfCached;
 
 /** Linked to records, yet not one of them could be read: every system answered NOT_FOUND. */
 export function unreadable(view: GoldenView): boolean {
@@ -89,7 +95,49 @@ export function unreadable(view: GoldenView): boolean {
 
 export const sourceKey = (system: SystemId, id: string): string => `${system}\u0000${id}`;
 
+/**
+ * The request's loaders, built on first use: a request answered from records this process holds
+ * (customer.ts reads the near copy) needs none of them, and building them is a dozen closures,
+ * Maps and DataLoaders per request.
+ */
+class Loaders implements RequestLoaders {
+  readonly views = new Map<string, GoldenView>();
+  readonly #services: GatewayServices;
+  #built: Omit<RequestLoaders, 'views'> | undefined;
+  constructor(services: GatewayServices) {
+    this.#services = services;
+  }
+  get #loaders(): Omit<RequestLoaders, 'views'> {
+    return (this.#built ??= buildLoaders(this.#services));
+  }
+  get golden(): RequestLoaders['golden'] {
+    return this.#loaders.golden;
+  }
+  get goldenIdOf(): RequestLoaders['goldenIdOf'] {
+    return this.#loaders.goldenIdOf;
+  }
+  get limits(): RequestLimits {
+    return this.#loaders.limits;
+  }
+  account(system: SystemId): DataLoader<string, SourceRecord | null> | null {
+    return this.#loaders.account(system);
+  }
+  related(system: SystemId, kind: string): DataLoader<string, unknown[]> | null {
+    return this.#loaders.related(system, kind);
+  }
+  personAccount(system: SystemId): DataLoader<string, string | null> | null {
+    return this.#loaders.personAccount(system);
+  }
+  customerPage(options: ListOptions): Promise<GoldenCustomerPage> {
+    return this.#loaders.customerPage(options);
+  }
+}
+
 export function createLoaders(services: GatewayServices): RequestLoaders {
+  return new Loaders(services);
+}
+
+function buildLoaders(services: GatewayServices): Omit<RequestLoaders, 'views'> {
   const limits = createRequestLimits(services.limits ?? { timeoutMs: 2_000 });
   let flights = flightsByServices.get(services);
   if (!flights) flightsByServices.set(services, (flights = new Map<string, Promise<GoldenView | null>>()));
@@ -134,11 +182,15 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
     return read;
   };
 
-  const links = new DataLoader<string, IdentityLink[]>((ids) => {
-    dataLoaderBatchSize.observe({ loader: 'identity.links' }, ids.length);
-    return services.identity.linksFor(ids);
-  });
-  const goldenIdOf = new DataLoader<string, string | null>((keys) => {
+  // Made on first use: most requests (a customer whose golden record is cached) need neither.
+  let linksLoader: DataLoader<string, IdentityLink[]> | undefined;
+  const links = (): DataLoader<string, IdentityLink[]> =>
+    (linksLoader ??= new DataLoader<string, IdentityLink[]>((ids) => {
+      dataLoaderBatchSize.observe({ loader: 'identity.links' }, ids.length);
+      return services.identity.linksFor(ids);
+    }));
+  let goldenIdOfLoader: DataLoader<string, string | null> | undefined;
+  const goldenIdOf = (): DataLoader<string, string | null> => (goldenIdOfLoader ??= new DataLoader<string, string | null>((keys) => {
     dataLoaderBatchSize.observe({ loader: 'identity.goldenIdOf' }, keys.length);
     return services.identity.goldenIdsFor(
       keys.map((k) => {
@@ -146,7 +198,7 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
         return { system, externalId, recordType: ACCOUNT_TYPE[system] };
       }),
     );
-  });
+  }));
 
   const build = async (id: string, own: IdentityLink[]): Promise<GoldenView> => {
     const accountLinks = own.filter((l) => l.recordType === ACCOUNT_TYPE[l.system]);
@@ -174,10 +226,10 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
 
   /** Builds one golden record from its links (no cache involved); null for an id no link names. */
   const buildOne = async (id: string): Promise<GoldenView | null> => {
-    const own = await links.load(id);
+    const own = await links().load(id);
     const survivor = own[0]?.goldenId;
     if (!survivor) return null;
-    if (survivor !== id) return golden.load(survivor);
+    if (survivor !== id) return golden().load(survivor);
     return build(id, own);
   };
 
@@ -250,7 +302,9 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
   // the ids they touch), so the hot path never touches Postgres. A miss joins the build already
   // in flight for that id in this process, or starts one; a build loads the links in one query;
   // they name the surviving golden id, so a retired id answers as its survivor.
-  const golden: DataLoader<string, GoldenView | null> = new DataLoader(async (ids) => {
+  // Made on first use: a customer whose record this process holds is read without it (customer.ts).
+  let goldenLoader: DataLoader<string, GoldenView | null> | undefined;
+  const golden = (): DataLoader<string, GoldenView | null> => (goldenLoader ??= new DataLoader<string, GoldenView | null>(async (ids) => {
     dataLoaderBatchSize.observe({ loader: 'golden' }, ids.length);
     const join = (id: string): Promise<GoldenView | null> => inFlight.get(id)!.then((v) => (spentBudget(v) ? buildOne(id) : v));
     const joined = new Map<string, Promise<GoldenView | null>>();
@@ -281,13 +335,18 @@ export function createLoaders(services: GatewayServices): RequestLoaders {
         .catch(() => undefined); // the failure reaches each caller through its flight
     }
     return Promise.all(ids.map((id) => result.get(id)!.catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
-  });
+  }));
 
+  // Each made once, when first asked for (Loaders reads these properties on every use).
   return {
-    golden,
+    get golden() {
+      return golden();
+    },
     account,
     related,
-    goldenIdOf,
+    get goldenIdOf() {
+      return goldenIdOf();
+    },
     personAccount,
     customerPage,
     limits,

@@ -151,6 +151,12 @@ export function withResponseCache<T>(golden: GoldenRecordCache<T>, responses: Re
   });
   return {
     kind: golden.kind,
+    peek: (id) => {
+      const e = near.get(id);
+      if (!e || e.until <= Date.now()) return null;
+      nearHits += 1;
+      return e.value;
+    },
     get: async (ids) => {
       const now = Date.now();
       const out: (T | null)[] = ids.map((id) => {

@@ -120,8 +120,8 @@ export function clientAddressOf(trusted: BlockList | null, address: string | und
   return client;
 }
 
-/** The error with the HTTP status Apollo answers it with (GraphQL over HTTP: 4xx, nothing executed). */
-function forApollo(error: OperationLimitError): GraphQLError {
+/** The error with the HTTP status Apollo answers it with (GraphQL over HTTP: 4xx, nothing executed). Also server/fast-path.ts's. */
+export function forApollo(error: OperationLimitError): GraphQLError {
   return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: error.status, headers: new HeaderMap() } } });
 }
 

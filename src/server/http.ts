@@ -15,6 +15,7 @@ import { landingPage } from './landing.ts';
 import type { GatewayContext } from './context.ts';
 import { ResponseCache } from '../gateway/response-cache.ts';
 import { JitGateway, type JitStats } from './jit-executor.ts';
+import { FastPath, type FastPathStats } from './fast-path.ts';
 import type { GatewayLimits, OperationLimitError, RateLimitedError } from '../limits/index.ts';
 import { currentRequest, enterRequest, requestIdFrom, runInRequest } from '../observability/request-context.ts';
 import { renderMetrics } from '../observability/metrics.ts';
@@ -34,6 +35,12 @@ export interface Logger {
 
 export interface HttpServerOptions {
   schema: GraphQLSchema;
+  /**
+   * `schema` without the access rules' wrappers: the fast path runs the operations of principals
+   * whose role holds every access class (admin) on it, since each of their checks would pass and
+   * each wrapper costs a resolver call (dozens per customer's lineage). Absent: `schema` for all.
+   */
+  fullAccessSchema?: GraphQLSchema;
   context: (requestId: string, principal: Principal) => GatewayContext;
   /** Who is asking, from the request's credentials (src/access/authenticate.ts); refused before anything runs. */
   authenticator: Authenticator;
@@ -56,8 +63,13 @@ export interface HttpServerOptions {
   stacktraces?: boolean;
   /** 'jit' (default): operations run compiled by graphql-jit (jit-executor.ts); 'graphql': graphql's execute. */
   executor?: 'jit' | 'graphql';
-  /** Compiled queries kept by the jit executor (LRU; default 1,000). */
+  /** Compiled queries kept by the jit executor (LRU; default 1,000); as many query texts are kept parsed and validated by the fast path. */
   jitCacheSize?: number;
+  /**
+   * With the jit executor: plain POSTs of one query or mutation are answered by server/fast-path.ts
+   * instead of Apollo Server's HTTP pipeline (same answers; default true). false: Apollo answers all.
+   */
+  fastPath?: boolean;
   /** How long close() lets in-flight requests finish before cutting them (MERIDIAN_SHUTDOWN_GRACE_MS). Default 10 s. */
   shutdownGraceMs?: number;
   /** Operation limits and rate limits (src/limits/): checked before anything executes. */
@@ -98,13 +110,14 @@ function operationOf(method: string, body: unknown, search: URLSearchParams): { 
 export interface RunningServer {
   url: string;
   port: number;
-  /** How the jit executor's compiled-query cache is used; null when it is off. */
-  executorStats(): JitStats | null;
+  /** How the jit executor's compiled-query cache and the fast path are used; null when the jit executor is off. */
+  executorStats(): (JitStats & { fastPath: FastPathStats | null }) | null;
   /** Graceful: stops accepting, closes WebSockets with 1001, lets in-flight requests finish (shutdownGraceMs). */
   close(): Promise<void>;
 }
 
 const GRAPHQL_PATH = '/graphql';
+const graphqlUrl = new URL(GRAPHQL_PATH, 'http://gateway.local');
 
 /** graphql-ws close codes for refused credentials (the protocol's 4401 / 4403), and 1013 "try again later". */
 export const WS_CLOSE = { UNAUTHORIZED: 4401, FORBIDDEN: 4403, TRY_AGAIN_LATER: 1013 } as const;
@@ -152,6 +165,20 @@ function sendRefusal(res: http.ServerResponse, error: RateLimitedError | Operati
   const payload = JSON.stringify(body);
   res.writeHead(error.status, { ...headers, ...('retryAfter' in error ? { 'retry-after': String(error.retryAfter) } : {}), 'content-length': Buffer.byteLength(payload) });
   res.end(payload);
+}
+
+/** Both executors' caches as one (the full-access one compiles the same texts for admins). */
+function sumStats(a: JitStats, b: JitStats | undefined): JitStats {
+  return b ? { hits: a.hits + b.hits, compiled: a.compiled + b.compiled, fallbacks: a.fallbacks + b.fallbacks, size: a.size + b.size } : a;
+}
+
+/** The request's headers as Apollo Server reads them (repeated ones joined). */
+function headerMap(raw: http.IncomingHttpHeaders): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [k, v] of Object.entries(raw)) {
+    if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+  }
+  return headers;
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, contentType = 'application/json; charset=utf-8'): void {
@@ -259,6 +286,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     csrfPrevention: false,
   });
   await apollo.start();
+  const fullJit = jit && options.fullAccessSchema && options.fastPath !== false ? new JitGateway({ schema: options.fullAccessSchema, cacheSize: options.jitCacheSize ?? 1_000, logger }) : null;
+  const fast =
+    jit && options.fastPath !== false
+      ? new FastPath({ schema: options.schema, jit, fullAccessJit: fullJit, limits: options.limits, introspection, formatError, stacktraces: options.stacktraces ?? false, cacheSize: options.jitCacheSize ?? 1_000 })
+      : null;
   const maxBody = options.maxBodyBytes ?? 1_000_000;
   const page = landingPage({ graphqlPath: GRAPHQL_PATH, example: options.exampleQuery ?? '{ ok }' });
 
@@ -288,7 +320,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     let principal: Principal;
     try {
-      principal = await authenticator.authenticate(req.headers);
+      principal = await authenticator.authenticate(req.headers, req.socket);
     } catch (e) {
       if (!(e instanceof AuthenticationError)) throw e;
       req.resume();
@@ -304,14 +336,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       overLimit(limited);
       return;
     }
-    const headers = new HeaderMap();
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-    }
     let body: unknown = undefined;
     if (req.method === 'POST') {
       const text = await readBody(req, maxBody);
-      const type = headers.get('content-type') ?? '';
+      const type = req.headers['content-type'] ?? '';
       if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
         try {
           body = text.length ? JSON.parse(text) : undefined;
@@ -338,10 +366,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       return;
     }
     const ctx = options.context(requestId, principal);
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: () => Promise.resolve(ctx),
-    });
+    const result =
+      (await fast?.answer(req.method ?? 'GET', req.headers['content-type'], req.headers.accept, body, ctx)) ??
+      (await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMap(req.headers), search: url.search, body },
+        context: () => Promise.resolve(ctx),
+      }));
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [k, v] of result.headers) outHeaders[k] = v;
     if (result.body.kind === 'complete') {
@@ -391,7 +421,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const drain = new Drain();
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://gateway.local');
+    // The usual request's URL is the one every GraphQL POST has: parsed once (it is only read).
+    const url = req.url === GRAPHQL_PATH ? graphqlUrl : new URL(req.url ?? '/', 'http://gateway.local');
     drain.track(res);
     // Every response names its request (an incoming valid x-request-id is kept), and every line
     // logged while serving it carries the same id (observability/logger.ts).
@@ -550,7 +581,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   let closing: Promise<void> | null = null;
   return {
     port,
-    executorStats: () => jit?.stats() ?? null,
+    executorStats: () => (jit ? { ...sumStats(jit.stats(), fullJit?.stats()), fastPath: fast?.stats() ?? null } : null),
     url: `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`,
     close: () => (closing ??= drain.close({ server, wss, wsCleanup, apollo, logger, graceMs: options.shutdownGraceMs ?? 10_000 })),
   };

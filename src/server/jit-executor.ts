@@ -32,7 +32,7 @@ type GatewayExecutor = NonNullable<Awaited<ReturnType<GatewayInterface['load']>>
 type SchemaCallback = Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0];
 
 /** What a cache entry holds: the compiled query, or the decision to use graphql's execute. */
-type Plan = { kind: 'jit'; compiled: CompiledQuery } | { kind: 'fallback' };
+export type Plan = { kind: 'jit'; compiled: CompiledQuery } | { kind: 'fallback' };
 
 /** A small LRU over Map's insertion order: a hit moves the key to the end, the oldest goes first. */
 export class LruCache<V> {
@@ -211,8 +211,20 @@ export class JitGateway implements GatewayInterface {
   }
 
   /** Runs one validated operation: compiled when it can be, graphql's execute otherwise. */
-  async execute(source: string, document: DocumentNode, operationName: string | null, variables: Record<string, unknown>, context: unknown): Promise<ExecutionResult> {
-    const plan = this.#plan(source, document, operationName);
+  execute(source: string, document: DocumentNode, operationName: string | null, variables: Record<string, unknown>, context: unknown): Promise<ExecutionResult> {
+    return this.run(this.plan(source, document, operationName), document, operationName, variables, context);
+  }
+
+  /**
+   * How `document` runs: from the cache, or compiled now (and cached). A caller that keeps the
+   * plan with its own copy of the document (server/fast-path.ts) runs it without the lookup.
+   */
+  plan(source: string, document: DocumentNode, operationName: string | null): Plan {
+    return this.#plan(source, document, operationName);
+  }
+
+  /** Runs one validated operation with its plan (from `plan` for the same document and operation name). */
+  async run(plan: Plan, document: DocumentNode, operationName: string | null, variables: Record<string, unknown>, context: unknown): Promise<ExecutionResult> {
     if (plan.kind === 'jit') {
       this.#stats.hits++;
       let result: ExecutionResult;
