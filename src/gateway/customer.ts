@@ -3,7 +3,8 @@
 import type { GatewayContext } from '../server/context.ts';
 import { GraphQLError } from 'graphql';
 import { ErrorCode, NotFoundError, SourceUnavailableError, BadUserInputError } from '../server/errors.ts';
-import { ACCOUNT_TYPE, systemEnum, type PersonRecord, type SystemId } from '../sources/types.ts';
+import { ACCOUNT_TYPE, systemEnum } from '../sources/types.ts';
+import type { PersonRecord, SystemId } from '../domain/records.ts';
 import type { GoldenView } from './loaders.ts';
 import { sourceKey, unreadable } from './loaders.ts';
 import { UpstreamBudgetError } from './request-limits.ts';

@@ -1,7 +1,8 @@
 // A source as the gateway uses it: every call bounded by the request's deadline for that source
 // and guarded by its circuit breaker, every failure turned into a per-key SourceUnavailableError.
 // A dead or slow source costs the answer only that source's fields, once per request.
-import type { SourceConnector, SourceRecord, SystemId } from '../sources/types.ts';
+import type { SourceConnector } from '../sources/types.ts';
+import type { SourceRecord, SystemId } from '../domain/records.ts';
 import { createCircuitBreaker, withTimeout, CircuitOpenError, TimeoutError, systemClock, type CircuitBreaker, type Clock } from '../resilience/index.ts';
 import { SourceUnavailableError } from '../server/errors.ts';
 import { SourceError, SourceRateLimitedError } from '../sources/errors.ts';

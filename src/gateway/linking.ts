@@ -6,7 +6,8 @@
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../server/context.ts';
 import { BadUserInputError, ErrorCode, NotFoundError, SourceUnavailableError } from '../server/errors.ts';
-import { ACCOUNT_TYPE, systemEnum, type SourceRecord, type SystemId } from '../sources/types.ts';
+import { ACCOUNT_TYPE, systemEnum } from '../sources/types.ts';
+import type { SourceRecord, SystemId } from '../domain/records.ts';
 import { SourceError } from '../sources/errors.ts';
 
 /** A record its system holds that no customer is linked to yet; `extensions` say what linking would do. */

@@ -12,7 +12,8 @@ import { customerIndexEntry, type EntrySource, type MatchIndex, type MatchIndexE
 import { indexEntryFromTable, savedModelOf } from './matcher/incremental.ts';
 import type { FeatureTable } from './matcher/features.ts';
 import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
-import { ACCOUNT_TYPE, type SourceConnector, type SourceRecord, type SystemId } from '../sources/types.ts';
+import { ACCOUNT_TYPE, type SourceConnector } from '../sources/types.ts';
+import type { SourceRecord, SystemId } from '../domain/records.ts';
 import { MAX_SCAN_PAGE_SIZE, prefetched, type ScanOptions, type ScanRetryEvent } from '../sources/scan.ts';
 import type { BackfillCheckpoints } from './backfill-checkpoint.ts';
 import type { IdentityStore, LinkCluster, ProposedLink } from './links.ts';

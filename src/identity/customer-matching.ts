@@ -11,7 +11,7 @@ import {
   normalizePhone, normalizePostalCode, textMatchKey,
 } from '../normalize/index.ts';
 import type { RawAddress } from '../normalize/index.ts';
-import type { SourceRecord } from '../sources/types.ts';
+import type { SourceRecord } from '../domain/records.ts';
 import { clusterLinks } from './matcher/cluster.ts';
 import { parseMatcherConfig, type MatcherConfig } from './matcher/config.ts';
 import type { InputRecord } from './matcher/features.ts';

@@ -7,7 +7,8 @@
 // prefix or a misspelling still finds candidates; candidates are scored in code.
 import type pg from 'pg';
 import type { Store } from '../store/index.ts';
-import type { SourceConnector, SourceRecord, SystemId } from '../sources/types.ts';
+import type { SourceConnector } from '../sources/types.ts';
+import type { SourceRecord, SystemId } from '../domain/records.ts';
 import { prefetched } from '../sources/scan.ts';
 import { companyMatchKey } from '../normalize/company.ts';
 import { emailDomain, emailMatchKey, normalizeDomain, normalizeEmail } from '../normalize/email.ts';

@@ -24,7 +24,8 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { FieldSpec } from '../mapping/index.ts';
-import { SYSTEMS, type SystemId } from '../sources/types.ts';
+import { SYSTEMS } from '../sources/types.ts';
+import type { SystemId } from '../domain/records.ts';
 import { DEFAULT_PAGE, MAX_PAGE } from '../gateway/pagination.ts';
 
 /** How many items a field returns per parent. */

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { SYSTEMS } from '../sources/types.ts';
-import type { SystemId } from '../sources/types.ts';
+import type { SystemId } from '../domain/records.ts';
 import { COMPARATOR_NAMES, FIELD_TYPES, NAMED_RULE_NAMES, NORMALIZERS, NORMALIZER_NAMES } from './catalog.ts';
 import type { ComparatorName, FieldType, NamedRuleName, NormalizerInfo, NormalizerName } from './catalog.ts';
 import { isPath } from './paths.ts';

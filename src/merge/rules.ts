@@ -1,6 +1,6 @@
 // Survivorship: which candidate's value the golden record keeps.
 import type { FieldDef, NamedRuleName, SourceSpec, Survivorship } from '../mapping/index.ts';
-import type { SourceRecord, SystemId } from '../sources/types.ts';
+import type { SourceRecord, SystemId } from '../domain/records.ts';
 import { SYSTEMS } from '../sources/types.ts';
 import { toEpochMs } from '../normalize/index.ts';
 import type { Candidate } from './types.ts';

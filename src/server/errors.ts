@@ -1,7 +1,7 @@
 // One enum of error codes (CONTRACT.md), small error classes that set extensions.code.
 // Anything else thrown inside a resolver is masked for clients and logged whole.
 import { GraphQLError } from 'graphql';
-import type { SystemId } from '../sources/types.ts';
+import type { SystemId } from '../domain/records.ts';
 import { systemEnum } from '../sources/types.ts';
 import { InvalidSourceRecordError, SourceError, SourceRateLimitedError } from '../sources/errors.ts';
 import { oneLine } from '../observability/redact.ts';
