@@ -1,7 +1,8 @@
 // Thin resolvers: translate between GraphQL and src/gateway; no business rules here.
 import type { Resolvers } from '../src/generated/graphql.ts';
 import { BadUserInputError, NotFoundError } from '../src/server/errors.ts';
-import { systemEnum, type SystemId, type SatisfactionRatingRecord, type TicketRecord, type OpportunityRecord, type SubscriptionRecord, type InvoiceRecord, type ChargeRecord, type ContractRecord, type PaymentRecord } from '../src/sources/types.ts';
+import { systemEnum } from '../src/sources/types.ts';
+import type { SystemId, SatisfactionRatingRecord, TicketRecord, OpportunityRecord, SubscriptionRecord, InvoiceRecord, ChargeRecord, ContractRecord, PaymentRecord } from '../src/domain/records.ts';
 import { canonicalField, contacts, customerById, customerBySource, goldenView, notReusable, relatedRecords } from '../src/gateway/customer.ts';
 import { connectionOf, pageSize } from '../src/gateway/pagination.ts';
 import { linkSourceRecord } from '../src/gateway/linking.ts';
