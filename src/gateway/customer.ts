@@ -2,7 +2,7 @@
 // functions and nothing else; all the rules about partial failure live here.
 import type { GatewayContext } from '../server/context.ts';
 import { GraphQLError } from 'graphql';
-import { ErrorCode, NotFoundError, SourceUnavailableError, BadUserInputError } from '../server/errors.ts';
+import { ErrorCode, NotFoundError, SourceUnavailableGraphQLError, BadUserInputError } from '../server/errors.ts';
 import { ACCOUNT_TYPE, systemEnum } from '../sources/types.ts';
 import type { PersonRecord, SystemId } from '../domain/records.ts';
 import type { GoldenView } from './loaders.ts';
@@ -60,8 +60,8 @@ export async function canonicalField(ctx: GatewayContext, id: string, field: str
   return view.record.fields[field] ?? null;
 }
 
-function unavailable(system: SystemId, err: Error): SourceUnavailableError | UpstreamBudgetError {
-  return err instanceof SourceUnavailableError || err instanceof UpstreamBudgetError ? err : new SourceUnavailableError(system, err.message, err);
+function unavailable(system: SystemId, err: Error): SourceUnavailableGraphQLError | UpstreamBudgetError {
+  return err instanceof SourceUnavailableGraphQLError || err instanceof UpstreamBudgetError ? err : new SourceUnavailableGraphQLError(system, err.message, err);
 }
 
 /** Finds the customer for `customer(id)`: follows merges (a retired id answers as its survivor). */

@@ -1,10 +1,10 @@
 // A source as the gateway uses it: every call bounded by the request's deadline for that source
-// and guarded by its circuit breaker, every failure turned into a per-key SourceUnavailableError.
+// and guarded by its circuit breaker, every failure turned into a per-key SourceUnavailableGraphQLError.
 // A dead or slow source costs the answer only that source's fields, once per request.
 import type { SourceConnector } from '../sources/types.ts';
 import type { SourceRecord, SystemId } from '../domain/records.ts';
 import { createCircuitBreaker, withTimeout, CircuitOpenError, TimeoutError, systemClock, type CircuitBreaker, type Clock } from '../resilience/index.ts';
-import { SourceUnavailableError } from '../server/errors.ts';
+import { SourceUnavailableGraphQLError } from '../server/errors.ts';
 import { SourceError, SourceRateLimitedError } from '../sources/errors.ts';
 import { UpstreamBudgetError, type RequestLimits } from './request-limits.ts';
 import { withCallSignal } from '../sources/concurrency.ts';
@@ -165,7 +165,7 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
     if (left <= 0) {
       const said = `this request had already waited its ${timeoutMs} ms deadline on this system; not called`;
       refused(operation, 'DEADLINE_SPENT', said);
-      const err = new SourceUnavailableError(system, said, Object.assign(new Error(said), { publicReason: said }));
+      const err = new SourceUnavailableGraphQLError(system, said, Object.assign(new Error(said), { publicReason: said }));
       return keys.map(() => err);
     }
     if (limits && !limits.take(keys.length)) {
@@ -184,14 +184,14 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
         return r;
       });
       made.finish?.(null);
-      return results.map((r) => (r instanceof Error && !isInputError(r) ? new SourceUnavailableError(system, r.message, r) : r));
+      return results.map((r) => (r instanceof Error && !isInputError(r) ? new SourceUnavailableGraphQLError(system, r.message, r) : r));
     } catch (e) {
       // Refused by the open circuit: no call was made, so no duration; still an error.
       if (made.finish) made.finish(e);
       else if (e instanceof CircuitOpenError) refused(operation, 'CIRCUIT_OPEN', describe(e));
       else upstreamErrors.inc({ system, code: errorCode(e) });
       // The cause lets the client message say what happened in our words (server/errors.ts publicReason).
-      const err = new SourceUnavailableError(system, describe(e), e instanceof Error ? e : undefined);
+      const err = new SourceUnavailableGraphQLError(system, describe(e), e instanceof Error ? e : undefined);
       return keys.map(() => err);
     } finally {
       end?.();

@@ -20,7 +20,7 @@ import type { DeliveryLog } from './deliveries.ts';
 import { InvalidSourceRecordError } from '../sources/errors.ts';
 import type { Logger } from '../server/http.ts';
 import { createLogOnce } from '../observability/log-once.ts';
-import { SourceUnavailableError } from '../server/errors.ts';
+import { SourceUnavailableGraphQLError } from '../server/errors.ts';
 import { webhookRejected } from '../observability/metrics.ts';
 
 export interface WebhookSecrets {
@@ -188,7 +188,7 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
       if (!(e instanceof SourceReadError)) throw e;
       // Not acknowledged: the sender retries, and nothing was linked from a record we could not read.
       if (before.length > 0) await services.cache.invalidate(before);
-      logger.error('webhook not processed', { system, reason: e.message, ...(e.cause instanceof SourceUnavailableError ? { detail: e.cause.detail } : {}) });
+      logger.error('webhook not processed', { system, reason: e.message, ...(e.cause instanceof SourceUnavailableGraphQLError ? { detail: e.cause.detail } : {}) });
       return { ok: false, reason: e.message };
     }
     const goldenIds = [...new Set([...before, ...live.affected])];

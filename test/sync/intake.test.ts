@@ -8,7 +8,7 @@ import type { GatewayServices } from '../../src/gateway/loaders.ts';
 import type { GuardedSource } from '../../src/gateway/guarded-source.ts';
 import type { LiveMatcher } from '../../src/identity/live-matcher.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { SourceUnavailableError } from '../../src/server/errors.ts';
+import { SourceUnavailableGraphQLError } from '../../src/server/errors.ts';
 import { InvalidSourceRecordError } from '../../src/sources/errors.ts';
 import { createWebhookIntake } from '../../src/sync/intake.ts';
 import { createMemoryDeliveryLog } from '../../src/sync/deliveries.ts';
@@ -35,7 +35,7 @@ function intakeWith(loaded: Error) {
 describe('webhook intake when the named account cannot be read', () => {
   it('acknowledges an invalid record and reports it, so the sender does not retry for days', async () => {
     const invalid = new InvalidSourceRecordError('stripe', 'cus_BAD', 'address.country', 'expected a string');
-    const { send, matched } = intakeWith(new SourceUnavailableError('stripe', invalid.message, invalid));
+    const { send, matched } = intakeWith(new SourceUnavailableGraphQLError('stripe', invalid.message, invalid));
     const answer = await send();
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toMatchObject({ received: true, linked: [], invalid: [{ system: 'stripe', id: 'cus_BAD', error: expect.stringContaining('address.country') as unknown }] });
@@ -43,7 +43,7 @@ describe('webhook intake when the named account cannot be read', () => {
   });
 
   it('refuses with 503 when the system cannot answer', async () => {
-    const { send, matched } = intakeWith(new SourceUnavailableError('stripe', 'no answer within 2000 ms'));
+    const { send, matched } = intakeWith(new SourceUnavailableGraphQLError('stripe', 'no answer within 2000 ms'));
     const answer = await send();
     expect(answer.status).toBe(503);
     expect((JSON.parse(answer.body) as { error: string }).error).toMatch(/could not read stripe record cus_BAD/);

@@ -3,6 +3,7 @@
 import type { Connection } from 'jsforce';
 import type { RelatedKinds, SourceConnector } from '../types.ts';
 import type { ScanOptions, ScanPage } from '../scan.ts';
+import { systemClock, type ConnectorClock } from '../options.ts';
 import { SalesforceReader, type SalesforceReaderOptions } from './reader.ts';
 import { SalesforceSession } from './session.ts';
 
@@ -15,7 +16,8 @@ export interface SalesforceConnectorOptions {
   scanPageSize?: number;
   /** The org's currency for opportunity amounts when records carry no CurrencyIsoCode (default 'USD'). */
   currency?: string;
-  clock?: () => Date;
+  /** Time for errors' retry-at and the scan's waits between retries (tests pass one that does not wait). */
+  clock?: ConnectorClock;
   /** Told about each record scanAccounts skips because it fails the schema (default: console.warn). */
   onInvalidRecord?: (error: Error) => void;
   /** Told once which of Meridian's custom Account fields the org lacks, and what that costs (default: console.warn). */
@@ -37,7 +39,7 @@ export function createSalesforceConnector(conn: Connection | SalesforceSession, 
     concurrency: positiveInt('concurrency', options.concurrency ?? 8, 100),
     scanPageSize: positiveInt('scanPageSize', options.scanPageSize ?? 200, 2000),
     currency: options.currency ?? 'USD',
-    clock: options.clock ?? (() => new Date()),
+    clock: options.clock ?? systemClock,
     onInvalidRecord: options.onInvalidRecord ?? ((e) => console.warn(`salesforce scan skipped a record: ${e.message}`)),
     onMissingFields: options.onMissingFields ?? ((message) => console.warn(message)),
   };
