@@ -3,7 +3,7 @@
 // (rate limit, 5xx, timeout, dropped connection). Each connector fetches its pages through
 // `fetchPageWithRetry`, so a backfill over a flaky or throttled system waits and goes on
 // instead of abandoning the whole run (docs/operations.md § Backfill).
-import { SourceRateLimitedError, SourceUnavailableError, type SourceError } from './errors.ts';
+import { SourceRateLimitedError, SourceUnavailableError, type InvalidSourceRecordError, type SourceError } from './errors.ts';
 import { systemClock, type ConnectorClock } from './options.ts';
 import type { SourceRecord, SystemId } from './types.ts';
 
@@ -61,16 +61,20 @@ export interface ScanOptions {
 }
 
 /**
- * One page of a scan: the records (invalid ones are reported by the connector and left out)
- * and where the next page starts, so a stopped scan can be resumed with `after`.
+ * One page of a scan: the records, those the connector could not read (each the one
+ * InvalidSourceRecordError naming its first bad field; the backfill counts and names them, they
+ * are never dropped unsaid), and where the next page starts, so a stopped scan can be resumed
+ * with `after`. A page may hold only invalid records.
  */
 export interface ScanPage extends Array<SourceRecord> {
   /** Pass as `after` to continue after this page; null when the system offers no such position. */
   resumeAfter: string | null;
+  /** Records of this page (or read on the way to it) that failed the system's schema. */
+  invalid: InvalidSourceRecordError[];
 }
 
-export function scanPage(records: SourceRecord[], resumeAfter: string | null): ScanPage {
-  return Object.assign(records, { resumeAfter });
+export function scanPage(records: SourceRecord[], resumeAfter: string | null, invalid: InvalidSourceRecordError[] = []): ScanPage {
+  return Object.assign(records, { resumeAfter, invalid });
 }
 
 const TRANSIENT_UPSTREAM = new Set(['StripeConnectionError', 'StripeAPIError', 'SERVER_UNAVAILABLE', 'UNKNOWN_EXCEPTION', 'REQUEST_LIMIT_EXCEEDED']);

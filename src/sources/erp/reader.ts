@@ -238,7 +238,7 @@ export class ErpReader {
   }
 
   /** One keyset page of customers after `after` (exclusive), in customer_number order. */
-  async customersPage(after: string | null, limit: number): Promise<{ rows: (ErpCustomerRow | Error)[]; lastKey: string | null }> {
+  async customersPage(after: string | null, limit: number): Promise<{ rows: (ErpCustomerRow | InvalidSourceRecordError)[]; lastKey: string | null }> {
     const base = customerSelect(this.#s);
     const rows =
       after === null

@@ -18,8 +18,6 @@ export interface SalesforceConnectorOptions {
   currency?: string;
   /** Time for errors' retry-at and the scan's waits between retries (tests pass one that does not wait). */
   clock?: ConnectorClock;
-  /** Told about each record scanAccounts skips because it fails the schema (default: console.warn). */
-  onInvalidRecord?: (error: Error) => void;
   /** Told once which of Meridian's custom Account fields the org lacks, and what that costs (default: console.warn). */
   onMissingFields?: (message: string, missing: readonly string[]) => void;
 }
@@ -40,7 +38,6 @@ export function createSalesforceConnector(conn: Connection | SalesforceSession, 
     scanPageSize: positiveInt('scanPageSize', options.scanPageSize ?? 200, 2000),
     currency: options.currency ?? 'USD',
     clock: options.clock ?? systemClock,
-    onInvalidRecord: options.onInvalidRecord ?? ((e) => console.warn(`salesforce scan skipped a record: ${e.message}`)),
     onMissingFields: options.onMissingFields ?? ((message) => console.warn(message)),
   };
   if (!/^[A-Z]{3}$/.test(settings.currency)) throw new RangeError(`currency must be an ISO 4217 code (got ${JSON.stringify(settings.currency)})`);

@@ -7,6 +7,7 @@ import type { OpportunityRecord, PersonRecord, SourceRecord } from '../types.ts'
 import { chunk, mapWithConcurrency } from '../concurrency.ts';
 import type { ConnectorClock } from '../options.ts';
 import { clampPageSize, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
+import type { InvalidSourceRecordError} from '../errors.ts';
 import { InvalidSourceIdError, invalidRecord, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
 import {
   ACCOUNT_CUSTOM_FIELDS,
@@ -39,8 +40,6 @@ export interface SalesforceReaderOptions {
   /** The org's currency for opportunity amounts (see mapping.ts opportunityToRecord). */
   currency: string;
   clock: ConnectorClock;
-  /** Told about each record a scan skips because it does not fit the schema. */
-  onInvalidRecord: (error: Error) => void;
   /** Told once, at first use, which of ACCOUNT_CUSTOM_FIELDS the org lacks and what that costs. */
   onMissingFields: (message: string, missing: readonly string[]) => void;
 }
@@ -177,7 +176,7 @@ export class SalesforceReader {
   }
 
   /** Account answer (every child page fetched, every child validated) → SourceRecord, or the Error of that one record. */
-  async #account(raw: unknown): Promise<{ id: string | null; result: SourceRecord | Error }> {
+  async #account(raw: unknown): Promise<{ id: string | null; result: SourceRecord | InvalidSourceRecordError }> {
     const rawId = typeof raw === 'object' && raw !== null && 'Id' in raw && typeof raw.Id === 'string' ? toSalesforceId18(raw.Id) : null;
     const parsed = accountSchema.safeParse(raw);
     if (!parsed.success) return { id: rawId, result: invalidRecord('salesforce', rawId ?? '(no Id)', parsed.error) };
@@ -372,6 +371,8 @@ export class SalesforceReader {
     let lastId: string | null = options.after === undefined ? null : toSalesforceId18(options.after);
     if (options.after !== undefined && lastId === null) throw new RangeError(`after must be a Salesforce Account id (got ${JSON.stringify(options.after)})`);
     const buffer: SourceRecord[] = [];
+    // Invalid records go out with the next page handed out (or a page of their own at the end).
+    let invalid: InvalidSourceRecordError[] = [];
     const first = (): Promise<QueryResultRaw> =>
       fetchPageWithRetry(
         'salesforce',
@@ -383,18 +384,19 @@ export class SalesforceReader {
     let page = await first();
     for (;;) {
       for (const raw of page.records) {
-        let mapped: { id: string | null; result: SourceRecord | Error };
+        let mapped: { id: string | null; result: SourceRecord | InvalidSourceRecordError };
         try {
           mapped = await this.#account(raw);
         } catch (e) {
           throw toError(e);
         }
-        if (mapped.result instanceof Error) this.#o.onInvalidRecord(mapped.result);
+        if (mapped.result instanceof Error) invalid.push(mapped.result);
         else buffer.push(mapped.result);
         if (buffer.length === pageSize) {
           const out = buffer.splice(0, pageSize);
           lastId = out.at(-1)!.id;
-          yield scanPage(out, lastId);
+          yield scanPage(out, lastId, invalid);
+          invalid = [];
         }
       }
       if (page.done || !page.nextRecordsUrl) break;
@@ -408,9 +410,9 @@ export class SalesforceReader {
         page = await first();
       }
     }
-    if (buffer.length > 0) {
+    if (buffer.length > 0 || invalid.length > 0) {
       const out = buffer.splice(0);
-      yield scanPage(out, out.at(-1)!.id);
+      yield scanPage(out, out.at(-1)?.id ?? lastId, invalid);
     }
   }
 

@@ -15,8 +15,6 @@ export interface ZendeskConnectorOptions {
   scanPageSize?: number;
   /** Time for errors' retry-at and the scan's waits between retries (tests pass one that does not wait). */
   clock?: ConnectorClock;
-  /** Told about each record scanAccounts skips because it fails the schema (default: console.warn). */
-  onInvalidRecord?: (error: Error) => void;
 }
 
 const positiveInt = (name: string, v: number, max: number): number => {
@@ -30,7 +28,6 @@ export function createZendeskConnector(client: ZendeskClient, options: ZendeskCo
     concurrency: positiveInt('concurrency', options.concurrency ?? 8, 100),
     scanPageSize: positiveInt('scanPageSize', options.scanPageSize ?? 100, 100),
     clock: options.clock ?? systemClock,
-    onInvalidRecord: options.onInvalidRecord ?? ((e) => console.warn(`zendesk scan skipped a record: ${e.message}`)),
   };
   const reader = new ZendeskReader(client, settings);
 

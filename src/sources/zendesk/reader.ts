@@ -12,6 +12,7 @@ import type { ZendeskClient } from './client.ts';
 import { chunk, mapWithConcurrency } from '../concurrency.ts';
 import type { ConnectorClock } from '../options.ts';
 import { clampPageSize, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
+import type { InvalidSourceRecordError} from '../errors.ts';
 import { InvalidSourceIdError, invalidRecord, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
 import { organizationSchema, parseListPage, type ListPage, satisfactionRatingSchema, ticketSchema, userSchema, type TicketRaw } from './schema.ts';
 import { RECEIVED_SCORES, organizationToSourceRecord, ratingToRecord, ticketToRecord, userToPerson } from './mapping.ts';
@@ -24,8 +25,6 @@ export interface ZendeskReaderOptions {
   /** Default page size of scanAccounts. */
   scanPageSize: number;
   clock: ConnectorClock;
-  /** Told about each record a scan skips because it does not fit the schema. */
-  onInvalidRecord: (error: Error) => void;
 }
 
 const MAX_PAGE_SIZE = 100;
@@ -336,12 +335,14 @@ export class ZendeskReader {
     const fetchList = (url: string, key: string): Promise<ListPage> =>
       fetchPageWithRetry('zendesk', async () => this.#page(await this.#get(url), key), (e) => this.#asError(e), options);
     const emailsByOrg = new Map<number, string[]>();
+    // Invalid records go out with the next page handed out (or a page of their own at the end).
+    let invalid: InvalidSourceRecordError[] = [];
     for (let url: string | null = this.#url('users', { role: 'end-user', 'page[size]': String(MAX_PAGE_SIZE) }); url !== null; ) {
       const page = await fetchList(url, 'users');
       for (const raw of page.items) {
         const p = userSchema.safeParse(raw);
         if (!p.success) {
-          this.#o.onInvalidRecord(invalidRecord('zendesk', `user ${rawId(raw)}`, p.error));
+          invalid.push(invalidRecord('zendesk', `user ${rawId(raw)}`, p.error));
           continue;
         }
         const org = p.data.organization_id;
@@ -363,14 +364,17 @@ export class ZendeskReader {
       for (const raw of page.items) {
         const p = organizationSchema.safeParse(raw);
         if (!p.success) {
-          this.#o.onInvalidRecord(invalidRecord('zendesk', `organization ${rawId(raw)}`, p.error));
+          invalid.push(invalidRecord('zendesk', `organization ${rawId(raw)}`, p.error));
           continue;
         }
         records.push(organizationToSourceRecord(p.data, emailsByOrg.get(p.data.id) ?? []));
       }
       url = page.next === null ? null : this.#rebase(page.next);
       const after = url === null ? null : new URL(url).searchParams.get('page[after]');
-      if (records.length > 0) yield scanPage(records, after ?? options.after ?? null);
+      if (records.length > 0 || (invalid.length > 0 && url === null)) {
+        yield scanPage(records, after ?? options.after ?? null, invalid);
+        invalid = [];
+      }
     }
   }
 
