@@ -133,3 +133,21 @@ export interface PaymentRecord {
   paidAt: string;
   invoiceId: string | null;
 }
+
+/**
+ * A customer's related collections (the Customer type's list fields) and the record each holds.
+ * Each system's related kinds say which collection they fill (src/sources/<system>/system.ts):
+ * contacts come from Salesforce contacts and Zendesk users alike, invoices from every system
+ * that bills.
+ */
+export interface CustomerCollections {
+  contacts: PersonRecord;
+  opportunities: OpportunityRecord;
+  tickets: TicketRecord;
+  satisfaction: SatisfactionRatingRecord;
+  subscriptions: SubscriptionRecord;
+  invoices: InvoiceRecord;
+  charges: ChargeRecord;
+  contracts: ContractRecord;
+  payments: PaymentRecord;
+}

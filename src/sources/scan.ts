@@ -5,15 +5,10 @@
 // instead of abandoning the whole run (docs/operations.md § Backfill).
 import { SourceRateLimitedError, SourceUnavailableError, type InvalidSourceRecordError, type SourceError } from './errors.ts';
 import { systemClock, type ConnectorClock } from './options.ts';
-import type { SourceRecord, SystemId } from './types.ts';
+import type { SourceRecord } from '../domain/records.ts';
+import { MAX_SCAN_PAGE_SIZE, type SystemId } from './registry.ts';
 
-/**
- * The most records one upstream page may hold: Stripe's `limit` and Zendesk's `page[size]`
- * stop at 100, Salesforce's batchSize at 2,000; the ERP is our own SQL (a bound on memory).
- * https://docs.stripe.com/api/pagination · https://developer.zendesk.com/api-reference/introduction/pagination/
- * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_queryoptions.htm
- */
-export const MAX_SCAN_PAGE_SIZE: Readonly<Record<SystemId, number>> = { stripe: 100, zendesk: 100, salesforce: 2000, erp: 10_000 };
+export { MAX_SCAN_PAGE_SIZE };
 
 /**
  * The page size a scan uses: what was asked, at most the system's maximum (a backfill asks

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { SourceUnavailableGraphQLError } from '../../src/server/errors.ts';
 import { InvalidSourceRecordError } from '../../src/sources/errors.ts';
 import { createWebhookIntake } from '../../src/sync/intake.ts';
+import { stripeWebhook } from '../../src/sources/stripe/webhook.ts';
 import { createMemoryDeliveryLog } from '../../src/sync/deliveries.ts';
 
 const SECRET = 'whsec_test_intake';
@@ -26,7 +27,7 @@ function intakeWith(loaded: Error) {
     liveMatcher: { matchRecord: (r: { id: string }) => (matched.push(r.id), Promise.reject(new Error('not expected'))) } as unknown as LiveMatcher,
     now: () => new Date(),
   } as unknown as GatewayServices;
-  const intake = createWebhookIntake(services, { stripe: { client: stripe, secret: SECRET } }, createLogger({ quiet: true }), createMemoryDeliveryLog());
+  const intake = createWebhookIntake(services, { stripe: stripeWebhook(stripe, SECRET) }, createLogger({ quiet: true }), createMemoryDeliveryLog());
   const body = JSON.stringify({ id: 'evt_1', object: 'event', type: 'customer.created', created: 1, data: { object: { id: 'cus_BAD', object: 'customer' } } });
   const send = () => intake.handle('stripe', { 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET }) }, body);
   return { send, matched };
@@ -56,7 +57,7 @@ describe('webhook intake under a flood of refused deliveries', () => {
     const lines: { msg: string; extra: Record<string, unknown> }[] = [];
     const logger = { info: () => undefined, error: (msg: string, extra: Record<string, unknown> = {}) => void lines.push({ msg, extra }) };
     const services = { now: () => new Date() } as unknown as GatewayServices;
-    const intake = createWebhookIntake(services, { stripe: { client: stripe, secret: SECRET } }, logger, createMemoryDeliveryLog());
+    const intake = createWebhookIntake(services, { stripe: stripeWebhook(stripe, SECRET) }, logger, createMemoryDeliveryLog());
     const answers = await Promise.all(Array.from({ length: 100 }, () => intake.handle('stripe', {}, '{"id":"evt_1"}')));
     expect(answers.every((a) => a.status === 400)).toBe(true);
     expect(lines.filter((l) => l.msg === 'webhook rejected')).toEqual([{ msg: 'webhook rejected', extra: { system: 'stripe', status: 400, reason: 'missing Stripe-Signature header' } }]);

@@ -11,7 +11,7 @@
 // A hot standby (a read replica) cannot be written by anyone: it passes whatever the role.
 // https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-INFO-ACCESS-TABLE
 import type pg from 'pg';
-import type { ErpSettings } from '../../config/systems.ts';
+import type { ErpSettings } from './settings.ts';
 import { redact } from '../../observability/redact.ts';
 import { SourceUnavailableError } from '../errors.ts';
 import type { SourceConnector } from '../types.ts';
