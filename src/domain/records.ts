@@ -58,6 +58,8 @@ export interface PersonRecord {
 
 export interface OpportunityRecord {
   id: string;
+  /** The system that holds it (its owner is one of that system's users). */
+  system: SystemId;
   name: string;
   stage: string;
   amount: Money | null;

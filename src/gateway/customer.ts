@@ -3,8 +3,8 @@
 import type { GatewayContext } from '../server/context.ts';
 import { GraphQLError } from 'graphql';
 import { ErrorCode, NotFoundError, SourceUnavailableGraphQLError, BadUserInputError } from '../server/errors.ts';
-import { ACCOUNT_TYPE, systemEnum } from '../sources/types.ts';
-import type { PersonRecord, SystemId } from '../domain/records.ts';
+import { ACCOUNT_TYPE, sourcesOf, systemEnum } from '../sources/registry.ts';
+import type { CustomerCollections, PersonRecord, SystemId } from '../domain/records.ts';
 import type { GoldenView } from './loaders.ts';
 import { sourceKey, unreadable } from './loaders.ts';
 import { UpstreamBudgetError } from './request-limits.ts';
@@ -112,6 +112,15 @@ export async function relatedRecords<T>(ctx: GatewayContext, id: string, system:
   return out;
 }
 
+/**
+ * A customer's collection (contacts, invoices …): the related records of every system whose
+ * related kind fills it (src/sources/registry.ts sourcesOf), in registry order.
+ */
+export async function collection<K extends keyof CustomerCollections>(ctx: GatewayContext, id: string, name: K): Promise<CustomerCollections[K][]> {
+  const lists = await Promise.all(sourcesOf(name).map((s) => relatedRecords<CustomerCollections[K]>(ctx, id, s.system, s.kind)));
+  return lists.flat();
+}
+
 export interface ContactView {
   name: string | null;
   email: string | null;
@@ -127,11 +136,7 @@ export interface ContactView {
  * a work address before a personal one.
  */
 export async function contacts(ctx: GatewayContext, id: string): Promise<ContactView[]> {
-  const [sf, zd] = await Promise.all([
-    relatedRecords<PersonRecord>(ctx, id, 'salesforce', 'contacts'),
-    relatedRecords<PersonRecord>(ctx, id, 'zendesk', 'users'),
-  ]);
-  const all = [...sf, ...zd];
+  const all: PersonRecord[] = await collection(ctx, id, 'contacts');
   const { cluster } = clusterPeople(
     all.map((p) => ({
       key: `${p.system}:${p.id}`,

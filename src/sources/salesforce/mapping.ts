@@ -106,6 +106,7 @@ export function opportunityToRecord(o: OpportunityRaw, currency: string): Opport
   const code = typeof o['CurrencyIsoCode'] === 'string' && /^[A-Z]{3}$/.test(o['CurrencyIsoCode']) ? o['CurrencyIsoCode'] : currency;
   return {
     id: o.Id,
+    system: 'salesforce',
     name: o.Name,
     stage: o.StageName,
     amount: o.Amount === null ? null : toMoney(o.Amount, code),
