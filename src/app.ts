@@ -21,6 +21,7 @@ import { createReviewItems } from './review/items.ts';
 import { createMemoryCache, createRedisCache } from './cache/index.ts';
 import type { GoldenRecordCache } from './cache/types.ts';
 import { startSandbox, worldMarker, type Sandbox } from './sandbox/index.ts';
+import { notifyGateway, sandboxPortsFrom } from './sandbox/gateway.ts';
 import { SYSTEM_DESCRIPTORS, type SystemId } from './sources/registry.ts';
 import { SystemRefusedError, type ConnectorDeps, type OpenedSystem, type SourceConnector, type WebhookVerifier } from './sources/contract.ts';
 import { systemClock } from './sources/options.ts';
@@ -247,7 +248,7 @@ export async function openSources(config: GatewayConfig, options: Omit<AppOption
     if (config.sandbox) {
       const ports = options.ephemeralPorts
         ? {}
-        : { salesforce: env.SANDBOX_SALESFORCE_PORT, stripe: env.SANDBOX_STRIPE_PORT, zendesk: env.SANDBOX_ZENDESK_PORT, erp: env.SANDBOX_ERP_PORT };
+        : sandboxPortsFrom(env);
       // The store records the world its links were built for; another world is refused before anything is seeded.
       const so = options.sandboxOptions;
       const world = so?.world ?? generateWorld({ customers: so?.customers ?? env.MERIDIAN_SANDBOX_CUSTOMERS, seed: so?.seed ?? env.MERIDIAN_SANDBOX_SEED });
@@ -440,11 +441,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     // A second process refused by the data directory's lock is told where this gateway is.
     opened.lock?.describe({ url: server.url });
     // The sandbox's systems notify this gateway of their changes, as real ones would be set up to.
-    if (sandbox) {
-      sandbox.salesforce.notifier?.setTarget(`${server.url}/webhooks/salesforce`);
-      sandbox.stripe.notifier?.setTarget(`${server.url}/webhooks/stripe`);
-      sandbox.zendesk.notifier?.setTarget(`${server.url}/webhooks/zendesk`);
-    }
+    if (sandbox) notifyGateway(sandbox, server.url);
 
     return { url: server.url, server, services, connectors, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, close: closeAll };
   } catch (e) {
