@@ -209,16 +209,20 @@ export async function guardErpWrites(connector: SourceConnector<'erp'>, options:
       });
     return inFlight.then(() => (status === 'ok' ? undefined : ready()));
   };
+  /** The DataLoader contract: while the check has not passed, its reason is every key's error. */
+  const notReady = async (keys: readonly unknown[]): Promise<Error[] | null> => {
+    try {
+      await ready();
+      return null;
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      return keys.map(() => error);
+    }
+  };
   return {
     ...connector,
-    loadAccounts: async (ids) => {
-      await ready();
-      return connector.loadAccounts(ids);
-    },
-    loadRelated: async (kind, ids) => {
-      await ready();
-      return connector.loadRelated(kind, ids);
-    },
+    loadAccounts: async (ids) => (await notReady(ids)) ?? connector.loadAccounts(ids),
+    loadRelated: async (kind, ids) => (await notReady(ids)) ?? connector.loadRelated(kind, ids),
     accountOfPerson: (ids) => connector.accountOfPerson(ids),
     async *scanAccounts(scan) {
       await ready();
