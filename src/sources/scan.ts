@@ -95,6 +95,16 @@ function retryAfterMs(e: SourceError): number | null {
 }
 
 /**
+ * A scan's options as every connector applies them: waits on the connector's clock unless the
+ * caller gives one, and the connector's own number of retries (its `scanRetries` setting) under
+ * whatever else the caller's retry policy says. The one place a connector's scan retry is set up.
+ */
+export function connectorScanOptions(clock: ConnectorClock, scan: ScanOptions = {}, retries?: number): ScanOptions {
+  const retry: Partial<ScanRetryPolicy> = { ...(retries === undefined ? {} : { attempts: retries + 1 }), ...scan.retry };
+  return { clock, ...scan, ...(Object.keys(retry).length > 0 ? { retry } : {}) };
+}
+
+/**
  * Runs `fetch` (one upstream page) until it succeeds, a failure is not transient, or the
  * attempts run out; then throws the last failure as a SourceError (`toError` classifies what
  * the SDK threw). Waits exponentially with jitter, or as long as Retry-After says.

@@ -5,7 +5,7 @@ import { checkInt, systemClock, type ConnectorClock } from '../options.ts';
 import type pg from 'pg';
 import type { RelatedKinds, SourceConnector, SourceRecord } from '../types.ts';
 import { SourceError, type InvalidSourceRecordError } from '../errors.ts';
-import { MAX_SCAN_PAGE_SIZE, clampPageSize, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
+import { MAX_SCAN_PAGE_SIZE, clampPageSize, connectorScanOptions, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
 import { contractRowToRecord, customerRowToSourceRecord, invoiceRowToRecord, paymentRowToRecord } from './mapping.ts';
 import { ErpReader, pgFailure, type ErpReadMode } from './reader.ts';
 
@@ -48,7 +48,7 @@ export function createErpConnector(pool: pg.Pool, options: ErpConnectorOptions =
   // and where a stopped scan resumes.
   async function* scanAccounts(scan: ScanOptions = {}): AsyncIterable<ScanPage> {
     const pageSize = clampPageSize('erp', scan.pageSize, defaultPageSize);
-    const retry: ScanOptions = { clock, retry: { attempts: scanRetries + 1 }, ...scan };
+    const retry = connectorScanOptions(clock, scan, scanRetries);
     let after: string | null = scan.after ?? null;
     for (;;) {
       const from = after;

@@ -6,7 +6,7 @@ import type { Connection, Record as SfRecord } from 'jsforce';
 import type { OpportunityRecord, PersonRecord, SourceRecord } from '../types.ts';
 import { chunk, mapWithConcurrency } from '../concurrency.ts';
 import type { ConnectorClock } from '../options.ts';
-import { clampPageSize, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
+import { clampPageSize, connectorScanOptions, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
 import type { InvalidSourceRecordError} from '../errors.ts';
 import { InvalidSourceIdError, invalidRecord, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
 import {
@@ -363,7 +363,7 @@ export class SalesforceReader {
    * query locator has expired (Salesforce keeps them about 15 minutes).
    */
   async *scanAccounts(scan: ScanOptions = {}): AsyncIterable<ScanPage> {
-    const options: ScanOptions = { clock: this.#o.clock, ...scan };
+    const options = connectorScanOptions(this.#o.clock, scan);
     const pageSize = clampPageSize('salesforce', options.pageSize, this.#o.scanPageSize);
     const batchSize = Math.min(2000, Math.max(200, pageSize));
     const headers = { 'Sforce-Query-Options': `batchSize=${batchSize}` };

@@ -5,7 +5,7 @@ import { checkInt, systemClock, type ConnectorClock } from '../options.ts';
 import type Stripe from 'stripe';
 import type { RelatedKinds, SourceConnector, SourceRecord } from '../types.ts';
 import { InvalidSourceRecordError, SourceError } from '../errors.ts';
-import { clampPageSize, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
+import { clampPageSize, connectorScanOptions, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
 import { customerToSourceRecord, toChargeRecord, toInvoiceRecord, toSubscriptionRecord } from './mapping.ts';
 import { StripeReader, stripeFailure } from './reader.ts';
 
@@ -46,7 +46,7 @@ export function createStripeConnector(stripe: Stripe, options: StripeConnectorOp
   // of a page) is also where a stopped scan resumes.
   async function* scanAccounts(scan: ScanOptions = {}): AsyncIterable<ScanPage> {
     const pageSize = clampPageSize('stripe', scan.pageSize, defaultPageSize);
-    const retry: ScanOptions = { clock, retry: { attempts: scanRetries + 1 }, ...scan };
+    const retry = connectorScanOptions(clock, scan, scanRetries);
     let after: string | undefined = scan.after;
     for (;;) {
       // A customer whose subscriptions could not be listed fails the page (retried like any

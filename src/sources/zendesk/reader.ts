@@ -11,7 +11,7 @@ import type { PersonRecord, SatisfactionRatingRecord, SourceRecord, TicketRecord
 import type { ZendeskClient } from './client.ts';
 import { chunk, mapWithConcurrency } from '../concurrency.ts';
 import type { ConnectorClock } from '../options.ts';
-import { clampPageSize, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
+import { clampPageSize, connectorScanOptions, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
 import type { InvalidSourceRecordError} from '../errors.ts';
 import { InvalidSourceIdError, invalidRecord, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
 import { organizationSchema, parseListPage, type ListPage, satisfactionRatingSchema, ticketSchema, userSchema, type TicketRaw } from './schema.ts';
@@ -330,7 +330,7 @@ export class ZendeskReader {
    * https://developer.zendesk.com/api-reference/ticketing/organizations/organizations/#list-organizations
    */
   async *scanAccounts(scan: ScanOptions = {}): AsyncIterable<ScanPage> {
-    const options: ScanOptions = { clock: this.#o.clock, ...scan };
+    const options = connectorScanOptions(this.#o.clock, scan);
     const pageSize = clampPageSize('zendesk', options.pageSize, this.#o.scanPageSize);
     const fetchList = (url: string, key: string): Promise<ListPage> =>
       fetchPageWithRetry('zendesk', async () => this.#page(await this.#get(url), key), (e) => this.#asError(e), options);
