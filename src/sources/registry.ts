@@ -56,6 +56,12 @@ export const MAX_SCAN_PAGE_SIZE: Readonly<Record<SystemId, number>> = perSystem(
 /** Systems where a person's record is the account record itself (a Stripe customer). */
 export const PERSON_IS_ACCOUNT: ReadonlySet<SystemId> = new Set(SYSTEM_DESCRIPTORS.filter((d) => d.kinds.personIsAccount).map((d) => d.id));
 
+/**
+ * Systems Meridian may write (their descriptor declares `capabilities.write`, and their opened
+ * system a `writer`); every other one is read-only and is never written.
+ */
+export const WRITABLE: ReadonlySet<SystemId> = new Set(SYSTEM_DESCRIPTORS.filter((d) => d.capabilities.write !== undefined).map((d) => d.id));
+
 /** The GraphQL `System` enum value of a system (its id upper-cased). */
 export type SystemEnum = Uppercase<SystemId>;
 export const systemEnum = (s: SystemId): SystemEnum => s.toUpperCase() as SystemEnum;
