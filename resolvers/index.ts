@@ -1,15 +1,15 @@
 // Thin resolvers: translate between GraphQL and src/gateway; no business rules here.
 import type { Resolvers } from '../src/generated/graphql.ts';
 import { BadUserInputError, NotFoundError } from '../src/server/errors.ts';
-import { systemEnum, type SystemId, type SatisfactionRatingRecord, type TicketRecord, type OpportunityRecord, type SubscriptionRecord, type InvoiceRecord, type ChargeRecord, type ContractRecord, type PaymentRecord } from '../src/sources/types.ts';
-import { canonicalField, contacts, customerById, customerBySource, fromView, notReusable, relatedRecords, shownConflicts, shownLineage, sourceLinks } from '../src/gateway/customer.ts';
+import { systemEnum, systemOfEnum } from '../src/sources/registry.ts';
+import type { SystemId } from '../src/domain/records.ts';
+import { canonicalField, collection, contacts, customerById, customerBySource, fromView, notReusable, shownConflicts, shownLineage, sourceLinks } from '../src/gateway/customer.ts';
 import { connectionOf, pageSize } from '../src/gateway/pagination.ts';
 import { linkSourceRecord } from '../src/gateway/linking.ts';
 import { IdentityInputError } from '../src/identity/errors.ts';
 import { reviewMutation, reviewQuery, reviewTypes } from './review.ts';
 import { syncMutation, syncQuery, syncSubscription, syncTypes } from './sync.ts';
 
-const SYSTEM_IDS: Record<string, SystemId | undefined> = { SALESFORCE: 'salesforce', STRIPE: 'stripe', ZENDESK: 'zendesk', ERP: 'erp' };
 
 type Field = (parent: { id: string }, args: unknown, ctx: Parameters<typeof canonicalField>[0]) => never;
 /** A resolver for a canonical field: the merged value, typed by the schema (a value once the request has the customer's view, else a promise). */
@@ -24,7 +24,7 @@ export const resolvers: Resolvers = {
     ...syncQuery,
     customer: (_p, { id }, ctx) => customerById(ctx, id),
     customerBySource: (_p, { system, externalId }, ctx) => {
-      const s = SYSTEM_IDS[system];
+      const s = systemOfEnum(system);
       if (!s) return Promise.reject(new NotFoundError(`${system} record (the system is not connected to this gateway)`, externalId));
       return customerBySource(ctx, s, externalId);
     },
@@ -44,7 +44,7 @@ export const resolvers: Resolvers = {
       const size = pageSize(first);
       let system: SystemId | undefined;
       if (filter?.system) {
-        system = SYSTEM_IDS[filter.system];
+        system = systemOfEnum(filter.system) ?? undefined;
         if (!system) throw new BadUserInputError('filter.system', `${filter.system} is not connected to this gateway`);
       }
       try {
@@ -64,12 +64,12 @@ export const resolvers: Resolvers = {
     ...reviewMutation,
     ...syncMutation,
     linkSourceRecord: async (_p, { system, externalId }, ctx) => {
-      const s = SYSTEM_IDS[system];
+      const s = systemOfEnum(system);
       if (!s) throw new NotFoundError(`${system} record (the system is not connected to this gateway)`, externalId);
       return { id: await linkSourceRecord(ctx, s, externalId) };
     },
     splitCustomer: async (_p, { id, system, externalId }, ctx) => {
-      const s = SYSTEM_IDS[system];
+      const s = systemOfEnum(system);
       if (!s) throw new BadUserInputError('system', `${system} is not connected to this gateway`);
       try {
         const { from, to } = await ctx.services.identity.splitCustomer(id, { system: s, externalId }, { actor: ctx.principal.name });
@@ -108,33 +108,30 @@ export const resolvers: Resolvers = {
     sources: (p, _a, ctx) => fromView(ctx, p.id, sourceLinks),
     contacts: (p, _a, ctx) => contacts(ctx, p.id),
     opportunities: async (p, { first, after }, ctx) =>
-      connectionOf((await relatedRecords<OpportunityRecord>(ctx, p.id, 'salesforce', 'opportunities')).sort(byDateDesc((o) => o.closeDate)), first, after),
+      connectionOf((await collection(ctx, p.id, 'opportunities')).sort(byDateDesc((o) => o.closeDate)), first, after),
     tickets: async (p, { first, after }, ctx) =>
-      connectionOf((await relatedRecords<TicketRecord>(ctx, p.id, 'zendesk', 'tickets')).sort(byDateDesc((t) => t.createdAt)), first, after),
+      connectionOf((await collection(ctx, p.id, 'tickets')).sort(byDateDesc((t) => t.createdAt)), first, after),
     satisfaction: async (p, _a, ctx) => {
-      const ratings = (await relatedRecords<SatisfactionRatingRecord>(ctx, p.id, 'zendesk', 'satisfactionRatings')).sort(byDateDesc((r) => r.createdAt));
+      const ratings = (await collection(ctx, p.id, 'satisfaction')).sort(byDateDesc((r) => r.createdAt));
       const good = ratings.filter((r) => r.score === 'good').length;
       const bad = ratings.filter((r) => r.score === 'bad').length;
       return { good, bad, score: good + bad > 0 ? good / (good + bad) : null, latest: ratings.slice(0, 5) };
     },
     subscriptions: async (p, { first, after }, ctx) =>
-      connectionOf(await relatedRecords<SubscriptionRecord>(ctx, p.id, 'stripe', 'subscriptions'), first, after),
+      connectionOf(await collection(ctx, p.id, 'subscriptions'), first, after),
     invoices: async (p, { first, after }, ctx) => {
-      const [stripe, erp] = await Promise.all([
-        relatedRecords<InvoiceRecord>(ctx, p.id, 'stripe', 'invoices'),
-        relatedRecords<InvoiceRecord>(ctx, p.id, 'erp', 'invoices'),
-      ]);
-      return connectionOf([...stripe, ...erp].sort(byDateDesc((i) => i.issuedAt)), first, after);
+      // Every system that bills: Stripe's and the ERP's invoices in one list, newest first.
+      return connectionOf((await collection(ctx, p.id, 'invoices')).sort(byDateDesc((i) => i.issuedAt)), first, after);
     },
     charges: async (p, { first, after }, ctx) =>
-      connectionOf((await relatedRecords<ChargeRecord>(ctx, p.id, 'stripe', 'charges')).sort(byDateDesc((c) => c.createdAt)), first, after),
+      connectionOf((await collection(ctx, p.id, 'charges')).sort(byDateDesc((c) => c.createdAt)), first, after),
     contracts: async (p, { first, after }, ctx) =>
-      connectionOf((await relatedRecords<ContractRecord>(ctx, p.id, 'erp', 'contracts')).sort(byDateDesc((c) => c.startDate)), first, after),
+      connectionOf((await collection(ctx, p.id, 'contracts')).sort(byDateDesc((c) => c.startDate)), first, after),
     payments: async (p, { first, after }, ctx) =>
-      connectionOf((await relatedRecords<PaymentRecord>(ctx, p.id, 'erp', 'payments')).sort(byDateDesc((x) => x.paidAt)), first, after),
+      connectionOf((await collection(ctx, p.id, 'payments')).sort(byDateDesc((x) => x.paidAt)), first, after),
   },
   Opportunity: {
-    owner: (o) => (o.ownerName || o.ownerEmail ? { name: o.ownerName, email: o.ownerEmail, system: 'SALESFORCE' } : null),
+    owner: (o) => (o.ownerName || o.ownerEmail ? { name: o.ownerName, email: o.ownerEmail, system: systemEnum(o.system) } : null),
   },
   Invoice: {
     system: (i) => systemEnum(i.system),

@@ -7,7 +7,7 @@ import { sourceKey } from '../src/gateway/loaders.ts';
 import { pageSize } from '../src/gateway/pagination.ts';
 import { ReviewConflictError, ReviewInputError, ReviewNotFoundError } from '../src/review/items.ts';
 import { IdentityConflictError, IdentityInputError, type KeptApart } from '../src/identity/errors.ts';
-import type { SystemId } from '../src/sources/types.ts';
+import type { SystemId } from '../src/domain/records.ts';
 
 /** A kept-apart decision as `extensions.decisions` shows it. */
 const decisionOf = (k: KeptApart): Record<string, unknown> => ({

@@ -1,5 +1,5 @@
 // Thin resolvers for two-way sync (schema/sync.graphql): translate between GraphQL and src/sync/api.ts.
-import { GraphQLError } from 'graphql';
+import { GraphQLError, isEnumType, type GraphQLSchema } from 'graphql';
 import type { MutationResolvers, QueryResolvers, Resolvers, SubscriptionResolvers, System, SyncHealth } from '../src/generated/graphql.ts';
 import { ConflictError, ErrorCode, NotFoundError } from '../src/server/errors.ts';
 import { notReusable } from '../src/gateway/customer.ts';
@@ -10,11 +10,17 @@ import type { SystemId } from '../src/sources/types.ts';
 import { CustomerNotFoundError, UpdateInputError, filterMessages, type SyncApi, type SyncStatusMessage, type SystemOverview } from '../src/sync/api.ts';
 import { IntentInProgressError, IntentKeyReusedError } from '../src/sync/intents.ts';
 
-/** Every system of the contract's enum, in its order: syncOverview lists the unconfigured ones too. */
-const CONTRACT_SYSTEMS: readonly System[] = ['SALESFORCE', 'ZENDESK', 'STRIPE', 'NETSUITE', 'ERP', 'FULFILLMENT'];
+/**
+ * Every value of the schema's System enum, in its order: syncOverview lists the systems this
+ * gateway has no connector for too. Read from the schema, so no list of systems is kept here.
+ */
+const contractSystems = (schema: GraphQLSchema): readonly System[] => {
+  const type = schema.getType('System');
+  return isEnumType(type) ? type.getValues().map((v) => v.name as System) : [];
+};
 const asSystem = (s: string): System | null => {
   const upper = s.toUpperCase();
-  return (CONTRACT_SYSTEMS as readonly string[]).includes(upper) ? (upper as System) : null;
+  return /^[A-Z_]+$/.test(upper) ? (upper as System) : null;
 };
 
 function sync(ctx: GatewayContext): SyncApi {
@@ -59,14 +65,14 @@ function health(s: SystemOverview): SyncHealth {
 const BREAKER = { closed: 'CLOSED', open: 'OPEN', 'half-open': 'HALF_OPEN' } as const;
 
 export const syncQuery: Pick<QueryResolvers, 'syncOverview'> = {
-  syncOverview: async (_p, _a, ctx) => {
+  syncOverview: async (_p, _a, ctx, info) => {
     notReusable(ctx); // health changes by the second
     const o = await sync(ctx).overview();
     const configured = new Map(o.systems.map((s) => [asSystem(s.system), s]));
     return {
       at: o.at.toISOString(),
       pipelineKnown: o.pipelineKnown,
-      systems: CONTRACT_SYSTEMS.map((system) => {
+      systems: contractSystems(info.schema).map((system) => {
         const s = configured.get(system);
         if (!s) {
           return { system, configured: false, health: 'NOT_CONFIGURED', breaker: null, rateLimit: { limited: false, retryAt: null, lastLimitedAt: null }, queueDepth: null, lagSeconds: null, outboxDepth: null, lastError: null, deadLetterCount: null };

@@ -21,15 +21,10 @@ import { createReviewItems } from './review/items.ts';
 import { createMemoryCache, createRedisCache } from './cache/index.ts';
 import type { GoldenRecordCache } from './cache/types.ts';
 import { startSandbox, worldMarker, type Sandbox } from './sandbox/index.ts';
-import { createStripeClient } from './sources/stripe/client.ts';
-import { createZendeskClient } from './sources/zendesk/client.ts';
-import { createErpPool } from './sources/erp/client.ts';
-import { createSalesforceConnector, SalesforceSession } from './sources/salesforce/index.ts';
-import { createStripeConnector } from './sources/stripe/index.ts';
-import { createZendeskConnector } from './sources/zendesk/index.ts';
-import { createErpConnector } from './sources/erp/index.ts';
-import { ErpCanWriteError, guardErpWrites } from './sources/erp/read-only.ts';
-import type { SourceConnector, SystemId } from './sources/types.ts';
+import { notifyGateway, sandboxPortsFrom } from './sandbox/gateway.ts';
+import { SYSTEM_DESCRIPTORS, type SystemId } from './sources/registry.ts';
+import { SystemRefusedError, type ConnectorDeps, type OpenedSystem, type SourceConnector, type WebhookVerifier } from './sources/contract.ts';
+import { systemClock } from './sources/options.ts';
 import { guardSource, type GuardedSource } from './gateway/guarded-source.ts';
 import { createLoaders, type CachedGolden, type GatewayServices } from './gateway/loaders.ts';
 import { loadFieldSpec } from './mapping/index.ts';
@@ -37,7 +32,6 @@ import { startHttpServer, type Logger, type Readiness, type RunningServer } from
 import { createWebhookIntake } from './sync/intake.ts';
 import { createSyncApi, type SyncSeams } from './sync/api.ts';
 import { createPostgresDeliveryLog } from './sync/deliveries.ts';
-import { salesforceOutbound } from './sources/salesforce/webhook.ts';
 import { ResponseCache, newCacheability, withResponseCache } from './gateway/response-cache.ts';
 import { publicReason } from './server/errors.ts';
 import { StartupError, assertPortsFree, explainListenErrorOf, explainPostgresError, probePostgres, probeRedis, sandboxPorts, type WantedPort } from './server/startup.ts';
@@ -158,33 +152,26 @@ export const EXAMPLE_QUERY = `# One customer, every system. Try customer(id: "â€
 }`;
 
 /**
- * One connector per configured system. None of them waits for its system: Salesforce's login
- * starts here and is retried in the background (SalesforceSession), so a system that is down
- * at start costs its fields, not the start.
+ * One connector per configured system, each opened by its descriptor (src/sources/registry.ts).
+ * None of them waits for its system: Salesforce's login starts here and is retried in the
+ * background, so a system that is down at start costs its fields, not the start. A system whose
+ * settings it refuses (SystemRefusedError) stops the start with one line.
  */
-function buildConnectors(systems: SystemSettings, timeoutMs: number, logger?: Logger): { connectors: SourceConnector[]; salesforce: SalesforceSession | null } {
-  const connectors: SourceConnector[] = [];
-  let salesforce: SalesforceSession | null = null;
-  if (systems.salesforce) {
-    // Credentials refused at the first login stop the start with one line (openSources): not logged twice.
-    let first = true;
-    salesforce = new SalesforceSession(systems.salesforce, {
-      timeoutMs,
-      onStateChange: (state, error) => {
-        if (state.status === 'connected') logger?.info('salesforce connected');
-        else if (!(first && state.status === 'refused')) logger?.error(`salesforce ${state.status}`, { reason: state.status === 'connecting' ? '' : state.reason, ...(error ? { detail: error.message } : {}) });
-      },
-    });
-    void salesforce.start().then(() => {
-      first = false;
-    });
-    // What the org lacks of Meridian's custom fields goes through the gateway's log, redacted and timestamped.
-    connectors.push(createSalesforceConnector(salesforce, logger ? { onMissingFields: (message, missing) => logger.error('salesforce custom fields missing', { missing: missing.join(','), detail: message }) } : {}));
+async function openSystems(systems: SystemSettings, deps: ConnectorDeps, closers: Closer[]): Promise<OpenedSystem[]> {
+  const opened: OpenedSystem[] = [];
+  try {
+    for (const d of SYSTEM_DESCRIPTORS) {
+      const settings = systems[d.id];
+      if (settings === null) continue;
+      const o = await d.create(settings, deps);
+      opened.push(o);
+      closers.push(() => o.close());
+    }
+    for (const o of opened) await o.ready?.();
+  } catch (e) {
+    throw e instanceof SystemRefusedError ? new StartupError(e.message) : e;
   }
-  if (systems.stripe) connectors.push(createStripeConnector(createStripeClient(systems.stripe, { timeoutMs, maxNetworkRetries: 0 })));
-  if (systems.zendesk) connectors.push(createZendeskConnector(createZendeskClient(systems.zendesk)));
-  if (systems.erp) connectors.push(createErpConnector(createErpPool(systems.erp, { statementTimeoutMs: timeoutMs }), { schema: systems.erp.schema }));
-  return { connectors, salesforce };
+  return opened;
 }
 
 export interface OpenedStore {
@@ -251,8 +238,8 @@ export interface OpenedSources extends OpenedStore {
   sandbox: Sandbox | null;
   systems: SystemSettings;
   connectors: SourceConnector[];
-  /** Salesforce's session when it is configured: its state, and the org id once logged in. */
-  salesforce: SalesforceSession | null;
+  /** Each configured system's webhook verifier, made when asked (a gateway serves them; a backfill does not). */
+  webhooks(): Partial<Record<SystemId, WebhookVerifier>>;
 }
 
 /** The store plus one connector per configured system, or per sandbox system when it runs. */
@@ -271,7 +258,7 @@ export async function openSources(config: GatewayConfig, options: Omit<AppOption
     if (config.sandbox) {
       const ports = options.ephemeralPorts
         ? {}
-        : { salesforce: env.SANDBOX_SALESFORCE_PORT, stripe: env.SANDBOX_STRIPE_PORT, zendesk: env.SANDBOX_ZENDESK_PORT, erp: env.SANDBOX_ERP_PORT };
+        : sandboxPortsFrom(env);
       // The store records the world its links were built for; another world is refused before anything is seeded.
       const so = options.sandboxOptions;
       const world = so?.world ?? generateWorld({ customers: so?.customers ?? env.MERIDIAN_SANDBOX_CUSTOMERS, seed: so?.seed ?? env.MERIDIAN_SANDBOX_SEED });
@@ -290,44 +277,12 @@ export async function openSources(config: GatewayConfig, options: Omit<AppOption
       closers.push(() => sb.close());
       systems = readSystemSettings(sandbox.env());
     }
-    const built = buildConnectors(systems, env.MERIDIAN_SOURCE_TIMEOUT_MS, options.logger);
-    const { salesforce } = built;
-    let connectors = built.connectors;
-    closers.push(async () => {
-      salesforce?.close();
-      await Promise.all(connectors.map((c) => c.close()));
-    });
-    // The ERP connection must not be able to write (src/sources/erp/read-only.ts): refused at
-    // start with one line unless MERIDIAN_ERP_ALLOW_WRITES=1; checked before the first read
-    // when the ERP cannot be reached yet.
-    const erpSettings = systems.erp;
-    if (erpSettings) {
-      const logger = options.logger ?? consoleLogger;
-      const readerRole = sandbox?.erp.readerRole;
-      connectors = await Promise.all(
-        connectors.map(async (c) =>
-          c.system !== 'erp'
-            ? c
-            : await guardErpWrites(c as SourceConnector<'erp'>, {
-                settings: erpSettings,
-                openPool: () => createErpPool(erpSettings, { max: 1, statementTimeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS }),
-                allowWrites: env.MERIDIAN_ERP_ALLOW_WRITES === '1',
-                sandbox: sandbox ? { reason: readerRole && !readerRole.ok ? readerRole.reason : null } : null,
-                logger,
-              }).catch((e: unknown) => {
-                throw e instanceof ErpCanWriteError ? new StartupError(e.message) : e;
-              }),
-        ),
-      );
-    }
-    // The first login is bounded by the source timeout. Refused credentials are configuration
-    // (one line, exit 2); a Salesforce that is down or hanging is not: the gateway starts without it.
-    await salesforce?.start();
-    if (salesforce?.state.status === 'refused') {
-      const { reason, variables } = salesforce.state;
-      throw new StartupError(`${variables.join(' / ')}: Salesforce refused the login at ${systems.salesforce?.loginUrl ?? ''} (${reason.replace(/^login refused \((.*)\)$/, '$1')}); check ${variables.length > 1 ? 'them' : 'it'}`);
-    }
-    return { ...opened, sandbox, systems, connectors, salesforce, close: () => closeInReverse(closers, options.logger) };
+    const deps: ConnectorDeps = { clock: systemClock, logger: options.logger ?? consoleLogger, timeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS, env, sandbox };
+    const systemsOpened = await openSystems(systems, deps, closers);
+    const connectors = systemsOpened.map((o) => o.connector);
+    const webhooks = (): Partial<Record<SystemId, WebhookVerifier>> =>
+      Object.fromEntries(systemsOpened.flatMap((o) => (o.webhook ? [[o.connector.system, o.webhook()]] : [])));
+    return { ...opened, sandbox, systems, connectors, webhooks, close: () => closeInReverse(closers, options.logger) };
   } catch (e) {
     await closeInReverse(closers, options.logger);
     throw e;
@@ -352,7 +307,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     closers.push(() => tracing.shutdown());
     const opened = await openSources(config, { ...options, logger });
     closers.push(() => opened.close());
-    const { store, sandbox, systems, connectors, salesforce } = opened;
+    const { store, sandbox, connectors } = opened;
     const keys = createKeyStore(store);
     const access = config.access;
     if (access.mode === 'off') {
@@ -449,17 +404,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       return lastCheck.result;
     };
 
-    const intake = createWebhookIntake(
-      services,
-      {
-        ...(systems.stripe?.webhookSecret ? { stripe: { client: createStripeClient(systems.stripe), secret: systems.stripe.webhookSecret } } : {}),
-        ...(systems.zendesk?.webhookSecret ? { zendesk: { secret: systems.zendesk.webhookSecret } } : {}),
-        // The session's org id: the login's, or asked once Salesforce answers (messages get 503 until then).
-        ...(salesforce ? { salesforce: salesforceOutbound(() => salesforce.organizationId()) } : {}),
-      },
-      logger,
-      createPostgresDeliveryLog(store, { now: services.now }),
-    );
+    const intake = createWebhookIntake(services, opened.webhooks(), logger, createPostgresDeliveryLog(store, { now: services.now }));
 
     // Operation limits and rate limits (docs/limits.md); rate counts shared through Redis when it is configured.
     const logOnce = createLogOnce(logger);
@@ -508,11 +453,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     // A second process refused by the data directory's lock is told where this gateway is.
     opened.lock?.describe({ url: server.url });
     // The sandbox's systems notify this gateway of their changes, as real ones would be set up to.
-    if (sandbox) {
-      sandbox.salesforce.notifier?.setTarget(`${server.url}/webhooks/salesforce`);
-      sandbox.stripe.notifier?.setTarget(`${server.url}/webhooks/stripe`);
-      sandbox.zendesk.notifier?.setTarget(`${server.url}/webhooks/zendesk`);
-    }
+    if (sandbox) notifyGateway(sandbox, server.url);
 
     return { url: server.url, server, services, connectors, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, pubsub, close: closeAll };
   } catch (e) {

@@ -71,6 +71,7 @@ export function summaryTable(report: BackfillReport): string {
     const parts: string[] = [];
     if (x.resumed > 0) parts.push(`${fmt(x.resumed)} from the last run's checkpoint`);
     if (x.pagesRetried > 0) parts.push(`${fmt(x.pagesRetried)} pages retried`);
+    if (x.invalid > 0) parts.push(`${fmt(x.invalid)} invalid, not linked (below)`);
     if (!x.complete) parts.push(`INCOMPLETE: ${x.error ?? 'unknown error'}`);
     return parts.length > 0 ? `  ${parts.join(' · ')}` : '';
   };
@@ -78,6 +79,11 @@ export function summaryTable(report: BackfillReport): string {
   for (const [s, n] of systems) lines.push(`${s.padEnd(w)}  ${fmt(n ?? 0).padStart(nw)}${note(s)}`);
   for (const x of report.scans) if (!(x.system in report.records)) lines.push(`${x.system.padEnd(w)}  ${'0'.padStart(nw)}${note(x.system)}`);
   lines.push(`${'total'.padEnd(w)}  ${fmt(total).padStart(nw)}  (${fmt(report.deletedRecords)} deleted in their system, still linked)`);
+  // Records a system returned that fail its schema: named, so someone can fix them at the source.
+  for (const x of report.scans) {
+    for (const message of x.invalidRecords) lines.push(`  invalid: ${message}`);
+    if (x.invalid > x.invalidRecords.length) lines.push(`  invalid: … and ${fmt(x.invalid - x.invalidRecords.length)} more ${x.system} records`);
+  }
   lines.push('');
   const c = report.customers;
   rows.push(['golden customers', `${fmt(c.total)} live · ${fmt(c.created)} created · ${fmt(c.kept)} kept · ${fmt(c.merged)} merged into older ids`]);

@@ -56,19 +56,18 @@ DATABASE_URL when set, otherwise into an in-memory embedded Postgres.`,
       const env = readSandboxEnv();
       const customers = intOption(values, 'customers', 1000, 1, 2_000_000);
       const seed = intOption(values, 'seed', 42, 0, 2 ** 31 - 1);
-      let webhooks: { salesforce: string; stripe: string; zendesk: string } | undefined;
+      let base: URL | undefined;
       if (typeof values['webhooks'] === 'string') {
-        let base: URL;
         try {
           base = new URL(values['webhooks']);
         } catch {
           throw new UsageError(`--webhooks must be an http(s) URL, got ${JSON.stringify(values['webhooks'])}`);
         }
-        const at = (system: string): string => new URL(`webhooks/${system}`, base.href.endsWith('/') ? base : `${base.href}/`).href;
-        webhooks = { salesforce: at('salesforce'), stripe: at('stripe'), zendesk: at('zendesk') };
       }
       const { startSandbox } = await import('../sandbox/index.ts');
-      const { describeSandbox } = await import('./describe.ts');
+      const { describeSandbox } = await import('../sandbox/describe.ts');
+      const { sandboxPortsFrom, webhookTargets } = await import('../sandbox/gateway.ts');
+      const webhooks = base ? webhookTargets(base) : undefined;
       const { assertPortsFree, explainListenErrorOf, probePostgres, sandboxPorts } = await import('../server/startup.ts');
       const ports = sandboxPorts(env);
       await assertPortsFree(env.SANDBOX_HOST, ports);
@@ -78,7 +77,7 @@ DATABASE_URL when set, otherwise into an in-memory embedded Postgres.`,
         customers,
         seed,
         host: env.SANDBOX_HOST,
-        ports: { salesforce: env.SANDBOX_SALESFORCE_PORT, stripe: env.SANDBOX_STRIPE_PORT, zendesk: env.SANDBOX_ZENDESK_PORT, erp: env.SANDBOX_ERP_PORT },
+        ports: sandboxPortsFrom(env),
         ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
         ...(webhooks ? { webhooks } : {}),
       }).catch((e: unknown) => {
@@ -114,7 +113,7 @@ MERIDIAN_API_KEYS, keys from \`meridian keys create\`, or MERIDIAN_JWT_* (docs/a
       const config = readGatewayConfig(process.env);
       const { startApp } = await import('../app.ts');
       const { createLogger } = await import('../observability/logger.ts');
-      const { redact } = await import('../observability/redact.ts');
+      const { sandboxSummary } = await import('../sandbox/gateway.ts');
       const logger = createLogger({ level: config.env.MERIDIAN_LOG_LEVEL, production: config.env.NODE_ENV === 'production', ...(config.env.MERIDIAN_LOG_FORMAT ? { format: config.env.MERIDIAN_LOG_FORMAT } : {}) });
       // Listening from the very start: a SIGTERM during the boot (an orchestrator giving up, a
       // Ctrl-C) stops the gateway once it is up, closing the store cleanly, instead of killing
@@ -144,7 +143,7 @@ MERIDIAN_API_KEYS, keys from \`meridian keys create\`, or MERIDIAN_JWT_* (docs/a
         `  store       ${config.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.env.MERIDIAN_DATA_DIR}/pgdata`}; cache ${config.env.REDIS_URL ? 'Redis' : 'in memory'}`,
       ];
       if (app.sandbox) {
-        lines.push(`  sandbox     ${app.sandbox.world.size.toLocaleString('en-US')} demo customers; Salesforce ${app.sandbox.salesforce.url}, Stripe ${app.sandbox.stripe.url}, Zendesk ${app.sandbox.zendesk.endpointUri}, ERP ${redact(app.sandbox.erp.adminUrl)} (Meridian reads it as ${app.sandbox.erp.readerRole.ok ? app.sandbox.erp.readerRole.user : 'the owner'})`);
+        lines.push(`  sandbox     ${sandboxSummary(app.sandbox)}`);
       }
       if (app.backfill) lines.push(`  identity    ${(await app.services.identity.count()).toLocaleString('en-US')} golden customers linked by backfill`);
       if (config.access.mode === 'off') {

@@ -2,7 +2,7 @@
 // with the per-system settings; every bad variable is named in one message.
 import { z } from 'zod';
 import { ConfigError, port, sandboxEnvSchema, url } from './env.ts';
-import { readSystemSettings, type SystemSettings } from './systems.ts';
+import { noSystemSettings, readSystemSettings, type SystemSettings } from './systems.ts';
 import { limitsEnvShape } from './limits.ts';
 import { readAccessSettings, type AccessSettings } from './access.ts';
 
@@ -68,7 +68,7 @@ export function readGatewayConfig(raw: Record<string, string | undefined>): Gate
   if (!parsed.success) {
     for (const i of parsed.error.issues) problems.push(`${i.path.join('.')}: ${i.message} (got ${JSON.stringify(cleaned[String(i.path[0])])})`);
   }
-  let systems: SystemSettings = { salesforce: null, stripe: null, zendesk: null, erp: null };
+  let systems: SystemSettings = noSystemSettings();
   try {
     systems = readSystemSettings(raw);
   } catch (e) {

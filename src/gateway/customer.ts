@@ -2,8 +2,9 @@
 // functions and nothing else; all the rules about partial failure live here.
 import type { GatewayContext } from '../server/context.ts';
 import { GraphQLError } from 'graphql';
-import { ErrorCode, NotFoundError, SourceUnavailableError, BadUserInputError } from '../server/errors.ts';
-import { ACCOUNT_TYPE, systemEnum, type PersonRecord, type SystemId } from '../sources/types.ts';
+import { ErrorCode, NotFoundError, SourceUnavailableGraphQLError, BadUserInputError } from '../server/errors.ts';
+import { ACCOUNT_TYPE, sourcesOf, systemEnum } from '../sources/registry.ts';
+import type { CustomerCollections, PersonRecord, SystemId } from '../domain/records.ts';
 import type { GoldenView } from './loaders.ts';
 import { sourceKey, unreadable, viewOfCached } from './loaders.ts';
 import { UpstreamBudgetError } from './request-limits.ts';
@@ -82,8 +83,8 @@ function canonicalValue(ctx: GatewayContext, view: GoldenView, field: string): u
   return view.record.fields[field] ?? null;
 }
 
-function unavailable(system: SystemId, err: Error): SourceUnavailableError | UpstreamBudgetError {
-  return err instanceof SourceUnavailableError || err instanceof UpstreamBudgetError ? err : new SourceUnavailableError(system, err.message, err);
+function unavailable(system: SystemId, err: Error): SourceUnavailableGraphQLError | UpstreamBudgetError {
+  return err instanceof SourceUnavailableGraphQLError || err instanceof UpstreamBudgetError ? err : new SourceUnavailableGraphQLError(system, err.message, err);
 }
 
 /** Finds the customer for `customer(id)`: follows merges (a retired id answers as its survivor). */
@@ -134,6 +135,15 @@ export async function relatedRecords<T>(ctx: GatewayContext, id: string, system:
   return out;
 }
 
+/**
+ * A customer's collection (contacts, invoices …): the related records of every system whose
+ * related kind fills it (src/sources/registry.ts sourcesOf), in registry order.
+ */
+export async function collection<K extends keyof CustomerCollections>(ctx: GatewayContext, id: string, name: K): Promise<CustomerCollections[K][]> {
+  const lists = await Promise.all(sourcesOf(name).map((s) => relatedRecords<CustomerCollections[K]>(ctx, id, s.system, s.kind)));
+  return lists.flat();
+}
+
 export interface ContactView {
   name: string | null;
   email: string | null;
@@ -149,11 +159,7 @@ export interface ContactView {
  * a work address before a personal one.
  */
 export async function contacts(ctx: GatewayContext, id: string): Promise<ContactView[]> {
-  const [sf, zd] = await Promise.all([
-    relatedRecords<PersonRecord>(ctx, id, 'salesforce', 'contacts'),
-    relatedRecords<PersonRecord>(ctx, id, 'zendesk', 'users'),
-  ]);
-  const all = [...sf, ...zd];
+  const all: PersonRecord[] = await collection(ctx, id, 'contacts');
   const { cluster } = clusterPeople(
     all.map((p) => ({
       key: `${p.system}:${p.id}`,

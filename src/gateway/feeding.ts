@@ -3,7 +3,7 @@
 // or priority, a missing system ranked below the value's actual source cannot.
 import type { FieldSpec } from '../mapping/index.ts';
 import type { FieldLineage } from '../merge/index.ts';
-import type { SystemId } from '../sources/types.ts';
+import type { SystemId } from '../domain/records.ts';
 
 export function systemsThatCouldChange(spec: FieldSpec, field: string, lineage: FieldLineage | undefined, missing: ReadonlySet<SystemId>): SystemId[] {
   const def = spec.fields[field];

@@ -1,9 +1,10 @@
 // A source as the gateway uses it: every call bounded by the request's deadline for that source
-// and guarded by its circuit breaker, every failure turned into a per-key SourceUnavailableError.
+// and guarded by its circuit breaker, every failure turned into a per-key SourceUnavailableGraphQLError.
 // A dead or slow source costs the answer only that source's fields, once per request.
-import type { SourceConnector, SourceRecord, SystemId } from '../sources/types.ts';
+import type { SourceConnector } from '../sources/types.ts';
+import type { SourceRecord, SystemId } from '../domain/records.ts';
 import { createCircuitBreaker, withTimeout, CircuitOpenError, TimeoutError, systemClock, type CircuitBreaker, type Clock } from '../resilience/index.ts';
-import { SourceUnavailableError, publicReason } from '../server/errors.ts';
+import { SourceUnavailableGraphQLError, publicReason } from '../server/errors.ts';
 import { SourceError, SourceRateLimitedError } from '../sources/errors.ts';
 import { UpstreamBudgetError, type RequestLimits } from './request-limits.ts';
 import { withCallSignal } from '../sources/concurrency.ts';
@@ -116,7 +117,7 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
   const noteFailure = (e: unknown): void => {
     const at = new Date(clock.now());
     health.lastError = { message: publicReason(e) ?? 'unavailable', at };
-    const limited = e instanceof SourceUnavailableError ? e.originalError : e;
+    const limited = e instanceof SourceUnavailableGraphQLError ? e.originalError : e;
     if (limited instanceof SourceRateLimitedError) health.rateLimit = { lastLimitedAt: at, retryAt: limited.retryAt };
   };
   const breaker = createCircuitBreaker({
@@ -180,7 +181,7 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
     if (left <= 0) {
       const said = `this request had already waited its ${timeoutMs} ms deadline on this system; not called`;
       refused(operation, 'DEADLINE_SPENT', said);
-      const err = new SourceUnavailableError(system, said, Object.assign(new Error(said), { publicReason: said }));
+      const err = new SourceUnavailableGraphQLError(system, said, Object.assign(new Error(said), { publicReason: said }));
       return keys.map(() => err);
     }
     if (limits && !limits.take(keys.length)) {
@@ -199,7 +200,7 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
         return r;
       });
       made.finish?.(null);
-      return results.map((r) => (r instanceof Error && !isInputError(r) ? new SourceUnavailableError(system, r.message, r) : r));
+      return results.map((r) => (r instanceof Error && !isInputError(r) ? new SourceUnavailableGraphQLError(system, r.message, r) : r));
     } catch (e) {
       if (!(e instanceof CircuitOpenError) && !(e instanceof DeadlineError)) noteFailure(e);
       // Refused by the open circuit: no call was made, so no duration; still an error.
@@ -207,7 +208,7 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
       else if (e instanceof CircuitOpenError) refused(operation, 'CIRCUIT_OPEN', describe(e));
       else upstreamErrors.inc({ system, code: errorCode(e) });
       // The cause lets the client message say what happened in our words (server/errors.ts publicReason).
-      const err = new SourceUnavailableError(system, describe(e), e instanceof Error ? e : undefined);
+      const err = new SourceUnavailableGraphQLError(system, describe(e), e instanceof Error ? e : undefined);
       return keys.map(() => err);
     } finally {
       end?.();

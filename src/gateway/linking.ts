@@ -5,8 +5,9 @@
 // mutation, a notification (POST /webhooks/<system>) or a backfill.
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../server/context.ts';
-import { BadUserInputError, ErrorCode, NotFoundError, SourceUnavailableError } from '../server/errors.ts';
-import { ACCOUNT_TYPE, systemEnum, type SourceRecord, type SystemId } from '../sources/types.ts';
+import { BadUserInputError, ErrorCode, NotFoundError, SourceUnavailableGraphQLError } from '../server/errors.ts';
+import { ACCOUNT_TYPE, systemEnum } from '../sources/types.ts';
+import type { SourceRecord, SystemId } from '../domain/records.ts';
 import { SourceError } from '../sources/errors.ts';
 
 /** A record its system holds that no customer is linked to yet; `extensions` say what linking would do. */
@@ -47,8 +48,8 @@ async function readAccount(ctx: GatewayContext, system: SystemId, externalId: st
     record = await loader.load(accountId ?? externalId);
   } catch (e) {
     if (e instanceof SourceError && e.code === 'BAD_USER_INPUT') return null;
-    if (e instanceof SourceUnavailableError) throw e;
-    throw e instanceof Error ? new SourceUnavailableError(system, e.message) : e;
+    if (e instanceof SourceUnavailableGraphQLError) throw e;
+    throw e instanceof Error ? new SourceUnavailableGraphQLError(system, e.message) : e;
   }
   return record && record.type === ACCOUNT_TYPE[system] ? record : null;
 }

@@ -9,7 +9,8 @@ import type { CustomerSearch } from '../identity/search.ts';
 import type { LiveMatcher } from '../identity/live-matcher.ts';
 import type { ReviewItems } from '../review/items.ts';
 import type { GoldenRecordCache } from '../cache/types.ts';
-import { ACCOUNT_TYPE, type SourceRecord, type SystemId } from '../sources/types.ts';
+import { ACCOUNT_TYPE, PERSON_IS_ACCOUNT } from '../sources/registry.ts';
+import type { SourceRecord, SystemId } from '../domain/records.ts';
 import type { GuardedSource } from './guarded-source.ts';
 import type { FieldSpec } from '../mapping/index.ts';
 import { mergeGoldenRecord, type GoldenRecord } from '../merge/index.ts';
@@ -69,8 +70,6 @@ export interface RequestLoaders {
   limits: RequestLimits;
 }
 
-/** Systems where a person's record is the account record itself (a Stripe customer). */
-const PERSON_IS_ACCOUNT: ReadonlySet<SystemId> = new Set<SystemId>(['stripe']);
 
 /** How often a replica that did not claim a build looks for the value another replica is building. */
 const CLAIM_POLL_MS = 25;

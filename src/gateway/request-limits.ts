@@ -7,7 +7,8 @@
 import { GraphQLError } from 'graphql';
 import { systemClock, type Clock } from '../resilience/index.ts';
 import { ErrorCode } from '../server/errors.ts';
-import { systemEnum, type SystemId } from '../sources/types.ts';
+import { systemEnum } from '../sources/types.ts';
+import type { SystemId } from '../domain/records.ts';
 
 /** Lookups one request may send to the systems when MERIDIAN_REQUEST_UPSTREAM_BUDGET is unset. */
 export const DEFAULT_UPSTREAM_BUDGET = 2_000;

@@ -4,7 +4,7 @@
 // A backfill that is stopped (Ctrl-C, a crash, a system that stays down) resumes each scan
 // where it was and links everything read across the runs; a run that linked a system's
 // complete scan clears that system's checkpoint.
-import type { SourceRecord, SystemId } from '../sources/types.ts';
+import type { SourceRecord, SystemId } from '../domain/records.ts';
 import type { Store } from '../store/index.ts';
 
 export interface ScanCheckpoint {

@@ -12,7 +12,8 @@ import { customerIndexEntry, type EntrySource, type MatchIndex, type MatchIndexE
 import { indexEntryFromTable, savedModelOf } from './matcher/incremental.ts';
 import type { FeatureTable } from './matcher/features.ts';
 import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
-import { ACCOUNT_TYPE, type SourceConnector, type SourceRecord, type SystemId } from '../sources/types.ts';
+import { ACCOUNT_TYPE, type SourceConnector } from '../sources/types.ts';
+import type { SourceRecord, SystemId } from '../domain/records.ts';
 import { MAX_SCAN_PAGE_SIZE, prefetched, type ScanOptions, type ScanRetryEvent } from '../sources/scan.ts';
 import type { BackfillCheckpoints } from './backfill-checkpoint.ts';
 import type { IdentityStore, LinkCluster, ProposedLink } from './links.ts';
@@ -53,6 +54,10 @@ export interface SystemScanReport {
   complete: boolean;
   /** Why the scan stopped, when it did not complete; its checkpoint stays for the next run. */
   error: string | null;
+  /** Records the system returned that fail its schema: not linked, counted here, never dropped unsaid. */
+  invalid: number;
+  /** The first MAX_INVALID_LISTED of them, each naming the record and its first bad field. */
+  invalidRecords: string[];
 }
 
 export interface BackfillReport {
@@ -158,6 +163,7 @@ export function scanFailureSummary(report: Pick<BackfillReport, 'scans'>): strin
 }
 
 export const MAX_DANGLING_LISTED = 1000;
+export const MAX_INVALID_LISTED = 20;
 /** Records read between two checkpoints of one system's scan. */
 export const CHECKPOINT_RECORDS = 1000;
 /** Index entries built between two calls of `releaseMemory`. */
@@ -265,7 +271,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
   const scanStartedAt = options.index ? await options.index.clock() : null;
   const checkpoints = options.checkpoints;
   const saved = new Map((checkpoints ? await checkpoints.load() : []).map((c) => [c.system, c]));
-  const scanReports: SystemScanReport[] = options.connectors.map((c) => ({ system: c.system, read: 0, resumed: 0, pagesRetried: 0, complete: false, error: null }));
+  const scanReports: SystemScanReport[] = options.connectors.map((c) => ({ system: c.system, read: 0, resumed: 0, pagesRetried: 0, complete: false, error: null, invalid: 0, invalidRecords: [] }));
   const onRetry = (event: ScanRetryEvent): void => {
     const r = scanReports.find((x) => x.system === event.system);
     if (r) r.pagesRetried++;
@@ -315,6 +321,8 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
               }
               resumeAfter = page.resumeAfter;
               rep.read += page.length;
+              rep.invalid += page.invalid.length;
+              for (const e of page.invalid) if (rep.invalidRecords.length < MAX_INVALID_LISTED) rep.invalidRecords.push(e.message);
               slot.records += page.length;
               emit();
               if (unsaved.length >= CHECKPOINT_RECORDS) await save();

@@ -7,11 +7,11 @@
 // except reading the config file once.
 import { readFileSync } from 'node:fs';
 import {
-  companyDisplayName, companyMatchKey, companyNameFromLegalName, countryCode, emailDomain, emailMatchKey, normalizeAddress, normalizeDomain,
+  companyMatchKey, countryCode, emailDomain, emailMatchKey, normalizeAddress, normalizeDomain,
   normalizePhone, normalizePostalCode, textMatchKey,
 } from '../normalize/index.ts';
-import type { RawAddress } from '../normalize/index.ts';
-import type { SourceRecord } from '../sources/types.ts';
+import type { SourceRecord } from '../domain/records.ts';
+import { matchedDataKeys, recordAddress, recordDomain, recordName, recordPhone } from './record-fields.ts';
 import { clusterLinks } from './matcher/cluster.ts';
 import { parseMatcherConfig, type MatcherConfig } from './matcher/config.ts';
 import type { InputRecord } from './matcher/features.ts';
@@ -52,15 +52,6 @@ export interface CustomerFeatures {
 /** The record's key in results: `system:id` (each system has one account-level type). */
 export const recordKey = (r: Pick<SourceRecord, 'system' | 'id'>): string => `${r.system}:${r.id}`;
 
-function get(data: Record<string, unknown>, path: string): unknown {
-  let v: unknown = data;
-  for (const p of path.split('.')) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[p];
-  }
-  return v;
-}
-
 function mostCommon(values: readonly (string | null)[]): string | null {
   const counts = new Map<string, number>();
   let best: string | null = null;
@@ -77,70 +68,6 @@ function mostCommon(values: readonly (string | null)[]): string | null {
   return best;
 }
 
-function rawAddress(r: SourceRecord): RawAddress | null {
-  const d = r.data;
-  switch (r.system) {
-    case 'salesforce':
-      return { street: d.BillingStreet, city: d.BillingCity, region: d.BillingState, postalCode: d.BillingPostalCode, country: d.BillingCountry };
-    case 'stripe':
-      return {
-        line1: get(d, 'address.line1'), line2: get(d, 'address.line2'), city: get(d, 'address.city'), region: get(d, 'address.state'),
-        postalCode: get(d, 'address.postal_code'), country: get(d, 'address.country'),
-      };
-    case 'erp':
-      return { line1: d.address_line1, line2: d.address_line2, city: d.city, region: d.region, postalCode: d.postal_code, country: d.country };
-    case 'zendesk':
-      return null;
-  }
-}
-
-function rawName(r: SourceRecord): string | null {
-  const d = r.data;
-  switch (r.system) {
-    case 'salesforce':
-      return companyDisplayName(d.Name);
-    case 'stripe':
-    case 'zendesk':
-      return companyDisplayName(d.name);
-    case 'erp':
-      // The ERP's legal name always ends in its legal form, even where that form could name
-      // the business ("Acme Corporation Corp.").
-      return companyNameFromLegalName(d.legal_name);
-  }
-}
-
-function rawPhone(r: SourceRecord): unknown {
-  switch (r.system) {
-    case 'salesforce':
-      return r.data.Phone;
-    case 'stripe':
-    case 'erp':
-      return r.data.phone;
-    case 'zendesk':
-      return null;
-  }
-}
-
-function rawDomain(r: SourceRecord): unknown {
-  switch (r.system) {
-    case 'salesforce':
-      return r.data.Website;
-    case 'zendesk':
-      return r.data.domain_names;
-    case 'stripe':
-    case 'erp':
-      return null;
-  }
-}
-
-/** The fields of each system's `data` that rawName, rawAddress, rawPhone and rawDomain read. */
-const MATCHED_DATA: Readonly<Record<SourceRecord['system'], readonly string[]>> = {
-  salesforce: ['Name', 'BillingStreet', 'BillingCity', 'BillingState', 'BillingPostalCode', 'BillingCountry', 'Phone', 'Website'],
-  stripe: ['name', 'address', 'phone'],
-  erp: ['legal_name', 'address_line1', 'address_line2', 'city', 'region', 'postal_code', 'country', 'phone'],
-  zendesk: ['name', 'domain_names'],
-};
-
 /**
  * The record with only what matching reads (those fields of `data`, its e-mails and
  * cross-references): what a backfill keeps of each of hundreds of thousands of records, instead
@@ -148,13 +75,13 @@ const MATCHED_DATA: Readonly<Record<SourceRecord['system'], readonly string[]>> 
  */
 export function matchableRecord(r: SourceRecord): SourceRecord {
   const data: Record<string, unknown> = {};
-  for (const k of MATCHED_DATA[r.system]) if (r.data[k] !== undefined) data[k] = r.data[k];
+  for (const k of matchedDataKeys(r.system)) if (r.data[k] !== undefined) data[k] = r.data[k];
   return { system: r.system, type: r.type, id: r.id, updatedAt: r.updatedAt, data, xrefs: r.xrefs, emails: r.emails, deleted: r.deleted };
 }
 
 /** The company-name match key of an account-level record ("acme" for "ACME Corp."); null when it has no name. */
 export function customerNameKey(r: SourceRecord): string | null {
-  return companyMatchKey(rawName(r));
+  return companyMatchKey(recordName(r));
 }
 
 /**
@@ -186,14 +113,14 @@ export function emailGroups(names: readonly (string | null)[]): number[] {
 
 /** The match features of one account-level record. */
 export function customerFeatures(r: SourceRecord): CustomerFeatures {
-  const raw = rawAddress(r);
+  const raw = recordAddress(r);
   const address = raw === null ? null : normalizeAddress(raw);
   const country = address?.country ?? null;
-  const name = rawName(r);
+  const name = recordName(r);
   const emails = [...new Set(r.emails.map((e) => emailMatchKey(e)).filter((e): e is string => e !== null))].sort();
-  const site = normalizeDomain(rawDomain(r));
+  const site = normalizeDomain(recordDomain(r));
   const domain = site ?? mostCommon(emails.map((e) => emailDomain(e)));
-  const phone = normalizePhone(rawPhone(r), country ?? 'US');
+  const phone = normalizePhone(recordPhone(r), country ?? 'US');
   const postcode = address === null ? null : normalizePostalCode(address.postalCode, country);
   return {
     name,

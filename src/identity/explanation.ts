@@ -2,7 +2,8 @@
 // matcher) read back as typed evidence for the API. The JSON is Meridian's own, but it outlives
 // code versions, so it is parsed leniently: an entry this version cannot read is left out.
 import { z } from 'zod';
-import { SYSTEMS, type SystemId } from '../sources/types.ts';
+import { SYSTEMS } from '../sources/types.ts';
+import type { SystemId } from '../domain/records.ts';
 
 export interface EvidenceRef {
   system: SystemId;

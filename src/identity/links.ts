@@ -12,7 +12,8 @@ import type pg from 'pg';
 import type { Store } from '../store/index.ts';
 import { cursorCodec, type KeysetPage } from '../store/page.ts';
 import { advisoryLockKey } from '../store/sql.ts';
-import { ACCOUNT_TYPE, type SystemId } from '../sources/types.ts';
+import { ACCOUNT_TYPE } from '../sources/types.ts';
+import type { SystemId } from '../domain/records.ts';
 import { IdentityConflictError, IdentityInputError, type KeptApart } from './errors.ts';
 import { goldenIdSource, isGoldenId, type GoldenIdSource } from './golden-id.ts';
 

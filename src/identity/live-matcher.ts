@@ -20,7 +20,8 @@
 // planRecord makes the same decision as a dry run for queries, which never write: a READ ONLY
 // transaction without the lock, term counts taken as if the record were indexed, nothing applied.
 import type { PossibleDuplicate, ReviewItems } from '../review/items.ts';
-import { ACCOUNT_TYPE, type SourceRecord } from '../sources/types.ts';
+import { ACCOUNT_TYPE } from '../sources/types.ts';
+import type { SourceRecord } from '../domain/records.ts';
 import { compareRefs, type RecordRef } from './backfill.ts';
 import { customersMatcherConfig, emailGroups, recordKey, silentOrExact } from './customer-matching.ts';
 import { recordKeyOf, type IdentityLink, type IdentityReader, type IdentityStore, type ProposedLink } from './links.ts';

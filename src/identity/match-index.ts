@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Store } from '../store/index.ts';
-import { ACCOUNT_TYPE, type SourceRecord, type SystemId } from '../sources/types.ts';
+import { ACCOUNT_TYPE } from '../sources/types.ts';
+import type { SourceRecord, SystemId } from '../domain/records.ts';
 import { emailKey, type RecordRef } from './backfill.ts';
 import { toMatcherRecord } from './customer-matching.ts';
 import type { MatcherConfig } from './matcher/config.ts';

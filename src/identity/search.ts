@@ -7,7 +7,8 @@
 // prefix or a misspelling still finds candidates; candidates are scored in code.
 import type pg from 'pg';
 import type { Store } from '../store/index.ts';
-import type { SourceConnector, SourceRecord, SystemId } from '../sources/types.ts';
+import type { SourceConnector } from '../sources/types.ts';
+import type { SourceRecord, SystemId } from '../domain/records.ts';
 import { prefetched } from '../sources/scan.ts';
 import { companyMatchKey } from '../normalize/company.ts';
 import { emailDomain, emailMatchKey, normalizeDomain, normalizeEmail } from '../normalize/email.ts';
@@ -15,6 +16,7 @@ import { normalizePhone } from '../normalize/phone.ts';
 import { digitsOnly } from '../normalize/text.ts';
 import { jaroWinkler, soundex } from './matcher/strings.ts';
 import { IdentityInputError } from './errors.ts';
+import { recordDomain, recordEmail, recordPhone, recordRawName } from './record-fields.ts';
 
 export interface SearchDocument {
   system: SystemId;
@@ -48,13 +50,11 @@ export function searchKind(query: string): 'email' | 'phone' | 'nameOrDomain' {
   return 'nameOrDomain';
 }
 
-const NAME_FIELD: Record<SystemId, string> = { salesforce: 'Name', stripe: 'name', zendesk: 'name', erp: 'legal_name' };
-const PHONE_FIELD: Record<SystemId, string> = { salesforce: 'Phone', stripe: 'phone', zendesk: 'phone', erp: 'phone' };
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
 
 export function searchDocumentOf(r: SourceRecord, defaultRegion: string): SearchDocument {
-  const name = str(r.data[NAME_FIELD[r.system]]);
-  const rawEmails = [...r.emails, r.data['email'], r.data['billing_email']];
+  const name = str(recordRawName(r));
+  const rawEmails = [...r.emails, recordEmail(r)];
   const emails = new Set<string>();
   for (const e of rawEmails) {
     const n = normalizeEmail(e);
@@ -62,10 +62,10 @@ export function searchDocumentOf(r: SourceRecord, defaultRegion: string): Search
     const k = emailMatchKey(e);
     if (k) emails.add(k);
   }
-  const phone = normalizePhone(r.data[PHONE_FIELD[r.system]], defaultRegion);
+  const phone = normalizePhone(recordPhone(r), defaultRegion);
   // The company's domain: its website, Zendesk's domain names, else a work (not free-mail) address.
   const domain =
-    normalizeDomain(r.data['Website']) ?? normalizeDomain(r.data['domain_names']) ?? [...emails].map((e) => emailDomain(e)).find((d) => d !== null) ?? null;
+    normalizeDomain(recordDomain(r)) ?? [...emails].map((e) => emailDomain(e)).find((d) => d !== null) ?? null;
   return {
     system: r.system,
     recordType: r.type,

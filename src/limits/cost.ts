@@ -24,7 +24,8 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { FieldSpec } from '../mapping/index.ts';
-import { SYSTEMS, type SystemId } from '../sources/types.ts';
+import { SYSTEM_IDS as SYSTEMS, sourcesOf } from '../sources/registry.ts';
+import type { CustomerCollections, SystemId } from '../domain/records.ts';
 import { DEFAULT_PAGE, MAX_PAGE } from '../gateway/pagination.ts';
 
 /** How many items a field returns per parent. */
@@ -53,6 +54,10 @@ export interface FieldCost {
  * Customer are not listed: they come from the field spec. Fields not listed cost nothing of
  * their own (values already read: scalars, lineage entries, money, addresses).
  */
+function systemsFilling(collection: keyof CustomerCollections): SystemId[] {
+  return [...new Set(sourcesOf(collection).map((s) => s.system))];
+}
+
 export const FIELD_COSTS: Readonly<Record<string, FieldCost>> = {
   'Query.customers': { store: 1, items: { page: DEFAULT_PAGE } },
   'Query.customer': {},
@@ -67,15 +72,16 @@ export const FIELD_COSTS: Readonly<Record<string, FieldCost>> = {
   'ReviewItem.records': { items: { fixed: 2 } },
   'Customer.lineage': { allSystems: true },
   'Customer.conflicts': { allSystems: true },
-  'Customer.contacts': { systems: ['salesforce', 'zendesk'] },
-  'Customer.opportunities': { systems: ['salesforce'], items: { page: DEFAULT_PAGE }, perItem: 1 },
-  'Customer.tickets': { systems: ['zendesk'], items: { page: DEFAULT_PAGE }, perItem: 1 },
-  'Customer.satisfaction': { systems: ['zendesk'] },
-  'Customer.subscriptions': { systems: ['stripe'], items: { page: DEFAULT_PAGE }, perItem: 1 },
-  'Customer.invoices': { systems: ['stripe', 'erp'], items: { page: DEFAULT_PAGE }, perItem: 1 },
-  'Customer.charges': { systems: ['stripe'], items: { page: DEFAULT_PAGE }, perItem: 1 },
-  'Customer.contracts': { systems: ['erp'], items: { page: DEFAULT_PAGE }, perItem: 1 },
-  'Customer.payments': { systems: ['erp'], items: { page: DEFAULT_PAGE }, perItem: 1 },
+  // A customer's collections cost a call to each system that fills them (the registry says which).
+  'Customer.contacts': { systems: systemsFilling('contacts') },
+  'Customer.opportunities': { systems: systemsFilling('opportunities'), items: { page: DEFAULT_PAGE }, perItem: 1 },
+  'Customer.tickets': { systems: systemsFilling('tickets'), items: { page: DEFAULT_PAGE }, perItem: 1 },
+  'Customer.satisfaction': { systems: systemsFilling('satisfaction') },
+  'Customer.subscriptions': { systems: systemsFilling('subscriptions'), items: { page: DEFAULT_PAGE }, perItem: 1 },
+  'Customer.invoices': { systems: systemsFilling('invoices'), items: { page: DEFAULT_PAGE }, perItem: 1 },
+  'Customer.charges': { systems: systemsFilling('charges'), items: { page: DEFAULT_PAGE }, perItem: 1 },
+  'Customer.contracts': { systems: systemsFilling('contracts'), items: { page: DEFAULT_PAGE }, perItem: 1 },
+  'Customer.payments': { systems: systemsFilling('payments'), items: { page: DEFAULT_PAGE }, perItem: 1 },
   // Two-way sync (docs/sync.md): the id, the intent (claim, record) and routing's own reads and outbox write.
   'Mutation.updateCustomer': { store: 4 },
   'Mutation.syncCustomer': { store: 2 },

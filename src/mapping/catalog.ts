@@ -43,8 +43,8 @@ export const NORMALIZER_NAMES = Object.keys(NORMALIZERS) as NormalizerName[];
 
 /** Survivorship rules registered in code, for what a path and an order cannot say. */
 export const NAMED_RULES = {
-  lifecycleFromBilling: 'Stripe: any live subscription → ACTIVE; a Stripe customer with none → CHURNED; else the most recently modified Salesforce Account Type; else the ERP (active contract → ACTIVE, else CHURNED)',
-  paymentStatusFromBilling: 'Stripe: the worst status over the customer\'s Stripe records (FAILED > PAST_DUE > CURRENT); NONE when Stripe has the customer but nothing is billing; null without Stripe',
+  lifecycleFromBilling: 'the billing system (`system`, Stripe in the default spec): any live subscription → ACTIVE; a billing customer with none → CHURNED; else the `fallback` systems in order (Salesforce Account Type, then the ERP)',
+  paymentStatusFromBilling: 'the billing system (`system`): the worst status over the customer\'s records there (FAILED > PAST_DUE > CURRENT); NONE when it has the customer but nothing is billing; null without it',
 } as const;
 export type NamedRuleName = keyof typeof NAMED_RULES;
 export const NAMED_RULE_NAMES = Object.keys(NAMED_RULES) as NamedRuleName[];

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { SYSTEMS } from '../sources/types.ts';
-import type { SystemId } from '../sources/types.ts';
+import type { SystemId } from '../domain/records.ts';
 import { COMPARATOR_NAMES, FIELD_TYPES, NAMED_RULE_NAMES, NORMALIZERS, NORMALIZER_NAMES } from './catalog.ts';
 import type { ComparatorName, FieldType, NamedRuleName, NormalizerInfo, NormalizerName } from './catalog.ts';
 import { isPath } from './paths.ts';
@@ -32,7 +32,11 @@ export type Survivorship =
   | { rule: 'priority'; order: SystemId[] }
   | { rule: 'sourceOfTruth'; system: SystemId; fallback: SystemId[] }
   | { rule: 'mostRecent'; tieBreak?: SystemId[] }
-  | { rule: 'named'; name: NamedRuleName };
+  /**
+   * A rule written in code. `system`: the system it centres on (the billing system for the
+   * billing rules), `fallback`: who decides after it, in order; the spec names them, not the code.
+   */
+  | { rule: 'named'; name: NamedRuleName; system: SystemId; fallback: SystemId[] };
 
 export type ConflictClass = 'auto' | 'review' | 'escalate';
 
@@ -99,7 +103,7 @@ const survivorshipSchema = z.discriminatedUnion('rule', [
   z.strictObject({ rule: z.literal('priority'), order: z.array(systemSchema).min(1) }),
   z.strictObject({ rule: z.literal('sourceOfTruth'), system: systemSchema, fallback: z.array(systemSchema).default([]) }),
   z.strictObject({ rule: z.literal('mostRecent'), tieBreak: z.array(systemSchema).optional() }),
-  z.strictObject({ rule: z.literal('named'), name: z.string() }),
+  z.strictObject({ rule: z.literal('named'), name: z.string(), system: systemSchema.optional(), fallback: z.array(systemSchema).default([]) }),
 ]);
 
 const conflictSchema = z.strictObject({
@@ -218,8 +222,15 @@ function checkField(name: string, raw: unknown, all: Readonly<Record<string, unk
     noRepeats('.survivorship.fallback', r.fallback);
   } else if (r?.rule === 'mostRecent') {
     if (r.tieBreak) noRepeats('.survivorship.tieBreak', r.tieBreak);
-  } else if (r?.rule === 'named' && !(NAMED_RULE_NAMES as string[]).includes(r.name)) {
-    issue('.survivorship.name', `unknown named rule "${r.name}"; known: ${list(NAMED_RULE_NAMES)}`);
+  } else if (r?.rule === 'named') {
+    if (!(NAMED_RULE_NAMES as string[]).includes(r.name)) issue('.survivorship.name', `unknown named rule "${r.name}"; known: ${list(NAMED_RULE_NAMES)}`);
+    if (r.system === undefined) issue('.survivorship.system', 'a named rule needs "system": the system it centres on');
+    else needSource('.survivorship.system', r.system);
+    r.fallback.forEach((s, i) => {
+      needSource(`.survivorship.fallback[${i}]`, s);
+      if (s === r.system) issue(`.survivorship.fallback[${i}]`, `"${s}" is the rule's system itself`);
+    });
+    noRepeats('.survivorship.fallback', r.fallback);
   }
 
   const c: ParsedConflict | undefined = parsePart(conflictSchema, f.conflict, `${at}.conflict`, out);
@@ -234,7 +245,7 @@ function checkField(name: string, raw: unknown, all: Readonly<Record<string, unk
 
   // Checked above: names are known, so the casts only narrow strings to their name unions.
   const survivorship: Survivorship =
-    r.rule === 'named' ? { rule: 'named', name: r.name as NamedRuleName }
+    r.rule === 'named' ? { rule: 'named', name: r.name as NamedRuleName, system: r.system!, fallback: r.fallback }
     : r.rule === 'mostRecent' ? (r.tieBreak === undefined ? { rule: 'mostRecent' } : { rule: 'mostRecent', tieBreak: r.tieBreak })
     : r;
   const conflict: ConflictPolicy = { class: c.class, compare: c.compare as ComparatorName, recency: c.recency };

@@ -4,7 +4,7 @@
 import type { FieldDef, FieldSpec, SourceSpec } from '../mapping/index.ts';
 import { getPath } from '../mapping/index.ts';
 import { DEFAULT_PHONE_REGION, toEpochMs, toIsoUtc } from '../normalize/index.ts';
-import type { SourceRecord, SystemId } from '../sources/types.ts';
+import type { SourceRecord, SystemId } from '../domain/records.ts';
 import { SYSTEMS } from '../sources/types.ts';
 import { COMPARATOR_IMPLS } from './compare.ts';
 import { countryOfRaw, NORMALIZER_IMPLS } from './normalizers.ts';

@@ -4,7 +4,7 @@ import {
   companyDisplayName, companyLegalName, companyNameFromLegalName, cleanText, countryCode, currencyOfCountry, emailDomain, normalizeAddress,
   normalizeCurrency, normalizeDomain, normalizeEmail, normalizePhone, normalizeWebsite, personName, personNameFromParts, toMoney,
 } from '../normalize/index.ts';
-import type { SystemId } from '../sources/types.ts';
+import type { SystemId } from '../domain/records.ts';
 
 export interface NormalizeContext {
   field: FieldDef;

@@ -1,6 +1,6 @@
 // Survivorship: which candidate's value the golden record keeps.
 import type { FieldDef, NamedRuleName, SourceSpec, Survivorship } from '../mapping/index.ts';
-import type { SourceRecord, SystemId } from '../sources/types.ts';
+import type { SourceRecord, SystemId } from '../domain/records.ts';
 import { SYSTEMS } from '../sources/types.ts';
 import { toEpochMs } from '../normalize/index.ts';
 import type { Candidate } from './types.ts';
@@ -23,6 +23,10 @@ export interface NamedRuleContext {
   candidates: readonly WorkCandidate[];
   /** Live (not deleted) records of the customer. */
   records: readonly SourceRecord[];
+  /** The system the spec names for the rule (its `system`). */
+  billing: SystemId;
+  /** Who decides after it, in order (its `fallback`). */
+  fallback: readonly SystemId[];
 }
 
 export interface RuleResult {
@@ -95,23 +99,24 @@ function silence(system: SystemId, records: readonly SourceRecord[], source: Sou
 }
 
 const NAMED: Readonly<Record<NamedRuleName, (ctx: NamedRuleContext) => RuleResult>> = {
-  lifecycleFromBilling: ({ field, candidates, records }) => {
+  // `billing`: the spec's system for the rule (Stripe in the default spec); `fallback`: who decides after it.
+  lifecycleFromBilling: ({ field, candidates, records, billing, fallback }) => {
     // Billing knows: a live subscription means a paying customer, whatever the CRM says.
-    const stripe = candidates.filter((c) => c.system === 'stripe');
-    const active = bestOfSystem(stripe.filter((c) => c.value === 'ACTIVE'), field.sources.stripe);
+    const billed = candidates.filter((c) => c.system === billing);
+    const active = bestOfSystem(billed.filter((c) => c.value === 'ACTIVE'), field.sources[billing]);
     if (active !== null) return { winner: active };
-    // Stripe lists non-canceled subscriptions only: a Stripe customer without one stopped paying.
-    const churned = silence('stripe', records, field.sources.stripe, 'CHURNED');
+    // Billing lists non-canceled subscriptions only: a billing customer without one stopped paying.
+    const churned = silence(billing, records, field.sources[billing], 'CHURNED');
     if (churned !== null) return { winner: churned, added: [churned] };
-    return { winner: byOrder(field, candidates, ['salesforce', 'erp']) };
+    return { winner: byOrder(field, candidates, fallback) };
   },
-  paymentStatusFromBilling: ({ field, candidates, records }) => {
+  paymentStatusFromBilling: ({ field, candidates, records, billing }) => {
     const worst = ['FAILED', 'PAST_DUE', 'CURRENT'];
     for (const status of worst) {
-      const c = bestOfSystem(candidates.filter((x) => x.system === 'stripe' && x.value === status), field.sources.stripe);
+      const c = bestOfSystem(candidates.filter((x) => x.system === billing && x.value === status), field.sources[billing]);
       if (c !== null) return { winner: c };
     }
-    const none = silence('stripe', records, field.sources.stripe, 'NONE');
+    const none = silence(billing, records, field.sources[billing], 'NONE');
     return none === null ? { winner: null } : { winner: none, added: [none] };
   },
 };
@@ -134,7 +139,7 @@ export function applyRule(fieldName: string, field: FieldDef, candidates: readon
       case 'priority': return { winner: byOrder(field, cands, r.order) };
       case 'sourceOfTruth': return { winner: byOrder(field, cands, [r.system, ...r.fallback]) };
       case 'mostRecent': return { winner: mostRecent(field, cands, r.tieBreak ?? SYSTEMS) };
-      case 'named': return NAMED[r.name]({ fieldName, field, candidates: cands, records });
+      case 'named': return NAMED[r.name]({ fieldName, field, candidates: cands, records, billing: r.system, fallback: r.fallback });
     }
   };
   const result = run(direct);

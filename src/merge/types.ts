@@ -1,6 +1,6 @@
 // The golden record and its lineage: the public shapes the resolvers turn into GraphQL
 // (FieldLineage, Candidate, Conflict in schema/customer.graphql).
-import type { SystemId } from '../sources/types.ts';
+import type { SystemId } from '../domain/records.ts';
 
 /** What one system's record says about a field. */
 export interface Candidate {

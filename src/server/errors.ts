@@ -1,7 +1,7 @@
 // One enum of error codes (CONTRACT.md), small error classes that set extensions.code.
 // Anything else thrown inside a resolver is masked for clients and logged whole.
 import { GraphQLError } from 'graphql';
-import type { SystemId } from '../sources/types.ts';
+import type { SystemId } from '../domain/records.ts';
 import { systemEnum } from '../sources/types.ts';
 import { InvalidSourceRecordError, SourceError, SourceRateLimitedError } from '../sources/errors.ts';
 import { oneLine } from '../observability/redact.ts';
@@ -47,11 +47,13 @@ export class ConflictError extends GraphQLError {
 }
 
 /**
- * A system could not answer. Clients get the code, the system and what happened in our own
- * words (publicReason); what the system or its SDK said (`detail`: internal hosts, masked keys,
- * upstream error text) goes only to the log, redacted.
+ * A system could not answer, as the client sees it: the GraphQL face of the connectors' one
+ * SourceUnavailableError (src/sources/errors.ts), which it wraps when there is one. Clients get
+ * the code, the system and what happened in our own words (publicReason); what the system or
+ * its SDK said (`detail`: internal hosts, masked keys, upstream error text) goes only to the
+ * log, redacted.
  */
-export class SourceUnavailableError extends GraphQLError {
+export class SourceUnavailableGraphQLError extends GraphQLError {
   readonly system: SystemId;
   /** The whole reason, for the log. */
   readonly detail: string;
@@ -82,7 +84,7 @@ export function publicReason(e: unknown): string | null {
   if (!(e instanceof Error)) return null;
   // An error may say itself what a client may read (e.g. the Salesforce session's login state).
   if ('publicReason' in e && typeof e.publicReason === 'string') return e.publicReason;
-  if (e instanceof SourceUnavailableError) return publicReason(e.originalError ?? e.detail);
+  if (e instanceof SourceUnavailableGraphQLError) return publicReason(e.originalError ?? e.detail);
   if (e instanceof CircuitOpenError) return 'circuit open after repeated failures; not called';
   if (e instanceof TimeoutError) return `no answer within ${e.timeoutMs} ms`;
   if (e.name === 'TimeoutError') return publicReason(e.message) ?? 'no answer in time';

@@ -10,7 +10,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { GraphQLError, OperationTypeNode, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { ErrorCode, SourceUnavailableError, isClientFacing } from './errors.ts';
+import { ErrorCode, SourceUnavailableGraphQLError, isClientFacing } from './errors.ts';
 import { landingPage } from './landing.ts';
 import type { GatewayContext } from './context.ts';
 import { ResponseCache } from '../gateway/response-cache.ts';
@@ -207,8 +207,8 @@ export function makeFormatError(logger: Logger, options: { stacktraces?: boolean
   return (formatted, error) => {
     const code = formatted.extensions?.['code'];
     if (code === ErrorCode.SOURCE_UNAVAILABLE) {
-      const own = error instanceof SourceUnavailableError ? error : (error as { originalError?: unknown } | null)?.originalError;
-      if (own instanceof SourceUnavailableError) logOnce('source unavailable', { system: own.system, detail: own.detail }, `${own.system} ${own.detail}`);
+      const own = error instanceof SourceUnavailableGraphQLError ? error : (error as { originalError?: unknown } | null)?.originalError;
+      if (own instanceof SourceUnavailableGraphQLError) logOnce('source unavailable', { system: own.system, detail: own.detail }, `${own.system} ${own.detail}`);
     }
     if (isClientFacing(code)) return formatted;
     logger.error('unexpected error in a resolver', { error: error instanceof Error ? (error.stack ?? error.message) : String(error), path: formatted.path });

@@ -1,7 +1,8 @@
 // Errors a connector returns per key (never throws for one bad key). Each carries a code from
 // CONTRACT.md's list in `extensions.code`, the system it came from, and what a caller needs to
 // decide what to do next (retry after, upstream status/code). Shared by every connector.
-import type { SystemId } from './types.ts';
+import type { z } from 'zod';
+import type { SystemId } from '../domain/records.ts';
 
 export type SourceErrorCode = 'SOURCE_UNAVAILABLE' | 'RATE_LIMITED' | 'BAD_USER_INPUT';
 
@@ -59,6 +60,18 @@ export class InvalidSourceRecordError extends SourceError {
     this.name = 'InvalidSourceRecordError';
     this.field = field;
   }
+}
+
+/**
+ * A zod failure as the error of the one record it concerns, naming its first bad field: the one
+ * way every connector turns a raw payload that fails its schema into a per-record error.
+ * `prefix`: where the parsed value sits in the record (`Contacts.records.3`); `whole`: what
+ * names the record itself when the problem has no path.
+ */
+export function invalidRecord(system: SystemId, recordId: string, error: z.ZodError, prefix: readonly (string | number)[] = [], whole = '(record)'): InvalidSourceRecordError {
+  const issue = error.issues[0];
+  const path = [...prefix, ...(issue?.path ?? [])].map(String).join('.') || whole;
+  return new InvalidSourceRecordError(system, recordId, path, issue?.message ?? 'invalid');
 }
 
 /** The system refused because of a rate limit. */

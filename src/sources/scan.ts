@@ -3,17 +3,12 @@
 // (rate limit, 5xx, timeout, dropped connection). Each connector fetches its pages through
 // `fetchPageWithRetry`, so a backfill over a flaky or throttled system waits and goes on
 // instead of abandoning the whole run (docs/operations.md § Backfill).
-import { SourceRateLimitedError, SourceUnavailableError, type SourceError } from './errors.ts';
+import { SourceRateLimitedError, SourceUnavailableError, type InvalidSourceRecordError, type SourceError } from './errors.ts';
 import { systemClock, type ConnectorClock } from './options.ts';
-import type { SourceRecord, SystemId } from './types.ts';
+import type { SourceRecord } from '../domain/records.ts';
+import { MAX_SCAN_PAGE_SIZE, type SystemId } from './registry.ts';
 
-/**
- * The most records one upstream page may hold: Stripe's `limit` and Zendesk's `page[size]`
- * stop at 100, Salesforce's batchSize at 2,000; the ERP is our own SQL (a bound on memory).
- * https://docs.stripe.com/api/pagination · https://developer.zendesk.com/api-reference/introduction/pagination/
- * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_queryoptions.htm
- */
-export const MAX_SCAN_PAGE_SIZE: Readonly<Record<SystemId, number>> = { stripe: 100, zendesk: 100, salesforce: 2000, erp: 10_000 };
+export { MAX_SCAN_PAGE_SIZE };
 
 /**
  * The page size a scan uses: what was asked, at most the system's maximum (a backfill asks
@@ -61,16 +56,20 @@ export interface ScanOptions {
 }
 
 /**
- * One page of a scan: the records (invalid ones are reported by the connector and left out)
- * and where the next page starts, so a stopped scan can be resumed with `after`.
+ * One page of a scan: the records, those the connector could not read (each the one
+ * InvalidSourceRecordError naming its first bad field; the backfill counts and names them, they
+ * are never dropped unsaid), and where the next page starts, so a stopped scan can be resumed
+ * with `after`. A page may hold only invalid records.
  */
 export interface ScanPage extends Array<SourceRecord> {
   /** Pass as `after` to continue after this page; null when the system offers no such position. */
   resumeAfter: string | null;
+  /** Records of this page (or read on the way to it) that failed the system's schema. */
+  invalid: InvalidSourceRecordError[];
 }
 
-export function scanPage(records: SourceRecord[], resumeAfter: string | null): ScanPage {
-  return Object.assign(records, { resumeAfter });
+export function scanPage(records: SourceRecord[], resumeAfter: string | null, invalid: InvalidSourceRecordError[] = []): ScanPage {
+  return Object.assign(records, { resumeAfter, invalid });
 }
 
 const TRANSIENT_UPSTREAM = new Set(['StripeConnectionError', 'StripeAPIError', 'SERVER_UNAVAILABLE', 'UNKNOWN_EXCEPTION', 'REQUEST_LIMIT_EXCEEDED']);
@@ -93,6 +92,16 @@ export function isTransient(e: unknown): boolean {
 function retryAfterMs(e: SourceError): number | null {
   const s = e instanceof SourceRateLimitedError || e instanceof SourceUnavailableError ? e.retryAfterSeconds : null;
   return s === null ? null : s * 1000;
+}
+
+/**
+ * A scan's options as every connector applies them: waits on the connector's clock unless the
+ * caller gives one, and the connector's own number of retries (its `scanRetries` setting) under
+ * whatever else the caller's retry policy says. The one place a connector's scan retry is set up.
+ */
+export function connectorScanOptions(clock: ConnectorClock, scan: ScanOptions = {}, retries?: number): ScanOptions {
+  const retry: Partial<ScanRetryPolicy> = { ...(retries === undefined ? {} : { attempts: retries + 1 }), ...scan.retry };
+  return { clock, ...scan, ...(Object.keys(retry).length > 0 ? { retry } : {}) };
 }
 
 /**

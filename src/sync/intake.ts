@@ -7,28 +7,24 @@
 // read the sender is answered 503 so that it sends the notification again.
 // Each event is processed once (deliveries.ts): a re-delivery of one already processed is
 // answered 200 without reading any system; one being processed right now is answered 409.
-import type Stripe from 'stripe';
 import type { GatewayServices } from '../gateway/loaders.ts';
-import { ACCOUNT_TYPE, type SourceRecord, type SystemId } from '../sources/types.ts';
-import { parseStripeWebhook } from '../sources/stripe/webhook.ts';
-import { parseZendeskWebhook } from '../sources/zendesk/webhook.ts';
-import { OUTBOUND_ACK, outboundFault, parseSalesforceOutbound } from '../sources/salesforce/webhook.ts';
-import type { OutboundXmlReader } from '../sources/salesforce/outbound-reader.ts';
-import type { OrganizationIdSource } from '../sources/salesforce/organization.ts';
+import type { SourceRecord } from '../domain/records.ts';
+import { ACCOUNT_TYPE, systemDescriptor, systemNamed, type SystemId } from '../sources/registry.ts';
+import type { WebhookVerifier } from '../sources/contract.ts';
 import { type ChangeNotice, type Delivery, WebhookRejectedError } from './notices.ts';
 import type { DeliveryLog } from './deliveries.ts';
 import { InvalidSourceRecordError } from '../sources/errors.ts';
 import type { Logger } from '../server/http.ts';
 import { createLogOnce } from '../observability/log-once.ts';
-import { SourceUnavailableError } from '../server/errors.ts';
+import { SourceUnavailableGraphQLError } from '../server/errors.ts';
 import { webhookRejected } from '../observability/metrics.ts';
 
-export interface WebhookSecrets {
-  stripe?: { client: Stripe; secret: string };
-  zendesk?: { secret: string };
-  /** Outbound Messages are read on a worker thread; our org id is learned from the API on first use. */
-  salesforce?: { reader: OutboundXmlReader; organizationId: OrganizationIdSource };
-}
+/**
+ * The verifier of each system whose webhook is configured (OpenedSystem.webhook,
+ * src/sources/contract.ts). A system whose descriptor has a webhook route but no verifier here
+ * answers 404 saying what to configure; any other name has no route.
+ */
+export type WebhookVerifiers = Partial<Record<SystemId, WebhookVerifier>>;
 
 /**
  * Largest webhook body read (the HTTP server's own cap is the same by default). Salesforce's
@@ -82,7 +78,7 @@ const header = (h: Record<string, string | string[] | undefined>, name: string):
   return Array.isArray(v) ? v[0] : v;
 };
 
-export function createWebhookIntake(services: GatewayServices, secrets: WebhookSecrets, logger: Logger, deliveries: DeliveryLog): WebhookIntake {
+export function createWebhookIntake(services: GatewayServices, verifiers: WebhookVerifiers, logger: Logger, deliveries: DeliveryLog): WebhookIntake {
   const logRejected = createLogOnce(logger);
   /** The accounts the notices concern, resolving contacts/users to their accounts first. */
   const accountsOf = async (notices: ChangeNotice[]): Promise<{ system: SystemId; id: string; identity: boolean }[]> => {
@@ -154,29 +150,6 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
     return { affected: [...affected], linked, invalid };
   };
 
-  /** Reads the body and checks who sent it; a WebhookRejectedError says why it was refused. */
-  const parse = async (system: SystemId, headers: Record<string, string | string[] | undefined>, rawBody: string): Promise<Delivery[] | WebhookAnswer> => {
-    if (system === 'stripe') {
-      if (!secrets.stripe) return json(404, { error: 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)' });
-      return parseStripeWebhook(secrets.stripe.client, rawBody, header(headers, 'stripe-signature'), secrets.stripe.secret, services.now());
-    }
-    if (system === 'zendesk') {
-      if (!secrets.zendesk) return json(404, { error: 'Zendesk webhooks are not configured (ZENDESK_WEBHOOK_SECRET)' });
-      return parseZendeskWebhook(
-        rawBody,
-        {
-          signature: header(headers, 'x-zendesk-webhook-signature'),
-          timestamp: header(headers, 'x-zendesk-webhook-signature-timestamp'),
-          invocationId: header(headers, 'x-zendesk-webhook-invocation-id'),
-        },
-        secrets.zendesk.secret,
-        services.now(),
-      );
-    }
-    if (!secrets.salesforce) return json(404, { error: 'Salesforce is not configured' });
-    return parseSalesforceOutbound(rawBody, secrets.salesforce);
-  };
-
   /** Links and invalidates what the notices name; `{ ok: false }` (answered 503) when a system could not be read. */
   const processNotices = async (system: SystemId, notices: ChangeNotice[]): Promise<{ ok: true; goldenIds: string[]; live: { linked: LinkedRecord[]; invalid: InvalidRecord[] } } | { ok: false; reason: string }> => {
     const accounts = await accountsOf(notices);
@@ -188,7 +161,7 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
       if (!(e instanceof SourceReadError)) throw e;
       // Not acknowledged: the sender retries, and nothing was linked from a record we could not read.
       if (before.length > 0) await services.cache.invalidate(before);
-      logger.error('webhook not processed', { system, reason: e.message, ...(e.cause instanceof SourceUnavailableError ? { detail: e.cause.detail } : {}) });
+      logger.error('webhook not processed', { system, reason: e.message, ...(e.cause instanceof SourceUnavailableGraphQLError ? { detail: e.cause.detail } : {}) });
       return { ok: false, reason: e.message };
     }
     const goldenIds = [...new Set([...before, ...live.affected])];
@@ -200,22 +173,25 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
 
   return {
     handle: async (name, headers, rawBody) => {
-      if (name !== 'stripe' && name !== 'zendesk' && name !== 'salesforce') {
+      const system = systemNamed(name);
+      const route = system === null ? undefined : systemDescriptor(system).capabilities.webhook;
+      if (system === null || route === undefined) {
         // The system label is ours, never the caller's path: a label per made-up name would grow without end.
         webhookRejected.inc({ system: 'unknown', reason: 'no_route' });
         return json(404, { error: `no webhook route for ${JSON.stringify(name)}` });
       }
-      const system: SystemId = name;
-      // Salesforce reads a SOAP fault as the reason its message was not taken.
-      const refuse = (status: number, reason: string): WebhookAnswer => (system === 'salesforce' ? { status, contentType: 'text/xml; charset=utf-8', body: outboundFault(reason) } : json(status, { error: reason }));
-      let parsed: Delivery[] | WebhookAnswer;
+      const verifier = verifiers[system];
+      // A sender that reads its own format (Salesforce: SOAP) is answered in it.
+      const answers = verifier?.answers;
+      const refuse = (status: number, reason: string): WebhookAnswer => (answers ? { status, contentType: answers.contentType, body: answers.refuse(reason) } : json(status, { error: reason }));
+      let parsed: Delivery[];
       try {
         if (Buffer.byteLength(rawBody) > WEBHOOK_MAX_BYTES) throw new WebhookRejectedError(413, `webhook body larger than ${WEBHOOK_MAX_BYTES} bytes`);
-        parsed = await parse(system, headers, rawBody);
-        if (!Array.isArray(parsed)) {
+        if (!verifier) {
           webhookRejected.inc({ system, reason: 'no_route' });
-          return parsed;
+          return json(404, { error: route.unconfigured });
         }
+        parsed = await verifier.parse((h) => header(headers, h), rawBody, services.now());
         const long = parsed.find((d) => d.eventId !== null && d.eventId.length > MAX_EVENT_ID_LENGTH);
         if (long) throw new WebhookRejectedError(400, `event id is longer than ${MAX_EVENT_ID_LENGTH} characters`);
       } catch (e) {
@@ -241,7 +217,7 @@ export function createWebhookIntake(services: GatewayServices, secrets: WebhookS
         const fresh = parsed.filter((d) => d.eventId === null || states.get(d.eventId) === 'new');
         const repeats = ids.filter((id) => states.get(id) === 'done');
         if (repeats.length > 0) logger.info('webhook repeat ignored', { system, events: repeats.join(',') });
-        const ack = (body: unknown): WebhookAnswer => (system === 'salesforce' ? { status: 200, contentType: 'text/xml; charset=utf-8', body: OUTBOUND_ACK } : json(200, body));
+        const ack = (body: unknown): WebhookAnswer => (answers ? { status: 200, contentType: answers.contentType, body: answers.ack } : json(200, body));
         // Every event processed before: answered without reading any system.
         if (fresh.length === 0) return ack({ received: true, duplicate: true });
         const notices = fresh.flatMap((d) => d.notices);

@@ -192,7 +192,7 @@ export function validateCustomerUpdate(input: CustomerUpdateInput, options: { de
         break;
       }
       case 'address': {
-        const a = address(value as AddressInput, invalid);
+        const a = address(value, invalid);
         if (a !== null) values.address = a;
         break;
       }

@@ -2,10 +2,13 @@
 // account-level records against the world's truth, that running it again changes nothing, and
 // that later records keep existing golden ids (never a rename; merges keep the older id).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailKey, runBackfill, type BackfillProgress, type BackfillReport } from '../../src/identity/backfill.ts';
+import { MAX_INVALID_LISTED, emailKey, runBackfill, type BackfillProgress, type BackfillReport } from '../../src/identity/backfill.ts';
+import { summaryTable } from '../../src/cli/backfill.ts';
+import { InvalidSourceRecordError } from '../../src/sources/errors.ts';
+import { scanPage } from '../../src/sources/scan.ts';
 import { createIdentityStore, type IdentityStore } from '../../src/identity/links.ts';
 import { generateWorld, type World } from '../../src/sandbox/world/index.ts';
-import type { SourceRecord, SystemId } from '../../src/sources/types.ts';
+import type { SourceConnector, SourceRecord, SystemId } from '../../src/sources/types.ts';
 import { migratedStore, type TestStore } from './db.ts';
 import { memoryConnector, worldConnectors, type MemoryConnector } from './world-connectors.ts';
 import { createBackfillCheckpoints } from '../../src/identity/backfill-checkpoint.ts';
@@ -252,6 +255,40 @@ describe('what the backfill keeps of each record', () => {
   });
 });
 
+describe('a source that returns records failing its schema', () => {
+  it('counts and names them in the scan report and the summary, and reads the rest', async () => {
+    const own = await migratedStore('t_backfill_invalid');
+    try {
+      const store = createIdentityStore(own.store);
+      const c = worldConnectors(generateWorld({ customers: 30, seed: 4 }));
+      const stripe = c.stripe.records;
+      const bad = Array.from({ length: MAX_INVALID_LISTED + 2 }, (_, i) => new InvalidSourceRecordError('stripe', `cus_bad${i}`, 'email', 'Invalid email address'));
+      // The records of each page come with the invalid ones the connector met on the way.
+      const withInvalid: SourceConnector = {
+        ...c.stripe,
+        async *scanAccounts(scan) {
+          let first = true;
+          for await (const page of c.stripe.scanAccounts(scan)) {
+            yield scanPage([...page], page.resumeAfter, first ? bad : []);
+            first = false;
+          }
+        },
+      };
+      const r = await runBackfill({ connectors: [withInvalid], store, pageSize: 10 });
+      const scan = r.scans[0]!;
+      expect(scan).toMatchObject({ system: 'stripe', read: stripe.length, complete: true, invalid: bad.length });
+      expect(scan.invalidRecords).toEqual(bad.slice(0, MAX_INVALID_LISTED).map((e) => e.message));
+      expect(scan.invalidRecords[0]).toBe('stripe record cus_bad0: field email: Invalid email address');
+      const lines = summaryTable(r).split('\n');
+      expect(lines.find((l) => l.startsWith('stripe'))).toContain(`${bad.length} invalid, not linked`);
+      expect(lines).toContain('  invalid: stripe record cus_bad1: field email: Invalid email address');
+      expect(lines).toContain('  invalid: … and 2 more stripe records');
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('a source that fails mid-scan', () => {
   it('links what was read, reports the system it could not finish, and the next run resumes it from its checkpoint', async () => {
     const own = await migratedStore('t_backfill_resume');
@@ -264,8 +301,8 @@ describe('a source that fails mid-scan', () => {
       const broken = memoryConnector('zendesk', zendesk, { failWith: new Error('503 Service Unavailable') });
       const r1 = await runBackfill({ connectors: [c.salesforce, broken], store, pageSize: 25, checkpoints });
       expect(r1.scans).toEqual([
-        { system: 'salesforce', read: c.salesforce.records.length, resumed: 0, pagesRetried: 0, complete: true, error: null },
-        { system: 'zendesk', read: 25, resumed: 0, pagesRetried: 0, complete: false, error: '503 Service Unavailable' },
+        { system: 'salesforce', read: c.salesforce.records.length, resumed: 0, pagesRetried: 0, complete: true, error: null, invalid: 0, invalidRecords: [] },
+        { system: 'zendesk', read: 25, resumed: 0, pagesRetried: 0, complete: false, error: '503 Service Unavailable', invalid: 0, invalidRecords: [] },
       ]);
       // Everything read is linked: every Salesforce account and the first 25 organizations.
       const linked = await store.goldenIdsFor([...c.salesforce.records, ...zendesk].map((r) => ({ system: r.system, externalId: r.id, recordType: r.type })));
@@ -277,7 +314,7 @@ describe('a source that fails mid-scan', () => {
       // Run 2: Zendesk is back. Its scan resumes after record 25, not from the start.
       c.zendesk.scans.length = 0;
       const r2 = await runBackfill({ connectors: [c.salesforce, c.zendesk], store, pageSize: 25, checkpoints });
-      expect(r2.scans.find((x) => x.system === 'zendesk')).toEqual({ system: 'zendesk', read: zendesk.length - 25, resumed: 25, pagesRetried: 0, complete: true, error: null });
+      expect(r2.scans.find((x) => x.system === 'zendesk')).toEqual({ system: 'zendesk', read: zendesk.length - 25, resumed: 25, pagesRetried: 0, complete: true, error: null, invalid: 0, invalidRecords: [] });
       expect(r2.records.zendesk).toBe(zendesk.length);
       expect(await checkpoints.load()).toEqual([]);
       const after = await store.goldenIdsFor(zendesk.map((r) => ({ system: r.system, externalId: r.id, recordType: r.type })));

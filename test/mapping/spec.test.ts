@@ -42,7 +42,7 @@ describe('the default spec', () => {
     expect(spec.fields.phone!.survivorship.rule).toBe('mostRecent');
     expect(spec.fields.address!.survivorship.rule).toBe('mostRecent');
     expect(spec.fields.contractValue!.survivorship).toEqual({ rule: 'sourceOfTruth', system: 'erp', fallback: ['salesforce'] });
-    expect(spec.fields.lifecycle!.survivorship).toEqual({ rule: 'named', name: 'lifecycleFromBilling' });
+    expect(spec.fields.lifecycle!.survivorship).toEqual({ rule: 'named', name: 'lifecycleFromBilling', system: 'stripe', fallback: ['salesforce', 'erp'] });
     expect(spec.fields.accountingStatus!.survivorship).toEqual({ rule: 'sourceOfTruth', system: 'erp', fallback: [] });
     expect(spec.fields.contractValue!.conflict).toEqual({ class: 'escalate', compare: 'value', recency: false });
   });
@@ -67,7 +67,7 @@ describe('an invalid spec', () => {
         address: {
           type: 'address',
           sources: { salesforce: { path: 'BillingStreet', normalize: 'address' }, erp: { path: { street: 'a', zip: 'b' }, normalize: 'address' } },
-          survivorship: { rule: 'named', name: 'whatever' },
+          survivorship: { rule: 'named', name: 'whatever', system: 'salesforce' },
           conflict: { class: 'sometimes' },
         },
         lifecycle: field({ type: 'enum', sources: { salesforce: { path: 'Type', normalize: 'phone' } }, survivorship: { rule: 'priority', order: ['salesforce', 'erp'] }, conflict: { class: 'review', compare: 'fuzzy' } }),
@@ -143,5 +143,22 @@ describe('paths', () => {
   it('parses steps and rejects what is not a path', () => {
     expect(parsePath('a.b[2][0].c')).toEqual(['a', 'b', 2, 0, 'c']);
     for (const bad of ['', 'a..b', '[0]', 'a.', 'a b', 'a[x]']) expect(parsePath(bad)).toBeNull();
+  });
+});
+
+describe('a named rule', () => {
+  it('takes the system it centres on from the spec, and is refused without one', () => {
+    const lifecycle = (survivorship: unknown) => ({
+      version: 1,
+      fields: {
+        lifecycle: field({ type: 'enum', values: ['ACTIVE', 'CHURNED'], sources: { salesforce: { path: 'Type', normalize: 'lifecycleFromType' }, erp: { path: 'has_active_contract', normalize: 'lifecycleFromContract' } }, survivorship }),
+      },
+    });
+    expect(problems(lifecycle({ rule: 'named', name: 'lifecycleFromBilling', fallback: ['erp'] }))).toEqual(['$.fields.lifecycle.survivorship.system: a named rule needs "system": the system it centres on']);
+    expect(problems(lifecycle({ rule: 'named', name: 'lifecycleFromBilling', system: 'salesforce', fallback: ['salesforce', 'zendesk'] }))).toEqual([
+      '$.fields.lifecycle.survivorship.fallback[0]: "salesforce" is the rule\'s system itself',
+      '$.fields.lifecycle.survivorship.fallback[1]: "zendesk" has no source for this field',
+    ]);
+    expect(parseFieldSpec(lifecycle({ rule: 'named', name: 'lifecycleFromBilling', system: 'salesforce', fallback: ['erp'] }), 'test.json').fields['lifecycle']!.survivorship).toEqual({ rule: 'named', name: 'lifecycleFromBilling', system: 'salesforce', fallback: ['erp'] });
   });
 });

@@ -7,7 +7,7 @@ import { GraphQLError, parse, type GraphQLFieldResolver } from 'graphql';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { startHttpServer, type Logger, type RunningServer } from '../../src/server/http.ts';
 import { JitGateway, LruCache } from '../../src/server/jit-executor.ts';
-import { BadUserInputError, SourceUnavailableError } from '../../src/server/errors.ts';
+import { BadUserInputError, SourceUnavailableGraphQLError } from '../../src/server/errors.ts';
 import { AUTH_OFF, type Authenticator } from '../../src/access/authenticate.ts';
 import type { Principal } from '../../src/access/principal.ts';
 import { newCacheability } from '../../src/gateway/response-cache.ts';
@@ -32,14 +32,14 @@ const resolvers = {
     plain: () => {
       throw new Error('connection string postgres://secret@db/x refused');
     },
-    down: () => Promise.reject(new SourceUnavailableError('stripe', 'no answer within 400 ms')),
+    down: () => Promise.reject(new SourceUnavailableGraphQLError('stripe', 'no answer within 400 ms')),
     bad: () => {
       throw new BadUserInputError('first', 'must be a whole number from 0 to 100, got 500');
     },
     item: () => ({ id: 'i1' }),
   },
   Item: {
-    must: () => Promise.reject(new SourceUnavailableError('erp', 'no answer within 400 ms')),
+    must: () => Promise.reject(new SourceUnavailableGraphQLError('erp', 'no answer within 400 ms')),
   },
 };
 

@@ -5,7 +5,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../src/sandbox/salesforce/index.ts';
 import { generateWorld } from '../../src/sandbox/world/index.ts';
-import { readSystemSettings, type SalesforceSettings } from '../../src/config/systems.ts';
+import { readSystemSettings } from '../../src/config/systems.ts';
+import type { SalesforceSettings } from '../../src/sources/salesforce/settings.ts';
 import { SalesforceSession, createSalesforceConnector } from '../../src/sources/salesforce/index.ts';
 
 describe('SalesforceSession', () => {

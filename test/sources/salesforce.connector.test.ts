@@ -181,6 +181,7 @@ describe('Salesforce connector', () => {
         const owner = world.salesforce.users.find((u) => u.Id === w.OwnerId)!;
         expect(o).toEqual({
           id: w.Id,
+          system: 'salesforce',
           name: w.Name,
           stage: w.StageName,
           amount: w.Amount === null ? null : { amount: w.Amount.toFixed(2), minorUnits: Math.round(w.Amount * 100), currency: 'USD' },

@@ -6,11 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWorld } from '../../src/sandbox/world/generate.ts';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../src/sandbox/salesforce/index.ts';
 import { buildOutboundEnvelope } from '../../src/sandbox/salesforce/outbound.ts';
-import { readSystemSettings, type SalesforceSettings } from '../../src/config/systems.ts';
+import { readSystemSettings } from '../../src/config/systems.ts';
+import type { SalesforceSettings } from '../../src/sources/salesforce/settings.ts';
 import { connectSalesforce } from '../support/salesforce.ts';
 import { createOutboundXmlReader, MAX_QUEUED_OUTBOUND_MESSAGES } from '../../src/sources/salesforce/outbound-reader.ts';
 import { learnOrganizationId } from '../../src/sources/salesforce/organization.ts';
-import { MAX_OUTBOUND_NOTIFICATIONS, salesforceOutbound, type SalesforceOutboundOptions } from '../../src/sources/salesforce/webhook.ts';
+import { MAX_OUTBOUND_NOTIFICATIONS, salesforceOutbound, salesforceWebhook, type SalesforceOutboundOptions } from '../../src/sources/salesforce/webhook.ts';
 import { createWebhookIntake, WEBHOOK_MAX_BYTES } from '../../src/sync/intake.ts';
 import { createMemoryDeliveryLog } from '../../src/sync/deliveries.ts';
 import type { GatewayServices } from '../../src/gateway/loaders.ts';
@@ -57,7 +58,7 @@ describe('Salesforce Outbound Messages', () => {
       Array.from({ length: count }, (_, i) => ({ type: 'Account', op: 'update', record: { Id: ACCOUNT, Name: `Acme ${i} & Sons`, Description: extra }, fields: ['Name', 'Description'] }) as never),
       (i) => `04l${String(i).padStart(15, '0')}`,
     );
-  const intakeWith = (salesforce: SalesforceOutboundOptions) => createWebhookIntake(services, { salesforce }, createLogger({ quiet: true }), createMemoryDeliveryLog());
+  const intakeWith = (salesforce: SalesforceOutboundOptions) => createWebhookIntake(services, { salesforce: salesforceWebhook(salesforce) }, createLogger({ quiet: true }), createMemoryDeliveryLog());
 
   it('refuses a message for another org under session-token auth, and acknowledges one for ours (15- or 18-char id)', async () => {
     emu.requests.clear();

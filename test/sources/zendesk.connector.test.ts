@@ -11,6 +11,7 @@ import { createZendeskClient, type ZendeskClient } from '../../src/sources/zende
 import { createZendeskConnector } from '../../src/sources/zendesk/index.ts';
 import { InvalidSourceIdError, InvalidSourceRecordError, SourceRateLimitedError, SourceUnavailableError } from '../../src/sources/errors.ts';
 import type { SourceConnector, SourceRecord } from '../../src/sources/types.ts';
+import { systemClock } from '../../src/sources/options.ts';
 
 const iso = (t: string): string => new Date(t).toISOString();
 
@@ -19,7 +20,7 @@ describe('Zendesk connector', () => {
   let emu: ZendeskEmulator;
   let client: ZendeskClient;
   let connector: SourceConnector<'zendesk'>;
-  const clock = (): Date => new Date('2026-01-01T00:00:00.000Z');
+  const clock = { now: (): Date => new Date('2026-01-01T00:00:00.000Z'), sleep: (ms: number) => systemClock.sleep(ms) };
 
   beforeAll(async () => {
     world = generateWorld({ customers: 200, seed: 9 });

@@ -3,7 +3,7 @@
 // in through SalesforceSession, whose request can be bounded and aborted.
 // https://jsforce.github.io/document/#connection
 import { Connection } from 'jsforce';
-import type { SalesforceSettings } from '../../src/config/systems.ts';
+import type { SalesforceSettings } from '../../src/sources/salesforce/settings.ts';
 import { withoutRetries } from '../../src/sources/salesforce/client.ts';
 
 /**

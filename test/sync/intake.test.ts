@@ -8,9 +8,10 @@ import type { GatewayServices } from '../../src/gateway/loaders.ts';
 import type { GuardedSource } from '../../src/gateway/guarded-source.ts';
 import type { LiveMatcher } from '../../src/identity/live-matcher.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { SourceUnavailableError } from '../../src/server/errors.ts';
+import { SourceUnavailableGraphQLError } from '../../src/server/errors.ts';
 import { InvalidSourceRecordError } from '../../src/sources/errors.ts';
 import { createWebhookIntake } from '../../src/sync/intake.ts';
+import { stripeWebhook } from '../../src/sources/stripe/webhook.ts';
 import { createMemoryDeliveryLog } from '../../src/sync/deliveries.ts';
 
 const SECRET = 'whsec_test_intake';
@@ -26,7 +27,7 @@ function intakeWith(loaded: Error) {
     liveMatcher: { matchRecord: (r: { id: string }) => (matched.push(r.id), Promise.reject(new Error('not expected'))) } as unknown as LiveMatcher,
     now: () => new Date(),
   } as unknown as GatewayServices;
-  const intake = createWebhookIntake(services, { stripe: { client: stripe, secret: SECRET } }, createLogger({ quiet: true }), createMemoryDeliveryLog());
+  const intake = createWebhookIntake(services, { stripe: stripeWebhook(stripe, SECRET) }, createLogger({ quiet: true }), createMemoryDeliveryLog());
   const body = JSON.stringify({ id: 'evt_1', object: 'event', type: 'customer.created', created: 1, data: { object: { id: 'cus_BAD', object: 'customer' } } });
   const send = () => intake.handle('stripe', { 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET }) }, body);
   return { send, matched };
@@ -35,7 +36,7 @@ function intakeWith(loaded: Error) {
 describe('webhook intake when the named account cannot be read', () => {
   it('acknowledges an invalid record and reports it, so the sender does not retry for days', async () => {
     const invalid = new InvalidSourceRecordError('stripe', 'cus_BAD', 'address.country', 'expected a string');
-    const { send, matched } = intakeWith(new SourceUnavailableError('stripe', invalid.message, invalid));
+    const { send, matched } = intakeWith(new SourceUnavailableGraphQLError('stripe', invalid.message, invalid));
     const answer = await send();
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toMatchObject({ received: true, linked: [], invalid: [{ system: 'stripe', id: 'cus_BAD', error: expect.stringContaining('address.country') as unknown }] });
@@ -43,7 +44,7 @@ describe('webhook intake when the named account cannot be read', () => {
   });
 
   it('refuses with 503 when the system cannot answer', async () => {
-    const { send, matched } = intakeWith(new SourceUnavailableError('stripe', 'no answer within 2000 ms'));
+    const { send, matched } = intakeWith(new SourceUnavailableGraphQLError('stripe', 'no answer within 2000 ms'));
     const answer = await send();
     expect(answer.status).toBe(503);
     expect((JSON.parse(answer.body) as { error: string }).error).toMatch(/could not read stripe record cus_BAD/);
@@ -56,7 +57,7 @@ describe('webhook intake under a flood of refused deliveries', () => {
     const lines: { msg: string; extra: Record<string, unknown> }[] = [];
     const logger = { info: () => undefined, error: (msg: string, extra: Record<string, unknown> = {}) => void lines.push({ msg, extra }) };
     const services = { now: () => new Date() } as unknown as GatewayServices;
-    const intake = createWebhookIntake(services, { stripe: { client: stripe, secret: SECRET } }, logger, createMemoryDeliveryLog());
+    const intake = createWebhookIntake(services, { stripe: stripeWebhook(stripe, SECRET) }, logger, createMemoryDeliveryLog());
     const answers = await Promise.all(Array.from({ length: 100 }, () => intake.handle('stripe', {}, '{"id":"evt_1"}')));
     expect(answers.every((a) => a.status === 400)).toBe(true);
     expect(lines.filter((l) => l.msg === 'webhook rejected')).toEqual([{ msg: 'webhook rejected', extra: { system: 'stripe', status: 400, reason: 'missing Stripe-Signature header' } }]);

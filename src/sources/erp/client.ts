@@ -6,7 +6,7 @@
 // sandbox ignores them (docs/sources/erp.md).
 // https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-DEFAULT-TRANSACTION-READ-ONLY
 import pg from 'pg';
-import type { ErpSettings } from '../../config/systems.ts';
+import type { ErpSettings } from './settings.ts';
 
 export interface ErpPoolOptions {
   max?: number;

@@ -4,8 +4,8 @@
 import { checkInt, systemClock, type ConnectorClock } from '../options.ts';
 import type pg from 'pg';
 import type { RelatedKinds, SourceConnector, SourceRecord } from '../types.ts';
-import { SourceError } from '../errors.ts';
-import { MAX_SCAN_PAGE_SIZE, clampPageSize, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
+import { SourceError, type InvalidSourceRecordError } from '../errors.ts';
+import { MAX_SCAN_PAGE_SIZE, clampPageSize, connectorScanOptions, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
 import { contractRowToRecord, customerRowToSourceRecord, invoiceRowToRecord, paymentRowToRecord } from './mapping.ts';
 import { ErpReader, pgFailure, type ErpReadMode } from './reader.ts';
 
@@ -23,8 +23,6 @@ export interface ErpConnectorOptions {
   /** close() ends the pool (the connector owns it). Default true. */
   endPoolOnClose?: boolean;
   clock?: ConnectorClock;
-  /** Told about rows skipped by scanAccounts because they failed validation. */
-  logger?: { warn(message: string, details?: Record<string, unknown>): void };
 }
 
 
@@ -50,17 +48,18 @@ export function createErpConnector(pool: pg.Pool, options: ErpConnectorOptions =
   // and where a stopped scan resumes.
   async function* scanAccounts(scan: ScanOptions = {}): AsyncIterable<ScanPage> {
     const pageSize = clampPageSize('erp', scan.pageSize, defaultPageSize);
-    const retry: ScanOptions = { clock, retry: { attempts: scanRetries + 1 }, ...scan };
+    const retry = connectorScanOptions(clock, scan, scanRetries);
     let after: string | null = scan.after ?? null;
     for (;;) {
       const from = after;
       const page = await fetchPageWithRetry('erp', () => reader.customersPage(from, pageSize), (e) => pgFailure(e, clock.now()), retry);
       const records: SourceRecord[] = [];
+      const invalid: InvalidSourceRecordError[] = [];
       for (const row of page.rows) {
-        if (row instanceof Error) options.logger?.warn('erp: customer row skipped by scanAccounts', { error: row.message });
+        if (row instanceof Error) invalid.push(row);
         else records.push(customerRowToSourceRecord(row));
       }
-      if (records.length > 0) yield scanPage(records, page.lastKey ?? records.at(-1)!.id);
+      if (records.length > 0 || invalid.length > 0) yield scanPage(records, page.lastKey ?? records.at(-1)?.id ?? from, invalid);
       if (page.lastKey === null) return;
       after = page.lastKey;
     }

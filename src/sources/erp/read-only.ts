@@ -11,7 +11,7 @@
 // A hot standby (a read replica) cannot be written by anyone: it passes whatever the role.
 // https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-INFO-ACCESS-TABLE
 import type pg from 'pg';
-import type { ErpSettings } from '../../config/systems.ts';
+import type { ErpSettings } from './settings.ts';
 import { redact } from '../../observability/redact.ts';
 import { SourceUnavailableError } from '../errors.ts';
 import type { SourceConnector } from '../types.ts';
@@ -209,16 +209,20 @@ export async function guardErpWrites(connector: SourceConnector<'erp'>, options:
       });
     return inFlight.then(() => (status === 'ok' ? undefined : ready()));
   };
+  /** The DataLoader contract: while the check has not passed, its reason is every key's error. */
+  const notReady = async (keys: readonly unknown[]): Promise<Error[] | null> => {
+    try {
+      await ready();
+      return null;
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      return keys.map(() => error);
+    }
+  };
   return {
     ...connector,
-    loadAccounts: async (ids) => {
-      await ready();
-      return connector.loadAccounts(ids);
-    },
-    loadRelated: async (kind, ids) => {
-      await ready();
-      return connector.loadRelated(kind, ids);
-    },
+    loadAccounts: async (ids) => (await notReady(ids)) ?? connector.loadAccounts(ids),
+    loadRelated: async (kind, ids) => (await notReady(ids)) ?? connector.loadRelated(kind, ids),
     accountOfPerson: (ids) => connector.accountOfPerson(ids),
     async *scanAccounts(scan) {
       await ready();

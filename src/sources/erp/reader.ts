@@ -6,12 +6,12 @@
 // https://node-postgres.com/features/queries#parameterized-query
 import type pg from 'pg';
 import type { z } from 'zod';
-import { InvalidSourceIdError, InvalidSourceRecordError, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
+import type { InvalidSourceRecordError} from '../errors.ts';
+import { InvalidSourceIdError, invalidRecord, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
 import {
   contractRowSchema,
   CUSTOMER_NUMBER_RE,
   customerRowSchema,
-  firstIssue,
   invoiceRowSchema,
   paymentRowSchema,
   SCHEMA_NAME_RE,
@@ -122,8 +122,7 @@ export function pgFailure(e: unknown, now: Date): SourceError {
 export function parseRow<T>(schema: z.ZodType<T>, row: unknown, recordId: string): T | InvalidSourceRecordError {
   const parsed = schema.safeParse(row);
   if (parsed.success) return parsed.data;
-  const { field, problem } = firstIssue(parsed.error);
-  return new InvalidSourceRecordError('erp', recordId, field, problem);
+  return invalidRecord('erp', recordId, parsed.error, [], '(row)');
 }
 
 export function isCustomerNumber(key: string): boolean {
@@ -239,7 +238,7 @@ export class ErpReader {
   }
 
   /** One keyset page of customers after `after` (exclusive), in customer_number order. */
-  async customersPage(after: string | null, limit: number): Promise<{ rows: (ErpCustomerRow | Error)[]; lastKey: string | null }> {
+  async customersPage(after: string | null, limit: number): Promise<{ rows: (ErpCustomerRow | InvalidSourceRecordError)[]; lastKey: string | null }> {
     const base = customerSelect(this.#s);
     const rows =
       after === null

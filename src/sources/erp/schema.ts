@@ -93,10 +93,3 @@ export const paymentRowSchema = z.looseObject({
   updated_at: timestamp,
 });
 export type ErpPaymentRow = z.infer<typeof paymentRowSchema>;
-
-/** The first problem of a failed parse as `path` + message, for InvalidSourceRecordError. */
-export function firstIssue(error: z.ZodError): { field: string; problem: string } {
-  const issue = error.issues[0];
-  if (!issue) return { field: '(row)', problem: 'invalid' };
-  return { field: issue.path.length > 0 ? issue.path.map(String).join('.') : '(row)', problem: issue.message };
-}

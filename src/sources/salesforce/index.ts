@@ -3,6 +3,7 @@
 import type { Connection } from 'jsforce';
 import type { RelatedKinds, SourceConnector } from '../types.ts';
 import type { ScanOptions, ScanPage } from '../scan.ts';
+import { systemClock, type ConnectorClock } from '../options.ts';
 import { SalesforceReader, type SalesforceReaderOptions } from './reader.ts';
 import { SalesforceSession } from './session.ts';
 
@@ -15,9 +16,8 @@ export interface SalesforceConnectorOptions {
   scanPageSize?: number;
   /** The org's currency for opportunity amounts when records carry no CurrencyIsoCode (default 'USD'). */
   currency?: string;
-  clock?: () => Date;
-  /** Told about each record scanAccounts skips because it fails the schema (default: console.warn). */
-  onInvalidRecord?: (error: Error) => void;
+  /** Time for errors' retry-at and the scan's waits between retries (tests pass one that does not wait). */
+  clock?: ConnectorClock;
   /** Told once which of Meridian's custom Account fields the org lacks, and what that costs (default: console.warn). */
   onMissingFields?: (message: string, missing: readonly string[]) => void;
 }
@@ -37,8 +37,7 @@ export function createSalesforceConnector(conn: Connection | SalesforceSession, 
     concurrency: positiveInt('concurrency', options.concurrency ?? 8, 100),
     scanPageSize: positiveInt('scanPageSize', options.scanPageSize ?? 200, 2000),
     currency: options.currency ?? 'USD',
-    clock: options.clock ?? (() => new Date()),
-    onInvalidRecord: options.onInvalidRecord ?? ((e) => console.warn(`salesforce scan skipped a record: ${e.message}`)),
+    clock: options.clock ?? systemClock,
     onMissingFields: options.onMissingFields ?? ((message) => console.warn(message)),
   };
   if (!/^[A-Z]{3}$/.test(settings.currency)) throw new RangeError(`currency must be an ISO 4217 code (got ${JSON.stringify(settings.currency)})`);

@@ -1,7 +1,5 @@
 // Raw Salesforce records → Meridian's source-level types (pure).
-import type { z } from 'zod';
 import type { Money, OpportunityRecord, PersonRecord, SourceRecord, SystemId } from '../types.ts';
-import { InvalidSourceRecordError } from '../errors.ts';
 import { isoExponent, moneyFromMinorUnits } from '../money.ts';
 import type { AccountRaw, ContactInAccountRaw, ContactRaw, OpportunityRaw, WonOpportunityRaw } from './schema.ts';
 
@@ -14,13 +12,6 @@ export function salesforceDateTimeToIso(value: string): string {
   const t = Date.parse(withColon);
   if (Number.isNaN(t)) throw new RangeError(`not a Salesforce datetime: ${value}`);
   return new Date(t).toISOString();
-}
-
-/** A zod failure as the error of the one record it concerns, naming the first bad field. */
-export function invalidRecord(recordId: string, error: z.ZodError, prefix: readonly (string | number)[] = []): InvalidSourceRecordError {
-  const issue = error.issues[0];
-  const path = [...prefix, ...(issue?.path ?? [])].map(String).join('.') || '(record)';
-  return new InvalidSourceRecordError('salesforce', recordId, path, issue?.message ?? 'invalid');
 }
 
 const withoutAttributes = <T extends Record<string, unknown>>(record: T): Omit<T, 'attributes'> => {
@@ -115,6 +106,7 @@ export function opportunityToRecord(o: OpportunityRaw, currency: string): Opport
   const code = typeof o['CurrencyIsoCode'] === 'string' && /^[A-Z]{3}$/.test(o['CurrencyIsoCode']) ? o['CurrencyIsoCode'] : currency;
   return {
     id: o.Id,
+    system: 'salesforce',
     name: o.Name,
     stage: o.StageName,
     amount: o.Amount === null ? null : toMoney(o.Amount, code),

@@ -5,8 +5,10 @@ import { STATUS_CODES } from 'node:http';
 import type { Connection, Record as SfRecord } from 'jsforce';
 import type { OpportunityRecord, PersonRecord, SourceRecord } from '../types.ts';
 import { chunk, mapWithConcurrency } from '../concurrency.ts';
-import { clampPageSize, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
-import { InvalidSourceIdError, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
+import type { ConnectorClock } from '../options.ts';
+import { clampPageSize, connectorScanOptions, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
+import type { InvalidSourceRecordError} from '../errors.ts';
+import { InvalidSourceIdError, invalidRecord, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
 import {
   ACCOUNT_CUSTOM_FIELDS,
   ACCOUNT_FIELDS,
@@ -26,7 +28,7 @@ import {
   type QueryResultRaw,
   type WonOpportunityRaw,
 } from './schema.ts';
-import { accountToSourceRecord, contactToPerson, invalidRecord, opportunityToRecord } from './mapping.ts';
+import { accountToSourceRecord, contactToPerson, opportunityToRecord } from './mapping.ts';
 
 export interface SalesforceReaderOptions {
   /** Ids per `WHERE Id IN (…)` query. 200 keeps the SOQL (and the GET URL carrying it) far below Salesforce's limits. */
@@ -37,9 +39,7 @@ export interface SalesforceReaderOptions {
   scanPageSize: number;
   /** The org's currency for opportunity amounts (see mapping.ts opportunityToRecord). */
   currency: string;
-  clock: () => Date;
-  /** Told about each record a scan skips because it does not fit the schema. */
-  onInvalidRecord: (error: Error) => void;
+  clock: ConnectorClock;
   /** Told once, at first use, which of ACCOUNT_CUSTOM_FIELDS the org lacks and what that costs. */
   onMissingFields: (message: string, missing: readonly string[]) => void;
 }
@@ -176,24 +176,24 @@ export class SalesforceReader {
   }
 
   /** Account answer (every child page fetched, every child validated) → SourceRecord, or the Error of that one record. */
-  async #account(raw: unknown): Promise<{ id: string | null; result: SourceRecord | Error }> {
+  async #account(raw: unknown): Promise<{ id: string | null; result: SourceRecord | InvalidSourceRecordError }> {
     const rawId = typeof raw === 'object' && raw !== null && 'Id' in raw && typeof raw.Id === 'string' ? toSalesforceId18(raw.Id) : null;
     const parsed = accountSchema.safeParse(raw);
-    if (!parsed.success) return { id: rawId, result: invalidRecord(rawId ?? '(no Id)', parsed.error) };
+    if (!parsed.success) return { id: rawId, result: invalidRecord('salesforce', rawId ?? '(no Id)', parsed.error) };
     const account = parsed.data;
     const contacts: ContactInAccountRaw[] = [...(account.Contacts?.records ?? [])];
     const won: WonOpportunityRaw[] = [...(account.Opportunities?.records ?? [])];
     if (account.Contacts && !account.Contacts.done) {
       for (const [i, c] of (await this.#childRest(account.Contacts)).entries()) {
         const p = contactInAccountSchema.safeParse(c);
-        if (!p.success) return { id: rawId, result: invalidRecord(account.Id, p.error, ['Contacts', 'records', contacts.length + i]) };
+        if (!p.success) return { id: rawId, result: invalidRecord('salesforce', account.Id, p.error, ['Contacts', 'records', contacts.length + i]) };
         contacts.push(p.data);
       }
     }
     if (account.Opportunities && !account.Opportunities.done) {
       for (const [i, o] of (await this.#childRest(account.Opportunities)).entries()) {
         const p = wonOpportunitySchema.safeParse(o);
-        if (!p.success) return { id: rawId, result: invalidRecord(account.Id, p.error, ['Opportunities', 'records', won.length + i]) };
+        if (!p.success) return { id: rawId, result: invalidRecord('salesforce', account.Id, p.error, ['Opportunities', 'records', won.length + i]) };
         won.push(p.data);
       }
     }
@@ -210,7 +210,7 @@ export class SalesforceReader {
   #selectAccountFields(): Promise<readonly string[]> {
     this.#accountFields ??= this.#describeAccount().catch((e: unknown) => {
       this.#accountFields = null;
-      throw toSalesforceError(e, this.#o.clock());
+      throw toSalesforceError(e, this.#o.clock.now());
     });
     return this.#accountFields;
   }
@@ -247,7 +247,7 @@ export class SalesforceReader {
       try {
         await perChunk(part);
       } catch (e) {
-        const error = toSalesforceError(e, this.#o.clock());
+        const error = toSalesforceError(e, this.#o.clock.now());
         for (const id of part) if (!found.has(id)) failed.set(id, error);
       }
     });
@@ -280,7 +280,7 @@ export class SalesforceReader {
   async loadContacts(keys: readonly string[]): Promise<(PersonRecord[] | Error)[]> {
     return this.#related(keys, `SELECT ${CONTACT_FIELDS.join(', ')} FROM Contact`, 'ORDER BY AccountId, CreatedDate ASC, Id ASC', (raw) => {
       const p = contactSchema.safeParse(raw);
-      return p.success ? { accountId: p.data.AccountId, value: contactToPerson(p.data) } : { error: invalidRecord(rawIdOf(raw), p.error), accountId: rawAccountIdOf(raw) };
+      return p.success ? { accountId: p.data.AccountId, value: contactToPerson(p.data) } : { error: invalidRecord('salesforce', rawIdOf(raw), p.error), accountId: rawAccountIdOf(raw) };
     });
   }
 
@@ -290,7 +290,7 @@ export class SalesforceReader {
       const p = opportunitySchema.safeParse(raw);
       return p.success
         ? { accountId: p.data.AccountId, value: opportunityToRecord(p.data, this.#o.currency) }
-        : { error: invalidRecord(rawIdOf(raw), p.error), accountId: rawAccountIdOf(raw) };
+        : { error: invalidRecord('salesforce', rawIdOf(raw), p.error), accountId: rawAccountIdOf(raw) };
     });
   }
 
@@ -340,8 +340,8 @@ export class SalesforceReader {
           const id = toSalesforceId18(rawIdOf(raw));
           const p = contactAccountSchema.safeParse(raw);
           // A row we cannot tie to a key might be any unanswered key's: fail the chunk's rest.
-          if (id === null) throw p.success ? new SourceUnavailableError('salesforce', 'Contact row with an unusable Id') : invalidRecord('(no Id)', p.error);
-          if (!p.success) found.set(id, invalidRecord(id, p.error));
+          if (id === null) throw p.success ? new SourceUnavailableError('salesforce', 'Contact row with an unusable Id') : invalidRecord('salesforce', '(no Id)', p.error);
+          if (!p.success) found.set(id, invalidRecord('salesforce', id, p.error));
           else found.set(id, p.data.AccountId === null ? null : toSalesforceId18(p.data.AccountId));
         }
         return Promise.resolve();
@@ -362,14 +362,17 @@ export class SalesforceReader {
    * page resumes after its last Id (`WHERE Id > …`), which is also how the scan goes on when a
    * query locator has expired (Salesforce keeps them about 15 minutes).
    */
-  async *scanAccounts(options: ScanOptions = {}): AsyncIterable<ScanPage> {
+  async *scanAccounts(scan: ScanOptions = {}): AsyncIterable<ScanPage> {
+    const options = connectorScanOptions(this.#o.clock, scan);
     const pageSize = clampPageSize('salesforce', options.pageSize, this.#o.scanPageSize);
     const batchSize = Math.min(2000, Math.max(200, pageSize));
     const headers = { 'Sforce-Query-Options': `batchSize=${batchSize}` };
-    const toError = (e: unknown): SourceError => toSalesforceError(e, this.#o.clock());
+    const toError = (e: unknown): SourceError => toSalesforceError(e, this.#o.clock.now());
     let lastId: string | null = options.after === undefined ? null : toSalesforceId18(options.after);
     if (options.after !== undefined && lastId === null) throw new RangeError(`after must be a Salesforce Account id (got ${JSON.stringify(options.after)})`);
     const buffer: SourceRecord[] = [];
+    // Invalid records go out with the next page handed out (or a page of their own at the end).
+    let invalid: InvalidSourceRecordError[] = [];
     const first = (): Promise<QueryResultRaw> =>
       fetchPageWithRetry(
         'salesforce',
@@ -381,18 +384,19 @@ export class SalesforceReader {
     let page = await first();
     for (;;) {
       for (const raw of page.records) {
-        let mapped: { id: string | null; result: SourceRecord | Error };
+        let mapped: { id: string | null; result: SourceRecord | InvalidSourceRecordError };
         try {
           mapped = await this.#account(raw);
         } catch (e) {
           throw toError(e);
         }
-        if (mapped.result instanceof Error) this.#o.onInvalidRecord(mapped.result);
+        if (mapped.result instanceof Error) invalid.push(mapped.result);
         else buffer.push(mapped.result);
         if (buffer.length === pageSize) {
           const out = buffer.splice(0, pageSize);
           lastId = out.at(-1)!.id;
-          yield scanPage(out, lastId);
+          yield scanPage(out, lastId, invalid);
+          invalid = [];
         }
       }
       if (page.done || !page.nextRecordsUrl) break;
@@ -406,9 +410,9 @@ export class SalesforceReader {
         page = await first();
       }
     }
-    if (buffer.length > 0) {
+    if (buffer.length > 0 || invalid.length > 0) {
       const out = buffer.splice(0);
-      yield scanPage(out, out.at(-1)!.id);
+      yield scanPage(out, out.at(-1)?.id ?? lastId, invalid);
     }
   }
 
@@ -417,7 +421,7 @@ export class SalesforceReader {
     try {
       await this.#conn.query<SfRecord>('SELECT Id FROM Account LIMIT 1');
     } catch (e) {
-      throw toSalesforceError(e, this.#o.clock());
+      throw toSalesforceError(e, this.#o.clock.now());
     }
   }
 }

@@ -9,7 +9,7 @@
 // Connection; when Salesforce expires it, jsforce calls refreshFn, which logs in again the same way.
 import { Connection } from 'jsforce';
 import { z } from 'zod';
-import type { SalesforceSettings } from '../../config/systems.ts';
+import type { SalesforceSettings } from './settings.ts';
 import { SourceUnavailableError } from '../errors.ts';
 import { withoutRetries } from './client.ts';
 import { learnOrganizationId, type OrganizationIdSource } from './organization.ts';

@@ -4,6 +4,7 @@
 // same notification ids, for up to 24 hours.
 // https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_understanding.htm
 import { type ChangeNotice, type Delivery, WebhookRejectedError } from '../../sync/notices.ts';
+import type { WebhookVerifier } from '../contract.ts';
 import { createOutboundXmlReader, OutboundReaderBusyError, type OutboundXmlReader } from './outbound-reader.ts';
 import { OUTBOUND_NAMESPACE, OutboundXmlError } from './outbound-xml.ts';
 import { OrganizationUnknownError, type OrganizationIdSource } from './organization.ts';
@@ -86,4 +87,12 @@ export async function parseSalesforceOutbound(rawBody: string, options: Salesfor
     const notice = noticeOf(n.type, n.recordId, n.accountId);
     return { eventId: n.id, notices: notice ? [notice] : [] };
   });
+}
+
+/** The route's verifier (src/sources/contract.ts): our org's messages, answered in SOAP as Salesforce reads them. */
+export function salesforceWebhook(options: SalesforceOutboundOptions): WebhookVerifier {
+  return {
+    parse: (_header, rawBody) => parseSalesforceOutbound(rawBody, options),
+    answers: { contentType: 'text/xml; charset=utf-8', ack: OUTBOUND_ACK, refuse: outboundFault },
+  };
 }

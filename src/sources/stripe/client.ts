@@ -1,6 +1,6 @@
 // stripe-node set-up. https://github.com/stripe/stripe-node#configuration
 import Stripe from 'stripe';
-import type { StripeSettings } from '../../config/systems.ts';
+import type { StripeSettings } from './settings.ts';
 
 export interface StripeClientOptions {
   /** Per-request timeout in ms (default 10 s; the gateway's source timeout is shorter). */

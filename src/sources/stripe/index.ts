@@ -4,8 +4,8 @@
 import { checkInt, systemClock, type ConnectorClock } from '../options.ts';
 import type Stripe from 'stripe';
 import type { RelatedKinds, SourceConnector, SourceRecord } from '../types.ts';
-import { SourceError } from '../errors.ts';
-import { clampPageSize, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
+import { InvalidSourceRecordError, SourceError } from '../errors.ts';
+import { clampPageSize, connectorScanOptions, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
 import { customerToSourceRecord, toChargeRecord, toInvoiceRecord, toSubscriptionRecord } from './mapping.ts';
 import { StripeReader, stripeFailure } from './reader.ts';
 
@@ -21,8 +21,6 @@ export interface StripeConnectorOptions {
   /** How often scanAccounts retries a page that failed transiently (src/sources/scan.ts) before giving up. Default 5. */
   scanRetries?: number;
   clock?: ConnectorClock;
-  /** Told about records skipped by scanAccounts because they failed validation. */
-  logger?: { warn(message: string, details?: Record<string, unknown>): void };
 }
 
 
@@ -48,19 +46,26 @@ export function createStripeConnector(stripe: Stripe, options: StripeConnectorOp
   // of a page) is also where a stopped scan resumes.
   async function* scanAccounts(scan: ScanOptions = {}): AsyncIterable<ScanPage> {
     const pageSize = clampPageSize('stripe', scan.pageSize, defaultPageSize);
-    const retry: ScanOptions = { clock, retry: { attempts: scanRetries + 1 }, ...scan };
+    const retry = connectorScanOptions(clock, scan, scanRetries);
     let after: string | undefined = scan.after;
     for (;;) {
-      const page = await fetchPageWithRetry('stripe', () => reader.customersPage(pageSize, after), (e) => stripeFailure(e, clock.now()), retry);
+      // A customer whose subscriptions could not be listed fails the page (retried like any
+      // page), instead of being left out of the scan; one that fails its schema is reported.
+      const fetch = async (): Promise<Awaited<ReturnType<StripeReader['customersPage']>>> => {
+        const page = await reader.customersPage(pageSize, after);
+        const failed = page.items.find((i): i is Error => i instanceof Error && !(i instanceof InvalidSourceRecordError));
+        if (failed) throw failed;
+        return page;
+      };
+      const page = await fetchPageWithRetry('stripe', fetch, (e) => stripeFailure(e, clock.now()), retry);
       const records: SourceRecord[] = [];
+      const invalid: InvalidSourceRecordError[] = [];
       for (const item of page.items) {
-        if (item instanceof Error) {
-          options.logger?.warn('stripe: customer skipped by scanAccounts', { error: item.message });
-          continue;
-        }
-        records.push(customerToSourceRecord(item.customer, item.subscriptions));
+        if (item instanceof InvalidSourceRecordError) invalid.push(item);
+        else if (item instanceof Error) throw item;
+        else records.push(customerToSourceRecord(item.customer, item.subscriptions));
       }
-      if (records.length > 0) yield scanPage(records, page.lastId ?? after ?? null);
+      if (records.length > 0 || invalid.length > 0) yield scanPage(records, page.lastId ?? after ?? null, invalid);
       if (!page.hasMore || page.lastId === undefined) return;
       after = page.lastId;
     }

@@ -5,13 +5,13 @@
 import Stripe from 'stripe';
 import type { z } from 'zod';
 import { mapWithConcurrency } from '../concurrency.ts';
-import { InvalidSourceIdError, InvalidSourceRecordError, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
+import type { InvalidSourceRecordError} from '../errors.ts';
+import { InvalidSourceIdError, invalidRecord, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
 import {
   chargeSchema,
   CUSTOMER_ID_RE,
   customerSchema,
   deletedCustomerSchema,
-  firstIssue,
   invoiceSchema,
   listPageSchema,
   subscriptionSchema,
@@ -51,8 +51,7 @@ export function parseRecord<T extends z.ZodType>(schema: T, value: unknown, fall
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const id = typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : fallbackId;
-  const { field, problem } = firstIssue(parsed.error);
-  return new InvalidSourceRecordError('stripe', id, field, problem);
+  return invalidRecord('stripe', id, parsed.error);
 }
 
 export function isCustomerId(id: string): boolean {
@@ -182,8 +181,7 @@ export class StripeReader {
       const raw = await this.#listPage(kind, customer, allStatuses, after);
       const page = listPageSchema.safeParse(raw);
       if (!page.success) {
-        const { field, problem } = firstIssue(page.error);
-        throw new InvalidSourceRecordError('stripe', `${kind} of ${customer}`, field, problem);
+        throw invalidRecord('stripe', `${kind} of ${customer}`, page.error);
       }
       out.push(...page.data.data);
       const last = page.data.data.at(-1) as { id?: unknown } | undefined;
@@ -227,8 +225,7 @@ export class StripeReader {
     });
     const page = listPageSchema.safeParse(raw);
     if (!page.success) {
-      const { field, problem } = firstIssue(page.error);
-      throw new InvalidSourceRecordError('stripe', 'customers page', field, problem);
+      throw invalidRecord('stripe', 'customers page', page.error);
     }
     const parsed = page.data.data.map((c) => parseRecord(customerSchema, c, '(customer)'));
     const withSubs = await mapWithConcurrency(parsed, this.#o.concurrency, async (c) => {

@@ -93,10 +93,3 @@ export type RawCharge = z.infer<typeof chargeSchema>;
 
 /** A page of any list endpoint; its items are checked one by one by the caller. */
 export const listPageSchema = listOf(z.unknown());
-
-/** The first problem of a failed parse as `path` + message, for InvalidSourceRecordError. */
-export function firstIssue(error: z.ZodError): { field: string; problem: string } {
-  const issue = error.issues[0];
-  if (!issue) return { field: '(record)', problem: 'invalid' };
-  return { field: issue.path.length > 0 ? issue.path.map(String).join('.') : '(record)', problem: issue.message };
-}

@@ -4,6 +4,7 @@
 // timestamp is a claim of when Stripe signed, so both sides are held to the same window.
 import type Stripe from 'stripe';
 import { type Delivery, WebhookRejectedError } from '../../sync/notices.ts';
+import type { WebhookVerifier } from '../contract.ts';
 
 /** Seconds a signature may be away from our clock, either way (stripe-node's default tolerance). */
 export const STRIPE_SIGNATURE_TOLERANCE_S = 300;
@@ -36,4 +37,9 @@ export function parseStripeWebhook(stripe: Stripe, rawBody: string, signature: s
   const customerId = object['object'] === 'customer' ? object['id'] : object['customer'];
   if (typeof customerId !== 'string') return [{ eventId, notices: [] }];
   return [{ eventId, notices: [{ system: 'stripe', level: 'account', id: customerId, event: event.type, identity: object['object'] === 'customer' }] }];
+}
+
+/** The route's verifier (src/sources/contract.ts): the signature header, checked with the SDK. */
+export function stripeWebhook(stripe: Stripe, secret: string): WebhookVerifier {
+  return { parse: (header, rawBody, now) => parseStripeWebhook(stripe, rawBody, header('stripe-signature'), secret, now) };
 }

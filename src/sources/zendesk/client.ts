@@ -1,6 +1,6 @@
 // node-zendesk set-up. https://github.com/blakmatrix/node-zendesk#usage
 import zendesk from 'node-zendesk';
-import type { ZendeskSettings } from '../../config/systems.ts';
+import type { ZendeskSettings } from './settings.ts';
 
 export type ZendeskClient = ReturnType<typeof zendesk.createClient>;
 

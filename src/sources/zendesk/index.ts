@@ -2,6 +2,7 @@
 // ratings, read through a node-zendesk client the caller built (client.ts) and owns.
 import type { RelatedKinds, SourceConnector } from '../types.ts';
 import type { ScanOptions, ScanPage } from '../scan.ts';
+import { systemClock, type ConnectorClock } from '../options.ts';
 import type { ZendeskClient } from './client.ts';
 import { ZendeskReader, type ZendeskReaderOptions } from './reader.ts';
 
@@ -12,9 +13,8 @@ export interface ZendeskConnectorOptions {
   concurrency?: number;
   /** Default page size of scanAccounts (default and maximum 100; a larger scan request is clamped). */
   scanPageSize?: number;
-  clock?: () => Date;
-  /** Told about each record scanAccounts skips because it fails the schema (default: console.warn). */
-  onInvalidRecord?: (error: Error) => void;
+  /** Time for errors' retry-at and the scan's waits between retries (tests pass one that does not wait). */
+  clock?: ConnectorClock;
 }
 
 const positiveInt = (name: string, v: number, max: number): number => {
@@ -27,8 +27,7 @@ export function createZendeskConnector(client: ZendeskClient, options: ZendeskCo
     idsPerCall: positiveInt('idsPerCall', options.idsPerCall ?? 100, 100),
     concurrency: positiveInt('concurrency', options.concurrency ?? 8, 100),
     scanPageSize: positiveInt('scanPageSize', options.scanPageSize ?? 100, 100),
-    clock: options.clock ?? (() => new Date()),
-    onInvalidRecord: options.onInvalidRecord ?? ((e) => console.warn(`zendesk scan skipped a record: ${e.message}`)),
+    clock: options.clock ?? systemClock,
   };
   const reader = new ZendeskReader(client, settings);
 

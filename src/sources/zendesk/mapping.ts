@@ -1,7 +1,5 @@
 // Raw Zendesk records → Meridian's source-level types (pure).
-import type { z } from 'zod';
 import type { PersonRecord, SatisfactionRatingRecord, SourceRecord, TicketRecord } from '../types.ts';
-import { InvalidSourceRecordError } from '../errors.ts';
 import { KEY_PREFIX, toSalesforceId18 } from '../salesforce/schema.ts';
 import type { OrganizationRaw, SatisfactionRatingRaw, TicketRaw, UserRaw } from './schema.ts';
 
@@ -9,13 +7,6 @@ export const ZENDESK_ACCOUNT_TYPE = 'organization';
 
 /** Zendesk's `2025-03-04T10:11:12Z` → `2025-03-04T10:11:12.000Z`. Input already passed the schema. */
 export const zendeskTimeToIso = (value: string): string => new Date(value).toISOString();
-
-/** A zod failure as the error of the one record it concerns, naming the first bad field. */
-export function invalidRecord(kind: string, recordId: string, error: z.ZodError): InvalidSourceRecordError {
-  const issue = error.issues[0];
-  const path = (issue?.path ?? []).map(String).join('.') || '(record)';
-  return new InvalidSourceRecordError('zendesk', `${kind} ${recordId}`, path, issue?.message ?? 'invalid');
-}
 
 const nonEmpty = (v: string | null | undefined): string | null => {
   const t = v?.trim();

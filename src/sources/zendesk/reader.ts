@@ -10,10 +10,12 @@ import type { ZodError } from 'zod';
 import type { PersonRecord, SatisfactionRatingRecord, SourceRecord, TicketRecord } from '../types.ts';
 import type { ZendeskClient } from './client.ts';
 import { chunk, mapWithConcurrency } from '../concurrency.ts';
-import { clampPageSize, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
-import { InvalidSourceIdError, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
+import type { ConnectorClock } from '../options.ts';
+import { clampPageSize, connectorScanOptions, fetchPageWithRetry, scanPage, type ScanOptions, type ScanPage } from '../scan.ts';
+import type { InvalidSourceRecordError} from '../errors.ts';
+import { InvalidSourceIdError, invalidRecord, SourceError, SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
 import { organizationSchema, parseListPage, type ListPage, satisfactionRatingSchema, ticketSchema, userSchema, type TicketRaw } from './schema.ts';
-import { RECEIVED_SCORES, invalidRecord, organizationToSourceRecord, ratingToRecord, ticketToRecord, userToPerson } from './mapping.ts';
+import { RECEIVED_SCORES, organizationToSourceRecord, ratingToRecord, ticketToRecord, userToPerson } from './mapping.ts';
 
 export interface ZendeskReaderOptions {
   /** Ids per show_many call (Zendesk's maximum is 100). */
@@ -22,9 +24,7 @@ export interface ZendeskReaderOptions {
   concurrency: number;
   /** Default page size of scanAccounts. */
   scanPageSize: number;
-  clock: () => Date;
-  /** Told about each record a scan skips because it does not fit the schema. */
-  onInvalidRecord: (error: Error) => void;
+  clock: ConnectorClock;
 }
 
 const MAX_PAGE_SIZE = 100;
@@ -123,7 +123,7 @@ export class ZendeskReader {
     const seconds = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : null;
     // https://developer.zendesk.com/api-reference/introduction/rate-limits/
     if (status === 429) {
-      throw new SourceRateLimitedError('zendesk', `Zendesk rate limit (429)${seconds === null ? '' : `, retry after ${seconds}s`}`, seconds, this.#o.clock(), { status, upstreamCode: upstream || null });
+      throw new SourceRateLimitedError('zendesk', `Zendesk rate limit (429)${seconds === null ? '' : `, retry after ${seconds}s`}`, seconds, this.#o.clock.now(), { status, upstreamCode: upstream || null });
     }
     if (status === 404) throw new NotFound(upstream || 'Not found');
     throw new SourceUnavailableError('zendesk', `Zendesk answered ${status}${upstream ? ` (${upstream})` : ''}`, { status, upstreamCode: upstream || null, retryAfterSeconds: seconds });
@@ -182,7 +182,7 @@ export class ZendeskReader {
     for (const raw of items) {
       const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'number' ? raw.id : null;
       const mapped = map(raw);
-      const result: T | Error = mapped instanceof Error && 'issues' in mapped ? invalidRecord(kind, String(id ?? '(no id)'), mapped) : mapped;
+      const result: T | Error = mapped instanceof Error && 'issues' in mapped ? invalidRecord('zendesk', `${kind} ${String(id ?? '(no id)')}`, mapped) : mapped;
       if (id === null) unattributable = result instanceof Error ? result : new SourceUnavailableError('zendesk', `${kind} without an id`);
       else into.set(id, result);
     }
@@ -228,7 +228,7 @@ export class ZendeskReader {
   loadUsers(keys: readonly string[]): Promise<(PersonRecord[] | Error)[]> {
     return this.#perOrganization<PersonRecord>(keys, (id) => `organizations/${id}/users`, 'users', (raw) => {
       const p = userSchema.safeParse(raw);
-      return p.success ? userToPerson(p.data) : invalidRecord('user', rawId(raw), p.error);
+      return p.success ? userToPerson(p.data) : invalidRecord('zendesk', `user ${rawId(raw)}`, p.error);
     });
   }
 
@@ -239,7 +239,7 @@ export class ZendeskReader {
   loadTickets(keys: readonly string[]): Promise<(TicketRecord[] | Error)[]> {
     return this.#perOrganization<TicketRecord>(keys, (id) => `organizations/${id}/tickets`, 'tickets', (raw) => {
       const p = ticketSchema.safeParse(raw);
-      return p.success ? ticketToRecord(p.data) : invalidRecord('ticket', rawId(raw), p.error);
+      return p.success ? ticketToRecord(p.data) : invalidRecord('zendesk', `ticket ${rawId(raw)}`, p.error);
     });
   }
 
@@ -254,7 +254,7 @@ export class ZendeskReader {
   async loadSatisfactionRatings(keys: readonly string[]): Promise<(SatisfactionRatingRecord[] | Error)[]> {
     const tickets = await this.#perOrganization<TicketRaw>(keys, (id) => `organizations/${id}/tickets`, 'tickets', (raw) => {
       const p = ticketSchema.safeParse(raw);
-      return p.success ? p.data : invalidRecord('ticket', rawId(raw), p.error);
+      return p.success ? p.data : invalidRecord('zendesk', `ticket ${rawId(raw)}`, p.error);
     });
     const orgOfTicket = new Map<number, number>();
     let since: number | null = null;
@@ -282,8 +282,8 @@ export class ZendeskReader {
         const p = satisfactionRatingSchema.safeParse(raw);
         if (!p.success) {
           // Only a bad rating of one of our tickets matters; one with no readable ticket fails every key that has ratings.
-          if (ticketId === null) for (const k of new Set(orgOfTicket.values())) bad.set(k, invalidRecord('satisfaction_rating', rawId(raw), p.error));
-          else if (orgOfTicket.has(ticketId)) bad.set(orgOfTicket.get(ticketId)!, invalidRecord('satisfaction_rating', rawId(raw), p.error));
+          if (ticketId === null) for (const k of new Set(orgOfTicket.values())) bad.set(k, invalidRecord('zendesk', `satisfaction_rating ${rawId(raw)}`, p.error));
+          else if (orgOfTicket.has(ticketId)) bad.set(orgOfTicket.get(ticketId)!, invalidRecord('zendesk', `satisfaction_rating ${rawId(raw)}`, p.error));
           continue;
         }
         const k = orgOfTicket.get(p.data.ticket_id);
@@ -329,17 +329,20 @@ export class ZendeskReader {
    * https://developer.zendesk.com/api-reference/ticketing/users/users/#list-users
    * https://developer.zendesk.com/api-reference/ticketing/organizations/organizations/#list-organizations
    */
-  async *scanAccounts(options: ScanOptions = {}): AsyncIterable<ScanPage> {
+  async *scanAccounts(scan: ScanOptions = {}): AsyncIterable<ScanPage> {
+    const options = connectorScanOptions(this.#o.clock, scan);
     const pageSize = clampPageSize('zendesk', options.pageSize, this.#o.scanPageSize);
     const fetchList = (url: string, key: string): Promise<ListPage> =>
       fetchPageWithRetry('zendesk', async () => this.#page(await this.#get(url), key), (e) => this.#asError(e), options);
     const emailsByOrg = new Map<number, string[]>();
+    // Invalid records go out with the next page handed out (or a page of their own at the end).
+    let invalid: InvalidSourceRecordError[] = [];
     for (let url: string | null = this.#url('users', { role: 'end-user', 'page[size]': String(MAX_PAGE_SIZE) }); url !== null; ) {
       const page = await fetchList(url, 'users');
       for (const raw of page.items) {
         const p = userSchema.safeParse(raw);
         if (!p.success) {
-          this.#o.onInvalidRecord(invalidRecord('user', rawId(raw), p.error));
+          invalid.push(invalidRecord('zendesk', `user ${rawId(raw)}`, p.error));
           continue;
         }
         const org = p.data.organization_id;
@@ -361,14 +364,17 @@ export class ZendeskReader {
       for (const raw of page.items) {
         const p = organizationSchema.safeParse(raw);
         if (!p.success) {
-          this.#o.onInvalidRecord(invalidRecord('organization', rawId(raw), p.error));
+          invalid.push(invalidRecord('zendesk', `organization ${rawId(raw)}`, p.error));
           continue;
         }
         records.push(organizationToSourceRecord(p.data, emailsByOrg.get(p.data.id) ?? []));
       }
       url = page.next === null ? null : this.#rebase(page.next);
       const after = url === null ? null : new URL(url).searchParams.get('page[after]');
-      if (records.length > 0) yield scanPage(records, after ?? options.after ?? null);
+      if (records.length > 0 || (invalid.length > 0 && url === null)) {
+        yield scanPage(records, after ?? options.after ?? null, invalid);
+        invalid = [];
+      }
     }
   }
 

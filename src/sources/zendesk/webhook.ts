@@ -6,6 +6,7 @@
 // https://developer.zendesk.com/documentation/webhooks/anatomy-of-a-webhook-request/
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type ChangeNotice, type Delivery, WebhookRejectedError } from '../../sync/notices.ts';
+import type { WebhookVerifier } from '../contract.ts';
 
 const TOLERANCE_MS = 5 * 60_000;
 
@@ -53,4 +54,21 @@ export function parseZendeskWebhook(
   }
   const invocation = headers.invocationId?.trim();
   return [{ eventId: invocation ? invocation : null, notices }];
+}
+
+/** The route's verifier (src/sources/contract.ts): HMAC over timestamp and body, and the invocation id. */
+export function zendeskWebhook(secret: string): WebhookVerifier {
+  return {
+    parse: (header, rawBody, now) =>
+      parseZendeskWebhook(
+        rawBody,
+        {
+          signature: header('x-zendesk-webhook-signature'),
+          timestamp: header('x-zendesk-webhook-signature-timestamp'),
+          invocationId: header('x-zendesk-webhook-invocation-id'),
+        },
+        secret,
+        now,
+      ),
+  };
 }

@@ -1,6 +1,6 @@
-// What `meridian sandbox` prints: where each system is and how to sign in, as the settings a
-// gateway takes.
-import type { Sandbox } from '../sandbox/index.ts';
+// What `meridian sandbox` prints: where each emulated system is and how to sign in, as the
+// settings a gateway takes. It lives with the sandbox: describing each emulator is its business.
+import type { Sandbox } from './index.ts';
 import { redact } from '../observability/redact.ts';
 
 export function describeSandbox(sandbox: Sandbox, startMs: number): string {

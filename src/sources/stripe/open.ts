@@ -1,0 +1,17 @@
+// Opens the Stripe connector for the gateway: one client without the SDK's own retries (the
+// gateway's deadline and breaker decide), and the webhook route when a signing secret is set.
+import type { ConnectorDeps, OpenedSystem } from '../contract.ts';
+import { createStripeClient } from './client.ts';
+import { createStripeConnector } from './index.ts';
+import type { StripeSettings } from './settings.ts';
+import { stripeWebhook } from './webhook.ts';
+
+export function openStripe(settings: StripeSettings, deps: ConnectorDeps): OpenedSystem<'stripe'> {
+  const connector = createStripeConnector(createStripeClient(settings, { timeoutMs: deps.timeoutMs, maxNetworkRetries: 0 }), { clock: deps.clock });
+  const secret = settings.webhookSecret;
+  return {
+    connector,
+    ...(secret ? { webhook: () => stripeWebhook(createStripeClient(settings), secret) } : {}),
+    close: () => connector.close(),
+  };
+}

@@ -1,0 +1,16 @@
+// Opens the Zendesk connector for the gateway, and the webhook route when a signing secret is set.
+import type { ConnectorDeps, OpenedSystem } from '../contract.ts';
+import { createZendeskClient } from './client.ts';
+import { createZendeskConnector } from './index.ts';
+import type { ZendeskSettings } from './settings.ts';
+import { zendeskWebhook } from './webhook.ts';
+
+export function openZendesk(settings: ZendeskSettings, deps: ConnectorDeps): OpenedSystem<'zendesk'> {
+  const connector = createZendeskConnector(createZendeskClient(settings), { clock: deps.clock });
+  const secret = settings.webhookSecret;
+  return {
+    connector,
+    ...(secret ? { webhook: () => zendeskWebhook(secret) } : {}),
+    close: () => connector.close(),
+  };
+}
