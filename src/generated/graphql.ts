@@ -646,6 +646,8 @@ export type ReviewItem = {
   /** Who decided it, e.g. api. */
   resolvedBy?: Maybe<Scalars['String']['output']>;
   status: ReviewStatus;
+  /** SYNC_FAILURE items: the write that failed; null for other kinds. */
+  syncFailure?: Maybe<SyncFailure>;
   /** The total match weight in bits when the item was raised. */
   weight?: Maybe<Scalars['Float']['output']>;
 };
@@ -664,10 +666,17 @@ export type ReviewItemEdge = {
   node: ReviewItem;
 };
 
-/** What a review item asks. POSSIBLE_DUPLICATE is the only kind so far. */
+/** What a review item asks. */
 export type ReviewKind =
   /** Two records the matcher scored between its review and link thresholds, of two customers. */
-  | 'POSSIBLE_DUPLICATE';
+  | 'POSSIBLE_DUPLICATE'
+  /**
+   * A write Meridian could not make after its retry budget (docs/sync.md): `records` holds the
+   * record, `syncFailure` what should have been written and why it failed. DISMISS closes it;
+   * `meridian replay --dead-letters` retries the write and closes it. A later failure of the same
+   * record reopens it.
+   */
+  | 'SYNC_FAILURE';
 
 export type ReviewRecord = {
   __typename?: 'ReviewRecord';
@@ -739,6 +748,22 @@ export type SubscriptionEdge = {
   __typename?: 'SubscriptionEdge';
   cursor: Scalars['String']['output'];
   node: BillingSubscription;
+};
+
+/** A write-back that failed for good (a dead letter). */
+export type SyncFailure = {
+  __typename?: 'SyncFailure';
+  attempts: Scalars['Int']['output'];
+  /** The customer the write was for. */
+  customerId: Scalars['ID']['output'];
+  /** Canonical fields the record should have received. */
+  fields: Array<Scalars['String']['output']>;
+  /** The outbox row of the write. */
+  outboxId: Scalars['ID']['output'];
+  /** The last error, in the system's words as far as they are safe to show. */
+  reason: Scalars['String']['output'];
+  /** The golden values it should have received, by field. */
+  values: Scalars['JSON']['output'];
 };
 
 /**
@@ -917,6 +942,7 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   SubscriptionConnection: ResolverTypeWrapper<Omit<SubscriptionConnection, 'edges'> & { edges: Array<ResolversTypes['SubscriptionEdge']> }>;
   SubscriptionEdge: ResolverTypeWrapper<Omit<SubscriptionEdge, 'node'> & { node: ResolversTypes['BillingSubscription'] }>;
+  SyncFailure: ResolverTypeWrapper<SyncFailure>;
   System: System;
   Ticket: ResolverTypeWrapper<TicketRecord>;
   TicketConnection: ResolverTypeWrapper<Omit<TicketConnection, 'edges'> & { edges: Array<ResolversTypes['TicketEdge']> }>;
@@ -978,6 +1004,7 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   SubscriptionConnection: Omit<SubscriptionConnection, 'edges'> & { edges: Array<ResolversParentTypes['SubscriptionEdge']> };
   SubscriptionEdge: Omit<SubscriptionEdge, 'node'> & { node: ResolversParentTypes['BillingSubscription'] };
+  SyncFailure: SyncFailure;
   Ticket: TicketRecord;
   TicketConnection: Omit<TicketConnection, 'edges'> & { edges: Array<ResolversParentTypes['TicketEdge']> };
   TicketEdge: Omit<TicketEdge, 'node'> & { node: ResolversParentTypes['Ticket'] };
@@ -1279,6 +1306,7 @@ export type ReviewItemResolvers<ContextType = GatewayContext, ParentType extends
   resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   resolvedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ReviewStatus'], ParentType, ContextType>;
+  syncFailure?: Resolver<Maybe<ResolversTypes['SyncFailure']>, ParentType, ContextType>;
   weight?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
@@ -1342,6 +1370,15 @@ export type SubscriptionConnectionResolvers<ContextType = GatewayContext, Parent
 export type SubscriptionEdgeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SubscriptionEdge'] = ResolversParentTypes['SubscriptionEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['BillingSubscription'], ParentType, ContextType>;
+};
+
+export type SyncFailureResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncFailure'] = ResolversParentTypes['SyncFailure']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  customerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  outboxId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  values?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
 };
 
 export type TicketResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Ticket'] = ResolversParentTypes['Ticket']> = {
@@ -1413,6 +1450,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   SourceRef?: SourceRefResolvers<ContextType>;
   SubscriptionConnection?: SubscriptionConnectionResolvers<ContextType>;
   SubscriptionEdge?: SubscriptionEdgeResolvers<ContextType>;
+  SyncFailure?: SyncFailureResolvers<ContextType>;
   Ticket?: TicketResolvers<ContextType>;
   TicketConnection?: TicketConnectionResolvers<ContextType>;
   TicketEdge?: TicketEdgeResolvers<ContextType>;

@@ -68,3 +68,19 @@ export async function observeChanges(store: Store, spec: FieldSpec, records: rea
     },
   };
 }
+
+/**
+ * A person's value written through routeUpdate is a change made now, not an echo to date back:
+ * records of systems without modification times remember it as changed when the write landed.
+ */
+export async function observeWrittenIntent(client: pg.PoolClient, store: Store, system: SystemId, recordId: string, values: Record<string, unknown>): Promise<void> {
+  if (KEEPS_MODIFIED_TIME[system]) return;
+  const entries = Object.entries(values);
+  if (entries.length === 0) return;
+  await client.query(
+    `INSERT INTO ${store.table('sync_observed')} (system, record_id, field, value_hash, changed_at)
+     SELECT $1, $2, f, h, now() FROM unnest($3::text[], $4::text[]) AS x (f, h)
+     ON CONFLICT (system, record_id, field) DO UPDATE SET value_hash = EXCLUDED.value_hash, changed_at = EXCLUDED.changed_at`,
+    [system, recordId, entries.map(([f]) => f), entries.map(([, v]) => valueHash(v))],
+  );
+}

@@ -23,6 +23,7 @@ import type { EchoLog } from './echo.ts';
 import { audit, outboxColumns, toEntry, type OutboxEntry } from './outbox-store.ts';
 import { currentValue, sameRaw } from './formats.ts';
 import { createStatusPublisher, type StatusPublisher } from './status.ts';
+import { observeWrittenIntent } from './observed.ts';
 
 export interface RetryPolicy {
   /** Attempts per row before it is a dead letter (default 6). */
@@ -255,6 +256,7 @@ export function createOutboxLoop(deps: OutboxDeps): OutboxLoop {
       const ok = await store.transaction(async (c) => {
         if (!(await finish(c, entry, `state = 'DONE', outcome = $3, done_at = now(), last_error = NULL`, [outcome]))) return false;
         await deps.echo?.remember({ system: entry.system, recordId: entry.recordId, outboxId: entry.id, values: entry.goldenValues }, c);
+        if (entry.origin.startsWith('intent:')) await observeWrittenIntent(c, store, entry.system, entry.recordId, entry.goldenValues);
         await audit(c, store, [{ kind: 'write_done', goldenId: entry.goldenId, system: entry.system, recordId: entry.recordId, outboxId: entry.id, fields: entry.fields, detail: { outcome, sent: send }, actor }]);
         return true;
       });
