@@ -69,8 +69,12 @@ export function planWrites(golden: GoldenRecord, records: readonly SourceRecord[
     const value = golden.fields[name] ?? null;
     if (value === null) continue;
     const lineage = golden.lineage.find((l) => l.field === name);
-    if (lineage?.conflict?.kind === 'GENUINE' && def.conflict.class !== 'auto') {
-      held.push({ field: name, reason: `a GENUINE conflict (${def.conflict.class}) waits for a person` });
+    // A conflict reported on the field that explains this one (email ← billingContact) holds it too.
+    const explainer = def.conflict.explainedBy;
+    const conflictOn = lineage?.conflict ? name : explainer !== undefined && golden.lineage.find((l) => l.field === explainer)?.conflict ? explainer : null;
+    const conflict = conflictOn === null ? null : golden.lineage.find((l) => l.field === conflictOn)!.conflict!;
+    if (conflictOn !== null && conflict?.kind === 'GENUINE' && spec.fields[conflictOn]!.conflict.class !== 'auto') {
+      held.push({ field: name, reason: `a GENUINE conflict on ${conflictOn} (${spec.fields[conflictOn]!.conflict.class}) waits for a person` });
       continue;
     }
     for (const [system, target] of Object.entries(def.writes) as [SystemId, NonNullable<typeof def.writes>[SystemId]][]) {
