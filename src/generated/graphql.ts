@@ -672,7 +672,8 @@ export type ReviewKind =
   | 'POSSIBLE_DUPLICATE'
   /**
    * A write Meridian could not make after its retry budget (docs/sync.md): `records` holds the
-   * record, `syncFailure` what should have been written and why it failed. DISMISS closes it;
+   * record, `syncFailure` which fields should have been written and why it failed (the values are
+   * the customer's, read through the fields themselves). DISMISS closes it;
    * `meridian replay --dead-letters` retries the write and closes it. A later failure of the same
    * record reopens it.
    */
@@ -762,8 +763,6 @@ export type SyncFailure = {
   outboxId: Scalars['ID']['output'];
   /** The last error, in the system's words as far as they are safe to show. */
   reason: Scalars['String']['output'];
-  /** The golden values it should have received, by field. */
-  values: Scalars['JSON']['output'];
 };
 
 /**
@@ -1378,7 +1377,6 @@ export type SyncFailureResolvers<ContextType = GatewayContext, ParentType extend
   fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   outboxId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  values?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
 };
 
 export type TicketResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Ticket'] = ResolversParentTypes['Ticket']> = {

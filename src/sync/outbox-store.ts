@@ -102,7 +102,7 @@ export async function insertWrites(c: pg.PoolClient, store: Store, writes: reado
   const out: InsertedEntry[] = [];
   for (const w of writes) {
     const pending = await c.query<Row>(
-      `SELECT ${OUTBOX_COLUMNS} FROM ${t} WHERE system = $1 AND record_id = $2 AND state IN ('QUEUED', 'WRITING') ORDER BY id FOR UPDATE`,
+      `SELECT ${outboxColumns('o')} FROM ${t} o WHERE o.system = $1 AND o.record_id = $2 AND o.state IN ('QUEUED', 'WRITING') ORDER BY o.id FOR UPDATE`,
       [w.system, w.recordId],
     );
     // The same values expected over the same values: this decision is already on its way.

@@ -100,8 +100,11 @@ export function isRetryable(e: unknown): boolean {
 
 /** How long the system asked us to wait, in ms (Retry-After, or an open circuit's cooldown); null when it did not say. */
 export function retryAfterMs(e: unknown): number | null {
-  if (e instanceof CircuitOpenError) return e.retryAfterMs;
-  if (e instanceof SourceRateLimitedError || e instanceof SourceUnavailableError) return e.retryAfterSeconds === null ? null : e.retryAfterSeconds * 1000;
+  // A connector's error may arrive wrapped (the gateway's guarded sources keep it as the cause).
+  for (let x: unknown = e, depth = 0; x instanceof Error && depth < 4; x = x.cause, depth++) {
+    if (x instanceof CircuitOpenError) return x.retryAfterMs;
+    if ((x instanceof SourceRateLimitedError || x instanceof SourceUnavailableError) && x.retryAfterSeconds !== null) return x.retryAfterSeconds * 1000;
+  }
   return null;
 }
 

@@ -13,7 +13,7 @@ import type { SourceRecord, SystemId } from '../sources/types.ts';
 import { ErrorCode } from '../server/errors.ts';
 import { readLinkedRecords, type DecideDeps } from './decide.ts';
 import { currentValue, targetExists, targetPaths, toTargetValues } from './formats.ts';
-import { audit, insertWrites, OUTBOX_COLUMNS, toEntry, type OutboxEntry } from './outbox-store.ts';
+import { audit, insertWrites, outboxColumns, toEntry, type OutboxEntry } from './outbox-store.ts';
 import { sameCanonical, type PlannedWrite } from './plan.ts';
 import { createStatusPublisher } from './status.ts';
 
@@ -134,7 +134,7 @@ export async function routeUpdate(deps: DecideDeps, goldenId: string, values: Re
   const { rows, fresh } = await store.transaction(async (c) => {
     await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [advisoryLockKey(`meridian:decide:${read.goldenId}`)]);
     // The same intent again: its rows, whatever became of them since.
-    const earlier = await c.query(`SELECT ${OUTBOX_COLUMNS} FROM ${t} WHERE origin = $1 AND golden_id = $2 ORDER BY id`, [origin, read.goldenId]);
+    const earlier = await c.query(`SELECT ${outboxColumns('o')} FROM ${t} o WHERE o.origin = $1 AND o.golden_id = $2 ORDER BY o.id`, [origin, read.goldenId]);
     if (earlier.rows.length > 0) return { rows: (earlier.rows as Parameters<typeof toEntry>[0][]).map(toEntry), fresh: [] as OutboxEntry[] };
     const inserted = (await insertWrites(c, store, writes, origin, intentKey)).map((x) => x.entry);
     await audit(c, store, inserted.map((e) => ({

@@ -39,7 +39,8 @@ export async function startWriteback(options: { customers?: number; spec?: Field
   const pubsub = createMemoryPubSub();
   const echo = createEchoLog(app.store);
   const spec = options.spec ?? app.services.spec;
-  const sources = app.services.sources;
+  // Fresh reads straight from the connectors: the write path keeps its own breakers, apart from the gateway's.
+  const sources = Object.fromEntries(app.connectors.map((c) => [c.system, c])) as Partial<Record<SystemId, (typeof app.connectors)[number]>>;
   const decider = createDecider({ store: app.store, identity: app.services.identity, spec, sources, pubsub, echo });
   const since = { salesforce: 0, stripe: 0, zendesk: 0 };
   const updates = () => ({

@@ -3,6 +3,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWriteback, type Writeback } from './writeback-harness.ts';
+import { listDeadLetters, replayDeadLetters } from '../../src/sync/dead-letters.ts';
 
 let wb: Writeback;
 beforeAll(async () => {
@@ -43,5 +44,114 @@ describe('a phone changed in Stripe', () => {
     for (let i = 0; i < 3; i++) expect((await wb.decider.decide(g, { reason: 'webhook' })).outbox).toEqual([]);
     await wb.loop().drain();
     expect(wb.writes()).toEqual({ salesforce: 1, stripe: 0, zendesk: 0 });
+  });
+});
+
+/** Converges a customer (whatever the demo world disagreed about is written once) and checks it stays converged. */
+async function converge(g: string): Promise<void> {
+  await wb.decider.decide(g);
+  await wb.loop().drain();
+  expect((await wb.decider.decide(g)).outbox).toEqual([]);
+}
+
+const outboxRows = async (g: string) =>
+  (await wb.app.store.query<{ id: string; system: string; state: string; outcome: string | null; attempts: number; last_error: string | null; delay_ms: number }>(
+    `SELECT id::text AS id, system, state, outcome, attempts, last_error, (extract(epoch FROM next_attempt_at - updated_at) * 1000)::int AS delay_ms
+       FROM ${wb.app.store.table('sync_outbox')} o WHERE golden_id = $1 ORDER BY o.id`, [g],
+  )).rows;
+
+describe('a target changed after the decision read it', () => {
+  it('is not overwritten: the customer is decided again and the newer value wins everywhere', async () => {
+    const g = (await wb.customersWith(['salesforce', 'stripe']))[1]!;
+    await converge(g);
+    const cus = await wb.recordOf(g, 'stripe');
+    const sf = await wb.recordOf(g, 'salesforce');
+    await stripeClient().customers.update(cus, { phone: '+1 415 555 0111' });
+    const decided = await wb.decider.decide(g);
+    expect(decided.outbox.map((o) => o.system)).toEqual(['salesforce']);
+    // Before the worker writes it, someone changes the Salesforce phone.
+    wb.sandbox.salesforce.store.update('Account', sf, { Phone: '(415) 555-0222' });
+    wb.mark();
+    const round = await wb.loop().drain();
+    expect(round.superseded).toBe(1);
+    const account = wb.sandbox.salesforce.store.get('Account', sf) as unknown as { Phone: string };
+    expect(account.Phone).toBe('(415) 555-0222');
+    // Decided again from what is there now: Salesforce's newer phone goes to Stripe, once.
+    expect(wb.writes()).toEqual({ salesforce: 0, stripe: 1, zendesk: 0 });
+    const customer = await stripeClient().customers.retrieve(cus) as Stripe.Customer;
+    expect(customer.phone).toBe('+14155550222');
+    expect((await outboxRows(g)).slice(-2).map((r) => [r.system, r.state])).toEqual([['salesforce', 'SUPERSEDED'], ['stripe', 'DONE']]);
+    expect((await wb.decider.decide(g)).outbox).toEqual([]);
+  });
+});
+
+describe('a system that answers 429 with Retry-After', () => {
+  it('is asked again no sooner than it said, and the write lands once', async () => {
+    const g = (await wb.customersWith(['salesforce', 'stripe']))[2]!;
+    await converge(g);
+    const sf = await wb.recordOf(g, 'salesforce');
+    wb.sandbox.salesforce.store.update('Account', sf, { Phone: '(415) 555-0333' });
+    expect((await wb.decider.decide(g)).outbox.map((o) => o.system)).toEqual(['stripe']);
+    wb.sandbox.stripe.faults.set({ rateLimitRate: 1, retryAfterSeconds: 2 });
+    wb.mark();
+    const loop = wb.loop({ random: () => 0 });
+    try {
+      expect(await loop.runOnce()).toMatchObject({ claimed: 1, retried: 1 });
+    } finally {
+      wb.sandbox.stripe.faults.reset();
+    }
+    const [row] = (await outboxRows(g)).slice(-1);
+    expect(row).toMatchObject({ system: 'stripe', state: 'QUEUED', attempts: 1 });
+    expect(row!.delay_ms).toBeGreaterThanOrEqual(2000);
+    expect(row!.last_error).toMatch(/rate/i);
+    // Not due yet: nothing is claimed, nothing is sent.
+    expect(await loop.runOnce()).toMatchObject({ claimed: 0 });
+    await new Promise((r) => setTimeout(r, 2100));
+    expect(await loop.drain()).toMatchObject({ done: 1 });
+    expect(wb.writes()).toEqual({ salesforce: 0, stripe: 1, zendesk: 0 });
+  });
+});
+
+describe('a write that keeps failing', () => {
+  it('becomes a dead letter with its reason and a SYNC_FAILURE review item, and replay writes it', async () => {
+    const g = (await wb.customersWith(['salesforce', 'stripe']))[3]!;
+    await converge(g);
+    const sf = await wb.recordOf(g, 'salesforce');
+    const cus = await wb.recordOf(g, 'stripe');
+    wb.sandbox.salesforce.store.update('Account', sf, { Phone: '(415) 555-0444' });
+    expect((await wb.decider.decide(g)).outbox.map((o) => o.system)).toEqual(['stripe']);
+    const failed: unknown[] = [];
+    const unsubscribe = await wb.pubsub.subscribe('sync.status', (m) => void failed.push(m));
+    wb.sandbox.stripe.faults.set({ errorRate: 1, errorStatus: 503 });
+    try {
+      const loop = wb.loop({ retry: { attempts: 3, baseMs: 1, maxMs: 5 } });
+      for (let i = 0; i < 50 && (await outboxRows(g)).at(-1)!.state !== 'FAILED'; i++) {
+        await loop.runOnce();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      wb.sandbox.stripe.faults.reset();
+      await unsubscribe();
+    }
+    const row = (await outboxRows(g)).at(-1)!;
+    expect(row).toMatchObject({ system: 'stripe', state: 'FAILED', attempts: 3 });
+    const letters = await listDeadLetters(wb.app.store);
+    expect(letters.filter((l) => l.recordId === cus)).toEqual([expect.objectContaining({ system: 'stripe', goldenId: g, fields: ['phone'], attempts: 3, reason: expect.stringMatching(/503/) as unknown })]);
+    expect(failed.filter((m) => (m as { state: string }).state === 'FAILED')).toEqual([expect.objectContaining({ customerId: g, system: 'stripe', recordId: cus, fields: ['phone'] })]);
+
+    const queue = await wb.app.gql<{ reviewQueue: { edges: { node: { kind: string; records: { externalId: string }[]; syncFailure: { fields: string[]; reason: string; attempts: number } } }[] } }>(
+      `{ reviewQueue(first: 100) { edges { node { kind records { externalId } syncFailure { fields reason attempts } } } } }`,
+    );
+    const items = queue.data!.reviewQueue.edges.map((e) => e.node).filter((n) => n.kind === 'SYNC_FAILURE');
+    expect(items).toEqual([{ kind: 'SYNC_FAILURE', records: [{ externalId: cus }], syncFailure: { fields: ['phone'], reason: expect.stringMatching(/503/) as unknown, attempts: 3 } }]);
+
+    wb.mark();
+    expect((await replayDeadLetters(wb.app.store)).map((l) => l.recordId)).toEqual([cus]);
+    expect(await wb.loop().drain()).toMatchObject({ done: 1 });
+    expect(wb.writes()).toEqual({ salesforce: 0, stripe: 1, zendesk: 0 });
+    expect(((await stripeClient().customers.retrieve(cus)) as Stripe.Customer).phone).toBe('+14155550444');
+    expect(await listDeadLetters(wb.app.store)).toEqual([]);
+    const open = await wb.app.services.reviews.list({ first: 100 });
+    expect(open.edges.filter((e) => e.node.kind === 'SYNC_FAILURE')).toEqual([]);
   });
 });
