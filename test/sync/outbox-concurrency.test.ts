@@ -96,7 +96,7 @@ describe('a loop killed with SIGKILL mid-batch', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    let atKill: Record<string, number> = {};
+    let atKill: Record<string, number>;
     try {
       for (let i = 0; i < 600; i++) {
         const s = await states('crash');
