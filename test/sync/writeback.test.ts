@@ -1,6 +1,10 @@
 // Write-backs end to end on the sandbox: a change in one system reaches each other writable
 // system exactly once, then nothing more. Writes are counted at the emulators.
+import { readFileSync } from 'node:fs';
 import Stripe from 'stripe';
+import { DEFAULT_SPEC_PATH, parseFieldSpec } from '../../src/mapping/index.ts';
+import { createDecider } from '../../src/sync/decide.ts';
+import { ReadOnlySystemError, routeUpdate } from '../../src/sync/route.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWriteback, type Writeback } from './writeback-harness.ts';
 import { listDeadLetters, replayDeadLetters } from '../../src/sync/dead-letters.ts';
@@ -153,5 +157,89 @@ describe('a write that keeps failing', () => {
     expect(await listDeadLetters(wb.app.store)).toEqual([]);
     const open = await wb.app.services.reviews.list({ first: 100 });
     expect(open.edges.filter((e) => e.node.kind === 'SYNC_FAILURE')).toEqual([]);
+  });
+});
+
+describe('a phone changed in Zendesk, with a spec that reads and writes it there', () => {
+  it('is written once to Salesforce and once to Stripe, then nothing more', async () => {
+    const raw = JSON.parse(readFileSync(DEFAULT_SPEC_PATH, 'utf8')) as { fields: Record<string, { sources: Record<string, unknown>; writes?: Record<string, unknown> }> };
+    raw.fields['phone']!.sources['zendesk'] = { path: 'organization_fields.main_phone', normalize: 'phone' };
+    raw.fields['phone']!.writes!['zendesk'] = { path: 'organization_fields.main_phone', format: 'e164' };
+    const spec = parseFieldSpec(raw, 'zendesk-phone.json');
+    const sources = Object.fromEntries(wb.app.connectors.map((c) => [c.system, c]));
+    const decider = createDecider({ store: wb.app.store, identity: wb.app.services.identity, spec, sources, echo: wb.echo });
+    const loop = () => wb.loop({ decider });
+    const g = (await wb.customersWith(['salesforce', 'stripe', 'zendesk']))[0]!;
+    await decider.decide(g);
+    await loop().drain();
+    expect((await decider.decide(g)).outbox).toEqual([]);
+    const org = await wb.recordOf(g, 'zendesk');
+    // Converging filled the organization's phone from the golden record.
+    expect((wb.sandbox.zendesk.store.organization(Number(org)) as { organization_fields: Record<string, unknown> }).organization_fields['main_phone']).toMatch(/^\+\d+$/);
+
+    // Zendesk dates changes to the second: the person's change comes a second after the converging writes.
+    await new Promise((r) => setTimeout(r, 1100));
+    wb.sandbox.zendesk.store.updateOrganization(Number(org), { organization_fields: { main_phone: '415.555.0555' } });
+    wb.mark();
+    const decided = await decider.decide(g, { reason: 'webhook' });
+    expect(decided.outbox.map((o) => [o.system, o.fields]).sort()).toEqual([['salesforce', ['phone']], ['stripe', ['phone']]]);
+    await loop().drain();
+    expect(wb.writes()).toEqual({ salesforce: 1, stripe: 1, zendesk: 0 });
+    const cus = await wb.recordOf(g, 'stripe');
+    expect(((await stripeClient().customers.retrieve(cus)) as Stripe.Customer).phone).toBe('+14155550555');
+    for (let i = 0; i < 3; i++) expect((await decider.decide(g, { reason: 'webhook' })).outbox).toEqual([]);
+    await loop().drain();
+    expect(wb.writes()).toEqual({ salesforce: 1, stripe: 1, zendesk: 0 });
+    // The writes' echoes are known as ours; the person's value in Zendesk is not.
+    expect(await wb.echo.isEcho('stripe', cus, { phone: '+14155550555' })).toBe(true);
+    expect(await wb.echo.isEcho('stripe', cus, { phone: '+14155550556' })).toBe(false);
+    expect(await wb.echo.isEcho('zendesk', org, { phone: '+14155550555' })).toBe(false);
+  });
+});
+
+describe('routeUpdate: a person updates canonical fields', () => {
+  it('queues one write per owning record (QUEUED → WRITING → DONE on sync.status), once per intent key, and the value sticks', async () => {
+    const list = await wb.customersWith(['salesforce', 'stripe', 'erp']);
+    const g = list.at(-1)!;
+    await converge(g);
+    const sources = Object.fromEntries(wb.app.connectors.map((c) => [c.system, c]));
+    const deps = { store: wb.app.store, identity: wb.app.services.identity, spec: wb.app.services.spec, sources, pubsub: wb.pubsub, echo: wb.echo };
+    const events: { outboxId: string; state: string }[] = [];
+    const changed: unknown[] = [];
+    const offs = [
+      await wb.pubsub.subscribe('sync.status', (m) => void events.push(m as { outboxId: string; state: string })),
+      await wb.pubsub.subscribe('customer.changed', (m) => void changed.push(m)),
+    ];
+    wb.mark();
+    const first = await routeUpdate(deps, g, { phone: '415 555 0666' }, 'intent-phone-1');
+    expect(first.jobs.map((j) => [j.system, j.fields]).sort()).toEqual([['salesforce', ['phone']], ['stripe', ['phone']]]);
+    const again = await routeUpdate(deps, g, { phone: '415 555 0666' }, 'intent-phone-1');
+    expect(again.jobs).toEqual(first.jobs);
+    await wb.loop().drain();
+    for (const off of offs) await off();
+    expect(wb.writes()).toEqual({ salesforce: 1, stripe: 1, zendesk: 0 });
+    for (const job of first.jobs) expect(events.filter((e) => e.outboxId === job.outboxId).map((e) => e.state)).toEqual(['QUEUED', 'WRITING', 'DONE']);
+    expect(changed).toContainEqual(expect.objectContaining({ customerId: g }));
+    // The person's value is now the golden one: deciding again writes nothing back.
+    expect((await wb.decider.decide(g)).outbox).toEqual([]);
+    const cus = await wb.recordOf(g, 'stripe');
+    expect(((await stripeClient().customers.retrieve(cus)) as Stripe.Customer).phone).toBe('+14155550666');
+  });
+
+  it('refuses with READ_ONLY_SYSTEM, before writing anything, a field only a read-only system can take', async () => {
+    const list = await wb.customersWith(['salesforce', 'stripe', 'erp']);
+    const g = list.at(-2)!;
+    const sources = Object.fromEntries(wb.app.connectors.map((c) => [c.system, c]));
+    const deps = { store: wb.app.store, identity: wb.app.services.identity, spec: wb.app.services.spec, sources };
+    const count = async () => Number((await wb.app.store.query<{ n: string }>(`SELECT count(*) AS n FROM ${wb.app.store.table('sync_outbox')}`)).rows[0]!.n);
+    const before = await count();
+    // The billing e-mail's source of truth is the ERP, which holds it for this customer.
+    const refused = await routeUpdate(deps, g, { phone: '415 555 0777', email: 'ap@example.com' }, 'intent-ro-1').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ReadOnlySystemError);
+    expect((refused as ReadOnlySystemError).extensions).toMatchObject({ code: 'READ_ONLY_SYSTEM', fields: ['email'], systems: ['ERP'] });
+    const nowhere = await routeUpdate(deps, g, { industry: 'Retail' }, 'intent-ro-2').catch((e: unknown) => e);
+    expect(nowhere).toBeInstanceOf(ReadOnlySystemError);
+    expect((nowhere as Error).message).toMatch(/industry \(the field spec lets Meridian write it nowhere\)/);
+    expect(await count()).toBe(before);
   });
 });
