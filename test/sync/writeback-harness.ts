@@ -4,10 +4,10 @@
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { createMemoryPubSub, type PubSub } from '../../src/pubsub/index.ts';
 import type { SystemId } from '../../src/sources/types.ts';
-import { createDecider, type Decider } from '../../src/sync/decide.ts';
-import { createEchoLog, type EchoLog } from '../../src/sync/echo.ts';
+import type { Decider } from '../../src/sync/decide.ts';
+import type { EchoLog } from '../../src/sync/echo.ts';
 import { createOutboxLoop, type OutboxDeps, type OutboxLoop } from '../../src/sync/outbox.ts';
-import { createWriters } from '../../src/sync/writers.ts';
+import { createWriteback } from '../../src/sync/writeback.ts';
 import type { RecordWriter } from '../../src/sync/writer.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import type { FieldSpec } from '../../src/mapping/index.ts';
@@ -35,13 +35,12 @@ export async function startWriteback(options: { customers?: number; spec?: Field
   const app = await startTestApp({ customers: options.customers ?? 60 });
   const sandbox = app.sandbox!;
   const systems = readSystemSettings(sandbox.env());
-  const built = createWriters(systems);
   const pubsub = createMemoryPubSub();
-  const echo = createEchoLog(app.store);
   const spec = options.spec ?? app.services.spec;
-  // Fresh reads straight from the connectors: the write path keeps its own breakers, apart from the gateway's.
-  const sources = Object.fromEntries(app.connectors.map((c) => [c.system, c])) as Partial<Record<SystemId, (typeof app.connectors)[number]>>;
-  const decider = createDecider({ store: app.store, identity: app.services.identity, spec, sources, pubsub, echo });
+  // Wired as a worker wires it (src/sync/writeback.ts).
+  const built = createWriteback({ store: app.store, identity: app.services.identity, spec, connectors: app.connectors, systems, pubsub });
+  const { echo, decider } = built;
+  const sources = built.routeDeps.sources;
   const since = { salesforce: 0, stripe: 0, zendesk: 0 };
   const updates = () => ({
     salesforce: sandbox.salesforce.requests.list({ method: 'PATCH', sinceSeq: since.salesforce }).filter((r) => r.operation === 'sobject.update' && r.status < 300).length,
