@@ -306,7 +306,13 @@ export function createOutboxLoop(deps: OutboxDeps): OutboxLoop {
       if (running) return Promise.resolve();
       stopping = false;
       running = (async () => {
+        let prunedAt = 0;
         while (!stopping) {
+          // Echo memories past their window are dropped now and then (any worker may do it).
+          if (deps.echo && Date.now() - prunedAt > 60_000) {
+            prunedAt = Date.now();
+            await deps.echo.prune().catch((e: unknown) => logger.error('echo prune failed', { error: describe(e) }));
+          }
           let claimed = 0;
           try {
             claimed = (await runOnce()).claimed;
