@@ -14,7 +14,7 @@ import { advisoryLockKey } from '../store/index.ts';
 import { ACCOUNT_TYPE, type SourceRecord, type SystemId } from '../sources/types.ts';
 import { isWritableSystem } from '../sources/capabilities.ts';
 import { planWrites, type HeldField } from './plan.ts';
-import { audit, insertWrites, type OutboxEntry } from './outbox-store.ts';
+import { audit, insertWrites } from './outbox-store.ts';
 import { createStatusPublisher, type StatusPublisher } from './status.ts';
 import type { EchoLog } from './echo.ts';
 import { observeChanges } from './observed.ts';
@@ -118,17 +118,19 @@ export function createDecider(deps: DecideDeps): Decider {
         const rows = await insertWrites(c, deps.store, plan.writes, origin, randomUUID());
         await audit(c, deps.store, [
           ...rows.flatMap(({ superseded, entry }) =>
-            superseded.map((id) => ({ kind: 'write_superseded' as const, goldenId: entry.goldenId, system: entry.system, recordId: entry.recordId, outboxId: id, detail: { by: entry.id }, actor })),
+            superseded.map((old) => ({ kind: 'write_superseded' as const, goldenId: entry.goldenId, system: entry.system, recordId: entry.recordId, outboxId: old.id, fields: old.fields, detail: { by: entry.id }, actor })),
           ),
           ...rows.map(({ entry }) => ({
             kind: 'write_queued' as const, goldenId: entry.goldenId, system: entry.system, recordId: entry.recordId, outboxId: entry.id, fields: entry.fields,
             detail: { values: entry.goldenValues, changes: entry.changes, expected: entry.expected, reason: opts.reason ?? null }, actor,
           })),
         ]);
-        return rows.map((r) => r.entry);
+        return rows;
       });
-      await Promise.all(inserted.map((e: OutboxEntry) => status.status(e, 'QUEUED')));
-      return { outbox: inserted.map((e) => ({ id: e.id, system: e.system, recordId: e.recordId, fields: e.fields })), held: plan.held };
+      // A queued write replaced by this decision ends here for its subscribers.
+      await Promise.all(inserted.flatMap((r) => r.superseded.map((old) => status.status(old, 'FAILED', `superseded by outbox row ${r.entry.id}, a newer decision`))));
+      await Promise.all(inserted.map((r) => status.status(r.entry, 'QUEUED')));
+      return { outbox: inserted.map(({ entry: e }) => ({ id: e.id, system: e.system, recordId: e.recordId, fields: e.fields })), held: plan.held };
     },
   };
 }

@@ -88,7 +88,7 @@ export function idempotencyKeyOf(w: Pick<PlannedWrite, 'system' | 'recordId' | '
 export interface InsertedEntry {
   entry: OutboxEntry;
   /** QUEUED rows of the same record that this one replaced. */
-  superseded: string[];
+  superseded: OutboxEntry[];
 }
 
 /**
@@ -107,11 +107,11 @@ export async function insertWrites(c: pg.PoolClient, store: Store, writes: reado
     );
     // The same values expected over the same values: this decision is already on its way.
     if (pending.rows.some((r) => stableJson([r.changes, r.expected]) === stableJson([w.changes, w.expected]))) continue;
-    const superseded: string[] = [];
+    const superseded: OutboxEntry[] = [];
     for (const r of pending.rows) {
       if (r.state !== 'QUEUED') continue;
       await c.query(`UPDATE ${t} SET state = 'SUPERSEDED', outcome = 'replaced by a newer decision', updated_at = now() WHERE id = $1`, [r.id]);
-      superseded.push(r.id);
+      superseded.push(toEntry(r));
     }
     const key = idempotencyKeyOf(w, origin, salt);
     const ins = await c.query<Row>(

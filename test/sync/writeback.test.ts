@@ -243,3 +243,27 @@ describe('routeUpdate: a person updates canonical fields', () => {
     expect(await count()).toBe(before);
   });
 });
+
+describe('a second change before the first one was written', () => {
+  it('supersedes the queued write: only the newer value is sent, once', async () => {
+    const g = (await wb.customersWith(['salesforce', 'stripe']))[4]!;
+    await converge(g);
+    const sf = await wb.recordOf(g, 'salesforce');
+    const cus = await wb.recordOf(g, 'stripe');
+    const events: { outboxId: string; state: string; error: string | null }[] = [];
+    const off = await wb.pubsub.subscribe('sync.status', (m) => void events.push(m as (typeof events)[number]));
+    wb.sandbox.salesforce.store.update('Account', sf, { Phone: '(415) 555-0881' });
+    const [first] = (await wb.decider.decide(g)).outbox;
+    await new Promise((r) => setTimeout(r, 5));
+    wb.sandbox.salesforce.store.update('Account', sf, { Phone: '(415) 555-0882' });
+    const [second] = (await wb.decider.decide(g)).outbox;
+    wb.mark();
+    await wb.loop().drain();
+    await off();
+    expect(wb.writes()).toEqual({ salesforce: 0, stripe: 1, zendesk: 0 });
+    expect(((await stripeClient().customers.retrieve(cus)) as Stripe.Customer).phone).toBe('+14155550882');
+    expect(events.filter((e) => e.outboxId === first!.id).map((e) => e.state)).toEqual(['QUEUED', 'FAILED']);
+    expect(events.find((e) => e.outboxId === first!.id && e.state === 'FAILED')!.error).toMatch(/superseded/);
+    expect(events.filter((e) => e.outboxId === second!.id).map((e) => e.state)).toEqual(['QUEUED', 'WRITING', 'DONE']);
+  });
+});
