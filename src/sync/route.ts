@@ -128,7 +128,8 @@ export async function routeUpdate(deps: DecideDeps, goldenId: string, values: Re
   }
   if (problems.length > 0) throw new ReadOnlySystemError(problems);
 
-  const writes = [...byRecord.values()];
+  const order = Object.keys(spec.fields);
+  const writes = [...byRecord.values()].map((w) => ({ ...w, fields: [...w.fields].sort((a, b) => order.indexOf(a) - order.indexOf(b)) }));
   const origin = `intent:${intentKey}`;
   const t = store.table('sync_outbox');
   const { rows, fresh } = await store.transaction(async (c) => {

@@ -22,7 +22,7 @@ export interface Writeback {
   writers: Partial<Record<SystemId, RecordWriter>>;
   loop(options?: Partial<OutboxDeps>): OutboxLoop;
   /** Golden ids with exactly one live account record in each of `systems` (and maybe others). */
-  customersWith(systems: readonly SystemId[]): Promise<string[]>;
+  customersWith(systems: readonly SystemId[], without?: readonly SystemId[]): Promise<string[]>;
   /** The account record of a customer in one system. */
   recordOf(goldenId: string, system: SystemId): Promise<string>;
   /** Update calls each emulator answered since `mark()`. */
@@ -56,10 +56,10 @@ export async function startWriteback(options: { customers?: number; spec?: Field
     decider,
     writers: built.writers,
     loop: (o = {}) => createOutboxLoop({ store: app.store, sources, writers: built.writers, decider, echo, pubsub, pollMs: 20, ...o }),
-    customersWith: async (wanted) => {
+    customersWith: async (wanted, without = []) => {
       const r = await app.store.query<{ golden_id: string }>(
         `SELECT golden_id FROM ${links} WHERE record_type IN ('Account', 'customer', 'organization', 'erp_customer')
-          GROUP BY golden_id HAVING ${wanted.map((s) => `count(*) FILTER (WHERE system = '${s}') = 1`).join(' AND ')} ORDER BY golden_id`,
+          GROUP BY golden_id HAVING ${[...wanted.map((s) => `count(*) FILTER (WHERE system = '${s}') = 1`), ...without.map((s) => `count(*) FILTER (WHERE system = '${s}') = 0`)].join(' AND ')} ORDER BY golden_id`,
       );
       return r.rows.map((x) => x.golden_id);
     },

@@ -267,3 +267,37 @@ describe('a second change before the first one was written', () => {
     expect(events.filter((e) => e.outboxId === second!.id).map((e) => e.state)).toEqual(['QUEUED', 'WRITING', 'DONE']);
   });
 });
+
+describe('an address and a billing e-mail routed to Salesforce and Stripe', () => {
+  it('are written in each system\'s own form (one street field, the first contact) and read back as the same values', async () => {
+    const candidates = await wb.customersWith(['salesforce', 'stripe'], ['erp']);
+    let g: string | undefined;
+    for (const c of candidates) {
+      const account = wb.sandbox.salesforce.store.get('Account', await wb.recordOf(c, 'salesforce'));
+      const contacts = wb.sandbox.salesforce.store.list('Contact').filter((x) => (x as unknown as { AccountId: string }).AccountId === account?.['Id']);
+      if (contacts.length > 0) {
+        g = c;
+        break;
+      }
+    }
+    expect(g).toBeDefined();
+    await converge(g!);
+    const sources = Object.fromEntries(wb.app.connectors.map((c) => [c.system, c]));
+    const deps = { store: wb.app.store, identity: wb.app.services.identity, spec: wb.app.services.spec, sources, echo: wb.echo };
+    wb.mark();
+    const address = { line1: '500 Howard St', line2: 'Floor 3', city: 'San Francisco', region: 'CA', postalCode: '94105', country: 'US' };
+    const routed = await routeUpdate(deps, g!, { address, email: 'Billing@Example.COM' }, 'intent-address-1');
+    expect(routed.jobs.map((j) => [j.system, j.fields]).sort()).toEqual([['salesforce', ['email', 'address']], ['stripe', ['email', 'address']]]);
+    await wb.loop().drain();
+    const sf = await wb.recordOf(g!, 'salesforce');
+    const account = wb.sandbox.salesforce.store.get('Account', sf) as unknown as Record<string, unknown>;
+    expect([account['BillingStreet'], account['BillingCity'], account['BillingState'], account['BillingPostalCode'], account['BillingCountry']]).toEqual(['500 Howard Street\nFloor 3', 'San Francisco', 'CA', '94105', 'US']);
+    const [record] = await wb.app.connectors.find((c) => c.system === 'salesforce')!.loadAccounts([sf]);
+    expect(((record as unknown as { data: { Contacts: { Email: string }[] } }).data.Contacts[0]!).Email).toBe('billing@example.com');
+    const cus = (await stripeClient().customers.retrieve(await wb.recordOf(g!, 'stripe'))) as Stripe.Customer;
+    expect([cus.email, cus.address?.line1, cus.address?.line2, cus.address?.state]).toEqual(['billing@example.com', '500 Howard Street', 'Floor 3', 'CA']);
+    // Salesforce: one Account update and one Contact update; Stripe: one customer update.
+    expect(wb.writes()).toEqual({ salesforce: 2, stripe: 1, zendesk: 0 });
+    expect((await wb.decider.decide(g!)).outbox).toEqual([]);
+  });
+});
