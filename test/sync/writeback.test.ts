@@ -5,6 +5,8 @@ import Stripe from 'stripe';
 import { DEFAULT_SPEC_PATH, parseFieldSpec } from '../../src/mapping/index.ts';
 import { createDecider } from '../../src/sync/decide.ts';
 import { ReadOnlySystemError, routeUpdate } from '../../src/sync/route.ts';
+import { SourceRateLimitedError } from '../../src/sources/errors.ts';
+import type { SourceRecord } from '../../src/sources/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWriteback, type Writeback } from './writeback-harness.ts';
 import { listDeadLetters, replayDeadLetters } from '../../src/sync/dead-letters.ts';
@@ -299,5 +301,24 @@ describe('an address and a billing e-mail routed to Salesforce and Stripe', () =
     // Salesforce: one Account update and one Contact update; Stripe: one customer update.
     expect(wb.writes()).toEqual({ salesforce: 2, stripe: 1, zendesk: 0 });
     expect((await wb.decider.decide(g!)).outbox).toEqual([]);
+  });
+});
+
+describe('the writers', () => {
+  it('report a 429 with the Retry-After each system sent, for the outbox to wait that long', async () => {
+    const g = (await wb.customersWith(['salesforce', 'stripe', 'zendesk']))[1]!;
+    const read = async (system: 'stripe' | 'zendesk') => (await wb.app.connectors.find((c) => c.system === system)!.loadAccounts([await wb.recordOf(g, system)]))[0] as SourceRecord;
+    const [cus, org] = [await read('stripe'), await read('zendesk')];
+    for (const [system, record, changes] of [['stripe', cus, { phone: '+14155550999' }], ['zendesk', org, { 'organization_fields.main_phone': '+14155550999' }]] as const) {
+      const emulator = wb.sandbox[system];
+      emulator.faults.set({ rateLimitRate: 1, retryAfterSeconds: 9 });
+      try {
+        const e = await wb.writers[system]!.write(record, changes, { idempotencyKey: `mw_test_${system}_429` }).catch((x: unknown) => x);
+        expect(e).toBeInstanceOf(SourceRateLimitedError);
+        expect((e as SourceRateLimitedError).retryAfterSeconds).toBe(9);
+      } finally {
+        emulator.faults.reset();
+      }
+    }
   });
 });
