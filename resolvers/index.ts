@@ -8,6 +8,7 @@ import { linkSourceRecord } from '../src/gateway/linking.ts';
 import { IdentityInputError } from '../src/identity/errors.ts';
 import { linkEvidence, type EvidenceRef } from '../src/identity/explanation.ts';
 import { reviewMutation, reviewQuery, reviewTypes } from './review.ts';
+import { syncMutation, syncQuery, syncSubscription, syncTypes } from './sync.ts';
 
 const SYSTEM_IDS: Record<string, SystemId | undefined> = { SALESFORCE: 'salesforce', STRIPE: 'stripe', ZENDESK: 'zendesk', ERP: 'erp' };
 
@@ -21,6 +22,7 @@ export const resolvers: Resolvers = {
   Query: {
     ok: () => true,
     ...reviewQuery,
+    ...syncQuery,
     customer: (_p, { id }, ctx) => customerById(ctx, id),
     customerBySource: (_p, { system, externalId }, ctx) => {
       const s = SYSTEM_IDS[system];
@@ -61,6 +63,7 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     ...reviewMutation,
+    ...syncMutation,
     linkSourceRecord: async (_p, { system, externalId }, ctx) => {
       const s = SYSTEM_IDS[system];
       if (!s) throw new NotFoundError(`${system} record (the system is not connected to this gateway)`, externalId);
@@ -158,5 +161,7 @@ export const resolvers: Resolvers = {
   Payment: {
     system: (x) => systemEnum(x.system),
   },
+  Subscription: syncSubscription,
   ...reviewTypes,
+  ...syncTypes,
 };

@@ -35,12 +35,13 @@ import { createLoaders, type CachedGolden, type GatewayServices } from './gatewa
 import { loadFieldSpec } from './mapping/index.ts';
 import { startHttpServer, type Logger, type Readiness, type RunningServer } from './server/http.ts';
 import { createWebhookIntake } from './sync/intake.ts';
+import { createSyncApi, type SyncSeams } from './sync/api.ts';
 import { createPostgresDeliveryLog } from './sync/deliveries.ts';
 import { salesforceOutbound } from './sources/salesforce/webhook.ts';
 import { ResponseCache, newCacheability, withResponseCache } from './gateway/response-cache.ts';
 import { publicReason } from './server/errors.ts';
 import { StartupError, assertPortsFree, explainListenErrorOf, explainPostgresError, probePostgres, probeRedis, sandboxPorts, type WantedPort } from './server/startup.ts';
-import { createMemoryPubSub, createRedisPubSub } from './pubsub/index.ts';
+import { createMemoryPubSub, createRedisPubSub, type PubSub } from './pubsub/index.ts';
 import { buildCostModel, createGatewayLimits, createMemoryRateLimitStore, createRedisRateLimitStore } from './limits/index.ts';
 import { limitsConfig } from './config/limits.ts';
 import { createLogOnce } from './observability/log-once.ts';
@@ -80,6 +81,8 @@ export interface App {
   localKey: { key: string; path: string; created: boolean } | null;
   /** What /readyz answers (one check serves a 5 s window). */
   readiness(): Promise<Readiness>;
+  /** The gateway's pub/sub (Redis with REDIS_URL, else in this process): what workers beside it publish on. */
+  pubsub: PubSub;
   close(): Promise<void>;
 }
 
@@ -103,6 +106,8 @@ export interface AppOptions {
   traceExporter?: SpanExporter;
   /** Make and accept MERIDIAN_DATA_DIR/admin.key (default: when the sandbox runs on a persistent data directory). */
   localAdminKey?: boolean;
+  /** Two-way sync's seams (src/sync/api.ts): write routing, the change queue, the pipeline's figures. */
+  sync?: SyncSeams;
 }
 
 /** One line for a gateway on real systems that nobody could call, or anybody could. */
@@ -409,6 +414,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     const liveMatcher = createLiveMatcher({ identity, index: matchIndex, reviews, search, defaultRegion: env.MERIDIAN_DEFAULT_REGION });
     const limits = { timeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS, budget: env.MERIDIAN_REQUEST_UPSTREAM_BUDGET };
     const services: GatewayServices = { sources, identity, search, liveMatcher, reviews, cache, spec, defaultRegion: env.MERIDIAN_DEFAULT_REGION, now: () => new Date(), limits };
+    services.sync = createSyncApi({ store, identity, pubsub, sources, defaultRegion: services.defaultRegion, now: services.now, ...options.sync });
 
     const checkReadiness = async (): Promise<Readiness> => {
       const deps: Readiness['dependencies'] = {};
@@ -502,7 +508,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       sandbox.zendesk.notifier?.setTarget(`${server.url}/webhooks/zendesk`);
     }
 
-    return { url: server.url, server, services, connectors, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, close: closeAll };
+    return { url: server.url, server, services, connectors, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, pubsub, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

@@ -17,10 +17,10 @@ export const GRANTS: Readonly<Record<Role, readonly AccessClass[]>> = {
   reader: [],
   /**
    * Machine clients (integrations, exports): every customer data class, and linkSourceRecord (a
-   * machine's "this record changed", as a notification would say); no person's decisions
-   * (merge, split, review) and no review queue.
+   * machine's "this record changed", as a notification would say), and the operational state
+   * (syncOverview, as /metrics); no person's decisions (merge, split, review) and no review queue.
    */
-  service: ['CONTACT', 'SUPPORT', 'FINANCIAL', 'LINKING'],
+  service: ['CONTACT', 'SUPPORT', 'FINANCIAL', 'LINKING', 'OPERATIONS'],
 };
 
 const BIT: Readonly<Record<AccessClass, number>> = Object.fromEntries(ACCESS_CLASSES.map((c, i) => [c, 1 << i])) as Record<AccessClass, number>;

@@ -3,7 +3,7 @@
 // A dead or slow source costs the answer only that source's fields, once per request.
 import type { SourceConnector, SourceRecord, SystemId } from '../sources/types.ts';
 import { createCircuitBreaker, withTimeout, CircuitOpenError, TimeoutError, systemClock, type CircuitBreaker, type Clock } from '../resilience/index.ts';
-import { SourceUnavailableError } from '../server/errors.ts';
+import { SourceUnavailableError, publicReason } from '../server/errors.ts';
 import { SourceError, SourceRateLimitedError } from '../sources/errors.ts';
 import { UpstreamBudgetError, type RequestLimits } from './request-limits.ts';
 import { withCallSignal } from '../sources/concurrency.ts';
@@ -30,9 +30,18 @@ export interface GuardOptions {
 /** Per call: the request's deadlines and lookup budget; without them a call gets the full timeout and no budget. */
 export type CallLimits = RequestLimits | undefined;
 
+/** What this gateway last learned of a system's health from its own calls (syncOverview). */
+export interface SourceHealth {
+  /** The last call the system refused for its rate limit, and until when it asked us to wait (null: it did not say). */
+  rateLimit: { lastLimitedAt: Date; retryAt: Date | null } | null;
+  /** The last failed call, in our words (publicReason): no upstream text, host or key. */
+  lastError: { message: string; at: Date } | null;
+}
+
 export interface GuardedSource {
   readonly system: SystemId;
   readonly breaker: CircuitBreaker;
+  health(): SourceHealth;
   loadAccounts(ids: readonly string[], limits?: CallLimits): Promise<(SourceRecord | null | Error)[]>;
   loadRelated(kind: string, accountIds: readonly string[], limits?: CallLimits): Promise<(unknown[] | Error)[]>;
   accountOfPerson(ids: readonly string[], limits?: CallLimits): Promise<(string | null | Error)[]>;
@@ -103,6 +112,13 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
   const timeoutMs = options.timeoutMs ?? 2_000;
   const clock = options.clock ?? systemClock;
   const system = connector.system;
+  const health: SourceHealth = { rateLimit: null, lastError: null };
+  const noteFailure = (e: unknown): void => {
+    const at = new Date(clock.now());
+    health.lastError = { message: publicReason(e) ?? 'unavailable', at };
+    const limited = e instanceof SourceUnavailableError ? e.originalError : e;
+    if (limited instanceof SourceRateLimitedError) health.rateLimit = { lastLimitedAt: at, retryAt: limited.retryAt };
+  };
   const breaker = createCircuitBreaker({
     name: system,
     failureThreshold: options.failureThreshold ?? 5,
@@ -185,6 +201,7 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
       made.finish?.(null);
       return results.map((r) => (r instanceof Error && !isInputError(r) ? new SourceUnavailableError(system, r.message, r) : r));
     } catch (e) {
+      if (!(e instanceof CircuitOpenError) && !(e instanceof DeadlineError)) noteFailure(e);
       // Refused by the open circuit: no call was made, so no duration; still an error.
       if (made.finish) made.finish(e);
       else if (e instanceof CircuitOpenError) refused(operation, 'CIRCUIT_OPEN', describe(e));
@@ -200,6 +217,7 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
   return {
     system,
     breaker,
+    health: () => ({ ...health }),
     loadAccounts: (ids, limits) => run('#accounts', ids, limits, (keys) => connector.loadAccounts(keys), true),
     // Related lists are never null: an unknown account has an empty list, which is not remembered.
     loadRelated: async (kind, ids, limits) =>
@@ -214,6 +232,7 @@ export function guardSource(connector: SourceConnector, options: GuardOptions = 
         });
         made.finish?.(null);
       } catch (e) {
+        if (!(e instanceof CircuitOpenError)) noteFailure(e);
         if (made.finish) made.finish(e);
         else refused('ping', errorCode(e), describe(e));
         throw e;

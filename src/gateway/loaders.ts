@@ -17,6 +17,7 @@ import type { GoldenCustomerPage, ListOptions } from '../identity/links.ts';
 import type { Clock } from '../resilience/index.ts';
 import { createRequestLimits, UpstreamBudgetError, type RequestLimits } from './request-limits.ts';
 import { dataLoaderBatchSize } from '../observability/metrics.ts';
+import type { SyncApi } from '../sync/api.ts';
 
 /** What the gateway caches per customer: the merged record and the links it was built from. */
 export interface CachedGolden {
@@ -44,6 +45,8 @@ export interface GatewayServices {
   spec: FieldSpec;
   defaultRegion: string;
   now: () => Date;
+  /** Two-way sync's API: updateCustomer, syncCustomer, syncOverview, subscriptions (src/sync/api.ts). */
+  sync?: SyncApi;
   /** Per request: each system's deadline (MERIDIAN_SOURCE_TIMEOUT_MS) and the lookup budget (MERIDIAN_REQUEST_UPSTREAM_BUDGET). */
   limits?: { timeoutMs: number; budget: number; clock?: Clock };
 }

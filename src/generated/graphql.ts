@@ -30,6 +30,8 @@ export type AccessClass =
   | 'FINANCIAL'
   /** Reading a source record now and linking it (what a notification about it would do). */
   | 'LINKING'
+  /** The deployment's operational state: each system's breaker, rate limits, queues, errors and dead letters (syncOverview), as /metrics shows operators. */
+  | 'OPERATIONS'
   /** The review queue: the decisions waiting for people and those taken. */
   | 'REVIEW'
   /** Identity decisions: merging and splitting customers, deciding review items. */
@@ -61,6 +63,22 @@ export type Address = {
   region?: Maybe<Scalars['String']['output']>;
 };
 
+/**
+ * A postal address. line1, city and country are required; postalCode too where the country has
+ * postal codes Meridian checks (US, CA, GB, DE). Required parts are checked with the rest of the
+ * input (not by the schema), so one answer names every missing or bad part.
+ */
+export type AddressInput = {
+  city?: InputMaybe<Scalars['String']['input']>;
+  /** ISO 3166-1 alpha-2 (US) or a common name (United States). */
+  country?: InputMaybe<Scalars['String']['input']>;
+  line1?: InputMaybe<Scalars['String']['input']>;
+  line2?: InputMaybe<Scalars['String']['input']>;
+  postalCode?: InputMaybe<Scalars['String']['input']>;
+  /** For US, CA, GB and DE a known subdivision (name or ISO 3166-2 code: California, CA, Ontario, England, Bayern). */
+  region?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type BillingSubscription = {
   __typename?: 'BillingSubscription';
   amount?: Maybe<Money>;
@@ -70,6 +88,11 @@ export type BillingSubscription = {
   interval?: Maybe<Scalars['String']['output']>;
   status: Scalars['String']['output'];
 };
+
+export type BreakerState =
+  | 'CLOSED'
+  | 'HALF_OPEN'
+  | 'OPEN';
 
 export type Candidate = {
   __typename?: 'Candidate';
@@ -307,6 +330,40 @@ export type CustomerMatch = {
   score: Scalars['Float']['output'];
 };
 
+/**
+ * A change to a customer. Omit a field to leave it as it is; a field cannot be cleared (null is
+ * refused). At least one field. Values are checked as a person would type them and written in
+ * canonical form (e-mail lower-case, phone E.164, address as docs/mapping.md describes).
+ */
+export type CustomerUpdateInput = {
+  address?: InputMaybe<AddressInput>;
+  /** The billing contact's e-mail: an address such as billing@example.com, at most 254 characters. */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** 0 to 10,000,000. */
+  employees?: InputMaybe<Scalars['Int']['input']>;
+  /** 1 to 120 characters. */
+  industry?: InputMaybe<Scalars['String']['input']>;
+  /** The company's name as people use it: 1 to 255 characters. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** The main line: a number of the gateway's default region (MERIDIAN_DEFAULT_REGION) or in international form, e.g. +14155550134. */
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /** A web address or domain, e.g. https://example.com. */
+  website?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A write that failed after its retry budget, kept per record with its reason (the outbox worker's; docs/sync.md). */
+export type DeadLetter = {
+  __typename?: 'DeadLetter';
+  attempts: Scalars['Int']['output'];
+  customerId?: Maybe<Scalars['ID']['output']>;
+  failedAt: Scalars['DateTime']['output'];
+  /** Canonical fields of the failed write. */
+  fields: Array<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  reason: Scalars['String']['output'];
+  recordId: Scalars['ID']['output'];
+};
+
 export type ErpContract = {
   __typename?: 'ErpContract';
   endDate?: Maybe<Scalars['String']['output']>;
@@ -440,6 +497,24 @@ export type Mutation = {
    * automatic linking will not move it back. Audited.
    */
   splitCustomer: Customer;
+  /**
+   * Reads every record of the customer from its system again and merges, as a change notification
+   * about each would (one queued change per linked account record, reason manual), then writes what
+   * the merge says the systems lack. Answers once the changes are queued, not when they are done.
+   */
+  syncCustomer: SyncJob;
+  /**
+   * Changes a customer: Meridian writes each given field to the systems the field spec lets it
+   * write there (docs/mapping.md), through the outbox, and answers the write jobs at once (their
+   * progress streams on syncStatus). Every field is validated first: any invalid one rejects the
+   * whole input with BAD_USER_INPUT, `extensions.invalidFields` naming each one and why, and
+   * nothing is recorded. A field only read-only systems hold (e.g. the ERP's) is READ_ONLY_SYSTEM,
+   * nothing written anywhere. `idempotencyKey` (1 to 255 characters, unique per caller): the same
+   * key again answers the first call's jobs (`replayed: true`) and writes nothing new; the same
+   * key with another customer or other values is a CONFLICT. A retired id acts on its survivor.
+   * Needs CONTACT; each input field also needs its own field's class (docs/access.md).
+   */
+  updateCustomer: UpdateCustomerPayload;
 };
 
 
@@ -466,6 +541,18 @@ export type MutationSplitCustomerArgs = {
   externalId: Scalars['ID']['input'];
   id: Scalars['ID']['input'];
   system: System;
+};
+
+
+export type MutationSyncCustomerArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateCustomerArgs = {
+  id: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+  input: CustomerUpdateInput;
 };
 
 /** Related records, each as its own system holds it. */
@@ -564,6 +651,11 @@ export type Query = {
    * (default 10).
    */
   searchCustomers: Array<CustomerMatch>;
+  /**
+   * The sync pipeline per system: circuit breaker and rate-limit state as this gateway sees them,
+   * queue depth, lag, last error and dead letters. Null (FORBIDDEN) without OPERATIONS.
+   */
+  syncOverview?: Maybe<SyncOverview>;
 };
 
 
@@ -595,6 +687,26 @@ export type QueryReviewQueueArgs = {
 export type QuerySearchCustomersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   query: Scalars['String']['input'];
+};
+
+export type QueuedChange = {
+  __typename?: 'QueuedChange';
+  externalId: Scalars['ID']['output'];
+  /** The queue's job id; null when the same change was already waiting (it is not queued twice). */
+  jobId?: Maybe<Scalars['ID']['output']>;
+  system: System;
+  /** The record type, e.g. Account, customer, organization. */
+  type: Scalars['String']['output'];
+};
+
+export type RateLimitState = {
+  __typename?: 'RateLimitState';
+  /** The last time the system refused a call for its rate limit. */
+  lastLimitedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The system asked Meridian to wait (HTTP 429 and the like) and the wait is not over. */
+  limited: Scalars['Boolean']['output'];
+  /** Until when, when the system said (Retry-After). */
+  retryAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
 export type ReviewAction =
@@ -738,6 +850,31 @@ export type SourceRef = {
   type: Scalars['String']['output'];
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The customer's new golden record each time it changes (a change read from a system, a write
+   * landed, a merge). Its fields follow the same access rules as a query's.
+   */
+  customerChanged: Customer;
+  /**
+   * The writes to a customer's records as they go: QUEUED, WRITING, then DONE or FAILED, one
+   * event per outbox entry and state, from whichever gateway or worker handles them. A retired id
+   * follows its survivor. Over WebSocket (graphql-transport-ws) on /graphql.
+   */
+  syncStatus: SyncStatusEvent;
+};
+
+
+export type SubscriptionCustomerChangedArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionSyncStatusArgs = {
+  customerId: Scalars['ID']['input'];
+};
+
 export type SubscriptionConnection = {
   __typename?: 'SubscriptionConnection';
   edges: Array<SubscriptionEdge>;
@@ -749,6 +886,13 @@ export type SubscriptionEdge = {
   __typename?: 'SubscriptionEdge';
   cursor: Scalars['String']['output'];
   node: BillingSubscription;
+};
+
+export type SyncError = {
+  __typename?: 'SyncError';
+  at: Scalars['DateTime']['output'];
+  /** In Meridian's words: no upstream text, host or key. */
+  message: Scalars['String']['output'];
 };
 
 /** A write-back that failed for good (a dead letter). */
@@ -765,6 +909,60 @@ export type SyncFailure = {
   reason: Scalars['String']['output'];
 };
 
+export type SyncHealth =
+  /** Calls go through, but something needs a look: rate limited, breaker probing (half-open), or dead letters. */
+  | 'DEGRADED'
+  /** The breaker is open: calls to the system fail fast until it recovers. */
+  | 'DOWN'
+  /** No settings for this system on this gateway: absent from the graph. */
+  | 'NOT_CONFIGURED'
+  /** Configured, breaker closed, not rate limited, no dead letters. */
+  | 'OK';
+
+/** A forced re-sync of a customer: the changes queued for its records. */
+export type SyncJob = {
+  __typename?: 'SyncJob';
+  changes: Array<QueuedChange>;
+  customerId: Scalars['ID']['output'];
+  requestedAt: Scalars['DateTime']['output'];
+};
+
+export type SyncOverview = {
+  __typename?: 'SyncOverview';
+  /** When these figures were read. */
+  at: Scalars['DateTime']['output'];
+  /**
+   * Whether this gateway reads the pipeline's tables (queue, outbox, dead letters). When false,
+   * queueDepth, lag, deadLetterCount and deadLetters are null: unknown, not zero.
+   */
+  pipelineKnown: Scalars['Boolean']['output'];
+  /** Every system of the contract, configured or not. */
+  systems: Array<SystemSyncStatus>;
+};
+
+export type SyncState =
+  /** The system took the write. */
+  | 'DONE'
+  /** The write failed; `error` says why (retried until the retry budget is spent, then a dead letter). */
+  | 'FAILED'
+  /** An outbox entry was written; a worker will take it. */
+  | 'QUEUED'
+  /** A worker is writing it to the system. */
+  | 'WRITING';
+
+export type SyncStatusEvent = {
+  __typename?: 'SyncStatusEvent';
+  at: Scalars['DateTime']['output'];
+  customerId: Scalars['ID']['output'];
+  error?: Maybe<Scalars['String']['output']>;
+  /** Canonical fields of the write. */
+  fields: Array<Scalars['String']['output']>;
+  outboxId: Scalars['ID']['output'];
+  recordId: Scalars['ID']['output'];
+  state: SyncState;
+  system: System;
+};
+
 /**
  * The systems in Meridian's contract. Salesforce, Zendesk, Stripe and the ERP are read (none is
  * written yet); NetSuite and the fulfillment API are not connected yet. A system with no settings
@@ -778,6 +976,32 @@ export type System =
   | 'SALESFORCE'
   | 'STRIPE'
   | 'ZENDESK';
+
+export type SystemSyncStatus = {
+  __typename?: 'SystemSyncStatus';
+  /** This gateway's circuit breaker for the system; null when not configured. */
+  breaker?: Maybe<BreakerState>;
+  configured: Scalars['Boolean']['output'];
+  deadLetterCount?: Maybe<Scalars['Int']['output']>;
+  /** The most recent dead letters, newest first; `first` 0 to 100 (default 10). */
+  deadLetters?: Maybe<Array<DeadLetter>>;
+  health: SyncHealth;
+  /** Age in seconds of the oldest unprocessed change; 0 when none is waiting. */
+  lagSeconds?: Maybe<Scalars['Float']['output']>;
+  /** The most recent failure: this gateway's calls or the pipeline's writes, whichever is later. */
+  lastError?: Maybe<SyncError>;
+  /** Writes to the system waiting in the outbox. */
+  outboxDepth?: Maybe<Scalars['Int']['output']>;
+  /** Changes read from the system and not processed yet (the capture queue). */
+  queueDepth?: Maybe<Scalars['Int']['output']>;
+  rateLimit: RateLimitState;
+  system: System;
+};
+
+
+export type SystemSyncStatusDeadLettersArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
 
 export type Ticket = {
   __typename?: 'Ticket';
@@ -803,6 +1027,31 @@ export type TicketEdge = {
   __typename?: 'TicketEdge';
   cursor: Scalars['String']['output'];
   node: Ticket;
+};
+
+export type UpdateCustomerPayload = {
+  __typename?: 'UpdateCustomerPayload';
+  /** The customer the writes are for (a retired id's survivor). */
+  customer: Customer;
+  idempotencyKey: Scalars['String']['output'];
+  /** The recorded intent this call made (or the first call with the same key made). */
+  intentId: Scalars['ID']['output'];
+  /** One job per system record to write; none when every system already holds the values. */
+  jobs: Array<WriteJob>;
+  /** true when the key was used before: this is the first call's answer, and nothing new was written. */
+  replayed: Scalars['Boolean']['output'];
+};
+
+/** One write Meridian will make to one record of one system: an outbox entry. */
+export type WriteJob = {
+  __typename?: 'WriteJob';
+  /** Canonical fields written. */
+  fields: Array<Scalars['String']['output']>;
+  /** The outbox entry; syncStatus events name it. */
+  outboxId: Scalars['ID']['output'];
+  /** The record's id in that system. */
+  recordId: Scalars['ID']['output'];
+  system: System;
 };
 
 
@@ -882,8 +1131,10 @@ export type ResolversTypes = {
   AccountOwner: ResolverTypeWrapper<AccountOwner>;
   AccountingStatus: AccountingStatus;
   Address: ResolverTypeWrapper<Address>;
+  AddressInput: AddressInput;
   BillingSubscription: ResolverTypeWrapper<SubscriptionRecord>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  BreakerState: BreakerState;
   Candidate: ResolverTypeWrapper<CandidateModel>;
   Charge: ResolverTypeWrapper<ChargeRecord>;
   ChargeConnection: ResolverTypeWrapper<Omit<ChargeConnection, 'edges'> & { edges: Array<ResolversTypes['ChargeEdge']> }>;
@@ -899,7 +1150,9 @@ export type ResolversTypes = {
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   CustomerFilter: CustomerFilter;
   CustomerMatch: ResolverTypeWrapper<Omit<CustomerMatch, 'customer'> & { customer: ResolversTypes['Customer'] }>;
+  CustomerUpdateInput: CustomerUpdateInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeadLetter: ResolverTypeWrapper<DeadLetter>;
   ErpContract: ResolverTypeWrapper<ContractRecord>;
   FieldLineage: ResolverTypeWrapper<FieldLineageModel>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -925,6 +1178,8 @@ export type ResolversTypes = {
   PaymentEdge: ResolverTypeWrapper<Omit<PaymentEdge, 'node'> & { node: ResolversTypes['Payment'] }>;
   PaymentStatus: PaymentStatus;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  QueuedChange: ResolverTypeWrapper<QueuedChange>;
+  RateLimitState: ResolverTypeWrapper<RateLimitState>;
   ReviewAction: ReviewAction;
   ReviewDecision: ResolverTypeWrapper<ReviewDecision>;
   ReviewDecisionInput: ReviewDecisionInput;
@@ -939,19 +1194,30 @@ export type ResolversTypes = {
   SourceLink: ResolverTypeWrapper<SourceLink>;
   SourceRef: ResolverTypeWrapper<SourceRef>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SubscriptionConnection: ResolverTypeWrapper<Omit<SubscriptionConnection, 'edges'> & { edges: Array<ResolversTypes['SubscriptionEdge']> }>;
   SubscriptionEdge: ResolverTypeWrapper<Omit<SubscriptionEdge, 'node'> & { node: ResolversTypes['BillingSubscription'] }>;
+  SyncError: ResolverTypeWrapper<SyncError>;
   SyncFailure: ResolverTypeWrapper<SyncFailure>;
+  SyncHealth: SyncHealth;
+  SyncJob: ResolverTypeWrapper<SyncJob>;
+  SyncOverview: ResolverTypeWrapper<SyncOverview>;
+  SyncState: SyncState;
+  SyncStatusEvent: ResolverTypeWrapper<SyncStatusEvent>;
   System: System;
+  SystemSyncStatus: ResolverTypeWrapper<SystemSyncStatus>;
   Ticket: ResolverTypeWrapper<TicketRecord>;
   TicketConnection: ResolverTypeWrapper<Omit<TicketConnection, 'edges'> & { edges: Array<ResolversTypes['TicketEdge']> }>;
   TicketEdge: ResolverTypeWrapper<Omit<TicketEdge, 'node'> & { node: ResolversTypes['Ticket'] }>;
+  UpdateCustomerPayload: ResolverTypeWrapper<Omit<UpdateCustomerPayload, 'customer'> & { customer: ResolversTypes['Customer'] }>;
+  WriteJob: ResolverTypeWrapper<WriteJob>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AccountOwner: AccountOwner;
   Address: Address;
+  AddressInput: AddressInput;
   BillingSubscription: SubscriptionRecord;
   Boolean: Scalars['Boolean']['output'];
   Candidate: CandidateModel;
@@ -968,7 +1234,9 @@ export type ResolversParentTypes = {
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   CustomerFilter: CustomerFilter;
   CustomerMatch: Omit<CustomerMatch, 'customer'> & { customer: ResolversParentTypes['Customer'] };
+  CustomerUpdateInput: CustomerUpdateInput;
   DateTime: Scalars['DateTime']['output'];
+  DeadLetter: DeadLetter;
   ErpContract: ContractRecord;
   FieldLineage: FieldLineageModel;
   Float: Scalars['Float']['output'];
@@ -990,6 +1258,8 @@ export type ResolversParentTypes = {
   PaymentConnection: Omit<PaymentConnection, 'edges'> & { edges: Array<ResolversParentTypes['PaymentEdge']> };
   PaymentEdge: Omit<PaymentEdge, 'node'> & { node: ResolversParentTypes['Payment'] };
   Query: Record<PropertyKey, never>;
+  QueuedChange: QueuedChange;
+  RateLimitState: RateLimitState;
   ReviewDecision: ReviewDecision;
   ReviewDecisionInput: ReviewDecisionInput;
   ReviewItem: ReviewItemModel;
@@ -1001,12 +1271,20 @@ export type ResolversParentTypes = {
   SourceLink: SourceLink;
   SourceRef: SourceRef;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   SubscriptionConnection: Omit<SubscriptionConnection, 'edges'> & { edges: Array<ResolversParentTypes['SubscriptionEdge']> };
   SubscriptionEdge: Omit<SubscriptionEdge, 'node'> & { node: ResolversParentTypes['BillingSubscription'] };
+  SyncError: SyncError;
   SyncFailure: SyncFailure;
+  SyncJob: SyncJob;
+  SyncOverview: SyncOverview;
+  SyncStatusEvent: SyncStatusEvent;
+  SystemSyncStatus: SystemSyncStatus;
   Ticket: TicketRecord;
   TicketConnection: Omit<TicketConnection, 'edges'> & { edges: Array<ResolversParentTypes['TicketEdge']> };
   TicketEdge: Omit<TicketEdge, 'node'> & { node: ResolversParentTypes['Ticket'] };
+  UpdateCustomerPayload: Omit<UpdateCustomerPayload, 'customer'> & { customer: ResolversParentTypes['Customer'] };
+  WriteJob: WriteJob;
 };
 
 export type AccessDirectiveArgs = {
@@ -1154,6 +1432,16 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeadLetterResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DeadLetter'] = ResolversParentTypes['DeadLetter']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  customerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  failedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type ErpContractResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ErpContract'] = ResolversParentTypes['ErpContract']> = {
   endDate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1226,6 +1514,8 @@ export type MutationResolvers<ContextType = GatewayContext, ParentType extends R
   mergeCustomers?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationMergeCustomersArgs, 'ids' | 'override'>>;
   resolveReview?: Resolver<ResolversTypes['ReviewItem'], ParentType, ContextType, RequireFields<MutationResolveReviewArgs, 'decision' | 'id'>>;
   splitCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationSplitCustomerArgs, 'externalId' | 'id' | 'system'>>;
+  syncCustomer?: Resolver<ResolversTypes['SyncJob'], ParentType, ContextType, RequireFields<MutationSyncCustomerArgs, 'id'>>;
+  updateCustomer?: Resolver<ResolversTypes['UpdateCustomerPayload'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'id' | 'idempotencyKey' | 'input'>>;
 };
 
 export type OpportunityResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Opportunity'] = ResolversParentTypes['Opportunity']> = {
@@ -1284,6 +1574,20 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   reviewQueue?: Resolver<Maybe<ResolversTypes['ReviewItemConnection']>, ParentType, ContextType, Partial<QueryReviewQueueArgs>>;
   searchCustomers?: Resolver<Array<ResolversTypes['CustomerMatch']>, ParentType, ContextType, RequireFields<QuerySearchCustomersArgs, 'query'>>;
+  syncOverview?: Resolver<Maybe<ResolversTypes['SyncOverview']>, ParentType, ContextType>;
+};
+
+export type QueuedChangeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['QueuedChange'] = ResolversParentTypes['QueuedChange']> = {
+  externalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  jobId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['System'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type RateLimitStateResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['RateLimitState'] = ResolversParentTypes['RateLimitState']> = {
+  lastLimitedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  limited?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  retryAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
 export type ReviewDecisionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ReviewDecision'] = ResolversParentTypes['ReviewDecision']> = {
@@ -1360,6 +1664,11 @@ export type SourceRefResolvers<ContextType = GatewayContext, ParentType extends 
   type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  customerChanged?: SubscriptionResolver<ResolversTypes['Customer'], "customerChanged", ParentType, ContextType, RequireFields<SubscriptionCustomerChangedArgs, 'id'>>;
+  syncStatus?: SubscriptionResolver<ResolversTypes['SyncStatusEvent'], "syncStatus", ParentType, ContextType, RequireFields<SubscriptionSyncStatusArgs, 'customerId'>>;
+};
+
 export type SubscriptionConnectionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SubscriptionConnection'] = ResolversParentTypes['SubscriptionConnection']> = {
   edges?: Resolver<Array<ResolversTypes['SubscriptionEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
@@ -1371,12 +1680,54 @@ export type SubscriptionEdgeResolvers<ContextType = GatewayContext, ParentType e
   node?: Resolver<ResolversTypes['BillingSubscription'], ParentType, ContextType>;
 };
 
+export type SyncErrorResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncError'] = ResolversParentTypes['SyncError']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type SyncFailureResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncFailure'] = ResolversParentTypes['SyncFailure']> = {
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   customerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   outboxId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SyncJobResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncJob'] = ResolversParentTypes['SyncJob']> = {
+  changes?: Resolver<Array<ResolversTypes['QueuedChange']>, ParentType, ContextType>;
+  customerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type SyncOverviewResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncOverview'] = ResolversParentTypes['SyncOverview']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  pipelineKnown?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  systems?: Resolver<Array<ResolversTypes['SystemSyncStatus']>, ParentType, ContextType>;
+};
+
+export type SyncStatusEventResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncStatusEvent'] = ResolversParentTypes['SyncStatusEvent']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  customerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  outboxId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  recordId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['SyncState'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['System'], ParentType, ContextType>;
+};
+
+export type SystemSyncStatusResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SystemSyncStatus'] = ResolversParentTypes['SystemSyncStatus']> = {
+  breaker?: Resolver<Maybe<ResolversTypes['BreakerState']>, ParentType, ContextType>;
+  configured?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  deadLetterCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  deadLetters?: Resolver<Maybe<Array<ResolversTypes['DeadLetter']>>, ParentType, ContextType, Partial<SystemSyncStatusDeadLettersArgs>>;
+  health?: Resolver<ResolversTypes['SyncHealth'], ParentType, ContextType>;
+  lagSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['SyncError']>, ParentType, ContextType>;
+  outboxDepth?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  queueDepth?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  rateLimit?: Resolver<ResolversTypes['RateLimitState'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['System'], ParentType, ContextType>;
 };
 
 export type TicketResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Ticket'] = ResolversParentTypes['Ticket']> = {
@@ -1401,6 +1752,21 @@ export type TicketEdgeResolvers<ContextType = GatewayContext, ParentType extends
   node?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType>;
 };
 
+export type UpdateCustomerPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UpdateCustomerPayload'] = ResolversParentTypes['UpdateCustomerPayload']> = {
+  customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+  idempotencyKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  intentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  jobs?: Resolver<Array<ResolversTypes['WriteJob']>, ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type WriteJobResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WriteJob'] = ResolversParentTypes['WriteJob']> = {
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  outboxId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  recordId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['System'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GatewayContext> = {
   AccountOwner?: AccountOwnerResolvers<ContextType>;
   Address?: AddressResolvers<ContextType>;
@@ -1419,6 +1785,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   CustomerMatch?: CustomerMatchResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeadLetter?: DeadLetterResolvers<ContextType>;
   ErpContract?: ErpContractResolvers<ContextType>;
   FieldLineage?: FieldLineageResolvers<ContextType>;
   Invoice?: InvoiceResolvers<ContextType>;
@@ -1437,6 +1804,8 @@ export type Resolvers<ContextType = GatewayContext> = {
   PaymentConnection?: PaymentConnectionResolvers<ContextType>;
   PaymentEdge?: PaymentEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  QueuedChange?: QueuedChangeResolvers<ContextType>;
+  RateLimitState?: RateLimitStateResolvers<ContextType>;
   ReviewDecision?: ReviewDecisionResolvers<ContextType>;
   ReviewItem?: ReviewItemResolvers<ContextType>;
   ReviewItemConnection?: ReviewItemConnectionResolvers<ContextType>;
@@ -1446,12 +1815,20 @@ export type Resolvers<ContextType = GatewayContext> = {
   SatisfactionRating?: SatisfactionRatingResolvers<ContextType>;
   SourceLink?: SourceLinkResolvers<ContextType>;
   SourceRef?: SourceRefResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   SubscriptionConnection?: SubscriptionConnectionResolvers<ContextType>;
   SubscriptionEdge?: SubscriptionEdgeResolvers<ContextType>;
+  SyncError?: SyncErrorResolvers<ContextType>;
   SyncFailure?: SyncFailureResolvers<ContextType>;
+  SyncJob?: SyncJobResolvers<ContextType>;
+  SyncOverview?: SyncOverviewResolvers<ContextType>;
+  SyncStatusEvent?: SyncStatusEventResolvers<ContextType>;
+  SystemSyncStatus?: SystemSyncStatusResolvers<ContextType>;
   Ticket?: TicketResolvers<ContextType>;
   TicketConnection?: TicketConnectionResolvers<ContextType>;
   TicketEdge?: TicketEdgeResolvers<ContextType>;
+  UpdateCustomerPayload?: UpdateCustomerPayloadResolvers<ContextType>;
+  WriteJob?: WriteJobResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = GatewayContext> = {

@@ -76,6 +76,15 @@ export const FIELD_COSTS: Readonly<Record<string, FieldCost>> = {
   'Customer.charges': { systems: ['stripe'], items: { page: DEFAULT_PAGE }, perItem: 1 },
   'Customer.contracts': { systems: ['erp'], items: { page: DEFAULT_PAGE }, perItem: 1 },
   'Customer.payments': { systems: ['erp'], items: { page: DEFAULT_PAGE }, perItem: 1 },
+  // Two-way sync (docs/sync.md): the id, the intent (claim, record) and routing's own reads and outbox write.
+  'Mutation.updateCustomer': { store: 4 },
+  'Mutation.syncCustomer': { store: 2 },
+  'Query.syncOverview': { store: 1 },
+  'SyncOverview.systems': { items: { fixed: 6 } },
+  'SystemSyncStatus.deadLetters': { store: 1, items: { page: 10 } },
+  // What the call already answered: no read of their own.
+  'UpdateCustomerPayload.jobs': {},
+  'SyncJob.changes': {},
 };
 
 /**

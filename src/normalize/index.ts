@@ -6,7 +6,7 @@ export { emailDomain, emailMatchKey, FREE_MAIL_DOMAINS, normalizeDomain, normali
 export { DEFAULT_PHONE_REGION, normalizePhone } from './phone.ts';
 export { normalizeAddress, normalizePostalCode } from './address.ts';
 export type { PostalAddress, RawAddress } from './address.ts';
-export { countryCode, currencyOfCountry, regionCode } from './regions.ts';
+export { countryCode, currencyOfCountry, isKnownRegion, regionCode } from './regions.ts';
 export { companyDisplayName, companyLegalName, companyNameFromLegalName, companyMatchKey, stripLegalForm } from './company.ts';
 export { givenNameMatchKey, givenNameVariants, personName, personNameFromParts, personNameKey } from './person.ts';
 export { formalGivenNames } from './nicknames.ts';

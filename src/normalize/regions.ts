@@ -107,6 +107,16 @@ export function regionCode(raw: unknown, country: string | null, hints: { city?:
   return null;
 }
 
+/**
+ * Whether `code` (as regionCode answers it) is a subdivision of `country`: true or false for the
+ * countries whose subdivisions Meridian knows (US, CA, GB, DE), null for the others.
+ */
+export function isKnownRegion(country: string, code: string | null): boolean | null {
+  const table = SUBDIVISIONS[country];
+  if (table === undefined) return null;
+  return code !== null && Object.values(table).includes(code);
+}
+
 /** The usual currency of a country (ISO 4217), for a customer nothing bills yet. */
 const COUNTRY_CURRENCY: Readonly<Record<string, string>> = {
   US: 'USD', CA: 'CAD', GB: 'GBP', DE: 'EUR', FR: 'EUR', NL: 'EUR', IE: 'EUR', AT: 'EUR', ES: 'EUR', IT: 'EUR',

@@ -13,10 +13,26 @@ import { ROLES, type Principal, type Role } from '../../src/access/principal.ts'
 import { loadTypeDefs } from '../../src/app.ts';
 import { resolvers } from '../../resolvers/index.ts';
 import { withAccessRules } from '../../src/access/guard.ts';
+import { planAccess } from '../../src/access/plan.ts';
 import type { GatewayContext } from '../../src/server/context.ts';
 import { CANONICAL, READS, expectedFor, may, type Class } from './policy-fixture.ts';
+import { CUSTOMER_CHANGED_CHANNEL, SYNC_STATUS_CHANNEL, type SyncSeams } from '../../src/sync/api.ts';
 
 const principal = (role: Role | null): Principal => ({ kind: 'api-key', id: `test-${role ?? 'none'}`, name: `test ${role ?? 'none'}`, role });
+
+/** Two-way sync's seams as recorders: a denied call must reach neither (src/sync/api.ts). */
+const routed: string[] = [];
+const enqueued: string[] = [];
+const seams: SyncSeams = {
+  routeUpdate: (goldenId, values, intentKey) => {
+    routed.push(goldenId);
+    return Promise.resolve({ jobs: [{ system: 'stripe', recordId: `cus_${goldenId}`, outboxId: `${intentKey}:0`, fields: Object.keys(values) }] });
+  },
+  enqueueChange: (change) => {
+    enqueued.push(change.id);
+    return Promise.resolve(`job-${enqueued.length}`);
+  },
+};
 
 describe('authorization matrix', () => {
   let app: TestApp;
@@ -28,7 +44,7 @@ describe('authorization matrix', () => {
   const forbiddenPaths = (errors: readonly GraphQLError[] | undefined): string[] => (errors ?? []).filter((e) => e.extensions['code'] === 'FORBIDDEN').map((e) => (e.path ?? []).join('.')).sort();
 
   beforeAll(async () => {
-    app = await startTestApp({ customers: 200, seed: 42 });
+    app = await startTestApp({ customers: 200, seed: 42, app: { sync: seams } });
     const r = await run('admin', '{ customers(first: 100) { edges { node { id sources { system } conflicts { field } } } } }');
     expect(r.errors).toBeUndefined();
     const nodes = (r.data as { customers: { edges: { node: { id: string; sources: { system: string }[]; conflicts: { field: string }[] } }[] } }).customers.edges.map((e) => e.node);
@@ -227,20 +243,13 @@ describe('authorization matrix', () => {
     }
   });
 
-  describe('subscriptions (a Subscription type added to the real schema, as issue #10 will)', () => {
-    const SDL = `type Subscription {
-      customerChanged(id: ID!): Customer!
+  describe('subscriptions (the real customerChanged and syncStatus; reviewQueueChanged as it will come)', () => {
+    const SDL = `extend type Subscription {
       reviewQueueChanged: ReviewItem! @access(class: REVIEW)
     }`;
     const schemaWithSubscriptions = async (): Promise<ReturnType<typeof withAccessRules>> => {
       const sub = {
         Subscription: {
-          customerChanged: {
-            subscribe: async function* (_p: unknown, args: { id: string }, ctx: GatewayContext) {
-              // As issue #10's will: the event names a customer that exists.
-              yield { customerChanged: { id: (await ctx.loaders.golden.load(args.id))!.record.id } };
-            },
-          },
           reviewQueueChanged: {
             subscribe: async function* (_p: unknown, _a: unknown, ctx: GatewayContext) {
               const page = await ctx.services.reviews.list({ status: 'OPEN', first: 1, after: null });
@@ -251,22 +260,26 @@ describe('authorization matrix', () => {
       };
       return withAccessRules(makeExecutableSchema({ typeDefs: [...(await loadTypeDefs()), SDL], resolvers: [resolvers as never, sub] }), app.services.spec);
     };
-    const first = async (schema: Awaited<ReturnType<typeof schemaWithSubscriptions>>, role: Role, query: string, variables: Record<string, unknown> = {}): Promise<ExecutionResult> => {
+    /** The first event: once subscribed (the subscription is listening when subscribe() answers), `publish` sends it. */
+    const first = async (schema: Awaited<ReturnType<typeof schemaWithSubscriptions>>, role: Role, query: string, variables: Record<string, unknown> = {}, publish?: () => Promise<void>): Promise<ExecutionResult> => {
       const r = await subscribe({ schema, document: parse(query), variableValues: variables, contextValue: app.context(`sub-${role}`, principal(role)) });
       if (!(Symbol.asyncIterator in r)) return r;
-      const { value } = await r.next();
+      const next = r.next();
+      await publish?.();
+      const { value } = await next;
       await r.return?.();
       return value as ExecutionResult;
     };
+    const changed = (id: string) => (): Promise<void> => app.pubsub.publish(CUSTOMER_CHANGED_CHANNEL, { customerId: id, at: new Date().toISOString() });
 
     for (const role of ROLES) {
       it(`${role}: events carry the admin's payload minus what ${role} may not read; reviewQueueChanged ${may(role, 'REVIEW') ? 'allowed' : 'refused at subscribe'}`, async () => {
         const schema = await schemaWithSubscriptions();
         const q = 'subscription($id: ID!) { customerChanged(id: $id) { id name email contractValue { amount } tickets(first: 1) { totalCount } lineage { field value } } }';
-        const admin = await first(schema, 'admin', q, { id: rich });
+        const admin = await first(schema, 'admin', q, { id: rich }, changed(rich));
         expect(admin.errors).toBeUndefined();
         const want = expectedFor(role, admin.data, 'Subscription');
-        const got = await first(schema, role, q, { id: rich });
+        const got = await first(schema, role, q, { id: rich }, changed(rich));
         expect(forbiddenPaths(got.errors)).toEqual(want.forbidden);
         expect(got.data).toEqual(want.data);
 
@@ -277,7 +290,70 @@ describe('authorization matrix', () => {
         } else {
           expect(rq.errors?.map((e) => [e.extensions['code'], e.path?.join('.')])).toEqual([['FORBIDDEN', 'reviewQueueChanged']]);
         }
+
+        // syncStatus: CONTACT (whoever may change contact data may follow the writes).
+        const event = { customerId: rich, system: 'stripe', recordId: 'cus_1', outboxId: `ob_${role}`, state: 'QUEUED', fields: ['phone'], error: null, at: new Date().toISOString() };
+        const ss = await first(schema, role, 'subscription($id: ID!) { syncStatus(customerId: $id) { customerId system outboxId state fields } }', { id: rich }, () => app.pubsub.publish(SYNC_STATUS_CHANNEL, event));
+        if (may(role, 'CONTACT')) {
+          expect(ss.errors, role).toBeUndefined();
+          expect(ss.data).toEqual({ syncStatus: { customerId: rich, system: 'STRIPE', outboxId: `ob_${role}`, state: 'QUEUED', fields: ['phone'] } });
+        } else {
+          expect(ss.errors?.map((e) => [e.extensions['code'], e.path?.join('.')])).toEqual([['FORBIDDEN', 'syncStatus']]);
+        }
       });
     }
+  });
+
+  describe('two-way sync operations (issue #10)', () => {
+    const SYNC_OPS: Record<string, Class> = { updateCustomer: 'CONTACT', syncCustomer: 'LINKING', syncOverview: 'OPERATIONS' };
+    const intents = async (): Promise<number> => Number((await app.store.query<{ n: string }>(`SELECT count(*) AS n FROM ${app.store.table('sync_intents')}`)).rows[0]!.n);
+
+    for (const role of ROLES) {
+      const allowed = Object.entries(SYNC_OPS).filter(([, c]) => may(role, c)).map(([m]) => m);
+      it(`${role} × sync: ${allowed.join(', ') || 'none'} allowed; every other one FORBIDDEN, recording and queueing nothing`, async () => {
+        const id = ids[60 + ROLES.indexOf(role)]!;
+        const survivor = await app.services.identity.resolve(id);
+        const before = { intents: await intents(), routed: routed.length, enqueued: enqueued.length };
+        const u = await run(role, 'mutation($id: ID!, $k: String!) { updateCustomer(id: $id, input: { phone: "+14155550134" }, idempotencyKey: $k) { intentId jobs { system fields } } }', { id, k: `matrix-${role}` });
+        if (may(role, 'CONTACT')) {
+          expect(u.errors, role).toBeUndefined();
+          expect(await intents()).toBe(before.intents + 1);
+          expect(routed.slice(before.routed)).toEqual([survivor]);
+        } else {
+          expect(u.data).toBeNull();
+          expect(u.errors?.map((e) => [e.extensions['code'], e.path?.join('.')])).toEqual([['FORBIDDEN', 'updateCustomer']]);
+          expect(await intents()).toBe(before.intents);
+          expect(routed).toHaveLength(before.routed);
+        }
+
+        const s = await run(role, 'mutation($id: ID!) { syncCustomer(id: $id) { customerId changes { system externalId } } }', { id });
+        if (may(role, 'LINKING')) {
+          expect(s.errors, role).toBeUndefined();
+          expect(enqueued.length).toBeGreaterThan(before.enqueued);
+        } else {
+          expect(s.errors?.map((e) => [e.extensions['code'], e.path?.join('.')])).toEqual([['FORBIDDEN', 'syncCustomer']]);
+          expect(enqueued).toHaveLength(before.enqueued);
+        }
+
+        const o = await run(role, '{ syncOverview { pipelineKnown systems { system health } } customers(first: 1) { totalCount } }');
+        expect((o.data as { customers: { totalCount: number } }).customers.totalCount).toBeGreaterThan(0);
+        if (may(role, 'OPERATIONS')) {
+          expect(o.errors, role).toBeUndefined();
+          expect((o.data as { syncOverview: { systems: unknown[] } }).syncOverview.systems).toHaveLength(6);
+        } else {
+          expect(forbiddenPaths(o.errors)).toEqual(['syncOverview']);
+          expect((o.data as { syncOverview: unknown }).syncOverview).toBeNull();
+        }
+      });
+    }
+
+    it('an input field follows its canonical field\'s class: setting it needs the class, as reading it does', () => {
+      // Every role that may call updateCustomer holds CONTACT, which email, phone and address need;
+      // what the plan derived for the input is what a FINANCIAL input field would get too.
+      const plan = planAccess(app.schema, app.services.spec);
+      const inputs = plan.fields.get('Mutation.updateCustomer')!.inputs;
+      const input = inputs.find((g) => g.name === 'input')!;
+      expect(Object.fromEntries(input.inner.map((g) => [g.name, g.cls]))).toEqual({ email: 'CONTACT', phone: 'CONTACT', address: 'CONTACT' });
+    });
   });
 });

@@ -3,16 +3,16 @@
 // Shared by the in-process matrix (matrix.test.ts) and the HTTP one (matrix-http.test.ts).
 import type { Role } from '../../src/access/principal.ts';
 
-export type Class = 'CONTACT' | 'SUPPORT' | 'FINANCIAL' | 'REVIEW' | 'STEWARDSHIP' | 'LINKING';
+export type Class = 'CONTACT' | 'SUPPORT' | 'FINANCIAL' | 'REVIEW' | 'STEWARDSHIP' | 'LINKING' | 'OPERATIONS';
 
 /** The policy this test pins (docs/access.md, Roles). */
 export const HOLDS: Record<Role, Class[]> = {
-  admin: ['CONTACT', 'SUPPORT', 'FINANCIAL', 'REVIEW', 'STEWARDSHIP', 'LINKING'],
+  admin: ['CONTACT', 'SUPPORT', 'FINANCIAL', 'REVIEW', 'STEWARDSHIP', 'LINKING', 'OPERATIONS'],
   steward: ['CONTACT', 'REVIEW', 'STEWARDSHIP', 'LINKING'],
   approver: ['CONTACT', 'FINANCIAL', 'REVIEW'],
   agent: ['CONTACT', 'SUPPORT'],
   reader: [],
-  service: ['CONTACT', 'SUPPORT', 'FINANCIAL', 'LINKING'],
+  service: ['CONTACT', 'SUPPORT', 'FINANCIAL', 'LINKING', 'OPERATIONS'],
 };
 export const may = (role: Role, cls: Class): boolean => HOLDS[role].includes(cls);
 

@@ -34,8 +34,8 @@ export async function startTestApp(
     env?: Record<string, string>;
     sandboxOptions?: AppOptions['sandboxOptions'];
     logger?: Logger;
-    /** Observability hooks: who may read /metrics, where spans go. */
-    app?: Pick<AppOptions, 'authorizeMetrics' | 'traceExporter'>;
+    /** Observability hooks (who may read /metrics, where spans go) and two-way sync's seams. */
+    app?: Pick<AppOptions, 'authorizeMetrics' | 'traceExporter' | 'sync'>;
   } = {},
 ): Promise<TestApp> {
   const storeSchema = uniqueSchema('mtest');
@@ -88,7 +88,7 @@ export async function startTestApp(
  * primary's sandbox, configured by environment as a deployment would be), no backfill of its
  * own. Needs DATABASE_URL and REDIS_URL: replicas share nothing in-process.
  */
-export async function startReplica(primary: TestApp, env: Record<string, string> = {}): Promise<App> {
+export async function startReplica(primary: TestApp, env: Record<string, string> = {}, app: Pick<AppOptions, 'sync'> = {}): Promise<App> {
   const config = readGatewayConfig({
     ...primary.sandbox!.env(),
     PORT: '0',
@@ -97,7 +97,7 @@ export async function startReplica(primary: TestApp, env: Record<string, string>
     MERIDIAN_API_KEYS: TEST_API_KEYS_ENV,
     ...env,
   });
-  return startApp({ config, logger: createLogger({ quiet: true }), inMemory: true, storeSchema: primary.storeSchema, backfill: false });
+  return startApp({ config, logger: createLogger({ quiet: true }), inMemory: true, storeSchema: primary.storeSchema, backfill: false, ...app });
 }
 
 /** Counts the pages the app reads from its identity store (`customers` lists) from now on. */

@@ -408,7 +408,39 @@ ALTER TABLE ${s}.review_items ADD CONSTRAINT review_items_kind_check CHECK (kind
 `,
 };
 
+// What updateCustomer was asked (src/sync/intents.ts): one row per caller and idempotency key,
+// so the same key answers the first call's jobs and writes nothing new. The id is derived from
+// the caller and the key, so every retry hands write routing the same intent key. A row is a
+// claim while state is 'pending' (one call is routing it; a claim older than the lease is
+// abandoned and may be taken over) and the answer once 'routed'. A call that fails leaves none.
+const syncIntents: Migration = {
+  id: '0014_sync_intents',
+  sql: (s) => `
+CREATE TABLE ${s}.sync_intents (
+  id              text PRIMARY KEY CHECK (id ~ '^si_[0-9a-f]{32}$'),
+  -- Who asked: the principal's stable id scopes the key; its name is what the audit shows.
+  actor_id        text NOT NULL,
+  actor           text NOT NULL,
+  idempotency_key text NOT NULL CHECK (length(idempotency_key) BETWEEN 1 AND 255),
+  -- The id as asked (a retired id stays as asked) and the live customer it acted on.
+  requested_id    text NOT NULL,
+  golden_id       text NOT NULL REFERENCES ${s}.golden_customers (id),
+  -- The canonical values, and a hash of (requested id, values) to tell a repeat from a reuse.
+  input           jsonb NOT NULL,
+  input_hash      text NOT NULL CHECK (input_hash ~ '^[0-9a-f]{64}$'),
+  state           text NOT NULL CHECK (state IN ('pending', 'routed')),
+  jobs            jsonb NULL,
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  claimed_at      timestamptz NOT NULL DEFAULT now(),
+  routed_at       timestamptz NULL,
+  CHECK ((state = 'routed') = (jobs IS NOT NULL AND routed_at IS NOT NULL)),
+  UNIQUE (actor_id, idempotency_key)
+);
+CREATE INDEX sync_intents_golden_id_idx ON ${s}.sync_intents (golden_id, created_at);
+`,
+};
+
 export const MIGRATIONS: readonly Migration[] = [
   identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions, webhookDeliveries, sandboxWorld, backfillCheckpoints,
-  searchTokensByRecord, matchKeysWithoutForeignKey, apiKeys, syncOutbox,
+  searchTokensByRecord, matchKeysWithoutForeignKey, apiKeys, syncOutbox, syncIntents,
 ];
