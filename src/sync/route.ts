@@ -26,13 +26,18 @@ export interface UnroutableField {
 
 /** Some field can only be taken by a read-only system, or by none: nothing was written. */
 export class ReadOnlySystemError extends GraphQLError {
-  readonly fields: UnroutableField[];
+  /** What the API recognises it by (resolvers/sync.ts). */
+  readonly code = 'READ_ONLY_SYSTEM';
+  /** The fields that cannot be routed, and why each. */
+  readonly fields: string[];
+  readonly problems: UnroutableField[];
   constructor(fields: UnroutableField[]) {
     super(`cannot write ${fields.map((f) => `${f.field} (${f.reason})`).join('; ')}; nothing was written`, {
       extensions: { code: ErrorCode.READ_ONLY_SYSTEM, fields: fields.map((f) => f.field), systems: [...new Set(fields.flatMap((f) => f.systems.map((s) => s.toUpperCase())))] },
     });
     this.name = 'ReadOnlySystemError';
-    this.fields = fields;
+    this.fields = fields.map((f) => f.field);
+    this.problems = fields;
   }
 }
 
@@ -80,9 +85,8 @@ function unroutable(field: string, def: FieldDef, records: readonly SourceRecord
     if (holds) return { field, systems: [s.system], reason: `its source of truth is ${s.system}, a read-only system` };
   }
   if (targets.length > 0) return null;
-  const readOnly = (Object.keys(def.sources) as SystemId[]).filter((x) => !isWritableSystem(x));
-  const held = readOnly.filter((x) => records.some((r) => r.system === x));
-  if (def.writes === undefined) return { field, systems: held.length > 0 ? held : readOnly, reason: held.length > 0 ? `only ${held.join(', ')} hold it, and Meridian never writes there` : 'the field spec lets Meridian write it nowhere' };
+  if (def.writes === undefined) return { field, systems: [], reason: 'the field spec lets Meridian write it nowhere' };
+  const held = (Object.keys(def.sources) as SystemId[]).filter((x) => !isWritableSystem(x) && records.some((r) => r.system === x));
   return { field, systems: held, reason: `the customer has no record in ${Object.keys(def.writes).join(' or ')}${held.length > 0 ? `; ${held.join(', ')} is read-only` : ''}` };
 }
 
