@@ -77,6 +77,7 @@ export const reviewTypes: Pick<Resolvers, 'ReviewItem' | 'ReviewRecord'> = {
     weight: (p) => p.subject.weight,
     records: (p) => p.subject.records,
     explanation: (p) => p.subject.levels ?? [],
+    syncFailure: (p) => p.subject.syncFailure ?? null,
   },
   ReviewRecord: {
     system: (r) => systemEnum(r.system),

@@ -308,7 +308,37 @@ See docs/matching.md.`,
       return runMatchCommand({ ...parsed, stdout: process.stdout, stderr: process.stderr });
     },
   },
-  replay: notYet('replay', 'the audit issue'),
+  replay: {
+    summary: 'queue the writes that failed for good (dead letters) again; replaying audit events is not built yet',
+    usage: `meridian replay --dead-letters
+
+  --dead-letters   queue every dead letter's write again (docs/sync.md): each record's failed
+                   write gets a fresh retry budget and its SYNC_FAILURE review item is closed.
+                   A worker performs them (re-reading each target first). Prints one line per
+                   write queued.
+Replaying audit events is not built yet (the audit issue).`,
+    options: { 'dead-letters': { type: 'boolean' } },
+    run: async (values) => {
+      if (values['dead-letters'] !== true) {
+        console.error('meridian replay: only --dead-letters is built; replaying audit events is not built yet (the audit issue).');
+        return 1;
+      }
+      const { readGatewayConfig } = await import('../config/gateway.ts');
+      const config = readGatewayConfig(process.env);
+      const { openStore } = await import('../app.ts');
+      const { replayDeadLetters } = await import('../sync/dead-letters.ts');
+      const opened = await openStore(config);
+      try {
+        await opened.store.migrate();
+        const letters = await replayDeadLetters(opened.store, { actor: 'cli:replay' });
+        for (const l of letters) console.log(`queued ${l.system} ${l.recordId} (${l.fields.join(', ')}): failed with ${l.reason}`);
+        console.log(`${letters.length} dead letter${letters.length === 1 ? '' : 's'} queued again`);
+        return 0;
+      } finally {
+        await opened.close();
+      }
+    },
+  },
   map: notYet('map', 'the mapping issue'),
   migrate: {
     summary: "apply pending migrations to Meridian's Postgres schema",

@@ -758,6 +758,8 @@ export type ReviewItem = {
   /** Who decided it, e.g. api. */
   resolvedBy?: Maybe<Scalars['String']['output']>;
   status: ReviewStatus;
+  /** SYNC_FAILURE items: the write that failed; null for other kinds. */
+  syncFailure?: Maybe<SyncFailure>;
   /** The total match weight in bits when the item was raised. */
   weight?: Maybe<Scalars['Float']['output']>;
 };
@@ -776,10 +778,18 @@ export type ReviewItemEdge = {
   node: ReviewItem;
 };
 
-/** What a review item asks. POSSIBLE_DUPLICATE is the only kind so far. */
+/** What a review item asks. */
 export type ReviewKind =
   /** Two records the matcher scored between its review and link thresholds, of two customers. */
-  | 'POSSIBLE_DUPLICATE';
+  | 'POSSIBLE_DUPLICATE'
+  /**
+   * A write Meridian could not make after its retry budget (docs/sync.md): `records` holds the
+   * record, `syncFailure` which fields should have been written and why it failed (the values are
+   * the customer's, read through the fields themselves). DISMISS closes it;
+   * `meridian replay --dead-letters` retries the write and closes it. A later failure of the same
+   * record reopens it.
+   */
+  | 'SYNC_FAILURE';
 
 export type ReviewRecord = {
   __typename?: 'ReviewRecord';
@@ -883,6 +893,20 @@ export type SyncError = {
   at: Scalars['DateTime']['output'];
   /** In Meridian's words: no upstream text, host or key. */
   message: Scalars['String']['output'];
+};
+
+/** A write-back that failed for good (a dead letter). */
+export type SyncFailure = {
+  __typename?: 'SyncFailure';
+  attempts: Scalars['Int']['output'];
+  /** The customer the write was for. */
+  customerId: Scalars['ID']['output'];
+  /** Canonical fields the record should have received. */
+  fields: Array<Scalars['String']['output']>;
+  /** The outbox row of the write. */
+  outboxId: Scalars['ID']['output'];
+  /** The last error, in the system's words as far as they are safe to show. */
+  reason: Scalars['String']['output'];
 };
 
 export type SyncHealth =
@@ -1174,6 +1198,7 @@ export type ResolversTypes = {
   SubscriptionConnection: ResolverTypeWrapper<Omit<SubscriptionConnection, 'edges'> & { edges: Array<ResolversTypes['SubscriptionEdge']> }>;
   SubscriptionEdge: ResolverTypeWrapper<Omit<SubscriptionEdge, 'node'> & { node: ResolversTypes['BillingSubscription'] }>;
   SyncError: ResolverTypeWrapper<SyncError>;
+  SyncFailure: ResolverTypeWrapper<SyncFailure>;
   SyncHealth: SyncHealth;
   SyncJob: ResolverTypeWrapper<SyncJob>;
   SyncOverview: ResolverTypeWrapper<SyncOverview>;
@@ -1250,6 +1275,7 @@ export type ResolversParentTypes = {
   SubscriptionConnection: Omit<SubscriptionConnection, 'edges'> & { edges: Array<ResolversParentTypes['SubscriptionEdge']> };
   SubscriptionEdge: Omit<SubscriptionEdge, 'node'> & { node: ResolversParentTypes['BillingSubscription'] };
   SyncError: SyncError;
+  SyncFailure: SyncFailure;
   SyncJob: SyncJob;
   SyncOverview: SyncOverview;
   SyncStatusEvent: SyncStatusEvent;
@@ -1583,6 +1609,7 @@ export type ReviewItemResolvers<ContextType = GatewayContext, ParentType extends
   resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   resolvedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ReviewStatus'], ParentType, ContextType>;
+  syncFailure?: Resolver<Maybe<ResolversTypes['SyncFailure']>, ParentType, ContextType>;
   weight?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
@@ -1656,6 +1683,14 @@ export type SubscriptionEdgeResolvers<ContextType = GatewayContext, ParentType e
 export type SyncErrorResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncError'] = ResolversParentTypes['SyncError']> = {
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SyncFailureResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncFailure'] = ResolversParentTypes['SyncFailure']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  customerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  outboxId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type SyncJobResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncJob'] = ResolversParentTypes['SyncJob']> = {
@@ -1784,6 +1819,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   SubscriptionConnection?: SubscriptionConnectionResolvers<ContextType>;
   SubscriptionEdge?: SubscriptionEdgeResolvers<ContextType>;
   SyncError?: SyncErrorResolvers<ContextType>;
+  SyncFailure?: SyncFailureResolvers<ContextType>;
   SyncJob?: SyncJobResolvers<ContextType>;
   SyncOverview?: SyncOverviewResolvers<ContextType>;
   SyncStatusEvent?: SyncStatusEventResolvers<ContextType>;

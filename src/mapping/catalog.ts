@@ -58,3 +58,27 @@ export const COMPARATORS = {
 } as const;
 export type ComparatorName = keyof typeof COMPARATORS;
 export const COMPARATOR_NAMES = Object.keys(COMPARATORS) as ComparatorName[];
+
+/**
+ * How a golden value is put back into a system's own format when Meridian writes it (a field's
+ * `writes`). `input`: the field type it takes. `parts`: 'scalar' (the target is one path) or the
+ * sub-fields a target path object may name. Implemented in src/sync/formats.ts.
+ */
+export interface WriteFormatInfo {
+  input: FieldType;
+  parts: 'scalar' | readonly string[];
+  description: string;
+}
+
+export const WRITE_FORMATS = {
+  text: { input: 'string', parts: 'scalar', description: 'the canonical text as it is' },
+  email: { input: 'string', parts: 'scalar', description: 'the canonical (lower-case) e-mail address' },
+  e164: { input: 'string', parts: 'scalar', description: 'the phone number in E.164 (+14155550123), which every system reads unambiguously' },
+  address: {
+    input: 'address',
+    parts: ['street', 'line1', 'line2', 'city', 'region', 'postalCode', 'country'],
+    description: 'canonical address parts; street = line 1 and line 2 on two lines (one-street-field systems such as Salesforce Billing*); an absent part is cleared',
+  },
+} as const satisfies Record<string, WriteFormatInfo>;
+export type WriteFormatName = keyof typeof WRITE_FORMATS;
+export const WRITE_FORMAT_NAMES = Object.keys(WRITE_FORMATS) as WriteFormatName[];

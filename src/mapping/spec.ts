@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { SYSTEMS } from '../sources/types.ts';
 import type { SystemId } from '../domain/records.ts';
-import { COMPARATOR_NAMES, FIELD_TYPES, NAMED_RULE_NAMES, NORMALIZERS, NORMALIZER_NAMES } from './catalog.ts';
-import type { ComparatorName, FieldType, NamedRuleName, NormalizerInfo, NormalizerName } from './catalog.ts';
+import { COMPARATOR_NAMES, FIELD_TYPES, NAMED_RULE_NAMES, NORMALIZERS, NORMALIZER_NAMES, WRITE_FORMATS, WRITE_FORMAT_NAMES } from './catalog.ts';
+import type { ComparatorName, FieldType, NamedRuleName, NormalizerInfo, NormalizerName, WriteFormatInfo, WriteFormatName } from './catalog.ts';
+import { SYSTEM_ACCESS } from '../sources/capabilities.ts';
 import { isPath } from './paths.ts';
 import { ACCESS_CLASSES, isAccessClass, type AccessClass } from '../access/classes.ts';
 
@@ -26,6 +27,13 @@ export interface SourceSpec {
   live?: boolean;
   /** A guess from another fact (currency from country): used only when nothing else says, never a conflict. */
   inferred?: boolean;
+}
+
+/** Where Meridian may write a field's golden value in one system, and in which format. */
+export interface WriteTarget {
+  /** A dot path into the system's record (as read), or sub-field → path for composite formats. */
+  path: SourcePath;
+  format: WriteFormatName;
 }
 
 export type Survivorship =
@@ -62,6 +70,8 @@ export interface FieldDef {
   conflict: ConflictPolicy;
   /** Who may read the field (and its lineage, candidates, conflicts, search hits): docs/access.md. Absent: every role. */
   access?: AccessClass;
+  /** The systems Meridian may write this field to (docs/sync.md); absent: none. Never a read-only system. */
+  writes?: Partial<Record<SystemId, WriteTarget>>;
 }
 
 export interface FieldSpec {
@@ -99,6 +109,11 @@ const sourceSchema = z.strictObject({
   inferred: z.boolean().optional(),
 });
 
+const writeSchema = z.strictObject({
+  path: z.union([pathSchema, z.record(z.string(), pathSchema)]),
+  format: z.string(),
+});
+
 const survivorshipSchema = z.discriminatedUnion('rule', [
   z.strictObject({ rule: z.literal('priority'), order: z.array(systemSchema).min(1) }),
   z.strictObject({ rule: z.literal('sourceOfTruth'), system: systemSchema, fallback: z.array(systemSchema).default([]) }),
@@ -123,6 +138,7 @@ const fieldSchema = z.strictObject({
   survivorship: z.unknown(),
   conflict: z.unknown(),
   access: z.string().optional(),
+  writes: z.record(z.string(), z.unknown()).optional(),
 });
 
 const specSchema = z.strictObject({
@@ -131,6 +147,7 @@ const specSchema = z.strictObject({
 });
 
 type ParsedSource = z.infer<typeof sourceSchema>;
+type ParsedWrite = z.infer<typeof writeSchema>;
 type ParsedSurvivorship = z.infer<typeof survivorshipSchema>;
 type ParsedConflict = z.infer<typeof conflictSchema>;
 
@@ -203,6 +220,39 @@ function checkField(name: string, raw: unknown, all: Readonly<Record<string, unk
   }
   const hasSource = (system: SystemId): boolean => f.sources[system] !== undefined;
 
+  const writes: Partial<Record<SystemId, WriteTarget>> = {};
+  for (const [system, rawTarget] of Object.entries(f.writes ?? {})) {
+    const wp = `.writes.${system}`;
+    if (!(SYSTEMS as readonly string[]).includes(system)) {
+      issue(wp, `unknown system "${system}"; known: ${list(SYSTEMS)}`);
+      continue;
+    }
+    if (SYSTEM_ACCESS[system as SystemId] === 'read-only') {
+      issue(wp, `field "${name}" names a write target in ${system}, a read-only system: Meridian never writes to it`);
+      continue;
+    }
+    // The diff compares the golden value with what the system holds now: it must be read there.
+    if (!hasSource(system as SystemId)) issue(wp, `field "${name}" has no source in ${system}: a write target needs the value read there to compare with`);
+    const t: ParsedWrite | undefined = parsePart(writeSchema, rawTarget, `${at}${wp}`, out);
+    if (t === undefined) continue;
+    if (!(WRITE_FORMAT_NAMES as string[]).includes(t.format)) {
+      issue(`${wp}.format`, `unknown write format "${t.format}"; known: ${list(WRITE_FORMAT_NAMES)}`);
+      continue;
+    }
+    const info: WriteFormatInfo = WRITE_FORMATS[t.format as WriteFormatName];
+    if (info.input !== f.type) issue(`${wp}.format`, `"${t.format}" writes ${info.input} values, field "${name}" is ${f.type}`);
+    if (info.parts === 'scalar') {
+      if (typeof t.path !== 'string') issue(`${wp}.path`, `"${t.format}" writes one value: give a path, not an object`);
+    } else if (typeof t.path === 'string') {
+      issue(`${wp}.path`, `"${t.format}" writes several values: give an object with some of ${list(info.parts)}`);
+    } else {
+      const keys = Object.keys(t.path);
+      if (keys.length === 0) issue(`${wp}.path`, `give at least one of ${list(info.parts)}`);
+      for (const k of keys) if (!info.parts.includes(k)) issue(`${wp}.path.${k}`, `"${t.format}" has no part "${k}"; known: ${list(info.parts)}`);
+    }
+    writes[system as SystemId] = { path: t.path, format: t.format as WriteFormatName };
+  }
+
   const r: ParsedSurvivorship | undefined = parsePart(survivorshipSchema, f.survivorship, `${at}.survivorship`, out);
   const needSource = (path: string, system: SystemId): void => {
     if (!hasSource(system)) issue(path, `"${system}" has no source for this field`);
@@ -255,6 +305,7 @@ function checkField(name: string, raw: unknown, all: Readonly<Record<string, unk
   if (f.values !== undefined) def.values = f.values;
   if (f.currencyFrom !== undefined) def.currencyFrom = f.currencyFrom;
   if (isAccessClass(f.access)) def.access = f.access;
+  if (Object.keys(writes).length > 0) def.writes = writes;
   return def;
 }
 

@@ -24,13 +24,30 @@ export interface PossibleDuplicate {
   weight: number | null;
   /** The comparison level and weight per field that produced the score. */
   levels: PairExplanation[] | null;
+  /** SYNC_FAILURE items: `records` holds the one record the write was for. */
+  syncFailure?: SyncFailure;
 }
 
 /** One of the two records of a POSSIBLE_DUPLICATE item. */
 export type ReviewRecordRef = RecordRef;
 
-export type ReviewKind = 'POSSIBLE_DUPLICATE';
-export const REVIEW_KINDS: readonly ReviewKind[] = ['POSSIBLE_DUPLICATE'];
+export type ReviewKind = 'POSSIBLE_DUPLICATE' | 'SYNC_FAILURE';
+export const REVIEW_KINDS: readonly ReviewKind[] = ['POSSIBLE_DUPLICATE', 'SYNC_FAILURE'];
+
+/**
+ * A write Meridian could not make after its retry budget (src/sync/outbox.ts): the record, the
+ * fields and values it should hold, and why it failed. Kept per record: a later failure of the
+ * same record updates (and reopens) the item. DISMISS closes it; `meridian replay --dead-letters`
+ * retries the write and closes it.
+ */
+export interface SyncFailure {
+  customerId: string;
+  outboxId: string;
+  fields: string[];
+  values: Record<string, unknown>;
+  reason: string;
+  attempts: number;
+}
 export type ReviewStatus = 'OPEN' | 'RESOLVED' | 'DISMISSED';
 export type ReviewAction = 'MERGE' | 'KEEP_SEPARATE' | 'DISMISS';
 
@@ -52,7 +69,7 @@ export interface ReviewDecision {
 }
 
 /** What can settle an item's customers without a review decision. */
-export type SettledBy = 'mergeCustomers' | 'splitCustomer' | 'matcher' | 'backfill';
+export type SettledBy = 'mergeCustomers' | 'splitCustomer' | 'matcher' | 'backfill' | 'replay';
 
 export interface ReviewItem {
   /** The row id as a decimal string; ids grow in the order items were raised. */
@@ -174,7 +191,7 @@ function toItem(row: ItemRow): ReviewItem {
     id: row.id,
     kind: row.kind as ReviewKind,
     status: row.status as ReviewStatus,
-    subject: { records: p.records, probability: p.probability ?? null, weight: p.weight ?? null, levels: p.levels ?? null },
+    subject: { records: p.records, probability: p.probability ?? null, weight: p.weight ?? null, levels: p.levels ?? null, ...(p.syncFailure ? { syncFailure: p.syncFailure } : {}) },
     createdAt: row.created_at.toISOString(),
     createdBy: row.created_by,
     updatedAt: row.updated_at.toISOString(),
@@ -226,7 +243,7 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
     const r = await sql(
       `WITH pair AS MATERIALIZED (
          SELECT r.id, la.golden_id AS ga, lb.golden_id AS gb FROM ${table} r ${pairLinks('r.payload', 'JOIN')}
-          WHERE r.status = 'OPEN' ${customers === null ? '' : 'AND (la.golden_id = ANY($3::text[]) OR lb.golden_id = ANY($3::text[]))'}
+          WHERE r.status = 'OPEN' AND r.kind = 'POSSIBLE_DUPLICATE' ${customers === null ? '' : 'AND (la.golden_id = ANY($3::text[]) OR lb.golden_id = ANY($3::text[]))'}
        ),
        ${apartAmong('SELECT ga FROM pair UNION SELECT gb FROM pair')},
        settled AS (
@@ -251,7 +268,7 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
     const r = await c.query<{ id: string }>(
       `WITH pair AS (
          SELECT r.id, la.golden_id AS ga, lb.golden_id AS gb FROM ${table} r ${pairLinks('r.payload', 'JOIN')}
-          WHERE r.status = 'OPEN' AND r.id IS DISTINCT FROM $1::bigint
+          WHERE r.status = 'OPEN' AND r.kind = 'POSSIBLE_DUPLICATE' AND r.id IS DISTINCT FROM $1::bigint
        )
        UPDATE ${table} r SET status = $2, resolved_at = now(), resolved_by = $3, decision = $4::jsonb, updated_at = now()
          FROM pair WHERE r.id = pair.id AND ((pair.ga = $5 AND pair.gb = $6) OR (pair.ga = $6 AND pair.gb = $5))
@@ -374,6 +391,9 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
         if (!row) throw new ReviewNotFoundError(id);
         const current = toItem(row);
         if (current.status !== 'OPEN') throw notOpen(id, current.status);
+        if (current.kind === 'SYNC_FAILURE' && input.action !== 'DISMISS') {
+          throw new ReviewConflictError(`review item ${id} is a SYNC_FAILURE: it can be dismissed, or retried with \`meridian replay --dead-letters\`; ${input.action} is for POSSIBLE_DUPLICATE items`);
+        }
         if (input.action === 'MERGE') merged = await mergePair(tx, current.subject.records, actor);
         if (input.action === 'KEEP_SEPARATE') await keepSeparate(tx, current.subject.records, 'review:keep_separate', actor);
         const decision: ReviewDecision = { action: input.action, note, ...(merged ? { survivor: merged.survivor, retired: merged.retired } : {}) };
@@ -410,4 +430,32 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
         return { ...merged, closedItems };
       }),
   };
+}
+
+/**
+ * Raises (or updates and reopens) the SYNC_FAILURE item of one record, in the caller's
+ * transaction; returns its id.
+ */
+export async function raiseSyncFailure(client: pg.PoolClient, store: Store, record: RecordRef, failure: SyncFailure, actor: string): Promise<string> {
+  const table = store.table('review_items');
+  const payload: PossibleDuplicate = { records: [record] as unknown as [RecordRef, RecordRef], probability: null, weight: null, levels: null, syncFailure: failure };
+  const r = await client.query<{ id: string }>(
+    `INSERT INTO ${table} (kind, subject_key, payload, created_by) VALUES ('SYNC_FAILURE', $1, $2::jsonb, $3)
+     ON CONFLICT (kind, subject_key) DO UPDATE SET payload = EXCLUDED.payload, status = 'OPEN', resolved_at = NULL, resolved_by = NULL, decision = NULL, updated_at = now()
+     RETURNING id::text AS id`,
+    [`${record.system}:${record.recordType}:${record.externalId}`, JSON.stringify(payload), actor],
+  );
+  return r.rows[0]!.id;
+}
+
+/** Closes SYNC_FAILURE items (by id) as RESOLVED through `via`, in the caller's transaction. */
+export async function closeSyncFailures(client: pg.PoolClient, store: Store, ids: readonly string[], actor: string, via: SettledBy): Promise<number> {
+  if (ids.length === 0) return 0;
+  const r = await client.query(
+    `UPDATE ${store.table('review_items')} SET status = 'RESOLVED', resolved_at = now(), resolved_by = $2, updated_at = now(),
+            decision = jsonb_build_object('action', 'DISMISS', 'note', NULL, 'via', $3::text)
+      WHERE id = ANY($1::bigint[]) AND kind = 'SYNC_FAILURE' AND status = 'OPEN'`,
+    [ids, actor, via],
+  );
+  return r.rowCount ?? 0;
 }

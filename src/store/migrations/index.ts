@@ -310,6 +310,104 @@ CREATE UNIQUE INDEX api_keys_active_name_idx ON ${s}.api_keys (name) WHERE revok
 `,
 };
 
+// Write-backs (src/sync/decide.ts, outbox.ts, route.ts; docs/sync.md). One outbox row per
+// record to write: the changed target paths and their new values, the values as read when the
+// row was decided (optimistic concurrency: the worker re-reads and re-decides instead of
+// overwriting a change made since), and an idempotency key derived from the row. A row is
+// claimed by one worker at a time (FOR UPDATE SKIP LOCKED) for a lease; a claim whose lease ran
+// out (the worker died) is taken over. Past the retry budget a row is FAILED and its record gets
+// a dead letter (one per record, with the reason) and a SYNC_FAILURE review item. sync_echoes
+// remembers each value Meridian wrote for a window, so a notification carrying exactly that value
+// is known as our own echo. sync_audit is the append-only trail of what was decided and written.
+const syncOutbox: Migration = {
+  id: '0013_sync_outbox',
+  sql: (s) => `
+CREATE TABLE ${s}.sync_outbox (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  golden_id       text NOT NULL,
+  system          text NOT NULL,
+  record_type     text NOT NULL,
+  record_id       text NOT NULL,
+  -- Canonical fields written, their golden values (for the echo log and the audit), and per
+  -- target path the value to send and the value as read when decided.
+  fields          text[] NOT NULL CHECK (cardinality(fields) > 0),
+  golden_values   jsonb NOT NULL,
+  changes         jsonb NOT NULL,
+  expected        jsonb NOT NULL,
+  idempotency_key text NOT NULL UNIQUE,
+  -- 'decide' (golden vs. system), 'intent:<key>' (updateCustomer through routeUpdate).
+  origin          text NOT NULL,
+  state           text NOT NULL DEFAULT 'QUEUED' CHECK (state IN ('QUEUED', 'WRITING', 'DONE', 'FAILED', 'SUPERSEDED')),
+  attempts        integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  next_attempt_at timestamptz NOT NULL DEFAULT now(),
+  lease_until     timestamptz NULL,
+  claimed_by      text NULL,
+  -- DONE: 'written' or 'already there'; SUPERSEDED: why; FAILED: the last error.
+  outcome         text NULL,
+  last_error      text NULL,
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  done_at         timestamptz NULL
+);
+CREATE INDEX sync_outbox_due_idx ON ${s}.sync_outbox (next_attempt_at, id) WHERE state IN ('QUEUED', 'WRITING');
+CREATE INDEX sync_outbox_record_idx ON ${s}.sync_outbox (system, record_id, id) WHERE state IN ('QUEUED', 'WRITING');
+CREATE INDEX sync_outbox_golden_idx ON ${s}.sync_outbox (golden_id, id);
+
+CREATE TABLE ${s}.sync_dead_letters (
+  system      text NOT NULL,
+  record_id   text NOT NULL,
+  golden_id   text NOT NULL,
+  outbox_id   bigint NOT NULL REFERENCES ${s}.sync_outbox (id),
+  fields      text[] NOT NULL,
+  reason      text NOT NULL,
+  attempts    integer NOT NULL,
+  review_item_id bigint NULL,
+  failed_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (system, record_id)
+);
+
+CREATE TABLE ${s}.sync_echoes (
+  system      text NOT NULL,
+  record_id   text NOT NULL,
+  field       text NOT NULL,
+  value_hash  text NOT NULL,
+  outbox_id   bigint NOT NULL,
+  expires_at  timestamptz NOT NULL,
+  PRIMARY KEY (system, record_id, field, value_hash)
+);
+CREATE INDEX sync_echoes_expires_idx ON ${s}.sync_echoes (expires_at);
+
+-- For systems that keep no modification time on a record (Stripe customers): the canonical
+-- value of each field as Meridian last saw it and when it saw it change, so a changed value is
+-- as recent as the decision that noticed it, not as old as the record's creation (docs/sync.md).
+CREATE TABLE ${s}.sync_observed (
+  system      text NOT NULL,
+  record_id   text NOT NULL,
+  field       text NOT NULL,
+  value_hash  text NOT NULL,
+  changed_at  timestamptz NOT NULL,
+  PRIMARY KEY (system, record_id, field)
+);
+
+CREATE TABLE ${s}.sync_audit (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind        text NOT NULL CHECK (kind IN ('write_queued', 'write_superseded', 'write_done', 'write_failed', 'dead_letter', 'dead_letter_replayed', 'redecided')),
+  golden_id   text NOT NULL,
+  system      text NULL,
+  record_id   text NULL,
+  outbox_id   bigint NULL,
+  fields      text[] NOT NULL DEFAULT '{}',
+  detail      jsonb NOT NULL DEFAULT '{}'::jsonb,
+  actor       text NOT NULL,
+  occurred_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX sync_audit_golden_idx ON ${s}.sync_audit (golden_id, id);
+
+ALTER TABLE ${s}.review_items DROP CONSTRAINT IF EXISTS review_items_kind_check;
+ALTER TABLE ${s}.review_items ADD CONSTRAINT review_items_kind_check CHECK (kind IN ('POSSIBLE_DUPLICATE', 'SYNC_FAILURE'));
+`,
+};
+
 // What updateCustomer was asked (src/sync/intents.ts): one row per caller and idempotency key,
 // so the same key answers the first call's jobs and writes nothing new. The id is derived from
 // the caller and the key, so every retry hands write routing the same intent key. A row is a
@@ -344,5 +442,5 @@ CREATE INDEX sync_intents_golden_id_idx ON ${s}.sync_intents (golden_id, created
 
 export const MIGRATIONS: readonly Migration[] = [
   identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions, webhookDeliveries, sandboxWorld, backfillCheckpoints,
-  searchTokensByRecord, matchKeysWithoutForeignKey, apiKeys, syncIntents,
+  searchTokensByRecord, matchKeysWithoutForeignKey, apiKeys, syncOutbox, syncIntents,
 ];
