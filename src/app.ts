@@ -23,7 +23,7 @@ import type { GoldenRecordCache } from './cache/types.ts';
 import { startSandbox, worldMarker, type Sandbox } from './sandbox/index.ts';
 import { notifyGateway, sandboxPortsFrom } from './sandbox/gateway.ts';
 import { SYSTEM_DESCRIPTORS, type SystemId } from './sources/registry.ts';
-import { SystemRefusedError, type ConnectorDeps, type OpenedSystem, type SourceConnector, type WebhookVerifier } from './sources/contract.ts';
+import { SystemRefusedError, type ConnectorDeps, type OpenedSystem, type RecordWriter, type SourceConnector, type WebhookVerifier } from './sources/contract.ts';
 import { systemClock } from './sources/options.ts';
 import { guardSource, type GuardedSource } from './gateway/guarded-source.ts';
 import { createLoaders, type CachedGolden, type GatewayServices } from './gateway/loaders.ts';
@@ -62,6 +62,8 @@ export interface App {
   server: RunningServer;
   services: GatewayServices;
   connectors: SourceConnector[];
+  /** Each configured system's writer (write-backs). */
+  writers: Partial<Record<SystemId, RecordWriter>>;
   store: Store;
   sandbox: Sandbox | null;
   backfill: BackfillReport | null;
@@ -240,6 +242,8 @@ export interface OpenedSources extends OpenedStore {
   connectors: SourceConnector[];
   /** Each configured system's webhook verifier, made when asked (a gateway serves them; a backfill does not). */
   webhooks(): Partial<Record<SystemId, WebhookVerifier>>;
+  /** Each configured system's writer, where its descriptor declares one (write-backs, docs/sync.md). */
+  writers: Partial<Record<SystemId, RecordWriter>>;
 }
 
 /** The store plus one connector per configured system, or per sandbox system when it runs. */
@@ -282,7 +286,8 @@ export async function openSources(config: GatewayConfig, options: Omit<AppOption
     const connectors = systemsOpened.map((o) => o.connector);
     const webhooks = (): Partial<Record<SystemId, WebhookVerifier>> =>
       Object.fromEntries(systemsOpened.flatMap((o) => (o.webhook ? [[o.connector.system, o.webhook()]] : [])));
-    return { ...opened, sandbox, systems, connectors, webhooks, close: () => closeInReverse(closers, options.logger) };
+    const writers: Partial<Record<SystemId, RecordWriter>> = Object.fromEntries(systemsOpened.flatMap((o) => (o.writer ? [[o.connector.system, o.writer]] : [])));
+    return { ...opened, sandbox, systems, connectors, webhooks, writers, close: () => closeInReverse(closers, options.logger) };
   } catch (e) {
     await closeInReverse(closers, options.logger);
     throw e;
@@ -455,7 +460,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     // The sandbox's systems notify this gateway of their changes, as real ones would be set up to.
     if (sandbox) notifyGateway(sandbox, server.url);
 
-    return { url: server.url, server, services, connectors, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, pubsub, close: closeAll };
+    return { url: server.url, server, services, connectors, writers: opened.writers, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, pubsub, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

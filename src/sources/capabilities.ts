@@ -1,30 +1,22 @@
-// What Meridian may do with each system, beyond reading it. A system with no safe, documented
-// write API is read-only, enforced in code: the field spec refuses a write target there
-// (src/mapping/spec.ts) and routeUpdate answers READ_ONLY_SYSTEM (src/sync/route.ts).
-// When connectors become descriptors (issue #10 Part 1) this is each descriptor's `write` slot.
-import type { SystemId } from './types.ts';
+// What Meridian may do with each system beyond reading it, as its descriptor declares
+// (src/sources/<system>/system.ts, capabilities). A system with no safe, documented write API
+// declares no `write` and is read-only, enforced in code: the field spec refuses a write target
+// there (src/mapping/spec.ts) and routeUpdate answers READ_ONLY_SYSTEM (src/sync/route.ts).
+import { SYSTEM_DESCRIPTORS, WRITABLE, type SystemId } from './registry.ts';
 
 export type SystemAccess = 'read-write' | 'read-only';
 
-export const SYSTEM_ACCESS: Readonly<Record<SystemId, SystemAccess>> = {
-  salesforce: 'read-write',
-  stripe: 'read-write',
-  zendesk: 'read-write',
-  // The ERP is read through a read-only connection (src/sources/erp/read-only.ts); its owners
-  // change it through their own application, never through Meridian.
-  erp: 'read-only',
-};
+export const SYSTEM_ACCESS: Readonly<Record<SystemId, SystemAccess>> = Object.fromEntries(
+  SYSTEM_DESCRIPTORS.map((d) => [d.id, WRITABLE.has(d.id) ? 'read-write' : 'read-only']),
+) as Record<SystemId, SystemAccess>;
 
-export const isWritableSystem = (system: SystemId): boolean => SYSTEM_ACCESS[system] === 'read-write';
+export const isWritableSystem = (system: SystemId): boolean => WRITABLE.has(system);
 
 /**
  * Whether a system's records carry the time they were last modified. Stripe customers do not
  * (SourceRecord.updatedAt is their creation): the decider dates a changed value by when it first
  * saw it (src/sync/observed.ts), so a change made there wins a "most recent" field as it should.
  */
-export const KEEPS_MODIFIED_TIME: Readonly<Record<SystemId, boolean>> = {
-  salesforce: true,
-  stripe: false,
-  zendesk: true,
-  erp: true,
-};
+export const KEEPS_MODIFIED_TIME: Readonly<Record<SystemId, boolean>> = Object.fromEntries(
+  SYSTEM_DESCRIPTORS.map((d) => [d.id, d.capabilities.modifiedTime !== false]),
+) as Record<SystemId, boolean>;

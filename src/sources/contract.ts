@@ -78,13 +78,24 @@ export interface ChangeFeed {
   changesSince(cursor: string | null): AsyncIterable<{ changes: ChangeNotice[]; cursor: string }>;
 }
 
+export interface WriteOptions {
+  /** Derived from the outbox row; sent where the system takes one (Stripe's Idempotency-Key). */
+  idempotencyKey: string;
+}
+
 /**
- * Writing back (issue #10 Part 3). A typed slot, empty by default: the write-back work fills it
- * in per system; a system without it is read-only and never written.
+ * Writing back (docs/sync.md): what the outbox worker calls to put decided values into a system.
+ * A system whose descriptor declares no `write` capability opens none and is never written.
  */
-export interface SourceWriter {
-  /** Sets these raw fields of one record; the key makes a repeat harmless where the API allows. */
-  update(recordType: string, id: string, values: Readonly<Record<string, unknown>>, options: { idempotencyKey: string }): Promise<void>;
+export interface RecordWriter {
+  readonly system: SystemId;
+  /**
+   * Sends `changes` (target path, as the field spec names it in the record's data → value; null
+   * clears) to the record as it was just read. Only the paths given are sent. Throws a SourceError
+   * (src/sources/errors.ts): RATE_LIMITED with the Retry-After the system sent, SOURCE_UNAVAILABLE
+   * with the HTTP status (a 4xx other than 408/409/429 is a refusal that retrying will not change).
+   */
+  write(record: SourceRecord, changes: Record<string, unknown>, options: WriteOptions): Promise<void>;
 }
 
 /** A connector opened over its settings, with what else the system offers once connected. */
@@ -101,7 +112,8 @@ export interface OpenedSystem<S extends SystemId = SystemId> {
    */
   webhook?(): WebhookVerifier;
   changes?: ChangeFeed;
-  writer?: SourceWriter;
+  /** Present exactly when the descriptor declares `capabilities.write`. */
+  writer?: RecordWriter;
   /** Releases what `create` opened (the connector's own close included). */
   close(): Promise<void>;
 }
@@ -143,8 +155,13 @@ export interface SystemDescriptor<S extends string = SystemId, Settings = unknow
   capabilities: {
     /** Every system can be read: loadAccounts, loadRelated, accountOfPerson, scanAccounts. */
     read: true;
-    /** It can be written (OpenedSystem.writer); absent: read-only. Filled in with the writers. */
+    /** It can be written (OpenedSystem.writer), these record types; absent: read-only, never written. */
     write?: { recordTypes: readonly string[] };
+    /**
+     * false: its records carry no modification time (SourceRecord.updatedAt is the creation), so
+     * the decider dates a changed value by when it first saw it (src/sync/observed.ts).
+     */
+    modifiedTime?: false;
     /** It sends webhooks to /webhooks/<id>; `unconfigured` answers them while no secret is set. */
     webhook?: { unconfigured: string };
     /** It can be polled for changes (OpenedSystem.changes). */

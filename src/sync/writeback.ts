@@ -3,33 +3,29 @@
 // loops), the dependencies routeUpdate needs (updateCustomer), and the echo log (the change
 // handler's `isEcho`). Reads for writes go straight to the connectors: fresh, and with the write
 // path's own circuit breakers rather than the gateway's. docs/sync.md.
-import type { SystemSettings } from '../config/systems.ts';
 import type { IdentityStore } from '../identity/links.ts';
 import type { FieldSpec } from '../mapping/index.ts';
 import type { PubSub } from '../pubsub/index.ts';
-import type { SalesforceSession } from '../sources/salesforce/session.ts';
 import type { SourceConnector, SystemId } from '../sources/types.ts';
 import type { Store } from '../store/index.ts';
 import { createDecider, type Decider, type DecideDeps, type DecideOptions, type DecideResult } from './decide.ts';
 import { createEchoLog, type EchoLog } from './echo.ts';
 import { createOutboxLoop, type OutboxDeps, type OutboxLogger, type OutboxLoop } from './outbox.ts';
 import { createStatusPublisher } from './status.ts';
-import { createWriters } from './writers.ts';
+import type { RecordWriter } from './writer.ts';
 
 export interface WritebackDeps {
   store: Store;
   identity: Pick<IdentityStore, 'linksFor' | 'resolve'>;
   spec: FieldSpec;
   connectors: readonly SourceConnector[];
-  systems: SystemSettings;
+  /** Each writable system's writer, as its descriptor opened it (OpenedSources.writers). */
+  writers: Partial<Record<SystemId, RecordWriter>>;
   pubsub?: PubSub | null;
-  /** The process's Salesforce session, so writes share its login. */
-  salesforce?: SalesforceSession | null;
   defaultRegion?: string;
   logger?: OutboxLogger;
   /** Outbox settings (lease, batch, retry…). */
   outbox?: Partial<Omit<OutboxDeps, 'store' | 'sources' | 'writers' | 'decider'>>;
-  timeoutMs?: number;
 }
 
 export interface Writeback {
@@ -42,20 +38,20 @@ export interface Writeback {
   loop: OutboxLoop;
   echo: EchoLog;
   writers: OutboxDeps['writers'];
+  /** Kept for callers that close what they built; the writers close with their systems. */
   close(): void;
 }
 
 export function createWriteback(deps: WritebackDeps): Writeback {
   const sources = Object.fromEntries(deps.connectors.map((c) => [c.system, c])) as Partial<Record<SystemId, SourceConnector>>;
-  const built = createWriters(deps.systems, { salesforce: deps.salesforce ?? null, ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }) });
   const echo = createEchoLog(deps.store);
   const status = createStatusPublisher(deps.pubsub, deps.logger ? { onError: (e) => deps.logger!.error('sync status not published', { error: e instanceof Error ? e.message : String(e) }) } : {});
-  const { writers } = built;
+  const { writers } = deps;
   const routeDeps: DecideDeps = {
     store: deps.store, identity: deps.identity, spec: deps.spec, sources, writable: Object.keys(writers) as SystemId[], status, echo,
     ...(deps.defaultRegion === undefined ? {} : { defaultRegion: deps.defaultRegion }),
   };
   const decider = createDecider(routeDeps);
   const loop = createOutboxLoop({ ...deps.outbox, store: deps.store, sources, writers, decider, echo, status, ...(deps.logger ? { logger: deps.logger } : {}) });
-  return { decider, decideWrites: (g, o) => decider.decide(g, o), routeDeps, loop, echo, writers, close: () => built.close() };
+  return { decider, decideWrites: (g, o) => decider.decide(g, o), routeDeps, loop, echo, writers, close: () => undefined };
 }

@@ -1,7 +1,6 @@
 // updateCustomer end to end with write routing wired as the lead wires it: the API's routeUpdate
 // seam bound to writeback's routeUpdate; the worker's outbox loop writes; writes counted at the emulators.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSystemSettings } from '../../src/config/systems.ts';
 import { routeUpdate } from '../../src/sync/route.ts';
 import { createWriteback, type Writeback } from '../../src/sync/writeback.ts';
 import type { RouteUpdate } from '../../src/sync/api.ts';
@@ -12,7 +11,7 @@ let wb: Writeback;
 beforeAll(async () => {
   let bound: RouteUpdate | null = null;
   app = await startTestApp({ customers: 40, app: { sync: { routeUpdate: (g, v, k) => bound!(g, v, k) } } });
-  wb = createWriteback({ store: app.store, identity: app.services.identity, spec: app.services.spec, connectors: app.connectors, systems: readSystemSettings(app.sandbox!.env()) });
+  wb = createWriteback({ store: app.store, identity: app.services.identity, spec: app.services.spec, connectors: app.connectors, writers: app.writers });
   bound = (g, v, k) => routeUpdate(wb.routeDeps, g, v as Record<string, unknown>, k);
 }, 120_000);
 afterAll(async () => {

@@ -1,7 +1,6 @@
 // A gateway on the sandbox (real Postgres when DATABASE_URL is set) plus the write-back parts
 // wired as a worker would wire them: the decider and outbox loops over the gateway's sources,
 // and writers built from the sandbox's settings. Writes are counted at the emulators.
-import { readSystemSettings } from '../../src/config/systems.ts';
 import { createMemoryPubSub, type PubSub } from '../../src/pubsub/index.ts';
 import type { SystemId } from '../../src/sources/types.ts';
 import type { Decider } from '../../src/sync/decide.ts';
@@ -34,11 +33,10 @@ export interface Writeback {
 export async function startWriteback(options: { customers?: number; spec?: FieldSpec } = {}): Promise<Writeback> {
   const app = await startTestApp({ customers: options.customers ?? 60 });
   const sandbox = app.sandbox!;
-  const systems = readSystemSettings(sandbox.env());
   const pubsub = createMemoryPubSub();
   const spec = options.spec ?? app.services.spec;
   // Wired as a worker wires it (src/sync/writeback.ts).
-  const built = createWriteback({ store: app.store, identity: app.services.identity, spec, connectors: app.connectors, systems, pubsub });
+  const built = createWriteback({ store: app.store, identity: app.services.identity, spec, connectors: app.connectors, writers: app.writers, pubsub });
   const { echo, decider } = built;
   const sources = built.routeDeps.sources;
   const since = { salesforce: 0, stripe: 0, zendesk: 0 };

@@ -7,6 +7,7 @@ import { createSalesforceConnector } from './index.ts';
 import { SalesforceSession } from './session.ts';
 import type { SalesforceSettings } from './settings.ts';
 import { salesforceOutbound, salesforceWebhook } from './webhook.ts';
+import { createSalesforceWriter } from './writer.ts';
 
 export function openSalesforce(settings: SalesforceSettings, deps: ConnectorDeps): OpenedSystem<'salesforce'> {
   const { logger } = deps;
@@ -40,6 +41,8 @@ export function openSalesforce(settings: SalesforceSettings, deps: ConnectorDeps
     },
     // The session's org id: the login's, or asked once Salesforce answers (messages get 503 until then).
     webhook: () => salesforceWebhook(salesforceOutbound(() => session.organizationId())),
+    // Writes share the session: one login per process.
+    writer: createSalesforceWriter(session),
     close: async () => {
       session.close();
       await connector.close();

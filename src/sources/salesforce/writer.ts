@@ -3,7 +3,7 @@
 // (`Phone`, `BillingCity`) updates the Account; one through its contacts (`Contacts[0].Email`)
 // updates that Contact, whose Id the account's read carries.
 import type { Connection } from 'jsforce';
-import type { RecordWriter } from '../../sync/writer.ts';
+import type { RecordWriter } from '../contract.ts';
 import { SourceUnavailableError } from '../errors.ts';
 import { toSalesforceError } from './reader.ts';
 import { SalesforceSession } from './session.ts';

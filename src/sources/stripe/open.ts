@@ -5,6 +5,7 @@ import { createStripeClient } from './client.ts';
 import { createStripeConnector } from './index.ts';
 import type { StripeSettings } from './settings.ts';
 import { stripeWebhook } from './webhook.ts';
+import { createStripeWriter } from './writer.ts';
 
 export function openStripe(settings: StripeSettings, deps: ConnectorDeps): OpenedSystem<'stripe'> {
   const connector = createStripeConnector(createStripeClient(settings, { timeoutMs: deps.timeoutMs, maxNetworkRetries: 0 }), { clock: deps.clock });
@@ -12,6 +13,8 @@ export function openStripe(settings: StripeSettings, deps: ConnectorDeps): Opene
   return {
     connector,
     ...(secret ? { webhook: () => stripeWebhook(createStripeClient(settings), secret) } : {}),
+    // The outbox owns retries (backoff honouring Retry-After): the SDK makes none of its own.
+    writer: createStripeWriter(createStripeClient(settings, { timeoutMs: deps.timeoutMs, maxNetworkRetries: 0 })),
     close: () => connector.close(),
   };
 }

@@ -2,7 +2,7 @@
 // One POST /v1/customers/{id} per outbox row, with the row's idempotency key, so a retry of a
 // write that reached Stripe is answered from Stripe's saved result instead of applied again.
 import type Stripe from 'stripe';
-import type { RecordWriter } from '../../sync/writer.ts';
+import type { RecordWriter } from '../contract.ts';
 import { nestPaths } from '../../sync/writer.ts';
 import { stripeFailure } from './reader.ts';
 

@@ -4,6 +4,7 @@ import { createZendeskClient } from './client.ts';
 import { createZendeskConnector } from './index.ts';
 import type { ZendeskSettings } from './settings.ts';
 import { zendeskWebhook } from './webhook.ts';
+import { createZendeskWriter } from './writer.ts';
 
 export function openZendesk(settings: ZendeskSettings, deps: ConnectorDeps): OpenedSystem<'zendesk'> {
   const connector = createZendeskConnector(createZendeskClient(settings), { clock: deps.clock });
@@ -11,6 +12,7 @@ export function openZendesk(settings: ZendeskSettings, deps: ConnectorDeps): Ope
   return {
     connector,
     ...(secret ? { webhook: () => zendeskWebhook(secret) } : {}),
+    writer: createZendeskWriter(createZendeskClient(settings), settings.endpointUri),
     close: () => connector.close(),
   };
 }

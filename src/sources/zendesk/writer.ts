@@ -2,7 +2,7 @@
 // PUT /organizations/{id}.json with `{ organization: {...} }` through node-zendesk's transport
 // (`_rawRequest`), as the reader does: the SDK's resource methods return a 429 as a result
 // without its Retry-After, which the outbox needs to wait as long as Zendesk asked.
-import type { RecordWriter } from '../../sync/writer.ts';
+import type { RecordWriter } from '../contract.ts';
 import { nestPaths } from '../../sync/writer.ts';
 import { SourceRateLimitedError, SourceUnavailableError } from '../errors.ts';
 import type { ZendeskClient } from './client.ts';
