@@ -35,7 +35,9 @@ import { createLoaders, type CachedGolden, type GatewayServices } from './gatewa
 import { loadFieldSpec } from './mapping/index.ts';
 import { startHttpServer, type Logger, type Readiness, type RunningServer } from './server/http.ts';
 import { createWebhookIntake } from './sync/intake.ts';
-import { createPostgresDeliveryLog } from './sync/deliveries.ts';
+import { startSyncRuntime, type SyncRuntime } from './sync/runtime.ts';
+import type { OnCustomerChanged } from './sync/change.ts';
+import type { WorkerLoop } from './sync/worker.ts';
 import { salesforceOutbound } from './sources/salesforce/webhook.ts';
 import { ResponseCache, newCacheability, withResponseCache } from './gateway/response-cache.ts';
 import { publicReason } from './server/errors.ts';
@@ -50,7 +52,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** Where a replica announces the golden ids it invalidated, for every replica's response cache. */
-const INVALIDATION_CHANNEL = 'meridian:golden-invalidated';
+export const INVALIDATION_CHANNEL = 'meridian:golden-invalidated';
 /** How long one readiness check answers /readyz. */
 const READINESS_TTL_MS = 5_000;
 import { resolvers } from '../resolvers/index.ts';
@@ -80,6 +82,8 @@ export interface App {
   localKey: { key: string; path: string; created: boolean } | null;
   /** What /readyz answers (one check serves a 5 s window). */
   readiness(): Promise<Readiness>;
+  /** The capture pipeline: job queue, webhook inbox, and the in-process worker unless MERIDIAN_WORKER=off (src/sync/runtime.ts). */
+  sync: SyncRuntime;
   close(): Promise<void>;
 }
 
@@ -103,6 +107,10 @@ export interface AppOptions {
   traceExporter?: SpanExporter;
   /** Make and accept MERIDIAN_DATA_DIR/admin.key (default: when the sandbox runs on a persistent data directory). */
   localAdminKey?: boolean;
+  /** Called by the sync worker for each golden customer a change touched (writeback's decider); default: nothing. */
+  onCustomerChanged?: OnCustomerChanged;
+  /** More loops for the in-process sync worker (writeback's outbox loop). */
+  workerLoops?: WorkerLoop[];
 }
 
 /** One line for a gateway on real systems that nobody could call, or anybody could. */
@@ -438,17 +446,36 @@ export async function startApp(options: AppOptions): Promise<App> {
       return lastCheck.result;
     };
 
-    const intake = createWebhookIntake(
+    // The job queue and webhook inbox; the worker too unless separate `meridian worker` processes run it.
+    const sync = await startSyncRuntime({
+      store,
+      serverUrl: opened.embedded ? null : opened.databaseUrl,
       services,
-      {
+      pubsub,
+      logger,
+      env,
+      systems,
+      salesforce,
+      work: env.MERIDIAN_WORKER === 'on',
+      ...(options.onCustomerChanged ? { onCustomerChanged: options.onCustomerChanged } : {}),
+      ...(options.workerLoops ? { loops: options.workerLoops } : {}),
+    });
+    closers.push(() => sync.close());
+    // A query that meets a record no customer is linked to queues it for matching (src/gateway/linking.ts).
+    services.enqueueChange = async (change) => {
+      if ((await sync.queue.enqueue(change)) !== null) sync.queue.wake();
+    };
+    const intake = createWebhookIntake({
+      secrets: {
         ...(systems.stripe?.webhookSecret ? { stripe: { client: createStripeClient(systems.stripe), secret: systems.stripe.webhookSecret } } : {}),
         ...(systems.zendesk?.webhookSecret ? { zendesk: { secret: systems.zendesk.webhookSecret } } : {}),
         // The session's org id: the login's, or asked once Salesforce answers (messages get 503 until then).
         ...(salesforce ? { salesforce: salesforceOutbound(() => salesforce.organizationId()) } : {}),
       },
+      inbox: sync.inbox,
       logger,
-      createPostgresDeliveryLog(store, { now: services.now }),
-    );
+      now: services.now,
+    });
 
     // Operation limits and rate limits (docs/limits.md); rate counts shared through Redis when it is configured.
     const logOnce = createLogOnce(logger);
@@ -502,7 +529,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       sandbox.zendesk.notifier?.setTarget(`${server.url}/webhooks/zendesk`);
     }
 
-    return { url: server.url, server, services, connectors, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, close: closeAll };
+    return { url: server.url, server, services, connectors, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, sync, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

@@ -111,3 +111,17 @@ export function countPageReads(app: App): () => number {
   };
   return () => pages;
 }
+
+/**
+ * Waits until the app's sync worker has run every queued sync.change job (the webhook intake
+ * only stores and queues; the reads and links happen there).
+ */
+export async function drainSync(app: App, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    app.sync.queue.wake();
+    if ((await app.sync.queue.pending()) === 0) return;
+    if (Date.now() > until) throw new Error(`sync jobs still pending after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,35 @@
+// Settings of the sync worker and the change-feed pollers (docs/sync.md), parsed with the rest of
+// the gateway's environment (config/gateway.ts).
+import { z } from 'zod';
+import type { SystemId } from '../sources/types.ts';
+
+/** Seconds between polls of a change feed; 0 turns the poller off. */
+const seconds = z.coerce.number({ message: 'must be a whole number of seconds (0 turns polling off)' }).int('must be a whole number of seconds (0 turns polling off)').min(0, 'must be 0 (off) or more').max(86_400, 'must be at most 86400 (one day)');
+
+export const syncEnvShape = {
+  /** 'on' (default): meridian serve runs a sync worker in-process; 'off' when separate `meridian worker` processes do the work. */
+  MERIDIAN_WORKER: z.enum(['on', 'off']).default('on'),
+  /** sync.change jobs one worker process runs at once. */
+  MERIDIAN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Seconds between polls of every system's change feed (0: no polling; webhooks only). */
+  MERIDIAN_POLL_SECONDS: seconds.default(60),
+  /** Per system, instead of MERIDIAN_POLL_SECONDS (the ERP has no webhooks: polling is how its changes arrive). */
+  MERIDIAN_POLL_SALESFORCE_SECONDS: seconds.optional(),
+  MERIDIAN_POLL_STRIPE_SECONDS: seconds.optional(),
+  MERIDIAN_POLL_ZENDESK_SECONDS: seconds.optional(),
+  MERIDIAN_POLL_ERP_SECONDS: seconds.optional(),
+};
+
+export const syncEnvSchema = z.object(syncEnvShape);
+export type SyncEnv = z.infer<typeof syncEnvSchema>;
+
+/** Milliseconds between polls of each system's feed; 0 = not polled. */
+export function pollIntervals(env: SyncEnv): Record<SystemId, number> {
+  const base = env.MERIDIAN_POLL_SECONDS;
+  return {
+    salesforce: (env.MERIDIAN_POLL_SALESFORCE_SECONDS ?? base) * 1000,
+    stripe: (env.MERIDIAN_POLL_STRIPE_SECONDS ?? base) * 1000,
+    zendesk: (env.MERIDIAN_POLL_ZENDESK_SECONDS ?? base) * 1000,
+    erp: (env.MERIDIAN_POLL_ERP_SECONDS ?? base) * 1000,
+  };
+}
