@@ -43,6 +43,7 @@ import { ResponseCache, newCacheability, withResponseCache } from './gateway/res
 import { publicReason } from './server/errors.ts';
 import { StartupError, assertPortsFree, explainListenErrorOf, explainPostgresError, probePostgres, probeRedis, sandboxPorts, type WantedPort } from './server/startup.ts';
 import { createMemoryPubSub, createRedisPubSub } from './pubsub/index.ts';
+import type { PubSub } from './pubsub/types.ts';
 import { buildCostModel, createGatewayLimits, createMemoryRateLimitStore, createRedisRateLimitStore } from './limits/index.ts';
 import { limitsConfig } from './config/limits.ts';
 import { createLogOnce } from './observability/log-once.ts';
@@ -84,6 +85,8 @@ export interface App {
   readiness(): Promise<Readiness>;
   /** The capture pipeline: job queue, webhook inbox, and the in-process worker unless MERIDIAN_WORKER=off (src/sync/runtime.ts). */
   sync: SyncRuntime;
+  /** Cross-replica messages (invalidations, customer.changed): Redis with REDIS_URL, memory otherwise. */
+  pubsub: PubSub;
   close(): Promise<void>;
 }
 
@@ -529,7 +532,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       sandbox.zendesk.notifier?.setTarget(`${server.url}/webhooks/zendesk`);
     }
 
-    return { url: server.url, server, services, connectors, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, sync, close: closeAll };
+    return { url: server.url, server, services, connectors, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, sync, pubsub, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

@@ -35,7 +35,7 @@ export async function startTestApp(
     sandboxOptions?: AppOptions['sandboxOptions'];
     logger?: Logger;
     /** Observability hooks: who may read /metrics, where spans go. */
-    app?: Pick<AppOptions, 'authorizeMetrics' | 'traceExporter'>;
+    app?: Pick<AppOptions, 'authorizeMetrics' | 'traceExporter' | 'onCustomerChanged' | 'workerLoops'>;
   } = {},
 ): Promise<TestApp> {
   const storeSchema = uniqueSchema('mtest');
