@@ -53,6 +53,8 @@ export async function startSyncRuntime(options: SyncRuntimeOptions): Promise<Syn
   });
   const inbox = createWebhookInbox(store, queue, { now: services.now });
   if (!options.work) {
+    // The embedded store belongs to this process: no other can work its queue.
+    if (!options.serverUrl) logger.error('MERIDIAN_WORKER=off on the embedded store: no process works the queued changes (webhooks, polls, link-on-read) until a gateway runs with MERIDIAN_WORKER=on');
     return { queue, inbox, worker: null, polls: null, close: () => queue.stop() };
   }
   let feeds: { close(): Promise<void> } | null = null;
