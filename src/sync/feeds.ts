@@ -54,8 +54,12 @@ export function stripeEventsFeed(stripe: Stripe, now: () => Date = () => new Dat
 // https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_dateformats.htm
 // SystemModstamp changes with every change to a record, system ones included; querying it reads
 // changes within seconds (getUpdated works in whole minutes). A Contact's change is its Account's.
-// Position: JSON { t: the last SystemModstamp read, ids: the records read at exactly t }.
+// SOQL datetime literals are whole seconds, so a poll starts at the second of the last change read
+// and skips the records of that second it has read already.
+// Position: JSON { t: the last SystemModstamp read, ids: the records read in t's second }.
 const stampPosition = z.object({ t: z.string(), ids: z.array(z.string()) });
+const secondOf = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
+const soqlDateTime = (second: number): string => new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function salesforceStampFeed(connection: () => Promise<Connection>, object: 'Account' | 'Contact', now: () => Date): ChangeFeed {
   return {
@@ -66,17 +70,17 @@ function salesforceStampFeed(connection: () => Promise<Connection>, object: 'Acc
       const from = stampPosition.parse(JSON.parse(position));
       const conn = await connection();
       const fields = object === 'Account' ? 'Id, SystemModstamp' : 'Id, AccountId, SystemModstamp';
-      // The literal is ours (an ISO instant we wrote), never a caller's.
-      const soql = `SELECT ${fields} FROM ${object} WHERE SystemModstamp >= ${new Date(from.t).toISOString()} ORDER BY SystemModstamp, Id LIMIT ${PAGE}`;
+      // The literal is ours (a second we computed), never a caller's.
+      const soql = `SELECT ${fields} FROM ${object} WHERE SystemModstamp >= ${soqlDateTime(secondOf(from.t))} ORDER BY SystemModstamp, Id LIMIT ${PAGE}`;
       const result = await conn.query<{ Id: string; AccountId?: string | null; SystemModstamp: string }>(soql);
       const seen = new Set(from.ids);
-      const rows = result.records.filter((r) => !(seen.has(r.Id) && Date.parse(r.SystemModstamp) === Date.parse(from.t)));
+      const rows = result.records.filter((r) => !(seen.has(r.Id) && secondOf(r.SystemModstamp) === secondOf(from.t)));
       const changes = rows.map((r): ChangeJob => (object === 'Account' || !r.AccountId ? { system: 'salesforce', type: object === 'Account' ? 'account' : 'person', id: r.Id, reason: 'poll' } : { system: 'salesforce', type: 'account', id: r.AccountId, reason: 'poll' }));
       const last = rows.at(-1);
       if (!last) return { changes, position, more: false };
       const t = last.SystemModstamp;
-      const atT = result.records.filter((r) => Date.parse(r.SystemModstamp) === Date.parse(t)).map((r) => r.Id);
-      const ids = Date.parse(t) === Date.parse(from.t) ? [...new Set([...from.ids, ...atT])] : atT;
+      const inSecond = result.records.filter((r) => secondOf(r.SystemModstamp) === secondOf(t)).map((r) => r.Id);
+      const ids = secondOf(t) === secondOf(from.t) ? [...new Set([...from.ids, ...inSecond])] : inSecond;
       return { changes, position: JSON.stringify({ t, ids }), more: result.records.length >= PAGE };
     },
   };

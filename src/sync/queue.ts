@@ -139,7 +139,9 @@ export async function startSyncQueue(store: Store, options: SyncQueueOptions = {
       return (r.rows[0] as { n: number } | undefined)?.n ?? 0;
     },
     wake: () => {
-      for (const id of local) boss.notifyWorker(id);
+      // Every worker of each local work() call (one per localConcurrency slot): an idle one fetches
+      // now, a busy one fetches again as soon as its job ends instead of waiting out its interval.
+      for (const w of boss.getWipData()) if (local.has(w.workId)) boss.notifyWorker(w.id);
     },
     addLocalWorker: (id) => void local.add(id),
     stop: async (o = {}) => {

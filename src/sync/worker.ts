@@ -36,7 +36,8 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const loops = deps.loops ?? [];
   const workId = await queue.boss.work<unknown>(
     SYNC_CHANGE,
-    { localConcurrency: deps.concurrency ?? 4, pollingIntervalSeconds: queue.pollingIntervalSeconds, includeMetadata: true },
+    // With LISTEN/NOTIFY pg-boss would relax polling to 30 s; the floor stays the same either way.
+    { localConcurrency: deps.concurrency ?? 4, pollingIntervalSeconds: queue.pollingIntervalSeconds, notifyPollingIntervalSeconds: queue.pollingIntervalSeconds, includeMetadata: true },
     async ([job]) => {
       if (!job) return null;
       const parsed = changeJobSchema.safeParse(job.data);
@@ -47,6 +48,9 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
         return { refused: reason };
       }
       const change: ChangeJob = parsed.data as ChangeJob;
+      // A job was there, so more may be: this process's workers fetch again at once rather than
+      // after their polling interval (pg-boss waits out the interval after every job otherwise).
+      queue.wake();
       try {
         const outcome = await handler.handle(change);
         logger.info('sync change', { system: change.system, type: change.type, id: change.id, reason: change.reason, status: outcome.status, customers: outcome.goldenIds.join(',') });

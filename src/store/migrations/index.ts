@@ -212,7 +212,7 @@ CREATE INDEX review_items_status_idx ON ${s}.review_items (status, id);
 `,
 };
 
-// Webhook events already processed (src/sync/deliveries.ts), so a sender's re-delivery of one is
+// Webhook events already processed (src/sync/deliveries.ts, replaced by sync_inbox in 0012), so a sender's re-delivery of one is
 // answered without being processed again. A row is a claim while processed_at is NULL (one
 // delivery is processing it; a claim older than the lease is abandoned and may be taken over),
 // and a record of the event once set. Rows older than the retention window are deleted.
