@@ -16,7 +16,7 @@ const N = Number(process.argv[2] ?? 500);
 const schema = `bench_capture_${process.pid}`;
 const key = `bench-${randomBytes(8).toString('hex')}`;
 const app = await startApp({
-  config: readGatewayConfig({ PORT: '0', MERIDIAN_SANDBOX_CUSTOMERS: '1000', DATABASE_URL: process.env['DATABASE_URL'], REDIS_URL: process.env['REDIS_URL'], MERIDIAN_API_KEYS: `${key}:admin`, MERIDIAN_POLL_SECONDS: '0', MERIDIAN_WORKER: process.env['BENCH_WORKER'] === 'off' ? 'off' : 'on' }),
+  config: readGatewayConfig({ PORT: '0', MERIDIAN_SANDBOX_CUSTOMERS: '1000', DATABASE_URL: process.env['DATABASE_URL'], REDIS_URL: process.env['REDIS_URL'], MERIDIAN_API_KEYS: `${key}:admin`, MERIDIAN_POLL_SECONDS: '0', MERIDIAN_WORKER: process.env['BENCH_WORKER'] === 'off' ? 'off' : 'on', MERIDIAN_WORKER_CONCURRENCY: process.env['MERIDIAN_WORKER_CONCURRENCY'] }),
   logger: createLogger({ level: 'error', format: 'json' }),
   ephemeralPorts: true,
   inMemory: true,

@@ -147,9 +147,10 @@ MERIDIAN_API_KEYS, keys from \`meridian keys create\`, or MERIDIAN_JWT_* (docs/a
         lines.push(`  sandbox     ${app.sandbox.world.size.toLocaleString('en-US')} demo customers; Salesforce ${app.sandbox.salesforce.url}, Stripe ${app.sandbox.stripe.url}, Zendesk ${app.sandbox.zendesk.endpointUri}, ERP ${redact(app.sandbox.erp.adminUrl)} (Meridian reads it as ${app.sandbox.erp.readerRole.ok ? app.sandbox.erp.readerRole.user : 'the owner'})`);
       }
       const e = config.env;
+      const { workerConcurrency } = await import('../sync/runtime.ts');
       lines.push(
         e.MERIDIAN_WORKER === 'on'
-          ? `  sync        worker in-process (${e.MERIDIAN_WORKER_CONCURRENCY} jobs at once); change feeds ${e.MERIDIAN_POLL_SECONDS > 0 ? `polled every ${e.MERIDIAN_POLL_SECONDS} s (MERIDIAN_POLL_SECONDS)` : 'not polled (MERIDIAN_POLL_SECONDS=0)'}`
+          ? `  sync        worker in-process (${workerConcurrency(e, e.DATABASE_URL ?? null)} jobs at once); change feeds ${e.MERIDIAN_POLL_SECONDS > 0 ? `polled every ${e.MERIDIAN_POLL_SECONDS} s (MERIDIAN_POLL_SECONDS)` : 'not polled (MERIDIAN_POLL_SECONDS=0)'}`
           : '  sync        MERIDIAN_WORKER=off: webhooks are stored and queued; `npx meridian worker` processes them',
       );
       if (app.backfill) lines.push(`  identity    ${(await app.services.identity.count()).toLocaleString('en-US')} golden customers linked by backfill`);

@@ -38,7 +38,7 @@ export async function runWorkerCommand(io: WorkerCommandIo, env: Record<string, 
   const { createMemoryPubSub, createRedisPubSub } = await import('../pubsub/index.ts');
   const { ResponseCache, withResponseCache } = await import('../gateway/response-cache.ts');
   const { loadFieldSpec } = await import('../mapping/index.ts');
-  const { startSyncRuntime } = await import('../sync/runtime.ts');
+  const { startSyncRuntime, workerConcurrency } = await import('../sync/runtime.ts');
   const e = config.env;
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
@@ -86,7 +86,7 @@ export async function runWorkerCommand(io: WorkerCommandIo, env: Record<string, 
     });
     closers.push(() => sync.close());
     io.out(
-      `meridian worker: running sync.change jobs (${e.MERIDIAN_WORKER_CONCURRENCY} at once) for ${connectors.map((c) => c.system).join(', ')}; store ${e.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${e.MERIDIAN_DATA_DIR}/pgdata`}; Ctrl-C or SIGTERM stops it after the running jobs`,
+      `meridian worker: running sync.change jobs (${workerConcurrency(e, opened.embedded ? null : opened.databaseUrl)} at once) for ${connectors.map((c) => c.system).join(', ')}; store ${e.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${e.MERIDIAN_DATA_DIR}/pgdata`}; Ctrl-C or SIGTERM stops it after the running jobs`,
     );
     const signal = await io.stopRequested;
     io.out(`meridian worker: stopping (${signal}): no new jobs; waiting for the running ones…`);

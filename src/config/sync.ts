@@ -9,8 +9,8 @@ const seconds = z.coerce.number({ message: 'must be a whole number of seconds (0
 export const syncEnvShape = {
   /** 'on' (default): meridian serve runs a sync worker in-process; 'off' when separate `meridian worker` processes do the work. */
   MERIDIAN_WORKER: z.enum(['on', 'off']).default('on'),
-  /** sync.change jobs one worker process runs at once. */
-  MERIDIAN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** sync.change jobs one worker process runs at once; default 4 on a Postgres server, 1 on the embedded store (one session: more only delays webhook answers). */
+  MERIDIAN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   /** Seconds between polls of every system's change feed (0: no polling; webhooks only). */
   MERIDIAN_POLL_SECONDS: seconds.default(60),
   /** Per system, instead of MERIDIAN_POLL_SECONDS (the ERP has no webhooks: polling is how its changes arrive). */

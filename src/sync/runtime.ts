@@ -45,6 +45,9 @@ export interface SyncRuntime {
   close(): Promise<void>;
 }
 
+/** MERIDIAN_WORKER_CONCURRENCY, or 4 on a server and 1 on the embedded store (PGlite is one session: a second job only waits for it, and webhook answers wait behind both). */
+export const workerConcurrency = (env: Pick<SyncEnv, 'MERIDIAN_WORKER_CONCURRENCY'>, serverUrl: string | null): number => env.MERIDIAN_WORKER_CONCURRENCY ?? (serverUrl ? 4 : 1);
+
 export async function startSyncRuntime(options: SyncRuntimeOptions): Promise<SyncRuntime> {
   const { store, services, logger, env } = options;
   const queue = await startSyncQueue(store, {
@@ -71,7 +74,7 @@ export async function startSyncRuntime(options: SyncRuntimeOptions): Promise<Syn
     const built = buildChangeFeeds(options.systems, options.salesforce, { timeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS, now: services.now });
     feeds = built;
     const polls = createPollLoop({ store, queue, feeds: built.feeds, intervalMs: pollIntervals(env), logger });
-    const running: RunningWorker = await startWorker({ queue, handler, logger, loops: [polls, ...(options.loops ?? [])], concurrency: env.MERIDIAN_WORKER_CONCURRENCY });
+    const running: RunningWorker = await startWorker({ queue, handler, logger, loops: [polls, ...(options.loops ?? [])], concurrency: workerConcurrency(env, options.serverUrl) });
     const opened = built;
     return {
       queue,
