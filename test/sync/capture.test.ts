@@ -15,6 +15,8 @@ import { createPollLoop } from '../../src/sync/poll.ts';
 import { erpFeeds, stripeEventsFeed } from '../../src/sync/feeds.ts';
 import { CUSTOMER_CHANGED } from '../../src/sync/change.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { readCaptureStats } from '../../src/sync/stats.ts';
+import { SYNC_CHANGE, changeKey } from '../../src/sync/queue.ts';
 
 interface Cust {
   id: string;
@@ -132,6 +134,20 @@ describe('capture: webhooks stored and queued, worked by the worker', () => {
     expect(after.id).toBe(before.id);
     expect(after.phone).toBe('+14155550142');
     expect(before.phone).not.toBe(after.phone);
+  });
+  it('reports per system what waits in the queue and since when (the lag syncOverview shows)', async () => {
+    const change = { system: 'zendesk' as const, type: 'account' as const, id: '999999', reason: 'manual' as const };
+    // Held back for a minute, so it waits while we look.
+    const id = await app.sync.queue.boss.send(SYNC_CHANGE, change, { singletonKey: changeKey(change), startAfter: 60 });
+    try {
+      const stats = await readCaptureStats(app.store, app.sync.queue, ['stripe', 'zendesk']);
+      const zendesk = stats.find((s) => s.system === 'zendesk')!;
+      expect(zendesk.queued).toBe(1);
+      expect(zendesk.oldestQueuedAt).toBeInstanceOf(Date);
+      expect(stats.find((s) => s.system === 'stripe')).toMatchObject({ queued: 0, oldestQueuedAt: null, failed: 0 });
+    } finally {
+      await app.sync.queue.boss.deleteJob(SYNC_CHANGE, id!);
+    }
   });
 });
 
