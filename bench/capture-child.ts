@@ -2,10 +2,13 @@
 // worker turns stored events into refreshed customers. Starts the whole gateway on the sandbox
 // (DATABASE_URL / REDIS_URL when set, the embedded default otherwise), polling off.
 //   node bench/capture-child.ts [events=500]      BENCH_WORKER=off: acknowledgements only (no worker competing for the CPU)
-// Prints one JSON line: ack p50/p99 (ms, sequential signed Stripe events), drain (events/s for one
-// worker, from the first event sent until no job is pending), notification → processed p50/p95/p99
+//   BENCH_WORKERS=2 (needs DATABASE_URL): one more worker, `meridian worker` in a child process, on a database of its own
+// Prints one JSON line: ack p50/p99 (ms, sequential signed Stripe events), drain (events/s for the
+// workers, from the first event sent until no job is pending), notification → processed p50/p95/p99
 // (ms, the inbox's received_at → processed_at).
 import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import pg from 'pg';
 import { startApp } from '../src/app.ts';
 import { readGatewayConfig } from '../src/config/gateway.ts';
 import { createLogger } from '../src/observability/logger.ts';
@@ -13,10 +16,24 @@ import { createStripeClient } from '../src/sources/stripe/client.ts';
 import { readSystemSettings } from '../src/config/systems.ts';
 
 const N = Number(process.argv[2] ?? 500);
-const schema = `bench_capture_${process.pid}`;
+const extraWorkers = Math.max(0, Number(process.env['BENCH_WORKERS'] ?? 1) - 1);
+const schema = extraWorkers > 0 ? 'meridian' : `bench_capture_${process.pid}`;
+// Separate workers read Meridian's default schema: they get a database of their own.
+let databaseUrl = process.env['DATABASE_URL'];
+const dbName = `bench_capture_${process.pid}`;
+if (extraWorkers > 0) {
+  if (!databaseUrl) throw new Error('BENCH_WORKERS needs DATABASE_URL');
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  const u = new URL(databaseUrl);
+  u.pathname = `/${dbName}`;
+  databaseUrl = u.toString();
+}
 const key = `bench-${randomBytes(8).toString('hex')}`;
 const app = await startApp({
-  config: readGatewayConfig({ PORT: '0', MERIDIAN_SANDBOX_CUSTOMERS: '1000', DATABASE_URL: process.env['DATABASE_URL'], REDIS_URL: process.env['REDIS_URL'], MERIDIAN_API_KEYS: `${key}:admin`, MERIDIAN_POLL_SECONDS: '0', MERIDIAN_WORKER: process.env['BENCH_WORKER'] === 'off' ? 'off' : 'on', MERIDIAN_WORKER_CONCURRENCY: process.env['MERIDIAN_WORKER_CONCURRENCY'] }),
+  config: readGatewayConfig({ PORT: '0', MERIDIAN_SANDBOX_CUSTOMERS: '1000', DATABASE_URL: databaseUrl, REDIS_URL: process.env['REDIS_URL'], MERIDIAN_API_KEYS: `${key}:admin`, MERIDIAN_POLL_SECONDS: '0', MERIDIAN_WORKER: process.env['BENCH_WORKER'] === 'off' ? 'off' : 'on', MERIDIAN_WORKER_CONCURRENCY: process.env['MERIDIAN_WORKER_CONCURRENCY'] }),
   logger: createLogger({ level: 'error', format: 'json' }),
   ephemeralPorts: true,
   inMemory: true,
@@ -27,7 +44,17 @@ const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 100) / 100;
 };
+const children: ChildProcess[] = [];
 try {
+  for (let i = 0; i < extraWorkers; i++) {
+    const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], ...app.sandbox!.env(), DATABASE_URL: databaseUrl, MERIDIAN_POLL_SECONDS: '0', MERIDIAN_LOG_LEVEL: 'error', ...(process.env['REDIS_URL'] ? { REDIS_URL: process.env['REDIS_URL'] } : {}) };
+    const child = spawn(process.execPath, [new URL('../bin/meridian.js', import.meta.url).pathname, 'worker'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('running sync.change jobs') && resolve());
+      child.on('exit', (code) => reject(new Error(`meridian worker exited ${String(code)}`)));
+    });
+  }
   const stripe = createStripeClient(readSystemSettings(app.sandbox!.env()).stripe!);
   const secret = app.sandbox!.env()['STRIPE_WEBHOOK_SECRET']!;
   const customers = app.sandbox!.world.stripe.customers.map((c) => c.id);
@@ -56,10 +83,11 @@ try {
   console.log(
     JSON.stringify({
       store: process.env['DATABASE_URL'] ? 'postgres' : 'embedded',
+      workers: 1 + extraWorkers,
       events: N,
       ackP50Ms: pct(acks, 50),
       ackP99Ms: pct(acks, 99),
-      eventsPerSecondOneWorker: Math.round((N / seconds) * 10) / 10,
+      eventsPerSecond: Math.round((N / seconds) * 10) / 10,
       processedP50Ms: pct(lags, 50),
       processedP95Ms: pct(lags, 95),
       processedP99Ms: pct(lags, 99),
@@ -67,11 +95,19 @@ try {
     }),
   );
 } finally {
-  if (process.env['DATABASE_URL']) {
+  for (const c of children) c.kill('SIGTERM');
+  await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))));
+  if (process.env['DATABASE_URL'] && extraWorkers === 0) {
     await app.store.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await app.store.query(`DROP SCHEMA IF EXISTS ${schema}_queue CASCADE`).catch(() => undefined);
     await app.store.query(`DROP SCHEMA IF EXISTS ${schema}_erp CASCADE`).catch(() => undefined);
   }
   await app.close();
+  if (extraWorkers > 0) {
+    const admin = new pg.Client({ connectionString: process.env['DATABASE_URL'] });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
   setTimeout(() => process.exit(0), 500).unref();
 }
