@@ -150,7 +150,7 @@ MERIDIAN_API_KEYS, keys from \`meridian keys create\`, or MERIDIAN_JWT_* (docs/a
       const { workerConcurrency } = await import('../sync/runtime.ts');
       lines.push(
         e.MERIDIAN_WORKER === 'on'
-          ? `  sync        worker in-process (${workerConcurrency(e, e.DATABASE_URL ?? null)} jobs at once); change feeds ${e.MERIDIAN_POLL_SECONDS > 0 ? `polled every ${e.MERIDIAN_POLL_SECONDS} s (MERIDIAN_POLL_SECONDS)` : 'not polled (MERIDIAN_POLL_SECONDS=0)'}`
+          ? `  sync        worker in-process (${workerConcurrency(e, e.DATABASE_URL ?? null) === 1 ? '1 job' : `${workerConcurrency(e, e.DATABASE_URL ?? null)} jobs`} at once); change feeds ${e.MERIDIAN_POLL_SECONDS > 0 ? `polled every ${e.MERIDIAN_POLL_SECONDS} s (MERIDIAN_POLL_SECONDS)` : 'not polled (MERIDIAN_POLL_SECONDS=0)'}`
           : '  sync        MERIDIAN_WORKER=off: webhooks are stored and queued; `npx meridian worker` processes them',
       );
       if (app.backfill) lines.push(`  identity    ${(await app.services.identity.count()).toLocaleString('en-US')} golden customers linked by backfill`);
