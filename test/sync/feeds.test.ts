@@ -1,7 +1,8 @@
 // The change feeds the poller reads, each against its system's emulator with the real SDK:
 // Zendesk's incremental exports (organizations, and users: a user without an organization is a
 // person change), and Salesforce's getDeleted (whole minutes; the emulator's clock is moved past
-// the minute boundary instead of waiting for it). Deletes come from the delete feed.
+// the minute boundary instead of waiting for it), and the ERP's tables by updated_at with its
+// deletions table. Deletes come from the delete feeds, never from absence.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWorld } from '../../src/sandbox/world/generate.ts';
 import { startZendeskEmulator, type ZendeskEmulator } from '../../src/sandbox/zendesk/index.ts';
@@ -9,7 +10,10 @@ import { startSalesforceEmulator, type SalesforceEmulator } from '../../src/sand
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { createZendeskClient } from '../../src/sources/zendesk/client.ts';
 import { connectSalesforce } from '../support/salesforce.ts';
-import { salesforceFeeds, zendeskFeeds } from '../../src/sync/feeds.ts';
+import pg from 'pg';
+import { erpFeeds, salesforceFeeds, zendeskFeeds } from '../../src/sync/feeds.ts';
+import { erpSchemaSql } from '../../src/sandbox/erp/schema.ts';
+import { testPostgres, uniqueSchema, type TestPostgres } from '../support/postgres.ts';
 import type { ChangeFeed } from '../../src/sync/poll.ts';
 
 const world = generateWorld({ customers: 10, seed: 3 });
@@ -88,5 +92,43 @@ describe('Salesforce getDeleted', () => {
     // Read again from the new position: not named twice.
     clock += 120_000;
     expect((await deleted.read(page.position)).changes).toEqual([]);
+  });
+});
+
+describe('ERP: updated_at and the deletions table', () => {
+  let pgdb: TestPostgres;
+  let pool: pg.Pool;
+  const schema = uniqueSchema('erp_feed');
+
+  beforeAll(async () => {
+    pgdb = await testPostgres();
+    pool = new pg.Pool({ connectionString: pgdb.url, max: 1 });
+    await pool.query(erpSchemaSql(schema));
+  });
+  afterAll(async () => {
+    await pool?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await pool?.end();
+    await pgdb?.close();
+  });
+
+  it('names a changed customer once it is a second old, a removed one from the deletions table, and never one merely absent', async () => {
+    const feeds = erpFeeds(pool, schema);
+    const customers = feeds.find((f) => f.name === 'customers')!;
+    const deletions = feeds.find((f) => f.name === 'deletions')!;
+    const [c0, d0] = [await customers.initial(), await deletions.initial()];
+    const add = (n: string): Promise<unknown> =>
+      pool.query(`INSERT INTO ${schema}.customers (customer_number, legal_name, currency, payment_terms, accounting_status, created_at, updated_at) VALUES ($1, $1, 'USD', 'net30', 'good_standing', now(), now())`, [n]);
+    await add('C-FEED-1');
+    await add('C-FEED-2');
+    // Too young: a transaction committing later with an earlier updated_at could still appear.
+    expect((await readAll(customers, c0)).changes).toEqual([]);
+    await new Promise((r) => setTimeout(r, 1_100));
+    const read = await readAll(customers, c0);
+    expect(read.changes.sort()).toEqual(['account:C-FEED-1', 'account:C-FEED-2']);
+    expect((await readAll(customers, read.position)).changes).toEqual([]);
+    await pool.query(`DELETE FROM ${schema}.customers WHERE customer_number = 'C-FEED-2'`);
+    // The deletion is in its feed; the customers feed says nothing of a row that is not there.
+    expect((await readAll(deletions, d0)).changes).toEqual(['account:C-FEED-2']);
+    expect((await readAll(customers, read.position)).changes).toEqual([]);
   });
 });
