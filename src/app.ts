@@ -23,7 +23,7 @@ import type { GoldenRecordCache } from './cache/types.ts';
 import { startSandbox, worldMarker, type Sandbox } from './sandbox/index.ts';
 import { notifyGateway, sandboxPortsFrom } from './sandbox/gateway.ts';
 import { SYSTEM_DESCRIPTORS, type SystemId } from './sources/registry.ts';
-import { SystemRefusedError, type ConnectorDeps, type OpenedSystem, type RecordWriter, type SourceConnector, type WebhookVerifier } from './sources/contract.ts';
+import { SystemRefusedError, type ConnectorDeps, type ChangeFeed, type OpenedSystem, type RecordWriter, type SourceConnector, type WebhookVerifier } from './sources/contract.ts';
 import { systemClock } from './sources/options.ts';
 import { guardSource, type GuardedSource } from './gateway/guarded-source.ts';
 import { createLoaders, type CachedGolden, type GatewayServices } from './gateway/loaders.ts';
@@ -31,7 +31,12 @@ import { loadFieldSpec } from './mapping/index.ts';
 import { startHttpServer, type Logger, type Readiness, type RunningServer } from './server/http.ts';
 import { createWebhookIntake } from './sync/intake.ts';
 import { createSyncApi, type SyncSeams } from './sync/api.ts';
-import { createPostgresDeliveryLog } from './sync/deliveries.ts';
+import { startSyncRuntime, type SyncRuntime } from './sync/runtime.ts';
+import type { OnCustomerChanged } from './sync/change.ts';
+import type { WorkerLoop } from './sync/worker.ts';
+import { createWriteback } from './sync/writeback.ts';
+import { routeUpdate } from './sync/route.ts';
+import { createSyncStats } from './sync/overview-stats.ts';
 import { ResponseCache, newCacheability, withResponseCache } from './gateway/response-cache.ts';
 import { publicReason } from './server/errors.ts';
 import { StartupError, assertPortsFree, explainListenErrorOf, explainPostgresError, probePostgres, probeRedis, sandboxPorts, type WantedPort } from './server/startup.ts';
@@ -45,7 +50,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** Where a replica announces the golden ids it invalidated, for every replica's response cache. */
-const INVALIDATION_CHANNEL = 'meridian:golden-invalidated';
+export const INVALIDATION_CHANNEL = 'meridian:golden-invalidated';
 /** How long one readiness check answers /readyz. */
 const READINESS_TTL_MS = 5_000;
 import { resolvers } from '../resolvers/index.ts';
@@ -77,7 +82,9 @@ export interface App {
   localKey: { key: string; path: string; created: boolean } | null;
   /** What /readyz answers (one check serves a 5 s window). */
   readiness(): Promise<Readiness>;
-  /** The gateway's pub/sub (Redis with REDIS_URL, else in this process): what workers beside it publish on. */
+  /** The capture pipeline: job queue, webhook inbox, and the in-process worker unless MERIDIAN_WORKER=off (src/sync/runtime.ts). */
+  sync: SyncRuntime;
+  /** Cross-replica messages (invalidations, sync.status, customer.changed): Redis with REDIS_URL, memory otherwise. */
   pubsub: PubSub;
   close(): Promise<void>;
 }
@@ -102,8 +109,12 @@ export interface AppOptions {
   traceExporter?: SpanExporter;
   /** Make and accept MERIDIAN_DATA_DIR/admin.key (default: when the sandbox runs on a persistent data directory). */
   localAdminKey?: boolean;
-  /** Two-way sync's seams (src/sync/api.ts): write routing, the change queue, the pipeline's figures. */
+  /** Two-way sync's seams (src/sync/api.ts), for tests: each replaces the one the gateway wires itself. */
   sync?: SyncSeams;
+  /** Replaces the write-backs' decider as what the sync worker calls for each golden customer a change touched (tests). */
+  onCustomerChanged?: OnCustomerChanged;
+  /** More loops for the in-process sync worker (tests). */
+  workerLoops?: WorkerLoop[];
 }
 
 /** One line for a gateway on real systems that nobody could call, or anybody could. */
@@ -244,6 +255,8 @@ export interface OpenedSources extends OpenedStore {
   webhooks(): Partial<Record<SystemId, WebhookVerifier>>;
   /** Each configured system's writer, where its descriptor declares one (write-backs, docs/sync.md). */
   writers: Partial<Record<SystemId, RecordWriter>>;
+  /** Every configured system's change feeds (polled by the sync worker, src/sync/poll.ts). */
+  feeds: ChangeFeed[];
 }
 
 /** The store plus one connector per configured system, or per sandbox system when it runs. */
@@ -287,7 +300,8 @@ export async function openSources(config: GatewayConfig, options: Omit<AppOption
     const webhooks = (): Partial<Record<SystemId, WebhookVerifier>> =>
       Object.fromEntries(systemsOpened.flatMap((o) => (o.webhook ? [[o.connector.system, o.webhook()]] : [])));
     const writers: Partial<Record<SystemId, RecordWriter>> = Object.fromEntries(systemsOpened.flatMap((o) => (o.writer ? [[o.connector.system, o.writer]] : [])));
-    return { ...opened, sandbox, systems, connectors, webhooks, writers, close: () => closeInReverse(closers, options.logger) };
+    const feeds = systemsOpened.flatMap((o) => o.changes ?? []);
+    return { ...opened, sandbox, systems, connectors, webhooks, writers, feeds, close: () => closeInReverse(closers, options.logger) };
   } catch (e) {
     await closeInReverse(closers, options.logger);
     throw e;
@@ -379,7 +393,6 @@ export async function startApp(options: AppOptions): Promise<App> {
     const liveMatcher = createLiveMatcher({ identity, index: matchIndex, reviews, search, defaultRegion: env.MERIDIAN_DEFAULT_REGION });
     const limits = { timeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS, budget: env.MERIDIAN_REQUEST_UPSTREAM_BUDGET };
     const services: GatewayServices = { sources, identity, search, liveMatcher, reviews, cache, spec, defaultRegion: env.MERIDIAN_DEFAULT_REGION, now: () => new Date(), limits };
-    services.sync = createSyncApi({ store, identity, pubsub, sources, defaultRegion: services.defaultRegion, now: services.now, ...options.sync });
 
     const checkReadiness = async (): Promise<Readiness> => {
       const deps: Readiness['dependencies'] = {};
@@ -409,7 +422,53 @@ export async function startApp(options: AppOptions): Promise<App> {
       return lastCheck.result;
     };
 
-    const intake = createWebhookIntake(services, opened.webhooks(), logger, createPostgresDeliveryLog(store, { now: services.now }));
+    // Write-backs (docs/sync.md): the decider the worker calls for each customer a change touched,
+    // the outbox loop it runs, and the routing updateCustomer uses.
+    const writeback = createWriteback({
+      store,
+      identity,
+      spec: services.spec,
+      connectors,
+      writers: opened.writers,
+      pubsub,
+      defaultRegion: services.defaultRegion,
+      logger: { info: (m, e) => logger.info(m, e), error: (m, e) => logger.error(m, e) },
+    });
+    // The job queue and webhook inbox; the worker too unless separate `meridian worker` processes run it.
+    const sync = await startSyncRuntime({
+      store,
+      serverUrl: opened.embedded ? null : opened.databaseUrl,
+      services,
+      pubsub,
+      logger,
+      env,
+      feeds: opened.feeds,
+      work: env.MERIDIAN_WORKER === 'on',
+      onCustomerChanged: options.onCustomerChanged ?? ((g, o) => writeback.decideWrites(g, o).then(() => undefined)),
+      loops: [writeback.loop, ...(options.workerLoops ?? [])],
+    });
+    closers.push(() => sync.close());
+    // A query that meets a record no customer is linked to queues it for matching (src/gateway/linking.ts).
+    services.enqueueChange = async (change) => {
+      if ((await sync.queue.enqueue(change)) !== null) sync.queue.wake();
+    };
+    services.sync = createSyncApi({
+      store,
+      identity,
+      pubsub,
+      sources,
+      defaultRegion: services.defaultRegion,
+      now: services.now,
+      routeUpdate: (g, v, k) => routeUpdate(writeback.routeDeps, g, v as Record<string, unknown>, k),
+      enqueueChange: async (change) => {
+        const id = await sync.queue.enqueue(change);
+        if (id !== null) sync.queue.wake();
+        return id;
+      },
+      stats: createSyncStats(store, sync.queue, connectors.map((c) => c.system)),
+      ...options.sync,
+    });
+    const intake = createWebhookIntake({ verifiers: opened.webhooks(), inbox: sync.inbox, logger, now: services.now });
 
     // Operation limits and rate limits (docs/limits.md); rate counts shared through Redis when it is configured.
     const logOnce = createLogOnce(logger);
@@ -460,7 +519,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     // The sandbox's systems notify this gateway of their changes, as real ones would be set up to.
     if (sandbox) notifyGateway(sandbox, server.url);
 
-    return { url: server.url, server, services, connectors, writers: opened.writers, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, pubsub, close: closeAll };
+    return { url: server.url, server, services, connectors, writers: opened.writers, store, sandbox, backfill, schema, context, authenticator, localKey, readiness, sync, pubsub, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

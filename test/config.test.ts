@@ -29,4 +29,17 @@ describe('gateway configuration', () => {
     expect(c.systems.stripe?.apiBase.port).toBe('9');
     expect(readGatewayConfig({ STRIPE_API_KEY: 'sk_test_1', MERIDIAN_SANDBOX: '1' }).sandbox).toBe(true);
   });
+
+  it('reads the sync settings, and names a bad poll interval or worker switch', () => {
+    const c = readGatewayConfig({ MERIDIAN_POLL_SECONDS: '30', MERIDIAN_POLL_ERP_SECONDS: '0' });
+    expect(c.env.MERIDIAN_POLL_SECONDS).toBe(30);
+    expect(c.env.MERIDIAN_POLL_ERP_SECONDS).toBe(0);
+    expect(c.env.MERIDIAN_WORKER).toBe('on');
+    const text = problems({ MERIDIAN_POLL_SECONDS: 'soon', MERIDIAN_POLL_STRIPE_SECONDS: '-5', MERIDIAN_POLL_ZENDESK_SECONDS: '1.5', MERIDIAN_WORKER: 'yes', MERIDIAN_WORKER_CONCURRENCY: '0' }).join('\n');
+    expect(text).toMatch(/MERIDIAN_POLL_SECONDS: must be a whole number of seconds \(0 turns polling off\)/);
+    expect(text).toMatch(/MERIDIAN_POLL_STRIPE_SECONDS: must be 0 \(off\) or more/);
+    expect(text).toMatch(/MERIDIAN_POLL_ZENDESK_SECONDS: must be a whole number of seconds/);
+    expect(text).toContain('MERIDIAN_WORKER');
+    expect(text).toContain('MERIDIAN_WORKER_CONCURRENCY');
+  });
 });

@@ -145,6 +145,13 @@ MERIDIAN_API_KEYS, keys from \`meridian keys create\`, or MERIDIAN_JWT_* (docs/a
       if (app.sandbox) {
         lines.push(`  sandbox     ${sandboxSummary(app.sandbox)}`);
       }
+      const e = config.env;
+      const { workerConcurrency } = await import('../sync/runtime.ts');
+      lines.push(
+        e.MERIDIAN_WORKER === 'on'
+          ? `  sync        worker in-process (${workerConcurrency(e, e.DATABASE_URL ?? null) === 1 ? '1 job' : `${workerConcurrency(e, e.DATABASE_URL ?? null)} jobs`} at once); change feeds ${e.MERIDIAN_POLL_SECONDS > 0 ? `polled every ${e.MERIDIAN_POLL_SECONDS} s (MERIDIAN_POLL_SECONDS)` : 'not polled (MERIDIAN_POLL_SECONDS=0)'}`
+          : '  sync        MERIDIAN_WORKER=off: webhooks are stored and queued; `npx meridian worker` processes them',
+      );
       if (app.backfill) lines.push(`  identity    ${(await app.services.identity.count()).toLocaleString('en-US')} golden customers linked by backfill`);
       if (config.access.mode === 'off') {
         lines.push('  access      MERIDIAN_AUTH=off: NO AUTHENTICATION, every request runs as admin');
@@ -241,7 +248,40 @@ meridian serve holds it); only a SHA-256 of each key is stored. See docs/access.
       }
     },
   },
-  worker: notYet('worker', 'the sync issue'),
+  worker: {
+    summary: 'the sync worker: runs queued changes (webhooks, polls, link-on-read) and polls change feeds',
+    usage: `meridian worker
+
+Runs sync.change jobs (read the changed record, match it, refresh its customer's cached record)
+and polls the configured systems' change feeds (MERIDIAN_POLL_SECONDS, MERIDIAN_POLL_<SYSTEM>_SECONDS),
+beside any number of gateways and workers on one DATABASE_URL and REDIS_URL. MERIDIAN_WORKER_CONCURRENCY
+jobs run at once. SIGTERM or Ctrl-C stops it after the jobs it is running. meridian serve runs a worker
+in-process unless MERIDIAN_WORKER=off; the embedded store (no DATABASE_URL) belongs to one process, so
+there the worker is serve's. See docs/sync.md.`,
+    options: {},
+    run: async () => {
+      const { createLogger } = await import('../observability/logger.ts');
+      const { readGatewayConfig } = await import('../config/gateway.ts');
+      const { runWorkerCommand } = await import('./worker.ts');
+      const env = readGatewayConfig(process.env).env;
+      const logger = createLogger({ level: env.MERIDIAN_LOG_LEVEL, production: env.NODE_ENV === 'production', ...(env.MERIDIAN_LOG_FORMAT ? { format: env.MERIDIAN_LOG_FORMAT } : {}) });
+      let signalled = 0;
+      const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals): void => {
+          signalled++;
+          if (signalled === 1) return resolve(signal);
+          console.error(`meridian worker: ${signal} again: exiting now; the jobs it was running are retried by another worker`);
+          process.exit(130);
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      });
+      const code = await runWorkerCommand({ logger, stopRequested, out: (line) => console.log(line) });
+      // Everything is closed; a socket a driver keeps open must not hold the exit.
+      setTimeout(() => process.exit(process.exitCode ?? code), 1_000).unref();
+      return code;
+    },
+  },
   backfill: {
     summary: 'read every record of every configured source and link them into golden customers',
     usage: `meridian backfill [--page-size N] [--retries N]

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigError, port, sandboxEnvSchema, url } from './env.ts';
 import { noSystemSettings, readSystemSettings, type SystemSettings } from './systems.ts';
 import { limitsEnvShape } from './limits.ts';
+import { syncEnvShape } from './sync.ts';
 import { readAccessSettings, type AccessSettings } from './access.ts';
 
 const positive = z.coerce.number().int().min(1);
@@ -48,6 +49,8 @@ export const gatewayEnvSchema = sandboxEnvSchema.extend({
   OTEL_SERVICE_NAME: z.string().min(1).default('meridian'),
   /** Operation limits and rate limits (config/limits.ts, docs/limits.md). */
   ...limitsEnvShape,
+  /** The sync worker and change-feed pollers (config/sync.ts, docs/sync.md). */
+  ...syncEnvShape,
 });
 
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;

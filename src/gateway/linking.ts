@@ -1,8 +1,10 @@
-// Records the identity graph has not linked yet, seen from GraphQL. Queries never write (any
+// Records the identity graph has not linked yet, seen from GraphQL. Queries never link (any
 // HTTP method, WebSocket too): `customerBySource` answers such a record from the live matcher's
-// dry run (planRecord) — the customer it would join — or says it is not linked yet and how to
-// link it. Linking is a write and happens only where writes belong: the `linkSourceRecord`
-// mutation, a notification (POST /webhooks/<system>) or a backfill.
+// dry run (planRecord) — the customer it would join — or says it is not linked yet, and queues
+// the record for the sync worker (link-on-read: a sync.change job with reason 'query', one per
+// record however often it is asked for), which matches and links it as a notification would.
+// Linking itself happens only where writes belong: the worker, the `linkSourceRecord` mutation,
+// or a backfill.
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../server/context.ts';
 import { BadUserInputError, ErrorCode, NotFoundError, SourceUnavailableGraphQLError } from '../server/errors.ts';
@@ -20,7 +22,7 @@ export class NotLinkedError extends GraphQLError {
         : `linking it would join customers ${wouldJoin.join(', ')}, merging them`;
     super(
       `${s} record ${JSON.stringify(externalId)} is not linked to a customer yet (${would}); ` +
-        `queries never link: link it with the mutation linkSourceRecord(system: ${s}, externalId: ${JSON.stringify(externalId)}), or let the next backfill link it (\`npx meridian backfill\`; the embedded default backfills at every start, and refuses a second process meanwhile)`,
+        `queries never link: it is queued for the sync worker to match, or link it now with the mutation linkSourceRecord(system: ${s}, externalId: ${JSON.stringify(externalId)})`,
       { extensions: { code: ErrorCode.NOT_FOUND, reason: 'NOT_LINKED', system: s, wouldJoin: [...wouldJoin] } },
     );
   }
@@ -64,6 +66,9 @@ export async function answerUnlinked(ctx: GatewayContext, system: SystemId, exte
   const record = matcher ? await readAccount(ctx, system, externalId, accountId) : null;
   if (!matcher || !record) throw new NotFoundError(`${systemEnum(system)} record`, externalId);
   const plan = await matcher.planRecord(record);
+  // First sight of this record: the worker matches it. A queue that cannot be reached costs the
+  // link-on-read, not the answer (the next notification, poll or backfill links it).
+  await ctx.services.enqueueChange?.({ system, type: 'account', id: record.id, reason: 'query' }).catch(() => undefined);
   const [only, ...more] = plan.wouldJoin;
   if (only !== undefined && more.length === 0) return only;
   throw new NotLinkedError(system, externalId, plan.wouldJoin);

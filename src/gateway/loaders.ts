@@ -2,6 +2,7 @@
 // kind for related records, and one for golden records on top. Everything a query asks in
 // one tick becomes one batched call per source per kind, all sources in parallel; the same
 // key asked twice costs nothing extra.
+import type { ChangeJob } from '../sync/queue.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import DataLoader from 'dataloader';
 import type { IdentityLink, IdentityStore } from '../identity/links.ts';
@@ -50,6 +51,8 @@ export interface GatewayServices {
   sync?: SyncApi;
   /** Per request: each system's deadline (MERIDIAN_SOURCE_TIMEOUT_MS) and the lookup budget (MERIDIAN_REQUEST_UPSTREAM_BUDGET). */
   limits?: { timeoutMs: number; budget: number; clock?: Clock };
+  /** Queues a record for the sync worker (link-on-read: a query never links, it asks the worker to). Absent: nothing is queued. */
+  enqueueChange?: (change: ChangeJob) => Promise<void>;
 }
 
 export interface RequestLoaders {

@@ -469,9 +469,9 @@ export type Mutation = {
   /**
    * Reads a source record (an account-level record, or a contact or user: its account) from its
    * system now and links it with the live matcher, as a notification about it would: it joins its
-   * customer, or becomes a new one, which is returned. For records not linked yet (the ERP sends
-   * no notifications): queries never link, and customerBySource only says which customer such a
-   * record would join. NOT_FOUND when the system holds no such record; SOURCE_UNAVAILABLE when it
+   * customer, or becomes a new one, which is returned. For records not linked yet: queries never
+   * link; customerBySource says which customer such a record would join and queues it for the sync
+   * worker, which links it soon after. NOT_FOUND when the system holds no such record; SOURCE_UNAVAILABLE when it
    * cannot be read (nothing is linked). Audited (identity events, actor api).
    */
   linkSourceRecord: Customer;

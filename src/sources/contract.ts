@@ -7,7 +7,8 @@
 import type { z } from 'zod';
 import type { CustomerCollections, SourceRecord } from '../domain/records.ts';
 import type { Sandbox } from '../sandbox/index.ts';
-import type { ChangeNotice, Delivery } from '../sync/notices.ts';
+import type { Delivery } from '../sync/notices.ts';
+import type { ChangeJob } from '../sync/queue.ts';
 import type { ConnectorClock } from './options.ts';
 import type { RelatedKinds, SystemId } from './registry.ts';
 import type { ScanOptions, ScanPage } from './scan.ts';
@@ -73,9 +74,22 @@ export interface WebhookVerifier {
  * Changes since a cursor, for systems that can be polled (issue #10 Part 2). A typed slot:
  * filled in by the capture work, absent where a system offers no feed.
  */
+export interface FeedPage {
+  changes: ChangeJob[];
+  /** Where the next read starts. */
+  position: string;
+  /** More is waiting right now: read again without waiting for the interval. */
+  more: boolean;
+}
+
+/** One change feed of one system, polled by the sync worker (src/sync/poll.ts) with its position kept in sync_cursors. */
 export interface ChangeFeed {
-  /** Changes after `cursor` (null: from now on), in order, each batch with the cursor after it. */
-  changesSince(cursor: string | null): AsyncIterable<{ changes: ChangeNotice[]; cursor: string }>;
+  system: SystemId;
+  /** Unique within the system: 'accounts', 'deleted', 'events'… */
+  name: string;
+  /** Where a feed that was never read starts: now (what happened before is the backfill's). */
+  initial(): Promise<string>;
+  read(position: string): Promise<FeedPage>;
 }
 
 export interface WriteOptions {
@@ -111,7 +125,8 @@ export interface OpenedSystem<S extends SystemId = SystemId> {
    * Called only by a gateway that serves webhooks (not by a backfill).
    */
   webhook?(): WebhookVerifier;
-  changes?: ChangeFeed;
+  /** Its change feeds (capabilities.changeFeed), read with this system's own clients. */
+  changes?: readonly ChangeFeed[];
   /** Present exactly when the descriptor declares `capabilities.write`. */
   writer?: RecordWriter;
   /** Releases what `create` opened (the connector's own close included). */
@@ -178,3 +193,5 @@ export interface SystemDescriptor<S extends string = SystemId, Settings = unknow
 export type SettingsOf<D> = D extends SystemDescriptor<string, infer T, unknown> ? T : never;
 /** Related kinds of a descriptor. */
 export type KindsOf<D> = D extends SystemDescriptor<string, unknown, infer K> ? K : never;
+
+export type { ChangeJob };

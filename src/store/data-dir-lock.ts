@@ -48,7 +48,9 @@ function inUseMessage(dataDir: string, holder: LockHolder | null, requester: str
   // A backfill beside a sandbox gateway has nothing to add: that gateway backfills at every start.
   const what = requester.endsWith(' backfill')
     ? 'stop it and run the backfill again (in sandbox mode the gateway backfills at every start)'
-    : 'stop it first';
+    : requester.endsWith(' worker')
+      ? 'one process owns an embedded store, and meridian serve runs its sync worker itself (MERIDIAN_WORKER=on); separate workers need a Postgres server'
+      : 'stop it first';
   return `${requester}: the embedded store in ${dataDir} is in use by ${who}; ${what}, or set DATABASE_URL to use a Postgres server`;
 }
 

@@ -52,14 +52,9 @@ export interface CustomerChangedMessage {
  */
 export type RouteUpdate = (goldenId: string, values: CanonicalUpdate, intentKey: string) => Promise<{ jobs: WriteJob[] }>;
 
-/** A `sync.change` job's data (the capture contract). */
-export interface ChangeJob {
-  system: SystemId;
-  type: string;
-  id: string;
-  reason: 'webhook' | 'poll' | 'query' | 'manual' | 'write';
-  eventId?: string;
-}
+/** A `sync.change` job's data (the capture contract, src/sync/queue.ts). */
+export type { ChangeJob } from './queue.ts';
+import type { ChangeJob } from './queue.ts';
 
 /** capture's queue: sends one `sync.change` job; answers its id, or null when the same change was already waiting. */
 export type EnqueueChange = (change: ChangeJob) => Promise<string | null>;
@@ -175,7 +170,7 @@ export interface Overview {
 
 export interface SyncApi {
   updateCustomer(actor: Actor, id: string, input: CustomerUpdateInput, idempotencyKey: string): Promise<RoutedIntent>;
-  syncCustomer(id: string): Promise<{ customerId: string; requestedAt: Date; changes: (Omit<ChangeJob, 'reason' | 'eventId'> & { jobId: string | null })[] }>;
+  syncCustomer(id: string): Promise<{ customerId: string; requestedAt: Date; changes: ({ system: SystemId; type: string; id: string; jobId: string | null })[] }>;
   overview(): Promise<Overview>;
   deadLetters(system: SystemId, first: number): Promise<DeadLetter[] | null>;
   /** Status events of one customer (a retired id follows its survivor); subscribed before it resolves. */
@@ -279,8 +274,8 @@ export function createSyncApi(deps: SyncApiDeps): SyncApi {
       const requestedAt = deps.now();
       const changes = [];
       for (const l of records) {
-        const change = { system: l.system, type: l.recordType, id: l.externalId };
-        changes.push({ ...change, jobId: await enqueue({ ...change, reason: 'manual' }) });
+        const jobId = await enqueue({ system: l.system, type: 'account', id: l.externalId, reason: 'manual' });
+        changes.push({ system: l.system, type: l.recordType, id: l.externalId, jobId });
       }
       return { customerId: goldenId, requestedAt, changes };
     },

@@ -19,7 +19,7 @@ export interface ChangeNotice {
 /**
  * One event as its sender numbers it: a Stripe event, a Zendesk webhook invocation, one
  * notification of a Salesforce Outbound Message. A sender re-sends an event it thinks was not
- * received with the same id; the intake processes each id once (src/sync/deliveries.ts).
+ * received with the same id; the intake stores each id once (src/sync/inbox.ts).
  */
 export interface Delivery {
   /** The sender's id for the event; null when it sent none (then it cannot be recognised again). */

@@ -1,10 +1,11 @@
-// A record created in a system reaches the gateway as that system's own notification, and the
-// live matcher links it before the notification is answered: the Stripe SDK creates customers in
-// the sandbox, the sandbox's Stripe sends the signed event, and the customer graph shows the new
-// record on the right customer (or as a new customer) on the next query.
+// A record created in a system reaches the gateway as that system's own notification: the intake
+// stores and queues it, and the sync worker (in-process here) reads it and links it with the live
+// matcher: the Stripe SDK creates customers in the sandbox, the sandbox's Stripe sends the signed
+// event, and once the worker is idle the customer graph shows the new record on the right customer
+// (or as a new customer). A record first seen by a query is queued the same way (link-on-read).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
-import { bearer, startTestApp, testKeyName, type TestApp } from '../support/app.ts';
+import { bearer, drainSync, startTestApp, type TestApp } from '../support/app.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { createStripeClient } from '../../src/sources/stripe/client.ts';
 import { connectSalesforce } from '../support/salesforce.ts';
@@ -51,6 +52,7 @@ describe('live linking of records that appear in a system', () => {
   };
   const delivered = async (): Promise<void> => {
     await app.sandbox!.stripe.notifier!.idle();
+    await drainSync(app);
   };
   const total = async (): Promise<number> => (await app.gql<{ customers: { totalCount: number } }>('{ customers(first: 1) { totalCount } }')).data!.customers.totalCount;
 
@@ -108,6 +110,7 @@ describe('live linking of records that appear in a system', () => {
     });
     expect(created.success).toBe(true);
     await app.sandbox!.salesforce.notifier!.idle();
+    await drainSync(app);
     const found = await bySource('SALESFORCE', created.id!);
     expect(found?.id).toBe(host!.id);
     expect(found!.sources.find((s) => s.externalId === created.id)!.matchRule).toBe('probabilistic');
@@ -120,6 +123,7 @@ describe('live linking of records that appear in a system', () => {
     const zd = createZendeskClient(readSystemSettings(app.sandbox!.env()).zendesk!);
     const created = (await zd.organizations.create({ organization: { name: host!.name!, domain_names: [domain] } })) as unknown as { result: { id: number } };
     await app.sandbox!.zendesk.notifier!.idle();
+    await drainSync(app);
     const found = await bySource('ZENDESK', String(created.result.id));
     expect(found?.id).toBe(host!.id);
     expect(['probabilistic', 'unique-name']).toContain(found!.sources.find((s) => s.externalId === String(created.result.id))!.matchRule);
@@ -180,33 +184,34 @@ describe('live linking of records that appear in a system', () => {
   };
   const LINK = `mutation($s: System!, $id: ID!) { linkSourceRecord(system: $s, externalId: $id) { ${FIELDS} } }`;
 
-  it('a GET for a new ERP row writes nothing: it answers the customer the row would join, and linkSourceRecord links it', async () => {
+  it('a GET for a new ERP row does not link it: it answers the customer the row would join and queues the row, which the worker links', async () => {
     // A new row in the ERP naming an existing Salesforce Account, written straight to the database.
     const host = customers.find((c) => c.sources.some((s) => s.system === 'SALESFORCE'))!;
     const sfId = host.sources.find((s) => s.system === 'SALESFORCE')!.externalId;
     await newErpRow('C-LATE-1', `${host.name!} Inc.`, sfId);
-    const before = await footprint();
 
     const got = await viaGet('{ customerBySource(system: ERP, externalId: "C-LATE-1") { id sources { externalId } } }');
     expect(got.errors).toEqual([]);
     const answer = got.data!['customerBySource'] as { id: string; sources: { externalId: string }[] };
     expect(answer.id).toBe(host.id);
+    // Answered from the dry run: the row is not among the customer's sources in this answer.
     expect(answer.sources.map((s) => s.externalId)).not.toContain('C-LATE-1');
-    expect(await footprint()).toEqual(before);
-    expect(await app.services.identity.goldenIdsFor([{ system: 'erp', externalId: 'C-LATE-1' }])).toEqual([null]);
-    // A query by POST is still a query: it never writes either.
-    expect((await bySource('ERP', 'C-LATE-1'))?.id).toBe(host.id);
+    // The worker linked it, not the query: the link's audit names the sync worker.
+    await drainSync(app);
+    expect(await app.services.identity.goldenIdsFor([{ system: 'erp', externalId: 'C-LATE-1' }])).toEqual([host.id]);
+    const events = await app.store.query<{ actor: string }>(`SELECT actor FROM ${app.store.table('identity_events')} WHERE external_id = 'C-LATE-1' AND kind = 'linked'`);
+    expect(events.rows).toEqual([{ actor: 'sync:query:erp' }]);
+    const linked = await bySource('ERP', 'C-LATE-1');
+    expect(linked?.id).toBe(host.id);
+    expect(linked!.sources.find((s) => s.externalId === 'C-LATE-1')!.matchRule).toBe('xref:salesforce_account_id');
+    // Asked again, nothing more is queued or linked.
+    const before = await footprint();
+    expect((await viaGet('{ customerBySource(system: ERP, externalId: "C-LATE-1") { id } }')).data).toEqual({ customerBySource: { id: host.id } });
+    await drainSync(app);
     expect(await footprint()).toEqual(before);
 
     // Linking is a mutation (and a mutation over GET is refused by the HTTP layer).
     expect((await viaGet('mutation { linkSourceRecord(system: ERP, externalId: "C-LATE-1") { id } }')).status).toBe(405);
-    expect(await footprint()).toEqual(before);
-    const linked = await app.gql<{ linkSourceRecord: Cust }>(LINK, { s: 'ERP', id: 'C-LATE-1' });
-    expect(linked.errors).toEqual([]);
-    expect(linked.data!.linkSourceRecord.id).toBe(host.id);
-    expect(linked.data!.linkSourceRecord.sources.find((s) => s.externalId === 'C-LATE-1')!.matchRule).toBe('xref:salesforce_account_id');
-    const events = await app.store.query<{ actor: string }>(`SELECT actor FROM ${app.store.table('identity_events')} WHERE external_id = 'C-LATE-1' AND kind = 'linked'`);
-    expect(events.rows).toEqual([{ actor: testKeyName() }]);
     // An id that no system holds is still NOT_FOUND, to a query and to the mutation.
     const missing = await app.gql(`{ customerBySource(system: ERP, externalId: "C-NOPE") { id } }`);
     expect(missing.errors[0]?.extensions?.['code']).toBe('NOT_FOUND');
@@ -215,23 +220,21 @@ describe('live linking of records that appear in a system', () => {
     expect(notThere.errors[0]?.extensions?.['code']).toBe('NOT_FOUND');
   });
 
-  it('a GET for a new ERP row of a company nobody knows answers NOT_LINKED, saying how to link it, and writes nothing', async () => {
+  it('a GET for a new ERP row of a company nobody knows answers NOT_LINKED, saying what happens, and linkSourceRecord links it now', async () => {
     await newErpRow('C-LATE-2', 'Zephyrine Vault Cartography Ltd', null);
-    const before = await footprint();
+    const total0 = await total();
     const got = await viaGet('{ customerBySource(system: ERP, externalId: "C-LATE-2") { id } }');
     expect(got.data).toEqual({ customerBySource: null });
     expect(got.errors[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'NOT_LINKED', system: 'ERP', wouldJoin: [] });
     expect(got.errors[0]?.message).toBe(
       'ERP record "C-LATE-2" is not linked to a customer yet (linking it would make it a new customer); queries never link: ' +
-        'link it with the mutation linkSourceRecord(system: ERP, externalId: "C-LATE-2"), or let the next backfill link it ' +
-        '(`npx meridian backfill`; the embedded default backfills at every start, and refuses a second process meanwhile)',
+        'it is queued for the sync worker to match, or link it now with the mutation linkSourceRecord(system: ERP, externalId: "C-LATE-2")',
     );
-    expect(await footprint()).toEqual(before);
-
-    const total0 = await total();
+    // The mutation links it at once (the worker, running beside it, finds it linked: one customer either way).
     const linked = await app.gql<{ linkSourceRecord: Cust }>(LINK, { s: 'ERP', id: 'C-LATE-2' });
     expect(linked.errors).toEqual([]);
     expect(linked.data!.linkSourceRecord.sources).toEqual([expect.objectContaining({ system: 'ERP', externalId: 'C-LATE-2', matchRule: 'singleton' })]);
+    await drainSync(app);
     expect(await total()).toBe(total0 + 1);
     // Linked now: the same GET answers it directly, and linking again changes nothing.
     const again = await viaGet('{ customerBySource(system: ERP, externalId: "C-LATE-2") { id } }');
@@ -253,7 +256,7 @@ describe('live linking of records that appear in a system', () => {
     expect(s.data!.searchCustomers[0]?.customer.id).toBe(found!.id);
   });
 
-  it('answers 503 and links nothing while the system cannot be read, then links on the retry', async () => {
+  it('acknowledges the notification while the system cannot be read, links nothing, and links when a retry of the job can read it', async () => {
     // A signed customer.created event for a customer the gateway has not seen, while Stripe is down.
     const created = await stripe.customers.create({ name: 'Retry Robotics', email: 'ops@retry-robotics.example' });
     await delivered();
@@ -269,16 +272,22 @@ describe('live linking of records that appear in a system', () => {
 
     const event = JSON.stringify({ id: 'evt_retry_1', object: 'event', type: 'customer.created', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000), data: { object: { id: created.id, object: 'customer' } } });
     const secret = app.sandbox!.env()['STRIPE_WEBHOOK_SECRET']!;
-    const send = (): Promise<Response> =>
-      fetch(`${app.url}/webhooks/stripe`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload: event, secret }) },
-        body: event,
-      });
     app.sandbox!.stripe.faults.set({ outage: 'http' });
-    const refused = await send();
-    expect(refused.status).toBe(503);
-    expect(((await refused.json()) as { error: string }).error).toMatch(new RegExp(`could not read stripe record ${created.id}`));
+    const since = app.sandbox!.stripe.requests.lastSeq;
+    const answer = await fetch(`${app.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload: event, secret }) },
+      body: event,
+    });
+    // Stored and queued: acknowledged whatever Stripe's state (Stripe would otherwise re-send for days).
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ received: true, queued: 1 });
+    // The job tries, fails and is kept for its retry; nothing is linked meanwhile.
+    const jobs = (): Promise<{ state: string; retry_count: number }[]> =>
+      app.store.query<{ state: string; retry_count: number }>(`SELECT state::text, retry_count FROM ${app.sync.queue.schema}.job WHERE name = 'sync.change' AND data->>'eventId' = 'evt_retry_1'`).then((r) => r.rows);
+    for (let i = 0; i < 100 && !(await jobs()).some((j) => j.state === 'retry'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await jobs()).map((j) => j.state)).toEqual(['retry']);
+    expect(app.sandbox!.stripe.requests.count({ sinceSeq: since })).toBeGreaterThan(0);
     expect(await linkOf()).toBeNull();
     // Asked for while Stripe is down, the record cannot be checked either: SOURCE_UNAVAILABLE, not a wrong NOT_FOUND.
     const asked = await app.gql(`query($id: ID!) { customerBySource(system: STRIPE, externalId: $id) { id } }`, { id: created.id });
@@ -286,16 +295,10 @@ describe('live linking of records that appear in a system', () => {
     expect(await linkOf()).toBeNull();
 
     app.sandbox!.stripe.faults.reset();
-    // The breaker opened on the failure; wait out its cooldown as a retrying sender would.
-    let accepted: Response | null = null;
-    for (let i = 0; i < 30; i++) {
-      accepted = await send();
-      if (accepted.status === 200) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(accepted!.status).toBe(200);
-    const body = (await accepted!.json()) as { linked: { id: string; outcome: string }[] };
-    expect(body.linked).toEqual([expect.objectContaining({ id: created.id, outcome: 'new-customer' })]);
+    // The retry (backoff from 2 s) reads the customer and links it.
+    await drainSync(app, 60_000);
+    expect((await jobs()).map((j) => j.state)).toEqual(['completed']);
+    expect(await linkOf()).not.toBeNull();
     expect(await bySource('STRIPE', created.id)).not.toBeNull();
   });
 });

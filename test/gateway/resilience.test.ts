@@ -2,7 +2,7 @@
 // golden-record cache and its invalidation when a source record changes.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from 'jsforce';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { drainSync, startTestApp, type TestApp } from '../support/app.ts';
 import type { TruthCustomer } from '../../src/sandbox/world/types.ts';
 
 interface Err {
@@ -124,6 +124,8 @@ describe('resilience and cache', () => {
     const accountId = t.records.find((r) => r.system === 'salesforce')!.id;
     await conn.sobject('Account').update({ Id: accountId, Phone: '(212) 555-0147' });
     await sb.salesforce.notifier!.idle();
+    // The notification is stored and queued; the sync worker invalidates.
+    await drainSync(app);
     const r = await app.gql<{ customer: { phone: string } }>(q, { id });
     // Salesforce's change is the newest, so the most-recent rule picks it up.
     expect(r.data!.customer.phone).toBe('+12125550147');

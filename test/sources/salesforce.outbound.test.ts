@@ -13,16 +13,8 @@ import { createOutboundXmlReader, MAX_QUEUED_OUTBOUND_MESSAGES } from '../../src
 import { learnOrganizationId } from '../../src/sources/salesforce/organization.ts';
 import { MAX_OUTBOUND_NOTIFICATIONS, salesforceOutbound, salesforceWebhook, type SalesforceOutboundOptions } from '../../src/sources/salesforce/webhook.ts';
 import { createWebhookIntake, WEBHOOK_MAX_BYTES } from '../../src/sync/intake.ts';
-import { createMemoryDeliveryLog } from '../../src/sync/deliveries.ts';
-import type { GatewayServices } from '../../src/gateway/loaders.ts';
+import { createMemoryWebhookInbox } from '../../src/sync/inbox.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-
-const services = {
-  sources: {},
-  identity: { goldenIdsFor: (refs: readonly unknown[]) => Promise.resolve(refs.map(() => null)) },
-  cache: { invalidate: () => Promise.resolve() },
-  now: () => new Date(),
-} as unknown as GatewayServices;
 
 const ACCOUNT = '001000000000001AAA';
 
@@ -58,7 +50,7 @@ describe('Salesforce Outbound Messages', () => {
       Array.from({ length: count }, (_, i) => ({ type: 'Account', op: 'update', record: { Id: ACCOUNT, Name: `Acme ${i} & Sons`, Description: extra }, fields: ['Name', 'Description'] }) as never),
       (i) => `04l${String(i).padStart(15, '0')}`,
     );
-  const intakeWith = (salesforce: SalesforceOutboundOptions) => createWebhookIntake(services, { salesforce: salesforceWebhook(salesforce) }, createLogger({ quiet: true }), createMemoryDeliveryLog());
+  const intakeWith = (salesforce: SalesforceOutboundOptions) => createWebhookIntake({ verifiers: { salesforce: salesforceWebhook(salesforce) }, inbox: createMemoryWebhookInbox(), logger: createLogger({ quiet: true }) });
 
   it('refuses a message for another org under session-token auth, and acknowledges one for ours (15- or 18-char id)', async () => {
     emu.requests.clear();

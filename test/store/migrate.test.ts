@@ -45,7 +45,7 @@ describe('migrate()', () => {
       [store.schema],
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
-      'api_keys', 'backfill_records', 'backfill_scans', 'customer_search', 'customer_search_tokens', 'golden_customers', 'identity_cannot_link', 'identity_events', 'identity_links', 'match_keys', 'match_models', 'match_records', 'match_terms', 'migrations', 'review_items', 'sandbox_world', 'sync_audit', 'sync_dead_letters', 'sync_echoes', 'sync_intents', 'sync_observed', 'sync_outbox', 'webhook_deliveries',
+      'api_keys', 'backfill_records', 'backfill_scans', 'customer_search', 'customer_search_tokens', 'golden_customers', 'identity_cannot_link', 'identity_events', 'identity_links', 'match_keys', 'match_models', 'match_records', 'match_terms', 'migrations', 'review_items', 'sandbox_world', 'sync_audit', 'sync_cursors', 'sync_dead_letters', 'sync_echoes', 'sync_inbox', 'sync_intents', 'sync_invalid_records', 'sync_observed', 'sync_outbox', 'webhook_deliveries',
     ]);
   });
 

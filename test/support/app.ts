@@ -35,7 +35,7 @@ export async function startTestApp(
     sandboxOptions?: AppOptions['sandboxOptions'];
     logger?: Logger;
     /** Observability hooks (who may read /metrics, where spans go) and two-way sync's seams. */
-    app?: Pick<AppOptions, 'authorizeMetrics' | 'traceExporter' | 'sync'>;
+    app?: Pick<AppOptions, 'authorizeMetrics' | 'traceExporter' | 'sync' | 'onCustomerChanged' | 'workerLoops'>;
   } = {},
 ): Promise<TestApp> {
   const storeSchema = uniqueSchema('mtest');
@@ -110,4 +110,18 @@ export function countPageReads(app: App): () => number {
     return list(o);
   };
   return () => pages;
+}
+
+/**
+ * Waits until the app's sync worker has run every queued sync.change job (the webhook intake
+ * only stores and queues; the reads and links happen there).
+ */
+export async function drainSync(app: App, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    app.sync.queue.wake();
+    if ((await app.sync.queue.pending()) === 0) return;
+    if (Date.now() > until) throw new Error(`sync jobs still pending after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

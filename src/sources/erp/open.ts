@@ -7,6 +7,7 @@ import { createErpPool } from './client.ts';
 import { createErpConnector } from './index.ts';
 import { ErpCanWriteError, guardErpWrites } from './read-only.ts';
 import type { ErpSettings } from './settings.ts';
+import { erpFeeds } from './feed.ts';
 
 export async function openErp(settings: ErpSettings, deps: ConnectorDeps): Promise<OpenedSystem<'erp'>> {
   const unguarded = createErpConnector(createErpPool(settings, { statementTimeoutMs: deps.timeoutMs }), { schema: settings.schema, clock: deps.clock });
@@ -19,7 +20,16 @@ export async function openErp(settings: ErpSettings, deps: ConnectorDeps): Promi
       sandbox: deps.sandbox ? { reason: readerRole && !readerRole.ok ? readerRole.reason : null } : null,
       logger: deps.logger,
     });
-    return { connector, close: () => connector.close() };
+    // The feeds read through their own read-only connection (the same settings the guard checked).
+    const feedPool = createErpPool(settings, { max: 1, statementTimeoutMs: deps.timeoutMs });
+    return {
+      connector,
+      changes: erpFeeds(feedPool, settings.schema),
+      close: async () => {
+        await feedPool.end();
+        await connector.close();
+      },
+    };
   } catch (e) {
     await unguarded.close();
     throw e instanceof ErpCanWriteError ? new SystemRefusedError(e.message) : e;

@@ -18,6 +18,6 @@ export const erpSystem: SystemDescriptor<'erp', ErpSettings, ErpKinds> = {
   kinds: { account: 'erp_customer', related: { contracts: 'contracts', invoices: 'invoices', payments: 'payments' }, personIsAccount: false },
   // Our own SQL: a bound on memory, not an API limit.
   maxScanPageSize: 10_000,
-  capabilities: { read: true },
+  capabilities: { read: true, changeFeed: true },
   create: async (settings, deps) => (await import('./open.ts')).openErp(settings, deps),
 };

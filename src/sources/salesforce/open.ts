@@ -8,6 +8,7 @@ import { SalesforceSession } from './session.ts';
 import type { SalesforceSettings } from './settings.ts';
 import { salesforceOutbound, salesforceWebhook } from './webhook.ts';
 import { createSalesforceWriter } from './writer.ts';
+import { salesforceFeeds } from './feed.ts';
 
 export function openSalesforce(settings: SalesforceSettings, deps: ConnectorDeps): OpenedSystem<'salesforce'> {
   const { logger } = deps;
@@ -43,6 +44,7 @@ export function openSalesforce(settings: SalesforceSettings, deps: ConnectorDeps
     webhook: () => salesforceWebhook(salesforceOutbound(() => session.organizationId())),
     // Writes share the session: one login per process.
     writer: createSalesforceWriter(session),
+    changes: salesforceFeeds(() => session.connection(), () => deps.clock.now()),
     close: async () => {
       session.close();
       await connector.close();

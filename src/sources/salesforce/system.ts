@@ -16,6 +16,6 @@ export const salesforceSystem: SystemDescriptor<'salesforce', SalesforceSettings
   kinds: { account: 'Account', related: { contacts: 'contacts', opportunities: 'opportunities' }, personIsAccount: false },
   // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_queryoptions.htm (batchSize ≤ 2,000)
   maxScanPageSize: 2000,
-  capabilities: { read: true, write: { recordTypes: ['Account', 'Contact'] }, webhook: { unconfigured: 'Salesforce is not configured' } },
+  capabilities: { read: true, changeFeed: true, write: { recordTypes: ['Account', 'Contact'] }, webhook: { unconfigured: 'Salesforce is not configured' } },
   create: async (settings, deps) => (await import('./open.ts')).openSalesforce(settings, deps),
 };

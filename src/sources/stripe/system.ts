@@ -17,6 +17,6 @@ export const stripeSystem: SystemDescriptor<'stripe', StripeSettings, StripeKind
   kinds: { account: 'customer', related: { subscriptions: 'subscriptions', invoices: 'invoices', charges: 'charges' }, personIsAccount: true },
   // https://docs.stripe.com/api/pagination (limit ≤ 100)
   maxScanPageSize: 100,
-  capabilities: { read: true, write: { recordTypes: ['customer'] }, modifiedTime: false, webhook: { unconfigured: 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)' } },
+  capabilities: { read: true, changeFeed: true, write: { recordTypes: ['customer'] }, modifiedTime: false, webhook: { unconfigured: 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)' } },
   create: async (settings, deps) => (await import('./open.ts')).openStripe(settings, deps),
 };

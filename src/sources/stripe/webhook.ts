@@ -3,7 +3,7 @@
 // The SDK refuses a signature older than its tolerance but takes one dated in the future; a
 // timestamp is a claim of when Stripe signed, so both sides are held to the same window.
 import type Stripe from 'stripe';
-import { type Delivery, WebhookRejectedError } from '../../sync/notices.ts';
+import { type ChangeNotice, type Delivery, WebhookRejectedError } from '../../sync/notices.ts';
 import type { WebhookVerifier } from '../contract.ts';
 
 /** Seconds a signature may be away from our clock, either way (stripe-node's default tolerance). */
@@ -32,11 +32,16 @@ export function parseStripeWebhook(stripe: Stripe, rawBody: string, signature: s
     throw new WebhookRejectedError(400, `Stripe signature check failed: timestamp ${String(t)} is more than ${STRIPE_SIGNATURE_TOLERANCE_S} s in the future`, 'signature');
   }
   const eventId = typeof event.id === 'string' && event.id !== '' ? event.id : null;
+  return [{ eventId, notices: noticesOfStripeEvent(event) }];
+}
+
+/** The customer an event concerns (a webhook's, or one read from the events list by the poller). */
+export function noticesOfStripeEvent(event: Stripe.Event): ChangeNotice[] {
   const object = event.data.object as unknown as Record<string, unknown>;
   // customer.* events carry the customer; billing objects name theirs in `customer`.
   const customerId = object['object'] === 'customer' ? object['id'] : object['customer'];
-  if (typeof customerId !== 'string') return [{ eventId, notices: [] }];
-  return [{ eventId, notices: [{ system: 'stripe', level: 'account', id: customerId, event: event.type, identity: object['object'] === 'customer' }] }];
+  if (typeof customerId !== 'string') return [];
+  return [{ system: 'stripe', level: 'account', id: customerId, event: event.type, identity: object['object'] === 'customer' }];
 }
 
 /** The route's verifier (src/sources/contract.ts): the signature header, checked with the SDK. */

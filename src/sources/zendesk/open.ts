@@ -5,6 +5,7 @@ import { createZendeskConnector } from './index.ts';
 import type { ZendeskSettings } from './settings.ts';
 import { zendeskWebhook } from './webhook.ts';
 import { createZendeskWriter } from './writer.ts';
+import { zendeskFeeds } from './feed.ts';
 
 export function openZendesk(settings: ZendeskSettings, deps: ConnectorDeps): OpenedSystem<'zendesk'> {
   const connector = createZendeskConnector(createZendeskClient(settings), { clock: deps.clock });
@@ -12,6 +13,7 @@ export function openZendesk(settings: ZendeskSettings, deps: ConnectorDeps): Ope
   return {
     connector,
     ...(secret ? { webhook: () => zendeskWebhook(secret) } : {}),
+    changes: zendeskFeeds(createZendeskClient(settings), () => deps.clock.now()),
     writer: createZendeskWriter(createZendeskClient(settings), settings.endpointUri),
     close: () => connector.close(),
   };

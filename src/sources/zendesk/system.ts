@@ -17,6 +17,6 @@ export const zendeskSystem: SystemDescriptor<'zendesk', ZendeskSettings, Zendesk
   kinds: { account: 'organization', related: { users: 'contacts', tickets: 'tickets', satisfactionRatings: 'satisfaction' }, personIsAccount: false },
   // https://developer.zendesk.com/api-reference/introduction/pagination/ (page[size] ≤ 100)
   maxScanPageSize: 100,
-  capabilities: { read: true, write: { recordTypes: ['organization'] }, webhook: { unconfigured: 'Zendesk webhooks are not configured (ZENDESK_WEBHOOK_SECRET)' } },
+  capabilities: { read: true, changeFeed: true, write: { recordTypes: ['organization'] }, webhook: { unconfigured: 'Zendesk webhooks are not configured (ZENDESK_WEBHOOK_SECRET)' } },
   create: async (settings, deps) => (await import('./open.ts')).openZendesk(settings, deps),
 };

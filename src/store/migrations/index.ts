@@ -212,7 +212,7 @@ CREATE INDEX review_items_status_idx ON ${s}.review_items (status, id);
 `,
 };
 
-// Webhook events already processed (src/sync/deliveries.ts), so a sender's re-delivery of one is
+// Webhook events already processed (src/sync/deliveries.ts, replaced by sync_inbox in 0012), so a sender's re-delivery of one is
 // answered without being processed again. A row is a claim while processed_at is NULL (one
 // delivery is processing it; a claim older than the lease is abandoned and may be taken over),
 // and a record of the event once set. Rows older than the retention window are deleted.
@@ -307,6 +307,58 @@ CREATE TABLE ${s}.api_keys (
   revoked_at timestamptz NULL
 );
 CREATE UNIQUE INDEX api_keys_active_name_idx ON ${s}.api_keys (name) WHERE revoked_at IS NULL;
+`,
+};
+
+// Durable capture (src/sync/): every accepted webhook event is kept in the inbox (one row per
+// system and event id, written in the transaction that enqueues its sync.change job, so a
+// re-delivery is recognised and nothing is half-written); the change feeds' positions, so a
+// restarted poller goes on where it stopped; records a change could not read as valid, with why
+// (retrying would not help). The inbox supersedes webhook_deliveries (its events are carried over). The job queue itself is
+// pg-boss's, in its own schema (src/sync/queue.ts).
+const syncCapture: Migration = {
+  id: '0012_sync_capture',
+  sql: (s) => `
+CREATE TABLE ${s}.sync_inbox (
+  system       text NOT NULL,
+  event_id     text NOT NULL CHECK (length(event_id) BETWEEN 1 AND 255),
+  -- What the notification says changed (src/sync/notices.ts ChangeNotice[]).
+  notices      jsonb NOT NULL,
+  -- The body as received, when it carried this event alone (a Salesforce message carries up to 100).
+  raw          text NULL,
+  received_at  timestamptz NOT NULL DEFAULT now(),
+  -- Set by the worker once the event's changes were handled.
+  processed_at timestamptz NULL,
+  PRIMARY KEY (system, event_id)
+);
+CREATE INDEX sync_inbox_received_idx ON ${s}.sync_inbox (received_at);
+CREATE INDEX sync_inbox_unprocessed_idx ON ${s}.sync_inbox (received_at) WHERE processed_at IS NULL;
+
+CREATE TABLE ${s}.sync_cursors (
+  system     text NOT NULL,
+  -- One system may have several feeds (updated accounts, deleted accounts, people).
+  feed       text NOT NULL,
+  position   text NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (system, feed)
+);
+
+CREATE TABLE ${s}.sync_invalid_records (
+  system      text NOT NULL,
+  record_type text NOT NULL,
+  external_id text NOT NULL,
+  reason      text NOT NULL,
+  change      jsonb NOT NULL,
+  seen_at     timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (system, record_type, external_id)
+);
+
+-- The events already handled before the inbox existed keep their place: a re-delivery of one is
+-- still recognised as a repeat. (webhook_deliveries itself is left as it was, no longer written.)
+INSERT INTO ${s}.sync_inbox (system, event_id, notices, received_at, processed_at)
+-- Only those handled to the end: one claimed but never finished is accepted again when re-sent.
+SELECT system, event_id, '[]'::jsonb, claimed_at, processed_at FROM ${s}.webhook_deliveries WHERE processed_at IS NOT NULL
+ON CONFLICT DO NOTHING;
 `,
 };
 
@@ -442,5 +494,5 @@ CREATE INDEX sync_intents_golden_id_idx ON ${s}.sync_intents (golden_id, created
 
 export const MIGRATIONS: readonly Migration[] = [
   identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions, webhookDeliveries, sandboxWorld, backfillCheckpoints,
-  searchTokensByRecord, matchKeysWithoutForeignKey, apiKeys, syncOutbox, syncIntents,
+  searchTokensByRecord, matchKeysWithoutForeignKey, apiKeys, syncCapture, syncOutbox, syncIntents,
 ];
