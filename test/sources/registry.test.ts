@@ -27,8 +27,10 @@ describe('the registry', () => {
     expect(systemEnum('erp')).toBe('ERP');
   });
 
-  it('has no writable system until one declares the write capability (the ERP never will)', () => {
-    expect([...WRITABLE]).toEqual([]);
+  it('writes exactly the systems whose descriptor declares the write capability (the ERP never)', () => {
+    expect([...WRITABLE].sort()).toEqual(SYSTEM_DESCRIPTORS.filter((d) => d.capabilities.write !== undefined).map((d) => d.id).sort());
+    expect(WRITABLE.has('erp')).toBe(false);
+    expect([...WRITABLE].sort()).toEqual(['salesforce', 'stripe', 'zendesk']);
     expect(SYSTEM_DESCRIPTORS.filter((d) => d.capabilities.webhook).map((d) => d.id)).toEqual(['salesforce', 'stripe', 'zendesk']);
   });
 

@@ -258,7 +258,7 @@ describe('sync API over HTTP', () => {
     const [links = []] = await app.services.identity.linksFor([ids[0]!]);
     const accounts = links.filter((l) => l.recordType === ACCOUNT_TYPE[l.system]);
     expect(accounts.length).toBeGreaterThan(1);
-    expect(enqueued).toEqual(accounts.map((l) => ({ system: l.system, type: l.recordType, id: l.externalId, reason: 'manual' })));
+    expect(enqueued).toEqual(accounts.map((l) => ({ system: l.system, type: 'account', id: l.externalId, reason: 'manual' })));
     expect(r.data!.syncCustomer.changes.map((c) => c.externalId)).toEqual(accounts.map((l) => l.externalId));
     expect(r.data!.syncCustomer.changes.map((c) => c.jobId)).toEqual(accounts.map((_, i) => `job-${i + 1}`));
     const agent = await app.gql('mutation($id: ID!) { syncCustomer(id: $id) { customerId } }', { id: ids[0] }, { headers: bearer('agent') });

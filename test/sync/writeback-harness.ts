@@ -31,7 +31,8 @@ export interface Writeback {
 }
 
 export async function startWriteback(options: { customers?: number; spec?: FieldSpec } = {}): Promise<Writeback> {
-  const app = await startTestApp({ customers: options.customers ?? 60 });
+  // This harness drives its own decider and outbox loop: the app's in-process worker stays off.
+  const app = await startTestApp({ customers: options.customers ?? 60, env: { MERIDIAN_WORKER: 'off' } });
   const sandbox = app.sandbox!;
   const pubsub = createMemoryPubSub();
   const spec = options.spec ?? app.services.spec;
