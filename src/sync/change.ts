@@ -24,7 +24,8 @@ import type { WebhookInbox } from './inbox.ts';
 /** Pub/sub channel: a customer's golden record may have changed (CONTRACT: `{ customerId, at }`). */
 export const CUSTOMER_CHANGED = 'customer.changed';
 
-export type OnCustomerChanged = (goldenId: string, opts: { reason: ChangeReason }) => Promise<unknown>;
+/** `changed`: the record the change was about and what its notification says changed, when it says (src/sync/observed.ts). */
+export type OnCustomerChanged = (goldenId: string, opts: { reason: ChangeReason; changed?: { system: SystemId; id: string; attributes: readonly string[] } | null }) => Promise<unknown>;
 
 export type ChangeOutcome =
   | { status: 'matched'; goldenIds: string[]; linked: { customer: string; outcome: string; rule: string } | null }
@@ -93,11 +94,11 @@ export function createChangeHandler(deps: ChangeHandlerDeps): ChangeHandler {
   };
 
   /** Invalidates, then tells writeback and subscribers; every touched customer, once. */
-  const announce = async (goldenIds: readonly string[], reason: ChangeReason): Promise<void> => {
+  const announce = async (goldenIds: readonly string[], reason: ChangeReason, changed: { system: SystemId; id: string; attributes: readonly string[] } | null = null): Promise<void> => {
     if (goldenIds.length === 0) return;
     // A failure here fails the job, which is retried: a stale golden record must not outlive a change we processed.
     await services.cache.invalidate([...goldenIds]);
-    for (const g of goldenIds) await onCustomerChanged(g, { reason });
+    for (const g of goldenIds) await onCustomerChanged(g, { reason, changed });
     const at = now().toISOString();
     for (const g of goldenIds) {
       // At most once (pub/sub): a subscriber that misses it still reads the fresh record.
@@ -151,7 +152,7 @@ export function createChangeHandler(deps: ChangeHandlerDeps): ChangeHandler {
       throw e;
     }
     const goldenIds = [...new Set([...before, ...result.affected])];
-    await announce(goldenIds, change.reason);
+    await announce(goldenIds, change.reason, change.attributes ? { system: change.system, id: accountId, attributes: change.attributes } : null);
     return { status: 'matched', goldenIds, linked: { customer: result.goldenId, outcome: result.outcome, rule: result.rule } };
   };
 

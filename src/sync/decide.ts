@@ -17,7 +17,7 @@ import { planWrites, type HeldField } from './plan.ts';
 import { audit, insertWrites } from './outbox-store.ts';
 import { createStatusPublisher, type StatusPublisher } from './status.ts';
 import type { EchoLog } from './echo.ts';
-import { observeChanges } from './observed.ts';
+import { observeChanges, type ChangedNow } from './observed.ts';
 
 /** What reads a system's account records: a connector or the gateway's guarded source. */
 export interface AccountReader {
@@ -46,6 +46,8 @@ export interface DecideDeps {
 export interface DecideOptions {
   reason?: string;
   intent?: string;
+  /** The record whose notification started this decision and what it says changed (src/sync/observed.ts). */
+  changed?: ChangedNow | null;
 }
 
 export interface DecideResult {
@@ -103,10 +105,10 @@ export function createDecider(deps: DecideDeps): Decider {
       const mergeOptions = deps.defaultRegion === undefined ? {} : { defaultRegion: deps.defaultRegion };
       const first = mergeGoldenRecord(read.goldenId, read.records, deps.spec, mergeOptions);
       // Records of systems without modification times, dated by when a change was first seen.
-      const observed = await observeChanges(deps.store, deps.spec, read.records, first, { echo: deps.echo ?? null, now: now() });
+      const observed = await observeChanges(deps.store, deps.spec, read.records, first, { echo: deps.echo ?? null, now: now(), changed: opts.changed ?? null });
       const dated = observed.records.some((r, i) => r !== read.records[i]);
       const golden = dated ? mergeGoldenRecord(read.goldenId, observed.records, deps.spec, mergeOptions) : first;
-      const plan = planWrites(golden, observed.records, deps.spec, { writable: (s) => writable.has(s) });
+      const plan = planWrites(golden, observed.records, deps.spec, { writable: (s) => writable.has(s), keep: (s, id, f) => observed.unknownAge.has(`${s}\u0000${id}\u0000${f}`) });
       const origin = opts.intent === undefined ? 'decide' : `intent:${opts.intent}`;
       const inserted = await deps.store.transaction(async (c) => {
         // One decision per customer at a time: two changes of one customer decided together

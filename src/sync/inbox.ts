@@ -50,7 +50,7 @@ export const inboxEventId = (e: InboxEvent, rawBody: string): string => e.eventI
 
 /** The jobs an event's notices become: one per record named. */
 export function changesOf(system: SystemId, eventId: string, notices: readonly ChangeNotice[]): ChangeJob[] {
-  return notices.map((n) => ({ system, type: n.level, id: n.id, reason: 'webhook', eventId, ...(n.identity ? {} : { identity: false }) }));
+  return notices.map((n) => ({ system, type: n.level, id: n.id, reason: 'webhook', eventId, ...(n.identity ? {} : { identity: false }), ...(n.attributes ? { attributes: n.attributes } : {}) }));
 }
 
 export function createWebhookInbox(store: Store, queue: Pick<SyncQueue, 'enqueueMany' | 'wake'>, options: WebhookInboxOptions = {}): WebhookInbox {

@@ -14,6 +14,12 @@ export interface ChangeNotice {
    * identifies the customer may have changed, so the live matcher matches the account again.
    */
   identity: boolean;
+  /**
+   * The record's top-level attributes the notification says changed, where it says (Stripe's
+   * `data.previous_attributes`): evidence of when values changed in a system that keeps no
+   * modification time (src/sync/observed.ts).
+   */
+  attributes?: string[];
 }
 
 /**

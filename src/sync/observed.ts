@@ -18,6 +18,12 @@ interface Seen { hash: string; changedAt: string }
 export interface Observation {
   /** The records, those of systems without modification times dated by their latest observed change. */
   records: SourceRecord[];
+  /**
+   * Fields seen for the first time with no evidence of when they changed (keys
+   * `system\0recordId\0field`): dated by the record's creation, they may hide a person's newer
+   * change, so the decider does not overwrite them (a later change is dated from this sighting).
+   */
+  unknownAge: ReadonlySet<string>;
   /** Writes the observations in the caller's transaction. */
   save(client: pg.PoolClient): Promise<void>;
 }
@@ -25,9 +31,28 @@ export interface Observation {
 /** Fields the observer dates: those with a source in `system`. */
 const fieldsOf = (spec: FieldSpec, system: SystemId): string[] => Object.entries(spec.fields).filter(([, d]) => d.sources[system] !== undefined).map(([n]) => n);
 
-export async function observeChanges(store: Store, spec: FieldSpec, records: readonly SourceRecord[], first: GoldenRecord, options: { echo?: EchoLog | null; now: Date }): Promise<Observation> {
+/** Evidence that fields of one record changed just now: the notification that started this decision named them. */
+export interface ChangedNow {
+  system: SystemId;
+  id: string;
+  /** The record's top-level attributes the notification says changed (Stripe's `previous_attributes`). */
+  attributes: readonly string[];
+}
+
+/** The top-level attributes a spec source path reads: `address.city` → address, `{ line1: 'address.line1' }` → address. */
+const attributesOf = (path: string | Readonly<Record<string, string>>): string[] =>
+  (typeof path === 'string' ? [path] : Object.values(path)).map((p) => p.split(/[.[]/)[0]!);
+
+export async function observeChanges(
+  store: Store,
+  spec: FieldSpec,
+  records: readonly SourceRecord[],
+  first: GoldenRecord,
+  options: { echo?: EchoLog | null; now: Date; changed?: ChangedNow | null },
+): Promise<Observation> {
   const undated = records.filter((r) => !KEEPS_MODIFIED_TIME[r.system] && !r.deleted);
-  if (undated.length === 0) return { records: [...records], save: () => Promise.resolve() };
+  const unknownAge = new Set<string>();
+  if (undated.length === 0) return { records: [...records], unknownAge, save: () => Promise.resolve() };
   const t = store.table('sync_observed');
   const { rows } = await store.query<{ system: string; record_id: string; field: string; value_hash: string; changed_at: Date }>(
     `SELECT system, record_id, field, value_hash, changed_at FROM ${t} WHERE (system, record_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
@@ -44,8 +69,16 @@ export async function observeChanges(store: Store, spec: FieldSpec, records: rea
       const hash = valueHash(value);
       const before = seen.get(`${rec.system}\u0000${rec.id}\u0000${field}`);
       let changedAt: string;
-      if (before === undefined) changedAt = rec.updatedAt; // first sighting: as old as the record says
-      else if (before.hash === hash) changedAt = before.changedAt;
+      const named = options.changed && options.changed.system === rec.system && options.changed.id === rec.id ? options.changed.attributes : null;
+      const source = spec.fields[field]?.sources[rec.system];
+      if (before === undefined) {
+        if (named !== null && source !== undefined && attributesOf(source.path).some((a) => named.includes(a))) changedAt = options.now.toISOString(); // the notification says it changed now
+        else {
+          // First sighting: as old as the record says, which may be older than the truth.
+          changedAt = rec.updatedAt;
+          unknownAge.add(`${rec.system}\u0000${rec.id}\u0000${field}`);
+        }
+      } else if (before.hash === hash) changedAt = before.changedAt;
       else {
         const ours = value !== null && options.echo ? await options.echo.isEcho(rec.system, rec.id, { [field]: value }) : false;
         changedAt = ours ? before.changedAt : options.now.toISOString();
@@ -57,6 +90,7 @@ export async function observeChanges(store: Store, spec: FieldSpec, records: rea
   }
   return {
     records: records.map((r) => (dated.has(r) ? { ...r, updatedAt: dated.get(r)! } : r)),
+    unknownAge,
     save: async (c) => {
       if (upserts.length === 0) return;
       await c.query(

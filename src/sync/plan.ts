@@ -51,6 +51,11 @@ export interface PlanOptions {
   writable: (system: SystemId) => boolean;
   /** Only these canonical fields (default: every field with write targets). */
   fields?: readonly string[];
+  /**
+   * A field of a record Meridian must not overwrite now: its value's age is unknown (a system that
+   * keeps no modification time, seen for the first time), so it may be a person's newer change.
+   */
+  keep?: (system: SystemId, recordId: string, field: string) => boolean;
 }
 
 /**
@@ -85,6 +90,10 @@ export function planWrites(golden: GoldenRecord, records: readonly SourceRecord[
         if (!paths.every((p) => targetExists(rec.data, p))) continue;
         const candidate = lineage?.candidates.find((c) => c.system === system && c.externalId === rec.id);
         if (candidate !== undefined && sameCanonical(candidate.value, value)) continue;
+        if (options.keep?.(system, rec.id, name)) {
+          held.push({ field: name, reason: `${system} ${rec.id}'s value is of unknown age (first seen now); it is not overwritten` });
+          continue;
+        }
         const key = `${system}\u0000${rec.id}`;
         let w = byRecord.get(key);
         if (w === undefined) {

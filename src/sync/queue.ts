@@ -41,6 +41,8 @@ export interface ChangeJob {
   reason: ChangeReason;
   eventId?: string;
   identity?: boolean;
+  /** What the notification says changed in the record (ChangeNotice.attributes). */
+  attributes?: string[];
 }
 
 const ACCOUNT_TYPE_NAMES = new Set(Object.values(ACCOUNT_TYPE));
@@ -58,6 +60,7 @@ export const changeJobSchema = z.object({
   reason: z.enum(CHANGE_REASONS),
   eventId: z.string().min(1).max(255).optional(),
   identity: z.boolean().optional(),
+  attributes: z.array(z.string().max(255)).max(100).optional(),
 });
 
 /**

@@ -12,7 +12,7 @@ const PAGE = 200;
 // Position: the id of the last event read, or `t:<unix seconds>` before any was (the feed's start).
 export function stripeEventsFeed(stripe: Stripe, now: () => Date = () => new Date()): ChangeFeed {
   const changesOf = (events: readonly Stripe.Event[]): ChangeJob[] =>
-    events.flatMap((e) => noticesOfStripeEvent(e).map((n): ChangeJob => ({ system: 'stripe', type: n.level, id: n.id, reason: 'poll', ...(n.identity ? {} : { identity: false }) })));
+    events.flatMap((e) => noticesOfStripeEvent(e).map((n): ChangeJob => ({ system: 'stripe', type: n.level, id: n.id, reason: 'poll', ...(n.identity ? {} : { identity: false }), ...(n.attributes ? { attributes: n.attributes } : {}) })));
   return {
     system: 'stripe',
     name: 'events',

@@ -41,7 +41,10 @@ export function noticesOfStripeEvent(event: Stripe.Event): ChangeNotice[] {
   // customer.* events carry the customer; billing objects name theirs in `customer`.
   const customerId = object['object'] === 'customer' ? object['id'] : object['customer'];
   if (typeof customerId !== 'string') return [];
-  return [{ system: 'stripe', level: 'account', id: customerId, event: event.type, identity: object['object'] === 'customer' }];
+  // customer.updated names what changed and its old values (https://docs.stripe.com/api/events/object#event_object-data-previous_attributes).
+  const previous = (event.data as { previous_attributes?: unknown }).previous_attributes;
+  const attributes = object['object'] === 'customer' && previous !== null && typeof previous === 'object' ? Object.keys(previous).slice(0, 100) : [];
+  return [{ system: 'stripe', level: 'account', id: customerId, event: event.type, identity: object['object'] === 'customer', ...(attributes.length > 0 ? { attributes } : {}) }];
 }
 
 /** The route's verifier (src/sources/contract.ts): the signature header, checked with the SDK. */
