@@ -152,7 +152,7 @@ export function createChangeHandler(deps: ChangeHandlerDeps): ChangeHandler {
       throw e;
     }
     const goldenIds = [...new Set([...before, ...result.affected])];
-    await announce(goldenIds, change.reason, change.attributes ? { system: change.system, id: accountId, attributes: change.attributes } : null);
+    await announce(goldenIds, change.reason, { system: change.system, id: accountId, attributes: change.attributes ?? [] });
     return { status: 'matched', goldenIds, linked: { customer: result.goldenId, outcome: result.outcome, rule: result.rule } };
   };
 

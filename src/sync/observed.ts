@@ -19,9 +19,9 @@ export interface Observation {
   /** The records, those of systems without modification times dated by their latest observed change. */
   records: SourceRecord[];
   /**
-   * Fields seen for the first time with no evidence of when they changed (keys
-   * `system\0recordId\0field`): dated by the record's creation, they may hide a person's newer
-   * change, so the decider does not overwrite them (a later change is dated from this sighting).
+   * Fields of the record whose notification started this decision, seen for the first time with no
+   * evidence of when they changed (keys `system\0recordId\0field`): dated by the record's creation,
+   * they may be the person's change itself, so this decision does not write over them.
    */
   unknownAge: ReadonlySet<string>;
   /** Writes the observations in the caller's transaction. */
@@ -76,7 +76,9 @@ export async function observeChanges(
         else {
           // First sighting: as old as the record says, which may be older than the truth.
           changedAt = rec.updatedAt;
-          unknownAge.add(`${rec.system}\u0000${rec.id}\u0000${field}`);
+          // The record has just changed (its notification started this decision) but not, as far
+          // as we know, this field: it may still be the change, so it is not written over now.
+          if (named !== null) unknownAge.add(`${rec.system}\u0000${rec.id}\u0000${field}`);
         }
       } else if (before.hash === hash) changedAt = before.changedAt;
       else {

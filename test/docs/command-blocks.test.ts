@@ -54,7 +54,7 @@ describe('command blocks against a started gateway', () => {
   /** Every command's output so far, in document order, for placeholders. */
   const outputs: string[] = [];
 
-  beforeAll(async () => {
+  const startGateway = async (): Promise<void> => {
     const [gw, sf, stripe, zd, erp] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     ports = { 4000: gw, 4401: sf, 4402: stripe, 4403: zd, 4406: erp };
     dataDir = mkdtempSync(join(tmpdir(), 'meridian-docs-'));
@@ -82,6 +82,20 @@ describe('command blocks against a started gateway', () => {
       child.stderr.on('data', onData);
       child.once('exit', (code) => reject(new Error(`meridian serve exited ${code} before it was ready:\n${log}`)));
     });
+  };
+
+  beforeAll(async () => {
+    // Free ports are found by listening and closing: another test process may take one in
+    // between, which the gateway reports as "already in use". Then it is tried on new ports.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await startGateway();
+        break;
+      } catch (e) {
+        if (attempt >= 3 || !/already in use/.test((e as Error).message)) throw e;
+        if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      }
+    }
     // What the README has a reader do once (`export MERIDIAN_KEY=$(cat .meridian/admin.key)`), from
     // this run's data directory: the local admin key the start made there.
     env['MERIDIAN_KEY'] = readFileSync(join(dataDir, 'admin.key'), 'utf8').trim();
