@@ -21,7 +21,7 @@ const config = readGatewayConfig({
   MERIDIAN_RESPONSE_CACHE: process.env['MERIDIAN_RESPONSE_CACHE'],
   MERIDIAN_EXECUTOR: process.env['MERIDIAN_EXECUTOR'],
   MERIDIAN_RATE_LIMIT: process.env['MERIDIAN_RATE_LIMIT'] ?? 'off',
-  MERIDIAN_API_KEYS: process.env['BENCH_API_KEY'] ? `${process.env['BENCH_API_KEY']}:admin` : undefined,
+  MERIDIAN_API_KEYS: process.env['BENCH_API_KEY'] ? `${process.env['BENCH_API_KEY']}:${process.env['BENCH_ROLE'] ?? 'admin'}` : undefined,
 });
 const storeSchema = process.env['BENCH_STORE_SCHEMA'] ?? `bench_${process.pid}`;
 const owner = process.env['BENCH_STORE_SCHEMA'] === undefined;

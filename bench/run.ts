@@ -179,7 +179,7 @@ if (suites.has('gateway')) {
   jit.proc.kill('SIGTERM');
 
   rows.push({ suite: 'gateway', metric: 'cached customer query, full stack', value: full['rps']!, unit: 'req/s', note: `${concurrency} connections, p50 ${full['p50']!.toFixed(2)} ms, ${full['errors']} errors; served by the response cache` });
-  rows.push({ suite: 'gateway', metric: '  same, response cache off (executed from cached golden record)', value: executed['rps']!, unit: 'req/s', note: `p50 ${executed['p50']!.toFixed(2)} ms, ${executed['errors']} errors; ${execSame ? 'same customer, same payload size, no GraphQL errors' : 'ANSWER DIFFERS from the first gateway\'s'}` });
+  rows.push({ suite: 'gateway', metric: '  same, response cache off (executed from cached golden record)', value: executed['rps']!, unit: 'req/s', note: `role ${process.env['BENCH_ROLE'] ?? 'admin'} (BENCH_ROLE), p50 ${executed['p50']!.toFixed(2)} ms, ${executed['errors']} errors; ${execSame ? 'same customer, same payload size, no GraphQL errors' : 'ANSWER DIFFERS from the first gateway\'s'}` });
   rows.push({ suite: 'gateway', metric: '  same on graphql\'s execute (MERIDIAN_EXECUTOR=graphql)', value: plain['rps']!, unit: 'req/s', note: `p50 ${plain['p50']!.toFixed(2)} ms, ${plain['errors']} errors` });
   rows.push({ suite: 'gateway', metric: 'graphql-jit on node:http, same payload from memory', value: base['rps']!, unit: 'req/s', note: same ? 'identical response body' : 'RESPONSE DIFFERS' });
   rows.push({ suite: 'gateway', metric: '  full stack / graphql-jit', value: full['rps']! / base['rps']!, unit: 'ratio', goal: '≥ 0.8' });
