@@ -31,10 +31,9 @@ import { loadFieldSpec } from './mapping/index.ts';
 import { startHttpServer, type Logger, type Readiness, type RunningServer } from './server/http.ts';
 import { createWebhookIntake } from './sync/intake.ts';
 import { createSyncApi, type SyncSeams } from './sync/api.ts';
-import { startSyncRuntime, type SyncRuntime } from './sync/runtime.ts';
+import { startSyncProcess, type SyncRuntime } from './sync/runtime.ts';
 import type { OnCustomerChanged } from './sync/change.ts';
 import type { WorkerLoop } from './sync/worker.ts';
-import { createWriteback } from './sync/writeback.ts';
 import { routeUpdate } from './sync/route.ts';
 import { createSyncStats } from './sync/overview-stats.ts';
 import { ResponseCache, newCacheability, withResponseCache } from './gateway/response-cache.ts';
@@ -422,30 +421,20 @@ export async function startApp(options: AppOptions): Promise<App> {
       return lastCheck.result;
     };
 
-    // Write-backs (docs/sync.md): the decider the worker calls for each customer a change touched,
-    // the outbox loop it runs, and the routing updateCustomer uses.
-    const writeback = createWriteback({
-      store,
+    // Two-way sync (docs/sync.md): the job queue and webhook inbox, the write-backs (decider,
+    // outbox loop, routing), and the worker running them unless separate `meridian worker`
+    // processes do (MERIDIAN_WORKER=off).
+    const { sync, writeback } = await startSyncProcess(opened, {
+      services,
       identity,
       spec: services.spec,
-      connectors,
-      writers: opened.writers,
-      pubsub,
       defaultRegion: services.defaultRegion,
-      logger: { info: (m, e) => logger.info(m, e), error: (m, e) => logger.error(m, e) },
-    });
-    // The job queue and webhook inbox; the worker too unless separate `meridian worker` processes run it.
-    const sync = await startSyncRuntime({
-      store,
-      serverUrl: opened.embedded ? null : opened.databaseUrl,
-      services,
       pubsub,
       logger,
       env,
-      feeds: opened.feeds,
       work: env.MERIDIAN_WORKER === 'on',
-      onCustomerChanged: options.onCustomerChanged ?? ((g, o) => writeback.decideWrites(g, o).then(() => undefined)),
-      loops: [writeback.loop, ...(options.workerLoops ?? [])],
+      ...(options.onCustomerChanged ? { onCustomerChanged: options.onCustomerChanged } : {}),
+      ...(options.workerLoops ? { loops: options.workerLoops } : {}),
     });
     closers.push(() => sync.close());
     // A query that meets a record no customer is linked to queues it for matching (src/gateway/linking.ts).

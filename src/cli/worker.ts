@@ -38,8 +38,7 @@ export async function runWorkerCommand(io: WorkerCommandIo, env: Record<string, 
   const { createMemoryPubSub, createRedisPubSub } = await import('../pubsub/index.ts');
   const { ResponseCache, withResponseCache } = await import('../gateway/response-cache.ts');
   const { loadFieldSpec } = await import('../mapping/index.ts');
-  const { startSyncRuntime, workerConcurrency } = await import('../sync/runtime.ts');
-  const { createWriteback } = await import('../sync/writeback.ts');
+  const { startSyncProcess, workerConcurrency } = await import('../sync/runtime.ts');
   const e = config.env;
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
@@ -51,7 +50,7 @@ export async function runWorkerCommand(io: WorkerCommandIo, env: Record<string, 
     const { store, connectors } = opened;
     const identity = createIdentityStore(store);
     const reviews = createReviewItems(store, { identity });
-    const sources: Parameters<typeof startSyncRuntime>[0]['services']['sources'] = {};
+    const sources: Parameters<typeof startSyncProcess>[1]['services']['sources'] = {};
     for (const c of connectors) sources[c.system] = guardSource(c, { timeoutMs: e.MERIDIAN_SOURCE_TIMEOUT_MS, cooldownMs: e.MERIDIAN_BREAKER_COOLDOWN_MS });
     const search = new CustomerSearch(store);
     const onCacheError = (error: unknown, context: { operation: string }): void => logger.error('cache error', { operation: context.operation, error: String(error) });
@@ -74,29 +73,8 @@ export async function runWorkerCommand(io: WorkerCommandIo, env: Record<string, 
       defaultRegion: e.MERIDIAN_DEFAULT_REGION,
       now: () => new Date(),
     };
-    const writeback = createWriteback({
-      store,
-      identity,
-      spec: services.spec,
-      connectors,
-      writers: opened.writers,
-      pubsub,
-      defaultRegion: e.MERIDIAN_DEFAULT_REGION,
-      logger: { info: (m, x) => logger.info(m, x), error: (m, x) => logger.error(m, x) },
-    });
-    const sync = await startSyncRuntime({
-      store,
-      serverUrl: opened.embedded ? null : opened.databaseUrl,
-      services,
-      pubsub,
-      logger,
-      env: e,
-      feeds: opened.feeds,
-      work: true,
-      // Write-backs (docs/sync.md): decide for each customer a change touched, and run the outbox.
-      onCustomerChanged: (g, o) => writeback.decideWrites(g, o).then(() => undefined),
-      loops: [writeback.loop],
-    });
+    // Two-way sync as serve runs it (src/sync/runtime.ts): changes in, decisions, the outbox.
+    const { sync } = await startSyncProcess(opened, { services, identity, spec: services.spec, defaultRegion: e.MERIDIAN_DEFAULT_REGION, pubsub, logger, env: e, work: true });
     closers.push(() => sync.close());
     io.out(
       `meridian worker: running sync.change jobs (${workerConcurrency(e, opened.embedded ? null : opened.databaseUrl)} at once) for ${connectors.map((c) => c.system).join(', ')}; store ${e.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${e.MERIDIAN_DATA_DIR}/pgdata`}; Ctrl-C or SIGTERM stops it after the running jobs`,

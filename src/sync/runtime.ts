@@ -12,6 +12,10 @@ import { createWebhookInbox, type WebhookInbox } from './inbox.ts';
 import { createChangeHandler, createPostgresInvalidRecordLog, type OnCustomerChanged } from './change.ts';
 import { createPollLoop, type ChangeFeed, type PollLoop } from './poll.ts';
 import { startWorker, type RunningWorker, type WorkerLoop } from './worker.ts';
+import { createWriteback, type Writeback } from './writeback.ts';
+import type { SourceConnector, RecordWriter } from '../sources/contract.ts';
+import type { SystemId } from '../sources/registry.ts';
+import type { IdentityStore } from '../identity/links.ts';
 
 type SyncEnv = SyncSettings & { MERIDIAN_SOURCE_TIMEOUT_MS: number };
 
@@ -86,4 +90,58 @@ export async function startSyncRuntime(options: SyncRuntimeOptions): Promise<Syn
     await queue.stop().catch(() => undefined);
     throw e;
   }
+}
+
+/** What a process opened that two-way sync runs on (OpenedSources in src/app.ts). */
+export interface OpenedForSync {
+  store: Store;
+  /** The embedded store's server, when the store is embedded (then pg-boss runs on the store's pool). */
+  embedded: unknown;
+  databaseUrl: string;
+  connectors: readonly SourceConnector[];
+  writers: Partial<Record<SystemId, RecordWriter>>;
+  feeds: readonly ChangeFeed[];
+}
+
+/**
+ * Two-way sync for one process, as `meridian serve` and `meridian worker` both run it: the
+ * write-backs (decider, outbox loop, routing; docs/sync.md) and the capture runtime whose worker
+ * calls the decider for each customer a change touched and runs the outbox loop.
+ */
+export async function startSyncProcess(
+  opened: OpenedForSync,
+  options: Omit<SyncRuntimeOptions, 'store' | 'serverUrl' | 'feeds' | 'onCustomerChanged' | 'loops'> & {
+    identity: IdentityStore;
+    spec: Parameters<typeof createWriteback>[0]['spec'];
+    defaultRegion: string;
+    /** Replaces the decider (tests). */
+    onCustomerChanged?: OnCustomerChanged;
+    /** More loops beside the outbox (tests). */
+    loops?: WorkerLoop[];
+  },
+): Promise<{ sync: SyncRuntime; writeback: Writeback }> {
+  const { logger } = options;
+  const writeback = createWriteback({
+    store: opened.store,
+    identity: options.identity,
+    spec: options.spec,
+    connectors: [...opened.connectors],
+    writers: opened.writers,
+    pubsub: options.pubsub,
+    defaultRegion: options.defaultRegion,
+    logger: { info: (m, x) => logger.info(m, x), error: (m, x) => logger.error(m, x) },
+  });
+  const sync = await startSyncRuntime({
+    store: opened.store,
+    serverUrl: opened.embedded ? null : opened.databaseUrl,
+    services: options.services,
+    pubsub: options.pubsub,
+    logger,
+    env: options.env,
+    feeds: opened.feeds,
+    work: options.work,
+    onCustomerChanged: options.onCustomerChanged ?? ((g, o) => writeback.decideWrites(g, o).then(() => undefined)),
+    loops: [writeback.loop, ...(options.loops ?? [])],
+  });
+  return { sync, writeback };
 }
