@@ -117,11 +117,21 @@ export function countPageReads(app: App): () => number {
  * only stores and queues; the reads and links happen there).
  */
 export async function drainSync(app: App, timeoutMs = 20_000): Promise<void> {
+  // Drained: no change job waiting or running and no write-back queued or being written, seen
+  // three times in a row (a write's echo, a notification from the emulator, arrives just after).
   const until = Date.now() + timeoutMs;
+  const outbox = app.store.table('sync_outbox');
+  let quiet = 0;
   for (;;) {
     app.sync.queue.wake();
-    if ((await app.sync.queue.pending()) === 0) return;
-    if (Date.now() > until) throw new Error(`sync jobs still pending after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
+    const pending = await app.sync.queue.pending();
+    const writing = (await app.store.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${outbox} WHERE state IN ('QUEUED', 'WRITING')`)).rows[0]!.n;
+    // Notifications the sandbox's systems are still sending to the gateway (a write's echo).
+    const sb = app.sandbox;
+    const notifying = sb ? (sb.salesforce.notifier?.pending ?? 0) + (sb.stripe.notifier?.pending ?? 0) + (sb.zendesk.notifier?.pending ?? 0) : 0;
+    quiet = pending === 0 && writing === 0 && notifying === 0 ? quiet + 1 : 0;
+    if (quiet >= 3) return;
+    if (Date.now() > until) throw new Error(`sync jobs still pending after ${timeoutMs} ms (${pending} changes, ${writing} writes, ${notifying} notifications)`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
