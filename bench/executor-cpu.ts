@@ -10,18 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { CUSTOMER_QUERY } from './customer-query.ts';
 
 const run = promisify(execFile);
 process.env['BENCH_API_KEY'] ??= `bench-${randomBytes(16).toString('hex')}`;
-// The gateway suite's query (bench/run.ts).
-const CUSTOMER_QUERY = `query Customer($id: ID!) { customer(id: $id) {
-  id name email phone company domain industry employees lifecycle currency accountingStatus paymentStatus
-  address { line1 line2 city region postalCode country } contractValue { amount minorUnits currency }
-  billingContact { name email } accountOwner { name email system }
-  sources { system type externalId matchConfidence matchRule }
-  lineage { field value source sourceField updatedAt rule candidates { system externalId value chosen } }
-  conflicts { field kind }
-} }`;
 
 function child(core: number, script: string, args: string[], env: Record<string, string> = {}): { pid: number; send(line: string): void; next<T>(): Promise<T> } {
   const p = spawn('taskset', ['-c', String(core), process.execPath, script, ...args], { env: { ...process.env, ...env } });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { promisify } from 'node:util';
+import { CUSTOMER_QUERY } from './customer-query.ts';
 
 const run = promisify(execFile);
 
@@ -97,14 +98,6 @@ if (suites.has('sandbox')) {
 }
 
 // ---------------------------------------------------------------- gateway
-const CUSTOMER_QUERY = `query Customer($id: ID!) { customer(id: $id) {
-  id name email phone company domain industry employees lifecycle currency accountingStatus paymentStatus
-  address { line1 line2 city region postalCode country } contractValue { amount minorUnits currency }
-  billingContact { name email } accountOwner { name email system }
-  sources { system type externalId matchConfidence matchRule }
-  lineage { field value source sourceField updatedAt rule candidates { system externalId value chosen } }
-  conflicts { field kind }
-} }`;
 
 if (suites.has('gateway')) {
   const FLOOR_MS = 50;

@@ -17,25 +17,13 @@ import { createIntentStore, type IntentStore, type IntentStoreOptions, type Rout
 import { validateCustomerUpdate, type CanonicalUpdate, type CustomerUpdateInput, type InvalidField } from './update-input.ts';
 
 /** Pub/sub channels of the sync contract (published by capture and writeback, streamed here). */
-export const SYNC_STATUS_CHANNEL = 'sync.status';
-export const CUSTOMER_CHANGED_CHANNEL = 'customer.changed';
-
-export type SyncState = 'QUEUED' | 'WRITING' | 'DONE' | 'FAILED';
+// The channels and the status message are writeback's (src/sync/status.ts): one definition.
+export { SYNC_STATUS_CHANNEL, CUSTOMER_CHANGED_CHANNEL, type SyncState } from './status.ts';
+import { SYNC_STATUS_CHANNEL, CUSTOMER_CHANGED_CHANNEL, type SyncState, type SyncStatusEvent } from './status.ts';
 const STATES: ReadonlySet<string> = new Set<SyncState>(['QUEUED', 'WRITING', 'DONE', 'FAILED']);
 
 /** A `sync.status` message: one outbox entry's state (writeback publishes one per transition). */
-export interface SyncStatusMessage {
-  customerId: string;
-  /** A system id as the sources name it (salesforce, stripe, …). */
-  system: string;
-  recordId: string;
-  outboxId: string;
-  state: SyncState;
-  fields: string[];
-  error: string | null;
-  /** ISO 8601. */
-  at: string;
-}
+export type SyncStatusMessage = SyncStatusEvent;
 
 /** A `customer.changed` message: the customer's golden record changed. */
 export interface CustomerChangedMessage {

@@ -22,7 +22,8 @@ import type { ChangeJob, ChangeReason } from './queue.ts';
 import type { WebhookInbox } from './inbox.ts';
 
 /** Pub/sub channel: a customer's golden record may have changed (CONTRACT: `{ customerId, at }`). */
-export const CUSTOMER_CHANGED = 'customer.changed';
+export { CUSTOMER_CHANGED_CHANNEL as CUSTOMER_CHANGED } from './status.ts';
+import { CUSTOMER_CHANGED_CHANNEL as CUSTOMER_CHANGED } from './status.ts';
 
 /** `changed`: the record the change was about and what its notification says changed, when it says (src/sync/observed.ts). */
 export type OnCustomerChanged = (goldenId: string, opts: { reason: ChangeReason; changed?: { system: SystemId; id: string; attributes: readonly string[] } | null }) => Promise<unknown>;

@@ -8,16 +8,9 @@ import type { PlannedWrite } from './plan.ts';
 
 export type OutboxState = 'QUEUED' | 'WRITING' | 'DONE' | 'FAILED' | 'SUPERSEDED';
 
-export interface OutboxEntry {
+/** A planned write as the outbox keeps it. */
+export interface OutboxEntry extends PlannedWrite {
   id: string;
-  goldenId: string;
-  system: SystemId;
-  recordType: string;
-  recordId: string;
-  fields: string[];
-  goldenValues: Record<string, unknown>;
-  changes: Record<string, unknown>;
-  expected: Record<string, unknown>;
   idempotencyKey: string;
   origin: string;
   state: OutboxState;

@@ -12,15 +12,8 @@ import { limitsConfig } from '../../src/config/limits.ts';
 import { buildCostModel, createGatewayLimits, createMemoryRateLimitStore, type GatewayLimits } from '../../src/limits/index.ts';
 import type { SystemId } from '../../src/sources/types.ts';
 import type { Role } from '../../src/access/principal.ts';
+import { CUSTOMER_QUERY as CUSTOMER } from '../../bench/customer-query.ts';
 
-const CUSTOMER = `query Customer($id: ID!) { customer(id: $id) {
-  id name email phone company domain industry employees lifecycle currency accountingStatus paymentStatus
-  address { line1 line2 city region postalCode country } contractValue { amount minorUnits currency }
-  billingContact { name email } accountOwner { name email system }
-  sources { system type externalId matchConfidence matchRule }
-  lineage { field value source sourceField updatedAt rule candidates { system externalId value chosen } }
-  conflicts { field kind }
-} }`;
 
 interface Exchange {
   status: number;
