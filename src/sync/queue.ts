@@ -66,7 +66,9 @@ export const changeJobSchema = z.object({
 /**
  * At most one job per record waits in the queue (pg-boss policy `short`, keyed by record): a
  * second change while one waits is already covered, since the job reads the record as it is when
- * it runs. A change arriving while the record's job runs is queued after it.
+ * it runs. What the second notification says changed (`attributes`) is added to the waiting job's,
+ * so the decision sees the evidence of both. A change arriving while the record's job runs is
+ * queued after it.
  */
 export const changeKey = (c: Pick<ChangeJob, 'system' | 'type' | 'id' | 'identity'>): string => `${c.system}:${c.type}:${c.id}${c.identity === false ? ':related' : ''}`;
 
@@ -80,6 +82,28 @@ export interface SyncQueueOptions {
   /** Seconds between polls when no job woke the worker. Default 2. */
   pollingIntervalSeconds?: number;
   onError?: (error: Error) => void;
+}
+
+const withAttributes = (job: ChangeJob, more: readonly string[] | undefined): ChangeJob =>
+  more?.length ? { ...job, attributes: [...new Set([...(job.attributes ?? []), ...more])] } : job;
+
+type Db = ReturnType<typeof onClient>;
+
+/** Adds each change's attributes to its record's waiting job; resolves with the changes whose record had no waiting job. */
+async function foldAttributes(db: Db, schema: string, changes: readonly ChangeJob[]): Promise<ChangeJob[]> {
+  const rows = changes.map((c) => ({ key: changeKey(c), attributes: c.attributes ?? [] }));
+  const r = await db.executeSql(
+    `UPDATE ${quoteIdentifier(schema)}.job j
+     SET data = jsonb_set(j.data, '{attributes}', (
+       SELECT coalesce(jsonb_agg(DISTINCT a), '[]'::jsonb)
+       FROM (SELECT jsonb_array_elements_text(coalesce(j.data->'attributes', '[]'::jsonb)) UNION SELECT jsonb_array_elements_text(u.attributes)) AS x (a)))
+     FROM jsonb_to_recordset($2::jsonb) AS u (key text, attributes jsonb)
+     WHERE j.name = $1 AND j.state = 'created' AND j.singleton_key = u.key
+     RETURNING j.singleton_key AS key`,
+    [SYNC_CHANGE, JSON.stringify(rows)],
+  );
+  const found = new Set((r.rows as { key: string }[]).map((x) => x.key));
+  return changes.filter((c) => !found.has(changeKey(c)));
 }
 
 /** Runs statements on the caller's transaction: pass it as pg-boss's `db` option. */
@@ -127,15 +151,32 @@ export async function startSyncQueue(store: Store, options: SyncQueueOptions = {
     boss,
     schema,
     pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
-    enqueue: (change, o = {}) =>
-      boss.send(SYNC_CHANGE, change as unknown as object, { singletonKey: changeKey(change), ...(o.client ? { db: onClient(o.client) } : {}) }),
+    enqueue: async (change, o = {}) => {
+      const db = o.client ? onClient(o.client) : boss.getDb();
+      const id = await boss.send(SYNC_CHANGE, change as unknown as object, { singletonKey: changeKey(change), db });
+      // A job for the record was waiting (it covers this change); if it started meanwhile, queue this one after it.
+      if (id === null && change.attributes?.length) return (await foldAttributes(db, schema, [change])).length === 0 ? null : boss.send(SYNC_CHANGE, change as unknown as object, { singletonKey: changeKey(change), db });
+      return id;
+    },
     enqueueMany: async (changes, o = {}) => {
       const byKey = new Map<string, ChangeJob>();
-      for (const c of changes) if (!byKey.has(changeKey(c))) byKey.set(changeKey(c), c);
+      for (const c of changes) {
+        const k = changeKey(c);
+        const had = byKey.get(k);
+        byKey.set(k, had ? withAttributes(had, c.attributes) : c);
+      }
       if (byKey.size === 0) return 0;
-      const jobs = [...byKey].map(([singletonKey, data]) => ({ data, singletonKey }));
-      const ids = await boss.insert(SYNC_CHANGE, jobs, { returnId: true, ...(o.client ? { db: onClient(o.client) } : {}) });
-      return ids?.length ?? 0;
+      const db = o.client ? onClient(o.client) : boss.getDb();
+      const insert = (list: readonly ChangeJob[]): Promise<unknown[] | null> =>
+        boss.insert(SYNC_CHANGE, list.map((data) => ({ data: data, singletonKey: changeKey(data) })), { returnId: true, db });
+      let queued = (await insert([...byKey.values()]))?.length ?? 0;
+      const folded = [...byKey.values()].filter((c) => (c.attributes?.length ?? 0) > 0);
+      if (queued < byKey.size && folded.length > 0) {
+        // A job that was waiting may have started between the insert and the fold: queue those again.
+        const missed = await foldAttributes(db, schema, folded);
+        if (missed.length > 0) queued += (await insert(missed))?.length ?? 0;
+      }
+      return queued;
     },
     pending: async () => {
       const r = await boss.getDb().executeSql(`SELECT count(*)::int AS n FROM ${quoteIdentifier(schema)}.job WHERE name = $1 AND state IN ('created', 'retry', 'active')`, [SYNC_CHANGE]);
