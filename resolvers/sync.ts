@@ -1,4 +1,5 @@
 // Thin resolvers for two-way sync (schema/sync.graphql): translate between GraphQL and src/sync/api.ts.
+import { randomUUID } from 'node:crypto';
 import { GraphQLError, isEnumType, type GraphQLSchema } from 'graphql';
 import type { MutationResolvers, QueryResolvers, Resolvers, SubscriptionResolvers, System, SyncHealth } from '../src/generated/graphql.ts';
 import { ConflictError, ErrorCode, NotFoundError } from '../src/server/errors.ts';
@@ -96,8 +97,10 @@ export const syncQuery: Pick<QueryResolvers, 'syncOverview'> = {
 };
 
 export const syncMutation: Pick<MutationResolvers, 'updateCustomer' | 'syncCustomer'> = {
-  updateCustomer: (_p, { id, input, idempotencyKey }, ctx) =>
+  updateCustomer: (_p, { id, input, idempotencyKey: given }, ctx) =>
     guarded(async () => {
+      // No key: a new update each call, under a key of its own.
+      const idempotencyKey = given ?? `auto:${randomUUID()}`;
       const r = await sync(ctx).updateCustomer({ id: ctx.principal.id, name: ctx.principal.name }, id, input, idempotencyKey);
       // The record changes once the writes land; its cached answers are dropped then (customer.changed).
       return {
@@ -133,7 +136,7 @@ function toEvent(e: SyncStatusMessage): { customerId: string; system: System; re
 
 export const syncSubscription: SubscriptionResolvers = {
   syncStatus: {
-    subscribe: (_p, { customerId }, ctx) => guarded(async () => filterMessages(await sync(ctx).statusEvents(customerId), statusEvent)),
+    subscribe: (_p, { customerId }, ctx) => guarded(async () => filterMessages(await sync(ctx).statusEvents(customerId ?? null), statusEvent)),
     resolve: (payload: { syncStatus: NonNullable<ReturnType<typeof toEvent>> }) => payload.syncStatus,
   },
   customerChanged: {

@@ -320,22 +320,12 @@ export type CustomerFilter = {
   system?: InputMaybe<System>;
 };
 
-export type CustomerMatch = {
-  __typename?: 'CustomerMatch';
-  customer: Customer;
-  /** email, phone, domain or name */
-  matchedOn: Scalars['String']['output'];
-  /** The indexed value that matched, as the system spells it. */
-  matchedValue: Scalars['String']['output'];
-  score: Scalars['Float']['output'];
-};
-
 /**
  * A change to a customer. Omit a field to leave it as it is; a field cannot be cleared (null is
  * refused). At least one field. Values are checked as a person would type them and written in
  * canonical form (e-mail lower-case, phone E.164, address as docs/mapping.md describes).
  */
-export type CustomerUpdateInput = {
+export type CustomerInput = {
   address?: InputMaybe<AddressInput>;
   /** The billing contact's e-mail: an address such as billing@example.com, at most 254 characters. */
   email?: InputMaybe<Scalars['String']['input']>;
@@ -349,6 +339,16 @@ export type CustomerUpdateInput = {
   phone?: InputMaybe<Scalars['String']['input']>;
   /** A web address or domain, e.g. https://example.com. */
   website?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CustomerMatch = {
+  __typename?: 'CustomerMatch';
+  customer: Customer;
+  /** email, phone, domain or name */
+  matchedOn: Scalars['String']['output'];
+  /** The indexed value that matched, as the system spells it. */
+  matchedValue: Scalars['String']['output'];
+  score: Scalars['Float']['output'];
 };
 
 /** A write that failed after its retry budget, kept per record with its reason (the outbox worker's; docs/sync.md). */
@@ -511,7 +511,9 @@ export type Mutation = {
    * nothing is recorded. A field only read-only systems hold (e.g. the ERP's) is READ_ONLY_SYSTEM,
    * nothing written anywhere. `idempotencyKey` (1 to 255 characters, unique per caller): the same
    * key again answers the first call's jobs (`replayed: true`) and writes nothing new; the same
-   * key with another customer or other values is a CONFLICT. A retired id acts on its survivor.
+   * key with another customer or other values is a CONFLICT. Without a key each call is a new
+   * update (a repeat finds the systems already holding the values and writes nothing more, but
+   * may race the first): send one when a client retries. A retired id acts on its survivor.
    * Needs CONTACT; each input field also needs its own field's class (docs/access.md).
    */
   updateCustomer: UpdateCustomerPayload;
@@ -551,8 +553,8 @@ export type MutationSyncCustomerArgs = {
 
 export type MutationUpdateCustomerArgs = {
   id: Scalars['ID']['input'];
-  idempotencyKey: Scalars['String']['input'];
-  input: CustomerUpdateInput;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: CustomerInput;
 };
 
 /** Related records, each as its own system holds it. */
@@ -860,9 +862,10 @@ export type Subscription = {
   /**
    * The writes to a customer's records as they go: QUEUED, WRITING, then DONE or FAILED, one
    * event per outbox entry and state, from whichever gateway or worker handles them. A retired id
-   * follows its survivor. Over WebSocket (graphql-transport-ws) on /graphql.
+   * follows its survivor; without `customerId`, every customer's writes. Over WebSocket
+   * (graphql-transport-ws) on /graphql.
    */
-  syncStatus: SyncStatusEvent;
+  syncStatus: SyncEvent;
 };
 
 
@@ -872,7 +875,7 @@ export type SubscriptionCustomerChangedArgs = {
 
 
 export type SubscriptionSyncStatusArgs = {
-  customerId: Scalars['ID']['input'];
+  customerId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type SubscriptionConnection = {
@@ -893,6 +896,19 @@ export type SyncError = {
   at: Scalars['DateTime']['output'];
   /** In Meridian's words: no upstream text, host or key. */
   message: Scalars['String']['output'];
+};
+
+export type SyncEvent = {
+  __typename?: 'SyncEvent';
+  at: Scalars['DateTime']['output'];
+  customerId: Scalars['ID']['output'];
+  error?: Maybe<Scalars['String']['output']>;
+  /** Canonical fields of the write. */
+  fields: Array<Scalars['String']['output']>;
+  outboxId: Scalars['ID']['output'];
+  recordId: Scalars['ID']['output'];
+  state: SyncState;
+  system: System;
 };
 
 /** A write-back that failed for good (a dead letter). */
@@ -949,19 +965,6 @@ export type SyncState =
   | 'QUEUED'
   /** A worker is writing it to the system. */
   | 'WRITING';
-
-export type SyncStatusEvent = {
-  __typename?: 'SyncStatusEvent';
-  at: Scalars['DateTime']['output'];
-  customerId: Scalars['ID']['output'];
-  error?: Maybe<Scalars['String']['output']>;
-  /** Canonical fields of the write. */
-  fields: Array<Scalars['String']['output']>;
-  outboxId: Scalars['ID']['output'];
-  recordId: Scalars['ID']['output'];
-  state: SyncState;
-  system: System;
-};
 
 /**
  * The systems in Meridian's contract. Salesforce, Zendesk, Stripe and the ERP are read (none is
@@ -1033,6 +1036,7 @@ export type UpdateCustomerPayload = {
   __typename?: 'UpdateCustomerPayload';
   /** The customer the writes are for (a retired id's survivor). */
   customer: Customer;
+  /** The key given, or the one Meridian made for a call without one. */
   idempotencyKey: Scalars['String']['output'];
   /** The recorded intent this call made (or the first call with the same key made). */
   intentId: Scalars['ID']['output'];
@@ -1149,8 +1153,8 @@ export type ResolversTypes = {
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   CustomerFilter: CustomerFilter;
+  CustomerInput: CustomerInput;
   CustomerMatch: ResolverTypeWrapper<Omit<CustomerMatch, 'customer'> & { customer: ResolversTypes['Customer'] }>;
-  CustomerUpdateInput: CustomerUpdateInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeadLetter: ResolverTypeWrapper<DeadLetter>;
   ErpContract: ResolverTypeWrapper<ContractRecord>;
@@ -1198,12 +1202,12 @@ export type ResolversTypes = {
   SubscriptionConnection: ResolverTypeWrapper<Omit<SubscriptionConnection, 'edges'> & { edges: Array<ResolversTypes['SubscriptionEdge']> }>;
   SubscriptionEdge: ResolverTypeWrapper<Omit<SubscriptionEdge, 'node'> & { node: ResolversTypes['BillingSubscription'] }>;
   SyncError: ResolverTypeWrapper<SyncError>;
+  SyncEvent: ResolverTypeWrapper<SyncEvent>;
   SyncFailure: ResolverTypeWrapper<SyncFailure>;
   SyncHealth: SyncHealth;
   SyncJob: ResolverTypeWrapper<SyncJob>;
   SyncOverview: ResolverTypeWrapper<SyncOverview>;
   SyncState: SyncState;
-  SyncStatusEvent: ResolverTypeWrapper<SyncStatusEvent>;
   System: System;
   SystemSyncStatus: ResolverTypeWrapper<SystemSyncStatus>;
   Ticket: ResolverTypeWrapper<TicketRecord>;
@@ -1233,8 +1237,8 @@ export type ResolversParentTypes = {
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   CustomerFilter: CustomerFilter;
+  CustomerInput: CustomerInput;
   CustomerMatch: Omit<CustomerMatch, 'customer'> & { customer: ResolversParentTypes['Customer'] };
-  CustomerUpdateInput: CustomerUpdateInput;
   DateTime: Scalars['DateTime']['output'];
   DeadLetter: DeadLetter;
   ErpContract: ContractRecord;
@@ -1275,10 +1279,10 @@ export type ResolversParentTypes = {
   SubscriptionConnection: Omit<SubscriptionConnection, 'edges'> & { edges: Array<ResolversParentTypes['SubscriptionEdge']> };
   SubscriptionEdge: Omit<SubscriptionEdge, 'node'> & { node: ResolversParentTypes['BillingSubscription'] };
   SyncError: SyncError;
+  SyncEvent: SyncEvent;
   SyncFailure: SyncFailure;
   SyncJob: SyncJob;
   SyncOverview: SyncOverview;
-  SyncStatusEvent: SyncStatusEvent;
   SystemSyncStatus: SystemSyncStatus;
   Ticket: TicketRecord;
   TicketConnection: Omit<TicketConnection, 'edges'> & { edges: Array<ResolversParentTypes['TicketEdge']> };
@@ -1515,7 +1519,7 @@ export type MutationResolvers<ContextType = GatewayContext, ParentType extends R
   resolveReview?: Resolver<ResolversTypes['ReviewItem'], ParentType, ContextType, RequireFields<MutationResolveReviewArgs, 'decision' | 'id'>>;
   splitCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationSplitCustomerArgs, 'externalId' | 'id' | 'system'>>;
   syncCustomer?: Resolver<ResolversTypes['SyncJob'], ParentType, ContextType, RequireFields<MutationSyncCustomerArgs, 'id'>>;
-  updateCustomer?: Resolver<ResolversTypes['UpdateCustomerPayload'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'id' | 'idempotencyKey' | 'input'>>;
+  updateCustomer?: Resolver<ResolversTypes['UpdateCustomerPayload'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'id' | 'input'>>;
 };
 
 export type OpportunityResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Opportunity'] = ResolversParentTypes['Opportunity']> = {
@@ -1666,7 +1670,7 @@ export type SourceRefResolvers<ContextType = GatewayContext, ParentType extends 
 
 export type SubscriptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   customerChanged?: SubscriptionResolver<ResolversTypes['Customer'], "customerChanged", ParentType, ContextType, RequireFields<SubscriptionCustomerChangedArgs, 'id'>>;
-  syncStatus?: SubscriptionResolver<ResolversTypes['SyncStatusEvent'], "syncStatus", ParentType, ContextType, RequireFields<SubscriptionSyncStatusArgs, 'customerId'>>;
+  syncStatus?: SubscriptionResolver<ResolversTypes['SyncEvent'], "syncStatus", ParentType, ContextType, Partial<SubscriptionSyncStatusArgs>>;
 };
 
 export type SubscriptionConnectionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SubscriptionConnection'] = ResolversParentTypes['SubscriptionConnection']> = {
@@ -1683,6 +1687,17 @@ export type SubscriptionEdgeResolvers<ContextType = GatewayContext, ParentType e
 export type SyncErrorResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncError'] = ResolversParentTypes['SyncError']> = {
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SyncEventResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncEvent'] = ResolversParentTypes['SyncEvent']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  customerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  outboxId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  recordId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['SyncState'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['System'], ParentType, ContextType>;
 };
 
 export type SyncFailureResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncFailure'] = ResolversParentTypes['SyncFailure']> = {
@@ -1703,17 +1718,6 @@ export type SyncOverviewResolvers<ContextType = GatewayContext, ParentType exten
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   pipelineKnown?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   systems?: Resolver<Array<ResolversTypes['SystemSyncStatus']>, ParentType, ContextType>;
-};
-
-export type SyncStatusEventResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncStatusEvent'] = ResolversParentTypes['SyncStatusEvent']> = {
-  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  customerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
-  outboxId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  recordId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  state?: Resolver<ResolversTypes['SyncState'], ParentType, ContextType>;
-  system?: Resolver<ResolversTypes['System'], ParentType, ContextType>;
 };
 
 export type SystemSyncStatusResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SystemSyncStatus'] = ResolversParentTypes['SystemSyncStatus']> = {
@@ -1819,10 +1823,10 @@ export type Resolvers<ContextType = GatewayContext> = {
   SubscriptionConnection?: SubscriptionConnectionResolvers<ContextType>;
   SubscriptionEdge?: SubscriptionEdgeResolvers<ContextType>;
   SyncError?: SyncErrorResolvers<ContextType>;
+  SyncEvent?: SyncEventResolvers<ContextType>;
   SyncFailure?: SyncFailureResolvers<ContextType>;
   SyncJob?: SyncJobResolvers<ContextType>;
   SyncOverview?: SyncOverviewResolvers<ContextType>;
-  SyncStatusEvent?: SyncStatusEventResolvers<ContextType>;
   SystemSyncStatus?: SystemSyncStatusResolvers<ContextType>;
   Ticket?: TicketResolvers<ContextType>;
   TicketConnection?: TicketConnectionResolvers<ContextType>;

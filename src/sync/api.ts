@@ -14,16 +14,16 @@ import { ACCOUNT_TYPE, type SystemId } from '../sources/types.ts';
 import type { Store } from '../store/index.ts';
 import type { CircuitState } from '../resilience/index.ts';
 import { createIntentStore, type IntentStore, type IntentStoreOptions, type RoutedIntent, type WriteJob } from './intents.ts';
-import { validateCustomerUpdate, type CanonicalUpdate, type CustomerUpdateInput, type InvalidField } from './update-input.ts';
+import { validateCustomerUpdate, type CanonicalUpdate, type CustomerInput, type InvalidField } from './update-input.ts';
 
 /** Pub/sub channels of the sync contract (published by capture and writeback, streamed here). */
 // The channels and the status message are writeback's (src/sync/status.ts): one definition.
 export { SYNC_STATUS_CHANNEL, CUSTOMER_CHANGED_CHANNEL, type SyncState } from './status.ts';
-import { SYNC_STATUS_CHANNEL, CUSTOMER_CHANGED_CHANNEL, type SyncState, type SyncStatusEvent } from './status.ts';
+import { SYNC_STATUS_CHANNEL, CUSTOMER_CHANGED_CHANNEL, type SyncState, type SyncEvent } from './status.ts';
 const STATES: ReadonlySet<string> = new Set<SyncState>(['QUEUED', 'WRITING', 'DONE', 'FAILED']);
 
 /** A `sync.status` message: one outbox entry's state (writeback publishes one per transition). */
-export type SyncStatusMessage = SyncStatusEvent;
+export type SyncStatusMessage = SyncEvent;
 
 /** A `customer.changed` message: the customer's golden record changed. */
 export interface CustomerChangedMessage {
@@ -157,12 +157,13 @@ export interface Overview {
 }
 
 export interface SyncApi {
-  updateCustomer(actor: Actor, id: string, input: CustomerUpdateInput, idempotencyKey: string): Promise<RoutedIntent>;
+  updateCustomer(actor: Actor, id: string, input: CustomerInput, idempotencyKey: string): Promise<RoutedIntent>;
   syncCustomer(id: string): Promise<{ customerId: string; requestedAt: Date; changes: ({ system: SystemId; type: string; id: string; jobId: string | null })[] }>;
   overview(): Promise<Overview>;
   deadLetters(system: SystemId, first: number): Promise<DeadLetter[] | null>;
   /** Status events of one customer (a retired id follows its survivor); subscribed before it resolves. */
-  statusEvents(customerId: string): Promise<AsyncIterableIterator<SyncStatusMessage>>;
+  /** Status events of one customer's writes (a retired id: its survivor's), or of every customer's when `customerId` is null. */
+  statusEvents(customerId: string | null): Promise<AsyncIterableIterator<SyncStatusMessage>>;
   /** The ids of a customer's changes: each is the customer's (survivor's) id. */
   customerChanges(id: string): Promise<AsyncIterableIterator<string>>;
 }
@@ -219,13 +220,13 @@ export function createSyncApi(deps: SyncApiDeps): SyncApi {
     return survivor;
   };
 
-  /** Subscribes first (so nothing published after this call returns is missed), then checks the id. */
-  const subscribeFor = async <U>(channel: string, id: string, pick: (m: JsonValue, ids: ReadonlySet<string>) => U | null): Promise<AsyncIterableIterator<U>> => {
+  /** Subscribes first (so nothing published after this call returns is missed), then checks the id; `id` null: every customer. */
+  const subscribeFor = async <U>(channel: string, id: string | null, pick: (m: JsonValue, ids: ReadonlySet<string> | null) => U | null): Promise<AsyncIterableIterator<U>> => {
     const source = deps.pubsub.asyncIterator<JsonValue>([channel]);
-    let ids: ReadonlySet<string>;
+    let ids: ReadonlySet<string> | null;
     try {
       await source.ready();
-      ids = new Set([id, await survivorOf(id)]);
+      ids = id === null ? null : new Set([id, await survivorOf(id)]);
     } catch (e) {
       await source.return?.(undefined);
       throw e;
@@ -294,13 +295,13 @@ export function createSyncApi(deps: SyncApiDeps): SyncApi {
     statusEvents: (customerId) =>
       subscribeFor(SYNC_STATUS_CHANNEL, customerId, (m, ids) => {
         const e = parseStatusMessage(m);
-        return e && ids.has(e.customerId) ? e : null;
+        return e && (ids === null || ids.has(e.customerId)) ? e : null;
       }),
 
     customerChanges: (id) =>
       subscribeFor(CUSTOMER_CHANGED_CHANNEL, id, (m, ids) => {
         const customerId = m !== null && typeof m === 'object' && !Array.isArray(m) ? m['customerId'] : null;
-        return isString(customerId) && ids.has(customerId) ? customerId : null;
+        return isString(customerId) && ids?.has(customerId) ? customerId : null;
       }),
   };
 }

@@ -9,7 +9,7 @@ export const CUSTOMER_CHANGED_CHANNEL = 'customer.changed';
 
 export type SyncState = 'QUEUED' | 'WRITING' | 'DONE' | 'FAILED';
 
-export interface SyncStatusEvent {
+export interface SyncEvent {
   customerId: string;
   system: string;
   recordId: string;

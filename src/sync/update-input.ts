@@ -5,8 +5,8 @@
 import { isSupportedCountry } from 'libphonenumber-js';
 import { countryCode, isKnownRegion, normalizeAddress, normalizeEmail, normalizePhone, normalizeWebsite, regionCode, type PostalAddress } from '../normalize/index.ts';
 
-/** The GraphQL input (CustomerUpdateInput), as it arrives: any field may be absent or null. */
-export interface CustomerUpdateInput {
+/** The GraphQL input (CustomerInput), as it arrives: any field may be absent or null. */
+export interface CustomerInput {
   name?: string | null | undefined;
   email?: string | null | undefined;
   phone?: string | null | undefined;
@@ -141,11 +141,11 @@ function address(a: AddressInput, defaultInvalid: InvalidField[]): PostalAddress
  * Checks every field of an update and answers the canonical values, or every problem at once.
  * `defaultRegion`: where a phone number without a country code is read (MERIDIAN_DEFAULT_REGION).
  */
-export function validateCustomerUpdate(input: CustomerUpdateInput, options: { defaultRegion: string }): Validated {
+export function validateCustomerUpdate(input: CustomerInput, options: { defaultRegion: string }): Validated {
   const invalid: InvalidField[] = [];
   const values: CanonicalUpdate = {};
   let given = 0;
-  for (const [field, value] of Object.entries(input) as [keyof CustomerUpdateInput, unknown][]) {
+  for (const [field, value] of Object.entries(input) as [keyof CustomerInput, unknown][]) {
     if (value === undefined) continue;
     given++;
     if (value === null) {
@@ -198,7 +198,7 @@ export function validateCustomerUpdate(input: CustomerUpdateInput, options: { de
       }
       default:
         // The schema admits no other field; a caller that builds the input by hand is told.
-        invalid.push({ field, reason: 'not a field of CustomerUpdateInput' });
+        invalid.push({ field, reason: 'not a field of CustomerInput' });
     }
   }
   if (given === 0) invalid.push({ field: 'input', reason: 'names no field to change' });

@@ -28,7 +28,7 @@ interface RouteCall {
   intentKey: string;
 }
 
-const UPDATE = `mutation($id: ID!, $input: CustomerUpdateInput!, $key: String!) {
+const UPDATE = `mutation($id: ID!, $input: CustomerInput!, $key: String!) {
   updateCustomer(id: $id, input: $input, idempotencyKey: $key) { customer { id } intentId idempotencyKey replayed jobs { system recordId outboxId fields } }
 }`;
 
@@ -117,6 +117,20 @@ describe('sync API over HTTP', () => {
       expect(u.jobs.every((j) => j.fields.join() === 'email,phone' && j.outboxId.startsWith(u.intentId))).toBe(true);
       const rows = (await intents()).filter((i) => i.id === u.intentId);
       expect(rows).toEqual([{ id: u.intentId, actor: testKeyName('agent'), golden_id: ids[1], state: 'routed', input: { phone: '+14155550134', email: 'billing@example.com' } }]);
+    });
+
+    it('without a key (CONTRACT: idempotencyKey is optional) each call is its own update, under a key Meridian made', async () => {
+      const keyless = `mutation($id: ID!, $input: CustomerInput!) { updateCustomer(id: $id, input: $input) { intentId idempotencyKey replayed } }`;
+      const vars = { id: ids[6], input: { phone: '+1 415 555 0177' } };
+      const a = await app.gql<{ updateCustomer: { intentId: string; idempotencyKey: string; replayed: boolean } }>(keyless, vars);
+      const b = await app.gql<{ updateCustomer: { intentId: string; idempotencyKey: string; replayed: boolean } }>(keyless, vars);
+      expect(a.errors).toEqual([]);
+      expect(b.errors).toEqual([]);
+      expect(a.data!.updateCustomer.replayed).toBe(false);
+      expect(b.data!.updateCustomer.replayed).toBe(false);
+      expect(a.data!.updateCustomer.idempotencyKey).toMatch(/^auto:[0-9a-f-]{36}$/);
+      expect(b.data!.updateCustomer.intentId).not.toBe(a.data!.updateCustomer.intentId);
+      expect(routed).toHaveLength(2);
     });
 
     it('the same key answers the first result and writes nothing new; other spellings of the same values are the same request', async () => {

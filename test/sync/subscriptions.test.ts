@@ -131,6 +131,25 @@ describe('subscriptions over graphql-ws on one gateway', () => {
     ]);
   });
 
+  it('syncStatus without a customerId streams every customer\'s writes', async () => {
+    const s = subscribe(app.url, 'agent', 'subscription { syncStatus { customerId outboxId state } }', {});
+    clients.push(s.client);
+    await whenListening(s.results, () => app.pubsub.publish(SYNC_STATUS_CHANNEL, status(customers[4]!.id, 'probe-all', 'QUEUED') as never));
+    await app.pubsub.publish(SYNC_STATUS_CHANNEL, status(customers[4]!.id, 'ob_a', 'DONE') as never);
+    await app.pubsub.publish(SYNC_STATUS_CHANNEL, status(customers[5]!.id, 'ob_b', 'WRITING') as never);
+    const seen: unknown[] = [];
+    while (seen.length < 2) {
+      const r = await nextWithin(s.results);
+      expect(r.errors).toBeUndefined();
+      const e = r.data!['syncStatus'] as { customerId: string; outboxId: string; state: string };
+      if (e.outboxId !== 'probe-all') seen.push(e);
+    }
+    expect(seen).toEqual([
+      { customerId: customers[4]!.id, outboxId: 'ob_a', state: 'DONE' },
+      { customerId: customers[5]!.id, outboxId: 'ob_b', state: 'WRITING' },
+    ]);
+  });
+
   it('syncStatus is refused at the start to a role without CONTACT, and for an unknown customer', async () => {
     const reader = subscribe(app.url, 'reader', STATUS, { id: customers[3]!.id });
     clients.push(reader.client);

@@ -1,10 +1,10 @@
 // updateCustomer's input checks (src/sync/update-input.ts): every bad field named at once with
 // its reason; good values come back in the golden record's canonical forms.
 import { describe, expect, it } from 'vitest';
-import { validateCustomerUpdate, type CustomerUpdateInput } from '../../src/sync/update-input.ts';
+import { validateCustomerUpdate, type CustomerInput } from '../../src/sync/update-input.ts';
 
-const check = (input: CustomerUpdateInput, defaultRegion = 'US') => validateCustomerUpdate(input, { defaultRegion });
-const bad = (input: CustomerUpdateInput, defaultRegion = 'US'): Record<string, string> => {
+const check = (input: CustomerInput, defaultRegion = 'US') => validateCustomerUpdate(input, { defaultRegion });
+const bad = (input: CustomerInput, defaultRegion = 'US'): Record<string, string> => {
   const r = check(input, defaultRegion);
   if (r.ok) throw new Error(`accepted ${JSON.stringify(input)}`);
   return Object.fromEntries(r.invalid.map((f) => [f.field, f.reason]));
