@@ -7,7 +7,7 @@ import { canonicalField, collection, contacts, customerById, customerBySource, f
 import { connectionOf, pageSize } from '../src/gateway/pagination.ts';
 import { linkSourceRecord } from '../src/gateway/linking.ts';
 import { IdentityInputError } from '../src/identity/errors.ts';
-import { reviewMutation, reviewQuery, reviewTypes } from './review.ts';
+import { reviewMutation, reviewQuery, reviewSubscription, reviewTypes } from './review.ts';
 import { syncMutation, syncQuery, syncSubscription, syncTypes } from './sync.ts';
 
 
@@ -139,7 +139,7 @@ export const resolvers: Resolvers = {
   Payment: {
     system: (x) => systemEnum(x.system),
   },
-  Subscription: syncSubscription,
+  Subscription: { ...syncSubscription, ...reviewSubscription },
   ...reviewTypes,
   ...syncTypes,
 };

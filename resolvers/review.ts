@@ -1,5 +1,7 @@
 // Thin resolvers for the review queue: translate between GraphQL and src/review/items.ts.
-import type { MutationResolvers, QueryResolvers, Resolvers } from '../src/generated/graphql.ts';
+import type { MutationResolvers, QueryResolvers, Resolvers, SubscriptionResolvers } from '../src/generated/graphql.ts';
+import { filterMessages } from '../src/sync/api.ts';
+import type { ReviewItem } from '../src/review/items.ts';
 import { BadUserInputError, ConflictError, NotFoundError } from '../src/server/errors.ts';
 import { ACCOUNT_TYPE, systemEnum } from '../src/sources/types.ts';
 import { notReusable } from '../src/gateway/customer.ts';
@@ -90,5 +92,17 @@ export const reviewTypes: Pick<Resolvers, 'ReviewItem' | 'ReviewRecord'> = {
           : ((await ctx.services.identity.goldenIdsFor([r]))[0] ?? null);
       return id === null ? null : { id };
     },
+  },
+};
+
+export const reviewSubscription: Pick<SubscriptionResolvers, 'reviewQueueChanged'> = {
+  reviewQueueChanged: {
+    subscribe: async (_p, _a, ctx) => {
+      const changes = ctx.services.reviewChanges;
+      // Every gateway start wires it (src/app.ts); a context built without it is a programming error.
+      if (!changes) throw new Error('services.reviewChanges is not set on this gateway');
+      return filterMessages(await changes(), (item) => ({ reviewQueueChanged: item }));
+    },
+    resolve: (payload: { reviewQueueChanged: ReviewItem }) => payload.reviewQueueChanged,
   },
 };

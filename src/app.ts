@@ -18,6 +18,7 @@ import { CustomerSearch, indexingScans } from './identity/search.ts';
 import { MatchIndex } from './identity/match-index.ts';
 import { createLiveMatcher } from './identity/live-matcher.ts';
 import { createReviewItems } from './review/items.ts';
+import { publishReviewChanges, subscribeReviewChanges } from './review/events.ts';
 import { createMemoryCache, createRedisCache } from './cache/index.ts';
 import type { GoldenRecordCache } from './cache/types.ts';
 import { startSandbox, worldMarker, type Sandbox } from './sandbox/index.ts';
@@ -340,8 +341,13 @@ export async function startApp(options: AppOptions): Promise<App> {
       localKey: localKey?.key ?? null,
       onKeySetError: (reason) => logger.error('JWT key set unavailable', { url: access.jwt?.jwksUrl.href ?? '', reason }),
     });
+    // Other replicas invalidate what they learn of (their notices reach this replica's response
+    // cache below); review items and sync status travel on it too.
+    const pubsub = env.REDIS_URL ? await createRedisPubSub({ url: env.REDIS_URL }) : createMemoryPubSub();
+    closers.push(() => pubsub.close());
     const identity: IdentityStore = createIdentityStore(store);
-    const reviews = createReviewItems(store, { identity });
+    const onReviewPublishError = (e: unknown): void => logger.error('review change not published', { error: String(e) });
+    const reviews = createReviewItems(store, { identity, onChanged: (ids) => publishReviewChanges(pubsub, ids, onReviewPublishError) });
 
     const sources: Partial<Record<SystemId, GuardedSource>> = {};
     for (const c of connectors) sources[c.system] = guardSource(c, { timeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS, cooldownMs: env.MERIDIAN_BREAKER_COOLDOWN_MS, tracer: tracing.tracer });
@@ -367,9 +373,6 @@ export async function startApp(options: AppOptions): Promise<App> {
       ? await createRedisCache<CachedGolden>({ url: env.REDIS_URL, ttlSeconds: env.MERIDIAN_CACHE_TTL_SECONDS, onError: onCacheError })
       : createMemoryCache<CachedGolden>({ ttlSeconds: env.MERIDIAN_CACHE_TTL_SECONDS, onError: onCacheError });
     closers.push(() => goldenCache.close());
-    // Other replicas invalidate what they learn of; their notices reach this replica's response cache here.
-    const pubsub = env.REDIS_URL ? await createRedisPubSub({ url: env.REDIS_URL }) : createMemoryPubSub();
-    closers.push(() => pubsub.close());
     const responseCache = new ResponseCache({ ttlSeconds: env.MERIDIAN_CACHE_TTL_SECONDS });
     const cache = withResponseCache(goldenCache, responseCache, (ids) => pubsub.publish(INVALIDATION_CHANNEL, { ids: [...ids] }));
     const unsubscribe = await pubsub.subscribe(INVALIDATION_CHANNEL, (message) => {
@@ -391,7 +394,10 @@ export async function startApp(options: AppOptions): Promise<App> {
     const spec = loadFieldSpec(env.MERIDIAN_MAPPING);
     const liveMatcher = createLiveMatcher({ identity, index: matchIndex, reviews, search, defaultRegion: env.MERIDIAN_DEFAULT_REGION });
     const limits = { timeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS, budget: env.MERIDIAN_REQUEST_UPSTREAM_BUDGET };
-    const services: GatewayServices = { sources, identity, search, liveMatcher, reviews, cache, spec, defaultRegion: env.MERIDIAN_DEFAULT_REGION, now: () => new Date(), limits };
+    const services: GatewayServices = {
+      sources, identity, search, liveMatcher, reviews, cache, spec, defaultRegion: env.MERIDIAN_DEFAULT_REGION, now: () => new Date(), limits,
+      reviewChanges: () => subscribeReviewChanges(pubsub, (id) => reviews.get(id)),
+    };
 
     const checkReadiness = async (): Promise<Readiness> => {
       const deps: Readiness['dependencies'] = {};

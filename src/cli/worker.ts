@@ -30,6 +30,7 @@ export async function runWorkerCommand(io: WorkerCommandIo, env: Record<string, 
   const { openSources, INVALIDATION_CHANNEL } = await import('../app.ts');
   const { createIdentityStore } = await import('../identity/links.ts');
   const { createReviewItems } = await import('../review/items.ts');
+  const { publishReviewChanges } = await import('../review/events.ts');
   const { CustomerSearch } = await import('../identity/search.ts');
   const { MatchIndex } = await import('../identity/match-index.ts');
   const { createLiveMatcher } = await import('../identity/live-matcher.ts');
@@ -48,8 +49,11 @@ export async function runWorkerCommand(io: WorkerCommandIo, env: Record<string, 
     const opened = await openSources(config, { logger });
     closers.push(() => opened.close());
     const { store, connectors } = opened;
+    const pubsub = e.REDIS_URL ? await createRedisPubSub({ url: e.REDIS_URL }) : createMemoryPubSub();
+    closers.push(() => pubsub.close());
     const identity = createIdentityStore(store);
-    const reviews = createReviewItems(store, { identity });
+    // Items this worker raises (possible duplicates, SYNC_FAILURE) reach the gateways' reviewQueueChanged.
+    const reviews = createReviewItems(store, { identity, onChanged: (ids) => publishReviewChanges(pubsub, ids, (err) => logger.error('review change not published', { error: String(err) })) });
     const sources: Parameters<typeof startSyncProcess>[1]['services']['sources'] = {};
     for (const c of connectors) sources[c.system] = guardSource(c, { timeoutMs: e.MERIDIAN_SOURCE_TIMEOUT_MS, cooldownMs: e.MERIDIAN_BREAKER_COOLDOWN_MS });
     const search = new CustomerSearch(store);
@@ -58,8 +62,6 @@ export async function runWorkerCommand(io: WorkerCommandIo, env: Record<string, 
       ? await createRedisCache<CachedGolden>({ url: e.REDIS_URL, ttlSeconds: e.MERIDIAN_CACHE_TTL_SECONDS, onError: onCacheError })
       : createMemoryCache<CachedGolden>({ ttlSeconds: e.MERIDIAN_CACHE_TTL_SECONDS, onError: onCacheError });
     closers.push(() => golden.close());
-    const pubsub = e.REDIS_URL ? await createRedisPubSub({ url: e.REDIS_URL }) : createMemoryPubSub();
-    closers.push(() => pubsub.close());
     // What this worker invalidates reaches every gateway's response cache too (src/app.ts subscribes).
     const cache = withResponseCache(golden, new ResponseCache({ ttlSeconds: e.MERIDIAN_CACHE_TTL_SECONDS }), (ids) => pubsub.publish(INVALIDATION_CHANNEL, { ids: [...ids] }));
     const services = {

@@ -8,7 +8,7 @@ import DataLoader from 'dataloader';
 import type { IdentityLink, IdentityStore } from '../identity/links.ts';
 import type { CustomerSearch } from '../identity/search.ts';
 import type { LiveMatcher } from '../identity/live-matcher.ts';
-import type { ReviewItems } from '../review/items.ts';
+import type { ReviewItem, ReviewItems } from '../review/items.ts';
 import type { GoldenRecordCache } from '../cache/types.ts';
 import { ACCOUNT_TYPE, PERSON_IS_ACCOUNT } from '../sources/registry.ts';
 import type { SourceRecord, SystemId } from '../domain/records.ts';
@@ -43,6 +43,8 @@ export interface GatewayServices {
   /** Matches records that change or appear (webhooks) against existing customers; absent = links are made by backfills only. */
   liveMatcher?: LiveMatcher;
   reviews: ReviewItems;
+  /** reviewQueueChanged: review items as they change, from every process on this pub/sub (src/review/events.ts). Absent: not offered. */
+  reviewChanges?: () => Promise<AsyncIterableIterator<ReviewItem>>;
   cache: GoldenRecordCache<CachedGolden>;
   spec: FieldSpec;
   defaultRegion: string;

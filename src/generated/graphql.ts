@@ -860,6 +860,13 @@ export type Subscription = {
    */
   customerChanged: Customer;
   /**
+   * Review items as they change (CONTRACT.md): raised (by a backfill, the matcher, a write that
+   * failed for good), decided, or closed because their customers were settled. Each event is the
+   * item as it is when the event is delivered, from whichever gateway or worker changed it. Over
+   * WebSocket (graphql-transport-ws) on /graphql; needs REVIEW, as reviewQueue does.
+   */
+  reviewQueueChanged: ReviewItem;
+  /**
    * The writes to a customer's records as they go: QUEUED, WRITING, then DONE or FAILED, one
    * event per outbox entry and state, from whichever gateway or worker handles them. A retired id
    * follows its survivor; without `customerId`, every customer's writes. Over WebSocket
@@ -1670,6 +1677,7 @@ export type SourceRefResolvers<ContextType = GatewayContext, ParentType extends 
 
 export type SubscriptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   customerChanged?: SubscriptionResolver<ResolversTypes['Customer'], "customerChanged", ParentType, ContextType, RequireFields<SubscriptionCustomerChangedArgs, 'id'>>;
+  reviewQueueChanged?: SubscriptionResolver<ResolversTypes['ReviewItem'], "reviewQueueChanged", ParentType, ContextType>;
   syncStatus?: SubscriptionResolver<ResolversTypes['SyncEvent'], "syncStatus", ParentType, ContextType, Partial<SubscriptionSyncStatusArgs>>;
 };
 

@@ -311,7 +311,7 @@ export function createLiveMatcher(options: LiveMatcherOptions): LiveMatcher {
     if (record.type !== ACCOUNT_TYPE[record.system]) throw new Error(`the live matcher links account-level records; got ${record.system} ${record.type}`);
     const entry = customerIndexEntry(config, record);
 
-    const decided = await options.identity.withLock(async (tx) => {
+    const { closed, ...decided } = await options.identity.withLock(async (tx) => {
       const c = tx.client;
       // The record's own entry first: the term counts then include it, as a full run's do.
       await options.index.upsertIn(c, entry);
@@ -324,9 +324,10 @@ export function createLiveMatcher(options: LiveMatcherOptions): LiveMatcher {
       const outcome: LiveMatchOutcome = current !== null ? (applied.merged > 0 ? 'merged' : 'kept') : applied.created > 0 ? 'new-customer' : 'joined';
       const affected = [...new Set([goldenId, ...applied.goldenIds, ...applied.retired, ...(own !== null ? [own] : [])])];
       // Exact keys joined customers: the open items between them ask nothing any more.
-      if (applied.merged > 0 && options.reviews) await options.reviews.closeSettled(affected, actor, 'matcher', c);
-      return { goldenId, outcome, rule: d.rule, confidence: d.confidence, affected, candidates: d.candidates, reviewPairs: d.reviewPairs, model: d.model };
+      const closed = applied.merged > 0 && options.reviews ? await options.reviews.closeSettled(affected, actor, 'matcher', c) : [];
+      return { goldenId, outcome, rule: d.rule, confidence: d.confidence, affected, candidates: d.candidates, reviewPairs: d.reviewPairs, model: d.model, closed };
     });
+    await options.reviews?.announce(closed);
 
     const reviewItemsCreated = options.reviews && decided.reviewPairs.length > 0 ? await options.reviews.addPossibleDuplicates(decided.reviewPairs, actor) : 0;
     if (options.search) await options.search.index([searchDocumentOf(record, options.defaultRegion ?? 'US')]);

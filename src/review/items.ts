@@ -146,6 +146,8 @@ export interface ReviewItems {
   closeSettled(customers: readonly string[] | null, actor: string, via: SettledBy, client?: pg.PoolClient): Promise<string[]>;
   /** OPEN items per kind, every kind listed (0 when none): the backlog /metrics reports. */
   backlog(): Promise<{ kind: ReviewKind; open: number }[]>;
+  /** Announces items changed on a caller's transaction, after it committed (onChanged). */
+  announce(ids: readonly string[]): Promise<void>;
 }
 
 export const DEFAULT_REVIEW_PAGE = 20;
@@ -155,6 +157,12 @@ export const MAX_NOTE_LENGTH = 2000;
 export interface ReviewItemsOptions {
   /** The identity graph MERGE writes through; by default one over the same store. */
   identity?: IdentityStore;
+  /**
+   * Told the ids of the items each write changed, once it committed (reviewQueueChanged,
+   * src/review/events.ts). Writes on a caller's transaction (closeSettled with `client`) are
+   * the caller's to announce, through `announce`, after its commit.
+   */
+  onChanged?: (ids: readonly string[]) => Promise<void>;
 }
 
 const subjectOf = (p: PossibleDuplicate): string => p.records.map((r) => `${r.system}:${r.recordType}:${r.externalId}`).join('|');
@@ -205,6 +213,9 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
   const table = store.table('review_items');
   const cannotLink = store.table('identity_cannot_link');
   const identity = options.identity ?? createIdentityStore(store);
+  const announce = async (ids: readonly string[]): Promise<void> => {
+    if (ids.length > 0 && options.onChanged) await options.onChanged(ids);
+  };
 
   const links = store.table('identity_links');
   // One of the two records of a payload (a jsonb expression), as SQL for system, type and id.
@@ -333,9 +344,11 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
          INSERT INTO ${table} (kind, subject_key, payload, created_by)
          SELECT 'POSSIBLE_DUPLICATE', x.s, x.p, $3 FROM x LEFT JOIN apart ON apart.ga = x.ga AND apart.gb = x.gb
           WHERE (x.ga IS NULL OR x.gb IS NULL OR x.ga <> x.gb) AND apart.ga IS NULL
-         ON CONFLICT (kind, subject_key) DO NOTHING`,
+         ON CONFLICT (kind, subject_key) DO NOTHING
+         RETURNING id::text AS id`,
         [pairs.map(subjectOf), pairs.map((p) => JSON.stringify(p)), actor],
       );
+      await announce((r.rows as { id: string }[]).map((x) => x.id));
       return r.rowCount ?? 0;
     },
 
@@ -409,13 +422,20 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
         const closedWith = la && lb ? await closeBetween(c, la.goldenId, lb.goldenId, status, { ...decision, decidedWith: id }, actor, id) : [];
         return { item: toItem(updated.rows[0]!), merged, closedWith };
       });
+      await announce([id, ...closedWith]);
       return { item, changedCustomers: merged ? [merged.survivor, ...merged.retired] : [], closedWith };
     },
 
-    closeSettled: (customers, actor, via, client) => closeSettledIn(client ?? null, customers, actor, via),
+    closeSettled: async (customers, actor, via, client) => {
+      const closed = await closeSettledIn(client ?? null, customers, actor, via);
+      if (!client) await announce(closed);
+      return closed;
+    },
 
-    mergeCustomers: (ids, options) =>
-      identity.withLock(async (tx) => {
+    announce,
+
+    mergeCustomers: async (ids, options) => {
+      const merged = await identity.withLock(async (tx) => {
         const merged = await tx.mergeCustomers(ids, options);
         const note = options.override ? `override: ${options.override.reason}` : null;
         const closedItems = await closeBetween(
@@ -428,7 +448,10 @@ export function createReviewItems(store: Store, options: ReviewItemsOptions = {}
           null,
         );
         return { ...merged, closedItems };
-      }),
+      });
+      await announce(merged.closedItems);
+      return merged;
+    },
   };
 }
 

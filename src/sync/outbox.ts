@@ -199,8 +199,8 @@ export function createOutboxLoop(deps: OutboxDeps): OutboxLoop {
       if (ok) await status.status(entry, 'QUEUED', reason);
       return ok ? 'retried' : 'lost';
     }
-    const ok = await store.transaction(async (c) => {
-      if (!(await finish(c, entry, `state = 'FAILED', last_error = $3, outcome = 'dead letter'`, [reason]))) return false;
+    const itemId = await store.transaction(async (c) => {
+      if (!(await finish(c, entry, `state = 'FAILED', last_error = $3, outcome = 'dead letter'`, [reason]))) return null;
       const itemId = await raiseSyncFailure(c, store, { system: entry.system, recordType: entry.recordType, externalId: entry.recordId }, {
         customerId: entry.goldenId, outboxId: entry.id, fields: entry.fields, values: entry.goldenValues, reason, attempts: entry.attempts,
       }, actor);
@@ -215,9 +215,10 @@ export function createOutboxLoop(deps: OutboxDeps): OutboxLoop {
         { kind: 'write_failed', goldenId: entry.goldenId, system: entry.system, recordId: entry.recordId, outboxId: entry.id, fields: entry.fields, detail: { reason, attempts: entry.attempts }, actor },
         { kind: 'dead_letter', goldenId: entry.goldenId, system: entry.system, recordId: entry.recordId, outboxId: entry.id, fields: entry.fields, detail: { reason, reviewItem: itemId }, actor },
       ]);
-      return true;
+      return itemId;
     });
-    if (!ok) return 'lost';
+    if (itemId === null) return 'lost';
+    await status.reviewChanged([itemId]);
     logger.error('sync write failed for good', { system: entry.system, recordId: entry.recordId, outboxId: entry.id, reason });
     await status.status(entry, 'FAILED', reason);
     return 'failed';
