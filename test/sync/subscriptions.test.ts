@@ -3,60 +3,12 @@
 // parts will (capture: customer.changed; writeback: sync.status). Across replicas: a client of
 // gateway A receives what was published through gateway B's pub/sub, on one Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { createClient, type Client } from 'graphql-ws';
-import { startReplica, startTestApp, TEST_KEYS, type TestApp } from '../support/app.ts';
+import type { Client } from 'graphql-ws';
+import { startReplica, startTestApp, type TestApp } from '../support/app.ts';
+import { nextWithin, subscribe, whenListening, type Result } from '../support/graphql-ws.ts';
 import type { App } from '../../src/app.ts';
-import type { Role } from '../../src/access/principal.ts';
 import type { PubSub } from '../../src/pubsub/index.ts';
 import { CUSTOMER_CHANGED_CHANNEL, SYNC_STATUS_CHANNEL, type SyncStatusMessage } from '../../src/sync/api.ts';
-
-interface Result {
-  data?: Record<string, unknown> | null;
-  errors?: readonly { message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[];
-}
-
-/** One subscription over its own WebSocket connection, as `role`. */
-function subscribe(url: string, role: Role, query: string, variables: Record<string, unknown>): { client: Client; results: AsyncIterableIterator<Result> } {
-  const client = createClient({
-    url: `${url.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${TEST_KEYS[role]}` },
-    retryAttempts: 0,
-  });
-  return { client, results: client.iterate({ query, variables }) as AsyncIterableIterator<Result> };
-}
-
-/** The next result, or a failure after `ms` (a missing event must fail the test, not hang it). */
-async function nextWithin(results: AsyncIterableIterator<Result>, ms = 10_000): Promise<Result> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no event within ${ms} ms`)), ms)));
-  try {
-    const r = await Promise.race([results.next(), timeout]);
-    if (r.done) throw new Error('subscription ended');
-    return r.value;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Publishes `probe` until the subscription delivers something: the server subscribes to the
- * channel before it starts the operation, but the client is not told when; a probe that arrives
- * says every later message will too. Answers the first result.
- */
-async function whenListening(results: AsyncIterableIterator<Result>, publish: () => Promise<void>): Promise<Result> {
-  const first = results.next();
-  for (let i = 0; i < 200; i++) {
-    await publish();
-    const r = await Promise.race([first, new Promise<null>((res) => setTimeout(() => res(null), 50))]);
-    if (r) {
-      if (r.done) throw new Error('subscription ended');
-      return r.value;
-    }
-  }
-  throw new Error('the subscription never received a probe');
-}
 
 const status = (customerId: string, outboxId: string, state: SyncStatusMessage['state'], extra: Partial<SyncStatusMessage> = {}): SyncStatusMessage => ({
   customerId,
