@@ -39,10 +39,13 @@ export interface CliProcess {
 
 /**
  * A long-running command (`serve`, `worker`) as an operator starts it; resolves once its output
- * matches `ready`, and fails with what it printed if it exits first.
+ * matches `ready`, and fails with what it printed if it exits first. The child is in `running`
+ * from its start until it exits, so a test can end the ones that never became ready too.
  */
-export function startCli(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<CliProcess> {
+export function startCli(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, running: Set<ChildProcessWithoutNullStreams>): Promise<CliProcess> {
   const child = spawn(process.execPath, [CLI_BIN, ...args], { env });
+  running.add(child);
+  child.on('close', () => running.delete(child));
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -9,6 +9,7 @@
 //   which no system is written and nothing is received or queued (the polls would show an echo).
 // - A worker killed with SIGKILL in the middle of 50 changes, a new worker started: every change
 //   written to Salesforce exactly once, none lost, no dead letter.
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type Stripe from 'stripe';
@@ -53,19 +54,21 @@ describe.skipIf(!serverUrl || !redisUrl)('two gateways and two meridian workers 
   let b: Gateway;
   const workers: CliProcess[] = [];
   const processes = new Set<CliProcess>();
+  /** Every child started, ready or not, until it exits. */
+  const running = new Set<ChildProcessWithoutNullStreams>();
   const clients: Client[] = [];
   /** Customers with one Stripe customer and one Salesforce account, each test taking its own. */
   let pairs: { golden: string; stripe: string; salesforce: string }[];
 
   const gateway = async (name: string): Promise<Gateway> => {
-    const p = await startCli(['serve'], { ...env, PORT: '0', MERIDIAN_WORKER: 'off' }, GATEWAY_READY);
+    const p = await startCli(['serve'], { ...env, PORT: '0', MERIDIAN_WORKER: 'off' }, GATEWAY_READY, running);
     processes.add(p);
     const url = /GraphQL\s+(http:\/\/\S+)\/graphql/.exec(p.output())?.[1];
     if (!url) throw new Error(`gateway ${name} printed no URL:\n${p.output()}`);
     return { ...p, url };
   };
   const worker = async (): Promise<CliProcess> => {
-    const p = await startCli(['worker'], { ...env, MERIDIAN_POLL_SECONDS: '1' }, WORKER_READY);
+    const p = await startCli(['worker'], { ...env, MERIDIAN_POLL_SECONDS: '1' }, WORKER_READY, running);
     processes.add(p);
     workers.push(p);
     return p;
@@ -110,8 +113,9 @@ describe.skipIf(!serverUrl || !redisUrl)('two gateways and two meridian workers 
 
   afterAll(async () => {
     for (const c of clients) await c.dispose();
-    for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await Promise.all([...processes].map((p) => p.exited));
+    const exits = [...running].map((child) => new Promise((resolve) => child.once('close', resolve)));
+    for (const child of running) child.kill('SIGKILL');
+    await Promise.all(exits);
     await pubsub?.close();
     await sandbox?.close();
     await db?.end();
