@@ -203,7 +203,7 @@ describe.skipIf(!serverUrl || !redisUrl)('two gateways and two meridian workers 
     await settled();
     const before = seqs();
     await stripe.customers.update(c.stripe, { phone: '+1 415-555-0163' });
-    // The person's own change is the last Stripe write of theirs; Meridian's would come after it.
+    // Any write of Meridian's to Stripe would come after the person's own request.
     const since = { ...before, stripe: sandbox.stripe.requests.lastSeq };
     await eventually(() => writesSince(since).salesforce.length > 0, 'the change is written to Salesforce');
     // The write's echoes (Salesforce notifies gateway B; the next polls read the account changed) are worked.
