@@ -2,8 +2,9 @@
 // (FOR UPDATE SKIP LOCKED, with a lease a dead worker's claim runs out of), re-reads each target,
 // writes only what differs through the system's writer, and records the outcome exactly once.
 //
-// Why it is safe to crash anywhere: a row is DONE only by the worker that holds its claim; a row
-// whose worker died is claimed again after its lease, and the retry re-reads the target first:
+// Why it is safe to crash anywhere: a row is DONE only by the worker that holds its claim (renewed
+// while the worker works it); a row whose worker died is claimed again once its lease runs out
+// (15 s by default), and the retry re-reads the target first:
 // values already there (the write landed before the crash) are DONE without another write, and a
 // Stripe write that must be sent again carries the row's idempotency key, which Stripe answers
 // from its saved result. Optimistic concurrency: a target whose value changed since the decision
@@ -54,7 +55,11 @@ export interface OutboxDeps {
   logger?: OutboxLogger;
   /** Names this worker's claims (default host:pid:random). */
   workerId?: string;
-  /** How long a claim holds before another worker may take the row over (default 30 s). */
+  /**
+   * How long a claim holds unless renewed (default 15 s). The worker renews the claims of the rows
+   * it is working every third of it, so a live worker keeps a slow batch; a dead worker's rows are
+   * taken over by another once it runs out.
+   */
   leaseMs?: number;
   /** Rows claimed per round (default 20) and written at once (default 4). */
   batchSize?: number;
@@ -130,7 +135,7 @@ export function createOutboxLoop(deps: OutboxDeps): OutboxLoop {
   const { store } = deps;
   const t = store.table('sync_outbox');
   const workerId = deps.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const leaseMs = deps.leaseMs ?? 30_000;
+  const leaseMs = deps.leaseMs ?? 15_000;
   const batchSize = deps.batchSize ?? 20;
   const concurrency = deps.concurrency ?? 4;
   const pollMs = deps.pollMs ?? 250;
@@ -171,6 +176,18 @@ export function createOutboxLoop(deps: OutboxDeps): OutboxLoop {
       [batchSize, workerId, leaseMs],
     );
     return (r.rows as Parameters<typeof toEntry>[0][]).map(toEntry);
+  };
+
+  /** Renews this worker's claims on `ids` (the rows of its round not finished yet) until the returned function is called. */
+  const holdClaims = (ids: Set<string>): (() => void) => {
+    const timer = setInterval(() => {
+      if (ids.size === 0) return;
+      store
+        .query(`UPDATE ${t} SET lease_until = now() + $3::int * interval '1 millisecond' WHERE id = ANY($1::bigint[]) AND state = 'WRITING' AND claimed_by = $2`, [[...ids], workerId, leaseMs])
+        .catch((e: unknown) => logger.error('outbox claims not renewed', { error: describe(e) }));
+    }, Math.max(1, Math.floor(leaseMs / 3)));
+    timer.unref();
+    return () => clearInterval(timer);
   };
 
   /** Ends this worker's claim on a row with `set`; false when the claim was lost (lease ran out, another worker took it). */
@@ -276,13 +293,24 @@ export function createOutboxLoop(deps: OutboxDeps): OutboxLoop {
   const runOnce = async (): Promise<RoundResult> => {
     const claimed = await claim();
     const result: RoundResult = { claimed: claimed.length, done: 0, retried: 0, failed: 0, superseded: 0 };
-    const outcomes = await mapWithConcurrency(claimed, concurrency, (entry) =>
-      perform(entry).catch((e: unknown) => {
-        // The database failed while recording an outcome: the claim runs out and the row is retried.
-        logger.error('outbox row not recorded', { outboxId: entry.id, error: describe(e) });
-        return 'lost' as const;
-      }),
-    );
+    if (claimed.length === 0) return result;
+    // The rows wait their turn in this round (`concurrency` at once): their claims are kept alive meanwhile.
+    const working = new Set(claimed.map((e) => e.id));
+    const release = holdClaims(working);
+    let outcomes: Outcome[];
+    try {
+      outcomes = await mapWithConcurrency(claimed, concurrency, (entry) =>
+        perform(entry)
+          .catch((e: unknown) => {
+            // The database failed while recording an outcome: the claim runs out and the row is retried.
+            logger.error('outbox row not recorded', { outboxId: entry.id, error: describe(e) });
+            return 'lost' as const;
+          })
+          .finally(() => working.delete(entry.id)),
+      );
+    } finally {
+      release();
+    }
     for (const o of outcomes) if (o !== 'lost') result[o] += 1;
     return result;
   };

@@ -72,6 +72,24 @@ export const changeJobSchema = z.object({
  */
 export const changeKey = (c: Pick<ChangeJob, 'system' | 'type' | 'id' | 'identity'>): string => `${c.system}:${c.type}:${c.id}${c.identity === false ? ':related' : ''}`;
 
+/**
+ * A job a worker holds is refreshed every HEARTBEAT_SECONDS / 2 while its handler runs. When the
+ * worker dies (SIGKILL, a lost machine) the refreshes stop: HEARTBEAT_SECONDS later the job is
+ * stale, and the next supervision pass (every SUPERVISE_SECONDS, by whichever process of the
+ * deployment claims it) puts it back for retry, so another worker runs it within about
+ * HEARTBEAT_SECONDS + SUPERVISE_SECONDS + the first retry delay (2 s) of the death. Without a
+ * heartbeat pg-boss waits out the job's whole expiry (15 minutes by default).
+ * pg-boss's minimum heartbeat is 10 s.
+ */
+export const HEARTBEAT_SECONDS = 10;
+export const SUPERVISE_SECONDS = 5;
+/**
+ * A handler still running after this long, heartbeat or not, is failed and its job retried: a
+ * change job reads one record and decides its customer, each call bounded by the source timeout,
+ * so one running for minutes is stuck, not slow.
+ */
+export const EXPIRE_SECONDS = 300;
+
 export interface SyncQueueOptions {
   /** The database URL when it is a real server: pg-boss gets its own pool and LISTEN/NOTIFY. Omit on the embedded store. */
   url?: string;
@@ -136,16 +154,21 @@ export interface SyncQueue {
 export async function startSyncQueue(store: Store, options: SyncQueueOptions = {}): Promise<SyncQueue> {
   const schema = `${store.schema}_queue`;
   quoteIdentifier(schema, 'queue schema');
+  const supervise = { superviseIntervalSeconds: SUPERVISE_SECONDS, monitorIntervalSeconds: SUPERVISE_SECONDS };
   const boss = options.url
-    ? new PgBoss({ connectionString: options.url, max: options.max ?? 4, schema, schedule: false, useListenNotify: true, application_name: 'meridian-sync' })
-    : new PgBoss({ db: { executeSql: (text, values) => store.pool.query(text, values) }, schema, schedule: false });
+    ? new PgBoss({ connectionString: options.url, max: options.max ?? 4, schema, schedule: false, useListenNotify: true, application_name: 'meridian-sync', ...supervise })
+    : new PgBoss({ db: { executeSql: (text, values) => store.pool.query(text, values) }, schema, schedule: false, ...supervise });
   // pg-boss reports background failures (a poll, maintenance) as events; an unhandled 'error' event would crash the process.
   boss.on('error', (e: Error) => options.onError?.(e));
   await boss.start();
-  const retry = { retryLimit: options.retryLimit ?? 10, retryDelay: 2, retryBackoff: true, retryDelayMax: 300 };
-  // Idempotent: every process creates them at start; the first one's settings stay.
+  const retry = { retryLimit: options.retryLimit ?? 10, retryDelay: 2, retryBackoff: true };
+  const claims = { heartbeatSeconds: HEARTBEAT_SECONDS, expireInSeconds: EXPIRE_SECONDS };
+  // Idempotent: every process creates them at start. The settings that can change are set again,
+  // so a queue an older version created gets this version's heartbeat and expiry (they apply to
+  // the jobs sent from then on).
   await boss.createQueue(SYNC_CHANGE_FAILED, { policy: 'standard', retentionSeconds: 30 * 86_400 });
-  await boss.createQueue(SYNC_CHANGE, { policy: 'short', notify: true, deadLetter: SYNC_CHANGE_FAILED, ...retry });
+  await boss.createQueue(SYNC_CHANGE, { policy: 'short', notify: true, deadLetter: SYNC_CHANGE_FAILED, retryDelayMax: 300, ...retry, ...claims });
+  await boss.updateQueue(SYNC_CHANGE, { ...retry, ...claims });
   const local = new Set<string>();
   return {
     boss,

@@ -24,7 +24,13 @@ export interface TestApp extends App {
   /** The schema of Meridian's own tables, for a replica to share. */
   storeSchema: string;
   /** POSTs a GraphQL request with the admin test key, or `options.headers` instead (e.g. none: `{}`). */
-  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: { headers?: Record<string, string> }): Promise<{ status: number; data: T | null; errors: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] }>;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: { headers?: Record<string, string> }): Promise<GqlResult<T>>;
+}
+
+export interface GqlResult<T> {
+  status: number;
+  data: T | null;
+  errors: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
 }
 
 export async function startTestApp(
@@ -71,16 +77,19 @@ export async function startTestApp(
     ...app,
     storeSchema,
     close,
-    gql: async (query, variables = {}, gqlOptions = {}) => {
-      const res = await fetch(`${app.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...(gqlOptions.headers ?? bearer('admin')) },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await res.json()) as { data?: unknown; errors?: [] };
-      return { status: res.status, data: (body.data ?? null) as never, errors: body.errors ?? [] };
-    },
+    gql: (query, variables = {}, gqlOptions = {}) => gqlAt(app.url, query, variables, gqlOptions),
   };
+}
+
+/** POSTs a GraphQL request to the gateway at `url` (any process), with the admin test key unless `options.headers` says otherwise. */
+export async function gqlAt<T = Record<string, unknown>>(url: string, query: string, variables: Record<string, unknown> = {}, options: { headers?: Record<string, string> } = {}): Promise<GqlResult<T>> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...(options.headers ?? bearer('admin')) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: unknown; errors?: [] };
+  return { status: res.status, data: (body.data ?? null) as T | null, errors: body.errors ?? [] };
 }
 
 /**

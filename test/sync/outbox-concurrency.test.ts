@@ -1,5 +1,6 @@
 // The outbox under concurrency and crashes, on one database: two loops never write a row twice,
-// and a loop killed with SIGKILL mid-batch and replaced leaves every row applied exactly once.
+// a loop killed with SIGKILL mid-batch and replaced leaves every row applied exactly once, and a
+// live loop whose batch outlasts the lease keeps its rows (it renews their claims).
 // Writes are counted at the Stripe emulator's request log.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -124,4 +125,32 @@ describe('a loop killed with SIGKILL mid-batch', () => {
     const updates = updatesPerCustomer(since);
     expect(customers.filter((c) => updates.get(c) !== 1)).toEqual([]);
   }, 120_000);
+});
+
+describe('a live loop working a slow batch', () => {
+  it('keeps its claims past their lease, so a second loop never takes a row it is still writing', async () => {
+    const { customers } = await rowsFor(8, 'slow');
+    const since = wb.sandbox.stripe.requests.lastSeq;
+    // Each row takes two Stripe calls of 100 ms, one row at a time: the batch outlasts the 300 ms lease several times over.
+    wb.sandbox.stripe.faults.set({ latencyMs: 100 });
+    try {
+      const first = wb.loop({ workerId: 'slow-first', leaseMs: 300, batchSize: 8, concurrency: 1 });
+      const second = wb.loop({ workerId: 'slow-second', leaseMs: 300 });
+      const firstRound = first.runOnce();
+      let stolen = 0;
+      let done = false;
+      void firstRound.finally(() => (done = true));
+      while (!done) {
+        stolen += (await second.runOnce()).claimed;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((await firstRound).done).toBe(8);
+      expect(stolen).toBe(0);
+    } finally {
+      wb.sandbox.stripe.faults.reset();
+    }
+    expect(await states('slow')).toEqual({ DONE: 8 });
+    const updates = updatesPerCustomer(since);
+    expect(customers.map((c) => updates.get(c))).toEqual(customers.map(() => 1));
+  }, 60_000);
 });

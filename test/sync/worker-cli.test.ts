@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, runCli } from '../support/cli.ts';
+import { CLI_BIN, cleanEnv, runCli } from '../support/cli.ts';
 import { uniqueSchema } from '../support/postgres.ts';
 import { TEST_API_KEYS_ENV } from '../support/app.ts';
 import { startApp, type App } from '../../src/app.ts';
@@ -19,12 +19,6 @@ import { readSystemSettings } from '../../src/config/systems.ts';
 import { createStripeClient } from '../../src/sources/stripe/client.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { acquireDataDirLock } from '../../src/store/data-dir-lock.ts';
-
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (/^(DATABASE_URL|REDIS_URL|NODE_ENV|NODE_OPTIONS|SALESFORCE_|STRIPE_|ZENDESK_|ERP_|SANDBOX_|MERIDIAN_)/.test(k)) delete env[k];
-  return { ...env, ...extra };
-}
 
 const serverUrl = process.env['DATABASE_URL'];
 
