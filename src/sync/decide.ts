@@ -41,6 +41,8 @@ export interface DecideDeps {
   /** Our own writes, so a value Meridian wrote is not taken for a new change (src/sync/observed.ts). */
   echo?: EchoLog | null;
   now?: () => Date;
+  /** Told when outbox rows were committed: this process's outbox loop takes them at once instead of at its next poll. */
+  onQueued?: () => void;
 }
 
 export interface DecideOptions {
@@ -129,6 +131,7 @@ export function createDecider(deps: DecideDeps): Decider {
         ]);
         return rows;
       });
+      if (inserted.length > 0) deps.onQueued?.();
       // A queued write replaced by this decision ends here for its subscribers.
       await Promise.all(inserted.flatMap((r) => r.superseded.map((old) => status.status(old, 'FAILED', `superseded by outbox row ${r.entry.id}, a newer decision`))));
       await Promise.all(inserted.map((r) => status.status(r.entry, 'QUEUED')));

@@ -90,6 +90,8 @@ export interface OutboxLoop {
   runOnce(): Promise<RoundResult>;
   /** Rounds until nothing is due (or `maxRounds`); for tests and `replay`. */
   drain(maxRounds?: number): Promise<RoundResult>;
+  /** Rows were just committed: a waiting loop claims now, a busy one goes another round before it waits. */
+  wake(): void;
 }
 
 /** A failure that retrying may fix: no answer, a 5xx, 408/409, a rate limit, an open circuit, a timeout. */
@@ -318,6 +320,7 @@ export function createOutboxLoop(deps: OutboxDeps): OutboxLoop {
   let running: Promise<void> | null = null;
   let stopping = false;
   let wake: (() => void) | null = null;
+  let woken = false;
 
   return {
     name: 'outbox',
@@ -343,12 +346,13 @@ export function createOutboxLoop(deps: OutboxDeps): OutboxLoop {
             await deps.echo.prune().catch((e: unknown) => logger.error('echo prune failed', { error: describe(e) }));
           }
           let claimed = 0;
+          woken = false;
           try {
             claimed = (await runOnce()).claimed;
           } catch (e) {
             logger.error('outbox round failed', { error: describe(e) });
           }
-          if (claimed === 0 && !stopping) {
+          if (claimed === 0 && !stopping && !woken) {
             await new Promise<void>((resolve) => {
               const timer = setTimeout(resolve, pollMs);
               wake = () => {
@@ -361,6 +365,10 @@ export function createOutboxLoop(deps: OutboxDeps): OutboxLoop {
         }
       })();
       return Promise.resolve();
+    },
+    wake: () => {
+      woken = true;
+      wake?.();
     },
     stop: async () => {
       stopping = true;

@@ -148,6 +148,7 @@ export async function routeUpdate(deps: DecideDeps, goldenId: string, values: Re
     })));
     return { rows: inserted, fresh: inserted };
   });
+  if (fresh.length > 0) deps.onQueued?.();
   const status = deps.status ?? createStatusPublisher(deps.pubsub);
   await Promise.all(fresh.map((e) => status.status(e, 'QUEUED')));
   return { jobs: rows.map((e) => ({ system: e.system, recordId: e.recordId, outboxId: e.id, fields: e.fields })) };

@@ -51,7 +51,9 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     store: deps.store, identity: deps.identity, spec: deps.spec, sources, writable: Object.keys(writers) as SystemId[], status, echo,
     ...(deps.defaultRegion === undefined ? {} : { defaultRegion: deps.defaultRegion }),
   };
+  // The loop is created after the decider: it is told of new rows through this.
+  routeDeps.onQueued = () => loop.wake();
   const decider = createDecider(routeDeps);
-  const loop = createOutboxLoop({ ...deps.outbox, store: deps.store, sources, writers, decider, echo, status, ...(deps.logger ? { logger: deps.logger } : {}) });
+  const loop: OutboxLoop = createOutboxLoop({ ...deps.outbox, store: deps.store, sources, writers, decider, echo, status, ...(deps.logger ? { logger: deps.logger } : {}) });
   return { decider, decideWrites: (g, o) => decider.decide(g, o), routeDeps, loop, echo, writers, close: () => undefined };
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import Stripe from 'stripe';
 import { DEFAULT_SPEC_PATH, parseFieldSpec } from '../../src/mapping/index.ts';
 import { createDecider } from '../../src/sync/decide.ts';
+import { createWriteback } from '../../src/sync/writeback.ts';
 import { ReadOnlySystemError, routeUpdate } from '../../src/sync/route.ts';
 import { SourceRateLimitedError } from '../../src/sources/errors.ts';
 import type { SourceRecord } from '../../src/sources/types.ts';
@@ -319,6 +320,29 @@ describe('the writers', () => {
       } finally {
         emulator.faults.reset();
       }
+    }
+  });
+});
+
+describe('a decision that queues a write', () => {
+  it('wakes the outbox loop of its process: the write does not wait for the next poll', async () => {
+    // Wired as a worker wires it, with a poll far longer than the test may take.
+    const built = createWriteback({ store: wb.app.store, identity: wb.app.services.identity, spec: wb.app.services.spec, connectors: wb.app.connectors, writers: wb.app.writers, outbox: { pollMs: 600_000 } });
+    const g = (await wb.customersWith(['salesforce', 'stripe']))[2]!;
+    await built.decider.decide(g);
+    await wb.loop().drain();
+    await built.loop.start();
+    try {
+      // The loop's first round found nothing and it waits out its poll now.
+      await new Promise((r) => setTimeout(r, 200));
+      const cus = await wb.recordOf(g, 'stripe');
+      await stripeClient().customers.update(cus, { phone: '+1 415 555 0123' });
+      wb.mark();
+      expect((await built.decider.decide(g, { reason: 'webhook' })).outbox.map((o) => o.system)).toEqual(['salesforce']);
+      for (let i = 0; i < 100 && wb.writes().salesforce === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(wb.writes()).toEqual({ salesforce: 1, stripe: 0, zendesk: 0 });
+    } finally {
+      await built.loop.stop();
     }
   });
 });
