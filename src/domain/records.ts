@@ -25,6 +25,12 @@ export interface SourceRecord {
   id: string;
   /** When the system last changed this record (ISO-8601 UTC). */
   updatedAt: string;
+  /**
+   * When each canonical field's value last changed, where that is known field by field (the sync
+   * decider's observations of a system that keeps no modification time, src/sync/observed.ts);
+   * a field not named here is as recent as `updatedAt`.
+   */
+  fieldUpdatedAt?: Readonly<Record<string, string>>;
   /** The record's fields as the API/DB returns them, plus documented derived fields. */
   data: Record<string, unknown>;
   /** Ids of other systems' records this one names (cross-references), for identity linking. */

@@ -108,7 +108,7 @@ export function mergeGoldenRecord(goldenId: string, records: readonly SourceReco
       const ctx: NormalizeContext = { field, system: rec.system, region: regionOf(rec), golden };
       const value = NORMALIZER_IMPLS[source.normalize](raw, ctx) ?? null;
       candidates.push({
-        system: rec.system, externalId: rec.id, sourceField, rawValue: raw, value, updatedAt: toIsoUtc(rec.updatedAt),
+        system: rec.system, externalId: rec.id, sourceField, rawValue: raw, value, updatedAt: toIsoUtc(rec.fieldUpdatedAt?.[name] ?? rec.updatedAt),
         chosen: false, live: source.live ?? false, inferred: source.inferred ?? false,
         rankValue: source.rank === undefined ? null : getPath(rec.data, source.rank.by) ?? null,
       });

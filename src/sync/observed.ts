@@ -16,7 +16,10 @@ import { valueHash, type EchoLog } from './echo.ts';
 interface Seen { hash: string; changedAt: string }
 
 export interface Observation {
-  /** The records, those of systems without modification times dated by their latest observed change. */
+  /**
+   * The records; those of systems without modification times dated field by field by when each
+   * value was seen to change (`fieldUpdatedAt`), and as a whole by the latest of those.
+   */
   records: SourceRecord[];
   /**
    * Fields of the record whose notification started this decision, seen for the first time with no
@@ -60,9 +63,10 @@ export async function observeChanges(
   );
   const seen = new Map(rows.map((r) => [`${r.system}\u0000${r.record_id}\u0000${r.field}`, { hash: r.value_hash, changedAt: r.changed_at.toISOString() } satisfies Seen]));
   const upserts: { system: string; recordId: string; field: string; hash: string; changedAt: string }[] = [];
-  const dated = new Map<SourceRecord, string>();
+  const dated = new Map<SourceRecord, { latest: string; fields: Record<string, string> }>();
   for (const rec of undated) {
     let latest = rec.updatedAt;
+    const fieldDates: Record<string, string> = {};
     for (const field of fieldsOf(spec, rec.system)) {
       const candidate = first.lineage.find((l) => l.field === field)?.candidates.find((c) => c.system === rec.system && c.externalId === rec.id);
       const value = candidate?.value ?? null;
@@ -76,9 +80,11 @@ export async function observeChanges(
         else {
           // First sighting: as old as the record says, which may be older than the truth.
           changedAt = rec.updatedAt;
-          // The record has just changed (its notification started this decision) but not, as far
-          // as we know, this field: it may still be the change, so it is not written over now.
-          if (named !== null) unknownAge.add(`${rec.system}\u0000${rec.id}\u0000${field}`);
+          // The record has just changed (its notification started this decision) but the
+          // notification did not say what changed: this field may be the change, so it is not
+          // written over now. A notification that names what changed (Stripe's
+          // previous_attributes, complete for the event) says this field did not.
+          if (named !== null && named.length === 0) unknownAge.add(`${rec.system}\u0000${rec.id}\u0000${field}`);
         }
       } else if (before.hash === hash) changedAt = before.changedAt;
       else {
@@ -86,12 +92,18 @@ export async function observeChanges(
         changedAt = ours ? before.changedAt : options.now.toISOString();
       }
       if (before === undefined || before.hash !== hash || before.changedAt !== changedAt) upserts.push({ system: rec.system, recordId: rec.id, field, hash, changedAt });
+      fieldDates[field] = changedAt;
       if (Date.parse(changedAt) > Date.parse(latest)) latest = changedAt;
     }
-    if (latest !== rec.updatedAt) dated.set(rec, latest);
+    if (latest !== rec.updatedAt) dated.set(rec, { latest, fields: fieldDates });
   }
   return {
-    records: records.map((r) => (dated.has(r) ? { ...r, updatedAt: dated.get(r)! } : r)),
+    // A field is as recent as its own observed change: a phone changed now does not make the
+    // record's older address the newest one.
+    records: records.map((r) => {
+      const d = dated.get(r);
+      return d ? { ...r, updatedAt: d.latest, fieldUpdatedAt: d.fields } : r;
+    }),
     unknownAge,
     save: async (c) => {
       if (upserts.length === 0) return;

@@ -131,11 +131,13 @@ describe('a live loop working a slow batch', () => {
   it('keeps its claims past their lease, so a second loop never takes a row it is still writing', async () => {
     const { customers } = await rowsFor(8, 'slow');
     const since = wb.sandbox.stripe.requests.lastSeq;
-    // Each row takes two Stripe calls of 100 ms, one row at a time: the batch outlasts the 300 ms lease several times over.
-    wb.sandbox.stripe.faults.set({ latencyMs: 100 });
+    // Each row takes two Stripe calls of 250 ms, one row at a time: the batch (about 4 s) outlasts
+    // the 1 s lease several times over. (A shorter lease makes the test depend on the renewal
+    // query answering within a few hundred ms on a loaded machine.)
+    wb.sandbox.stripe.faults.set({ latencyMs: 250 });
     try {
-      const first = wb.loop({ workerId: 'slow-first', leaseMs: 300, batchSize: 8, concurrency: 1 });
-      const second = wb.loop({ workerId: 'slow-second', leaseMs: 300 });
+      const first = wb.loop({ workerId: 'slow-first', leaseMs: 1000, batchSize: 8, concurrency: 1 });
+      const second = wb.loop({ workerId: 'slow-second', leaseMs: 1000 });
       const firstRound = first.runOnce();
       let stolen = 0;
       let done = false;

@@ -346,3 +346,45 @@ describe('a decision that queues a write', () => {
     }
   });
 });
+
+describe('a phone changed in Stripe on a customer whose systems disagreed about the address', () => {
+  it('dates each Stripe field by its own change: the newer Salesforce address stays, the writes happen in the first decision, then nothing', async () => {
+    // A customer never decided before (first sightings) whose Salesforce account changed after
+    // the Stripe customer was created, and whose two addresses differ.
+    type Cand = { system: string; value: unknown; updatedAt: string | null };
+    let found: { g: string; sfAddress: unknown } | null = null;
+    for (const g of (await wb.customersWith(['salesforce', 'stripe'])).slice(5)) {
+      const r = await wb.app.gql<{ customer: { lineage: { field: string; candidates: Cand[] }[] } }>('query($id: ID!) { customer(id: $id) { lineage { field candidates { system value updatedAt } } } }', { id: g });
+      const address = r.data!.customer.lineage.find((l) => l.field === 'address')!.candidates;
+      const sf = address.find((c) => c.system === 'SALESFORCE');
+      const st = address.find((c) => c.system === 'STRIPE');
+      if (sf && st && JSON.stringify(sf.value) !== JSON.stringify(st.value) && Date.parse(sf.updatedAt!) > Date.parse(st.updatedAt!)) {
+        found = { g, sfAddress: sf.value };
+        break;
+      }
+    }
+    expect(found).not.toBeNull();
+    const { g } = found!;
+    const cus = await wb.recordOf(g, 'stripe');
+    const sf = await wb.recordOf(g, 'salesforce');
+    const sfBefore = JSON.stringify(wb.sandbox.salesforce.store.get('Account', sf));
+
+    await stripeClient().customers.update(cus, { phone: '+1 415 555 0166' });
+    wb.mark();
+    // As the customer.updated webhook starts it: previous_attributes names the phone only.
+    const decided = await wb.decider.decide(g, { reason: 'webhook', changed: { system: 'stripe', id: cus, attributes: ['phone'] } });
+    expect(decided.held).toEqual([]);
+    expect(decided.outbox.map((o) => [o.system, o.fields]).sort()).toEqual([['salesforce', ['phone']], ['stripe', ['address']]]);
+    await wb.loop().drain();
+    // The account got the phone and kept its own (newer) address; Stripe took that address.
+    const after = wb.sandbox.salesforce.store.get('Account', sf) as Record<string, unknown>;
+    expect(after['Phone']).toBe('+14155550166');
+    const { Phone: _p, LastModifiedDate: _l, SystemModstamp: _s, ...rest } = JSON.parse(sfBefore) as Record<string, unknown>;
+    expect(after).toMatchObject(rest);
+    // The echoes of both writes decide nothing more.
+    expect((await wb.decider.decide(g, { reason: 'webhook', changed: { system: 'salesforce', id: sf, attributes: [] } })).outbox).toEqual([]);
+    expect((await wb.decider.decide(g, { reason: 'webhook', changed: { system: 'stripe', id: cus, attributes: ['address'] } })).outbox).toEqual([]);
+    await wb.loop().drain();
+    expect(wb.writes()).toEqual({ salesforce: 1, stripe: 1, zendesk: 0 });
+  });
+});
