@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { promisify } from 'node:util';
 import { CUSTOMER_QUERY } from './customer-query.ts';
+import { percentile } from './percentile.ts';
 import type { PersonChange, Propagation } from './sync-driver.ts';
 
 const run = promisify(execFile);
@@ -390,7 +391,6 @@ if (suites.has('sync')) {
   const workerCore = Number(process.env['BENCH_SYNC_WORKER_CORE'] ?? 0);
   const server = process.env['DATABASE_URL'];
   const redisUrl = process.env['BENCH_REDIS_URL'] ?? process.env['REDIS_URL'];
-  const { percentile } = await import('./sync-driver.ts');
   type Busy = { changes: number; outbox: Record<string, number> };
   const pg = (await import('pg')).default;
   const onServer = async (sql: string): Promise<void> => {

@@ -10,6 +10,7 @@ import { notifyGateway } from '../src/sandbox/gateway.ts';
 import { readSystemSettings } from '../src/config/systems.ts';
 import { createStripeClient } from '../src/sources/stripe/client.ts';
 import { connectSalesforce } from '../test/support/salesforce.ts';
+import { percentile } from './percentile.ts';
 
 /** One change a person makes: a Stripe customer's phone, which must reach its Salesforce account. */
 export interface PersonChange {
@@ -52,15 +53,6 @@ export interface Propagation {
   /** First notification sent and last target write received (epoch ms), for a burst's rate. */
   firstNotificationAt: number;
   lastWriteAt: number;
-}
-
-/**
- * Nearest-rank percentile (the same rank the other bench children report). A missed propagation
- * is passed as Infinity: it is the slowest sample, so a p99 over a 1 % loss says so.
- */
-export function percentile(xs: readonly number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 }
 
 // Requests that change nothing: Salesforce's batched retrieve is a POST, logins are POSTs.
