@@ -93,9 +93,9 @@ export function syncDriver(sandbox: Sandbox): (cmd: string, arg: string) => Prom
     return { n, errors, p50: percentile(ms, 50), p99: percentile(ms, 99) };
   };
 
-  // The least any pipeline pays: read the changed record, write the target. The same customers'
-  // records, with the SDKs Meridian uses; the Salesforce write puts back the phone it holds, and
-  // the systems notify nobody meanwhile (no change reaches the gateway).
+  // The least any pipeline pays: read the changed record, write the target. With the SDKs Meridian
+  // uses; the Salesforce write puts back the phone the account holds, and the systems notify
+  // nobody meanwhile (no change reaches the gateway).
   const floor = async (changes: PersonChange[]): Promise<{ n: number; p50: number }> => {
     const targets = notifiers.map((n) => n?.target ?? null);
     for (const n of notifiers) n?.setTarget(null);
