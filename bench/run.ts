@@ -1,7 +1,7 @@
 // `npm run bench`: everything measured side by side in one run, printed as a table and written
 // as JSON to bench/results/. Servers run pinned to core 0 and the load generator to core 1
 // (taskset), so neither steals the other's CPU. BENCH_SUITES=sandbox,gateway picks suites
-// (sandbox, gateway, mixed, stampede, matcher, live, webhooks, limits, backfill).
+// (sandbox, gateway, mixed, stampede, matcher, live, webhooks, limits, sync, backfill).
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { promisify } from 'node:util';
 import { CUSTOMER_QUERY } from './customer-query.ts';
+import { percentile } from './percentile.ts';
+import type { PersonChange, Propagation } from './sync-driver.ts';
 
 const run = promisify(execFile);
 
@@ -29,7 +31,7 @@ const rows: Row[] = [];
 process.env['BENCH_API_KEY'] ??= `bench-${randomBytes(16).toString('hex')}`;
 const AUTH = { authorization: `Bearer ${process.env['BENCH_API_KEY']}` };
 const jsonHeaders = { 'content-type': 'application/json', ...AUTH };
-const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,mixed,stampede,matcher,live,webhooks,limits,backfill').split(','));
+const suites = new Set((process.env['BENCH_SUITES'] ?? 'sandbox,gateway,mixed,stampede,matcher,live,webhooks,limits,sync,backfill').split(','));
 const taskset = existsSync('/usr/bin/taskset');
 
 function pinned(core: number, script: string, args: string[], nodeFlags: string[] = []): string[] {
@@ -51,9 +53,9 @@ class Child {
   readonly #lines: Interface;
   readonly #queue: string[] = [];
   #waiters: ((line: string) => void)[] = [];
-  constructor(core: number, script: string, args: string[], nodeFlags: string[] = []) {
+  constructor(core: number, script: string, args: string[], nodeFlags: string[] = [], env: NodeJS.ProcessEnv = process.env) {
     const [cmd, ...rest] = pinned(core, script, args, nodeFlags);
-    this.proc = spawn(cmd!, rest, { env: process.env });
+    this.proc = spawn(cmd!, rest, { env });
     this.proc.stderr.on('data', (d: Buffer) => process.stderr.write(d));
     this.#lines = createInterface({ input: this.proc.stdout });
     this.#lines.on('line', (l) => {
@@ -358,6 +360,178 @@ if (suites.has('limits')) {
   rows.push({ suite: 'limits', metric: '  its size check before parsing (62 KB, 18k tokens)', value: r['checkBombDocumentUs']!, unit: 'µs' });
   rows.push({ suite: 'limits', metric: 'rate limit take, in memory', value: r['memoryTakeUs']!, unit: 'µs' });
   if (r['redisTakeUs'] !== undefined) rows.push({ suite: 'limits', metric: 'rate limit take, Redis (BENCH_REDIS_URL)', value: r['redisTakeUs'], unit: 'µs', note: 'one round trip, Lua script' });
+}
+
+// ---------------------------------------------------------------- sync
+// Issue 10's pipeline. The systems (bench/sandbox-server.ts, whose bench/sync-driver.ts also plays
+// the people changing them and reads the emulators' logs) on core 1; the gateway with its
+// in-process worker (bench/sync-server.ts) and, for two workers, `meridian worker` beside it on
+// core 0 (BENCH_SYNC_WORKER_CORE moves that one). With DATABASE_URL they share a database of their
+// own on that server (created for the run, dropped after) and BENCH_REDIS_URL or REDIS_URL;
+// without DATABASE_URL the gateway runs embedded PGlite, and the two-worker row is skipped (the
+// embedded store belongs to one process), as it is without Redis. Webhooks only (polling off).
+//  - acknowledgement: BENCH_SYNC_ACKS (500) signed Stripe customer.updated events posted one after
+//    another, the worker working them meanwhile;
+//  - propagation: a person changes a Stripe customer's phone with the stripe SDK at the emulator,
+//    which notifies the gateway; from that notification's delivery to the last write Meridian
+//    makes to the customer's Salesforce records (the account's phone, a contact's stale e-mail),
+//    as received at the emulator (writes back to Stripe are counted in the note).
+//    BENCH_SYNC_CHANGES (200) distinct customers linked to one Stripe customer and one Salesforce
+//    account, one at a time, each after the pipeline went quiet (its write's echo worked off), at
+//    0 and 50 ms at every system. The floor, measured just before at the same latency: a Stripe
+//    retrieve plus a Salesforce update through the SDKs (BENCH_SYNC_FLOOR times, 50);
+//  - changes per second: a burst of BENCH_SYNC_BURST (200) changes at once to the customers of the
+//    0 ms run with one worker, then to those of the 50 ms run with two; from the first
+//    notification to the last target written.
+// Each change's writes are looked up at the emulators: a change whose account was never written
+// counts as infinitely slow (it shows in the percentiles rather than being averaged away), and
+// the notes say what else was written, repeated, failed or left wrong.
+if (suites.has('sync')) {
+  const n = Number(process.env['BENCH_SYNC_CHANGES'] ?? 200);
+  const burstSize = Number(process.env['BENCH_SYNC_BURST'] ?? 200);
+  const workerCore = Number(process.env['BENCH_SYNC_WORKER_CORE'] ?? 0);
+  const server = process.env['DATABASE_URL'];
+  const redisUrl = process.env['BENCH_REDIS_URL'] ?? process.env['REDIS_URL'];
+  type Busy = { changes: number; outbox: Record<string, number> };
+  const pg = (await import('pg')).default;
+  const onServer = async (sql: string): Promise<void> => {
+    const admin = new pg.Client({ connectionString: server });
+    await admin.connect();
+    await admin.query(sql);
+    await admin.end();
+  };
+  let dbUrl: string | undefined;
+  const dbName = `bench_sync_${process.pid}`;
+  if (server) {
+    await onServer(`CREATE DATABASE ${dbName}`);
+    const u = new URL(server);
+    u.pathname = `/${dbName}`;
+    dbUrl = u.toString();
+  }
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, BENCH_REDIS_URL: redisUrl };
+  delete childEnv['DATABASE_URL'];
+  if (dbUrl) childEnv['DATABASE_URL'] = dbUrl;
+  const systems = new Child(1, 'bench/sandbox-server.ts', ['1000'], [], childEnv);
+  const { env } = await systems.next<{ env: Record<string, string> }>();
+  const gateway = new Child(0, 'bench/sync-server.ts', [JSON.stringify(env)], [], childEnv);
+  let worker: ChildProcessWithoutNullStreams | null = null;
+  try {
+    const ready = await gateway.next<{ url: string; pairs: { stripe: string; salesforce: string }[] }>();
+    await systems.ask('notify ' + ready.url);
+    // Two sets of distinct customers: one for 0 ms and then the one-worker burst, the other for
+    // 50 ms and then the two-worker burst, so both bursts meet customers in the same state (a
+    // customer's first change may also reconcile its other fields). A new phone each time.
+    let phone = 2000;
+    const newPhones = (cs: { stripe: string; salesforce: string }[]): PersonChange[] => cs.map((c) => ({ stripe: c.stripe, salesforce: c.salesforce, phone: `+1415555${String(phone++ % 10_000).padStart(4, '0')}` }));
+    const size = Math.min(Math.max(n, burstSize), Math.floor(ready.pairs.length / 2));
+    const sets = [ready.pairs.slice(0, size), ready.pairs.slice(size, 2 * size)];
+    // The floor's Salesforce writes touch accounts too (their modification time): others', when the world has them.
+    const floorN = Number(process.env['BENCH_SYNC_FLOOR'] ?? 50);
+    const spare = ready.pairs.slice(2 * size, 2 * size + floorN);
+    const quiet = async (timeoutMs = 60_000): Promise<boolean> => {
+      const until = Date.now() + timeoutMs;
+      for (let calm = 0; calm < 3; ) {
+        if (Date.now() > until) return false;
+        await new Promise((r) => setTimeout(r, 20));
+        const b = await gateway.ask<Busy>('busy');
+        const sending = await systems.ask<{ pending: number }>('notifying');
+        calm = b.changes === 0 && !b.outbox['QUEUED'] && !b.outbox['WRITING'] && sending.pending === 0 ? calm + 1 : 0;
+      }
+      return true;
+    };
+    const failedEntries = async (): Promise<number> => (await gateway.ask<Busy>('busy')).outbox['FAILED'] ?? 0;
+    // Changes made from a quiet pipeline until it is quiet again, and what became of them.
+    const measure = async (changes: PersonChange[], oneAtATime: boolean): Promise<{ p: Propagation; ms: number[]; note: string }> => {
+      await quiet();
+      const failedBefore = await failedEntries();
+      const since = await systems.ask<unknown>('mark');
+      const sinceMs = Date.now();
+      let refused = 0;
+      let stuck = 0;
+      for (const batch of oneAtATime ? changes.map((c) => [c]) : [changes]) {
+        refused += (await systems.ask<{ errors: number }>(`change ${JSON.stringify(batch)}`)).errors;
+        if (!(await quiet(oneAtATime ? 60_000 : 300_000))) stuck++;
+      }
+      const p = await systems.ask<Propagation>(`propagation ${JSON.stringify({ since, changes })}`);
+      const failed = (await failedEntries()) - failedBefore;
+      // Where the time goes: notification → the account's outbox entry made → its write received.
+      const decided = await gateway.ask<Record<string, number>>(`decided ${JSON.stringify({ since: sinceMs, records: changes.map((c) => c.salesforce) })}`);
+      const toDecide: number[] = [];
+      const toWrite: number[] = [];
+      changes.forEach((c, i) => {
+        const at = decided[c.salesforce];
+        if (at === undefined || p.notifiedAt[i] === null || p.accountWrittenAt[i] === null) return;
+        toDecide.push(at - p.notifiedAt[i]!);
+        toWrite.push(p.accountWrittenAt[i]! - at);
+      });
+      const meridianWrites = p.writes.salesforce + p.writes.stripe + p.writes.zendesk;
+      const note = [
+        `${p.missed} missed`,
+        `${p.targeted} writes to their Salesforce records (${p.repeated} repeated), ${p.writtenBack} back to the Stripe customers changed, ${meridianWrites - p.targeted - p.writtenBack} elsewhere`,
+        `${p.failedWrites} failed writes, ${failed} outbox entries FAILED, ${p.wrongValues} accounts without the new phone`,
+        `${p.refusedNotifications} notifications refused, ${refused} changes refused${stuck ? `, NOT QUIET ${stuck} times` : ''}`,
+        `notification → outbox entry p50 ${percentile(toDecide, 50).toFixed(0)} ms, → written p50 ${percentile(toWrite, 50).toFixed(0)} ms`,
+      ].join('; ');
+      return { p, ms: p.ms.map((x) => x ?? Infinity), note };
+    };
+    const store = dbUrl ? 'Postgres server' : 'embedded PGlite';
+    await quiet();
+
+    // (a) Acknowledgements.
+    const acks = await systems.ask<{ n: number; errors: number; p50: number; p99: number }>(`acks ${ready.url} ${process.env['BENCH_SYNC_ACKS'] ?? 500}`);
+    rows.push({ suite: 'sync', metric: 'webhook acknowledgement (signed Stripe customer.updated, one at a time): p50', value: acks.p50, unit: 'ms', note: `${acks.n} events, ${acks.errors} not answered 200; ${store}, the worker working them meanwhile` });
+    rows.push({ suite: 'sync', metric: '  p99', value: acks.p99, unit: 'ms' });
+    await quiet(120_000);
+
+    // (b) Propagation, one change at a time, at 0 and 50 ms.
+    for (const [set, latency] of [0, 50].entries()) {
+      await systems.ask(`latency ${latency}`);
+      const changes = newPhones(sets[set]!.slice(0, n));
+      const floor = await systems.ask<{ n: number; p50: number }>(`floor ${JSON.stringify(newPhones(spare.length > 0 ? spare : sets[set]!.slice(0, floorN)))}`);
+      const { ms, note } = await measure(changes, true);
+      const p50 = percentile(ms, 50);
+      rows.push({ suite: 'sync', metric: `propagation, ${latency} ms at every system (notification → every target written): p50`, value: p50, unit: 'ms', goal: latency === 0 ? '< 100' : '', note: `${changes.length} Stripe phone changes to distinct customers (of ${ready.pairs.length} linked to one Stripe customer and one Salesforce account), one at a time; ${note}` });
+      rows.push({ suite: 'sync', metric: '  p95', value: percentile(ms, 95), unit: 'ms' });
+      rows.push({ suite: 'sync', metric: '  p99', value: percentile(ms, 99), unit: 'ms' });
+      rows.push({ suite: 'sync', metric: '  floor: one read + one write round trip, p50', value: floor.p50, unit: 'ms', note: `Stripe customers.retrieve + Salesforce Account update through the SDKs, ${floor.n} times, same run` });
+      rows.push({ suite: 'sync', metric: '  p50 / floor', value: p50 / floor.p50, unit: 'ratio' });
+    }
+
+    // (c) Changes per second: a burst to distinct customers, with one worker, then two.
+    await systems.ask('latency 0');
+    const burst = async (set: number, who: string): Promise<number> => {
+      const { p, ms, note } = await measure(newPhones(sets[set]!.slice(0, burstSize)), false);
+      const seconds = (p.lastWriteAt - p.firstNotificationAt) / 1000;
+      const rate = (ms.length - p.missed) / seconds;
+      rows.push({ suite: 'sync', metric: `changes per second, ${who}`, value: rate, unit: 'chg/s', note: `burst of ${ms.length} Stripe phone changes at once, 0 ms; first notification → last target written ${seconds.toFixed(1)} s; propagation p50 ${percentile(ms, 50).toFixed(0)} ms, p99 ${percentile(ms, 99).toFixed(0)} ms; ${note}` });
+      return rate;
+    };
+    const one = await burst(0, '1 worker (in-process)');
+    if (!dbUrl || !redisUrl) {
+      rows.push({ suite: 'sync', metric: 'changes per second, 2 workers', value: NaN, unit: 'chg/s', note: 'skipped: needs DATABASE_URL and REDIS_URL (the workers share them)' });
+    } else {
+      // `npx meridian worker` as an operator runs it beside the gateway, configured by the environment.
+      const [cmd, ...rest] = pinned(workerCore, 'bin/meridian.js', ['worker']);
+      const started = spawn(cmd!, rest, { env: { PATH: process.env['PATH'], ...env, DATABASE_URL: dbUrl, REDIS_URL: redisUrl, MERIDIAN_POLL_SECONDS: '0', MERIDIAN_LOG_LEVEL: 'error' } });
+      worker = started;
+      started.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+      await new Promise<void>((resolve, reject) => {
+        started.stdout.on('data', (d: Buffer) => d.toString().includes('running sync.change jobs') && resolve());
+        started.once('exit', (code) => reject(new Error(`meridian worker exited ${String(code)}`)));
+      });
+      const two = await burst(1, `2 workers (in-process + \`meridian worker\` on core ${workerCore})`);
+      rows.push({ suite: 'sync', metric: '  2 workers / 1 worker', value: two / one, unit: 'ratio' });
+    }
+  } finally {
+    if (worker && worker.exitCode === null) {
+      const exited = new Promise((r) => worker!.once('exit', r));
+      worker.kill('SIGTERM');
+      await exited;
+    }
+    await gateway.stop();
+    await systems.stop();
+    if (server) await onServer(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  }
 }
 
 // ---------------------------------------------------------------- backfill

@@ -1,15 +1,22 @@
 // The systems under the benchmark, in their own process (as real systems are remote): every
 // emulator and the ERP. Prints the environment a gateway needs; commands on stdin:
-// `latency <ms>`, `counts`, `quit`.
+// `latency <ms>`, `counts`, `durations`, `quit`, and the sync suite's (bench/sync-driver.ts).
 import { createInterface } from 'node:readline';
 import { startSandbox } from '../src/sandbox/index.ts';
+import { syncDriver } from './sync-driver.ts';
 
 const databaseUrl = process.env['DATABASE_URL'];
 const sandbox = await startSandbox({ customers: Number(process.argv[2] ?? 1000), seed: 42, ...(databaseUrl ? { databaseUrl, erpSchema: `erp_bench_${process.pid}` } : {}) });
 const emulators = [sandbox.salesforce, sandbox.stripe, sandbox.zendesk];
+const sync = syncDriver(sandbox);
 process.stdout.write(JSON.stringify({ env: sandbox.env() }) + '\n');
 for await (const line of createInterface({ input: process.stdin })) {
   const [cmd, arg] = line.trim().split(/\s+/);
+  const synced = sync(cmd!, line.trim().slice(cmd!.length + 1));
+  if (synced) {
+    process.stdout.write(JSON.stringify(await synced) + '\n');
+    continue;
+  }
   if (cmd === 'latency') {
     for (const e of emulators) e.faults.set({ latencyMs: Number(arg) });
     sandbox.erp.proxy.faults.set({ latencyMs: Number(arg) });

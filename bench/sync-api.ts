@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { bearer, startReplica, startTestApp, TEST_KEYS } from '../test/support/app.ts';
 import { SYNC_STATUS_CHANNEL, type SyncSeams } from '../src/sync/api.ts';
+import { percentile } from './percentile.ts';
 
 const EVENTS = Number(process.env['EVENTS'] ?? 500);
 const UPDATES = Number(process.env['UPDATES'] ?? 300);
@@ -17,11 +18,7 @@ if (!process.env['DATABASE_URL'] || !process.env['REDIS_URL']) {
   process.exit(2);
 }
 
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const line = (name: string, xs: number[]): void => console.log(`${name.padEnd(44)} n=${xs.length}  p50 ${pct(xs, 50).toFixed(2)} ms  p95 ${pct(xs, 95).toFixed(2)} ms  p99 ${pct(xs, 99).toFixed(2)} ms`);
+const line = (name: string, xs: number[]): void => console.log(`${name.padEnd(44)} n=${xs.length}  p50 ${percentile(xs, 50).toFixed(2)} ms  p95 ${percentile(xs, 95).toFixed(2)} ms  p99 ${percentile(xs, 99).toFixed(2)} ms`);
 
 const seams: SyncSeams = {
   routeUpdate: (_g, values, intentKey) => Promise.resolve({ jobs: [{ system: 'stripe', recordId: 'cus_bench', outboxId: `${intentKey}:0`, fields: Object.keys(values) }] }),
