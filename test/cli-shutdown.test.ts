@@ -15,17 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.ts';
-import { CLI_BIN } from './support/cli.ts';
+import { CLI_BIN, cleanEnv } from './support/cli.ts';
 import { uniqueSchema } from './support/postgres.ts';
 import { TEST_API_KEYS_ENV, bearer } from './support/app.ts';
 
 const FORBID_TSX = fileURLToPath(new URL('./support/forbid-tsx.ts', import.meta.url));
-
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (/^(DATABASE_URL|REDIS_URL|NODE_ENV|NODE_OPTIONS|SALESFORCE_|STRIPE_|ZENDESK_|ERP_|SANDBOX_|MERIDIAN_)/.test(k)) delete env[k];
-  return { ...env, ...extra };
-}
 
 interface Gateway {
   url: string;

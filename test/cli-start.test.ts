@@ -9,17 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.ts';
-import { CLI_BIN, runCli } from './support/cli.ts';
+import { CLI_BIN, cleanEnv, runCli } from './support/cli.ts';
 import { uniqueSchema } from './support/postgres.ts';
 import { TEST_API_KEYS_ENV, bearer } from './support/app.ts';
 
 /** The environment of a user's shell: none of CI's servers, no NODE_ENV (Apollo reads it). */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (/^(DATABASE_URL|REDIS_URL|NODE_ENV|SALESFORCE_|STRIPE_|ZENDESK_|ERP_|SANDBOX_|MERIDIAN_)/.test(k)) delete env[k];
-  return { ...env, ...extra };
-}
-
 interface Served {
   url: string;
   output(): string;

@@ -7,16 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, runCli } from '../support/cli.ts';
+import { CLI_BIN, cleanEnv, runCli } from '../support/cli.ts';
 import { hashApiKey } from '../../src/access/api-key.ts';
 
 /** The environment of a user's shell: none of CI's servers or Meridian settings. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (/^(DATABASE_URL|REDIS_URL|NODE_ENV|SALESFORCE_|STRIPE_|ZENDESK_|ERP_|SANDBOX_|MERIDIAN_)/.test(k)) delete env[k];
-  return { ...env, ...extra };
-}
-
 /** A real system configured (Stripe, nowhere reachable): the gateway is no longer the sandbox. */
 const REAL_SYSTEM = { STRIPE_API_KEY: 'sk_test_meridian_unreachable', STRIPE_API_BASE: 'http://127.0.0.1:9' };
 
