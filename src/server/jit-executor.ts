@@ -34,24 +34,35 @@ type SchemaCallback = Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0];
 /** What a cache entry holds: the compiled query, or the decision to use graphql's execute. */
 export type Plan = { kind: 'jit'; compiled: CompiledQuery } | { kind: 'fallback' };
 
-/** A small LRU over Map's insertion order: a hit moves the key to the end, the oldest goes first. */
+/**
+ * A small LRU over Map's insertion order: a hit moves the key to the end, the oldest goes first.
+ * A hit on the most recent key changes nothing, and a moved entry keeps the key it was stored
+ * under: the caller's key (a request's query text, new with every request) is never kept, so a
+ * hit neither rewrites the map nor keeps that request's string alive in the old generation.
+ */
 export class LruCache<V> {
-  readonly #map = new Map<string, V>();
+  readonly #map = new Map<string, { key: string; value: V }>();
   readonly #max: number;
+  #newest: { key: string; value: V } | undefined;
   constructor(max: number) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`LRU size must be a positive integer (got ${max})`);
     this.#max = max;
   }
   get(key: string): V | undefined {
-    const v = this.#map.get(key);
-    if (v === undefined) return undefined;
-    this.#map.delete(key);
-    this.#map.set(key, v);
-    return v;
+    const entry = this.#map.get(key);
+    if (entry === undefined) return undefined;
+    if (entry !== this.#newest) {
+      this.#map.delete(entry.key);
+      this.#map.set(entry.key, entry);
+      this.#newest = entry;
+    }
+    return entry.value;
   }
   set(key: string, value: V): void {
+    const entry = { key, value };
     this.#map.delete(key);
-    this.#map.set(key, value);
+    this.#map.set(key, entry);
+    this.#newest = entry;
     if (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value!);
   }
   get size(): number {
