@@ -112,7 +112,7 @@ export function customerById(ctx: GatewayContext, id: string): CustomerParent | 
   try {
     view = viewAtOnce(ctx, id);
   } catch (e) {
-    return Promise.reject(e as Error);
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
   }
   return view ? customerOf(ctx, id, view) : goldenView(ctx, id).then((v) => customerOf(ctx, id, v));
 }
