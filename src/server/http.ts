@@ -169,7 +169,7 @@ function sendRefusal(res: http.ServerResponse, error: RateLimitedError | Operati
 
 /** Both executors' caches as one (the full-access one compiles the same texts for admins). */
 function sumStats(a: JitStats, b: JitStats | undefined): JitStats {
-  return b ? { hits: a.hits + b.hits, compiled: a.compiled + b.compiled, fallbacks: a.fallbacks + b.fallbacks, size: a.size + b.size } : a;
+  return b ? { hits: a.hits + b.hits, compiled: a.compiled + b.compiled, fallbacks: a.fallbacks + b.fallbacks, size: a.size + b.size, leanRetries: a.leanRetries + b.leanRetries } : a;
 }
 
 /** The request's headers as Apollo Server reads them (repeated ones joined). */
