@@ -44,33 +44,48 @@ interface LeanPlan {
 }
 
 /**
- * What a response key holds. `leaf`: an enum or built-in scalar, which the lean plan leaves as
- * its resolver gave it; `fields`: an object's keys that hold such leaves (lists of either are
- * walked item by item); null: nothing to check (a custom scalar, which graphql-jit serializes
- * in both plans, or `__typename`).
+ * What a response key holds: a leaf (an enum or built-in scalar, which the lean plan leaves as
+ * its resolver gave it), with `ok` telling whether graphql's serialize would answer a value
+ * unchanged; or an object's keys that hold such leaves (lists of either are walked item by
+ * item). null: nothing to check (a custom scalar, which graphql-jit serializes in both plans).
+ * One object layout for both, so the walk reads its properties at one shape.
  */
-type Shape = { leaf: GraphQLEnumType | GraphQLScalarType } | { fields: Map<string, Shape> } | null;
+interface Shape {
+  kind: ShapeKind;
+  leaf: GraphQLEnumType | GraphQLScalarType | null;
+  /** An enum's internal values that serialize answers unchanged (those that are their own name). */
+  names: ReadonlySet<unknown> | null;
+  keys: string[];
+  shapes: (Shape | null)[];
+}
 
-/** Internal values of an enum that serialize answers unchanged (those that are their own name). */
-const ownNames = new WeakMap<GraphQLEnumType, Set<unknown>>();
+/** What a shape is; checked with a switch, not a call per leaf (the walk visits hundreds). */
+const KIND = { Object: 0, String: 1, Boolean: 2, Int: 3, Float: 4, Enum: 5, Never: 6 } as const;
+type ShapeKind = (typeof KIND)[keyof typeof KIND];
 
-/** Whether graphql's serialize would answer `v` unchanged for this enum or built-in scalar. */
-function serialized(type: GraphQLEnumType | GraphQLScalarType, v: unknown): boolean {
-  if (isEnumType(type)) {
-    let names = ownNames.get(type);
-    if (!names) ownNames.set(type, (names = new Set(type.getValues().flatMap((x): unknown[] => (type.serialize(x.value) === x.value ? [x.value as unknown] : [])))));
-    return names.has(v);
-  }
-  switch (type.name) {
-    case 'String':
-    case 'ID':
+const BUILT_IN: Record<string, ShapeKind> = { String: KIND.String, ID: KIND.String, Boolean: KIND.Boolean, Int: KIND.Int, Float: KIND.Float };
+const enumNames = new WeakMap<GraphQLEnumType, ReadonlySet<unknown>>();
+
+function leafShape(type: GraphQLEnumType | GraphQLScalarType): Shape {
+  if (!isEnumType(type)) return { kind: BUILT_IN[type.name] ?? KIND.Never, leaf: type, names: null, keys: [], shapes: [] };
+  let names = enumNames.get(type);
+  if (!names) enumNames.set(type, (names = new Set(type.getValues().flatMap((x): unknown[] => (type.serialize(x.value) === x.value ? [x.value as unknown] : [])))));
+  return { kind: KIND.Enum, leaf: type, names, keys: [], shapes: [] };
+}
+
+/** Whether graphql's serialize would answer this leaf value unchanged. */
+function serialized(shape: Shape, v: unknown): boolean {
+  switch (shape.kind) {
+    case KIND.String:
       return typeof v === 'string';
-    case 'Boolean':
+    case KIND.Boolean:
       return typeof v === 'boolean';
-    case 'Int':
+    case KIND.Int:
       return typeof v === 'number' && Number.isInteger(v) && v <= 2_147_483_647 && v >= -2_147_483_648;
-    case 'Float':
+    case KIND.Float:
       return typeof v === 'number' && Number.isFinite(v);
+    case KIND.Enum:
+      return shape.names!.has(v);
     default:
       return false;
   }
@@ -81,35 +96,45 @@ function serialized(type: GraphQLEnumType | GraphQLScalarType, v: unknown): bool
  * change is serialized in place (the answer's objects are the executor's own, fresh per
  * request). Throws when a leaf does not serialize: that answer needs the full plan (its error).
  */
-function settle(value: unknown, shape: Shape): unknown {
+function settle(value: unknown, shape: Shape | null): unknown {
   if (value === null || value === undefined || shape === null) return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = settle(value[i], shape);
     return value;
   }
-  if ('leaf' in shape) return serialized(shape.leaf, value) ? value : shape.leaf.serialize(value);
+  if (shape.kind !== KIND.Object) return serialized(shape, value) ? value : shape.leaf!.serialize(value);
   const object = value as Record<string, unknown>;
-  for (const [key, inner] of shape.fields) {
+  for (let i = 0; i < shape.keys.length; i++) {
+    const key = shape.keys[i]!;
     const v = object[key];
-    if (v === null || v === undefined) continue;
+    const inner = shape.shapes[i]!;
+    if (v === null || v === undefined || inner === null) continue;
+    // A plain leaf is checked here, without a call of its own.
+    if (inner.kind !== KIND.Object && typeof v !== 'object') {
+      if (!serialized(inner, v)) object[key] = inner.leaf!.serialize(v);
+      continue;
+    }
     const s = settle(v, inner);
     if (s !== v) object[key] = s;
   }
   return value;
 }
 
+/** A shape while it is collected (keys merge when a field is selected twice). */
+type Collecting = Shape | { fields: Map<string, Collecting> } | null;
+
 /**
  * The shape of a query's answer, or null when a lean plan is not used for it: anything but a
  * query (a second run of a mutation would repeat its writes), introspection, abstract types,
  * fragments on another type than the object they are spread in.
  */
-function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null): Shape {
+function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null): Shape | null {
   const operation = getOperationAST(document, operationName);
   const root = schema.getQueryType();
   if (!operation || operation.operation !== OperationTypeNode.QUERY || !root) return null;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  const collect = (type: GraphQLObjectType, set: SelectionSetNode, into: Map<string, Shape>): boolean => {
+  const collect = (type: GraphQLObjectType, set: SelectionSetNode, into: Map<string, Collecting>): boolean => {
     for (const sel of set.selections) {
       if (sel.kind === Kind.INLINE_FRAGMENT || sel.kind === Kind.FRAGMENT_SPREAD) {
         const f = sel.kind === Kind.INLINE_FRAGMENT ? sel : fragments.get(sel.name.value);
@@ -122,19 +147,20 @@ function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: s
       if (!def) return false; // introspection (__schema, __type)
       const key = (sel.alias ?? sel.name).value;
       const named = getNamedType(def.type);
-      if (isEnumType(named) || (isScalarType(named) && isSpecifiedScalarType(named))) into.set(key, { leaf: named });
+      if (isEnumType(named) || (isScalarType(named) && isSpecifiedScalarType(named))) into.set(key, leafShape(named));
       else if (isScalarType(named)) into.set(key, null);
       else if (isObjectType(named) && sel.selectionSet) {
         const known = into.get(key);
-        const fields = known && 'fields' in known ? known.fields : new Map<string, Shape>();
+        const fields = known && 'fields' in known ? known.fields : new Map<string, Collecting>();
         into.set(key, { fields });
         if (!collect(named, sel.selectionSet, fields)) return false;
       } else return false;
     }
     return true;
   };
-  const fields = new Map<string, Shape>();
-  return collect(root, operation.selectionSet, fields) ? { fields } : null;
+  const fields = new Map<string, Collecting>();
+  const done = (c: Collecting): Shape | null => (c === null || !('fields' in c) ? c : { kind: KIND.Object, leaf: null, names: null, keys: [...c.fields.keys()], shapes: [...c.fields.values()].map(done) });
+  return collect(root, operation.selectionSet, fields) ? done({ fields }) : null;
 }
 
 
