@@ -128,6 +128,8 @@ export function forApollo(error: OperationLimitError): GraphQLError {
 /** Measures kept per document and operation (one per distinct value of the variables read), and the longest such value kept. */
 const MAX_MEASURES_PER_OPERATION = 64;
 const MAX_VALUES_KEY = 1_000;
+/** admitRequest's answer when no rate applies. */
+const ADMITTED: Promise<null> = Promise.resolve(null);
 
 export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimits {
   const { config, model, store } = options;
@@ -202,8 +204,12 @@ export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimit
     return decision.ok ? null : new RateLimitedError(decision.retryAfterMs, what, variable);
   };
   const rateVariable = (p: Principal): string => (p.kind !== 'anonymous' && p.role && config.rateByRole[p.role] !== undefined ? `MERIDIAN_RATE_LIMIT_${p.role.toUpperCase()}` : 'MERIDIAN_RATE_LIMIT');
-  const admitRequest: GatewayLimits['admitRequest'] = async (principal, address, forwardedFor) =>
-    refused(await take(rateKey(principal, clientAddress(address, forwardedFor)), rateOf(principal), principal.kind === 'anonymous' ? 'from this address' : `for ${principal.name}`, rateVariable(principal)), 'request');
+  const admitRequest: GatewayLimits['admitRequest'] = (principal, address, forwardedFor) => {
+    const rule = rateOf(principal);
+    // No rate for this caller (MERIDIAN_RATE_LIMIT=off): nothing to count, no key or words to build.
+    if (!rule) return ADMITTED;
+    return take(rateKey(principal, clientAddress(address, forwardedFor)), rule, principal.kind === 'anonymous' ? 'from this address' : `for ${principal.name}`, rateVariable(principal)).then((e) => refused(e, 'request'));
+  };
 
   // Addresses refused before authenticating, until when (this process's view: the failures
   // themselves are counted in the shared store, so every replica blocks once it sees one refused).

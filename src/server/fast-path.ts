@@ -75,7 +75,8 @@ interface Prepared {
 export interface FastAnswer {
   status?: number;
   headers: HeaderMap;
-  body: { kind: 'complete'; string: string };
+  /** `bytes`: the body's UTF-8 length (its Content-Length), counted before the closing newline was appended. */
+  body: { kind: 'complete'; string: string; bytes: number };
 }
 
 export interface FastPathStats {
@@ -308,8 +309,9 @@ export class FastPath {
       }
     }
     head.headers.set('content-type', mediaType);
-    // Apollo's field order (orderExecutionResultFields) and stringifyResult.
-    const string = JSON.stringify({ errors: result.errors, data: result.data, extensions: result.extensions }) + '\n';
-    return { ...(head.status === undefined ? {} : { status: head.status }), headers: head.headers, body: { kind: 'complete', string } };
+    // Apollo's field order (orderExecutionResultFields) and stringifyResult. The length is counted
+    // on the JSON text as it comes (flat): counting it on text + '\n' would first copy the answer.
+    const json = JSON.stringify({ errors: result.errors, data: result.data, extensions: result.extensions });
+    return { ...(head.status === undefined ? {} : { status: head.status }), headers: head.headers, body: { kind: 'complete', string: json + '\n', bytes: Buffer.byteLength(json) + 1 } };
   }
 }

@@ -14,7 +14,7 @@
 // masking and `originalError` (SOURCE_UNAVAILABLE's system) behave as under graphql's execute.
 import { createRequire } from 'node:module';
 import type * as GraphQL from 'graphql';
-import type { DocumentNode, ExecutionResult, FieldNode, FragmentDefinitionNode, GraphQLNullableType, GraphQLOutputType, OperationDefinitionNode, GraphQLSchema, SelectionSetNode } from 'graphql';
+import type { DocumentNode, ExecutionResult, FieldNode, FragmentDefinitionNode, GraphQLEnumType, GraphQLNullableType, GraphQLObjectType, GraphQLOutputType, GraphQLScalarType, OperationDefinitionNode, GraphQLSchema, SelectionSetNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import type { Logger } from './http.ts';
@@ -24,7 +24,7 @@ import type { Logger } from './http.ts';
 // `import 'graphql'` to the ESM build instead: a second GraphQLError class that Apollo's
 // `instanceof` checks refuse (dropping the path) and a second `execute` that refuses the schema.
 // Under Node alone both are the same module.
-const { GraphQLError, execute, getNamedType, getNullableType, getOperationAST, isListType, isNonNullType, isObjectType, isInterfaceType, Kind } = createRequire(import.meta.url)('graphql') as typeof GraphQL;
+const { GraphQLError, execute, getNamedType, getNullableType, getOperationAST, isEnumType, isListType, isNonNullType, isObjectType, isInterfaceType, isScalarType, isSpecifiedScalarType, Kind, OperationTypeNode } = createRequire(import.meta.url)('graphql') as typeof GraphQL;
 type GraphQLError = InstanceType<typeof GraphQLError>;
 
 type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
@@ -32,26 +32,167 @@ type GatewayExecutor = NonNullable<Awaited<ReturnType<GatewayInterface['load']>>
 type SchemaCallback = Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0];
 
 /** What a cache entry holds: the compiled query, or the decision to use graphql's execute. */
-export type Plan = { kind: 'jit'; compiled: CompiledQuery } | { kind: 'fallback' };
+export type Plan = { kind: 'jit'; compiled: CompiledQuery; lean: LeanPlan | null } | { kind: 'fallback' };
 
-/** A small LRU over Map's insertion order: a hit moves the key to the end, the oldest goes first. */
+/**
+ * A query compiled a second time with graphql-jit's disableLeafSerialization, and what its
+ * answers' leaves must be for that to change nothing (see settle).
+ */
+interface LeanPlan {
+  compiled: CompiledQuery;
+  shape: Shape;
+}
+
+/**
+ * What a response key holds: a leaf (an enum or built-in scalar, which the lean plan leaves as
+ * its resolver gave it), with `ok` telling whether graphql's serialize would answer a value
+ * unchanged; or an object's keys that hold such leaves (lists of either are walked item by
+ * item). null: nothing to check (a custom scalar, which graphql-jit serializes in both plans).
+ * One object layout for both, so the walk reads its properties at one shape.
+ */
+interface Shape {
+  kind: ShapeKind;
+  leaf: GraphQLEnumType | GraphQLScalarType | null;
+  /** An enum's internal values that serialize answers unchanged (those that are their own name). */
+  names: ReadonlySet<unknown> | null;
+  keys: string[];
+  shapes: (Shape | null)[];
+}
+
+/** What a shape is; checked with a switch, not a call per leaf (the walk visits hundreds). */
+const KIND = { Object: 0, String: 1, Boolean: 2, Int: 3, Float: 4, Enum: 5, Never: 6 } as const;
+type ShapeKind = (typeof KIND)[keyof typeof KIND];
+
+const BUILT_IN: Record<string, ShapeKind> = { String: KIND.String, ID: KIND.String, Boolean: KIND.Boolean, Int: KIND.Int, Float: KIND.Float };
+const enumNames = new WeakMap<GraphQLEnumType, ReadonlySet<unknown>>();
+
+function leafShape(type: GraphQLEnumType | GraphQLScalarType): Shape {
+  if (!isEnumType(type)) return { kind: BUILT_IN[type.name] ?? KIND.Never, leaf: type, names: null, keys: [], shapes: [] };
+  let names = enumNames.get(type);
+  if (!names) enumNames.set(type, (names = new Set(type.getValues().flatMap((x): unknown[] => (type.serialize(x.value) === x.value ? [x.value as unknown] : [])))));
+  return { kind: KIND.Enum, leaf: type, names, keys: [], shapes: [] };
+}
+
+/** Whether graphql's serialize would answer this leaf value unchanged. */
+function serialized(shape: Shape, v: unknown): boolean {
+  switch (shape.kind) {
+    case KIND.String:
+      return typeof v === 'string';
+    case KIND.Boolean:
+      return typeof v === 'boolean';
+    case KIND.Int:
+      return typeof v === 'number' && Number.isInteger(v) && v <= 2_147_483_647 && v >= -2_147_483_648;
+    case KIND.Float:
+      return typeof v === 'number' && Number.isFinite(v);
+    case KIND.Enum:
+      return shape.names!.has(v);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Makes a lean plan's answer what the full plan's would be: every leaf that serialize would
+ * change is serialized in place (the answer's objects are the executor's own, fresh per
+ * request). Throws when a leaf does not serialize: that answer needs the full plan (its error).
+ */
+function settle(value: unknown, shape: Shape | null): unknown {
+  if (value === null || value === undefined || shape === null) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = settle(value[i], shape);
+    return value;
+  }
+  if (shape.kind !== KIND.Object) return serialized(shape, value) ? value : shape.leaf!.serialize(value);
+  const object = value as Record<string, unknown>;
+  for (let i = 0; i < shape.keys.length; i++) {
+    const key = shape.keys[i]!;
+    const v = object[key];
+    const inner = shape.shapes[i]!;
+    if (v === null || v === undefined || inner === null) continue;
+    // A plain leaf is checked here, without a call of its own.
+    if (inner.kind !== KIND.Object && typeof v !== 'object') {
+      if (!serialized(inner, v)) object[key] = inner.leaf!.serialize(v);
+      continue;
+    }
+    const s = settle(v, inner);
+    if (s !== v) object[key] = s;
+  }
+  return value;
+}
+
+/** A shape while it is collected (keys merge when a field is selected twice). */
+type Collecting = Shape | { fields: Map<string, Collecting> } | null;
+
+/**
+ * The shape of a query's answer, or null when a lean plan is not used for it: anything but a
+ * query (a second run of a mutation would repeat its writes), introspection, abstract types,
+ * fragments on another type than the object they are spread in.
+ */
+function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null): Shape | null {
+  const operation = getOperationAST(document, operationName);
+  const root = schema.getQueryType();
+  if (!operation || operation.operation !== OperationTypeNode.QUERY || !root) return null;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const collect = (type: GraphQLObjectType, set: SelectionSetNode, into: Map<string, Collecting>): boolean => {
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.INLINE_FRAGMENT || sel.kind === Kind.FRAGMENT_SPREAD) {
+        const f = sel.kind === Kind.INLINE_FRAGMENT ? sel : fragments.get(sel.name.value);
+        if (!f || (f.typeCondition && f.typeCondition.name.value !== type.name) || !collect(type, f.selectionSet, into)) return false;
+        continue;
+      }
+      const name = sel.name.value;
+      if (name === '__typename') continue;
+      const def = type.getFields()[name];
+      if (!def) return false; // introspection (__schema, __type)
+      const key = (sel.alias ?? sel.name).value;
+      const named = getNamedType(def.type);
+      if (isEnumType(named) || (isScalarType(named) && isSpecifiedScalarType(named))) into.set(key, leafShape(named));
+      else if (isScalarType(named)) into.set(key, null);
+      else if (isObjectType(named) && sel.selectionSet) {
+        const known = into.get(key);
+        const fields = known && 'fields' in known ? known.fields : new Map<string, Collecting>();
+        into.set(key, { fields });
+        if (!collect(named, sel.selectionSet, fields)) return false;
+      } else return false;
+    }
+    return true;
+  };
+  const fields = new Map<string, Collecting>();
+  const done = (c: Collecting): Shape | null => (c === null || !('fields' in c) ? c : { kind: KIND.Object, leaf: null, names: null, keys: [...c.fields.keys()], shapes: [...c.fields.values()].map(done) });
+  return collect(root, operation.selectionSet, fields) ? done({ fields }) : null;
+}
+
+
+/**
+ * A small LRU over Map's insertion order: a hit moves the key to the end, the oldest goes first.
+ * A hit on the most recent key changes nothing, and a moved entry keeps the key it was stored
+ * under: the caller's key (a request's query text, new with every request) is never kept, so a
+ * hit neither rewrites the map nor keeps that request's string alive in the old generation.
+ */
 export class LruCache<V> {
-  readonly #map = new Map<string, V>();
+  readonly #map = new Map<string, { key: string; value: V }>();
   readonly #max: number;
+  #newest: { key: string; value: V } | undefined;
   constructor(max: number) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`LRU size must be a positive integer (got ${max})`);
     this.#max = max;
   }
   get(key: string): V | undefined {
-    const v = this.#map.get(key);
-    if (v === undefined) return undefined;
-    this.#map.delete(key);
-    this.#map.set(key, v);
-    return v;
+    const entry = this.#map.get(key);
+    if (entry === undefined) return undefined;
+    if (entry !== this.#newest) {
+      this.#map.delete(entry.key);
+      this.#map.set(entry.key, entry);
+      this.#newest = entry;
+    }
+    return entry.value;
   }
   set(key: string, value: V): void {
+    const entry = { key, value };
     this.#map.delete(key);
-    this.#map.set(key, value);
+    this.#map.set(key, entry);
+    this.#newest = entry;
     if (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value!);
   }
   get size(): number {
@@ -68,6 +209,8 @@ export interface JitStats {
   fallbacks: number;
   /** Entries in the cache now. */
   size: number;
+  /** Queries run again with full leaf serialization because a leaf of the lean plan's answer did not serialize (an error to report). */
+  leanRetries: number;
 }
 
 export interface JitExecutorOptions {
@@ -179,7 +322,7 @@ export class JitGateway implements GatewayInterface {
   readonly #logger: Logger;
   readonly #compile: typeof compileQuery;
   readonly #callbacks = new Set<SchemaCallback>();
-  readonly #stats = { hits: 0, compiled: 0, fallbacks: 0 };
+  readonly #stats = { hits: 0, compiled: 0, fallbacks: 0, leanRetries: 0 };
   #loggedFallback = false;
 
   constructor(options: JitExecutorOptions) {
@@ -229,7 +372,7 @@ export class JitGateway implements GatewayInterface {
       this.#stats.hits++;
       let result: ExecutionResult;
       try {
-        result = await plan.compiled.query(undefined, context, variables);
+        result = (plan.lean ? await this.#runLean(plan.lean, variables, context) : null) ?? (await plan.compiled.query(undefined, context, variables));
       } catch (e) {
         // The compiled code caught resolver errors itself; anything here is the executor's own.
         return { errors: [rewrap(e)] };
@@ -257,7 +400,7 @@ export class JitGateway implements GatewayInterface {
     try {
       const compiled = this.#compile(this.#schema, document, operationName ?? undefined);
       if (isCompiledQuery(compiled)) {
-        plan = { kind: 'jit', compiled };
+        plan = { kind: 'jit', compiled, lean: this.#lean(document, operationName) };
         this.#stats.compiled++;
       } else {
         plan = { kind: 'fallback' };
@@ -269,6 +412,36 @@ export class JitGateway implements GatewayInterface {
     }
     this.#plans.set(key, plan);
     return plan;
+  }
+
+  /**
+   * The lean plan of a query, when its shape can be told: graphql-jit checks every leaf of the
+   * answer with its type's serialize, a call with a path and locations built for each leaf (a
+   * customer's lineage has hundreds); the lean plan reads the leaves as they are and settle()
+   * checks them after, with no allocation (our resolvers give serialized values already).
+   */
+  #lean(document: DocumentNode, operationName: string | null): LeanPlan | null {
+    const shape = shapeOf(this.#schema, document, operationName);
+    if (!shape) return null;
+    try {
+      const compiled = this.#compile(this.#schema, document, operationName ?? undefined, { disableLeafSerialization: true });
+      return isCompiledQuery(compiled) ? { compiled, shape } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The lean plan's answer, settled; null when the full plan must answer (variables that do not coerce, a leaf that does not serialize). */
+  async #runLean(lean: LeanPlan, variables: Record<string, unknown>, context: unknown): Promise<ExecutionResult | null> {
+    const result = await lean.compiled.query(undefined, context, variables);
+    if (!('data' in result)) return null;
+    try {
+      settle(result.data, lean.shape);
+    } catch {
+      this.#stats.leanRetries++;
+      return null;
+    }
+    return result;
   }
 
   /** Said once per process: a document that does not compile usually has siblings that do not either. */

@@ -212,3 +212,65 @@ describe('an operation graphql-jit cannot compile', () => {
     }
   });
 });
+
+describe('the lean plan (leaves read as given, then checked)', () => {
+  // Leaves as resolvers may give them: already serialized, or in forms graphql's serialize
+  // changes (an ID as a number, an Int as a string, an enum by its internal value) or refuses.
+  const leanTypeDefs = `
+    enum Tier { GOLD SILVER }
+    type Query { row: Row rows: [Row!]! }
+    type Row { id: ID! n: Int ok: Boolean tier: Tier tiers: [Tier!] bad: Int name: String }
+  `;
+  const leanResolvers = {
+    Tier: { GOLD: 'gold', SILVER: 'SILVER' },
+    Query: {
+      row: () => ({ id: 7, n: '5', ok: true, tier: 'gold', tiers: ['gold', 'SILVER'], bad: 'x', name: 'plain' }),
+      rows: () => [
+        { id: 'a', n: 1, ok: false, tier: 'SILVER', tiers: [], bad: 2, name: 'a' },
+        { id: 'b', n: 2, ok: true, tier: 'SILVER', tiers: null, bad: null, name: null },
+      ],
+    },
+  };
+  const start = (executor?: 'graphql'): Promise<RunningServer> =>
+    startHttpServer({
+      schema: makeExecutableSchema({ typeDefs: leanTypeDefs, resolvers: leanResolvers }),
+      context,
+      authenticator,
+      readiness: () => Promise.resolve({ ready: true, dependencies: {} }),
+      logger: recordingLogger(),
+      ...(executor ? { executor } : {}),
+    });
+  let jit: RunningServer;
+  let plain: RunningServer;
+  beforeAll(async () => {
+    [jit, plain] = await Promise.all([start(), start('graphql')]);
+  });
+  afterAll(async () => {
+    await jit?.close();
+    await plain?.close();
+  });
+
+  it('answers serialized leaves exactly as graphql’s execute does, without running the query twice', async () => {
+    const query = '{ rows { id n ok tier tiers name } }';
+    const [a, b] = await Promise.all([post(plain, query), post(jit, query)]);
+    expect(b).toMatchObject({ status: a.status, body: a.body });
+    expect(b.body.data).toEqual({ rows: [{ id: 'a', n: 1, ok: false, tier: 'SILVER', tiers: [], name: 'a' }, { id: 'b', n: 2, ok: true, tier: 'SILVER', tiers: null, name: null }] });
+    expect(jit.executorStats()).toMatchObject({ leanRetries: 0 });
+  });
+
+  it('serializes what serialize would change (a numeric ID, an Int as text, enums by internal value)', async () => {
+    const query = '{ row { id n ok tier tiers name } }';
+    const [a, b] = await Promise.all([post(plain, query), post(jit, query)]);
+    expect(b.body).toEqual(a.body);
+    expect(b.body.data).toEqual({ row: { id: '7', n: 5, ok: true, tier: 'GOLD', tiers: ['GOLD', 'SILVER'], name: 'plain' } });
+    expect(jit.executorStats()).toMatchObject({ leanRetries: 0 });
+  });
+
+  it('answers a leaf that does not serialize with the full plan: the same null and error as graphql’s execute', async () => {
+    const query = '{ row { id bad } }';
+    const [a, b] = await Promise.all([post(plain, query), post(jit, query)]);
+    expect(b.body).toEqual(a.body);
+    expect(b.body.errors?.[0]).toMatchObject({ path: ['row', 'bad'] });
+    expect(jit.executorStats()).toMatchObject({ leanRetries: 1 });
+  });
+});
