@@ -4,6 +4,7 @@
 // full GC when the process runs with --expose-gc), `quit`.
 // A replica (stampede suite): BENCH_STORE_SCHEMA names the primary's schema, BENCH_BACKFILL=0.
 import { createInterface } from 'node:readline';
+import pg from 'pg';
 import { readGatewayConfig } from '../src/config/gateway.ts';
 import { startApp } from '../src/app.ts';
 import { createLogger } from '../src/observability/logger.ts';
@@ -54,6 +55,12 @@ for await (const line of createInterface({ input: process.stdin })) {
     process.stdout.write(JSON.stringify({ rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal), externalMiB: mib(m.external), arrayBuffersMiB: mib(m.arrayBuffers) }) + '\n');
   } else if (cmd === 'quit') break;
 }
-if (process.env['DATABASE_URL'] && owner) await app.store.query(`DROP SCHEMA IF EXISTS ${storeSchema} CASCADE`);
+// Closed first (its sync loops stop), then its schemas dropped: Meridian's and the job queue's.
 await app.close();
+if (process.env['DATABASE_URL'] && owner) {
+  const db = new pg.Client({ connectionString: process.env['DATABASE_URL'] });
+  await db.connect();
+  await db.query(`DROP SCHEMA IF EXISTS ${storeSchema} CASCADE; DROP SCHEMA IF EXISTS ${storeSchema}_queue CASCADE`);
+  await db.end();
+}
 process.exit(0);

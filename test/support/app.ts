@@ -1,5 +1,6 @@
 // Starts the whole gateway on the sandbox for a test file: real Postgres and Redis when CI
 // provides them (unique schemas so files can run side by side), embedded otherwise.
+import pg from 'pg';
 import { readGatewayConfig } from '../../src/config/gateway.ts';
 import { startApp, type App, type AppOptions } from '../../src/app.ts';
 import type { Logger } from '../../src/server/http.ts';
@@ -67,11 +68,19 @@ export async function startTestApp(
     ...options.app,
   });
   const close = async (): Promise<void> => {
-    if (process.env['DATABASE_URL']) {
-      await app.store.query(`DROP SCHEMA IF EXISTS ${storeSchema} CASCADE`).catch(() => undefined);
-      await app.store.query(`DROP SCHEMA IF EXISTS ${erpSchema} CASCADE`).catch(() => undefined);
-    }
+    // Closed first (its sync loops and queue stop), then what it made dropped: Meridian's schema,
+    // the job queue's and the sandbox ERP's.
     await app.close();
+    const url = process.env['DATABASE_URL'];
+    if (url) {
+      const db = new pg.Client({ connectionString: url });
+      await db.connect();
+      try {
+        for (const s of [storeSchema, `${storeSchema}_queue`, erpSchema]) await db.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`).catch(() => undefined);
+      } finally {
+        await db.end();
+      }
+    }
   };
   return {
     ...app,
