@@ -1,5 +1,8 @@
 // Which Postgres a test uses: the real server named by DATABASE_URL (CI sets it), otherwise
 // the embedded one. Each suite gets its own schema name so suites can run side by side.
+import pg from 'pg';
+import { createStore, type Store } from '../../src/store/index.ts';
+import { startSyncQueue, type SyncQueue } from '../../src/sync/queue.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/store/embedded-postgres.ts';
 
 export interface TestPostgres {
@@ -17,4 +20,40 @@ export async function testPostgres(): Promise<TestPostgres> {
 
 export function uniqueSchema(prefix: string): string {
   return `${prefix}_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+}
+
+/** A database of its own on the server at `serverUrl` (for processes that use Meridian's default schema, as a deployment does); `drop()` removes it. */
+export async function createTestDatabase(serverUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = uniqueSchema(prefix);
+  const onServer = async (sql: string): Promise<void> => {
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    try {
+      await admin.query(sql);
+    } finally {
+      await admin.end();
+    }
+  };
+  await onServer(`CREATE DATABASE ${name}`);
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined) };
+}
+
+/** A migrated store in a schema of its own and its job queue, on the test Postgres; `close()` drops both schemas (on a server) and stops everything. */
+export async function startTestQueue(prefix: string): Promise<{ store: Store; queue: SyncQueue; close: () => Promise<void> }> {
+  const pgt = await testPostgres();
+  const store = createStore(pgt.url, { schema: uniqueSchema(prefix), max: 4 });
+  await store.migrate();
+  const queue = await startSyncQueue(store, pgt.kind === 'server' ? { url: pgt.url } : {});
+  return {
+    store,
+    queue,
+    close: async () => {
+      await queue.stop();
+      if (pgt.kind === 'server') await store.query(`DROP SCHEMA IF EXISTS ${store.schema} CASCADE; DROP SCHEMA IF EXISTS ${queue.schema} CASCADE`).catch(() => undefined);
+      await store.close();
+      await pgt.close();
+    },
+  };
 }

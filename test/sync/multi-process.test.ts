@@ -25,7 +25,7 @@ import { SYNC_CHANGE, SYNC_CHANGE_FAILED } from '../../src/sync/queue.ts';
 import { SYNC_STATUS_CHANNEL } from '../../src/sync/status.ts';
 import type { RequestRecord } from '../../src/sandbox/kit/requests.ts';
 import { cleanEnv, runCli, startCli, type CliProcess } from '../support/cli.ts';
-import { uniqueSchema } from '../support/postgres.ts';
+import { createTestDatabase } from '../support/postgres.ts';
 import { gqlAt, TEST_API_KEYS_ENV } from '../support/app.ts';
 import { nextWithin, subscribe, whenListening } from '../support/subscriptions.ts';
 
@@ -44,7 +44,7 @@ interface Gateway extends CliProcess {
 }
 
 describe.skipIf(!serverUrl || !redisUrl)('two gateways and two meridian workers as processes on one Postgres and Redis', () => {
-  let dbName: string;
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   let db: pg.Pool;
   let sandbox: Sandbox;
   let env: NodeJS.ProcessEnv;
@@ -76,14 +76,8 @@ describe.skipIf(!serverUrl || !redisUrl)('two gateways and two meridian workers 
   const outputs = (): string => [...processes].map((p) => `--- pid ${p.child.pid}\n${p.output().slice(-4000)}`).join('\n');
 
   beforeAll(async () => {
-    dbName = uniqueSchema('wt_multiproc');
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const u = new URL(serverUrl!);
-    u.pathname = `/${dbName}`;
-    const dbUrl = u.toString();
+    database = await createTestDatabase(serverUrl!, 'wt_multiproc');
+    const dbUrl = database.url;
     db = new pg.Pool({ connectionString: dbUrl, max: 2 });
     sandbox = await startSandbox({ customers: 100, seed: 23, databaseUrl: dbUrl, erpSchema: 'erp' });
     env = cleanEnv({ ...sandbox.env(), DATABASE_URL: dbUrl, REDIS_URL: redisUrl!, MERIDIAN_API_KEYS: TEST_API_KEYS_ENV, MERIDIAN_LOG_FORMAT: 'json' });
@@ -119,10 +113,7 @@ describe.skipIf(!serverUrl || !redisUrl)('two gateways and two meridian workers 
     await pubsub?.close();
     await sandbox?.close();
     await db?.end();
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
+    await database?.drop();
   }, 60_000);
 
   const seqs = (): { salesforce: number; stripe: number; zendesk: number } => ({

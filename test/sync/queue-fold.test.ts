@@ -3,27 +3,19 @@
 // the notification names (src/sync/observed.ts); an attribute dropped here would leave a person's
 // change undated. Real Postgres when DATABASE_URL is set, the embedded PGlite otherwise.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, type Store } from '../../src/store/index.ts';
-import { testPostgres, uniqueSchema, type TestPostgres } from '../support/postgres.ts';
-import { startSyncQueue, type ChangeJob, type SyncQueue } from '../../src/sync/queue.ts';
+import type { Store } from '../../src/store/index.ts';
+import { startTestQueue } from '../support/postgres.ts';
+import type { ChangeJob, SyncQueue } from '../../src/sync/queue.ts';
 
 describe('sync.change jobs folded by record', () => {
-  let pg: TestPostgres;
-  let store: Store;
   let queue: SyncQueue;
+  let store: Store;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    pg = await testPostgres();
-    store = createStore(pg.url, { schema: uniqueSchema('t_fold'), max: 4 });
-    await store.migrate();
-    queue = await startSyncQueue(store, pg.kind === 'server' ? { url: pg.url } : {});
+    ({ store, queue, close } = await startTestQueue('t_fold'));
   });
-  afterAll(async () => {
-    await queue?.stop();
-    if (pg?.kind === 'server') await store.query(`DROP SCHEMA IF EXISTS ${store.schema} CASCADE; DROP SCHEMA IF EXISTS ${queue.schema} CASCADE`).catch(() => undefined);
-    await store?.close();
-    await pg?.close();
-  });
+  afterAll(() => close?.());
 
   const change = (id: string, attributes?: string[]): ChangeJob => ({ system: 'stripe', type: 'account', id, reason: 'webhook', ...(attributes ? { attributes } : {}) });
   const waiting = async (id: string): Promise<ChangeJob[]> =>

@@ -7,11 +7,10 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, cleanEnv, runCli } from '../support/cli.ts';
-import { uniqueSchema } from '../support/postgres.ts';
+import { createTestDatabase, uniqueSchema } from '../support/postgres.ts';
 import { TEST_API_KEYS_ENV } from '../support/app.ts';
 import { startApp, type App } from '../../src/app.ts';
 import { readGatewayConfig } from '../../src/config/gateway.ts';
@@ -25,20 +24,14 @@ const serverUrl = process.env['DATABASE_URL'];
 describe.skipIf(!serverUrl)('meridian worker (child process, DATABASE_URL)', () => {
   let app: App;
   let dbUrl: string;
-  let dbName: string;
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   let stripe: Stripe;
   const children = new Set<ChildProcessWithoutNullStreams>();
 
   beforeAll(async () => {
     // A database of its own: the worker uses Meridian's default schema, as a deployment does.
-    dbName = uniqueSchema('wt_worker_cli');
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const u = new URL(serverUrl!);
-    u.pathname = `/${dbName}`;
-    dbUrl = u.toString();
+    database = await createTestDatabase(serverUrl!, 'wt_worker_cli');
+    dbUrl = database.url;
     app = await startApp({
       config: readGatewayConfig({ PORT: '0', MERIDIAN_SANDBOX_CUSTOMERS: '30', DATABASE_URL: dbUrl, REDIS_URL: process.env['REDIS_URL'], MERIDIAN_API_KEYS: TEST_API_KEYS_ENV, MERIDIAN_WORKER: 'off', MERIDIAN_POLL_SECONDS: '0' }),
       logger: createLogger({ quiet: true }),
@@ -51,10 +44,7 @@ describe.skipIf(!serverUrl)('meridian worker (child process, DATABASE_URL)', () 
   afterAll(async () => {
     for (const c of children) c.kill('SIGKILL');
     await app?.close();
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
+    await database?.drop();
   });
 
   const linkOf = async (id: string): Promise<string | null> => (await app.services.identity.goldenIdsFor([{ system: 'stripe', externalId: id }]))[0] ?? null;

@@ -3,29 +3,19 @@
 // job completes instead of being cut and retried. Runs on the real Postgres when DATABASE_URL is
 // set, the embedded PGlite otherwise; the handler is injected (it is the worker's seam).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, type Store } from '../../src/store/index.ts';
-import { testPostgres, uniqueSchema, type TestPostgres } from '../support/postgres.ts';
-import { startSyncQueue, type SyncQueue } from '../../src/sync/queue.ts';
+import { startTestQueue } from '../support/postgres.ts';
+import type { SyncQueue } from '../../src/sync/queue.ts';
 import { startWorker } from '../../src/sync/worker.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 
 describe('sync worker shutdown', () => {
-  let pg: TestPostgres;
-  let store: Store;
   let queue: SyncQueue;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    pg = await testPostgres();
-    store = createStore(pg.url, { schema: uniqueSchema('t_worker'), max: 4 });
-    await store.migrate();
-    queue = await startSyncQueue(store, pg.kind === 'server' ? { url: pg.url } : {});
+    ({ queue, close } = await startTestQueue('t_worker'));
   });
-  afterAll(async () => {
-    await queue?.stop();
-    if (pg?.kind === 'server') await store.query(`DROP SCHEMA IF EXISTS ${store.schema} CASCADE; DROP SCHEMA IF EXISTS ${queue.schema} CASCADE`).catch(() => undefined);
-    await store?.close();
-    await pg?.close();
-  });
+  afterAll(() => close?.());
 
   it('finishes the running job before stop() resolves, after stopping its loops', async () => {
     const order: string[] = [];
