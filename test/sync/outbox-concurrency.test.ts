@@ -99,10 +99,12 @@ describe('a loop killed with SIGKILL mid-batch', () => {
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     let atKill: Record<string, number>;
     try {
-      for (let i = 0; i < 600; i++) {
+      // Killed the moment it is seen holding claims, once a few rounds are done (between two
+      // rounds it holds none: a kill there would not be mid-batch).
+      for (let i = 0; i < 2400; i++) {
         const s = await states('crash');
-        if ((s['DONE'] ?? 0) >= 60) break;
-        await new Promise((r) => setTimeout(r, 25));
+        if ((s['DONE'] ?? 0) >= 60 && (s['WRITING'] ?? 0) > 0) break;
+        await new Promise((r) => setTimeout(r, 5));
       }
       child.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL');
@@ -139,6 +141,9 @@ describe('a live loop working a slow batch', () => {
       const first = wb.loop({ workerId: 'slow-first', leaseMs: 1000, batchSize: 8, concurrency: 1 });
       const second = wb.loop({ workerId: 'slow-second', leaseMs: 1000 });
       const firstRound = first.runOnce();
+      // The second loop starts once the first holds the batch (both claiming at once would only
+      // share the rows out, which is not what this test is about).
+      for (let i = 0; i < 400 && (await states('slow'))['WRITING'] !== 8; i++) await new Promise((r) => setTimeout(r, 5));
       let stolen = 0;
       let done = false;
       void firstRound.finally(() => (done = true));
