@@ -7,8 +7,7 @@ import { generateWorld } from '../../src/sandbox/world/generate.ts';
 import type { SfAccount, SfContact, SfOpportunity, World } from '../../src/sandbox/world/types.ts';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../src/sandbox/salesforce/index.ts';
 import { salesforceId } from '../../src/sandbox/kit/ids.ts';
-import { readSystemSettings } from '../../src/config/systems.ts';
-import { connectSalesforce } from '../support/salesforce.ts';
+import { connectSalesforce, emulatorSettings } from '../support/salesforce.ts';
 import { createSalesforceConnector } from '../../src/sources/salesforce/index.ts';
 import { InvalidSourceIdError, InvalidSourceRecordError, SourceRateLimitedError, SourceUnavailableError } from '../../src/sources/errors.ts';
 import type { SourceConnector, SourceRecord } from '../../src/sources/types.ts';
@@ -25,15 +24,8 @@ describe('Salesforce connector', () => {
     // 260 customers → ~240 accounts: more than one 200-row page, so queryMore and id chunking run.
     world = generateWorld({ customers: 260, seed: 5 });
     emu = await startSalesforceEmulator({ data: world.salesforce, port: 0 });
-    const settings = readSystemSettings({
-      SALESFORCE_LOGIN_URL: emu.url,
-      SALESFORCE_CLIENT_ID: emu.credentials.clientId,
-      SALESFORCE_CLIENT_SECRET: emu.credentials.clientSecret,
-      SALESFORCE_USERNAME: emu.credentials.username,
-      SALESFORCE_PASSWORD: emu.credentials.password,
-      SALESFORCE_API_VERSION: '59.0',
-    });
-    conn = await connectSalesforce(settings.salesforce!);
+    const settings = emulatorSettings(emu, { SALESFORCE_API_VERSION: '59.0' });
+    conn = await connectSalesforce(settings);
     connector = createSalesforceConnector(conn);
   });
 

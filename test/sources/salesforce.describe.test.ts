@@ -6,8 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { generateWorld } from '../../src/sandbox/world/generate.ts';
 import type { World } from '../../src/sandbox/world/types.ts';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../src/sandbox/salesforce/index.ts';
-import { readSystemSettings } from '../../src/config/systems.ts';
-import { connectSalesforce } from '../support/salesforce.ts';
+import { connectSalesforce, emulatorSettings } from '../support/salesforce.ts';
 import { createSalesforceConnector } from '../../src/sources/salesforce/index.ts';
 import type { SourceRecord } from '../../src/sources/types.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -17,15 +16,8 @@ const CUSTOM = ['Stripe_Customer_Id__c', 'ERP_Customer_Number__c', 'Zendesk_Orga
 const WITHOUT_CUSTOM = CUSTOM.map((f) => `Account.${f}`);
 
 async function connect(emu: SalesforceEmulator): Promise<Connection> {
-  const settings = readSystemSettings({
-    SALESFORCE_LOGIN_URL: emu.url,
-    SALESFORCE_CLIENT_ID: emu.credentials.clientId,
-    SALESFORCE_CLIENT_SECRET: emu.credentials.clientSecret,
-    SALESFORCE_USERNAME: emu.credentials.username,
-    SALESFORCE_PASSWORD: emu.credentials.password,
-    SALESFORCE_API_VERSION: '59.0',
-  });
-  return connectSalesforce(settings.salesforce!);
+  const settings = emulatorSettings(emu, { SALESFORCE_API_VERSION: '59.0' });
+  return connectSalesforce(settings);
 }
 
 async function scanAll(scan: AsyncIterable<SourceRecord[]>): Promise<SourceRecord[]> {

@@ -8,7 +8,7 @@ import { startSalesforceEmulator, type SalesforceEmulator } from '../../src/sand
 import { buildOutboundEnvelope } from '../../src/sandbox/salesforce/outbound.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
 import type { SalesforceSettings } from '../../src/sources/salesforce/settings.ts';
-import { connectSalesforce } from '../support/salesforce.ts';
+import { connectSalesforce, emulatorSettings } from '../support/salesforce.ts';
 import { createOutboundXmlReader, MAX_QUEUED_OUTBOUND_MESSAGES } from '../../src/sources/salesforce/outbound-reader.ts';
 import { learnOrganizationId } from '../../src/sources/salesforce/organization.ts';
 import { MAX_OUTBOUND_NOTIFICATIONS, salesforceOutbound, salesforceWebhook, type SalesforceOutboundOptions } from '../../src/sources/salesforce/webhook.ts';
@@ -26,13 +26,7 @@ describe('Salesforce Outbound Messages', () => {
   beforeAll(async () => {
     const world = generateWorld({ customers: 5, seed: 7 });
     emu = await startSalesforceEmulator({ data: world.salesforce, port: 0 });
-    const oauth = readSystemSettings({
-      SALESFORCE_LOGIN_URL: emu.url,
-      SALESFORCE_CLIENT_ID: emu.credentials.clientId,
-      SALESFORCE_CLIENT_SECRET: emu.credentials.clientSecret,
-      SALESFORCE_USERNAME: emu.credentials.username,
-      SALESFORCE_PASSWORD: emu.credentials.password,
-    }).salesforce!;
+    const oauth = emulatorSettings(emu);
     const conn = await connectSalesforce(oauth);
     // A session issued elsewhere: SALESFORCE_INSTANCE_URL + SALESFORCE_ACCESS_TOKEN.
     session = readSystemSettings({ SALESFORCE_INSTANCE_URL: conn.instanceUrl, SALESFORCE_ACCESS_TOKEN: conn.accessToken! }).salesforce!;

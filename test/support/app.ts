@@ -153,3 +153,9 @@ export async function drainSync(app: App, timeoutMs = 20_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Webhooks off: the sandbox's systems notify nobody (polling alone, or only the deliveries a test sends). */
+export function silenceNotifications(app: TestApp): void {
+  const sandbox = app.sandbox!;
+  for (const system of [sandbox.stripe, sandbox.salesforce, sandbox.zendesk]) system.notifier!.setTarget(null);
+}

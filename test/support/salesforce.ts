@@ -4,6 +4,8 @@
 // https://jsforce.github.io/document/#connection
 import { Connection } from 'jsforce';
 import type { SalesforceSettings } from '../../src/sources/salesforce/settings.ts';
+import type { SalesforceEmulator } from '../../src/sandbox/salesforce/index.ts';
+import { readSystemSettings } from '../../src/config/systems.ts';
 import { withoutRetries } from '../../src/sources/salesforce/client.ts';
 
 /**
@@ -24,4 +26,16 @@ export async function connectSalesforce(settings: SalesforceSettings): Promise<C
   // https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_username_password_flow.htm
   await conn.login(oauth.username, oauth.password);
   return withoutRetries(conn);
+}
+
+/** The settings a deployment would give to reach `emu` with the connected app's password grant, as the environment says them. */
+export function emulatorSettings(emu: SalesforceEmulator, env: Record<string, string> = {}): SalesforceSettings {
+  return readSystemSettings({
+    SALESFORCE_LOGIN_URL: emu.url,
+    SALESFORCE_CLIENT_ID: emu.credentials.clientId,
+    SALESFORCE_CLIENT_SECRET: emu.credentials.clientSecret,
+    SALESFORCE_USERNAME: emu.credentials.username,
+    SALESFORCE_PASSWORD: emu.credentials.password,
+    ...env,
+  }).salesforce!;
 }

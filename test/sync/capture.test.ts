@@ -6,7 +6,7 @@
 // DATABASE_URL and REDIS_URL (the embedded default otherwise); calls counted at the emulators.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
-import { drainSync, startTestApp, type TestApp } from '../support/app.ts';
+import { drainSync, silenceNotifications, startTestApp, type TestApp } from '../support/app.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { createStripeClient } from '../../src/sources/stripe/client.ts';
 import { connectSalesforce } from '../support/salesforce.ts';
@@ -158,9 +158,7 @@ describe('capture without webhooks: polling alone', () => {
   beforeAll(async () => {
     app = await startTestApp({ customers: 40, seed: 8, env: { MERIDIAN_POLL_SECONDS: '1' } });
     // Webhooks off: the sandbox's systems notify nobody.
-    app.sandbox!.stripe.notifier!.setTarget(null);
-    app.sandbox!.salesforce.notifier!.setTarget(null);
-    app.sandbox!.zendesk.notifier!.setTarget(null);
+    silenceNotifications(app);
     await drainSync(app);
   });
   afterAll(async () => {

@@ -7,7 +7,7 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { createStripeClient } from '../../src/sources/stripe/client.ts';
-import { drainSync, startTestApp, type TestApp } from '../support/app.ts';
+import { drainSync, silenceNotifications, startTestApp, type TestApp } from '../support/app.ts';
 
 const eventually = async <T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> => {
   const until = Date.now() + ms;
@@ -27,9 +27,7 @@ for (const path of ['webhook', 'polling'] as const) {
       app = await startTestApp({ customers: 60, seed: 11, env: { MERIDIAN_POLL_SECONDS: path === 'polling' ? '1' : '0' } });
       if (path === 'polling') {
         // Webhooks off: the sandbox's systems notify nobody.
-        app.sandbox!.stripe.notifier!.setTarget(null);
-        app.sandbox!.salesforce.notifier!.setTarget(null);
-        app.sandbox!.zendesk.notifier!.setTarget(null);
+        silenceNotifications(app);
       }
       stripe = createStripeClient(readSystemSettings(app.sandbox!.env()).stripe!, { maxNetworkRetries: 0 });
       await drainSync(app);

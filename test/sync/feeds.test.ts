@@ -9,7 +9,7 @@ import { startZendeskEmulator, type ZendeskEmulator } from '../../src/sandbox/ze
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../src/sandbox/salesforce/index.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { createZendeskClient } from '../../src/sources/zendesk/client.ts';
-import { connectSalesforce } from '../support/salesforce.ts';
+import { connectSalesforce, emulatorSettings } from '../support/salesforce.ts';
 import pg from 'pg';
 import { erpFeeds } from '../../src/sources/erp/feed.ts';
 import { salesforceFeeds } from '../../src/sources/salesforce/feed.ts';
@@ -72,13 +72,7 @@ describe('Salesforce getDeleted', () => {
   });
 
   it('names an Account deleted after the position once the minute it fell in is covered', async () => {
-    const settings = readSystemSettings({
-      SALESFORCE_LOGIN_URL: emu.url,
-      SALESFORCE_CLIENT_ID: emu.credentials.clientId,
-      SALESFORCE_CLIENT_SECRET: emu.credentials.clientSecret,
-      SALESFORCE_USERNAME: emu.credentials.username,
-      SALESFORCE_PASSWORD: emu.credentials.password,
-    }).salesforce!;
+    const settings = emulatorSettings(emu);
     const conn = await connectSalesforce(settings);
     const deleted = salesforceFeeds(() => Promise.resolve(conn), () => new Date(clock)).find((f) => f.name === 'deleted')!;
     const start = await deleted.initial();

@@ -6,7 +6,7 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSystemSettings } from '../../src/config/systems.ts';
 import { createStripeClient } from '../../src/sources/stripe/client.ts';
-import { drainSync, startTestApp, type TestApp } from '../support/app.ts';
+import { drainSync, silenceNotifications, startTestApp, type TestApp } from '../support/app.ts';
 
 describe('1,000 duplicated and reordered Stripe webhooks', () => {
   let app: TestApp;
@@ -15,9 +15,7 @@ describe('1,000 duplicated and reordered Stripe webhooks', () => {
   beforeAll(async () => {
     app = await startTestApp({ customers: 40, seed: 13, env: { MERIDIAN_POLL_SECONDS: '0' } });
     // Only the deliveries this test sends reach the gateway.
-    app.sandbox!.stripe.notifier!.setTarget(null);
-    app.sandbox!.salesforce.notifier!.setTarget(null);
-    app.sandbox!.zendesk.notifier!.setTarget(null);
+    silenceNotifications(app);
     stripe = createStripeClient(readSystemSettings(app.sandbox!.env()).stripe!, { maxNetworkRetries: 0 });
     await drainSync(app);
   });
