@@ -105,3 +105,44 @@ export function iteratorRegistry(base: Omit<IteratorOptions, 'onEnd' | 'bufferSi
     },
   };
 }
+
+/**
+ * A view of a subscription iterator in which each message becomes zero or more values (read
+ * asynchronously, e.g. the records it names). Not an async generator: a generator waiting in
+ * `for await` cannot be returned until the next message arrives, so a client that unsubscribes
+ * from a quiet channel would keep its (Redis) subscription; return() here ends the source at once.
+ */
+export function expandMessages<T, U>(source: AsyncIterator<T>, expand: (m: T) => readonly U[] | Promise<readonly U[]>): AsyncIterableIterator<U> {
+  const pending: U[] = [];
+  const it: AsyncIterableIterator<U> = {
+    async next(): Promise<IteratorResult<U>> {
+      while (pending.length === 0) {
+        const r = await source.next();
+        if (r.done) return { done: true, value: undefined };
+        pending.push(...(await expand(r.value)));
+      }
+      return { done: false, value: pending.shift()! };
+    },
+    async return(): Promise<IteratorResult<U>> {
+      pending.length = 0;
+      await source.return?.(undefined);
+      return { done: true, value: undefined };
+    },
+    async throw(e?: unknown): Promise<IteratorResult<U>> {
+      await source.return?.(undefined);
+      throw e instanceof Error ? e : new Error(String(e));
+    },
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+  };
+  return it;
+}
+
+/** One value per message, or none where `pick` says null. */
+export function filterMessages<T, U>(source: AsyncIterator<T>, pick: (m: T) => U | null): AsyncIterableIterator<U> {
+  return expandMessages(source, (m) => {
+    const v = pick(m);
+    return v === null ? [] : [v];
+  });
+}

@@ -4,7 +4,7 @@
 // committed; a subscriber reads each item as it is then. Redis carries it between replicas and
 // workers; at most once, like every channel (a missed announcement costs a subscriber one
 // update, and reviewQueue still lists the item).
-import type { JsonValue, PubSub } from '../pubsub/index.ts';
+import { expandMessages, type JsonValue, type PubSub } from '../pubsub/index.ts';
 import type { ReviewItem } from './items.ts';
 
 export const REVIEW_CHANGED_CHANNEL = 'review.changed';
@@ -28,34 +28,8 @@ export async function publishReviewChanges(pubsub: PubSub, ids: readonly string[
 export async function subscribeReviewChanges(pubsub: PubSub, get: (id: string) => Promise<ReviewItem | null>): Promise<AsyncIterableIterator<ReviewItem>> {
   const source = pubsub.asyncIterator<JsonValue>([REVIEW_CHANGED_CHANNEL]);
   await source.ready();
-  const pending: string[] = [];
-  // Not an async generator: return() must end the source at once, even while next() waits on it.
-  const it: AsyncIterableIterator<ReviewItem> = {
-    async next(): Promise<IteratorResult<ReviewItem>> {
-      for (;;) {
-        const id = pending.shift();
-        if (id === undefined) {
-          const r = await source.next();
-          if (r.done) return { done: true, value: undefined };
-          pending.push(...idsOf(r.value));
-          continue;
-        }
-        const item = await get(id);
-        if (item) return { done: false, value: item };
-      }
-    },
-    async return(): Promise<IteratorResult<ReviewItem>> {
-      pending.length = 0;
-      await source.return?.(undefined);
-      return { done: true, value: undefined };
-    },
-    async throw(e?: unknown): Promise<IteratorResult<ReviewItem>> {
-      await source.return?.(undefined);
-      throw e instanceof Error ? e : new Error(String(e));
-    },
-    [Symbol.asyncIterator]() {
-      return it;
-    },
-  };
-  return it;
+  return expandMessages(source, async (m) => {
+    const items = await Promise.all(idsOf(m).map(get));
+    return items.filter((i): i is ReviewItem => i !== null);
+  });
 }

@@ -9,7 +9,7 @@
 // REDIS_URL), so a subscriber on any gateway replica sees what any worker published.
 import type { IdentityStore } from '../identity/links.ts';
 import type { GuardedSource } from '../gateway/guarded-source.ts';
-import type { JsonValue, PubSub } from '../pubsub/index.ts';
+import { filterMessages, type JsonValue, type PubSub } from '../pubsub/index.ts';
 import { ACCOUNT_TYPE, type SystemId } from '../sources/types.ts';
 import type { Store } from '../store/index.ts';
 import type { CircuitState } from '../resilience/index.ts';
@@ -168,35 +168,8 @@ export interface SyncApi {
   customerChanges(id: string): Promise<AsyncIterableIterator<string>>;
 }
 
-/**
- * A filtered view of a subscription iterator. Not an async generator: a generator waiting in
- * `for await` cannot be returned until the next message arrives, so a client that unsubscribes
- * from a quiet customer would keep its Redis subscription; return() here ends the source at once.
- */
-export function filterMessages<T, U>(source: AsyncIterator<T>, pick: (m: T) => U | null): AsyncIterableIterator<U> {
-  const it: AsyncIterableIterator<U> = {
-    async next(): Promise<IteratorResult<U>> {
-      for (;;) {
-        const r = await source.next();
-        if (r.done) return { done: true, value: undefined };
-        const v = pick(r.value);
-        if (v !== null) return { done: false, value: v };
-      }
-    },
-    async return(): Promise<IteratorResult<U>> {
-      await source.return?.(undefined);
-      return { done: true, value: undefined };
-    },
-    async throw(e?: unknown): Promise<IteratorResult<U>> {
-      await source.return?.(undefined);
-      throw e instanceof Error ? e : new Error(String(e));
-    },
-    [Symbol.asyncIterator]() {
-      return it;
-    },
-  };
-  return it;
-}
+/** A filtered view of a subscription iterator (src/pubsub/iterator.ts), for the resolvers. */
+export { filterMessages };
 
 const isString = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
 

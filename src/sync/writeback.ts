@@ -49,10 +49,10 @@ export function createWriteback(deps: WritebackDeps): Writeback {
   const { writers } = deps;
   const routeDeps: DecideDeps = {
     store: deps.store, identity: deps.identity, spec: deps.spec, sources, writable: Object.keys(writers) as SystemId[], status, echo,
+    // New rows wake this process's outbox loop (created below; called only once rows exist).
+    onQueued: () => loop.wake(),
     ...(deps.defaultRegion === undefined ? {} : { defaultRegion: deps.defaultRegion }),
   };
-  // The loop is created after the decider: it is told of new rows through this.
-  routeDeps.onQueued = () => loop.wake();
   const decider = createDecider(routeDeps);
   const loop: OutboxLoop = createOutboxLoop({ ...deps.outbox, store: deps.store, sources, writers, decider, echo, status, ...(deps.logger ? { logger: deps.logger } : {}) });
   return { decider, decideWrites: (g, o) => decider.decide(g, o), routeDeps, loop, echo, writers, close: () => undefined };
