@@ -1,7 +1,7 @@
 // The gateway under benchmark, in its own process, configured like a real deployment with the
 // environment the sandbox process printed (argv[2]); store in DATABASE_URL or embedded.
-// Commands on stdin: `clear` (empty the golden-record cache), `memory` (RSS and heap after a
-// full GC when the process runs with --expose-gc), `quit`.
+// Commands on stdin: `clear` (empty the golden-record cache), `floor` (the sources alone, see
+// below), `memory` (RSS and heap after a full GC when the process runs with --expose-gc), `quit`.
 // A replica (stampede suite): BENCH_STORE_SCHEMA names the primary's schema, BENCH_BACKFILL=0.
 import { createInterface } from 'node:readline';
 import pg from 'pg';
@@ -9,6 +9,7 @@ import { readGatewayConfig } from '../src/config/gateway.ts';
 import { startApp } from '../src/app.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { ACCOUNT_TYPE } from '../src/sources/types.ts';
+import { percentile } from './percentile.ts';
 
 const systemsEnv = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
 // One load generator on one address: the per-caller rate limit would measure itself, not the
@@ -42,6 +43,18 @@ for await (const line of createInterface({ input: process.stdin })) {
   if (cmd === 'clear') {
     await app.services.cache.clear();
     process.stdout.write(JSON.stringify({ ok: true }) + '\n');
+  } else if (cmd === 'floor') {
+    // What the sources alone take for the customers the latency test asks (the first 100): each
+    // one's account records read straight through the connectors (the real SDKs), all systems in
+    // parallel, one customer at a time. No identity lookup, cache, merge or GraphQL.
+    const lat: number[] = [];
+    for (const ls of links.slice(0, 100)) {
+      const accounts = ls.filter((l) => l.recordType === ACCOUNT_TYPE[l.system]);
+      const t0 = performance.now();
+      await Promise.all(accounts.flatMap((l) => app.connectors.filter((c) => c.system === l.system).map((c) => c.loadAccounts([l.externalId]))));
+      lat.push(performance.now() - t0);
+    }
+    process.stdout.write(JSON.stringify({ n: lat.length, p50: percentile(lat, 50), p95: percentile(lat, 95) }) + '\n');
   } else if (cmd === 'memory') {
     // Settled, as an idle process would be: full GCs with idle time between them, so V8 can
     // give back the pages it freed (its memory reducer runs when the process is idle).

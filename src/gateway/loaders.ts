@@ -255,51 +255,76 @@ function buildLoaders(services: GatewayServices): Omit<RequestLoaders, 'views'> 
    * build that ended without storing (a system failed: partial records are not cached) or a
    * replica that died lets the next one build at once, or when the claim expires. Past the
    * claim's lifetime everything still missing is built here (a wait, never a stall).
+   * `views`: the records, as soon as they are built; `stored`: when they are also stored and
+   * their claims released (the caller answers without waiting for the cache's write).
    */
-  const coalesced = async (ids: readonly string[]): Promise<(GoldenView | null)[]> => {
+  const coalesced = (ids: readonly string[]): { views: Promise<(GoldenView | null)[]>; stored: Promise<void> } => {
     const out = new Map<string, GoldenView | null>();
     const claimMs = limits.timeoutMs + 1_000;
     const claim = (some: readonly string[]): Promise<boolean[]> => (services.cache.claim ? services.cache.claim(some, claimMs) : Promise.resolve(some.map(() => true)));
     const builds: Promise<void>[] = [];
+    const stores: Promise<void>[] = [];
+    const release = async (some: readonly string[], claimed: boolean): Promise<void> => {
+      if (claimed) await services.cache.release?.(some);
+    };
     const buildHere = (some: readonly string[], claimed: boolean): void => {
       if (some.length === 0) return;
       const build = (async () => {
+        let views: (GoldenView | null)[];
         try {
-          const views = await Promise.all(some.map(buildOne));
-          some.forEach((id, i) => out.set(id, views[i]!));
-          await store(views, some);
-        } finally {
-          if (claimed) await services.cache.release?.(some);
+          views = await Promise.all(some.map(buildOne));
+        } catch (e) {
+          await release(some, claimed);
+          throw e;
         }
+        some.forEach((id, i) => out.set(id, views[i]!));
+        // The claim is released once the value is stored: a replica polling finds it then.
+        const stored = (async () => {
+          try {
+            await store(views, some);
+          } finally {
+            await release(some, claimed);
+          }
+        })();
+        stored.catch(() => undefined); // the cache reports its own failures
+        stores.push(stored);
       })();
       // Awaited below, after the polling: handled now so a failure meanwhile is not "unhandled".
       build.catch(() => undefined);
       builds.push(build);
     };
-    const until = Date.now() + claimMs;
-    let waiting = [...ids];
-    for (let round = 0; waiting.length > 0; round++) {
-      if (round > 0) {
-        if (Date.now() >= until) {
-          buildHere(waiting, false);
-          break;
+    const views = (async () => {
+      const until = Date.now() + claimMs;
+      let waiting = [...ids];
+      for (let round = 0; waiting.length > 0; round++) {
+        if (round > 0) {
+          if (Date.now() >= until) {
+            buildHere(waiting, false);
+            break;
+          }
+          await sleep(CLAIM_POLL_MS);
+          // The value first, the claim second: a builder stores before it releases.
+          const got = await services.cache.get(waiting);
+          waiting.forEach((id, i) => {
+            const hit = got[i];
+            if (hit) out.set(id, fromCache(hit));
+          });
+          waiting = waiting.filter((id) => !out.has(id));
+          if (waiting.length === 0) break;
         }
-        await sleep(CLAIM_POLL_MS);
-        // The value first, the claim second: a builder stores before it releases.
-        const got = await services.cache.get(waiting);
-        waiting.forEach((id, i) => {
-          const hit = got[i];
-          if (hit) out.set(id, fromCache(hit));
-        });
-        waiting = waiting.filter((id) => !out.has(id));
-        if (waiting.length === 0) break;
+        const claims = await claim(waiting);
+        buildHere(waiting.filter((_, i) => claims[i]), true);
+        waiting = waiting.filter((_, i) => !claims[i]);
       }
-      const claims = await claim(waiting);
-      buildHere(waiting.filter((_, i) => claims[i]), true);
-      waiting = waiting.filter((_, i) => !claims[i]);
-    }
-    await Promise.all(builds);
-    return ids.map((id) => out.get(id) ?? null);
+      await Promise.all(builds);
+      return ids.map((id) => out.get(id) ?? null);
+    })();
+    // Settled when every build has ended and every built value is stored (or failed to be).
+    const stored = views.then(
+      () => Promise.all(stores).then(() => undefined),
+      () => Promise.allSettled(builds).then(() => Promise.all(stores)).then(() => undefined),
+    );
+    return { views, stored };
   };
 
   // Cache first: a cached golden record is live by construction (merges and splits invalidate
@@ -325,14 +350,14 @@ function buildLoaders(services: GatewayServices): Omit<RequestLoaders, 'views'> 
     });
     if (misses.length > 0) {
       const batch = coalesced(misses);
-      const started = misses.map((_, i) => batch.then((views) => views[i]!));
+      const started = misses.map((_, i) => batch.views.then((views) => views[i]!));
       misses.forEach((id, i) => {
         inFlight.set(id, started[i]!);
         result.set(id, started[i]!);
       });
-      // Listed until the values are stored (coalesced resolves after storing), so a request
-      // arriving meanwhile joins the flight instead of missing the cache and building again.
-      batch
+      // Listed until the values are stored (not only built), so a request arriving meanwhile
+      // joins the flight instead of missing the cache and building again.
+      batch.stored
         .finally(() => misses.forEach((id, i) => {
           if (inFlight.get(id) === started[i]) inFlight.delete(id);
         }))

@@ -283,27 +283,33 @@ class PgIdentityStore implements IdentityStore {
 
   async linksFor(goldenIds: readonly string[]): Promise<IdentityLink[][]> {
     if (goldenIds.length === 0) return [];
-    const live = await this.survivors(this.store.pool, goldenIds);
-    const targets = [...new Set(live.values())];
-    const byGolden = new Map<string, IdentityLink[]>();
-    if (targets.length > 0) {
-      const r = await this.store.query<LinkRow>(
-        `SELECT system, record_type, external_id, golden_id, confidence, rule, explanation, origin, linked_at, updated_at
-           FROM ${this.links} WHERE golden_id = ANY($1::text[])
-          ORDER BY golden_id, system, record_type, external_id`,
-        [targets],
+    const wanted = [...new Set(goldenIds.filter(isGoldenId))];
+    const byStart = new Map<string, IdentityLink[]>();
+    if (wanted.length > 0) {
+      // One statement (one round trip, one snapshot): each id walked to its survivor, as
+      // survivors() does, and the survivor's links read with it.
+      const r = await this.store.query<LinkRow & { start: string }>(
+        `WITH RECURSIVE walk (start, id, retired_into, depth) AS (
+           SELECT g.id, g.id, g.retired_into, 0 FROM ${this.golden} g WHERE g.id = ANY($1::text[])
+           UNION ALL
+           SELECT w.start, g.id, g.retired_into, w.depth + 1
+             FROM walk w JOIN ${this.golden} g ON g.id = w.retired_into
+            WHERE w.depth < $2
+         )
+         SELECT w.start, l.system, l.record_type, l.external_id, l.golden_id, l.confidence, l.rule, l.explanation, l.origin, l.linked_at, l.updated_at
+           FROM walk w JOIN ${this.links} l ON l.golden_id = w.id
+          WHERE w.retired_into IS NULL
+          ORDER BY w.start, l.system, l.record_type, l.external_id`,
+        [wanted, MAX_REDIRECTS],
       );
       for (const row of r.rows) {
-        let list = byGolden.get(row.golden_id);
-        if (!list) byGolden.set(row.golden_id, (list = []));
+        let list = byStart.get(row.start);
+        if (!list) byStart.set(row.start, (list = []));
         list.push(toLink(row));
       }
     }
-    return goldenIds.map((id) => {
-      const target = live.get(id);
-      // A fresh array per key: callers may mutate what they get.
-      return target === undefined ? [] : [...(byGolden.get(target) ?? [])];
-    });
+    // A fresh array per key: callers may mutate what they get.
+    return goldenIds.map((id) => [...(byStart.get(id) ?? [])]);
   }
 
   async list(options: ListOptions): Promise<GoldenCustomerPage> {

@@ -6,6 +6,21 @@ export type PathStep = string | number;
 
 const SEGMENT = /^([A-Za-z_$][\w$]*)((?:\[\d+\])*)$/;
 
+// Parsed once: the paths read are the field spec's own, a few dozen (reads happen per field, per
+// record, on every golden record built). Bounded all the same, for paths that come from input.
+const parsed = new Map<string, readonly PathStep[] | null>();
+const PARSED_MAX = 10_000;
+
+function stepsOf(path: string): readonly PathStep[] | null {
+  let steps = parsed.get(path);
+  if (steps === undefined) {
+    steps = parsePath(path);
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(path, steps);
+  }
+  return steps;
+}
+
 /** The steps of a path, or `null` when it is not a path. */
 export function parsePath(path: string): PathStep[] | null {
   if (path === '') return null;
@@ -25,7 +40,7 @@ export function isPath(path: string): boolean {
 
 /** The value at `path` in `data`; `undefined` where any step is missing. */
 export function getPath(data: unknown, path: string): unknown {
-  const steps = parsePath(path);
+  const steps = stepsOf(path);
   if (steps === null) return undefined;
   let cur: unknown = data;
   for (const step of steps) {

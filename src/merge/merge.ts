@@ -90,9 +90,14 @@ export function mergeGoldenRecord(goldenId: string, records: readonly SourceReco
   const working = new Map<string, { winner: WorkCandidate | null; losers: WorkCandidate[]; participants: Candidate[] }>();
 
   /** A phone is read in the country of its record's own address, else the customer's, else the default. */
+  const ownCountry = new Map<SourceRecord, string | null>();
   const regionOf = (rec: SourceRecord): string => {
-    const src = addressField?.sources[rec.system];
-    const own = src === undefined ? null : countryOfRaw(readSource(rec.data, src).raw);
+    let own = ownCountry.get(rec);
+    if (own === undefined) {
+      const src = addressField?.sources[rec.system];
+      own = src === undefined ? null : countryOfRaw(readSource(rec.data, src).raw);
+      ownCountry.set(rec, own);
+    }
     const customer = golden.address !== null && typeof golden.address === 'object' ? (golden.address as { country?: unknown }).country : null;
     return own ?? (typeof customer === 'string' ? customer : defaultRegion);
   };

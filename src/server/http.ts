@@ -375,12 +375,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const outHeaders: Record<string, string> = { 'x-request-id': requestId };
     for (const [k, v] of result.headers) outHeaders[k] = v;
     if (result.body.kind === 'complete') {
-      if (key && ctx.cacheability.ok && (result.status ?? 200) === 200) {
-        cache!.store(key, { body: result.body.string, contentType: outHeaders['content-type'] ?? 'application/json' }, ctx.cacheability.deps);
-      }
       outHeaders['content-length'] = String('bytes' in result.body ? result.body.bytes : Buffer.byteLength(result.body.string));
       res.writeHead(result.status ?? 200, outHeaders);
       res.end(result.body.string);
+      // Kept for the next caller once this one has its answer (the store is not on its path).
+      if (key && ctx.cacheability.ok && (result.status ?? 200) === 200) {
+        cache!.store(key, { body: result.body.string, contentType: outHeaders['content-type'] ?? 'application/json' }, ctx.cacheability.deps);
+      }
       return;
     }
     res.writeHead(result.status ?? 200, outHeaders);

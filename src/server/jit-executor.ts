@@ -41,6 +41,8 @@ export type Plan = { kind: 'jit'; compiled: CompiledQuery; lean: LeanPlan | null
 interface LeanPlan {
   compiled: CompiledQuery;
   shape: Shape;
+  /** settle() for this shape, compiled (compileSettle). */
+  settle: (data: unknown) => void;
 }
 
 /**
@@ -118,6 +120,72 @@ function settle(value: unknown, shape: Shape | null): unknown {
     if (s !== v) object[key] = s;
   }
   return value;
+}
+
+/** The JavaScript test that holds when serialize would answer `v` unchanged (serialized(), inlined). */
+function leafTest(shape: Shape, enumRef: string): string {
+  switch (shape.kind) {
+    case KIND.String:
+      return "typeof v === 'string'";
+    case KIND.Boolean:
+      return "typeof v === 'boolean'";
+    case KIND.Int:
+      return "(typeof v === 'number' && Number.isInteger(v) && v <= 2147483647 && v >= -2147483648)";
+    case KIND.Float:
+      return "(typeof v === 'number' && Number.isFinite(v))";
+    case KIND.Enum:
+      return `${enumRef}.names.has(v)`;
+    default:
+      return 'false';
+  }
+}
+
+/**
+ * settle() for one shape, compiled to straight-line code (as graphql-jit compiles a query): one
+ * function per object shape that reads its keys as fixed properties, so each property access
+ * stays monomorphic instead of a keyed read of whatever key comes next. The uncommon cases (a
+ * list of leaves, a leaf that is an object) go to settle() itself; a leaf that does not
+ * serialize throws, as there. Keys are GraphQL response names ([_A-Za-z][_0-9A-Za-z]*), written
+ * as JSON string literals all the same.
+ */
+export function compileSettle(root: Shape): (data: unknown) => void {
+  const leaves: Shape[] = [];
+  const functions: string[] = [];
+  const objectFunction = (shape: Shape): string => {
+    const name = `o${functions.length}`;
+    functions.push(''); // reserved: children are numbered after their parent
+    const at = functions.length - 1;
+    const body: string[] = [];
+    shape.keys.forEach((key, i) => {
+      const inner = shape.shapes[i]!;
+      if (inner === null) return;
+      const k = JSON.stringify(key);
+      if (inner.kind === KIND.Object) {
+        const child = objectFunction(inner);
+        body.push(`v = o[${k}]; if (v !== null && v !== undefined) { if (Array.isArray(v)) each(v, ${child}); else ${child}(v); }`);
+      } else {
+        const ref = `leaves[${leaves.push(inner) - 1}]`;
+        body.push(`v = o[${k}]; if (v !== null && v !== undefined && !(${leafTest(inner, ref)})) o[${k}] = typeof v === 'object' ? settle(v, ${ref}) : ${ref}.leaf.serialize(v);`);
+      }
+    });
+    functions[at] = `function ${name}(o) { let v;\n${body.join('\n')}\n}`;
+    return name;
+  };
+  const top = objectFunction(root);
+  const each = (items: unknown[], f: (o: unknown) => void): void => {
+    for (const item of items) {
+      if (item === null || item === undefined) continue;
+      if (Array.isArray(item)) each(item, f);
+      else f(item);
+    }
+  };
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the schema's names, as graphql-jit does
+  const make = new Function('leaves', 'settle', 'each', `${functions.join('\n')}\nreturn (data) => { if (data !== null && data !== undefined) ${top}(data); };`) as (
+    leaves: Shape[],
+    settle: (value: unknown, shape: Shape | null) => unknown,
+    each: (items: unknown[], f: (o: unknown) => void) => void,
+  ) => (data: unknown) => void;
+  return make(leaves, settle, each);
 }
 
 /** A shape while it is collected (keys merge when a field is selected twice). */
@@ -425,7 +493,7 @@ export class JitGateway implements GatewayInterface {
     if (!shape) return null;
     try {
       const compiled = this.#compile(this.#schema, document, operationName ?? undefined, { disableLeafSerialization: true });
-      return isCompiledQuery(compiled) ? { compiled, shape } : null;
+      return isCompiledQuery(compiled) ? { compiled, shape, settle: compileSettle(shape) } : null;
     } catch {
       return null;
     }
@@ -436,7 +504,7 @@ export class JitGateway implements GatewayInterface {
     const result = await lean.compiled.query(undefined, context, variables);
     if (!('data' in result)) return null;
     try {
-      settle(result.data, lean.shape);
+      lean.settle(result.data);
     } catch {
       this.#stats.leanRetries++;
       return null;

@@ -266,6 +266,18 @@ describe('the lean plan (leaves read as given, then checked)', () => {
     expect(jit.executorStats()).toMatchObject({ leanRetries: 0 });
   });
 
+  it('settles by response name: aliases, the same field twice, objects in lists', async () => {
+    const query = '{ first: row { ident: id count: n tier t2: tier } rows { id again: id tier } row { n } }';
+    const [a, b] = await Promise.all([post(plain, query), post(jit, query)]);
+    expect(b.body).toEqual(a.body);
+    expect(b.body.data).toEqual({
+      first: { ident: '7', count: 5, tier: 'GOLD', t2: 'GOLD' },
+      rows: [{ id: 'a', again: 'a', tier: 'SILVER' }, { id: 'b', again: 'b', tier: 'SILVER' }],
+      row: { n: 5 },
+    });
+    expect(jit.executorStats()).toMatchObject({ leanRetries: 0 });
+  });
+
   it('answers a leaf that does not serialize with the full plan: the same null and error as graphql’s execute', async () => {
     const query = '{ row { id bad } }';
     const [a, b] = await Promise.all([post(plain, query), post(jit, query)]);
