@@ -344,6 +344,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         try {
           body = text.length ? JSON.parse(text) : undefined;
         } catch (e) {
+          res.setHeader('x-request-id', requestId);
           sendJson(res, 400, { errors: [{ message: `Request body is not valid JSON: ${(e as Error).message}`, extensions: { code: 'BAD_REQUEST' } }] });
           return;
         }
@@ -431,13 +432,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     // Every response names its request (an incoming valid x-request-id is kept), and every line
     // logged while serving it carries the same id (observability/logger.ts).
     const requestId = requestIdFrom(req.headers['x-request-id']);
-    res.setHeader('x-request-id', requestId);
+    // A GraphQL request names it in the headers it answers with (handleGraphql: its every answer
+    // passes them to writeHead whole, which a header set here first would turn into one
+    // setHeader per header); every other route here.
+    const graphql = url.pathname === GRAPHQL_PATH;
+    if (!graphql) res.setHeader('x-request-id', requestId);
     void runInRequest({ requestId, span: null }, async () => {
       try {
-        if (url.pathname === GRAPHQL_PATH) {
+        if (graphql) {
           const wantsHtml = req.method === 'GET' && !url.search && (req.headers.accept ?? '').includes('text/html');
           if (wantsHtml) {
-            res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+            res.writeHead(200, { 'x-request-id': requestId, 'content-type': 'text/html; charset=utf-8' }).end(page);
             return;
           }
           await traced(req, res, url);
@@ -487,6 +492,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       } catch (e) {
         const status = typeof e === 'object' && e !== null && 'status' in e && typeof e.status === 'number' ? e.status : 500;
         if (status === 500) logger.error('request failed', { path: url.pathname, error: e instanceof Error ? e.stack : String(e) });
+        if (!res.headersSent && !res.hasHeader('x-request-id')) res.setHeader('x-request-id', requestId);
         if (!res.headersSent) sendJson(res, status, { errors: [status === 500 ? { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } } : { message: (e as Error).message, extensions: { code: 'BAD_REQUEST' } }] });
         else res.destroy();
       }

@@ -1,5 +1,6 @@
 // The log (issue 9, Operations): JSON for log stores, readable lines in a terminal, the request
 // id on every line written while a request is served, and secrets kept out.
+import { newCacheability } from '../../src/gateway/response-cache.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -101,7 +102,7 @@ describe('request ids', () => {
     });
     server = await startHttpServer({
       schema,
-      context: (requestId, principal) => ({ requestId, principal }) as GatewayContext,
+      context: (requestId, principal) => ({ requestId, principal, cacheability: newCacheability() }) as GatewayContext,
       readiness: () => Promise.resolve({ ready: true, dependencies: {} }),
       logger,
       authenticator: createAuthenticator({ keys: null, access: { mode: 'off', jwt: null, apiKeys: [] } }),
@@ -162,6 +163,22 @@ describe('request ids', () => {
     const res = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'health-1' } });
     expect(res.headers.get('x-request-id')).toBe('health-1');
     expect((await fetch(`${server.url}/nowhere`)).headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('names every answer of the GraphQL route: executed, refused, malformed, too large, a page, Apollo’s own', async () => {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'gq-1', ...headers }, body });
+    const answers = [
+      await post('{"query":"{ ok }"}'),
+      await post('{"query":"{ nope }"}'), // a validation error: Apollo answers it
+      await post('{"query":'), // not JSON
+      await post(JSON.stringify({ query: `{ ok } # ${'x'.repeat(1_100_000)}` })), // over the body limit
+      await post('{"query":"{ ok }"}', { 'content-type': 'text/plain' }), // Apollo's refusal of the media type
+      await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html', 'x-request-id': 'gq-1' } }), // the explorer page
+      await fetch(`${server.url}/graphql?query=%7B%20ok%20%7D`, { headers: { 'x-request-id': 'gq-1' } }), // GET
+    ];
+    expect(answers.map((r) => r.status)).toEqual([200, 400, 400, 413, 400, 200, 200]);
+    expect(answers.map((r) => r.headers.get('x-request-id'))).toEqual(answers.map(() => 'gq-1'));
   });
 
   it('logs nothing with a request id outside a request', () => {
