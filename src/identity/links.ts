@@ -227,22 +227,27 @@ class PgIdentityStore implements IdentityStore {
     this.lockKey = advisoryLockKey(`meridian:identity:${store.schema}`);
   }
 
-  /** `start → live id` for every given id that exists, following retired_into. */
-  private async survivors(db: pg.Pool | pg.PoolClient, ids: readonly string[]): Promise<Map<string, string>> {
-    const wanted = [...new Set(ids.filter(isGoldenId))];
-    const out = new Map<string, string>();
-    if (wanted.length === 0) return out;
-    const r = await db.query<{ start: string; id: string }>(
-      `WITH RECURSIVE walk (start, id, retired_into, depth) AS (
+  /**
+   * `walk (start, id, retired_into, depth)`: each id of the text[] parameter $1 and every id it
+   * was retired into, up to $2 steps; a row with `retired_into IS NULL` is its survivor.
+   */
+  private get walk(): string {
+    return `WITH RECURSIVE walk (start, id, retired_into, depth) AS (
          SELECT g.id, g.id, g.retired_into, 0 FROM ${this.golden} g WHERE g.id = ANY($1::text[])
          UNION ALL
          SELECT w.start, g.id, g.retired_into, w.depth + 1
            FROM walk w JOIN ${this.golden} g ON g.id = w.retired_into
           WHERE w.depth < $2
-       )
-       SELECT start, id FROM walk WHERE retired_into IS NULL`,
-      [wanted, MAX_REDIRECTS],
-    );
+       )`;
+  }
+
+  /** `start → live id` for every given id that exists, following retired_into. */
+  private async survivors(db: pg.Pool | pg.PoolClient, ids: readonly string[]): Promise<Map<string, string>> {
+    const wanted = [...new Set(ids.filter(isGoldenId))];
+    const out = new Map<string, string>();
+    if (wanted.length === 0) return out;
+    const r = await db.query<{ start: string; id: string }>(`${this.walk}
+       SELECT start, id FROM walk WHERE retired_into IS NULL`, [wanted, MAX_REDIRECTS]);
     for (const row of r.rows) out.set(row.start, row.id);
     return out;
   }
@@ -289,13 +294,7 @@ class PgIdentityStore implements IdentityStore {
       // One statement (one round trip, one snapshot): each id walked to its survivor, as
       // survivors() does, and the survivor's links read with it.
       const r = await this.store.query<LinkRow & { start: string }>(
-        `WITH RECURSIVE walk (start, id, retired_into, depth) AS (
-           SELECT g.id, g.id, g.retired_into, 0 FROM ${this.golden} g WHERE g.id = ANY($1::text[])
-           UNION ALL
-           SELECT w.start, g.id, g.retired_into, w.depth + 1
-             FROM walk w JOIN ${this.golden} g ON g.id = w.retired_into
-            WHERE w.depth < $2
-         )
+        `${this.walk}
          SELECT w.start, l.system, l.record_type, l.external_id, l.golden_id, l.confidence, l.rule, l.explanation, l.origin, l.linked_at, l.updated_at
            FROM walk w JOIN ${this.links} l ON l.golden_id = w.id
           WHERE w.retired_into IS NULL
