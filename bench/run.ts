@@ -145,8 +145,8 @@ if (suites.has('gateway')) {
   const warm = await fetch(ready.url, { method: 'POST', headers: jsonHeaders, body: one });
   const payload = ((await warm.json()) as { data: unknown }).data;
   const durationMs = Number(process.env['BENCH_DURATION_MS'] ?? 10_000);
-  const warmupMs = Number(process.env['BENCH_WARMUP_MS'] ?? 3000);
-  const turns = Math.max(1, Number(process.env['BENCH_TURNS'] ?? 5));
+  const warmupMs = Number(process.env['BENCH_WARMUP_MS'] ?? 10_000);
+  const turns = Math.max(1, Number(process.env['BENCH_TURNS'] ?? 9));
   const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
   const jit = new Child(0, 'bench/jit-server.ts', [JSON.stringify({ payload })]);
   const jitReady = await jit.next<{ url: string }>();
