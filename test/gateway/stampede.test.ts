@@ -100,3 +100,52 @@ describe.skipIf(!process.env['DATABASE_URL'] || !process.env['REDIS_URL'])('cold
     expect(c1).toBeGreaterThan(c0);
   });
 });
+
+describe('a miss answered before its record is stored', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ customers: 10, seed: 13 });
+  });
+  afterAll(() => app?.close());
+
+  it('answers once the record is built, and a request meanwhile joins the build instead of calling the systems again', async () => {
+    const sb = app.sandbox!;
+    const calls = (): number => sb.salesforce.requests.lastSeq + sb.stripe.requests.lastSeq + sb.zendesk.requests.lastSeq + sb.erp.proxy.requests.lastSeq;
+    const cache = app.services.cache;
+    const set = cache.set.bind(cache);
+    // The cache's write held until the test lets it go: as a slow Redis would hold it.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let writes = 0;
+    cache.set = async (entries, ttl) => {
+      writes++;
+      await gate;
+      return set(entries, ttl);
+    };
+    try {
+      const page = await app.services.identity.list({ first: 1 });
+      const id = page.edges[0]!.node.id;
+      const query = `{ customer(id: "${id}") { id name phone } }`;
+      await cache.clear();
+      const c0 = calls();
+      const first = await post(app.url, query);
+      expect(first.errors ?? []).toEqual([]);
+      expect(writes).toBe(1); // its write began, and is still held
+      const built = calls() - c0;
+      expect(built).toBeGreaterThan(0);
+      // While the write is held the build stays in flight: this request (another shape, so not
+      // an answer the response cache holds) joins it.
+      expect((await post(app.url, `{ customer(id: "${id}") { id email } }`)).errors ?? []).toEqual([]);
+      expect(calls() - c0).toBe(built);
+      release();
+      await new Promise((r) => setTimeout(r, 50));
+      // Stored now: answered from the cache, nothing called.
+      expect((await post(app.url, `{ customer(id: "${id}") { id company } }`)).errors ?? []).toEqual([]);
+      expect(calls() - c0).toBe(built);
+      expect(writes).toBe(1);
+    } finally {
+      release();
+      cache.set = set;
+    }
+  });
+});
