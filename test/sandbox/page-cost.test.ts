@@ -82,6 +82,49 @@ describe('a page of a large list examines about its own rows', () => {
   });
 });
 
+describe('a read by Id examines those records', () => {
+  it('Salesforce: the gateway’s account read (WHERE Id IN …, queryAll) examines its accounts and their children, not the org', async () => {
+    const conn = await connectSalesforce({
+      loginUrl: salesforce.url,
+      apiVersion: '59.0',
+      oauth: { clientId: salesforce.credentials.clientId, clientSecret: salesforce.credentials.clientSecret, username: salesforce.credentials.username, password: salesforce.credentials.password },
+      session: null,
+    });
+    const connector = createSalesforceConnector(conn);
+    await connector.loadAccounts([world.salesforce.accounts[0]!.Id]); // the describe, once
+    // Three accounts from across the org, asked out of creation order, plus an id of no account.
+    const picked = [world.salesforce.accounts[2500]!, world.salesforce.accounts[7]!, world.salesforce.accounts[1200]!];
+    const before = salesforce.store.examined;
+    const got = await connector.loadAccounts([...picked.map((a) => a.Id), '001000000000000AAA']);
+    const examined = salesforce.store.examined - before;
+    expect(got.map((r) => (r instanceof Error || r === null ? r : r.id))).toEqual([...picked.map((a) => a.Id), null]);
+    // The accounts themselves and their children; a scan of the org's accounts would be thousands.
+    expect(examined).toBeLessThan(100);
+    // What the index answers is what the WHERE answers: the same query without the index (an
+    // Id condition under OR is not narrowed) gives the same records in the same order.
+    const ids = picked.map((a) => `'${a.Id}'`).join(', ');
+    const narrowed = await conn.query<{ Id: string }>(`SELECT Id FROM Account WHERE Id IN (${ids})`);
+    const scanned = await conn.query<{ Id: string }>(`SELECT Id FROM Account WHERE Id IN (${ids}) OR Name = 'no such name at all'`);
+    expect(narrowed.records.map((r) => r.Id)).toEqual(scanned.records.map((r) => r.Id));
+    expect(narrowed.records.map((r) => r.Id)).toEqual([picked[1]!.Id, picked[2]!.Id, picked[0]!.Id]); // creation order
+    // A 15-character id, a contact's id in an account query, and = as well as IN.
+    const one = await conn.query<{ Id: string }>(`SELECT Id FROM Account WHERE Id = '${picked[0]!.Id.slice(0, 15)}'`);
+    expect(one.records.map((r) => r.Id)).toEqual([picked[0]!.Id]);
+    const contact = world.salesforce.contacts[0]!;
+    expect((await conn.query(`SELECT Id FROM Account WHERE Id = '${contact.Id}'`)).totalSize).toBe(0);
+    // A reference the same way: the contacts of those accounts (the index the account read's
+    // Contacts subquery built), the same records as the scan, in creation order.
+    const atStart = salesforce.store.examined;
+    const contacts = await conn.query<{ Id: string }>(`SELECT Id, AccountId FROM Contact WHERE AccountId IN (${ids}) AND IsDeleted = false`);
+    expect(salesforce.store.examined - atStart).toBeLessThan(100);
+    const contactsScanned = await conn.query<{ Id: string }>(`SELECT Id, AccountId FROM Contact WHERE (AccountId IN (${ids}) OR Name = 'no such name at all') AND IsDeleted = false`);
+    expect(contacts.records.map((r) => r.Id)).toEqual(contactsScanned.records.map((r) => r.Id));
+    const expected = world.salesforce.contacts.filter((c) => c.IsDeleted !== true && picked.some((a) => a.Id === c.AccountId)).map((c) => c.Id);
+    expect(contacts.records.map((r) => r.Id)).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(0);
+  });
+});
+
 describe('a 100,000-customer world', () => {
   it('fits the Zendesk store: it starts with 300,000 users (the standalone sandbox overflowed the stack on Math.max(...ids))', () => {
     const user = world.zendesk.users[0]!;

@@ -36,6 +36,13 @@ export interface SoqlDataSource {
    * the subquery filters `list`.
    */
   children?(type: SObjectName, field: string, parentId: string): readonly SfRecord[];
+  /**
+   * Records of `type` whose `field` (Id or a reference) is one of `values` (18-char ids), in
+   * creation order, deleted ones only when asked: what a query whose WHERE requires `Id IN (…)`
+   * or `AccountId = …` reads (an index, so reading one account costs that account, not every
+   * account of the org). Optional: without it the query filters `list`.
+   */
+  byField?(type: SObjectName, field: string, values: readonly string[], includeDeleted: boolean): readonly SfRecord[];
 }
 
 export interface SoqlOptions {
@@ -107,6 +114,8 @@ interface BoundQuery {
   countOnly: boolean;
   projection: Map<string, ProjNode>;
   where: Predicate | null;
+  /** The only values `where` lets one field have (Id or a reference: `= …`, `IN (…)`), or null. */
+  narrow: { field: string; values: string[] } | null;
   orderBy: { path: BoundPath; descending: boolean; nullsFirst: boolean }[];
   limit: number | null;
   offset: number | null;
@@ -450,10 +459,40 @@ function bindQuery(ctx: Ctx, q: SoqlQuery, parent: ObjectDef | null): BoundQuery
     countOnly,
     projection,
     where: q.where ? bindCondition(ctx, object, alias, q.where) : null,
+    narrow: q.where ? valuesRequired(q.where, object, alias) : null,
     orderBy: q.orderBy.map((o) => ({ path: bindPath(ctx, object, alias, o.field), descending: o.descending, nullsFirst: o.nulls ? o.nulls === 'first' : !o.descending })),
     limit: q.limit,
     offset: q.offset,
   };
+}
+
+/**
+ * The ids a condition requires of the record's Id or of one of its references, when it says so
+ * at its top level (`Id = 'x'`, `AccountId IN ('x', 'y')`, or either ANDed with anything); null
+ * otherwise. The condition itself is still applied to the records read: this only narrows what
+ * is read.
+ */
+function valuesRequired(c: Condition, obj: ObjectDef, alias: string | null): { field: string; values: string[] } | null {
+  if (c.kind === 'and') {
+    for (const item of c.items) {
+      const found = valuesRequired(item, obj, alias);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (c.kind !== 'compare' && c.kind !== 'in') return null;
+  const path = alias && c.field.path.length === 2 && c.field.path[0]!.toLowerCase() === alias.toLowerCase() ? c.field.path.slice(1) : c.field.path;
+  const field = path.length === 1 ? findField(obj, path[0]!) : undefined;
+  if (!field || (field.type !== 'id' && field.type !== 'reference')) return null;
+  const literals = c.kind === 'compare' ? (c.op === '=' ? [c.value] : []) : c.negated ? [] : c.values;
+  if (literals.length === 0) return null;
+  const values: string[] = [];
+  for (const lit of literals) {
+    const id = lit.kind === 'string' ? normalizeSalesforceId(lit.value) : null;
+    if (!id) return null;
+    values.push(id);
+  }
+  return { field: field.name, values };
 }
 
 // ---------- evaluation ----------
@@ -487,7 +526,13 @@ function render(ctx: Ctx, obj: ObjectDef, rec: SfRecord, projection: Map<string,
 }
 
 function selectRows(ctx: Ctx, q: BoundQuery, scope?: Predicate, from?: readonly SfRecord[]): SfRecord[] {
-  const base = from ? (ctx.opts.includeDeleted ? from : from.filter((r) => r.IsDeleted !== true)) : ctx.ds.list(q.object.name, ctx.opts.includeDeleted);
+  const base = from
+    ? ctx.opts.includeDeleted
+      ? from
+      : from.filter((r) => r.IsDeleted !== true)
+    : q.narrow && !scope && ctx.ds.byField
+      ? ctx.ds.byField(q.object.name, q.narrow.field, q.narrow.values, ctx.opts.includeDeleted)
+      : ctx.ds.list(q.object.name, ctx.opts.includeDeleted);
   let rows = base.filter((r) => (!scope || scope(r)) && (!q.where || q.where(r)));
   if (q.orderBy.length > 0) {
     const keyed = rows.map((r) => ({ r, keys: q.orderBy.map((o) => keyOf(o.path.field.type, resolve(ctx, r, o.path))) }));

@@ -74,6 +74,8 @@ export class SalesforceStore {
   readonly #now: () => Date;
   readonly #byType = new Map<SObjectName, SfRecord[]>();
   readonly #byId = new Map<string, SfRecord>();
+  /** Each record's object and place in its object's list (lists only grow: places hold). */
+  readonly #place = new Map<string, { type: SObjectName; at: number }>();
   readonly #deletedAt = new Map<string, string>();
   readonly #changes: ChangeEvent[] = [];
   readonly #listeners = new Set<ChangeListener>();
@@ -113,7 +115,9 @@ export class SalesforceStore {
   }
 
   #load(type: SObjectName, rec: SfRecord): void {
-    this.#byType.get(type)!.push(rec);
+    const list = this.#byType.get(type)!;
+    this.#place.set(rec.Id, { type, at: list.length });
+    list.push(rec);
     this.#byId.set(rec.Id, rec);
     if (rec.IsDeleted === true) this.#deletedAt.set(rec.Id, String(rec.SystemModstamp));
   }
@@ -160,6 +164,20 @@ export class SalesforceStore {
       return includeDeleted ? all : all.filter((r) => r.IsDeleted !== true);
     },
     get: (id) => this.#byId.get(id),
+    byField: (type, field, values, includeDeleted) => {
+      const found: { at: number; rec: SfRecord }[] = [];
+      for (const v of new Set(values)) {
+        const byId = field === 'Id' ? this.#byId.get(v) : undefined;
+        for (const rec of field === 'Id' ? (byId ? [byId] : NO_RECORDS) : (this.#childIndex(type, field).get(v) ?? NO_RECORDS)) {
+          const place = this.#place.get(rec.Id);
+          if (!place || place.type !== type || (!includeDeleted && rec.IsDeleted === true)) continue;
+          found.push({ at: place.at, rec });
+        }
+      }
+      found.sort((a, b) => a.at - b.at);
+      this.#examined += found.length;
+      return found.map((f) => f.rec);
+    },
     hasField: (type, name) => this.hasField(type, name),
     children: (type, field, parentId) => {
       const own = this.#childIndex(type, field).get(parentId) ?? NO_RECORDS;
