@@ -10,7 +10,9 @@ let app: TestApp;
 let wb: Writeback;
 beforeAll(async () => {
   let bound: RouteUpdate | null = null;
-  app = await startTestApp({ customers: 40, app: { sync: { routeUpdate: (g, v, k) => bound!(g, v, k) } } });
+  // The app's own worker off: its outbox loop would otherwise race this test's loop for the rows
+  // (and write them after drain() returned, counted as no write).
+  app = await startTestApp({ customers: 40, env: { MERIDIAN_WORKER: 'off' }, app: { sync: { routeUpdate: (g, v, k) => bound!(g, v, k) } } });
   wb = createWriteback({ store: app.store, identity: app.services.identity, spec: app.services.spec, connectors: app.connectors, writers: app.writers });
   bound = (g, v, k) => routeUpdate(wb.routeDeps, g, v as Record<string, unknown>, k);
 }, 120_000);
