@@ -34,6 +34,15 @@ afterAll(async () => {
   await Promise.all([salesforce?.close(), stripe?.close(), zendesk?.close()]);
 });
 
+/** A jsforce connection to the emulator, logged in as the connector logs in. */
+const salesforceConnection = (): ReturnType<typeof connectSalesforce> =>
+  connectSalesforce({
+    loginUrl: salesforce.url,
+    apiVersion: '59.0',
+    oauth: { clientId: salesforce.credentials.clientId, clientSecret: salesforce.credentials.clientSecret, username: salesforce.credentials.username, password: salesforce.credentials.password },
+    session: null,
+  });
+
 /** Records examined by the store while each page of a full scan was fetched (the first page included). */
 async function perPage(connector: SourceConnector, examined: () => number, pageSize: number): Promise<{ pages: number[]; records: number }> {
   const pages: number[] = [];
@@ -49,12 +58,7 @@ async function perPage(connector: SourceConnector, examined: () => number, pageS
 
 describe('a page of a large list examines about its own rows', () => {
   it('Salesforce: queryMore pages of an account query with contact and opportunity subqueries read each page’s children, not every child per parent', async () => {
-    const conn = await connectSalesforce({
-      loginUrl: salesforce.url,
-      apiVersion: '59.0',
-      oauth: { clientId: salesforce.credentials.clientId, clientSecret: salesforce.credentials.clientSecret, username: salesforce.credentials.username, password: salesforce.credentials.password },
-      session: null,
-    });
+    const conn = await salesforceConnection();
     const { pages, records } = await perPage(createSalesforceConnector(conn), () => salesforce.store.examined, 200);
     expect(records).toBe(world.salesforce.accounts.length);
     const children = world.salesforce.contacts.length + world.salesforce.opportunities.length;
@@ -84,12 +88,7 @@ describe('a page of a large list examines about its own rows', () => {
 
 describe('a read by Id examines those records', () => {
   it('Salesforce: the gateway’s account read (WHERE Id IN …, queryAll) examines its accounts and their children, not the org', async () => {
-    const conn = await connectSalesforce({
-      loginUrl: salesforce.url,
-      apiVersion: '59.0',
-      oauth: { clientId: salesforce.credentials.clientId, clientSecret: salesforce.credentials.clientSecret, username: salesforce.credentials.username, password: salesforce.credentials.password },
-      session: null,
-    });
+    const conn = await salesforceConnection();
     const connector = createSalesforceConnector(conn);
     await connector.loadAccounts([world.salesforce.accounts[0]!.Id]); // the describe, once
     // Three accounts from across the org, asked out of creation order, plus an id of no account.
