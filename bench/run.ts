@@ -168,9 +168,8 @@ if (suites.has('gateway')) {
       ratios.push(g['rps']! / j['rps']!);
     }
     const sum = (rs: Record<string, number>[], k: string): number => rs.reduce((a, r) => a + r[k]!, 0);
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const gateway = { rps: sum(mine, 'rps') / mine.length, p50: median(mine.map((r) => r['p50']!)), errors: sum(mine, 'errors'), n: sum(mine, 'n') };
-    return { gateway, ratio: median(ratios), ratios };
+    const gateway = { rps: sum(mine, 'rps') / mine.length, p50: percentile(mine.map((r) => r['p50']!), 50), errors: sum(mine, 'errors'), n: sum(mine, 'n') };
+    return { gateway, ratio: percentile(ratios, 50), ratios };
   };
   const turnsNote = (r: { ratios: number[] }): string => `median of ${turns} turns: ${r.ratios.map((x) => x.toFixed(3)).join(', ')}`;
 

@@ -320,10 +320,11 @@ function buildLoaders(services: GatewayServices): Omit<RequestLoaders, 'views'> 
       return ids.map((id) => out.get(id) ?? null);
     })();
     // Settled when every build has ended and every built value is stored (or failed to be).
-    const stored = views.then(
-      () => Promise.all(stores).then(() => undefined),
-      () => Promise.allSettled(builds).then(() => Promise.all(stores)).then(() => undefined),
-    );
+    const stored = views
+      .catch(() => undefined)
+      .then(() => Promise.allSettled(builds))
+      .then(() => Promise.all(stores))
+      .then(() => undefined);
     return { views, stored };
   };
 

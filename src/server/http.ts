@@ -492,9 +492,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       } catch (e) {
         const status = typeof e === 'object' && e !== null && 'status' in e && typeof e.status === 'number' ? e.status : 500;
         if (status === 500) logger.error('request failed', { path: url.pathname, error: e instanceof Error ? e.stack : String(e) });
-        if (!res.headersSent && !res.hasHeader('x-request-id')) res.setHeader('x-request-id', requestId);
-        if (!res.headersSent) sendJson(res, status, { errors: [status === 500 ? { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } } : { message: (e as Error).message, extensions: { code: 'BAD_REQUEST' } }] });
-        else res.destroy();
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        res.setHeader('x-request-id', requestId);
+        sendJson(res, status, { errors: [status === 500 ? { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } } : { message: (e as Error).message, extensions: { code: 'BAD_REQUEST' } }] });
       }
     });
   });

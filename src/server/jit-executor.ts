@@ -40,8 +40,7 @@ export type Plan = { kind: 'jit'; compiled: CompiledQuery; lean: LeanPlan | null
  */
 interface LeanPlan {
   compiled: CompiledQuery;
-  shape: Shape;
-  /** settle() for this shape, compiled (compileSettle). */
+  /** settle() for the answer's shape, compiled (compileSettle). */
   settle: (data: unknown) => void;
 }
 
@@ -148,13 +147,12 @@ function leafTest(shape: Shape, enumRef: string): string {
  * serialize throws, as there. Keys are GraphQL response names ([_A-Za-z][_0-9A-Za-z]*), written
  * as JSON string literals all the same.
  */
-export function compileSettle(root: Shape): (data: unknown) => void {
+function compileSettle(root: Shape): (data: unknown) => void {
   const leaves: Shape[] = [];
   const functions: string[] = [];
+  let named = 0;
   const objectFunction = (shape: Shape): string => {
-    const name = `o${functions.length}`;
-    functions.push(''); // reserved: children are numbered after their parent
-    const at = functions.length - 1;
+    const name = `o${named++}`;
     const body: string[] = [];
     shape.keys.forEach((key, i) => {
       const inner = shape.shapes[i]!;
@@ -168,7 +166,8 @@ export function compileSettle(root: Shape): (data: unknown) => void {
         body.push(`v = o[${k}]; if (v !== null && v !== undefined && !(${leafTest(inner, ref)})) o[${k}] = typeof v === 'object' ? settle(v, ${ref}) : ${ref}.leaf.serialize(v);`);
       }
     });
-    functions[at] = `function ${name}(o) { let v;\n${body.join('\n')}\n}`;
+    // Declarations: their order in the generated text does not matter.
+    functions.push(`function ${name}(o) { let v;\n${body.join('\n')}\n}`);
     return name;
   };
   const top = objectFunction(root);
@@ -493,7 +492,7 @@ export class JitGateway implements GatewayInterface {
     if (!shape) return null;
     try {
       const compiled = this.#compile(this.#schema, document, operationName ?? undefined, { disableLeafSerialization: true });
-      return isCompiledQuery(compiled) ? { compiled, shape, settle: compileSettle(shape) } : null;
+      return isCompiledQuery(compiled) ? { compiled, settle: compileSettle(shape) } : null;
     } catch {
       return null;
     }

@@ -165,10 +165,14 @@ export class SalesforceStore {
     },
     get: (id) => this.#byId.get(id),
     byField: (type, field, values, includeDeleted) => {
+      const holding = (v: string): readonly SfRecord[] => {
+        if (field !== 'Id') return this.#childIndex(type, field).get(v) ?? NO_RECORDS;
+        const rec = this.#byId.get(v);
+        return rec ? [rec] : NO_RECORDS;
+      };
       const found: { at: number; rec: SfRecord }[] = [];
       for (const v of new Set(values)) {
-        const byId = field === 'Id' ? this.#byId.get(v) : undefined;
-        for (const rec of field === 'Id' ? (byId ? [byId] : NO_RECORDS) : (this.#childIndex(type, field).get(v) ?? NO_RECORDS)) {
+        for (const rec of holding(v)) {
           const place = this.#place.get(rec.Id);
           if (!place || place.type !== type || (!includeDeleted && rec.IsDeleted === true)) continue;
           found.push({ at: place.at, rec });
