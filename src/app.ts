@@ -230,7 +230,7 @@ export async function openStore(config: GatewayConfig, options: Pick<AppOptions,
     // A wrong or unreachable DATABASE_URL is one line naming it, before anything else starts.
     await probePostgres('DATABASE_URL', databaseUrl);
   }
-  const store = createStore(databaseUrl, { ...(options.storeSchema ? { schema: options.storeSchema } : {}), max: embedded ? 4 : 10 });
+  const store = createStore(databaseUrl, { ...(options.storeSchema ? { schema: options.storeSchema } : {}), max: embedded ? 4 : 10, namedStatements: !embedded });
   return {
     store,
     databaseUrl,

@@ -279,8 +279,11 @@ function buildLoaders(services: GatewayServices): Omit<RequestLoaders, 'views'> 
         }
         some.forEach((id, i) => out.set(id, views[i]!));
         // The claim is released once the value is stored: a replica polling finds it then.
+        // Stored after this turn of the event loop: the caller answers first (storing copies
+        // the record as JSON, synchronously, in front of every cache; the answer need not wait).
         const stored = (async () => {
           try {
+            await new Promise<void>((resolve) => setImmediate(resolve));
             await store(views, some);
           } finally {
             await release(some, claimed);

@@ -290,22 +290,39 @@ class PgIdentityStore implements IdentityStore {
     if (goldenIds.length === 0) return [];
     const wanted = [...new Set(goldenIds.filter(isGoldenId))];
     const byStart = new Map<string, IdentityLink[]>();
-    if (wanted.length > 0) {
-      // One statement (one round trip, one snapshot): each id walked to its survivor, as
-      // survivors() does, and the survivor's links read with it.
-      const r = await this.store.query<LinkRow & { start: string }>(
+    const add = (rows: readonly (LinkRow & { start: string })[]): void => {
+      for (const row of rows) {
+        let list = byStart.get(row.start);
+        if (!list) byStart.set(row.start, (list = []));
+        list.push(toLink(row));
+      }
+    };
+    if (wanted.length === 0) return goldenIds.map(() => []);
+    // The usual id is live: its links in one prepared statement without the walk (this is a
+    // cache miss's first round trip, and planning the recursive walk is most of its time). A
+    // retired id comes back as its row alone, with no links, and is walked below.
+    const r = await this.store.prepared<Partial<LinkRow> & { start: string; retired_into: string | null }>(
+      `SELECT g.id AS start, g.retired_into, l.system, l.record_type, l.external_id, l.golden_id, l.confidence, l.rule, l.explanation, l.origin, l.linked_at, l.updated_at
+         FROM ${this.golden} g LEFT JOIN ${this.links} l ON l.golden_id = g.id AND g.retired_into IS NULL
+        WHERE g.id = ANY($1::text[])
+        ORDER BY g.id, l.system, l.record_type, l.external_id`,
+      [wanted],
+    );
+    const retired: string[] = [];
+    for (const row of r.rows) if (row.retired_into !== null) retired.push(row.start);
+    add(r.rows.filter((row): row is LinkRow & { start: string; retired_into: null } => row.retired_into === null && row.system != null));
+    if (retired.length > 0) {
+      // One statement (one round trip, one snapshot): each retired id walked to its survivor,
+      // as survivors() does, and the survivor's links read with it.
+      const walked = await this.store.query<LinkRow & { start: string }>(
         `${this.walk}
          SELECT w.start, l.system, l.record_type, l.external_id, l.golden_id, l.confidence, l.rule, l.explanation, l.origin, l.linked_at, l.updated_at
            FROM walk w JOIN ${this.links} l ON l.golden_id = w.id
           WHERE w.retired_into IS NULL
           ORDER BY w.start, l.system, l.record_type, l.external_id`,
-        [wanted, MAX_REDIRECTS],
+        [retired, MAX_REDIRECTS],
       );
-      for (const row of r.rows) {
-        let list = byStart.get(row.start);
-        if (!list) byStart.set(row.start, (list = []));
-        list.push(toLink(row));
-      }
+      add(walked.rows);
     }
     // A fresh array per key: callers may mutate what they get.
     return goldenIds.map((id) => [...(byStart.get(id) ?? [])]);

@@ -1,27 +1,52 @@
 // Timestamps as ISO-8601 UTC with milliseconds ("2025-03-04T10:11:12.000Z"), whatever each
 // system writes: Salesforce "…+0000", Zendesk "…Z", Stripe unix seconds, Postgres Date objects.
 
+/** A time as both forms (the ISO text and its epoch milliseconds), or nulls for a non-time. */
+interface Instant {
+  iso: string | null;
+  ms: number | null;
+}
+const NOT_A_TIME: Instant = { iso: null, ms: null };
+
+/**
+ * Strings read before, with their instants: a merge reads each record's timestamp for every
+ * field it compares and sorts by (tens of times per record), and V8's Date.parse is the
+ * largest part of a merge otherwise. Pure, so a plain bounded memo (emptied when full).
+ */
+const readStrings = new Map<string, Instant>();
+const READ_STRINGS_MAX = 4_096;
+
+function instantOfString(raw: string): Instant {
+  let known = readStrings.get(raw);
+  if (known === undefined) {
+    const s = raw.trim();
+    // "+0000" (Salesforce) is ISO-8601 basic-format offset; Date.parse wants "+00:00".
+    const ms = /^\d{4}-\d{2}-\d{2}/.test(s) ? Date.parse(s.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : NaN;
+    known = Number.isFinite(ms) ? { iso: new Date(ms).toISOString(), ms } : NOT_A_TIME;
+    if (readStrings.size >= READ_STRINGS_MAX) readStrings.clear();
+    readStrings.set(raw, known);
+  }
+  return known;
+}
+
+function instantOf(raw: unknown): Instant {
+  if (typeof raw === 'string') return instantOfString(raw);
+  // new Date: whole milliseconds, NaN past the range a Date holds.
+  const ms = raw instanceof Date ? raw.getTime() : typeof raw === 'number' ? new Date(raw * 1000).getTime() : NaN;
+  return Number.isFinite(ms) ? { iso: new Date(ms).toISOString(), ms } : NOT_A_TIME;
+}
+
 /**
  * ISO-8601 UTC, or `null` for anything that is not a time. Numbers are unix seconds (Stripe's
  * unit); a date-only string is midnight UTC.
  */
 export function toIsoUtc(raw: unknown): string | null {
-  let ms: number;
-  if (raw instanceof Date) ms = raw.getTime();
-  else if (typeof raw === 'number') ms = raw * 1000;
-  else if (typeof raw === 'string') {
-    const s = raw.trim();
-    if (!/^\d{4}-\d{2}-\d{2}/.test(s)) return null;
-    // "+0000" (Salesforce) is ISO-8601 basic-format offset; Date.parse wants "+00:00".
-    ms = Date.parse(s.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-  } else return null;
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+  return instantOf(raw).iso;
 }
 
 /** Milliseconds since the epoch of a time `toIsoUtc` accepts; `null` otherwise. */
 export function toEpochMs(raw: unknown): number | null {
-  const iso = toIsoUtc(raw);
-  return iso === null ? null : Date.parse(iso);
+  return instantOf(raw).ms;
 }
 
 /** A calendar date without a time or zone (a date of birth, a contract start). */

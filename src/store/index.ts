@@ -1,5 +1,6 @@
 // Postgres access for every part of Meridian: one pg.Pool against a URL (a real server, or the
 // embedded PGlite served over the wire protocol), one schema per deployment, and migrations.
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { migrate, type MigrateResult } from './migrate.ts';
 import { quoteIdentifier } from './sql.ts';
@@ -19,6 +20,12 @@ export interface StoreOptions {
   max?: number;
   /** Errors of idle pooled connections (e.g. a server restart); the pool drops the connection. */
   onIdleError?: (error: Error) => void;
+  /**
+   * `prepared` runs named statements (default true). Off for the embedded store: its one PGlite
+   * session serves every connection (pglite-server.ts), so a name one connection prepared is
+   * already taken when the next prepares it.
+   */
+  namedStatements?: boolean;
 }
 
 export interface Store {
@@ -27,6 +34,13 @@ export interface Store {
   /** `"schema"."name"` for use in SQL text (the name itself is checked as an identifier). */
   table(name: string): string;
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /**
+   * The same as query, as a named statement: each pooled connection parses and plans it once,
+   * then only binds and runs it. For the statements on a request's path (a cache miss's link
+   * lookup): planning is most of a small statement's time on the server. A pooler in front of
+   * Postgres must keep protocol-level prepared statements (PgBouncer 1.21+: max_prepared_statements).
+   */
+  prepared<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
   /** See withTransaction: use only the given client inside. */
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** Applies pending migrations; idempotent and safe to run from several processes at once. */
@@ -49,6 +63,8 @@ export function createStore(url: string, options: StoreOptions = {}): Store {
     schema,
     table: (name) => `${quoted}.${quoteIdentifier(name, 'table name')}`,
     query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => pool.query<R>(text, values),
+    prepared: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
+      options.namedStatements === false ? pool.query<R>(text, values) : pool.query<R>({ name: statementName(text), text, values: values ?? [] }),
     transaction: (fn) => withTransaction(pool, fn),
     migrate: () => migrate(pool, schema),
     close: async () => {
@@ -57,4 +73,15 @@ export function createStore(url: string, options: StoreOptions = {}): Store {
       await pool.end();
     },
   };
+}
+
+const statementNames = new Map<string, string>();
+/** A name per statement text (the text names its schema, so one name never means two statements). */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `meridian_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }

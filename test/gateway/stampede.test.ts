@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startReplica, startTestApp, type TestApp } from '../support/app.ts';
 import type { App } from '../../src/app.ts';
+import { createLoaders } from '../../src/gateway/loaders.ts';
 
 const QUERY = '{ customers(first: 20) { edges { node { id name email phone } } } }';
 
@@ -145,6 +146,29 @@ describe('a miss answered before its record is stored', () => {
       expect(writes).toBe(1);
     } finally {
       release();
+      cache.set = set;
+    }
+  });
+
+  it('hands the built record to its callers before the cache is written (storing copies it as JSON: not on the answer’s path)', async () => {
+    const cache = app.services.cache;
+    const set = cache.set.bind(cache);
+    const order: string[] = [];
+    cache.set = (entries, ttl) => {
+      order.push('stored');
+      return set(entries, ttl);
+    };
+    try {
+      const page = await app.services.identity.list({ first: 2 });
+      const id = page.edges[1]!.node.id;
+      await cache.clear();
+      const view = await createLoaders(app.services).golden.load(id);
+      order.push('answered');
+      expect(view?.fromCache).toBe(false);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(order).toEqual(['answered', 'stored']);
+      expect((await cache.get([id]))[0]?.record.id).toBe(id);
+    } finally {
       cache.set = set;
     }
   });

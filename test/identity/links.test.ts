@@ -156,6 +156,20 @@ describe('batch reads keep the DataLoader contract', () => {
     expect(got[2]).not.toBe(got[4]);
   });
 
+  it('linksFor: a live customer no record is linked to any more has no links (not its retired neighbours’)', async () => {
+    const [a] = await identity.goldenIdsFor([{ system: 'salesforce', externalId: '001A' }]);
+    const bare = 'gc_01JD0000000000000000000099';
+    await db.store.query(`INSERT INTO ${db.store.table('golden_customers')} (id) VALUES ($1)`, [bare]);
+    try {
+      const got = await identity.linksFor([bare, a!, bare]);
+      expect(got[0]).toEqual([]);
+      expect(got[2]).toEqual([]);
+      expect(got[1]!.length).toBeGreaterThan(0);
+    } finally {
+      await db.store.query(`DELETE FROM ${db.store.table('golden_customers')} WHERE id = $1`, [bare]);
+    }
+  });
+
   it('resolve: null for an id never issued or not an id at all', async () => {
     expect(await identity.resolve('gc_01JD0000000000000000000000')).toBeNull();
     expect(await identity.resolve("'; drop table x; --")).toBeNull();

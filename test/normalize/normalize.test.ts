@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   companyDisplayName, companyMatchKey, companyNameFromLegalName, countryCode, emailDomain, emailMatchKey, formatMinorUnits,
   moneyFromMinorUnits, normalizeAddress, normalizeCurrency, normalizeDomain, normalizeEmail, normalizePhone, normalizePostalCode,
-  normalizeWebsite, personName, personNameFromParts, personNameKey, regionCode, sumDecimal, toIsoUtc, toMinorUnits, toMoney,
+  normalizeWebsite, personName, personNameFromParts, personNameKey, regionCode, sumDecimal, toEpochMs, toIsoUtc, toMinorUnits, toMoney,
 } from '../../src/normalize/index.ts';
 
 describe('e-mail', () => {
@@ -239,4 +239,15 @@ describe('dates', () => {
     ['2025-13-45', null],
     [null, null],
   ])('reads %j as %j', (raw, want) => expect(toIsoUtc(raw)).toBe(want));
+
+  it('gives the same answer the second time (a string read before is remembered) and epoch milliseconds that agree with it', () => {
+    for (const raw of ['2025-03-04T10:11:12.000+0000', ' 2025-03-04T10:11:12Z ', 'yesterday', '2025-13-45']) {
+      const first = toIsoUtc(raw);
+      expect(toIsoUtc(raw)).toBe(first);
+      expect(toEpochMs(raw)).toBe(first === null ? null : Date.parse(first));
+    }
+    expect(toEpochMs(1741083072.0019)).toBe(1741083072001);
+    expect(toEpochMs(1e300)).toBeNull();
+    expect(toIsoUtc(1e300)).toBeNull();
+  });
 });
