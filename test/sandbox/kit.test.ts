@@ -46,6 +46,11 @@ describe('emulator shell', () => {
         req.meta.batchSize = (JSON.parse(req.rawBody.toString()) as unknown[]).length;
         return { status: 201, body: { ok: true } };
       })
+      .add('GET', '/slow/:ms', 'slow.read', async (req) => {
+        await new Promise((r) => setTimeout(r, Number(req.params['ms'])));
+        return { status: 200, body: { at: performance.now() } };
+      })
+      .add('POST', '/slow', 'slow.write', () => ({ status: 200, body: { at: performance.now() } }))
       .add('GET', '/crash', 'crash', () => {
         throw new Error('emulator bug');
       });
@@ -117,6 +122,29 @@ describe('emulator shell', () => {
     const ms = performance.now() - t0;
     emu.faults.reset();
     expect(ms).toBeGreaterThanOrEqual(78);
+  });
+
+  it('answers a read when the latency has passed since it arrived, its own work inside it; applies a write once the latency has passed', async () => {
+    emu.faults.set({ latencyMs: 60 });
+    try {
+      const t0 = performance.now();
+      const read = await fetch(`${emu.url}/slow/40`);
+      const readMs = performance.now() - t0;
+      expect(read.status).toBe(200);
+      // 40 ms of work inside 60 ms of latency: answered at 60, not at 100.
+      expect(readMs).toBeGreaterThanOrEqual(60);
+      expect(readMs).toBeLessThan(95);
+      const t1 = performance.now();
+      const write = (await (await fetch(`${emu.url}/slow`, { method: 'POST', body: '{}' })).json()) as { at: number };
+      expect(write.at - t1).toBeGreaterThanOrEqual(59); // the handler ran after the latency
+      // Never answered before its latency, whatever the timer's rounding: each recorded duration.
+      for (let i = 0; i < 20; i++) await fetch(`${emu.url}/slow/0`);
+      const reads = emu.requests.list().filter((r) => r.operation === 'slow.read');
+      expect(reads.length).toBe(21);
+      for (const r of reads) expect(r.durationMs).toBeGreaterThanOrEqual(60);
+    } finally {
+      emu.faults.reset();
+    }
   });
 
   it('enforces a request budget per window with Retry-After', () => {

@@ -10,6 +10,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { FaultController } from '../kit/faults.ts';
 import { RequestLog } from '../kit/requests.ts';
+import { until } from '../kit/until.ts';
 
 export interface PgProxyOptions {
   target: { host: string; port: number };
@@ -180,7 +181,8 @@ export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
           }
           return; // 'hang': never answered
         }
-        if (decision.delayMs > 0) await new Promise((r) => setTimeout(r, decision.delayMs));
+        // Counted from the statement's arrival, and never less (kit/until.ts).
+        if (decision.delayMs > 0) await until(started + decision.delayMs);
         const failedTx = txStatus === 'I' ? 'I' : 'E';
         if (decision.kind === 'rateLimited') {
           log(53300, 'rateLimited');

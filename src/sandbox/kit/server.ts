@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ZodError } from 'zod';
 import { FaultController } from './faults.ts';
+import { until } from './until.ts';
 import { RequestLog } from './requests.ts';
 import type { WebhookNotifier } from './notifier.ts';
 
@@ -118,7 +119,13 @@ export interface Emulator {
 
 const CONTROL_PREFIX = '/__sandbox/';
 
-function send(res: http.ServerResponse, out: EmulatorResponse): void {
+interface Encoded {
+  status: number;
+  headers: Record<string, string>;
+  payload: Buffer | string | undefined;
+}
+
+function encode(out: EmulatorResponse): Encoded {
   const headers: Record<string, string> = { ...out.headers };
   let payload: Buffer | string | undefined;
   if (out.body === undefined || out.body === null) {
@@ -130,8 +137,16 @@ function send(res: http.ServerResponse, out: EmulatorResponse): void {
     headers['content-type'] ??= 'application/json;charset=UTF-8';
   }
   if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
-  res.writeHead(out.status, headers);
-  res.end(payload);
+  return { status: out.status, headers, payload };
+}
+
+function write(res: http.ServerResponse, answer: Encoded): void {
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.payload);
+}
+
+function send(res: http.ServerResponse, out: EmulatorResponse): void {
+  write(res, encode(out));
 }
 
 function readBody(req: http.IncomingMessage, limit = 20 * 1024 * 1024): Promise<Buffer> {
@@ -152,7 +167,6 @@ function readBody(req: http.IncomingMessage, limit = 20 * 1024 * 1024): Promise<
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function controlAnswer(
   req: EmulatorRequest,
@@ -281,7 +295,12 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         }
         return;
       }
-      if (decision.delayMs > 0) await sleep(decision.delayMs);
+      // The latency is the time the system takes to answer, counted from the request's arrival.
+      // A read's own work is done inside it (answered when it has passed, not after it plus the
+      // work); a write is applied once it has passed, as the delay before a slow system acts.
+      const deadline = started + decision.delayMs;
+      const read = er.method === 'GET' || er.method === 'HEAD';
+      if (decision.kind !== 'pass' || !read) await until(deadline);
       if (decision.kind === 'rateLimited') {
         const out = opts.faultStyle.rateLimited(decision.retryAfterSeconds);
         record(out.status, 'rateLimited');
@@ -309,8 +328,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         console.error(`[sandbox:${opts.name}] ${er.method} ${er.path} failed:`, e);
         out = opts.faultStyle.serverError(500);
       }
+      const answer = encode(out); // a read's encoding is its work too: inside the latency
+      if (read) await until(deadline);
       record(out.status, null);
-      if (!res.destroyed) send(res, out);
+      if (!res.destroyed) write(res, answer);
     })();
   });
   server.on('connection', (s) => {
