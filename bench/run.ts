@@ -210,7 +210,7 @@ if (suites.has('gateway')) {
   jit.proc.kill('SIGTERM');
   const base = jitTurns.reduce((a, r) => a + r['rps']!, 0) / jitTurns.length;
 
-  const how = `${concurrency} connections, ${warmupMs / 1000} s warm-up, ${turns} turns of ${durationMs / turns / 1000} s alternating with graphql-jit`;
+  const how = `${concurrency} connections, ${warmupMs / 1000} s warm-up, ${turns} turns of ${(durationMs / turns / 1000).toFixed(2)} s alternating with graphql-jit`;
   rows.push({ suite: 'gateway', metric: 'cached customer query, full stack', value: full.gateway['rps']!, unit: 'req/s', note: `${how}; p50 ${full.gateway['p50']!.toFixed(2)} ms, ${full.gateway['errors']} errors; served by the response cache` });
   rows.push({ suite: 'gateway', metric: '  same, response cache off (executed from cached golden record)', value: executed.gateway['rps']!, unit: 'req/s', note: `role ${process.env['BENCH_ROLE'] ?? 'admin'} (BENCH_ROLE), p50 ${executed.gateway['p50']!.toFixed(2)} ms, ${executed.gateway['errors']} errors; ${execSame ? 'same customer, same payload size, no GraphQL errors' : 'ANSWER DIFFERS from the first gateway\'s'}` });
   rows.push({ suite: 'gateway', metric: '  same on graphql\'s execute (MERIDIAN_EXECUTOR=graphql)', value: plain.gateway['rps']!, unit: 'req/s', note: `p50 ${plain.gateway['p50']!.toFixed(2)} ms, ${plain.gateway['errors']} errors` });
