@@ -38,7 +38,10 @@ const systems = links.map((ls) => new Set(ls.filter((l) => l.recordType === ACCO
 const refs = links.flatMap((ls) => ls.filter((l) => l.recordType === ACCOUNT_TYPE[l.system]).map((l) => ({ system: l.system, externalId: l.externalId })));
 
 process.stdout.write(JSON.stringify({ ready: true, url: `${app.url}/graphql`, ids, systems, refs, storeSchema }) + '\n');
-for await (const line of createInterface({ input: process.stdin })) {
+// Stopped (SIGTERM, SIGINT) as by `quit`: the loop ends and what this process made is dropped.
+const commands = createInterface({ input: process.stdin });
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => commands.close());
+for await (const line of commands) {
   const cmd = line.trim();
   if (cmd === 'clear') {
     await app.services.cache.clear();

@@ -34,6 +34,9 @@ const server = http.createServer((req, res) => {
 });
 // Stopped with SIGTERM: exit normally, so a CPU profile (BENCH_PROFILE) is written.
 process.on('SIGTERM', () => process.exit(0));
+// Its parent (bench/run.ts) gone, for whatever reason: so is it (stdin is the parent's pipe).
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` }) + '\n');
 });

@@ -105,7 +105,8 @@ if (suites.has('gateway')) {
   const FLOOR_MS = 50;
   // The systems run in their own process on the load generator's core (idle while latency is
   // measured one request at a time); the gateway has core 0 to itself.
-  const systems = new Child(1, 'bench/sandbox-server.ts', ['1000']);
+  // BENCH_GATEWAY_CUSTOMERS: the world's size (default 1,000, the demo world's), to measure the same at size.
+  const systems = new Child(1, 'bench/sandbox-server.ts', [process.env['BENCH_GATEWAY_CUSTOMERS'] ?? '1000']);
   const { env } = await systems.next<{ env: Record<string, string> }>();
   const gateway = new Child(0, 'bench/gateway-server.ts', [JSON.stringify(env)]);
   const ready = await gateway.next<{ url: string; ids: string[]; systems: number[] }>();

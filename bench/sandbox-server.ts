@@ -10,7 +10,10 @@ const sandbox = await startSandbox({ customers: Number(process.argv[2] ?? 1000),
 const emulators = [sandbox.salesforce, sandbox.stripe, sandbox.zendesk];
 const sync = syncDriver(sandbox);
 process.stdout.write(JSON.stringify({ env: sandbox.env() }) + '\n');
-for await (const line of createInterface({ input: process.stdin })) {
+// Stopped (SIGTERM, SIGINT) as by `quit`: the loop ends and what this process made is dropped.
+const commands = createInterface({ input: process.stdin });
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => commands.close());
+for await (const line of commands) {
   const [cmd, arg] = line.trim().split(/\s+/);
   const synced = sync(cmd!, line.trim().slice(cmd!.length + 1));
   if (synced) {

@@ -157,6 +157,30 @@ describe('sandbox ERP', () => {
     expect(elapsed).toBeGreaterThanOrEqual(115);
   });
 
+  it('answers a SELECT when the latency has passed since it arrived, its time in Postgres inside it; other statements wait it first', async () => {
+    erp.proxy.faults.set({ latencyMs: 100 });
+    try {
+      const t0 = performance.now();
+      const r = await reader.query<{ n: number }>('SELECT pg_sleep(0.06), 7 AS n');
+      const ms = performance.now() - t0;
+      expect(r.rows[0]!.n).toBe(7);
+      expect(ms).toBeGreaterThanOrEqual(99);
+      expect(ms).toBeLessThan(150); // 60 ms in Postgres inside the 100, not after them
+      const many = await Promise.all([1, 2, 3, 4, 5].map((i) => reader.query<{ n: number }>('SELECT $1::int AS n', [i])));
+      expect(many.map((x) => x.rows[0]!.n)).toEqual([1, 2, 3, 4, 5]);
+      const t1 = performance.now();
+      await reader.query('SHOW server_version');
+      expect(performance.now() - t1).toBeGreaterThanOrEqual(99);
+      const answered = erp.proxy.requests.list({ sinceSeq: 0 }).filter((q) => q.operation === 'select' && q.status === 200).slice(-6);
+      for (const q of answered) expect(q.durationMs).toBeGreaterThanOrEqual(100);
+      // An injected error after a held answer still comes after it, on the same connection.
+      erp.proxy.faults.set({ errorRate: 1 });
+      await expect(reader.query('SELECT 1')).rejects.toMatchObject({ code: '58000' });
+    } finally {
+      erp.proxy.faults.reset();
+    }
+  });
+
   it('refuses new connections during an outage with a clear error', async () => {
     erp.proxy.faults.set({ outage: 'http' });
     const fresh = new pg.Client({ connectionString: erp.url });

@@ -3,7 +3,8 @@
 // https://www.postgresql.org/docs/current/protocol-message-formats.html
 //
 // A "call" is one round trip: a simple Query ('Q'), or an extended-protocol batch ending in
-// Sync ('S'). Faults are decided per call: latency delays the forwarding, an error or a rate
+// Sync ('S'). Faults are decided per call: latency delays the answer (a read is passed on at
+// once and its answer held until the latency has passed; anything else is passed on then), an error or a rate
 // limit is answered by the proxy itself with ErrorResponse + ReadyForQuery (the server never
 // sees the call), an outage refuses, drops or stalls connections.
 import net from 'node:net';
@@ -140,19 +141,48 @@ export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
       });
       up.on('error', () => client.destroy());
       up.on('data', (chunk: Buffer) => {
-        client.write(chunk);
-        // Track ReadyForQuery to know the transaction status for injected errors.
         outbound = Buffer.concat([outbound, chunk]);
         for (;;) {
           if (outbound.length < 5) break;
           const len = outbound.readInt32BE(1);
           if (outbound.length < 1 + len) break;
-          if (outbound[0] === 0x5a) txStatus = String.fromCharCode(outbound[5]!);
+          const message = outbound.subarray(0, 1 + len);
           outbound = outbound.subarray(1 + len);
+          // ReadyForQuery ends a call's answer, and says the transaction status for injected errors.
+          const ready = message[0] === 0x5a;
+          if (ready) txStatus = String.fromCharCode(message[5]!);
+          if (held.length === 0) {
+            client.write(message); // start-up, or nothing held: straight through
+            continue;
+          }
+          // The first call still answering owns it; past the last one (a notice), it follows the last.
+          const owner = held.find((h) => !h.complete) ?? held[held.length - 1]!;
+          owner.parts.push(message);
+          if (ready) owner.complete = true;
         }
+        release();
       });
       client.on('close', () => up.destroy());
       return up;
+    };
+
+    /**
+     * Answers held until their call's moment, in the order the calls went upstream: a read is
+     * passed on at once and answered when its latency has passed since it arrived (its time in
+     * Postgres inside the latency, as the HTTP emulators' reads: kit/server.ts).
+     */
+    const held: { at: number; parts: Buffer[]; complete: boolean; released?: () => void }[] = [];
+    const release = (): void => {
+      while (held.length > 0 && held[0]!.complete && performance.now() >= held[0]!.at) {
+        const h = held.shift()!;
+        if (h.parts.length > 0) client.write(Buffer.concat(h.parts));
+        h.released?.();
+      }
+    };
+    /** The proxy's own answer (an injected error), after any answer still held. */
+    const answer = (bytes: Buffer): void => {
+      if (held.length === 0) client.write(bytes);
+      else held.push({ at: 0, parts: [bytes], complete: true });
     };
 
     const dispatchCall = (messages: Buffer[], sql: string, batchSize: number | null): void => {
@@ -181,20 +211,29 @@ export async function startPgProxy(options: PgProxyOptions): Promise<PgProxy> {
           }
           return; // 'hang': never answered
         }
-        // Counted from the statement's arrival, and never less (kit/until.ts).
-        if (decision.delayMs > 0) await until(started + decision.delayMs);
+        // The latency counts from the statement's arrival, never less (kit/until.ts). A read goes
+        // upstream at once and its answer is held until then; anything else waits it first.
+        const at = started + decision.delayMs;
+        const read = decision.kind === 'pass' && operationOf(sql) === 'select';
+        if (!read && decision.delayMs > 0) await until(at);
         const failedTx = txStatus === 'I' ? 'I' : 'E';
         if (decision.kind === 'rateLimited') {
           log(53300, 'rateLimited');
-          client.write(errorThenReady('53300', `sandbox: too many requests, retry after ${decision.retryAfterSeconds} s`, failedTx));
+          answer(errorThenReady('53300', `sandbox: too many requests, retry after ${decision.retryAfterSeconds} s`, failedTx));
           return;
         }
         if (decision.kind === 'error') {
           log(58000, 'error');
-          client.write(errorThenReady('58000', 'sandbox: injected ERP failure', failedTx));
+          answer(errorThenReady('58000', 'sandbox: injected ERP failure', failedTx));
           return;
         }
-        log(200, null);
+        if (read) {
+          held.push({ at, parts: [], complete: false, released: () => log(200, null) });
+          void until(at).then(release);
+        } else {
+          log(200, null);
+          held.push({ at: 0, parts: [], complete: false });
+        }
         upstream?.write(Buffer.concat(messages));
       });
     };
