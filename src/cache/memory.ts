@@ -75,8 +75,8 @@ export function createMemoryCache<T>(options: MemoryCacheOptions = {}): GoldenRe
       const badTtl = ttlError(ttlSeconds);
       if (badTtl) return Promise.reject(badTtl);
       const expiresAt = clock.now() + ttlSeconds * 1000;
-      for (const { id, value } of entries) {
-        const json = encode(value);
+      for (const { id, value, json: given } of entries) {
+        const json = given ?? encode(value);
         if (json instanceof Error) {
           report(json, { operation: 'encode', ids: [id] });
           continue;

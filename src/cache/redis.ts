@@ -150,8 +150,8 @@ export async function createRedisCache<T>(options: RedisCacheOptions<T>): Promis
       // https://redis.io/docs/latest/develop/interact/transactions/ — one round trip, all or nothing.
       const multi = client.multi();
       let queued = 0;
-      for (const { id, value } of entries) {
-        const json = encode(value);
+      for (const { id, value, json: given } of entries) {
+        const json = given ?? encode(value);
         if (json instanceof Error) {
           report(json, { operation: 'encode', ids: [id] });
           continue;

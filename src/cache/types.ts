@@ -5,6 +5,8 @@
 export interface CacheEntry<T> {
   id: string;
   value: T;
+  /** The value's JSON text when the caller has it already (encode()); the cache stores it instead of encoding again. */
+  json?: string;
 }
 
 export interface CacheStats {

@@ -9,7 +9,7 @@
 // (the golden cache is wrapped, so every invalidation path covers both), and entries live no
 // longer than the golden records themselves.
 
-import type { CacheEntry, CacheStats, GoldenRecordCache } from '../cache/types.ts';
+import { encode, type CacheEntry, type CacheStats, type GoldenRecordCache } from '../cache/types.ts';
 
 export interface CachedResponse {
   body: string;
@@ -138,13 +138,16 @@ const NEAR_MAX = 10_000;
  * query, bench/ gateway suite). The copy is shared by the requests that read it: read-only.
  */
 export function withResponseCache<T>(golden: GoldenRecordCache<T>, responses: ResponseCache, announce?: (ids: readonly string[]) => Promise<void>): GoldenRecordCache<T> {
-  const near = new Map<string, { value: T; until: number }>();
+  // A stored record is kept as its JSON text and parsed when first read here (most are not
+  // read again within the copy's lifetime; a read one is parsed once, as the cache would).
+  const near = new Map<string, { value?: T; json?: string; until: number }>();
   let nearHits = 0;
-  const keep = (id: string, value: T): void => {
+  const keep = (id: string, held: { value: T } | { json: string }): void => {
     near.delete(id);
-    near.set(id, { value, until: Date.now() + NEAR_TTL_MS });
+    near.set(id, { ...held, until: Date.now() + NEAR_TTL_MS });
     if (near.size > NEAR_MAX) near.delete(near.keys().next().value!);
   };
+  const valueOf = (e: { value?: T; json?: string }): T => (e.value ??= JSON.parse(e.json!) as T);
   responses.onInvalidate((ids) => {
     if (ids === 'all') near.clear();
     else for (const id of ids) near.delete(id);
@@ -155,7 +158,7 @@ export function withResponseCache<T>(golden: GoldenRecordCache<T>, responses: Re
       const e = near.get(id);
       if (!e || e.until <= Date.now()) return null;
       nearHits += 1;
-      return e.value;
+      return valueOf(e);
     },
     get: async (ids) => {
       const now = Date.now();
@@ -167,7 +170,7 @@ export function withResponseCache<T>(golden: GoldenRecordCache<T>, responses: Re
           return null;
         }
         nearHits += 1;
-        return e.value;
+        return valueOf(e);
       });
       const rest = ids.filter((_, i) => out[i] === null);
       if (rest.length === 0) return out;
@@ -176,14 +179,20 @@ export function withResponseCache<T>(golden: GoldenRecordCache<T>, responses: Re
       return out.map((v, i) => {
         if (v !== null) return v;
         const r = got[k++] ?? null;
-        if (r !== null) keep(ids[i]!, r);
+        if (r !== null) keep(ids[i]!, { value: r });
         return r;
       });
     },
     set: (entries: readonly CacheEntry<T>[], ttl?: number) => {
-      // A JSON round trip, as the cache would give back: the copy shares nothing with the caller.
-      for (const e of entries) keep(e.id, JSON.parse(JSON.stringify(e.value)) as T);
-      return golden.set(entries, ttl);
+      // The copy is the JSON text the cache gets (encoded once for both), read back as the cache
+      // would give it: nothing shared with the caller.
+      const encoded = entries.map((e) => {
+        const json = e.json ?? encode(e.value);
+        if (json instanceof Error) return e; // the cache reports it
+        keep(e.id, { json });
+        return { ...e, json };
+      });
+      return golden.set(encoded, ttl);
     },
     invalidate: async (ids) => {
       responses.invalidate(ids);
