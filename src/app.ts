@@ -56,6 +56,7 @@ const READINESS_TTL_MS = 5_000;
 import { resolvers } from '../resolvers/index.ts';
 import type { Principal } from './access/principal.ts';
 import { withAccessRules } from './access/guard.ts';
+import { planAccess } from './access/plan.ts';
 import type { FieldSpec } from './mapping/spec.ts';
 import type { GatewayContext } from './server/context.ts';
 import { createKeyStore } from './access/key-store.ts';
@@ -482,10 +483,12 @@ export async function startApp(options: AppOptions): Promise<App> {
     closers.push(() => operationLimits.close());
 
     const schema = await loadSchema(spec);
+    const fullAccessSchema = await loadSchema(spec, { accessRules: false });
     const context = (requestId: string, principal: Principal): GatewayContext => ({ requestId, principal, loaders: createLoaders(services), services, cacheability: newCacheability() });
     const server = await startHttpServer({
       schema,
-      fullAccessSchema: await loadSchema(spec, { accessRules: false }),
+      fullAccessSchema,
+      accessPlan: planAccess(fullAccessSchema, spec),
       limits: operationLimits,
       context,
       authenticator,

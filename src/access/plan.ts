@@ -2,7 +2,23 @@
 // fields are guarded and how. Fields that need no check get no plan (and no wrapper), and rules
 // that cannot hold as declared stop the start with every problem named.
 import { getDirective } from '@graphql-tools/utils';
-import { getNamedType, isEnumType, isInputObjectType, isNonNullType, isObjectType, type GraphQLArgument, type GraphQLField, type GraphQLInputField, type GraphQLInputType, type GraphQLSchema } from 'graphql';
+import {
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isNonNullType,
+  isObjectType,
+  Kind,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputField,
+  type GraphQLInputType,
+  type GraphQLSchema,
+} from 'graphql';
 import type { FieldSpec } from '../mapping/spec.ts';
 import { ACCESS_CLASSES, isAccessClass, type AccessClass } from './classes.ts';
 import { AccessRuleError } from './errors.ts';
@@ -168,4 +184,37 @@ export function planAccess(schema: GraphQLSchema, spec: FieldSpec): AccessPlan {
   }
   if (problems.length > 0) throw new AccessRuleError(problems);
   return { fields, canonicalClass };
+}
+
+/**
+ * Every access class a check in `document` could ask for, on `schema` (the one the plan was made
+ * from): each selected field's own class, its guarded inputs' (given or not), and for a field
+ * whose class follows a canonical field its arguments or parent name (filters, lineage values
+ * and candidates), every canonical field's class. An upper bound: a role holding all of them
+ * passes every check the document can make, so its operations may run without the checks
+ * (server/fast-path.ts). Fragments count whether or not an operation spreads them.
+ */
+export function classesChecked(plan: AccessPlan, schema: GraphQLSchema, document: DocumentNode): ReadonlySet<AccessClass> {
+  const out = new Set<AccessClass>();
+  const addInputs = (guards: readonly InputGuard[]): void => {
+    for (const g of guards) {
+      if (g.cls) out.add(g.cls);
+      addInputs(g.inner);
+    }
+  };
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      [Kind.FIELD]: (node) => {
+        const parent = typeInfo.getParentType();
+        const p = parent ? plan.fields.get(`${parent.name}.${node.name.value}`) : undefined;
+        if (!p) return;
+        if (p.cls) out.add(p.cls);
+        addInputs(p.inputs);
+        if (p.argumentRule || p.keyed || p.candidateValue) for (const c of plan.canonicalClass.values()) out.add(c);
+      },
+    }),
+  );
+  return out;
 }

@@ -37,6 +37,13 @@ export function holdsEveryClass(role: Role | null): boolean {
   return role !== null && MASK.get(role) === EVERY_CLASS;
 }
 
+/** Whether `role` holds every class of `classes`; a null role holds none (not even of an empty set: it is refused at the root). */
+export function holdsAll(role: Role | null, classes: Iterable<AccessClass>): boolean {
+  if (role === null) return false;
+  for (const c of classes) if (!holds(role, c)) return false;
+  return true;
+}
+
 /** Whether `role` holds `cls`; a null role (authenticated as nobody) holds nothing. */
 export function holds(role: Role | null, cls: AccessClass): boolean {
   return role !== null && ((MASK.get(role) ?? 0) & BIT[cls]) !== 0;

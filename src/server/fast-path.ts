@@ -24,7 +24,9 @@ import { LruCache, type JitGateway, type Plan } from './jit-executor.ts';
 import type { GatewayLimits } from '../limits/index.ts';
 import { forApollo } from '../limits/index.ts';
 import { asksIntrospection, introspectionAllowed, introspectionRefused } from '../access/introspection.ts';
-import { holdsEveryClass } from '../access/policy.ts';
+import { holdsAll, holdsEveryClass } from '../access/policy.ts';
+import { classesChecked, type AccessPlan } from '../access/plan.ts';
+import type { AccessClass } from '../access/classes.ts';
 import { currentRequest } from '../observability/request-context.ts';
 
 // The graphql copy Apollo Server loads (its CommonJS build; see jit-executor.ts): errors made
@@ -68,6 +70,8 @@ interface Prepared {
   document: DocumentNode;
   /** Whether it selects `__schema` or `__type` (access/introspection.ts). */
   introspection: boolean;
+  /** Every access class a check in it could ask for (access/plan.ts classesChecked), found on first need. */
+  checked?: ReadonlySet<AccessClass>;
   operations: Map<string, Operation | null>;
 }
 
@@ -91,8 +95,10 @@ export interface FastPathStats {
 export interface FastPathOptions {
   schema: GraphQLSchema;
   jit: JitGateway;
-  /** The same executor on the schema without the access rules, for roles that hold every access class. */
+  /** The same executor on the schema without the access rules, for roles that hold every class an operation's checks could ask for. */
   fullAccessJit?: JitGateway | null;
+  /** The access rules' plan (access/plan.ts): which classes a document's checks could ask for. Absent: only roles holding every class run without the checks. */
+  accessPlan?: AccessPlan | null;
   limits?: GatewayLimits | undefined;
   introspection: 'admin' | 'all';
   /** The same formatError Apollo Server is given (server/http.ts makeFormatError). */
@@ -184,9 +190,11 @@ export class FastPath {
     let result: GraphQL.ExecutionResult;
     try {
       // The plan is the jit executor's own for this text and name (compiled once for both routes).
-      // A role that holds every access class passes every check: its operation runs unwrapped.
+      // A role that holds every class the document's checks could ask for passes every check:
+      // its operation runs unwrapped (a service key reading customers as an admin does).
       const full = this.#options.fullAccessJit;
-      if (full && holdsEveryClass(principal.role)) {
+      const plan = this.#options.accessPlan;
+      if (full && (holdsEveryClass(principal.role) || (plan && holdsAll(principal.role, (prepared.checked ??= classesChecked(plan, this.#options.schema, prepared.document)))))) {
         chosen.fullAccessPlan ??= full.plan(query, prepared.document, operationName);
         result = await full.run(chosen.fullAccessPlan, prepared.document, operationName, variables ?? {}, ctx);
       } else {

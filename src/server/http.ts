@@ -20,6 +20,7 @@ import type { GatewayLimits, OperationLimitError, RateLimitedError } from '../li
 import { currentRequest, enterRequest, requestIdFrom, runInRequest, type RequestScope } from '../observability/request-context.ts';
 import { renderMetrics } from '../observability/metrics.ts';
 import type { Principal } from '../access/principal.ts';
+import type { AccessPlan } from '../access/plan.ts';
 import { AuthenticationError, type Authenticator } from '../access/authenticate.ts';
 import { asksIntrospection, introspectionAllowed, introspectionRefused } from '../access/introspection.ts';
 
@@ -37,10 +38,13 @@ export interface HttpServerOptions {
   schema: GraphQLSchema;
   /**
    * `schema` without the access rules' wrappers: the fast path runs the operations of principals
-   * whose role holds every access class (admin) on it, since each of their checks would pass and
-   * each wrapper costs a resolver call (dozens per customer's lineage). Absent: `schema` for all.
+   * whose role holds every access class their operation could be checked for (admin always; see
+   * accessPlan) on it, since each of their checks would pass and each wrapper costs a resolver
+   * call (dozens per customer's lineage). Absent: `schema` for all.
    */
   fullAccessSchema?: GraphQLSchema;
+  /** The access rules' plan (access/plan.ts planAccess): a role holding every class an operation's checks could ask for runs it on fullAccessSchema. */
+  accessPlan?: AccessPlan;
   context: (requestId: string, principal: Principal) => GatewayContext;
   /** Who is asking, from the request's credentials (src/access/authenticate.ts); refused before anything runs. */
   authenticator: Authenticator;
@@ -289,7 +293,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const fullJit = jit && options.fullAccessSchema && options.fastPath !== false ? new JitGateway({ schema: options.fullAccessSchema, cacheSize: options.jitCacheSize ?? 1_000, logger }) : null;
   const fast =
     jit && options.fastPath !== false
-      ? new FastPath({ schema: options.schema, jit, fullAccessJit: fullJit, limits: options.limits, introspection, formatError, stacktraces: options.stacktraces ?? false, cacheSize: options.jitCacheSize ?? 1_000 })
+      ? new FastPath({ schema: options.schema, jit, fullAccessJit: fullJit, accessPlan: options.accessPlan ?? null, limits: options.limits, introspection, formatError, stacktraces: options.stacktraces ?? false, cacheSize: options.jitCacheSize ?? 1_000 })
       : null;
   const maxBody = options.maxBodyBytes ?? 1_000_000;
   const page = landingPage({ graphqlPath: GRAPHQL_PATH, example: options.exampleQuery ?? '{ ok }' });
