@@ -4,6 +4,7 @@
 import { getDirective } from '@graphql-tools/utils';
 import {
   getNamedType,
+  isAbstractType,
   isEnumType,
   isInputObjectType,
   isNonNullType,
@@ -208,11 +209,16 @@ export function classesChecked(plan: AccessPlan, schema: GraphQLSchema, document
     visitWithTypeInfo(typeInfo, {
       [Kind.FIELD]: (node) => {
         const parent = typeInfo.getParentType();
-        const p = parent ? plan.fields.get(`${parent.name}.${node.name.value}`) : undefined;
-        if (!p) return;
-        if (p.cls) out.add(p.cls);
-        addInputs(p.inputs);
-        if (p.argumentRule || p.keyed || p.candidateValue) for (const c of plan.canonicalClass.values()) out.add(c);
+        if (!parent) return;
+        // A field asked of an interface or union is checked on whichever object type answers: each counts.
+        const owners = isAbstractType(parent) ? schema.getPossibleTypes(parent) : [parent];
+        for (const owner of owners) {
+          const p = plan.fields.get(`${owner.name}.${node.name.value}`);
+          if (!p) continue;
+          if (p.cls) out.add(p.cls);
+          addInputs(p.inputs);
+          if (p.argumentRule || p.keyed || p.candidateValue) for (const c of plan.canonicalClass.values()) out.add(c);
+        }
       },
     }),
   );

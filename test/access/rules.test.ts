@@ -13,6 +13,8 @@ import { loadFieldSpec, parseFieldSpec, FieldSpecError } from '../../src/mapping
 import type { FieldSpec } from '../../src/mapping/spec.ts';
 import type { Role } from '../../src/access/principal.ts';
 import { newCacheability } from '../../src/gateway/response-cache.ts';
+import { classesChecked, planAccess } from '../../src/access/plan.ts';
+import { holdsAll } from '../../src/access/policy.ts';
 
 const spec: FieldSpec = loadFieldSpec();
 
@@ -110,5 +112,29 @@ describe('arguments and input fields', () => {
         expect(calls).toHaveLength(1);
       }
     }
+  });
+});
+
+describe('the classes a document’s checks could ask for (classesChecked)', () => {
+  it('counts each field’s class, a mutation’s guarded inputs, every canonical class for lineage, and a field asked of an interface on every type that answers it', async () => {
+    const { raw } = await build([
+      `interface Holding { secret: String }
+       type Vault implements Holding { secret: String @access(class: OPERATIONS) }
+       type Drawer implements Holding { secret: String }
+       extend type Query { holding: Holding }`,
+    ]);
+    const plan = planAccess(raw, spec);
+    const of = (q: string): string[] => [...classesChecked(plan, raw, parse(q))].sort();
+    const canonical = [...new Set(plan.canonicalClass.values())].sort();
+    expect(of('{ customer(id: "x") { id name } }')).toEqual([]);
+    expect(of('{ customer(id: "x") { email tickets { totalCount } } }')).toEqual(['CONTACT', 'SUPPORT']);
+    expect(of('{ customer(id: "x") { lineage { field value } } }')).toEqual(canonical);
+    expect(of('{ reviewQueue(first: 1) { totalCount } }')).toEqual(['REVIEW']);
+    expect(of('{ holding { secret } }')).toEqual(['OPERATIONS']);
+    expect(of('{ holding { ... on Drawer { secret } } }')).toEqual([]);
+    expect(of('mutation { splitCustomer(id: "x", system: STRIPE, externalId: "y") { id } }')).toEqual(['STEWARDSHIP']);
+    expect(holdsAll('service', of('{ customer(id: "x") { lineage { field value } } }'))).toBe(true);
+    expect(holdsAll('agent', of('{ customer(id: "x") { lineage { field value } } }'))).toBe(false);
+    expect(holdsAll(null, [])).toBe(false);
   });
 });
