@@ -15,6 +15,7 @@ import type { Role } from '../../src/access/principal.ts';
 import { newCacheability } from '../../src/gateway/response-cache.ts';
 import { classesChecked, planAccess } from '../../src/access/plan.ts';
 import { holdsAll } from '../../src/access/policy.ts';
+import type { AccessClass } from '../../src/access/classes.ts';
 
 const spec: FieldSpec = loadFieldSpec();
 
@@ -124,7 +125,7 @@ describe('the classes a document’s checks could ask for (classesChecked)', () 
        extend type Query { holding: Holding }`,
     ]);
     const plan = planAccess(raw, spec);
-    const of = (q: string): string[] => [...classesChecked(plan, raw, parse(q))].sort();
+    const of = (q: string): AccessClass[] => [...classesChecked(plan, raw, parse(q))].sort();
     const canonical = [...new Set(plan.canonicalClass.values())].sort();
     expect(of('{ customer(id: "x") { id name } }')).toEqual([]);
     expect(of('{ customer(id: "x") { email tickets { totalCount } } }')).toEqual(['CONTACT', 'SUPPORT']);
