@@ -4,9 +4,9 @@
 //
 // A "call" is one round trip: a simple Query ('Q'), or an extended-protocol batch ending in
 // Sync ('S'). Faults are decided per call: latency delays the answer (a read is passed on at
-// once and its answer held until the latency has passed; anything else is passed on then), an error or a rate
-// limit is answered by the proxy itself with ErrorResponse + ReadyForQuery (the server never
-// sees the call), an outage refuses, drops or stalls connections.
+// once and its answer held until the latency has passed; anything else is passed on then), an
+// error or a rate limit is answered by the proxy itself with ErrorResponse + ReadyForQuery (the
+// server never sees the call), an outage refuses, drops or stalls connections.
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { FaultController } from '../kit/faults.ts';

@@ -167,7 +167,6 @@ function readBody(req: http.IncomingMessage, limit = 20 * 1024 * 1024): Promise<
   });
 }
 
-
 function controlAnswer(
   req: EmulatorRequest,
   opts: EmulatorOptions,
