@@ -289,6 +289,7 @@ class PgIdentityStore implements IdentityStore {
   async linksFor(goldenIds: readonly string[]): Promise<IdentityLink[][]> {
     if (goldenIds.length === 0) return [];
     const wanted = [...new Set(goldenIds.filter(isGoldenId))];
+    if (wanted.length === 0) return goldenIds.map(() => []);
     const byStart = new Map<string, IdentityLink[]>();
     const add = (rows: readonly (LinkRow & { start: string })[]): void => {
       for (const row of rows) {
@@ -297,7 +298,6 @@ class PgIdentityStore implements IdentityStore {
         list.push(toLink(row));
       }
     };
-    if (wanted.length === 0) return goldenIds.map(() => []);
     // The usual id is live: its links in one prepared statement without the walk (this is a
     // cache miss's first round trip, and planning the recursive walk is most of its time). A
     // retired id comes back as its row alone, with no links, and is walked below.

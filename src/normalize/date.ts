@@ -29,11 +29,12 @@ function instantOfString(raw: string): Instant {
   return known;
 }
 
-function instantOf(raw: unknown): Instant {
-  if (typeof raw === 'string') return instantOfString(raw);
+/** Epoch milliseconds of a time, or null: strings through the memo, Dates and unix seconds directly. */
+function epochOf(raw: unknown): number | null {
+  if (typeof raw === 'string') return instantOfString(raw).ms;
   // new Date: whole milliseconds, NaN past the range a Date holds.
   const ms = raw instanceof Date ? raw.getTime() : typeof raw === 'number' ? new Date(raw * 1000).getTime() : NaN;
-  return Number.isFinite(ms) ? { iso: new Date(ms).toISOString(), ms } : NOT_A_TIME;
+  return Number.isFinite(ms) ? ms : null;
 }
 
 /**
@@ -41,12 +42,14 @@ function instantOf(raw: unknown): Instant {
  * unit); a date-only string is midnight UTC.
  */
 export function toIsoUtc(raw: unknown): string | null {
-  return instantOf(raw).iso;
+  if (typeof raw === 'string') return instantOfString(raw).iso;
+  const ms = epochOf(raw);
+  return ms === null ? null : new Date(ms).toISOString();
 }
 
 /** Milliseconds since the epoch of a time `toIsoUtc` accepts; `null` otherwise. */
 export function toEpochMs(raw: unknown): number | null {
-  return instantOf(raw).ms;
+  return epochOf(raw);
 }
 
 /** A calendar date without a time or zone (a date of birth, a contract start). */

@@ -58,13 +58,14 @@ export function createStore(url: string, options: StoreOptions = {}): Store {
   const onIdleError = options.onIdleError ?? (() => {});
   pool.on('error', (e) => onIdleError(e));
   let closed = false;
+  const named = options.namedStatements !== false;
   return {
     pool,
     schema,
     table: (name) => `${quoted}.${quoteIdentifier(name, 'table name')}`,
     query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => pool.query<R>(text, values),
     prepared: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
-      options.namedStatements === false ? pool.query<R>(text, values) : pool.query<R>({ name: statementName(text), text, values: values ?? [] }),
+      named ? pool.query<R>({ name: statementName(text), text, values: values ?? [] }) : pool.query<R>(text, values),
     transaction: (fn) => withTransaction(pool, fn),
     migrate: () => migrate(pool, schema),
     close: async () => {
