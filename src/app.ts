@@ -213,7 +213,7 @@ async function closeInReverse(closers: Closer[], logger?: Logger): Promise<void>
  * Meridian's Postgres: DATABASE_URL, or PGlite under MERIDIAN_DATA_DIR (in memory for tests).
  * The embedded store is opened by one process at a time: a second one gets DataDirInUseError.
  */
-export async function openStore(config: GatewayConfig, options: Pick<AppOptions, 'inMemory' | 'storeSchema'> = {}): Promise<OpenedStore> {
+export async function openStore(config: GatewayConfig, options: Pick<AppOptions, 'inMemory' | 'storeSchema'> & { logger?: Logger } = {}): Promise<OpenedStore> {
   const env = config.env;
   let embedded: EmbeddedPostgres | null = null;
   let lock: DataDirLock | null = null;
@@ -231,7 +231,12 @@ export async function openStore(config: GatewayConfig, options: Pick<AppOptions,
     // A wrong or unreachable DATABASE_URL is one line naming it, before anything else starts.
     await probePostgres('DATABASE_URL', databaseUrl);
   }
-  const store = createStore(databaseUrl, { ...(options.storeSchema ? { schema: options.storeSchema } : {}), max: embedded ? 4 : 10, namedStatements: !embedded });
+  const store = createStore(databaseUrl, {
+    ...(options.storeSchema ? { schema: options.storeSchema } : {}),
+    max: embedded ? 4 : 10,
+    namedStatements: !embedded,
+    onNamedStatementsOff: (reason) => (options.logger ?? consoleLogger).error(`named statements off: ${reason}; using plain statements from now on (docs/deploy.md)`),
+  });
   return {
     store,
     databaseUrl,

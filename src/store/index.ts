@@ -26,6 +26,11 @@ export interface StoreOptions {
    * already taken when the next prepares it.
    */
   namedStatements?: boolean;
+  /**
+   * Called once when named statements are turned off for the rest of the process because the
+   * server lost or already had one (a pooler that does not keep them: see `prepared`).
+   */
+  onNamedStatementsOff?: (reason: string) => void;
 }
 
 export interface Store {
@@ -38,7 +43,11 @@ export interface Store {
    * The same as query, as a named statement: each pooled connection parses and plans it once,
    * then only binds and runs it. For the statements on a request's path (a cache miss's link
    * lookup): planning is most of a small statement's time on the server. A pooler in front of
-   * Postgres must keep protocol-level prepared statements (PgBouncer 1.21+: max_prepared_statements).
+   * Postgres should keep protocol-level prepared statements (PgBouncer 1.21+: max_prepared_statements).
+   * One that does not (the server answers that a statement does not exist, or exists already)
+   * costs one retry as a plain statement, and the store uses plain statements from then on
+   * (onNamedStatementsOff). Both errors come before the statement runs, so the retry never
+   * runs it twice.
    */
   prepared<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
   /** See withTransaction: use only the given client inside. */
@@ -58,14 +67,28 @@ export function createStore(url: string, options: StoreOptions = {}): Store {
   const onIdleError = options.onIdleError ?? (() => {});
   pool.on('error', (e) => onIdleError(e));
   let closed = false;
-  const named = options.namedStatements !== false;
+  let named = options.namedStatements !== false;
+  const prepared = async <R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> => {
+    if (!named) return pool.query<R>(text, values);
+    try {
+      return await pool.query<R>({ name: statementName(text), text, values: values ?? [] });
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      // 26000: the connection behind the pooler never saw this statement; 42P05: it saw another client's.
+      if (code !== '26000' && code !== '42P05') throw e;
+      if (named) {
+        named = false;
+        options.onNamedStatementsOff?.(`${code === '26000' ? 'a prepared statement was missing on the server' : 'a prepared statement already existed on the server'} (SQLSTATE ${code}); is a pooler in transaction mode in front of Postgres?`);
+      }
+      return pool.query<R>(text, values);
+    }
+  };
   return {
     pool,
     schema,
     table: (name) => `${quoted}.${quoteIdentifier(name, 'table name')}`,
     query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => pool.query<R>(text, values),
-    prepared: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
-      named ? pool.query<R>({ name: statementName(text), text, values: values ?? [] }) : pool.query<R>(text, values),
+    prepared,
     transaction: (fn) => withTransaction(pool, fn),
     migrate: () => migrate(pool, schema),
     close: async () => {
