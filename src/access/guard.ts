@@ -18,8 +18,11 @@ type Check = (parent: unknown, args: Record<string, unknown>, ctx: GatewayContex
 
 /** Set on a candidate copied out of a keyed parent the role may not read: its values are refused. */
 const REDACTED: unique symbol = Symbol('meridian.access.redacted');
+/** Set on a candidate whose raw value carries source data the role may not read (plan.ts rawClassesOf): its rawValue is refused. */
+const RAW_REDACTED: unique symbol = Symbol('meridian.access.rawRedacted');
 interface Redacted {
   [REDACTED]?: { field: string; cls: AccessClass };
+  [RAW_REDACTED]?: { field: string; cls: AccessClass };
 }
 
 export interface AccessOptions {
@@ -114,9 +117,12 @@ function checksOf(p: FieldPlan, plan: AccessPlan, guarded: (ctx: GatewayContext)
     });
   }
   if (p.candidateValue) {
+    const raw = p.candidateValue === 'raw';
     checks.push((parent, _a, ctx) => {
       const r = (parent as Redacted)[REDACTED];
       if (r) throw ForbiddenError.quiet(`read the value of ${r.field}`, r.cls, ctx.principal.role);
+      const rr = raw ? (parent as Redacted)[RAW_REDACTED] : undefined;
+      if (rr) throw ForbiddenError.quiet(`read the raw value of ${rr.field} (its source data)`, rr.cls, ctx.principal.role);
     });
   }
   return checks;
@@ -124,24 +130,49 @@ function checksOf(p: FieldPlan, plan: AccessPlan, guarded: (ctx: GatewayContext)
 
 /**
  * Lists of Candidate under a keyed parent: handed on as they are when the role may read the
- * parent's field, else as copies marked REDACTED (never the shared objects of the golden-record
- * cache), whose value and rawValue then answer null with FORBIDDEN.
+ * parent's field and every candidate's source data, else as copies (never the shared objects of
+ * the golden-record cache) marked REDACTED, whose value and rawValue then answer null with
+ * FORBIDDEN, or RAW_REDACTED where only the raw value carries data of a class the role lacks.
  */
 function redactingCandidates(p: FieldPlan, plan: AccessPlan, checks: Check[], resolve: Resolver, guarded: (ctx: GatewayContext) => void): Resolver {
   const fieldOf = p.keyed!.type.field;
   const redact = (list: unknown, field: string, cls: AccessClass): unknown =>
     Array.isArray(list) ? list.map((c: unknown) => (c && typeof c === 'object' ? { ...c, [REDACTED]: { field, cls } } : c)) : list;
+  // Per system, the first class of the raw value's source data the role lacks (null: it holds them all).
+  const rawDenied = (bySystem: ReadonlyMap<string, readonly AccessClass[]>, system: unknown, ctx: GatewayContext): AccessClass | null => {
+    const classes = bySystem.get(String(system).toLowerCase());
+    if (!classes) return null;
+    for (const c of classes) if (!holds(ctx.principal.role, c)) return c;
+    guarded(ctx);
+    return null;
+  };
+  const redactRaw = (list: unknown, field: string, bySystem: ReadonlyMap<string, readonly AccessClass[]>, ctx: GatewayContext): unknown => {
+    if (!Array.isArray(list)) return list;
+    const items = list as unknown[];
+    let copied: unknown[] | null = null;
+    items.forEach((c, i) => {
+      if (!c || typeof c !== 'object') return;
+      const cls = rawDenied(bySystem, (c as { system?: unknown }).system, ctx);
+      if (!cls) return;
+      copied ??= [...items];
+      copied[i] = { ...c, [RAW_REDACTED]: { field, cls } };
+    });
+    return copied ?? items;
+  };
   return (parent, args, ctx, info) => {
     for (const check of checks) check(parent, args, ctx);
     const field = fieldOf(parent);
-    const cls = field ? plan.canonicalClass.get(field) : undefined;
-    if (!field || !cls) return resolve(parent, args, ctx, info);
-    if (holds(ctx.principal.role, cls)) {
-      guarded(ctx);
-      return resolve(parent, args, ctx, info);
+    if (!field) return resolve(parent, args, ctx, info);
+    const cls = plan.canonicalClass.get(field);
+    if (cls && !holds(ctx.principal.role, cls)) {
+      const out: unknown = resolve(parent, args, ctx, info);
+      return out instanceof Promise ? out.then((l) => redact(l, field, cls)) : redact(out, field, cls);
     }
+    if (cls) guarded(ctx);
+    const bySystem = plan.rawClasses.get(field);
+    if (!bySystem) return resolve(parent, args, ctx, info);
     const out: unknown = resolve(parent, args, ctx, info);
-    return out instanceof Promise ? out.then((l) => redact(l, field, cls)) : redact(out, field, cls);
+    return out instanceof Promise ? out.then((l) => redactRaw(l, field, bySystem, ctx)) : redactRaw(out, field, bySystem, ctx);
   };
 }
 

@@ -21,6 +21,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { FieldSpec } from '../mapping/spec.ts';
+import { parsePath } from '../mapping/paths.ts';
 import { ACCESS_CLASSES, isAccessClass, type AccessClass } from './classes.ts';
 import { AccessRuleError } from './errors.ts';
 import { ARGUMENT_RULES, CANDIDATE_TYPE, CANDIDATE_VALUES, KEYED_TYPES, type KeyedType } from './rules.ts';
@@ -50,14 +51,56 @@ export interface FieldPlan {
   argumentRule: ((args: Record<string, unknown>) => readonly string[]) | null;
   /** A value (or candidates) of the canonical field its parent names. */
   keyed: { type: KeyedType; as: 'value' | 'candidates' } | null;
-  /** Candidate.value / rawValue: null with FORBIDDEN when the parent came redacted. */
-  candidateValue: boolean;
+  /** Candidate.value / rawValue: null with FORBIDDEN when the parent came redacted; 'raw' also when only its raw value did. */
+  candidateValue: 'value' | 'raw' | null;
 }
 
 export interface AccessPlan {
   fields: ReadonlyMap<string, FieldPlan>;
   /** Canonical field → its class (fields in no class are absent). */
   canonicalClass: ReadonlyMap<string, AccessClass>;
+  /**
+   * Canonical field → system → the classes a candidate's rawValue needs besides the field's
+   * own: those of the other canonical fields that read the same source data (rawClasses).
+   */
+  rawClasses: ReadonlyMap<string, ReadonlyMap<string, readonly AccessClass[]>>;
+}
+
+/**
+ * What a candidate's raw value reveals is its source data, not only its field: the domain read
+ * from a Stripe customer's e-mail carries that e-mail (CONTACT), the lifecycle read from its
+ * subscriptions carries their prices (FINANCIAL, as paymentStatus that reads them). So a raw
+ * value needs, besides its own field's class, the class of every other canonical field that
+ * reads the same path in that system, or a path inside it or around it. Derived from the spec,
+ * so a field added there is covered without a rule of its own.
+ */
+export function rawClassesOf(spec: FieldSpec): Map<string, Map<string, AccessClass[]>> {
+  const pathsOf = (path: string | Readonly<Record<string, string>>): (readonly (string | number)[])[] =>
+    (typeof path === 'string' ? [path] : Object.values(path)).map((p) => parsePath(p) ?? [p]);
+  const overlaps = (a: readonly (string | number)[], b: readonly (string | number)[]): boolean => {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+    return true;
+  };
+  const out = new Map<string, Map<string, AccessClass[]>>();
+  for (const [name, def] of Object.entries(spec.fields)) {
+    for (const [system, source] of Object.entries(def.sources)) {
+      if (!source) continue;
+      const mine = pathsOf(source.path);
+      const extra = new Set<AccessClass>();
+      for (const [other, otherDef] of Object.entries(spec.fields)) {
+        const cls = otherDef.access;
+        const theirs = otherDef.sources[system as keyof typeof otherDef.sources];
+        if (other === name || !cls || cls === def.access || !theirs) continue;
+        if (pathsOf(theirs.path).some((t) => mine.some((m) => overlaps(m, t)))) extra.add(cls);
+      }
+      if (extra.size === 0) continue;
+      let bySystem = out.get(name);
+      if (!bySystem) out.set(name, (bySystem = new Map<string, AccessClass[]>()));
+      bySystem.set(system, [...extra].sort());
+    }
+  }
+  return out;
 }
 
 type Directable = GraphQLField<unknown, unknown> | GraphQLArgument | GraphQLInputField;
@@ -164,7 +207,7 @@ export function planAccess(schema: GraphQLSchema, spec: FieldSpec): AccessPlan {
         : keyedType?.candidates.includes(field.name)
           ? { type: keyedType, as: 'candidates' as const }
           : null;
-      const candidateValue = type.name === CANDIDATE_TYPE && CANDIDATE_VALUES.includes(field.name);
+      const candidateValue = type.name === CANDIDATE_TYPE && CANDIDATE_VALUES.includes(field.name) ? (field.name === 'rawValue' ? ('raw' as const) : ('value' as const)) : null;
 
       // Every way a canonical value leaves the graph must be tied to its field (rules.ts).
       const returns = getNamedType(field.type).name;
@@ -184,7 +227,7 @@ export function planAccess(schema: GraphQLSchema, spec: FieldSpec): AccessPlan {
     if (type) problems.push(`src/access/rules.ts names ${coordinate}, which the schema does not have`);
   }
   if (problems.length > 0) throw new AccessRuleError(problems);
-  return { fields, canonicalClass };
+  return { fields, canonicalClass, rawClasses: rawClassesOf(spec) };
 }
 
 /**

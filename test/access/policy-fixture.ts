@@ -21,6 +21,15 @@ export const CANONICAL: Record<string, Class> = {
   email: 'CONTACT', phone: 'CONTACT', address: 'CONTACT', billingContact: 'CONTACT',
   contractValue: 'FINANCIAL', accountingStatus: 'FINANCIAL', paymentStatus: 'FINANCIAL',
 };
+/**
+ * Raw values that carry another class's source data (the same source path feeds a field of that
+ * class): field → system → class. A candidate's rawValue needs it besides its field's class.
+ */
+export const RAW: Record<string, Record<string, Class>> = {
+  domain: { STRIPE: 'CONTACT', ERP: 'CONTACT' }, // read from the customer's e-mail
+  lifecycle: { STRIPE: 'FINANCIAL' }, // read from the subscriptions, prices and all
+  currency: { SALESFORCE: 'CONTACT', ERP: 'FINANCIAL' }, // the billing country; the contract's currency column
+};
 /** Other fields in a class (the schema's @access). */
 const FIELDS: Record<string, Class> = {
   'Customer.contacts': 'CONTACT',
@@ -53,8 +62,8 @@ const MATCHED_ON: Record<string, string> = { email: 'email', phone: 'phone', dom
  */
 export function expectedFor(role: Role, data: unknown, rootType: string): { data: unknown; forbidden: string[] } {
   const forbidden: string[] = [];
-  const walk = (value: unknown, type: string | undefined, path: (string | number)[], deniedField: string | null): unknown => {
-    if (Array.isArray(value)) return value.map((v, i) => walk(v, type, [...path, i], deniedField));
+  const walk = (value: unknown, type: string | undefined, path: (string | number)[], deniedField: string | null, ofField: string | null = null): unknown => {
+    if (Array.isArray(value)) return value.map((v, i) => walk(v, type, [...path, i], deniedField, ofField));
     if (value === null || typeof value !== 'object' || !type) return value;
     const obj = value as Record<string, unknown>;
     const keyField = type === 'FieldLineage' || type === 'Conflict' ? (obj['field'] as string) : type === 'CustomerMatch' ? MATCHED_ON[obj['matchedOn'] as string]! : null;
@@ -66,14 +75,15 @@ export function expectedFor(role: Role, data: unknown, rootType: string): { data
       const denied =
         (cls !== undefined && !may(role, cls)) ||
         (keyDenied && ((type === 'FieldLineage' && k === 'value') || (type === 'CustomerMatch' && k === 'matchedValue'))) ||
-        (type === 'Candidate' && deniedField !== null && (k === 'value' || k === 'rawValue'));
+        (type === 'Candidate' && deniedField !== null && (k === 'value' || k === 'rawValue')) ||
+        (type === 'Candidate' && k === 'rawValue' && ofField !== null && RAW[ofField]?.[obj['system'] as string] !== undefined && !may(role, RAW[ofField][obj['system'] as string]!));
       if (denied) {
         out[k] = null;
         forbidden.push([...path, k].join('.'));
         continue;
       }
       const candidates = (type === 'FieldLineage' && k === 'candidates') || (type === 'Conflict' && k === 'values');
-      out[k] = walk(v, CHILD[coord], [...path, k], candidates && keyDenied ? keyField : null);
+      out[k] = walk(v, CHILD[coord], [...path, k], candidates && keyDenied ? keyField : null, candidates ? keyField : null);
     }
     return out;
   };

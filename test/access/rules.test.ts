@@ -13,7 +13,7 @@ import { loadFieldSpec, parseFieldSpec, FieldSpecError } from '../../src/mapping
 import type { FieldSpec } from '../../src/mapping/spec.ts';
 import type { Role } from '../../src/access/principal.ts';
 import { newCacheability } from '../../src/gateway/response-cache.ts';
-import { classesChecked, planAccess } from '../../src/access/plan.ts';
+import { classesChecked, planAccess, rawClassesOf } from '../../src/access/plan.ts';
 import { holdsAll } from '../../src/access/policy.ts';
 import type { AccessClass } from '../../src/access/classes.ts';
 
@@ -73,6 +73,24 @@ describe('access rules at schema build time', () => {
     const json = { version: 1, fields: { email: { type: 'string', access: 'SECRET', sources: { stripe: { path: 'email', normalize: 'email' } }, survivorship: { rule: 'priority', order: ['stripe'] }, conflict: { class: 'auto' } } } };
     expect(() => parseFieldSpec(json)).toThrow(FieldSpecError);
     expect(() => parseFieldSpec(json)).toThrow('$.fields.email.access: unknown access class "SECRET"; known: CONTACT, SUPPORT, FINANCIAL, REVIEW, STEWARDSHIP, LINKING');
+  });
+});
+
+describe('what a raw value carries (rawClassesOf)', () => {
+  it("asks, of a candidate's raw value, the class of every other field that reads the same source data", () => {
+    const found = Object.fromEntries([...rawClassesOf(spec)].map(([f, m]) => [f, Object.fromEntries(m)]));
+    expect(found).toEqual({
+      domain: { stripe: ['CONTACT'], erp: ['CONTACT'] }, // the e-mail it is read from
+      lifecycle: { stripe: ['FINANCIAL'] }, // the subscriptions paymentStatus reads
+      currency: { salesforce: ['CONTACT'], erp: ['FINANCIAL'] }, // the billing country; contractValue's currency column
+    });
+  });
+
+  it('covers a field added to the spec, through a path inside or around one a classed field reads', () => {
+    const json = structuredClone(spec) as unknown as { fields: Record<string, unknown> };
+    json.fields['ownerTeam'] = { type: 'string', sources: { salesforce: { path: 'Contacts[0]', normalize: 'text' } }, survivorship: { rule: 'priority', order: ['salesforce'] }, conflict: { class: 'auto' } };
+    const edited = parseFieldSpec(json, 'test');
+    expect(rawClassesOf(edited).get('ownerTeam')).toEqual(new Map([['salesforce', ['CONTACT']]]));
   });
 });
 
