@@ -3,7 +3,7 @@
 // a synchronous check before its own resolver, so an unguarded field costs nothing and a
 // guarded one a lookup; compiled executors (graphql-jit) call the same resolvers.
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, Kind, valueFromASTUntyped, type FragmentDefinitionNode, type GraphQLFieldResolver, type GraphQLResolveInfo, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { FieldSpec } from '../mapping/spec.ts';
 import type { GatewayContext } from '../server/context.ts';
 import type { AccessClass } from './classes.ts';
@@ -14,7 +14,7 @@ import type { Role } from './principal.ts';
 
 type Resolver = GraphQLFieldResolver<unknown, GatewayContext, Record<string, unknown>>;
 /** One check before a field resolves: throws when the request may not have it. */
-type Check = (parent: unknown, args: Record<string, unknown>, ctx: GatewayContext) => void;
+type Check = (parent: unknown, args: Record<string, unknown>, ctx: GatewayContext, info: GraphQLResolveInfo) => void;
 
 /** Set on a candidate copied out of a keyed parent the role may not read: its values are refused. */
 const REDACTED: unique symbol = Symbol('meridian.access.redacted');
@@ -63,12 +63,12 @@ function guardResolver(p: FieldPlan, plan: AccessPlan, resolve: Resolver, guarde
   if (checks.length === 1) {
     const [check] = checks as [Check];
     return (parent, args, ctx, info) => {
-      check(parent, args, ctx);
+      check(parent, args, ctx, info);
       return resolve(parent, args, ctx, info);
     };
   }
   return (parent, args, ctx, info) => {
-    for (const check of checks) check(parent, args, ctx);
+    for (const check of checks) check(parent, args, ctx, info);
     return resolve(parent, args, ctx, info);
   };
 }
@@ -93,6 +93,15 @@ function checksOf(p: FieldPlan, plan: AccessPlan, guarded: (ctx: GatewayContext)
   if (p.inputs.length > 0) {
     const { inputs, coordinate } = p;
     checks.push((_p, args, ctx) => checkInputs(args, inputs, ctx.principal.role, coordinate));
+  }
+  if (p.operation === 'mutation') {
+    // Mutations run one after another: one the role may call would write before a refused one
+    // later in the same operation was even looked at. So none runs when any is refused.
+    const { coordinate } = p;
+    checks.push((_p, _a, ctx, info) => {
+      const refused = refusedMutation(plan, info, ctx);
+      if (refused) throw ForbiddenError.quiet(`call ${coordinate} in an operation that also calls ${refused.what}; nothing in it ran`, refused.cls, ctx.principal.role);
+    });
   }
   const rule = p.argumentRule;
   if (rule) {
@@ -160,7 +169,7 @@ function redactingCandidates(p: FieldPlan, plan: AccessPlan, checks: Check[], re
     return copied ?? items;
   };
   return (parent, args, ctx, info) => {
-    for (const check of checks) check(parent, args, ctx);
+    for (const check of checks) check(parent, args, ctx, info);
     const field = fieldOf(parent);
     if (!field) return resolve(parent, args, ctx, info);
     const cls = plan.canonicalClass.get(field);
@@ -174,6 +183,63 @@ function redactingCandidates(p: FieldPlan, plan: AccessPlan, checks: Check[], re
     const out: unknown = resolve(parent, args, ctx, info);
     return out instanceof Promise ? out.then((l) => redactRaw(l, field, bySystem, ctx)) : redactRaw(out, field, bySystem, ctx);
   };
+}
+
+/** Per request and operation: the first root field of a mutation the role may not call, or null (refusedMutation). */
+const mutationRefusals = new WeakMap<GatewayContext, { operation: OperationDefinitionNode; refused: { what: string; cls: AccessClass } | null }>();
+
+/**
+ * The first root field of the running mutation the role may not call, or may not call with the
+ * arguments it gives (the same checks as each field's own), as `what` and the class it lacks;
+ * null when the role may call every one. Root fields are collected as the executor does:
+ * through fragments, honouring @skip and @include. Worked out once per request.
+ */
+function refusedMutation(plan: AccessPlan, info: GraphQLResolveInfo, ctx: GatewayContext): { what: string; cls: AccessClass } | null {
+  const known = mutationRefusals.get(ctx);
+  if (known && known.operation === info.operation) return known.refused;
+  const role = ctx.principal.role;
+  const variables = info.variableValues as Record<string, unknown>;
+  const included = (node: { directives?: readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: Parameters<typeof valueFromASTUntyped>[0] }[] }[] }): boolean => {
+    for (const d of node.directives ?? []) {
+      const ifArg = d.arguments?.find((a) => a.name.value === 'if');
+      const value = ifArg ? valueFromASTUntyped(ifArg.value, variables) : undefined;
+      if (d.name.value === 'skip' && value === true) return false;
+      if (d.name.value === 'include' && value === false) return false;
+    }
+    return true;
+  };
+  const typeName = info.parentType.name;
+  let refused: { what: string; cls: AccessClass } | null = null;
+  const seen = new Set<string>();
+  const visitSet = (set: SelectionSetNode, fragments: Readonly<Record<string, FragmentDefinitionNode>>): void => {
+    for (const s of set.selections) {
+      if (refused || !included(s)) continue;
+      if (s.kind === Kind.FIELD) {
+        const p = plan.fields.get(`${typeName}.${s.name.value}`);
+        if (!p) continue;
+        if (p.cls && !holds(role, p.cls)) refused = { what: p.coordinate, cls: p.cls };
+        else if (p.inputs.length > 0) {
+          const args: Record<string, unknown> = {};
+          for (const a of s.arguments ?? []) args[a.name.value] = valueFromASTUntyped(a.value, variables);
+          try {
+            checkInputs(args, p.inputs, role, p.coordinate);
+          } catch (e) {
+            if (!(e instanceof ForbiddenError)) throw e;
+            refused = { what: `${p.coordinate} with inputs it may not set`, cls: e.extensions['class'] as AccessClass };
+          }
+        }
+      } else if (s.kind === Kind.INLINE_FRAGMENT) {
+        visitSet(s.selectionSet, fragments);
+      } else if (!seen.has(s.name.value)) {
+        seen.add(s.name.value);
+        const f = fragments[s.name.value];
+        if (f) visitSet(f.selectionSet, fragments);
+      }
+    }
+  };
+  visitSet(info.operation.selectionSet, info.fragments);
+  mutationRefusals.set(ctx, { operation: info.operation, refused });
+  return refused;
 }
 
 /** Refuses a call that sets an argument or input field whose class the role lacks (a filter on it would be an oracle). */

@@ -73,4 +73,27 @@ describe('authorization matrix over HTTP, with real keys', () => {
       }
     }
   });
+
+  it('a mutation the role may call does not run beside one it may not: the whole operation is refused, nothing written', async () => {
+    // An agent may update contact fields but not merge. The update comes first, so without the
+    // check it would write before the merge was refused (mutations run one after another).
+    const [a, b] = [ids[70]!, ids[71]!];
+    const intents = async (): Promise<number> => Number((await app.store.query<{ n: string }>(`SELECT count(*) AS n FROM ${app.store.table('sync_intents')}`)).rows[0]!.n);
+    const before = await intents();
+    const r = await app.gql(
+      'mutation($id: ID!, $ids: [ID!]!) { u: updateCustomer(id: $id, input: { phone: "+14155550177" }, idempotencyKey: "matrix-both") { intentId } m: mergeCustomers(ids: $ids) { id } }',
+      { id: a, ids: [a, b] },
+      { headers: bearer('agent') },
+    );
+    expect(r.data).toBeNull();
+    // The compiled executor stops at the first refused non-null root; graphql-js goes on to refuse `m` too.
+    expect(r.errors.map((e) => [e.extensions?.['code'], e.path?.join('.')])[0]).toEqual(['FORBIDDEN', 'u']);
+    expect(r.errors.every((e) => e.extensions?.['code'] === 'FORBIDDEN')).toBe(true);
+    expect(r.errors[0]!.message).toBe('Forbidden: role agent may not call Mutation.updateCustomer in an operation that also calls Mutation.mergeCustomers; nothing in it ran (STEWARDSHIP)');
+    expect(await intents()).toBe(before);
+    // Alone, the same update runs.
+    const alone = await app.gql('mutation($id: ID!) { updateCustomer(id: $id, input: { phone: "+14155550177" }, idempotencyKey: "matrix-alone") { intentId } }', { id: a }, { headers: bearer('agent') });
+    expect(alone.errors).toEqual([]);
+    expect(await intents()).toBe(before + 1);
+  });
 });

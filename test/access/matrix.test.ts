@@ -347,6 +347,31 @@ describe('authorization matrix', () => {
       });
     }
 
+    it('refuses every mutation of an operation when the role may not call one of them, through fragments, honouring @skip and @include', async () => {
+      const id = ids[70]!;
+      const [a, b] = [ids[72]!, ids[73]!];
+      const before = { intents: await intents(), routed: routed.length, writes: await writes() };
+      const doc = `mutation($id: ID!, $ids: [ID!]!, $merge: Boolean!) {
+        u: updateCustomer(id: $id, input: { phone: "+14155550188" }, idempotencyKey: "both-${Math.random()}") { intentId }
+        ...M
+      }
+      fragment M on Mutation { m: mergeCustomers(ids: $ids) @include(if: $merge) { id } }`;
+      for (const role of ['agent', 'approver', 'service'] as const) {
+        const r = await run(role, doc, { id, ids: [a, b], merge: true });
+        expect(r.data, role).toBeNull();
+        // Refused at the first root: a non-null root's error ends a mutation's serial run.
+        expect(r.errors?.map((e) => [e.extensions['code'], e.path?.join('.')]), role).toEqual([['FORBIDDEN', 'u']]);
+        expect(r.errors?.[0]?.message, role).toMatch(/may not call Mutation\.updateCustomer in an operation that also calls Mutation\.mergeCustomers; nothing in it ran \(STEWARDSHIP\)$/);
+      }
+      expect(await intents()).toBe(before.intents);
+      expect(routed).toHaveLength(before.routed);
+      expect(await writes()).toEqual(before.writes);
+      // The refused mutation left out by @include: the update runs.
+      const r = await run('agent', doc, { id, ids: [a, b], merge: false });
+      expect(r.errors).toBeUndefined();
+      expect(await intents()).toBe(before.intents + 1);
+    });
+
     it('an input field follows its canonical field\'s class: setting it needs the class, as reading it does', () => {
       // Every role that may call updateCustomer holds CONTACT, which email, phone and address need;
       // what the plan derived for the input is what a FINANCIAL input field would get too.
