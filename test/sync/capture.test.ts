@@ -249,4 +249,35 @@ describe('capture without webhooks: polling alone', () => {
     const moved = await app.store.query<{ feed: string; position: string }>(`SELECT feed, position FROM ${app.store.table('sync_cursors')} WHERE feed LIKE 'restart-test-%' ORDER BY feed`);
     expect(moved.rows.map((r) => r.position)).not.toEqual(positions.rows.map((r) => r.position));
   });
+
+  it('reads on when Stripe no longer has the event its position names (events are kept 30 days; the sandbox keeps them while it runs)', async () => {
+    const logger = createLogger({ quiet: true });
+    const stripe = createStripeClient(readSystemSettings(app.sandbox!.env()).stripe!, { maxNetworkRetries: 0 });
+    const queued: string[] = [];
+    const queue = {
+      enqueueMany: (changes: readonly { system: string; id: string }[]) => (queued.push(...changes.map((c) => `${c.system}:${c.id}`)), Promise.resolve(changes.length)),
+      wake: () => undefined,
+    };
+    const t = app.store.table('sync_cursors');
+    const anHourAgo = Math.floor(Date.now() / 1000) - 3600;
+    // A position with the event's time, and one from before the time was kept (a bare id).
+    for (const [feed, position] of [
+      ['gone-event-timed', `evt_gone00000000001@${anHourAgo}`],
+      ['gone-event-bare', 'evt_gone00000000002'],
+    ] as const) {
+      await app.store.query(`INSERT INTO ${t} (system, feed, position) VALUES ('stripe', $1, $2)`, [feed, position]);
+      const stripeId = app.sandbox!.world.stripe.customers[feed.endsWith('timed') ? 8 : 9]!.id;
+      await stripe.customers.update(stripeId, { phone: feed.endsWith('timed') ? '+1 415 555 0192' : '+1 415 555 0193' });
+      queued.length = 0;
+      const loop = createPollLoop({ store: app.store, queue, feeds: [{ ...stripeEventsFeed(stripe), name: feed }], intervalMs: {}, logger });
+      await loop.start();
+      await loop.pollOnce(); // before the fix: "No such event", every poll, the change never read
+      await loop.stop();
+      expect(queued, feed).toContain(`stripe:${stripeId}`);
+      const moved = (await app.store.query<{ position: string }>(`SELECT position FROM ${t} WHERE system = 'stripe' AND feed = $1`, [feed])).rows[0]!.position;
+      // On a real event now, with its time: the next read asks Stripe for what came after it.
+      expect(moved, feed).toMatch(/^evt_\w+@\d+$/);
+      expect((await stripe.events.list({ ending_before: moved.split('@')[0]!, limit: 1 })).data).toEqual([]);
+    }
+  });
 });
