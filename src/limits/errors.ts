@@ -43,6 +43,19 @@ export class OperationLimitError extends GraphQLError {
   }
 }
 
+/**
+ * The request's variables nest deeper than the limit (limits/variables.ts): refused before
+ * anything reads them, answered 400. The limit is fixed, so no variable is named.
+ */
+export class VariablesTooDeepError extends GraphQLError {
+  readonly status = 400;
+  constructor(limit: number) {
+    super(`The variables are nested more than ${fmt(limit)} levels deep; the limit is ${fmt(limit)}. Nothing was executed.`, {
+      extensions: { code: ErrorCode.VARIABLES_TOO_DEEP, limit },
+    });
+  }
+}
+
 /** Too many requests from one principal (or address): answered 429 with Retry-After, nothing executed. */
 export class RateLimitedError extends GraphQLError {
   readonly status = 429;

@@ -19,7 +19,8 @@ import type { RateLimitStore, RateRule } from './rate-limit.ts';
 
 export { buildCostModel, measureOperation, FIELD_COSTS, RECORD_TYPES, type CostModel, type OperationMeasure } from './cost.ts';
 export { checkDocument, countTokens } from './document.ts';
-export { OperationLimitError, RateLimitedError, LIMITS } from './errors.ts';
+export { checkVariables, MAX_VARIABLES_DEPTH } from './variables.ts';
+export { OperationLimitError, RateLimitedError, VariablesTooDeepError, LIMITS } from './errors.ts';
 export { createMemoryRateLimitStore, createRedisRateLimitStore, gcra, type RateLimitStore, type RateRule } from './rate-limit.ts';
 
 export interface GatewayLimits {

@@ -9,11 +9,12 @@
 // Every line logged while a request is served carries its `requestId` (request-context.ts), and
 // its `traceId` when tracing is on. Secrets stay out: messages and string fields pass through
 // redact() (connection strings, tokens, keys inside text), and fields whose name says secret
-// (authorization, password, token, apiKey …) are replaced whole by pino's redaction.
+// (authorization, password, token, apiKey …) are replaced whole by pino's redaction. Stack
+// traces stay out too: an error is logged as its name and message.
 import pino from 'pino';
 import type { Logger } from '../server/http.ts';
 import { currentRequest } from './request-context.ts';
-import { redact } from './redact.ts';
+import { errorText, redact } from './redact.ts';
 
 export type LogFormat = 'json' | 'pretty';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -65,10 +66,10 @@ export function chooseLogFormat(options: { format?: LogFormat | undefined; produ
   return options.production || !options.isTTY ? 'json' : 'pretty';
 }
 
-/** Strings redacted, errors reduced to their (redacted) stack, nesting bounded. */
+/** Strings redacted, errors reduced to their (redacted) name and message, never their stack, nesting bounded. */
 function clean(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redact(value);
-  if (value instanceof Error) return redact(value.stack ?? `${value.name}: ${value.message}`);
+  if (value instanceof Error) return redact(errorText(value));
   if (value === null || typeof value !== 'object') return value;
   if (depth >= 4) return '[nested]';
   if (Array.isArray(value)) return value.map((v) => clean(v, depth + 1));

@@ -48,3 +48,12 @@ export function oneLine(e: unknown, max = 300): string {
   const first = redact(text.split('\n')[0] ?? '').trim();
   return first.length > max ? `${first.slice(0, max - 1)}…` : first;
 }
+
+/**
+ * What a log line says of an error: its name and message (`RangeError: Maximum call stack size
+ * exceeded`), never its stack, which names source paths and says nothing an operator acts on.
+ */
+export function errorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  return e.message ? `${e.name}: ${e.message}` : e.name;
+}

@@ -1,5 +1,5 @@
 // One enum of error codes (CONTRACT.md), small error classes that set extensions.code.
-// Anything else thrown inside a resolver is masked for clients and logged whole.
+// Anything else thrown inside a resolver is masked for clients and logged (its name and message).
 import { GraphQLError } from 'graphql';
 import type { SystemId } from '../domain/records.ts';
 import { systemEnum } from '../sources/types.ts';
@@ -22,6 +22,7 @@ export const ErrorCode = {
   ALIAS_LIMIT_EXCEEDED: 'ALIAS_LIMIT_EXCEEDED',
   DOCUMENT_TOO_LARGE: 'DOCUMENT_TOO_LARGE',
   TOKEN_LIMIT_EXCEEDED: 'TOKEN_LIMIT_EXCEEDED',
+  VARIABLES_TOO_DEEP: 'VARIABLES_TOO_DEEP',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

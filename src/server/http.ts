@@ -16,9 +16,10 @@ import type { GatewayContext } from './context.ts';
 import { ResponseCache } from '../gateway/response-cache.ts';
 import { JitGateway, type JitStats } from './jit-executor.ts';
 import { FastPath, type FastPathStats } from './fast-path.ts';
-import type { GatewayLimits, OperationLimitError, RateLimitedError } from '../limits/index.ts';
+import { checkVariables, type GatewayLimits, type OperationLimitError, type RateLimitedError, type VariablesTooDeepError } from '../limits/index.ts';
 import { currentRequest, enterRequest, requestIdFrom, runInRequest, type RequestScope } from '../observability/request-context.ts';
 import { renderMetrics } from '../observability/metrics.ts';
+import { errorText } from '../observability/redact.ts';
 import type { Principal } from '../access/principal.ts';
 import type { AccessPlan } from '../access/plan.ts';
 import { AuthenticationError, type Authenticator } from '../access/authenticate.ts';
@@ -87,26 +88,36 @@ export interface HttpServerOptions {
   tracer?: Tracer | null;
 }
 
-/** The operation of a GraphQL-over-HTTP request, when it can be read without executing anything. */
-function operationOf(method: string, body: unknown, search: URLSearchParams): { query: string; operationName: string | null; variables: unknown } | null {
+/**
+ * The variables of a GraphQL-over-HTTP request as sent (a POST body's, a GET's query string's
+ * parsed), for the checks that come before anything reads them; undefined when there are none,
+ * or when a GET's are not JSON (Apollo answers that itself).
+ */
+function variablesOf(method: string, body: unknown, search: URLSearchParams): unknown {
+  if (method === 'POST') return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)['variables'] : undefined;
+  if (method !== 'GET') return undefined;
+  const raw = search.get('variables');
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The operation of a GraphQL-over-HTTP request, when it can be read without executing anything; `variables` from variablesOf. */
+function operationOf(method: string, body: unknown, search: URLSearchParams, variables: unknown): { query: string; operationName: string | null; variables: unknown } | null {
   if (method === 'POST' && typeof body === 'object' && body !== null && !Array.isArray(body)) {
     const b = body as Record<string, unknown>;
     if (typeof b['query'] !== 'string') return null;
-    return { query: b['query'], operationName: typeof b['operationName'] === 'string' ? b['operationName'] : null, variables: b['variables'] ?? {} };
+    return { query: b['query'], operationName: typeof b['operationName'] === 'string' ? b['operationName'] : null, variables: variables ?? {} };
   }
   if (method === 'GET') {
     const query = search.get('query');
     if (!query) return null;
-    let variables: unknown = {};
-    const raw = search.get('variables');
-    if (raw) {
-      try {
-        variables = JSON.parse(raw);
-      } catch {
-        return null; // Apollo answers the bad variables itself
-      }
-    }
-    return { query, operationName: search.get('operationName'), variables };
+    // Variables that are not JSON: Apollo answers them itself.
+    if (variables === undefined && search.get('variables')) return null;
+    return { query, operationName: search.get('operationName'), variables: variables ?? {} };
   }
   return null;
 }
@@ -164,8 +175,8 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-/** A refusal before anything ran: 429 with Retry-After (rate limit), or 400 (a document too large). */
-function sendRefusal(res: http.ServerResponse, error: RateLimitedError | OperationLimitError, headers: Record<string, string>, body: unknown): void {
+/** A refusal before anything ran: 429 with Retry-After (rate limit), or 400 (a document too large, variables too deep). */
+function sendRefusal(res: http.ServerResponse, error: RateLimitedError | OperationLimitError | VariablesTooDeepError, headers: Record<string, string>, body: unknown): void {
   const payload = JSON.stringify(body);
   res.writeHead(error.status, { ...headers, ...('retryAfter' in error ? { 'retry-after': String(error.retryAfter) } : {}), 'content-length': Buffer.byteLength(payload) });
   res.end(payload);
@@ -195,8 +206,9 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, conte
 const DETAIL_LOG_WINDOW_MS = 10_000;
 
 /**
- * Masks anything unexpected for clients; the full error is logged. A SOURCE_UNAVAILABLE error
- * reaches clients with its code, system and our own wording; what the system said is logged.
+ * Masks anything unexpected for clients; its name and message are logged, never its stack. A
+ * SOURCE_UNAVAILABLE error reaches clients with its code, system and our own wording; what the
+ * system said is logged.
  */
 export function makeFormatError(logger: Logger, options: { stacktraces?: boolean } = {}): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
   const lastLogged = new Map<string, number>();
@@ -215,7 +227,7 @@ export function makeFormatError(logger: Logger, options: { stacktraces?: boolean
       if (own instanceof SourceUnavailableGraphQLError) logOnce('source unavailable', { system: own.system, detail: own.detail }, `${own.system} ${own.detail}`);
     }
     if (isClientFacing(code)) return formatted;
-    logger.error('unexpected error in a resolver', { error: error instanceof Error ? (error.stack ?? error.message) : String(error), path: formatted.path });
+    logger.error('unexpected error in a resolver', { error: errorText((error as { originalError?: unknown } | null)?.originalError ?? error), path: formatted.path });
     const stacktrace = options.stacktraces ? formatted.extensions?.['stacktrace'] : undefined;
     return {
       message: 'Internal server error',
@@ -314,7 +326,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const requestId = currentRequest()?.requestId ?? requestIdFrom(req.headers['x-request-id']);
     // Before the body is read, the response cache is asked or anything executes.
     const mediaType = (req.headers.accept ?? '').includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
-    const overLimit = (e: RateLimitedError | OperationLimitError): void => sendRefusal(res, e, { 'x-request-id': requestId, 'content-type': `${mediaType}; charset=utf-8` }, { errors: [e.toJSON()] });
+    const overLimit = (e: RateLimitedError | OperationLimitError | VariablesTooDeepError): void => sendRefusal(res, e, { 'x-request-id': requestId, 'content-type': `${mediaType}; charset=utf-8` }, { errors: [e.toJSON()] });
     // An address that keeps failing to authenticate is refused before its credentials are looked up.
     const blocked = options.limits?.admitAuthentication(req.socket.remoteAddress, req.headers['x-forwarded-for']);
     if (blocked) {
@@ -356,8 +368,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         body = text;
       }
     }
+    // Before anything walks the variables (the response cache's key, the cost measure, Apollo,
+    // graphql-jit): nested deep enough, each of them overflows the stack.
+    const variables = variablesOf(req.method ?? 'GET', body, url.searchParams);
+    const tooDeep = variables === undefined ? null : checkVariables(variables);
+    if (tooDeep) return overLimit(tooDeep);
     const cache = options.responseCache;
-    const op = cache || options.limits ? operationOf(req.method ?? 'GET', body, url.searchParams) : null;
+    const op = cache || options.limits ? operationOf(req.method ?? 'GET', body, url.searchParams, variables) : null;
     // The document's size before anything parses it (Apollo parses before any plugin may refuse).
     const tooLarge = op ? options.limits?.checkDocument(op.query) : null;
     if (tooLarge) return overLimit(tooLarge);
@@ -495,7 +512,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         sendJson(res, 404, { error: `No route ${req.method} ${url.pathname}` });
       } catch (e) {
         const status = typeof e === 'object' && e !== null && 'status' in e && typeof e.status === 'number' ? e.status : 500;
-        if (status === 500) logger.error('request failed', { path: url.pathname, error: e instanceof Error ? e.stack : String(e) });
+        if (status === 500) logger.error('request failed', { path: url.pathname, error: errorText(e) });
         if (res.headersSent) {
           res.destroy();
           return;
@@ -559,6 +576,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       onSubscribe: async (ctx, _id, payload) => {
         const principal = principals.get(ctx);
         if (!principal) return [new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED' } })];
+        // Before anything walks the variables, as over HTTP.
+        const tooDeep = payload.variables == null ? null : checkVariables(payload.variables);
+        if (tooDeep) return [tooDeep];
         // Rate, size, depth, aliases and cost, as over HTTP: refused, or parsed and validated.
         const checked = await options.limits?.webSocketOperation(options.schema, payload, principal, ctx.extra.request.socket.remoteAddress, ctx.extra.request.headers['x-forwarded-for']);
         if (checked && !('schema' in checked)) return checked;

@@ -2,12 +2,37 @@
 // range, said once; a system's failure as code + system + our own words, with what the system
 // said kept for the log; stack traces only when a developer asks for them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { bearer, startTestApp, type TestApp } from '../support/app.ts';
 import type { Logger } from '../../src/server/http.ts';
 
 interface Err {
   message: string;
   extensions?: Record<string, unknown>;
+}
+
+/** A JSON text of `1` inside `levels` arrays: `[[1]]` for 2. */
+const nested = (levels: number): string => `${'['.repeat(levels)}1${']'.repeat(levels)}`;
+
+/** A stack frame as V8 writes it (`    at fn (file.ts:1:2)`), in a log line's JSON. */
+const STACK_FRAME = /\\n\s+at /;
+
+/** The first answer to one subscribe message (as raw text: a client library would choke on what it carries) over a fresh socket. */
+function subscribeOnce(url: string, payload: string): Promise<{ type: string; payload?: unknown }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    const timer = setTimeout(() => reject(new Error('no answer to subscribe')), 10_000);
+    ws.on('error', reject);
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: bearer() })));
+    ws.on('message', (data: Buffer) => {
+      const m = JSON.parse(data.toString()) as { type: string; payload?: unknown };
+      if (m.type === 'connection_ack') return ws.send(`{"id":"1","type":"subscribe","payload":${payload}}`);
+      clearTimeout(timer);
+      ws.close(1000);
+      resolve(m);
+    });
+    ws.on('close', (code, reason) => reject(new Error(`closed ${code} ${reason.toString()}`)));
+  });
 }
 
 function recordingLogger(): Logger & { lines: string[] } {
@@ -104,6 +129,37 @@ describe('client-facing errors', () => {
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ errors: [{ message: 'request body larger than 1000000 bytes', extensions: { code: 'BAD_REQUEST' } }] });
     expect((await app.gql<{ customers: { totalCount: number } }>('{ customers(first: 1) { totalCount } }')).data?.customers.totalCount).toBe(60);
+  });
+
+  // 100,000 levels is a 200 KB body, well under the body limit: anything that walks it by
+  // recursion (the response cache's key, graphql-js, graphql-jit) overflows the stack. The
+  // operation does not declare $x, so variables that pass the check are ignored and it runs.
+  it('refuses variables nested deeper than the limit with 400 and a code, by POST, GET and WebSocket, and logs no stack', async () => {
+    const refusal = {
+      errors: [{ message: 'The variables are nested more than 64 levels deep; the limit is 64. Nothing was executed.', extensions: { code: 'VARIABLES_TOO_DEEP', limit: 64 } }],
+    };
+    const post = async (variables: string) =>
+      fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer() }, body: `{"query":"{ ok }","variables":${variables}}` });
+    const logged = logger.lines.length;
+    const deep = await post(`{"x":${nested(100_000)}}`);
+    expect(deep.status).toBe(400);
+    expect(await deep.json()).toEqual(refusal);
+    // The variables object is not a level of its own; every level inside it counts, in objects too.
+    expect((await post(`{"x":${nested(65)}}`)).status).toBe(400);
+    expect((await post(`{"x":{"a":${nested(64)}}}`)).status).toBe(400);
+    expect(await (await post(`{"x":${nested(64)}}`)).json()).toEqual({ data: { ok: true } });
+    // Not an object at all: still measured before anything reads it.
+    expect((await post(nested(100_000))).status).toBe(400);
+
+    const get = (levels: number) => fetch(`${app.url}/graphql?query=${encodeURIComponent('{ ok }')}&variables=${encodeURIComponent(`{"x":${nested(levels)}}`)}`, { headers: bearer() });
+    const tooDeep = await get(65);
+    expect(tooDeep.status).toBe(400);
+    expect(await tooDeep.json()).toEqual(refusal);
+    expect((await get(64)).status).toBe(200);
+
+    const ws = await subscribeOnce(app.url, `{"query":"{ ok }","variables":{"x":${nested(100_000)}}}`);
+    expect(ws).toEqual({ id: '1', type: 'error', payload: refusal.errors });
+    expect(logger.lines.slice(logged).filter((l) => STACK_FRAME.test(l))).toEqual([]);
   });
 });
 

@@ -6,6 +6,7 @@ import { EXAMPLE_QUERY, loadSchema } from '../../src/app.ts';
 import { loadFieldSpec } from '../../src/mapping/index.ts';
 import { buildCostModel, FIELD_COSTS, measureOperation, type CostModel } from '../../src/limits/cost.ts';
 import { checkDocument, countTokens } from '../../src/limits/document.ts';
+import { checkVariables } from '../../src/limits/variables.ts';
 
 const ALL = ['salesforce', 'stripe', 'zendesk', 'erp'] as const;
 let schema: GraphQLSchema;
@@ -115,5 +116,30 @@ describe('document size', () => {
     expect(checkDocument('{ ok }', { maxBytes: 100, maxTokens: 100 })).toBeNull();
     expect(checkDocument('{ é }', { maxBytes: 5, maxTokens: 100 })?.extensions).toEqual({ code: 'DOCUMENT_TOO_LARGE', bytes: 6, limit: 5 });
     expect(checkDocument('{ a b c d }', { maxBytes: 100, maxTokens: 4 })?.extensions).toEqual({ code: 'TOKEN_LIMIT_EXCEEDED', tokens: 5, limit: 4 });
+  });
+});
+
+describe('variables depth', () => {
+  /** `value` inside `levels` arrays. */
+  const inArrays = (levels: number, value: unknown = 1): unknown => (levels === 0 ? value : [inArrays(levels - 1, value)]);
+
+  it('counts the levels inside the variables object, in arrays and objects alike, and lets the limit itself through', () => {
+    expect(checkVariables({ x: inArrays(3) }, 3)).toBeNull();
+    expect(checkVariables({ x: inArrays(4) }, 3)?.extensions).toEqual({ code: 'VARIABLES_TOO_DEEP', limit: 3 });
+    expect(checkVariables({ x: { a: { b: { c: 1 } } } }, 3)).toBeNull();
+    expect(checkVariables({ x: { a: { b: { c: {} } } } }, 3)).not.toBeNull();
+    // The deep one among shallow ones, in the last place it could hide.
+    expect(checkVariables({ a: 1, b: [1, 2], c: [[1], [2, inArrays(3)]] }, 3)).not.toBeNull();
+    expect(checkVariables({}, 0)).toBeNull();
+    expect(checkVariables({ x: 'a string is no level' }, 0)).toBeNull();
+  });
+
+  it('measures what is not an object as sent, and stops looking past the limit', () => {
+    expect(checkVariables(inArrays(5), 3)).not.toBeNull();
+    expect(checkVariables(null, 0)).toBeNull();
+    // Built without recursion: deeper than the stack allows a walk that would not stop.
+    let deep: unknown = 1;
+    for (let i = 0; i < 1_000_000; i++) deep = [deep];
+    expect(checkVariables({ x: deep })?.extensions).toEqual({ code: 'VARIABLES_TOO_DEEP', limit: 64 });
   });
 });

@@ -75,7 +75,7 @@ describe('log format', () => {
     expect(text).not.toMatch(/Pw1|Pw2|abcdefghijkl|key-123456|hunter2|cs-999|tok-777/);
     const o = JSON.parse(text) as { headers: Record<string, string>; error: string; msg: string };
     expect(o.headers).toEqual({ authorization: '***', 'x-api-key': '***', accept: 'application/json' });
-    expect(o.error).toMatch(/^Error: redis:\/\/u:\*\*\*@cache:6379 refused\n/);
+    expect(o.error).toBe('Error: redis://u:***@cache:6379 refused');
     expect(o.msg).toBe('call failed for postgres://app:***@db/x');
   });
 });
@@ -88,7 +88,7 @@ describe('request ids', () => {
     logger = createLogger({ stream: out.stream });
     // A resolver that logs before and after waiting: the id must survive the await.
     const schema = makeExecutableSchema({
-      typeDefs: 'type Query { ok: Boolean }',
+      typeDefs: 'type Query { ok: Boolean broken: Boolean }',
       resolvers: {
         Query: {
           ok: async () => {
@@ -97,12 +97,19 @@ describe('request ids', () => {
             logger.info('resolver finished');
             return true;
           },
+          broken: () => {
+            throw new TypeError('the resolver broke');
+          },
         },
       },
     });
     server = await startHttpServer({
       schema,
-      context: (requestId, principal) => ({ requestId, principal, cacheability: newCacheability() }) as GatewayContext,
+      context: (requestId, principal) => {
+        // Something unexpected before anything executes: the request fails with 500.
+        if (requestId === 'no-context') throw new RangeError('no context for this one');
+        return { requestId, principal, cacheability: newCacheability() } as GatewayContext;
+      },
       readiness: () => Promise.resolve({ ready: true, dependencies: {} }),
       logger,
       authenticator: createAuthenticator({ keys: null, access: { mode: 'off', jwt: null, apiKeys: [] } }),
@@ -179,6 +186,17 @@ describe('request ids', () => {
     ];
     expect(answers.map((r) => r.status)).toEqual([200, 400, 400, 413, 400, 200, 200]);
     expect(answers.map((r) => r.headers.get('x-request-id'))).toEqual(answers.map(() => 'gq-1'));
+  });
+
+  it('logs an unexpected error by its name and message, never its stack', async () => {
+    const failed = await ask({ 'x-request-id': 'no-context' });
+    expect(failed.status).toBe(500);
+    expect(await failed.json()).toEqual({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    const broken = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'broken-1' }, body: '{"query":"{ broken }"}' });
+    expect(((await broken.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(lines().find((l) => l['requestId'] === 'no-context')).toMatchObject({ msg: 'request failed', error: 'RangeError: no context for this one' });
+    expect(lines().find((l) => l['requestId'] === 'broken-1')).toMatchObject({ msg: 'unexpected error in a resolver', error: 'TypeError: the resolver broke' });
+    expect(out.text()).not.toMatch(/\\n\s+at /);
   });
 
   it('logs nothing with a request id outside a request', () => {
