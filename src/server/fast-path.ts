@@ -28,6 +28,7 @@ import { holdsAll, holdsEveryClass } from '../access/policy.ts';
 import { classesChecked, type AccessPlan } from '../access/plan.ts';
 import type { AccessClass } from '../access/classes.ts';
 import { currentRequest } from '../observability/request-context.ts';
+import { mediaTypeOf } from './media-type.ts';
 
 // The graphql copy Apollo Server loads (its CommonJS build; see jit-executor.ts): errors made
 // here must pass Apollo's and our own `instanceof GraphQLError` the same way.
@@ -158,7 +159,7 @@ export class FastPath {
    */
   async answer(method: string, contentType: string | undefined, accept: string | undefined, body: unknown, ctx: GatewayContext): Promise<FastAnswer | null> {
     const mediaType = contentTypeFor(accept);
-    const request = method === 'POST' && mediaType !== undefined && contentType?.startsWith('application/json') ? this.#request(body) : null;
+    const request = method === 'POST' && mediaType !== undefined && mediaTypeOf(contentType) === 'application/json' ? this.#request(body) : null;
     const prepared = request ? this.#prepare(request.query) : null;
     const chosen = prepared && request ? this.#operation(prepared, request.operationName) : null;
     if (!request || !prepared || !chosen || mediaType === undefined) {

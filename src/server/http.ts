@@ -16,6 +16,7 @@ import type { GatewayContext } from './context.ts';
 import { ResponseCache } from '../gateway/response-cache.ts';
 import { JitGateway, type JitStats } from './jit-executor.ts';
 import { FastPath, type FastPathStats } from './fast-path.ts';
+import { mediaTypeOf } from './media-type.ts';
 import { checkVariables, type GatewayLimits, type OperationLimitError, type RateLimitedError, type VariablesTooDeepError } from '../limits/index.ts';
 import { currentRequest, enterRequest, requestIdFrom, runInRequest, type RequestScope } from '../observability/request-context.ts';
 import { renderMetrics } from '../observability/metrics.ts';
@@ -355,8 +356,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     let body: unknown = undefined;
     if (req.method === 'POST') {
       const text = await readBody(req, maxBody);
-      const type = req.headers['content-type'] ?? '';
-      if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
+      const type = mediaTypeOf(req.headers['content-type']);
+      if (type === 'application/json' || type === 'application/graphql-response+json') {
         try {
           body = text.length ? JSON.parse(text) : undefined;
         } catch (e) {

@@ -161,6 +161,14 @@ describe('client-facing errors', () => {
     expect(ws).toEqual({ id: '1', type: 'error', payload: refusal.errors });
     expect(logger.lines.slice(logged).filter((l) => STACK_FRAME.test(l))).toEqual([]);
   });
+
+  it('reads a JSON body whatever the case of its media type, with parameters', async () => {
+    for (const type of ['APPLICATION/JSON', 'Application/Json; Charset=UTF-8', 'application/json ; charset=utf-8', 'Application/GraphQL-Response+JSON']) {
+      const res = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': type, ...bearer() }, body: '{"query":"{ ok }"}' });
+      expect(res.status, type).toBe(200);
+      expect(await res.json(), type).toEqual({ data: { ok: true } });
+    }
+  });
 });
 
 describe('MERIDIAN_DEV_ERRORS=1', () => {
