@@ -239,6 +239,17 @@ export function makeFormatError(logger: Logger, options: { stacktraces?: boolean
   };
 }
 
+/**
+ * An error as a WebSocket client gets it. `extensions.http` is the status and headers an error
+ * asks of an HTTP answer (an introspection refusal's 403): Apollo takes it out of the errors it
+ * sends and so does the fast path; over WebSocket there is no HTTP answer, so it only goes.
+ */
+function withoutHttp(error: GraphQLFormattedError): GraphQLFormattedError {
+  if (!error.extensions || !('http' in error.extensions)) return error;
+  const { http: _http, ...extensions } = error.extensions;
+  return { ...error, extensions };
+}
+
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
   const { logger, authenticator } = options;
   const introspection = options.introspection ?? 'admin';
@@ -604,11 +615,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       },
       onError: (_ctx, _id, _payload, errors) => {
         for (const e of errors) if (!isClientFacing(e.extensions?.['code'])) logger.error('websocket operation failed', { error: e.message });
+        return errors.map((e) => withoutHttp(e.toJSON()));
       },
       // The same masking as over HTTP: clients see codes and our wording, never internals.
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors) return undefined;
-        return { ...(result.data === undefined ? {} : { data: result.data }), errors: result.errors.map((e) => formatError(e.toJSON(), e)) };
+        return { ...(result.data === undefined ? {} : { data: result.data }), errors: result.errors.map((e) => withoutHttp(formatError(e.toJSON(), e))) };
       },
     },
     wss,

@@ -18,7 +18,7 @@ interface Outcome {
 }
 
 /** Opens a socket, sends `init` (and a subscription once acknowledged), and reports what happened. */
-function session(url: string, options: { origin?: string; init?: Record<string, unknown> | null }): Promise<Outcome> {
+function session(url: string, options: { origin?: string; init?: Record<string, unknown> | null; query?: string }): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const outcome: Outcome = { messages: [] };
     const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', options.origin ? { headers: { origin: options.origin } } : {});
@@ -37,8 +37,8 @@ function session(url: string, options: { origin?: string; init?: Record<string, 
     ws.on('message', (data: Buffer) => {
       const m = JSON.parse(data.toString()) as Outcome['messages'][number];
       outcome.messages.push(m);
-      if (m.type === 'connection_ack') ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { whoami { kind name role } }' } }));
-      if (m.type === 'complete') ws.close(1000);
+      if (m.type === 'connection_ack') ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: options.query ?? 'subscription { whoami { kind name role } }' } }));
+      if (m.type === 'complete' || m.type === 'error') ws.close(1000);
     });
     ws.on('close', (code, reason) => {
       outcome.close = { code, reason: reason.toString() };
@@ -84,5 +84,11 @@ describe('WebSocket access', () => {
       expect(r.messages[1]?.payload).toEqual({ data: { whoami: { kind: 'api-key', name: `env-key-${hashApiKey(KEY).slice(0, 12)}`, role: 'agent' } } });
       expect(r.close?.code).toBe(1000);
     }
+  });
+
+  it('sends a refused operation its code and words, without the HTTP status Apollo reads (extensions.http)', async () => {
+    const r = await session(gw.url, { init: { authorization: `Bearer ${KEY}` }, query: '{ __schema { queryType { name } } }' });
+    expect(r.messages.map((m) => m.type)).toEqual(['connection_ack', 'error']);
+    expect(r.messages[1]?.payload).toEqual([{ message: 'Introspection is for admins on this gateway (MERIDIAN_INTROSPECTION=all opens it to every role)', extensions: { code: 'FORBIDDEN' } }]);
   });
 });
