@@ -140,8 +140,9 @@ export const WS_CLOSE = { UNAUTHORIZED: 4401, FORBIDDEN: 4403, TRY_AGAIN_LATER: 
 
 /**
  * Whether a WebSocket handshake's Origin may connect: none (a non-browser client), the gateway's
- * own (same host as the request), or one of `allowed`. Browsers always send Origin, so a page on
- * another site cannot open a socket with the user's network position.
+ * own (same host as the request, or another loopback name of it: loopbackAlias), or one of
+ * `allowed`. Browsers always send Origin, so a page on another site cannot open a socket with
+ * the user's network position.
  */
 export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
   if (origin === undefined) return true;
@@ -151,8 +152,29 @@ export function originAllowed(origin: string | undefined, host: string | undefin
   } catch {
     return false;
   }
-  if (host !== undefined && parsed.host === host.toLowerCase()) return true;
+  if (host !== undefined && (parsed.host === host.toLowerCase() || loopbackAlias(parsed, host))) return true;
   return allowed.includes(parsed.origin);
+}
+
+/** This machine's loopback interface by the names a browser is given for it (as URL.hostname writes them). */
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Whether a page's origin is the gateway itself under another loopback name: a page from
+ * `http://localhost:4000` (the README's address) opening `ws://127.0.0.1:4000` (the banner's).
+ * Only when the socket was opened to a loopback name too: then the browser runs on this machine
+ * and that port is this gateway, while a page on the browser's own localhost opening a socket
+ * to a gateway elsewhere is another site. The gateway serves plain HTTP: `https:` is not it.
+ */
+function loopbackAlias(origin: URL, host: string): boolean {
+  if (origin.protocol !== 'http:' || !LOOPBACK_NAMES.has(origin.hostname)) return false;
+  let target: URL;
+  try {
+    target = new URL(`http://${host}`);
+  } catch {
+    return false;
+  }
+  return LOOPBACK_NAMES.has(target.hostname) && target.port === origin.port;
 }
 
 /** A close reason is at most 123 bytes (RFC 6455 § 5.5). */

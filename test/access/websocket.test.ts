@@ -18,10 +18,11 @@ interface Outcome {
 }
 
 /** Opens a socket, sends `init` (and a subscription once acknowledged), and reports what happened. */
-function session(url: string, options: { origin?: string; init?: Record<string, unknown> | null; query?: string }): Promise<Outcome> {
+function session(url: string, options: { origin?: string; host?: string; init?: Record<string, unknown> | null; query?: string }): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const outcome: Outcome = { messages: [] };
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', options.origin ? { headers: { origin: options.origin } } : {});
+    const headers = { ...(options.origin ? { origin: options.origin } : {}), ...(options.host ? { host: options.host } : {}) };
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers });
     const timer = setTimeout(() => reject(new Error(`no outcome: ${JSON.stringify(outcome)}`)), 10_000);
     const done = (): void => {
       clearTimeout(timer);
@@ -84,6 +85,29 @@ describe('WebSocket access', () => {
       expect(r.messages[1]?.payload).toEqual({ data: { whoami: { kind: 'api-key', name: `env-key-${hashApiKey(KEY).slice(0, 12)}`, role: 'agent' } } });
       expect(r.close?.code).toBe(1000);
     }
+  });
+
+  it('acknowledges its own page under another loopback name on its port, and refuses other ports, schemes and gateways elsewhere', async () => {
+    const port = new URL(gw.url).port;
+    const logged = gw.log.length;
+    const ok = async (origin: string, host?: string): Promise<boolean> => {
+      const r = await session(gw.url, { origin, ...(host ? { host } : {}), init: { authorization: `Bearer ${KEY}` } });
+      if (r.refused !== undefined) return false;
+      expect(r.messages.map((m) => m.type), origin).toEqual(['connection_ack', 'next', 'complete']);
+      return true;
+    };
+    // The README's explorer is at http://localhost:4000; the banner says 127.0.0.1.
+    for (const origin of [`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`]) {
+      expect(await ok(origin), origin).toBe(true);
+      expect(await ok(origin, `localhost:${port}`), `${origin} to localhost`).toBe(true);
+    }
+    for (const origin of [`http://localhost:${Number(port) + 1}`, 'http://localhost', `https://localhost:${port}`, `http://localhost.example.test:${port}`]) {
+      expect(await ok(origin), origin).toBe(false);
+    }
+    // A page on the browser's own localhost opening a socket to a gateway on another machine:
+    // that port on the browser's machine is not this gateway.
+    expect(await ok(`http://localhost:${port}`, `gateway.example.test:${port}`)).toBe(false);
+    expect(gw.log.slice(logged).filter((l) => l.includes('websocket refused'))).toHaveLength(5);
   });
 
   it('sends a refused operation its code and words, without the HTTP status Apollo reads (extensions.http)', async () => {
