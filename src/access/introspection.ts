@@ -26,6 +26,15 @@ export function introspectionAllowed(principal: Principal, setting: 'admin' | 'a
   return principal.role === 'admin' || (setting === 'all' && principal.role !== null);
 }
 
+/**
+ * A validation message without graphql-js' suggestions ("Cannot query field "syncOverveiw" on
+ * type "Query". Did you mean "syncOverview"?"): for a role that may not introspect, they would
+ * spell out the schema it is not shown, a guess at a time.
+ */
+export function withoutSuggestions(message: string): string {
+  return message.replace(/ ?Did you mean(.+?)\?$/, '');
+}
+
 export function introspectionRefused(): GraphQLError {
   return new GraphQLError('Introspection is for admins on this gateway (MERIDIAN_INTROSPECTION=all opens it to every role)', {
     extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 } },

@@ -24,7 +24,7 @@ import { errorText } from '../observability/redact.ts';
 import type { Principal } from '../access/principal.ts';
 import type { AccessPlan } from '../access/plan.ts';
 import { AuthenticationError, type Authenticator } from '../access/authenticate.ts';
-import { asksIntrospection, introspectionAllowed, introspectionRefused } from '../access/introspection.ts';
+import { asksIntrospection, introspectionAllowed, introspectionRefused, withoutSuggestions } from '../access/introspection.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -298,6 +298,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         // Only successful queries may be answered again from the response cache.
         requestDidStart: () =>
           Promise.resolve({
+            // A role that may not introspect is not told field names by "Did you mean …?" either.
+            validationDidStart: ({ contextValue }) =>
+              Promise.resolve((errors) => {
+                if (errors && !introspectionAllowed(contextValue.principal, introspection)) for (const e of errors) e.message = withoutSuggestions(e.message);
+                return Promise.resolve();
+              }),
             didResolveOperation: ({ operation, operationName, contextValue, source, document }) => {
               if (!introspectionAllowed(contextValue.principal, introspection) && asksIntrospection(source, document)) return Promise.reject(introspectionRefused());
               if (operation?.operation !== OperationTypeNode.QUERY) contextValue.cacheability.ok = false;
@@ -615,7 +621,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         if (tooDeep) return [tooDeep];
         // Rate, size, depth, aliases and cost, as over HTTP: refused, or parsed and validated.
         const checked = await options.limits?.webSocketOperation(options.schema, payload, principal, ctx.extra.request.socket.remoteAddress, ctx.extra.request.headers['x-forwarded-for']);
-        if (checked && !('schema' in checked)) return checked;
+        if (checked && !('schema' in checked)) {
+          if (introspectionAllowed(principal, introspection)) return checked;
+          for (const e of checked) e.message = withoutSuggestions(e.message);
+          return checked;
+        }
         const operation = checked;
         if (introspectionAllowed(principal, introspection) || !/\b__(?:schema|type)\b/.test(payload.query)) return operation;
         let document = operation?.document;

@@ -125,6 +125,17 @@ describe('introspection', () => {
     expect((await post(adminOnly.url, '{ __typename }', { authorization: `Bearer ${READER}` })).body).toEqual({ data: { __typename: 'Query' } });
   });
 
+  it('tells a role that may not introspect no field names in "Did you mean" suggestions; admins and an open gateway still get them', async () => {
+    const TYPO = '{ whoamI { kind } }';
+    const reader = await post(adminOnly.url, TYPO, { authorization: `Bearer ${READER}` });
+    expect(reader.status).toBe(400);
+    expect(reader.body.errors?.[0]?.message).toBe('Cannot query field "whoamI" on type "Query".');
+    const admin = await post(adminOnly.url, TYPO, { authorization: `Bearer ${ADMIN}` });
+    expect(admin.body.errors?.[0]?.message).toMatch(/^Cannot query field "whoamI" on type "Query"\. Did you mean "whoami"\?$/);
+    const opened = await post(open.url, TYPO, { authorization: `Bearer ${READER}` });
+    expect(opened.body.errors?.[0]?.message).toMatch(/Did you mean "whoami"\?$/);
+  });
+
   it('answers every role when opened to all', async () => {
     expect((await post(open.url, TYPE_QUERY, { authorization: `Bearer ${READER}` })).body).toEqual({ data: { __type: { name: 'Who' } } });
   });
