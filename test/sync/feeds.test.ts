@@ -89,6 +89,19 @@ describe('Salesforce getDeleted', () => {
     clock += 120_000;
     expect((await deleted.read(page.position)).changes).toEqual([]);
   });
+
+  it('reads a position older than the 30 days Salesforce allows from 30 days back, instead of being refused at every poll', async () => {
+    const conn = await connectSalesforce(emulatorSettings(emu));
+    const deleted = salesforceFeeds(() => Promise.resolve(conn), () => new Date(clock)).find((f) => f.name === 'deleted')!;
+    const fortyDaysAgo = new Date(clock - 40 * 24 * 3600_000).toISOString();
+    const victim = world.salesforce.accounts[3]!.Id;
+    await conn.sobject('Account').destroy(victim);
+    clock += 120_000;
+    // Before: INVALID_REPLICATION_DATE ("startDate cannot be more than 30 days ago"), every time.
+    const page = await deleted.read(fortyDaysAgo);
+    expect(page.changes).toContainEqual({ system: 'salesforce', type: 'account', id: victim, reason: 'poll' });
+    expect(Date.parse(page.position)).toBeGreaterThan(clock - 5 * 60_000);
+  });
 });
 
 describe('ERP: updated_at and the deletions table', () => {

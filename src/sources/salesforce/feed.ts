@@ -43,7 +43,9 @@ function salesforceStampFeed(connection: () => Promise<Connection>, object: 'Acc
 
 // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_getdeleted.htm
 // Whole minutes only, a window longer than one minute, and at most 30 days back.
-// Position: the `latestDateCovered` of the last read (ISO).
+// Position: the `latestDateCovered` of the last read (ISO). A position further back than that
+// (the poller stopped for a month) is read from 30 days back: Salesforce refuses anything older
+// (INVALID_REPLICATION_DATE, every poll), and keeps no deletions older to give.
 function salesforceDeletedFeed(connection: () => Promise<Connection>, now: () => Date): ChangeFeed {
   const MINUTE = 60_000;
   return {
@@ -51,8 +53,8 @@ function salesforceDeletedFeed(connection: () => Promise<Connection>, now: () =>
     name: 'deleted',
     initial: () => Promise.resolve(new Date(Math.floor(now().getTime() / MINUTE) * MINUTE).toISOString()),
     read: async (position) => {
-      const start = Date.parse(position);
       const end = Math.floor(now().getTime() / MINUTE) * MINUTE;
+      const start = Math.max(Date.parse(position), end - 30 * 24 * 60 * MINUTE + MINUTE);
       if (!(end - start > MINUTE)) return { changes: [], position, more: false };
       const conn = await connection();
       const result = await conn.sobject('Account').deleted(new Date(start).toISOString(), new Date(end).toISOString());
