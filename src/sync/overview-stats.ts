@@ -28,7 +28,8 @@ export function createSyncStats(store: Store, queue: Pick<SyncQueue, 'schema'>, 
           queueDepth: c.queued,
           oldestPendingAt: c.oldestQueuedAt,
           outboxDepth: o?.depth ?? 0,
-          lastError: o?.error && o.error_at ? { message: o.error, at: o.error_at } : null,
+          // The most recent of the outbox's last failure and a feed's that no read since has cleared.
+          lastError: [o?.error && o.error_at ? { message: o.error, at: o.error_at } : null, c.pollError].reduce<PipelineStats['lastError']>((a, b) => (b && (!a || b.at > a.at) ? b : a), null),
           deadLetterCount: (letters.rows.find((r) => r.system === c.system)?.n ?? 0) + c.failed,
         };
       }

@@ -52,6 +52,11 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
     return again.rows[0]?.position ?? initial;
   };
 
+  const recordFailure = async (feed: ChangeFeed, e: unknown): Promise<void> => {
+    const message = `change feed ${feed.name} not read: ${oneLine(e, 200)}`;
+    await store.query(`UPDATE ${t} SET last_error = $3, error_at = now() WHERE system = $1 AND feed = $2`, [feed.system, feed.name, message]).catch(() => undefined);
+  };
+
   /** Reads pages until the feed is caught up (or maxPages); the jobs queued. */
   const pollFeed = async (feed: ChangeFeed): Promise<number> => {
     let queued = 0;
@@ -59,7 +64,12 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
       const from = await position(feed);
       const page = await feed.read(from);
       const committed = await store.transaction(async (c) => {
-        const moved = await c.query(`UPDATE ${t} SET position = $4, updated_at = now() WHERE system = $1 AND feed = $2 AND position = $3`, [feed.system, feed.name, from, page.position]);
+        const moved = await c.query(`UPDATE ${t} SET position = $4, updated_at = now(), last_error = NULL, error_at = NULL WHERE system = $1 AND feed = $2 AND position = $3`, [
+          feed.system,
+          feed.name,
+          from,
+          page.position,
+        ]);
         // Another worker read this page and moved on: its jobs cover these changes.
         if (moved.rowCount !== 1) return null;
         return queue.enqueueMany(page.changes, { client: c });
@@ -75,7 +85,13 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
   const once = (feed: ChangeFeed): Promise<number> => {
     const current = running.get(feed);
     if (current) return current;
-    const p = pollFeed(feed).finally(() => running.delete(feed));
+    // A failure is kept with the position too, for syncOverview's lastError (cleared by the next read that works).
+    const p = pollFeed(feed)
+      .catch(async (e: unknown) => {
+        await recordFailure(feed, e);
+        throw e;
+      })
+      .finally(() => running.delete(feed));
     running.set(feed, p);
     return p;
   };

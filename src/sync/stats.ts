@@ -16,6 +16,8 @@ export interface CaptureStats {
   failed: number;
   /** When one of the system's change feeds last moved its position; null: never polled. */
   lastPolledAt: Date | null;
+  /** The latest failure of one of its feeds not followed by a read that worked (sync_cursors.last_error). */
+  pollError: { message: string; at: Date } | null;
   invalidRecords: number;
 }
 
@@ -29,7 +31,12 @@ export async function readCaptureStats(store: Store, queue: Pick<SyncQueue, 'sch
        FROM ${q}.job WHERE name IN ($1, $2) GROUP BY 1`,
     [SYNC_CHANGE, SYNC_CHANGE_FAILED],
   );
-  const polled = await store.query<{ system: string; at: Date }>(`SELECT system, max(updated_at) AS at FROM ${store.table('sync_cursors')} GROUP BY 1`);
+  const polled = await store.query<{ system: string; at: Date; error: string | null; error_at: Date | null }>(
+    `SELECT system, max(updated_at) AS at,
+            (array_agg(last_error ORDER BY error_at DESC) FILTER (WHERE last_error IS NOT NULL))[1] AS error,
+            max(error_at) AS error_at
+       FROM ${store.table('sync_cursors')} GROUP BY 1`,
+  );
   const invalid = await store.query<{ system: string; n: number }>(`SELECT system, count(*)::int AS n FROM ${store.table('sync_invalid_records')} GROUP BY 1`);
   return systems.map((system) => {
     const j = jobs.rows.find((r) => r.system === system);
@@ -39,6 +46,7 @@ export async function readCaptureStats(store: Store, queue: Pick<SyncQueue, 'sch
       oldestQueuedAt: j?.oldest ?? null,
       failed: j?.failed ?? 0,
       lastPolledAt: polled.rows.find((r) => r.system === system)?.at ?? null,
+      pollError: ((p) => (p?.error && p.error_at ? { message: p.error, at: p.error_at } : null))(polled.rows.find((r) => r.system === system)),
       invalidRecords: invalid.rows.find((r) => r.system === system)?.n ?? 0,
     };
   });

@@ -250,6 +250,30 @@ describe('capture without webhooks: polling alone', () => {
     expect(moved.rows.map((r) => r.position)).not.toEqual(positions.rows.map((r) => r.position));
   });
 
+  it("shows a feed that cannot be read in syncOverview's lastError for its system, until a read works", async () => {
+    const logger = createLogger({ quiet: true });
+    const queue = { enqueueMany: (changes: readonly unknown[]) => Promise.resolve(changes.length), wake: () => undefined };
+    let broken = true;
+    const feed = {
+      system: 'zendesk' as const,
+      name: 'overview-test',
+      initial: () => Promise.resolve('p0'),
+      read: (position: string) => (broken ? Promise.reject(new Error('Zendesk answered 503 to the organizations incremental export')) : Promise.resolve({ changes: [], position: `${position}+`, more: false })),
+    };
+    const lastError = async (): Promise<{ message: string } | null> => {
+      const r = await app.gql<{ syncOverview: { systems: { system: string; lastError: { message: string } | null }[] } }>('{ syncOverview { systems { system lastError { message } } } }');
+      return r.data!.syncOverview.systems.find((s) => s.system === 'ZENDESK')!.lastError;
+    };
+    const loop = createPollLoop({ store: app.store, queue, feeds: [feed], intervalMs: {}, logger });
+    await loop.start();
+    await expect(loop.pollOnce()).rejects.toThrow(/503/);
+    expect((await lastError())?.message).toBe('change feed overview-test not read: Zendesk answered 503 to the organizations incremental export');
+    broken = false;
+    await loop.pollOnce();
+    expect((await lastError())?.message ?? '').not.toMatch(/overview-test/);
+    await loop.stop();
+  });
+
   it('reads on when Stripe no longer has the event its position names (events are kept 30 days; the sandbox keeps them while it runs)', async () => {
     const logger = createLogger({ quiet: true });
     const stripe = createStripeClient(readSystemSettings(app.sandbox!.env()).stripe!, { maxNetworkRetries: 0 });

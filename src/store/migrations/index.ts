@@ -492,7 +492,17 @@ CREATE INDEX sync_intents_golden_id_idx ON ${s}.sync_intents (golden_id, created
 `,
 };
 
+// A feed that cannot be read (the system down, a position it refuses) said so only in the log:
+// syncOverview showed the system healthy. Its last failure is kept with its position, and
+// cleared when a read succeeds.
+const syncCursorErrors: Migration = {
+  id: '0015_sync_cursor_errors',
+  sql: (s) => `
+ALTER TABLE ${s}.sync_cursors ADD COLUMN last_error text NULL, ADD COLUMN error_at timestamptz NULL;
+`,
+};
+
 export const MIGRATIONS: readonly Migration[] = [
   identityGraph, customerSearch, reviewItems, matchIndex, reviewDecisions, webhookDeliveries, sandboxWorld, backfillCheckpoints,
-  searchTokensByRecord, matchKeysWithoutForeignKey, apiKeys, syncCapture, syncOutbox, syncIntents,
+  searchTokensByRecord, matchKeysWithoutForeignKey, apiKeys, syncCapture, syncOutbox, syncIntents, syncCursorErrors,
 ];
