@@ -1041,7 +1041,12 @@ export type TicketEdge = {
 
 export type UpdateCustomerPayload = {
   __typename?: 'UpdateCustomerPayload';
-  /** The customer the writes are for (a retired id's survivor). */
+  /**
+   * The customer the writes are for (a retired id's survivor), as it stands when this answer is
+   * made: the writes are queued, not done, so the first answer shows the values before they land
+   * (syncStatus and customerChanged say when they do), and a replay shows the customer as it
+   * stands then.
+   */
   customer: Customer;
   /** The key given, or the one Meridian made for a call without one. */
   idempotencyKey: Scalars['String']['output'];
@@ -1049,7 +1054,7 @@ export type UpdateCustomerPayload = {
   intentId: Scalars['ID']['output'];
   /** One job per system record to write; none when every system already holds the values. */
   jobs: Array<WriteJob>;
-  /** true when the key was used before: this is the first call's answer, and nothing new was written. */
+  /** true when the key was used before: intentId and jobs are the first call's, and nothing new was written. */
   replayed: Scalars['Boolean']['output'];
 };
 
