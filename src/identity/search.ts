@@ -172,7 +172,8 @@ export class CustomerSearch {
       const r = await this.#store.query<Row>(`${select} WHERE s.phones @> ARRAY[$1::text] LIMIT 200`, [phone]);
       for (const row of r.rows) hits.push({ goldenId: row.golden_id, score: 1, matchedOn: 'phone', matchedValue: phone });
     } else {
-      const domain = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(q) ? normalizeDomain(q) : null;
+      // A domain as people paste it: bare, with www., or a whole address (`https://acme.com/about`).
+      const domain = /\s/.test(q) ? null : normalizeDomain(q);
       if (domain) {
         const r = await this.#store.query<Row>(`${select} WHERE s.domain = $1 LIMIT 200`, [domain]);
         for (const row of r.rows) hits.push({ goldenId: row.golden_id, score: 1, matchedOn: 'domain', matchedValue: domain });

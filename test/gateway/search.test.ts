@@ -47,6 +47,9 @@ describe('searchCustomers', () => {
     const t = withErp()[3]!;
     const byDomain = await search(`www.${t.domain}`);
     expect(byDomain.some((h) => owns(h, t) && h.matchedOn === 'domain')).toBe(true);
+    // A whole web address, as copied from a browser.
+    const byAddress = await search(`https://${t.domain}/about?ref=x`);
+    expect(byAddress.some((h) => owns(h, t) && h.matchedOn === 'domain' && h.matchedValue === t.domain)).toBe(true);
     const name = t.name;
     const typo = name.length > 6 ? name.slice(0, 3) + name[4] + name[3] + name.slice(5) : name; // transpose two letters
     const byName = await search(typo.toLowerCase());
