@@ -11,7 +11,7 @@ import { UpstreamBudgetError } from './request-limits.ts';
 import { systemsThatCouldChange } from './feeding.ts';
 import { accountOfPerson, answerUnlinked } from './linking.ts';
 import { clusterPeople } from '../identity/people.ts';
-import { emailDomain } from '../normalize/index.ts';
+import { emailDomain, normalizePhone } from '../normalize/index.ts';
 import { linkEvidence, type EvidenceRef } from '../identity/explanation.ts';
 import type { IdentityLink } from '../identity/links.ts';
 import type { Candidate, Conflict, FieldLineage, GoldenRecord } from '../merge/index.ts';
@@ -187,6 +187,10 @@ export interface ContactView {
  */
 export async function contacts(ctx: GatewayContext, id: string): Promise<ContactView[]> {
   const all: PersonRecord[] = await collection(ctx, id, 'contacts');
+  // A phone without a country code is read in the customer's country, as the merge reads its own.
+  const address = (await goldenView(ctx, id)).record.fields['address'];
+  const country = address !== null && typeof address === 'object' ? (address as { country?: unknown }).country : null;
+  const region = typeof country === 'string' ? country : ctx.services.defaultRegion;
   const { cluster } = clusterPeople(
     all.map((p) => ({
       key: `${p.system}:${p.id}`,
@@ -211,7 +215,8 @@ export async function contacts(ctx: GatewayContext, id: string): Promise<Contact
     return {
       name: first((p) => p.name),
       email: emails.find((e) => emailDomain(e) !== null) ?? emails[0] ?? null,
-      phone: first((p) => p.phone),
+      // E.164 as the customer's own phone is; a number that does not parse is kept as the system has it.
+      phone: first((p) => (p.phone ? (normalizePhone(p.phone, region) ?? p.phone) : null)),
       title: first((p) => p.title),
       sources: records.map((p) => ({ system: systemEnum(p.system), type: p.type, externalId: p.id })),
     };

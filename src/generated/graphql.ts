@@ -158,6 +158,7 @@ export type Contact = {
   __typename?: 'Contact';
   email?: Maybe<Scalars['String']['output']>;
   name?: Maybe<Scalars['String']['output']>;
+  /** E.164 (as Customer.phone; a number without a country code read in the customer's country) where it parses; otherwise as the system holds it. */
   phone?: Maybe<Scalars['String']['output']>;
   sources: Array<SourceRef>;
   title?: Maybe<Scalars['String']['output']>;

@@ -40,4 +40,13 @@ describe('contacts', () => {
     expect(merged).toBeGreaterThan(20);
     expect(split).toBeLessThanOrEqual(1);
   });
+
+  it("gives a contact's phone in E.164, as the customer's own phone is", async () => {
+    const page = await app.gql<{ customers: { edges: { node: { contacts: { phone: string | null }[] } }[] } }>('{ customers(first: 100) { edges { node { contacts { phone } } } } }');
+    expect(page.errors).toEqual([]);
+    const phones = page.data!.customers.edges.flatMap((e) => e.node.contacts.map((c) => c.phone)).filter((p): p is string => p !== null);
+    // The world's contacts have phones typed many ways ("(212) 396-3551", "212.396.3551" …).
+    expect(phones.length).toBeGreaterThan(20);
+    expect(phones.filter((p) => !/^\+[1-9]\d{6,14}$/.test(p))).toEqual([]);
+  });
 });
