@@ -8,7 +8,8 @@
 //
 // Compiled queries are kept in a bounded LRU keyed by document text + operation name. A
 // document graphql-jit cannot compile is executed by graphql's own execute (the decision is
-// cached with the document, and logged once). Errors graphql-jit builds from a plain `Error`
+// cached with the document, and logged once). A request that names no single operation of its
+// document is the client's mistake, not graphql-jit's: graphql's execute refuses it, unlogged. Errors graphql-jit builds from a plain `Error`
 // carry no `extensions` (graphql-jit issue 234) and Apollo reads `extensions.code` unguarded
 // (apollo-server issue 7773): every error is re-wrapped as a graphql-js GraphQLError, so codes,
 // masking and `originalError` (SOURCE_UNAVAILABLE's system) behave as under graphql's execute.
@@ -31,8 +32,14 @@ type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
 type GatewayExecutor = NonNullable<Awaited<ReturnType<GatewayInterface['load']>>['executor']>;
 type SchemaCallback = Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0];
 
-/** What a cache entry holds: the compiled query, or the decision to use graphql's execute. */
-export type Plan = { kind: 'jit'; compiled: CompiledQuery; lean: LeanPlan | null } | { kind: 'fallback' };
+/**
+ * How an operation runs. A cache entry holds the compiled query, or the decision to use graphql's
+ * execute (`fallback`). `refused`, never cached: the request names no single operation of its
+ * document, and graphql's execute refuses it in its own words.
+ */
+export type Plan = { kind: 'jit'; compiled: CompiledQuery; lean: LeanPlan | null } | { kind: 'fallback' } | { kind: 'refused' };
+
+const REFUSED: Plan = { kind: 'refused' };
 
 /**
  * A query compiled a second time with graphql-jit's disableLeafSerialization, and what its
@@ -450,6 +457,7 @@ export class JitGateway implements GatewayInterface {
       if (!result.errors?.length) return result;
       return { ...result, errors: nonNullFirst(result.errors.map(rewrap), this.#schema, document, operationName) };
     }
+    if (plan.kind === 'refused') return this.#executeWithGraphql(document, operationName, variables, context);
     this.#stats.fallbacks++;
     return this.#executeWithGraphql(document, operationName, variables, context);
   }
@@ -463,6 +471,11 @@ export class JitGateway implements GatewayInterface {
     const key = `${operationName ?? ''}\u0000${source}`;
     const known = this.#plans.get(key);
     if (known) return known;
+    // Two operations and no operationName, or a name the document lacks: graphql-jit would refuse
+    // to compile it like any document it cannot handle, but the mistake is the client's (answered
+    // 400). It must not count as a fallback nor spend the one log line a real one needs, and a
+    // client making up names must not fill the cache.
+    if (!getOperationAST(document, operationName)) return REFUSED;
     let plan: Plan;
     try {
       const compiled = this.#compile(this.#schema, document, operationName ?? undefined);

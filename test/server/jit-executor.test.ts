@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApolloServer } from '@apollo/server';
 import { GraphQLError, parse, type GraphQLFieldResolver } from 'graphql';
+import { compileQuery } from 'graphql-jit';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { startHttpServer, type Logger, type RunningServer } from '../../src/server/http.ts';
 import { JitGateway, LruCache } from '../../src/server/jit-executor.ts';
@@ -207,6 +208,44 @@ describe('an operation graphql-jit cannot compile', () => {
       expect(logger.lines.filter((l) => l.startsWith('graphql-jit could not compile'))).toEqual([
         'graphql-jit could not compile an operation; executing it (and any other such) with graphql execute {"reason":"graphql-jit does not support this","operation":"(anonymous)"}',
       ]);
+    } finally {
+      await apollo.stop();
+    }
+  });
+});
+
+describe('a request graphql-jit refuses because the request itself is wrong', () => {
+  it('is refused as graphql refuses it, counted as no fallback, and leaves the fallback log for a real one', async () => {
+    const logger = recordingLogger();
+    const uncompilable = '{ count(n: 8) }';
+    const jit = new JitGateway({
+      schema: makeExecutableSchema({ typeDefs, resolvers }),
+      cacheSize: 10,
+      logger,
+      compile: (schema, document, operationName, options) =>
+        document.loc?.source.body === uncompilable ? { errors: [new GraphQLError('graphql-jit does not support this')] } : compileQuery(schema, document, operationName, options),
+    });
+    const apollo = new ApolloServer({ gateway: jit });
+    await apollo.start();
+    try {
+      const twoOperations = 'query A { greeting(name: "a") } query B { count(n: 2) }';
+      const refused = [
+        { request: { query: twoOperations }, message: 'Must provide operation name if query contains multiple operations.' },
+        { request: { query: twoOperations, operationName: 'C' }, message: 'Unknown operation named "C".' },
+        { request: { query: 'query($n: Int!) { count(n: $n) }', variables: { n: 'many' } }, message: 'Variable "$n" got invalid value "many"; Int cannot represent non-integer value: "many"' },
+      ];
+      for (const { request, message } of refused) {
+        const r = await apollo.executeOperation(request);
+        expect(r.http.status, message).toBe(400);
+        expect(r.body.kind === 'single' && r.body.singleResult.errors?.map((e) => e.message)).toEqual([message]);
+      }
+      expect(jit.stats().fallbacks).toBe(0);
+      expect(logger.lines).toEqual([]);
+
+      const r = await apollo.executeOperation({ query: uncompilable });
+      expect(r.body.kind === 'single' && r.body.singleResult.data).toEqual({ count: 8 });
+      expect(jit.stats().fallbacks).toBe(1);
+      expect(logger.lines).toEqual(['graphql-jit could not compile an operation; executing it (and any other such) with graphql execute {"reason":"graphql-jit does not support this","operation":"(anonymous)"}']);
     } finally {
       await apollo.stop();
     }
