@@ -1,19 +1,49 @@
 // `npx meridian <command>`: one entry for every operator task. Arguments are validated up
-// front; a bad one stops the command with a message naming it.
+// front; a bad one stops the command with one line naming it, the usage, and exit code 2.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, devErrors, readSandboxEnv } from '../config/env.ts';
 import { DataDirInUseError } from '../store/data-dir-lock.ts';
 import { SandboxWorldError } from '../sandbox/world-marker.ts';
 import { ROLES } from '../access/principal.ts';
 
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | undefined>;
+
 interface Command {
   summary: string;
   usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
+  options: Options;
+  /** Words besides the options (keys' subcommand, match's files); without it any is refused. */
+  takesArguments?: true;
+  run(values: Values, positionals: string[]): Promise<number>;
 }
 
 class UsageError extends Error {}
+
+/**
+ * The options and words of a command line, or a UsageError of one line. parseArgs runs loose:
+ * strict, it refuses `--customers -5` as "ambiguous" in three lines about a forgotten value,
+ * where the range check would say what is wrong. The checks strict mode makes are made here.
+ */
+function parseCommandLine(name: string, command: Command, args: string[]): { values: Values; positionals: string[] } {
+  const options: Options = { ...command.options, help: { type: 'boolean', short: 'h' } };
+  const { values, positionals, tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    const type = Object.hasOwn(options, t.name) ? options[t.name]?.type : undefined;
+    if (type === undefined) throw new UsageError(`unknown option ${t.rawName}`);
+    if (type === 'boolean' && t.value !== undefined) throw new UsageError(`${t.rawName} takes no value`);
+    if (type === 'string') {
+      if (t.value === undefined) throw new UsageError(`${t.rawName} needs a value`);
+      // `--customers --seed 3` gives --customers the value "--seed"; a negative number is a value.
+      if (!t.inlineValue && t.value.startsWith('-') && !/^-\d/.test(t.value)) throw new UsageError(`${t.rawName} needs a value (the next word, ${t.value}, is an option)`);
+    }
+  }
+  if (values['help'] !== true && command.takesArguments !== true && positionals.length > 0) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (${name} takes options only)`);
+  }
+  return { values, positionals };
+}
 
 function intOption(values: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
   const raw = values[name];
@@ -53,7 +83,6 @@ DATABASE_URL when set, otherwise into an in-memory embedded Postgres.`,
       webhooks: { type: 'string' },
     },
     run: async (values) => {
-      const env = readSandboxEnv();
       const customers = intOption(values, 'customers', 1000, 1, 2_000_000);
       const seed = intOption(values, 'seed', 42, 0, 2 ** 31 - 1);
       let base: URL | undefined;
@@ -64,6 +93,7 @@ DATABASE_URL when set, otherwise into an in-memory embedded Postgres.`,
           throw new UsageError(`--webhooks must be an http(s) URL, got ${JSON.stringify(values['webhooks'])}`);
         }
       }
+      const env = readSandboxEnv();
       const { startSandbox } = await import('../sandbox/index.ts');
       const { describeSandbox } = await import('../sandbox/describe.ts');
       const { sandboxPortsFrom, webhookTargets } = await import('../sandbox/gateway.ts');
@@ -207,6 +237,7 @@ MERIDIAN_API_KEYS, keys from \`meridian keys create\`, or MERIDIAN_JWT_* (docs/a
 Keys live in DATABASE_URL (or the embedded store in MERIDIAN_DATA_DIR, which is refused while
 meridian serve holds it); only a SHA-256 of each key is stored. See docs/access.md.`,
     options: { role: { type: 'string' }, name: { type: 'string' }, all: { type: 'boolean' } },
+    takesArguments: true,
     run: async (values, positionals) => {
       const [sub, ...rest] = positionals;
       if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') throw new UsageError(sub === undefined ? 'say create, list or revoke' : `unknown subcommand ${JSON.stringify(sub)} (create, list or revoke)`);
@@ -335,6 +366,7 @@ See docs/matching.md.`,
       out: { type: 'string' }, config: { type: 'string' }, truth: { type: 'string' }, clusters: { type: 'string' }, all: { type: 'boolean' },
       'save-config': { type: 'string' }, region: { type: 'string' },
     },
+    takesArguments: true,
     run: async (values, positionals) => {
       const { parseMatchArgs, runMatchCommand } = await import('./match.ts');
       const argv = [...positionals];
@@ -359,10 +391,7 @@ See docs/matching.md.`,
 Replaying audit events is not built yet (the audit issue).`,
     options: { 'dead-letters': { type: 'boolean' } },
     run: async (values) => {
-      if (values['dead-letters'] !== true) {
-        console.error('meridian replay: only --dead-letters is built; replaying audit events is not built yet (the audit issue).');
-        return 1;
-      }
+      if (values['dead-letters'] !== true) throw new UsageError('only --dead-letters is built; replaying audit events is not built yet (the audit issue)');
       const { readGatewayConfig } = await import('../config/gateway.ts');
       const config = readGatewayConfig(process.env);
       const { openStore } = await import('../app.ts');
@@ -413,9 +442,13 @@ ${Object.entries(commands)
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    console.error(`meridian: no command given\n\n${help()}`);
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     console.log(help());
-    return name === undefined ? 1 : 0;
+    return 0;
   }
   const command = commands[name];
   if (!command) {
@@ -423,13 +456,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values['help']) {
+    const { values, positionals } = parseCommandLine(name, command, rest);
+    if (values['help'] === true) {
       console.log(`Usage: ${command.usage}`);
       return 0;
     }
@@ -440,7 +468,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(e instanceof SandboxWorldError ? `meridian ${name}: ${e.message}` : e.message);
       return 2;
     }
-    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (e instanceof UsageError) {
       console.error(`meridian ${name}: ${e.message}\n\nUsage: ${command.usage}`);
       return 2;
     }

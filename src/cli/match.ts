@@ -5,9 +5,10 @@
 // was decided is printed to stderr. Progress goes to stderr (a redrawn bar on a terminal, nothing
 // in a log); the summary (bad rows with line numbers, blocking, model, decisions, timing, and
 // scores against the truth when given) goes to stdout. Exit code 0; 1 with the reason on stderr; 2
-// when an output folder does not exist (checked before the run).
+// for a usage mistake (parseMatchArgs) or when an output folder does not exist (checked before the run).
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { isSupportedCountry } from 'libphonenumber-js';
 import { loadMatcherConfig, MatcherConfigError, type MatcherConfig } from '../identity/matcher/config.ts';
 import { levelLabel } from '../identity/matcher/compare.ts';
 import { csvField, parseCsv, type CsvIssue } from '../identity/matcher/csv.ts';
@@ -73,7 +74,9 @@ export function parseMatchArgs(argv: readonly string[]): Omit<MatchCommandOption
       else if (a === '--truth') opts.truthPath = v;
       else if (a === '--save-config') opts.saveConfigPath = v;
       else if (a === '--region') {
-        if (!/^[A-Za-z]{2}$/.test(v)) return { error: `--region takes a two-letter country code (US, GB, DE…), not ${JSON.stringify(v)}` };
+        // A region libphonenumber does not know reads no number without a country code, so
+        // every such phone would be dropped without a word (normalizePhone).
+        if (!isSupportedCountry(v.toUpperCase())) return { error: `--region must be an ISO 3166-1 alpha-2 country code that the phone library knows (US, GB, DE…), got ${JSON.stringify(v)}` };
         opts.region = v.toUpperCase();
       } else opts.clustersPath = v;
     } else if (a.startsWith('--')) return { error: `unknown option ${a}` };

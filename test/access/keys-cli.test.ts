@@ -99,7 +99,10 @@ describe('meridian keys and a gateway on real systems', { timeout: 120_000 }, ()
     expect(list.stdout).not.toContain(key);
     expect(list.stdout).not.toContain(hashApiKey(key));
 
-    expect((await keys(['create', '--role', 'reader', '--name', 'ana'])).stderr).toMatch(/a key named "ana" is in use/);
+    // The store refused it, not the command line (which was well formed): exit 1, as for revoking a key not in use.
+    const taken = await keys(['create', '--role', 'reader', '--name', 'ana']);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toMatch(/a key named "ana" is in use/);
     const revoked = await keys(['revoke', 'ana']);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toMatch(/^Revoked API key ana \(key_[0-9a-f]{16}\)/);

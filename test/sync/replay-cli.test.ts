@@ -9,9 +9,9 @@ const dataDir = mkdtempSync(join(tmpdir(), 'meridian-replay-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('meridian replay', () => {
-  it('without --dead-letters says that only dead letters can be replayed so far', async () => {
+  it('without --dead-letters says that only dead letters can be replayed so far, as a usage mistake', async () => {
     const r = await runCli(['replay'], { ...process.env, MERIDIAN_DATA_DIR: dataDir });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/only --dead-letters is built; replaying audit events is not built yet/);
   });
 

@@ -98,6 +98,8 @@ describe('meridian match', () => {
     expect(parseMatchArgs(['a.csv'])).toEqual({ error: '--out <pairs.csv> is required' });
     expect(parseMatchArgs(['a.csv', '--out'])).toEqual({ error: '--out needs a value' });
     expect(parseMatchArgs(['--out', 'x'])).toEqual({ error: 'give one CSV file to dedupe or two to link' });
+    expect(parseMatchArgs(['a.csv', '--out', 'p.csv', '--region', 'gb'])).toEqual({ files: ['a.csv'], outPath: 'p.csv', region: 'GB' });
+    expect(parseMatchArgs(['a.csv', '--out', 'p.csv', '--region', 'ZZ'])).toEqual({ error: '--region must be an ISO 3166-1 alpha-2 country code that the phone library knows (US, GB, DE…), got "ZZ"' });
   });
 
   it('dedupes a small file, reports bad rows by line, writes pairs and scores them against the ids', async () => {
