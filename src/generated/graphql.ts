@@ -473,7 +473,7 @@ export type Mutation = {
    * customer, or becomes a new one, which is returned. For records not linked yet: queries never
    * link; customerBySource says which customer such a record would join and queues it for the sync
    * worker, which links it soon after. NOT_FOUND when the system holds no such record; SOURCE_UNAVAILABLE when it
-   * cannot be read (nothing is linked). Audited (identity events, actor api).
+   * cannot be read (nothing is linked). Audited (identity events; the actor is the caller's key name or token subject).
    */
   linkSourceRecord: Customer;
   /**
@@ -975,8 +975,10 @@ export type SyncState =
   | 'WRITING';
 
 /**
- * The systems in Meridian's contract. Salesforce, Zendesk, Stripe and the ERP are read (none is
- * written yet); NetSuite and the fulfillment API are not connected yet. A system with no settings
+ * The systems in Meridian's contract. Salesforce, Zendesk, Stripe and the ERP are read; golden
+ * values are written back to Salesforce, Stripe and Zendesk where the field spec names a write
+ * target (docs/sync.md), never to the ERP. NetSuite and the fulfillment API are not connected yet.
+ * A system with no settings
  * is absent from the graph (its fields null) unless the sandbox runs; `/readyz` lists the
  * configured systems.
  */
