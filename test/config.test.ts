@@ -19,6 +19,11 @@ describe('gateway configuration', () => {
     }
   });
 
+  it('refuses a default region the phone library does not know (every number without a country code would be dropped)', () => {
+    expect(problems({ MERIDIAN_DEFAULT_REGION: 'ZZ' }).join('\n')).toMatch(/MERIDIAN_DEFAULT_REGION: must be an ISO 3166-1 alpha-2 country code with a numbering plan/);
+    expect(readGatewayConfig({ MERIDIAN_DEFAULT_REGION: 'GB' }).env.MERIDIAN_DEFAULT_REGION).toBe('GB');
+  });
+
   it('asks for the whole Salesforce login when part of it is given', () => {
     expect(problems({ SALESFORCE_USERNAME: 'u' }).join('\n')).toMatch(/SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET, SALESFORCE_PASSWORD/);
   });

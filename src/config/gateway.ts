@@ -1,6 +1,7 @@
 // The gateway's own settings (CONTRACT.md § Environment), parsed once at start-up together
 // with the per-system settings; every bad variable is named in one message.
 import { z } from 'zod';
+import { isSupportedCountry } from 'libphonenumber-js';
 import { ConfigError, port, sandboxEnvSchema, url } from './env.ts';
 import { noSystemSettings, readSystemSettings, type SystemSettings } from './systems.ts';
 import { limitsEnvShape } from './limits.ts';
@@ -38,7 +39,12 @@ export const gatewayEnvSchema = sandboxEnvSchema.extend({
   /** '1': start even though ERP_DATABASE_URL can write to the ERP (logged loudly at every start). */
   MERIDIAN_ERP_ALLOW_WRITES: z.enum(['0', '1']).default('0'),
   /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2). */
-  MERIDIAN_DEFAULT_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as US').default('US'),
+  // A code the phone library does not know would silently drop every number without a country code.
+  MERIDIAN_DEFAULT_REGION: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as US')
+    .refine((c) => isSupportedCountry(c), 'must be an ISO 3166-1 alpha-2 country code with a numbering plan, such as US, GB or DE')
+    .default('US'),
   /** Log lines as JSON or readable text; default JSON when NODE_ENV=production or stderr is not a terminal (observability/logger.ts). */
   MERIDIAN_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   MERIDIAN_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

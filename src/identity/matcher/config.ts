@@ -4,6 +4,7 @@
 // where it enters (a JSON file); the engine trusts the parsed value.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { isSupportedCountry } from 'libphonenumber-js';
 
 const FieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a field name is letters, digits and _, not starting with a digit');
 const Probability = z.number().gt(0).lt(1);
@@ -57,7 +58,10 @@ export const FieldSchema = z.strictObject({
   /** How `date` reads "03/04/1990". */
   dateOrder: z.enum(['DMY', 'MDY', 'YMD']).default('DMY'),
   /** For `phone` and `phoneExtension`: the region of numbers written without a country code. */
-  phoneRegion: z.string().length(2).default('US'),
+  phoneRegion: z
+    .string()
+    .refine((c) => isSupportedCountry(c.toUpperCase()), 'must be an ISO 3166-1 alpha-2 country code with a numbering plan, such as US, GB or DE')
+    .default('US'),
   levels: z.array(LevelSchema).min(1).max(12),
   /**
    * Weight an exact agreement by how rare the value is (term-frequency adjustment): two records
