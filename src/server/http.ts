@@ -576,6 +576,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const wss = new WebSocketServer({
     server,
     path: GRAPHQL_PATH,
+    // A message no larger than a request body may be: the ws default (100 MiB) let one sender
+    // make the gateway buffer and parse 100 times what HTTP accepts. Larger: closed with 1009.
+    maxPayload: maxBody,
     verifyClient: ({ req }, done) => {
       const origin = req.headers.origin;
       if (originAllowed(origin, req.headers.host, allowedOrigins)) return done(true);

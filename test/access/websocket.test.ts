@@ -115,4 +115,21 @@ describe('WebSocket access', () => {
     expect(r.messages.map((m) => m.type)).toEqual(['connection_ack', 'error']);
     expect(r.messages[1]?.payload).toEqual([{ message: 'Introspection is for admins on this gateway (MERIDIAN_INTROSPECTION=all opens it to every role)', extensions: { code: 'FORBIDDEN' } }]);
   });
+
+  it('closes a socket that sends a message larger than a request body may be (1009), and keeps answering others', async () => {
+    const closed = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`${gw.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+      const timer = setTimeout(() => reject(new Error('not closed')), 10_000);
+      ws.on('error', () => undefined);
+      // Before, accepted up to the ws default of 100 MiB: buffered and parsed whole.
+      ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${KEY}`, pad: 'x'.repeat(2_000_000) } })));
+      ws.on('close', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    });
+    expect(closed).toBe(1009);
+    const r = await session(gw.url, { init: { authorization: `Bearer ${KEY}` } });
+    expect(r.messages.map((m) => m.type)).toEqual(['connection_ack', 'next', 'complete']);
+  });
 });
