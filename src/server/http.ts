@@ -657,9 +657,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         if (!result.errors) return undefined;
         return { ...(result.data === undefined ? {} : { data: result.data }), errors: result.errors.map((e) => withoutHttp(formatError(e.toJSON(), e))) };
       },
+      // Internal errors close a socket saying "Internal server error", never their own message.
+      isProd: true,
     },
     wss,
   );
+  // graphql-ws writes a socket's error whole (stack included) with console.error before closing
+  // it: a message over maxPayload is such an error, and so is a peer breaking the protocol. Ours
+  // replace its listener (attached just before, in its own 'connection' listener): one log line;
+  // ws has already closed the socket with the code the error carries (1009 for a message too big).
+  wss.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (e) => logger.info('websocket closed on a socket error', { error: errorText(e) }));
+  });
 
   const { port } = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';
