@@ -65,6 +65,9 @@ export function createJwtVerifier(settings: JwtSettings): JwtVerifier {
         throw explain(e, settings);
       }
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new InvalidTokenError('token has no sub claim');
+      // The subject is the actor the audit records and logs show: no line breaks or other control characters in it.
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u001f\u007f-\u009f]/.test(payload.sub) || payload.sub.length > 256) throw new InvalidTokenError('token sub claim must be at most 256 characters without control characters');
       const role = roleFromClaim(payload[settings.roleClaim]);
       if (role === null) throw new InvalidTokenError(`token claim ${JSON.stringify(settings.roleClaim)} names no Meridian role (${ROLES.join(', ')})`);
       return { kind: 'jwt', id: `${payload.iss ?? settings.issuer}#${payload.sub}`, name: payload.sub, role };

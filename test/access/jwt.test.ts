@@ -96,6 +96,9 @@ describe('JWT bearer tokens', () => {
       ['unknown role', await token({ role: 'superuser' }), /names no Meridian role/],
       ['no role', await token({ role: undefined }), /names no Meridian role/],
       ['garbage', 'eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.AAAA', /not a valid signed JWT|signature does not verify/],
+      // The subject becomes the audit's actor: a forged-looking line in a log or an audit view.
+      ['a sub with a line break', await token({ sub: 'alice\nresolvedBy: admin' }), /sub claim must be at most 256 characters without control characters/],
+      ['a sub of 1,000 characters', await token({ sub: 'a'.repeat(1000) }), /sub claim must be at most 256 characters/],
     ];
     for (const [what, t, message] of cases) {
       const r = await post(gw.url, 'mutation { touch }', { authorization: `Bearer ${t}` });
