@@ -14,7 +14,8 @@ import type { GatewayContext } from '../server/context.ts';
 import { systemClock, type Clock } from '../resilience/index.ts';
 import { measureOperation, type CostModel, type OperationMeasure } from './cost.ts';
 import { checkDocument } from './document.ts';
-import { OperationLimitError, RateLimitedError } from './errors.ts';
+import { checkVariables } from './variables.ts';
+import { OperationLimitError, RateLimitedError, type VariablesTooDeepError } from './errors.ts';
 import type { RateLimitStore, RateRule } from './rate-limit.ts';
 
 export { buildCostModel, measureOperation, FIELD_COSTS, RECORD_TYPES, type CostModel, type OperationMeasure } from './cost.ts';
@@ -47,6 +48,8 @@ export interface GatewayLimits {
   clientAddress(address: string | undefined, forwardedFor?: string | string[]): string | undefined;
   /** A document's size in bytes and tokens, before it is parsed; null when within the limits. */
   checkDocument(query: string): OperationLimitError | null;
+  /** How deep a request's variables nest, before anything reads them (variables.ts); null when within the limit. Counted as a refusal. */
+  checkVariables(variables: unknown): VariablesTooDeepError | null;
   /** Depth, aliases and cost of a parsed, validated operation; null when within the limits. */
   checkOperation(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Readonly<Record<string, unknown>> | null | undefined, principal: Principal): OperationLimitError | null;
   /**
@@ -173,7 +176,7 @@ export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimit
     return config.rate;
   };
 
-  const refused = <E extends OperationLimitError | RateLimitedError | null>(e: E, where: 'request' | 'operation' | 'webhook'): E => {
+  const refused = <E extends OperationLimitError | RateLimitedError | VariablesTooDeepError | null>(e: E, where: 'request' | 'operation' | 'webhook'): E => {
     if (e) options.onRefused?.(String(e.extensions['code']), where);
     return e;
   };
@@ -243,6 +246,7 @@ export function createGatewayLimits(options: GatewayLimitsOptions): GatewayLimit
     },
     admitWebhook: async (system, address, forwardedFor) => refused(await take(`webhook:${system}:${clientNetwork(clientAddress(address, forwardedFor))}`, config.webhookRate, `to /webhooks/${system} from this sender`, 'MERIDIAN_WEBHOOK_RATE_LIMIT'), 'webhook'),
     checkDocument: (query) => refused(checkDocument(query, documentLimits), 'operation'),
+    checkVariables: (variables) => refused(checkVariables(variables), 'operation'),
     checkOperation,
     clientAddress,
     async webSocketOperation(schema, payload, principal, address, forwardedFor) {
