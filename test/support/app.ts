@@ -54,6 +54,9 @@ export async function startTestApp(
     DATABASE_URL: process.env['DATABASE_URL'],
     REDIS_URL: process.env['REDIS_URL'],
     MERIDIAN_API_KEYS: TEST_API_KEYS_ENV,
+    // Change feeds not polled unless a test asks (MERIDIAN_POLL_SECONDS): a poll round every 60 s
+    // (the default) lands in a slow test's window and its reads are counted as the test's calls.
+    MERIDIAN_POLL_SECONDS: '0',
     ...options.env,
   };
   const config = readGatewayConfig(env);
@@ -113,6 +116,7 @@ export async function startReplica(primary: TestApp, env: Record<string, string>
     DATABASE_URL: process.env['DATABASE_URL'],
     REDIS_URL: process.env['REDIS_URL'],
     MERIDIAN_API_KEYS: TEST_API_KEYS_ENV,
+    MERIDIAN_POLL_SECONDS: '0',
     ...env,
   });
   return startApp({ config, logger: createLogger({ quiet: true }), inMemory: true, storeSchema: primary.storeSchema, backfill: false, ...app });
