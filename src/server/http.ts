@@ -616,28 +616,35 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           return false;
         }
       },
+      // A check that throws (the rate limits' Redis gone) refuses that operation with an internal
+      // error and one log line: left to graphql-ws, it would print the stack and close the socket.
       onSubscribe: async (ctx, _id, payload) => {
-        const principal = principals.get(ctx);
-        if (!principal) return [new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED' } })];
-        // Before anything walks the variables, as over HTTP.
-        const tooDeep = payload.variables == null ? null : (options.limits ? options.limits.checkVariables(payload.variables) : checkVariables(payload.variables));
-        if (tooDeep) return [tooDeep];
-        // Rate, size, depth, aliases and cost, as over HTTP: refused, or parsed and validated.
-        const checked = await options.limits?.webSocketOperation(options.schema, payload, principal, ctx.extra.request.socket.remoteAddress, ctx.extra.request.headers['x-forwarded-for']);
-        if (checked && !('schema' in checked)) {
-          if (introspectionAllowed(principal, introspection)) return checked;
-          for (const e of checked) e.message = withoutSuggestions(e.message);
-          return checked;
-        }
-        const operation = checked;
-        if (introspectionAllowed(principal, introspection) || !/\b__(?:schema|type)\b/.test(payload.query)) return operation;
-        let document = operation?.document;
         try {
-          document ??= parse(payload.query);
-        } catch {
-          return undefined; // graphql-ws reports the syntax error itself
+          const principal = principals.get(ctx);
+          if (!principal) return [new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED' } })];
+          // Before anything walks the variables, as over HTTP.
+          const tooDeep = payload.variables == null ? null : (options.limits ? options.limits.checkVariables(payload.variables) : checkVariables(payload.variables));
+          if (tooDeep) return [tooDeep];
+          // Rate, size, depth, aliases and cost, as over HTTP: refused, or parsed and validated.
+          const checked = await options.limits?.webSocketOperation(options.schema, payload, principal, ctx.extra.request.socket.remoteAddress, ctx.extra.request.headers['x-forwarded-for']);
+          if (checked && !('schema' in checked)) {
+            if (introspectionAllowed(principal, introspection)) return checked;
+            for (const e of checked) e.message = withoutSuggestions(e.message);
+            return checked;
+          }
+          const operation = checked;
+          if (introspectionAllowed(principal, introspection) || !/\b__(?:schema|type)\b/.test(payload.query)) return operation;
+          let document = operation?.document;
+          try {
+            document ??= parse(payload.query);
+          } catch {
+            return undefined; // graphql-ws reports the syntax error itself
+          }
+          return asksIntrospection(payload.query, document) ? [introspectionRefused()] : operation;
+        } catch (e) {
+          logger.error('websocket operation not checked', { error: errorText(e) });
+          return [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
         }
-        return asksIntrospection(payload.query, document) ? [introspectionRefused()] : operation;
       },
       // graphql-ws builds the context right before it executes the operation, in the same async
       // function: entering the operation's request scope here covers its execution (and a

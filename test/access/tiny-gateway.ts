@@ -4,6 +4,7 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { startHttpServer, type Logger, type RunningServer } from '../../src/server/http.ts';
 import { createAuthenticator, type AuthenticatorOptions } from '../../src/access/authenticate.ts';
+import type { GatewayLimits } from '../../src/limits/index.ts';
 import { ResponseCache, newCacheability } from '../../src/gateway/response-cache.ts';
 import type { GatewayContext } from '../../src/server/context.ts';
 import type { Principal } from '../../src/access/principal.ts';
@@ -22,7 +23,9 @@ const typeDefs = /* GraphQL */ `
   type Subscription { whoami: Who! }
 `;
 
-export async function startTinyGateway(options: Omit<AuthenticatorOptions, 'access'> & { access?: Partial<AuthenticatorOptions['access']>; allowedOrigins?: string[]; introspection?: 'admin' | 'all'; responseCache?: boolean }): Promise<TinyGateway> {
+export async function startTinyGateway(
+  options: Omit<AuthenticatorOptions, 'access'> & { access?: Partial<AuthenticatorOptions['access']>; allowedOrigins?: string[]; introspection?: 'admin' | 'all'; responseCache?: boolean; limits?: GatewayLimits },
+): Promise<TinyGateway> {
   const state = { executed: 0 };
   const log: string[] = [];
   const schema = makeExecutableSchema({
@@ -54,7 +57,7 @@ export async function startTinyGateway(options: Omit<AuthenticatorOptions, 'acce
     info: (m, e) => log.push(`info ${m} ${JSON.stringify(e ?? {})}`),
     error: (m, e) => log.push(`error ${m} ${JSON.stringify(e ?? {})}`),
   };
-  const { access, allowedOrigins, introspection, responseCache, ...rest } = options;
+  const { access, allowedOrigins, introspection, responseCache, limits, ...rest } = options;
   const authenticator = createAuthenticator({ ...rest, access: { mode: 'on', jwt: null, apiKeys: [], ...access }, onKeySetError: (reason) => logger.error('JWT key set unavailable', { reason }) });
   const server = await startHttpServer({
     schema,
@@ -64,6 +67,7 @@ export async function startTinyGateway(options: Omit<AuthenticatorOptions, 'acce
     ...(allowedOrigins ? { allowedOrigins } : {}),
     ...(introspection ? { introspection } : {}),
     ...(responseCache ? { responseCache: new ResponseCache({ ttlSeconds: 60 }) } : {}),
+    ...(limits ? { limits } : {}),
     readiness: () => Promise.resolve({ ready: true, dependencies: {} }),
     logger,
   });

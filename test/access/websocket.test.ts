@@ -3,6 +3,10 @@
 // connection without credentials in connection_init is closed 4401, with refused ones 4403;
 // a good key is acknowledged and its operations run as its principal.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildCostModel, createGatewayLimits, createMemoryRateLimitStore } from '../../src/limits/index.ts';
+import { limitsConfig } from '../../src/config/limits.ts';
+import { readGatewayConfig } from '../../src/config/gateway.ts';
+import { loadFieldSpec } from '../../src/mapping/spec.ts';
 import WebSocket from 'ws';
 import { readAccessSettings } from '../../src/config/access.ts';
 import { hashApiKey } from '../../src/access/api-key.ts';
@@ -114,6 +118,30 @@ describe('WebSocket access', () => {
     const r = await session(gw.url, { init: { authorization: `Bearer ${KEY}` }, query: '{ __schema { queryType { name } } }' });
     expect(r.messages.map((m) => m.type)).toEqual(['connection_ack', 'error']);
     expect(r.messages[1]?.payload).toEqual([{ message: 'Introspection is for admins on this gateway (MERIDIAN_INTROSPECTION=all opens it to every role)', extensions: { code: 'FORBIDDEN' } }]);
+  });
+
+  it('refuses an operation whose checks fail (the rate limits\' store gone) with an internal error and one log line, keeping the socket', async () => {
+    const base = createGatewayLimits({ config: limitsConfig(readGatewayConfig({}).env), model: buildCostModel(loadFieldSpec(undefined), []), store: createMemoryRateLimitStore() });
+    const broken = await startTinyGateway({
+      keys: null,
+      access: { apiKeys: readAccessSettings({ MERIDIAN_API_KEYS: `${KEY}:agent` }).apiKeys },
+      limits: { ...base, webSocketOperation: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')) },
+    });
+    const consoleError = vi.spyOn(console, 'error');
+    try {
+      const r = await session(broken.url, { init: { authorization: `Bearer ${KEY}` } });
+      // Before: graphql-ws printed the stack and closed the socket 4500 with the error's message.
+      expect(r.messages.map((m) => m.type)).toEqual(['connection_ack', 'error']);
+      expect(r.messages[1]?.payload).toEqual([{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+      expect(r.close?.code).toBe(1000); // closed by the client, as after any error
+      expect(consoleError).not.toHaveBeenCalled();
+      expect(broken.log.filter((l) => l.includes('websocket operation not checked'))).toEqual([
+        'error websocket operation not checked {"error":"Error: connect ECONNREFUSED 127.0.0.1:6379"}',
+      ]);
+    } finally {
+      consoleError.mockRestore();
+      await broken.close();
+    }
   });
 
   it('closes a socket that sends a message larger than a request body may be (1009), and keeps answering others', async () => {
