@@ -276,8 +276,8 @@ describe('Salesforce connector with a malformed answer', () => {
   const a = salesforceId('001', 1);
   const b = salesforceId('001', 2);
   const fake = {
-    query: () => Promise.resolve({ totalSize: 2, done: true, records: [good(a), { ...good(b), NumberOfEmployees: 'many' }] }),
-    queryMore: () => Promise.reject(new Error('not expected')),
+    // The query resource's answer (the reader GETs it through jsforce's request).
+    request: () => Promise.resolve({ totalSize: 2, done: true, records: [good(a), { ...good(b), NumberOfEmployees: 'many' }] }),
     sobject: () => ({ describe: () => Promise.resolve({ fields: [] }) }),
   } as unknown as Connection;
 
