@@ -31,8 +31,14 @@ export function introspectionAllowed(principal: Principal, setting: 'admin' | 'a
  * type "Query". Did you mean "syncOverview"?"): for a role that may not introspect, they would
  * spell out the schema it is not shown, a guess at a time.
  */
-export function withoutSuggestions(message: string): string {
+function withoutSuggestions(message: string): string {
   return message.replace(/ ?Did you mean(.+?)\?$/, '');
+}
+
+/** The same, in place, on each of `errors` when `principal` may not introspect. */
+export function hideSuggestions(errors: readonly { message: string }[], principal: Principal, setting: 'admin' | 'all'): void {
+  if (introspectionAllowed(principal, setting)) return;
+  for (const e of errors) e.message = withoutSuggestions(e.message);
 }
 
 export function introspectionRefused(): GraphQLError {

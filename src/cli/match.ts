@@ -8,7 +8,7 @@
 // for a usage mistake (parseMatchArgs) or when an output folder does not exist (checked before the run).
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { isSupportedCountry } from 'libphonenumber-js';
+import { isPhoneRegion } from '../normalize/phone.ts';
 import { loadMatcherConfig, MatcherConfigError, type MatcherConfig } from '../identity/matcher/config.ts';
 import { levelLabel } from '../identity/matcher/compare.ts';
 import { csvField, parseCsv, type CsvIssue } from '../identity/matcher/csv.ts';
@@ -76,7 +76,7 @@ export function parseMatchArgs(argv: readonly string[]): Omit<MatchCommandOption
       else if (a === '--region') {
         // A region libphonenumber does not know reads no number without a country code, so
         // every such phone would be dropped without a word (normalizePhone).
-        if (!isSupportedCountry(v.toUpperCase())) return { error: `--region must be an ISO 3166-1 alpha-2 country code that the phone library knows (US, GB, DE…), got ${JSON.stringify(v)}` };
+        if (!isPhoneRegion(v)) return { error: `--region must be an ISO 3166-1 alpha-2 country code that the phone library knows (US, GB, DE…), got ${JSON.stringify(v)}` };
         opts.region = v.toUpperCase();
       } else opts.clustersPath = v;
     } else if (a.startsWith('--')) return { error: `unknown option ${a}` };

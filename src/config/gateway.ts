@@ -1,7 +1,7 @@
 // The gateway's own settings (CONTRACT.md § Environment), parsed once at start-up together
 // with the per-system settings; every bad variable is named in one message.
 import { z } from 'zod';
-import { isSupportedCountry } from 'libphonenumber-js';
+import { isPhoneRegion } from '../normalize/phone.ts';
 import { ConfigError, port, sandboxEnvSchema, url } from './env.ts';
 import { noSystemSettings, readSystemSettings, type SystemSettings } from './systems.ts';
 import { limitsEnvShape } from './limits.ts';
@@ -43,7 +43,7 @@ export const gatewayEnvSchema = sandboxEnvSchema.extend({
   MERIDIAN_DEFAULT_REGION: z
     .string()
     .regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as US')
-    .refine((c) => isSupportedCountry(c), 'must be an ISO 3166-1 alpha-2 country code with a numbering plan, such as US, GB or DE')
+    .refine(isPhoneRegion, 'must be an ISO 3166-1 alpha-2 country code with a numbering plan, such as US, GB or DE')
     .default('US'),
   /** Log lines as JSON or readable text; default JSON when NODE_ENV=production or stderr is not a terminal (observability/logger.ts). */
   MERIDIAN_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),

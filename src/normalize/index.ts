@@ -3,7 +3,7 @@
 // test/normalize. Identity matching (issue #4) builds its keys from these.
 export { cleanText, digitsOnly, fixCase, foldDiacritics, textMatchKey, titleCase } from './text.ts';
 export { emailDomain, emailMatchKey, FREE_MAIL_DOMAINS, normalizeDomain, normalizeEmail, normalizeWebsite } from './email.ts';
-export { DEFAULT_PHONE_REGION, normalizePhone } from './phone.ts';
+export { DEFAULT_PHONE_REGION, isPhoneRegion, normalizePhone } from './phone.ts';
 export { normalizeAddress, normalizePostalCode } from './address.ts';
 export type { PostalAddress, RawAddress } from './address.ts';
 export { countryCode, currencyOfCountry, isKnownRegion, regionCode } from './regions.ts';

@@ -6,6 +6,14 @@ import type { CountryCode } from 'libphonenumber-js';
 export const DEFAULT_PHONE_REGION = 'US';
 
 /**
+ * Whether numbers without a country code can be read in `code` (ISO 3166-1 alpha-2, any case):
+ * a region the metadata lacks reads none of them, so settings are checked with this.
+ */
+export function isPhoneRegion(code: string): boolean {
+  return isSupportedCountry(code.toUpperCase());
+}
+
+/**
  * E.164 ("+14155550134") for a number as people type it, read in `defaultRegion` (ISO 3166-1
  * alpha-2) when it has no country code. Handles `(415) 555-0134`, `415.555.0134`,
  * `+44 (0)20 7946 0123`, `030/1234567`.

@@ -24,7 +24,7 @@ import { errorText } from '../observability/redact.ts';
 import type { Principal } from '../access/principal.ts';
 import type { AccessPlan } from '../access/plan.ts';
 import { AuthenticationError, type Authenticator } from '../access/authenticate.ts';
-import { asksIntrospection, introspectionAllowed, introspectionRefused, withoutSuggestions } from '../access/introspection.ts';
+import { asksIntrospection, hideSuggestions, introspectionAllowed, introspectionRefused } from '../access/introspection.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -301,7 +301,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
             // A role that may not introspect is not told field names by "Did you mean …?" either.
             validationDidStart: ({ contextValue }) =>
               Promise.resolve((errors) => {
-                if (errors && !introspectionAllowed(contextValue.principal, introspection)) for (const e of errors) e.message = withoutSuggestions(e.message);
+                if (errors) hideSuggestions(errors, contextValue.principal, introspection);
                 return Promise.resolve();
               }),
             didResolveOperation: ({ operation, operationName, contextValue, source, document }) => {
@@ -628,8 +628,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           // Rate, size, depth, aliases and cost, as over HTTP: refused, or parsed and validated.
           const checked = await options.limits?.webSocketOperation(options.schema, payload, principal, ctx.extra.request.socket.remoteAddress, ctx.extra.request.headers['x-forwarded-for']);
           if (checked && !('schema' in checked)) {
-            if (introspectionAllowed(principal, introspection)) return checked;
-            for (const e of checked) e.message = withoutSuggestions(e.message);
+            hideSuggestions(checked, principal, introspection);
             return checked;
           }
           const operation = checked;

@@ -9,8 +9,8 @@
 // Compiled queries are kept in a bounded LRU keyed by document text + operation name. A
 // document graphql-jit cannot compile is executed by graphql's own execute (the decision is
 // cached with the document, and logged once). A request that names no single operation of its
-// document is the client's mistake, not graphql-jit's: graphql's execute refuses it, unlogged. Errors graphql-jit builds from a plain `Error`
-// carry no `extensions` (graphql-jit issue 234) and Apollo reads `extensions.code` unguarded
+// document is the client's mistake, not graphql-jit's: graphql's execute refuses it, unlogged.
+// Errors graphql-jit builds from a plain `Error` carry no `extensions` (graphql-jit issue 234) and Apollo reads `extensions.code` unguarded
 // (apollo-server issue 7773): every error is re-wrapped as a graphql-js GraphQLError, so codes,
 // masking and `originalError` (SOURCE_UNAVAILABLE's system) behave as under graphql's execute.
 import { createRequire } from 'node:module';
@@ -457,8 +457,8 @@ export class JitGateway implements GatewayInterface {
       if (!result.errors?.length) return result;
       return { ...result, errors: nonNullFirst(result.errors.map(rewrap), this.#schema, document, operationName) };
     }
-    if (plan.kind === 'refused') return this.#executeWithGraphql(document, operationName, variables, context);
-    this.#stats.fallbacks++;
+    // A refused request is not graphql-jit's failure: not counted as a fallback.
+    if (plan.kind === 'fallback') this.#stats.fallbacks++;
     return this.#executeWithGraphql(document, operationName, variables, context);
   }
 

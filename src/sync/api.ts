@@ -141,6 +141,11 @@ export class SeamNotWiredError extends Error {
   }
 }
 
+/** The most recent of some failures (null ones skipped); null when there is none. */
+export function latestError(...errors: ({ message: string; at: Date } | null)[]): { message: string; at: Date } | null {
+  return errors.reduce<{ message: string; at: Date } | null>((a, b) => (b && (!a || b.at > a.at) ? b : a), null);
+}
+
 export interface SystemOverview {
   system: SystemId;
   breaker: CircuitState;
@@ -248,7 +253,7 @@ export function createSyncApi(deps: SyncApiDeps): SyncApi {
       const systems = Object.values(deps.sources).map((s): SystemOverview => {
         const h = s.health();
         const p = pipeline?.[s.system] ?? (pipeline ? { queueDepth: 0, oldestPendingAt: null, outboxDepth: 0, lastError: null, deadLetterCount: 0 } : null);
-        const lastError = [h.lastError, p?.lastError ?? null].reduce<SystemOverview['lastError']>((a, b) => (b && (!a || b.at > a.at) ? b : a), null);
+        const lastError = latestError(h.lastError, p?.lastError ?? null);
         const retryAt = h.rateLimit?.retryAt ?? null;
         return {
           system: s.system,

@@ -3,7 +3,7 @@
 // Reads only: syncOverview is a query.
 import type { Store } from '../store/index.ts';
 import type { SystemId } from '../sources/types.ts';
-import type { DeadLetter, PipelineStats, SyncStats } from './api.ts';
+import { latestError, type DeadLetter, type PipelineStats, type SyncStats } from './api.ts';
 import type { SyncQueue } from './queue.ts';
 import { readCaptureStats } from './stats.ts';
 
@@ -29,7 +29,7 @@ export function createSyncStats(store: Store, queue: Pick<SyncQueue, 'schema'>, 
           oldestPendingAt: c.oldestQueuedAt,
           outboxDepth: o?.depth ?? 0,
           // The most recent of the outbox's last failure and a feed's that no read since has cleared.
-          lastError: [o?.error && o.error_at ? { message: o.error, at: o.error_at } : null, c.pollError].reduce<PipelineStats['lastError']>((a, b) => (b && (!a || b.at > a.at) ? b : a), null),
+          lastError: latestError(o?.error && o.error_at ? { message: o.error, at: o.error_at } : null, c.pollError),
           deadLetterCount: (letters.rows.find((r) => r.system === c.system)?.n ?? 0) + c.failed,
         };
       }

@@ -40,13 +40,14 @@ export async function readCaptureStats(store: Store, queue: Pick<SyncQueue, 'sch
   const invalid = await store.query<{ system: string; n: number }>(`SELECT system, count(*)::int AS n FROM ${store.table('sync_invalid_records')} GROUP BY 1`);
   return systems.map((system) => {
     const j = jobs.rows.find((r) => r.system === system);
+    const p = polled.rows.find((r) => r.system === system);
     return {
       system,
       queued: j?.queued ?? 0,
       oldestQueuedAt: j?.oldest ?? null,
       failed: j?.failed ?? 0,
-      lastPolledAt: polled.rows.find((r) => r.system === system)?.at ?? null,
-      pollError: ((p) => (p?.error && p.error_at ? { message: p.error, at: p.error_at } : null))(polled.rows.find((r) => r.system === system)),
+      lastPolledAt: p?.at ?? null,
+      pollError: p?.error && p.error_at ? { message: p.error, at: p.error_at } : null,
       invalidRecords: invalid.rows.find((r) => r.system === system)?.n ?? 0,
     };
   });

@@ -4,7 +4,7 @@
 // where it enters (a JSON file); the engine trusts the parsed value.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { isSupportedCountry } from 'libphonenumber-js';
+import { isPhoneRegion } from '../../normalize/phone.ts';
 
 const FieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a field name is letters, digits and _, not starting with a digit');
 const Probability = z.number().gt(0).lt(1);
@@ -60,7 +60,7 @@ export const FieldSchema = z.strictObject({
   /** For `phone` and `phoneExtension`: the region of numbers written without a country code. */
   phoneRegion: z
     .string()
-    .refine((c) => isSupportedCountry(c.toUpperCase()), 'must be an ISO 3166-1 alpha-2 country code with a numbering plan, such as US, GB or DE')
+    .refine(isPhoneRegion, 'must be an ISO 3166-1 alpha-2 country code with a numbering plan, such as US, GB or DE')
     .default('US'),
   levels: z.array(LevelSchema).min(1).max(12),
   /**
