@@ -3,7 +3,7 @@
 // a synchronous check before its own resolver, so an unguarded field costs nothing and a
 // guarded one a lookup; compiled executors (graphql-jit) call the same resolvers.
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, Kind, valueFromASTUntyped, type FragmentDefinitionNode, type GraphQLFieldResolver, type GraphQLResolveInfo, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { defaultFieldResolver, Kind, valueFromASTUntyped, type FragmentDefinitionNode, type GraphQLFieldResolver, type GraphQLResolveInfo, type GraphQLSchema, type OperationDefinitionNode, type SelectionNode, type SelectionSetNode } from 'graphql';
 import type { FieldSpec } from '../mapping/spec.ts';
 import type { GatewayContext } from '../server/context.ts';
 import type { AccessClass } from './classes.ts';
@@ -199,7 +199,7 @@ function refusedMutation(plan: AccessPlan, info: GraphQLResolveInfo, ctx: Gatewa
   if (known && known.operation === info.operation) return known.refused;
   const role = ctx.principal.role;
   const variables = info.variableValues as Record<string, unknown>;
-  const included = (node: { directives?: readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: Parameters<typeof valueFromASTUntyped>[0] }[] }[] }): boolean => {
+  const included = (node: SelectionNode): boolean => {
     for (const d of node.directives ?? []) {
       const ifArg = d.arguments?.find((a) => a.name.value === 'if');
       const value = ifArg ? valueFromASTUntyped(ifArg.value, variables) : undefined;
