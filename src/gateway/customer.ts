@@ -249,17 +249,24 @@ export function sourceLinks(view: GoldenView): SourceLinkView[] {
   const known = sourceLinksOf.get(view.links);
   if (known && known.computedAt === view.computedAt) return known.links;
   const asRef = (r: EvidenceRef): SourceRefView => ({ system: systemEnum(r.system), type: r.recordType, externalId: r.externalId });
-  const links = view.links.map((l) => ({
-    system: systemEnum(l.system),
-    type: l.recordType,
-    externalId: l.externalId,
-    matchConfidence: l.confidence,
-    matchRule: l.rule,
-    lastSyncedAt: view.computedAt,
-    origin: l.origin === 'manual' ? ('MANUAL' as const) : ('AUTO' as const),
-    linkedAt: l.linkedAt,
-    evidence: linkEvidence(l.explanation).map((e) => ({ ...e, other: e.other ? asRef(e.other) : null, sharedWith: e.sharedWith.map(asRef) })),
-  }));
+  const links = view.links.map((l): SourceLinkView => {
+    // Parsed when asked for: most queries of `sources` do not ask why, and a cache miss's answer waits on this.
+    let evidence: SourceLinkView['evidence'] | undefined;
+    const link = {
+      system: systemEnum(l.system),
+      type: l.recordType,
+      externalId: l.externalId,
+      matchConfidence: l.confidence,
+      matchRule: l.rule,
+      lastSyncedAt: view.computedAt,
+      origin: l.origin === 'manual' ? ('MANUAL' as const) : ('AUTO' as const),
+      linkedAt: l.linkedAt,
+      get evidence(): SourceLinkView['evidence'] {
+        return (evidence ??= linkEvidence(l.explanation).map((e) => ({ ...e, other: e.other ? asRef(e.other) : null, sharedWith: e.sharedWith.map(asRef) })));
+      },
+    };
+    return link;
+  });
   sourceLinksOf.set(view.links, { computedAt: view.computedAt, links });
   return links;
 }

@@ -37,7 +37,26 @@ export async function createTestDatabase(serverUrl: string, prefix: string): Pro
   await onServer(`CREATE DATABASE ${name}`);
   const u = new URL(serverUrl);
   u.pathname = `/${name}`;
-  return { url: u.toString(), drop: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined) };
+  // Dropped once its sessions have ended: FORCE terminates any left, and a client of this process
+  // that is terminated that way reports an error nobody handles (the run fails with every test
+  // passed). A session still there after the wait is named, so the leak can be found.
+  const drop = async (): Promise<void> => {
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    try {
+      const sessions = (): Promise<{ application_name: string; state: string | null; query: string }[]> =>
+        admin.query<{ application_name: string; state: string | null; query: string }>('SELECT application_name, state, query FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]).then((r) => r.rows);
+      let left = await sessions();
+      for (const until = Date.now() + 10_000; left.length > 0 && Date.now() < until; left = await sessions()) await new Promise((r) => setTimeout(r, 100));
+      if (left.length > 0) {
+        process.stderr.write(`[test] database ${name} still had ${String(left.length)} session(s) at its drop: ${left.map((s) => `${s.application_name || '(no name)'} ${s.state ?? ''} ${s.query.slice(0, 60)}`).join('; ')}\n`);
+      }
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await admin.end();
+    }
+  };
+  return { url: u.toString(), drop: () => drop().catch(() => undefined) };
 }
 
 /** A migrated store in a schema of its own and its job queue, on the test Postgres; `close()` drops both schemas (on a server) and stops everything. */

@@ -1,0 +1,111 @@
+// node-zendesk over Meridian's transport (transport.ts, the SDK's transportConfig) against a
+// plain HTTP server: what the SDK prepared arrives as prepared, compressed answers are decoded,
+// headers read as fetch's would be, and failures surface as the reader's errors.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync, brotliCompressSync, deflateSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createZendeskClient } from '../../src/sources/zendesk/client.ts';
+import { createZendeskConnector } from '../../src/sources/zendesk/index.ts';
+import { SourceRateLimitedError, SourceUnavailableError } from '../../src/sources/errors.ts';
+import { nodeHttpTransport } from '../../src/sources/zendesk/transport.ts';
+
+const org = (id: number): Record<string, unknown> => ({ id, name: `Org ${id}`, external_id: null, created_at: '2025-01-01T00:00:00Z', updated_at: '2025-03-04T10:11:12Z' });
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+describe('Zendesk transport (node:http under node-zendesk)', () => {
+  let server: http.Server;
+  let base: string;
+  const seen: Seen[] = [];
+  let answer: (req: http.IncomingMessage, res: http.ServerResponse) => void = () => undefined;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+        answer(req, res);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const connector = () => createZendeskConnector(createZendeskClient({ endpointUri: base, email: 'agent@example.com', apiToken: 'tok', webhookSecret: null }));
+  const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
+  };
+
+  it('sends the request node-zendesk prepared: method, URL, its authorization and user agent, and asks for compression', async () => {
+    seen.length = 0;
+    answer = json(200, { organizations: [org(7)] });
+    const got = await connector().loadAccounts(['7']);
+    expect(got[0]).toMatchObject({ id: '7', data: expect.objectContaining({ name: 'Org 7' }) as unknown });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.method).toBe('GET');
+    expect(seen[0]!.url).toBe('/api/v2/organizations/show_many.json?ids=7');
+    expect(seen[0]!.headers.authorization).toBe(`Basic ${Buffer.from('agent@example.com/token:tok').toString('base64')}`);
+    expect(seen[0]!.headers['user-agent']).toMatch(/^node-zendesk\//);
+    expect(seen[0]!.headers['accept-encoding']).toBe('gzip, deflate');
+  });
+
+  it.each([
+    ['gzip', gzipSync],
+    ['deflate', deflateSync],
+    ['br', brotliCompressSync],
+  ] as const)('decodes a %s answer', async (encoding, compress) => {
+    answer = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding }).end(compress(Buffer.from(JSON.stringify({ organizations: [org(8)] }))));
+    };
+    const got = await connector().loadAccounts(['8']);
+    expect(got[0]).toMatchObject({ id: '8', data: expect.objectContaining({ name: 'Org 8' }) as unknown });
+  });
+
+  it('reads Retry-After from a 429 as fetch would', async () => {
+    answer = json(429, { error: 'TooManyRequests' }, { 'retry-after': '17' });
+    const got = await connector().loadAccounts(['9']).then((r) => r[0], (e: unknown) => e);
+    expect(got).toBeInstanceOf(SourceRateLimitedError);
+    expect((got as SourceRateLimitedError).retryAfterSeconds).toBe(17);
+  });
+
+  it('a body that is not JSON is the system unavailable, naming Zendesk', async () => {
+    answer = (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"organizations": [');
+    const got = await connector().loadAccounts(['10']).then((r) => r[0], (e: unknown) => e);
+    expect(got).toBeInstanceOf(SourceUnavailableError);
+    expect((got as Error).message).toMatch(/^Zendesk unreachable: .*JSON/);
+  });
+
+  it('a refused connection is the system unreachable, with the socket error', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const c = createZendeskConnector(createZendeskClient({ endpointUri: `http://127.0.0.1:${port}/api/v2`, email: 'a@example.com', apiToken: 't', webhookSecret: null }));
+    const got = await c.loadAccounts(['11']).then((r) => r[0], (e: unknown) => e);
+    expect(got).toBeInstanceOf(SourceUnavailableError);
+    expect((got as Error).message).toContain('ECONNREFUSED');
+  });
+
+  it('sends a body as prepared (a write) and joins a repeated header as fetch does', async () => {
+    seen.length = 0;
+    answer = (_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('x-multi', ['a', 'b']);
+      res.writeHead(200).end('{}');
+    };
+    const raw = await nodeHttpTransport.transportFn(`${base}/organizations/5.json`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"organization":{"name":"N"}}' });
+    const adapted = nodeHttpTransport.responseAdapter(raw);
+    expect(seen[0]).toMatchObject({ method: 'PUT', url: '/api/v2/organizations/5.json', body: '{"organization":{"name":"N"}}' });
+    expect(adapted.headers.get('X-Multi')).toBe('a, b');
+    expect(adapted.headers.get('absent')).toBeNull();
+    expect(await adapted.json()).toEqual({});
+  });
+});
