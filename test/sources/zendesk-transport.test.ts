@@ -94,6 +94,15 @@ describe('Zendesk transport (node:http under node-zendesk)', () => {
     expect((got as Error).message).toContain('ECONNREFUSED');
   });
 
+  it('does not follow a redirect: the endpoint is named wrong, and the error says where it points', async () => {
+    seen.length = 0;
+    answer = (_req, res) => void res.writeHead(301, { location: 'https://acme.zendesk.com/api/v2/organizations/show_many.json?ids=12' }).end();
+    const got = await connector().loadAccounts(['12']).then((r) => r[0], (e: unknown) => e);
+    expect(got).toBeInstanceOf(SourceUnavailableError);
+    expect((got as Error).message).toBe('Zendesk answered 301, a redirect to https://acme.zendesk.com/api/v2/organizations/show_many.json?ids=12: set the Zendesk endpoint to where it points');
+    expect(seen).toHaveLength(1);
+  });
+
   it('sends a body as prepared (a write) and joins a repeated header as fetch does', async () => {
     seen.length = 0;
     answer = (_req, res) => {

@@ -126,6 +126,9 @@ export class ZendeskReader {
       throw new SourceRateLimitedError('zendesk', `Zendesk rate limit (429)${seconds === null ? '' : `, retry after ${seconds}s`}`, seconds, this.#o.clock.now(), { status, upstreamCode: upstream || null });
     }
     if (status === 404) throw new NotFound(upstream || 'Not found');
+    // Redirects are not followed (the transport is Node's http client): one means the endpoint is wrong.
+    const location = status >= 300 && status < 400 ? answer.header('location') : null;
+    if (location !== null) throw new SourceUnavailableError('zendesk', `Zendesk answered ${status}, a redirect to ${location}: set the Zendesk endpoint to where it points`, { status });
     throw new SourceUnavailableError('zendesk', `Zendesk answered ${status}${upstream ? ` (${upstream})` : ''}`, { status, upstreamCode: upstream || null, retryAfterSeconds: seconds });
   }
 
