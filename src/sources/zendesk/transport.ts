@@ -78,7 +78,4 @@ function adapt(answer: Answer): AdaptedAnswer {
 }
 
 /** `transportConfig` for `zendesk.createClient`. */
-export const nodeHttpTransport = {
-  transportFn: (uri: string, prepared: PreparedRequest): Promise<Answer> => send(uri, prepared),
-  responseAdapter: (answer: Answer): AdaptedAnswer => adapt(answer),
-};
+export const nodeHttpTransport = { transportFn: send, responseAdapter: adapt };
