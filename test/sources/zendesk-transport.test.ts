@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createZendeskClient } from '../../src/sources/zendesk/client.ts';
 import { createZendeskConnector } from '../../src/sources/zendesk/index.ts';
 import { SourceRateLimitedError, SourceUnavailableError } from '../../src/sources/errors.ts';
-import { nodeHttpTransport } from '../../src/sources/zendesk/transport.ts';
+import { MAX_ANSWER_BYTES, nodeHttpTransport } from '../../src/sources/zendesk/transport.ts';
 
 const org = (id: number): Record<string, unknown> => ({ id, name: `Org ${id}`, external_id: null, created_at: '2025-01-01T00:00:00Z', updated_at: '2025-03-04T10:11:12Z' });
 
@@ -92,6 +92,23 @@ describe('Zendesk transport (node:http under node-zendesk)', () => {
     const got = await c.loadAccounts(['11']).then((r) => r[0], (e: unknown) => e);
     expect(got).toBeInstanceOf(SourceUnavailableError);
     expect((got as Error).message).toContain('ECONNREFUSED');
+  });
+
+  it('refuses an answer in an encoding it cannot read, naming it, rather than reading it as JSON', async () => {
+    answer = (_req, res) => void res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'compress' }).end('\x1f\x9d...');
+    const got = await connector().loadAccounts(['13']).then((r) => r[0], (e: unknown) => e);
+    expect(got).toBeInstanceOf(SourceUnavailableError);
+    expect((got as Error).message).toBe('Zendesk unreachable: answer in an encoding this client cannot read (content-encoding: compress)');
+  });
+
+  it.each([
+    ['as sent', (): Buffer => Buffer.alloc(MAX_ANSWER_BYTES + 1, 0x20), {}],
+    ['once decoded (a gzip bomb)', (): Buffer => gzipSync(Buffer.alloc(MAX_ANSWER_BYTES + 1, 0x20)), { 'content-encoding': 'gzip' }],
+  ] as const)('refuses an answer larger than its limit %s', async (_how, body, headers) => {
+    answer = (_req, res) => void res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(body());
+    const got = await connector().loadAccounts(['14']).then((r) => r[0], (e: unknown) => e);
+    expect(got).toBeInstanceOf(SourceUnavailableError);
+    expect((got as Error).message).toBe(`Zendesk unreachable: answer larger than ${MAX_ANSWER_BYTES} bytes`);
   });
 
   it('does not follow a redirect: the endpoint is named wrong, and the error says where it points', async () => {

@@ -31,12 +31,20 @@ export interface AdaptedAnswer {
   json(): Promise<unknown>;
 }
 
-const DECODERS: Readonly<Record<string, (b: Buffer) => Promise<Buffer>>> = {
+const DECODERS: Readonly<Record<string, (b: Buffer, o: { maxOutputLength: number }) => Promise<Buffer>>> = {
   gzip: promisify(gunzip),
   'x-gzip': promisify(gunzip),
   deflate: promisify(inflate),
   br: promisify(brotliDecompress),
 };
+
+/**
+ * The most an answer may hold, as sent and once decoded. A Zendesk page of 100 records is a few
+ * hundred KB; one far larger is a broken or hostile server, and is refused before it fills memory.
+ */
+export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+
+const tooLarge = (): Error => new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`);
 
 /** Sends one request as node-zendesk prepared it; resolves with the whole answer, rejects on a socket error. */
 function send(uri: string, prepared: PreparedRequest): Promise<Answer> {
@@ -47,15 +55,27 @@ function send(uri: string, prepared: PreparedRequest): Promise<Answer> {
     const headers = { 'accept-encoding': 'gzip, deflate', ...prepared.headers };
     const req = client.request(url, { method: prepared.method ?? 'GET', headers }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size <= MAX_ANSWER_BYTES) chunks.push(c);
+        else {
+          reject(tooLarge());
+          res.destroy();
+        }
+      });
       res.on('error', reject);
       res.on('end', () => {
         const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
         const answer = { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers };
         const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
-        const decode = encoding === '' || encoding === 'identity' ? undefined : DECODERS[encoding];
-        if (decode === undefined || body.length === 0) resolve({ ...answer, body });
-        else decode(body).then((b) => resolve({ ...answer, body: b }), reject);
+        if (encoding === '' || encoding === 'identity' || body.length === 0) return resolve({ ...answer, body });
+        const decode = DECODERS[encoding];
+        if (decode === undefined) return reject(new Error(`answer in an encoding this client cannot read (content-encoding: ${encoding})`));
+        decode(body, { maxOutputLength: MAX_ANSWER_BYTES }).then(
+          (b) => resolve({ ...answer, body: b }),
+          (e: unknown) => reject(e instanceof RangeError ? tooLarge() : e instanceof Error ? e : new Error(String(e))),
+        );
       });
     });
     req.on('error', reject);
