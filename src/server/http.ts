@@ -273,6 +273,9 @@ function withoutHttp(error: GraphQLFormattedError): GraphQLFormattedError {
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
+  /** Variables nested past the limit, refused before anything walks them (counted with the refusals when limits are on). */
+  const variablesTooDeep = (variables: unknown): VariablesTooDeepError | null =>
+    variables == null ? null : options.limits ? options.limits.checkVariables(variables) : checkVariables(variables);
   const { logger, authenticator } = options;
   const introspection = options.introspection ?? 'admin';
   const allowedOrigins = options.allowedOrigins ?? [];
@@ -411,7 +414,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     // Before anything walks the variables (the response cache's key, the cost measure, Apollo,
     // graphql-jit): nested deep enough, each of them overflows the stack.
     const variables = variablesOf(req.method ?? 'GET', body, url.searchParams);
-    const tooDeep = variables === undefined ? null : (options.limits ? options.limits.checkVariables(variables) : checkVariables(variables));
+    const tooDeep = variablesTooDeep(variables);
     if (tooDeep) return overLimit(tooDeep);
     const cache = options.responseCache;
     const op = cache || options.limits ? operationOf(req.method ?? 'GET', body, url.searchParams, variables) : null;
@@ -623,7 +626,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           const principal = principals.get(ctx);
           if (!principal) return [new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED' } })];
           // Before anything walks the variables, as over HTTP.
-          const tooDeep = payload.variables == null ? null : (options.limits ? options.limits.checkVariables(payload.variables) : checkVariables(payload.variables));
+          const tooDeep = variablesTooDeep(payload.variables);
           if (tooDeep) return [tooDeep];
           // Rate, size, depth, aliases and cost, as over HTTP: refused, or parsed and validated.
           const checked = await options.limits?.webSocketOperation(options.schema, payload, principal, ctx.extra.request.socket.remoteAddress, ctx.extra.request.headers['x-forwarded-for']);
