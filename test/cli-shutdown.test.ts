@@ -104,10 +104,13 @@ describe('meridian serve on SIGTERM', { timeout: 180_000 }, () => {
 
   async function gateway(graceMs: number): Promise<Gateway> {
     dataDir = await mkdtemp(join(tmpdir(), 'meridian-stop-'));
-    return serve(cleanEnv({ ...sandbox.env(), PORT: '0', MERIDIAN_DATA_DIR: dataDir, MERIDIAN_SOURCE_TIMEOUT_MS: '20000', MERIDIAN_SHUTDOWN_GRACE_MS: String(graceMs), MERIDIAN_RESPONSE_CACHE: 'off', MERIDIAN_API_KEYS: TEST_API_KEYS_ENV }));
+    return serve(cleanEnv({ ...sandbox.env(), PORT: '0', MERIDIAN_DATA_DIR: dataDir, MERIDIAN_SOURCE_TIMEOUT_MS: '20000', MERIDIAN_SHUTDOWN_GRACE_MS: String(graceMs), MERIDIAN_RESPONSE_CACHE: 'off', MERIDIAN_API_KEYS: TEST_API_KEYS_ENV, MERIDIAN_POLL_SECONDS: '0' }));
   }
 
-  /** Sends the query and resolves once Stripe has been asked (the request is in flight in the gateway). */
+  /**
+   * Sends the query and resolves once Stripe has been asked (the request is in flight in the gateway).
+   * The gateways here poll no change feed: a poll of Stripe's events at start would count as that call.
+   */
   async function slowQuery(gw: Gateway, id: string): Promise<{ response: Promise<Response> }> {
     const before = sandbox.stripe.requests.lastSeq;
     const response = fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer() }, body: JSON.stringify({ query: QUERY, variables: { id } }) });
