@@ -9,52 +9,33 @@ import { createZendeskClient } from '../../src/sources/zendesk/client.ts';
 import { createZendeskConnector } from '../../src/sources/zendesk/index.ts';
 import { SourceRateLimitedError, SourceUnavailableError } from '../../src/sources/errors.ts';
 import { MAX_ANSWER_BYTES, nodeHttpTransport } from '../../src/sources/zendesk/transport.ts';
+import { startRecordingServer, jsonAnswer, type Answer, type RecordingServer } from '../support/recording-server.ts';
 
 const org = (id: number): Record<string, unknown> => ({ id, name: `Org ${id}`, external_id: null, created_at: '2025-01-01T00:00:00Z', updated_at: '2025-03-04T10:11:12Z' });
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
 describe('Zendesk transport (node:http under node-zendesk)', () => {
-  let server: http.Server;
+  let srv: RecordingServer;
   let base: string;
-  const seen: Seen[] = [];
-  let answer: (req: http.IncomingMessage, res: http.ServerResponse) => void = () => undefined;
-
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-        answer(req, res);
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2`;
+    srv = await startRecordingServer();
+    base = `${srv.url}/api/v2`;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(() => srv.close());
 
   const connector = () => createZendeskConnector(createZendeskClient({ endpointUri: base, email: 'agent@example.com', apiToken: 'tok', webhookSecret: null }));
-  const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (_req: http.IncomingMessage, res: http.ServerResponse) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
-  };
+  const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => jsonAnswer(status, body, headers, 'application/json; charset=utf-8');
 
   it('sends the request node-zendesk prepared: method, URL, its authorization and user agent, and asks for compression', async () => {
-    seen.length = 0;
-    answer = json(200, { organizations: [org(7)] });
+    srv.seen.length = 0;
+    srv.answer = json(200, { organizations: [org(7)] });
     const got = await connector().loadAccounts(['7']);
     expect(got[0]).toMatchObject({ id: '7', data: expect.objectContaining({ name: 'Org 7' }) as unknown });
-    expect(seen).toHaveLength(1);
-    expect(seen[0]!.method).toBe('GET');
-    expect(seen[0]!.url).toBe('/api/v2/organizations/show_many.json?ids=7');
-    expect(seen[0]!.headers.authorization).toBe(`Basic ${Buffer.from('agent@example.com/token:tok').toString('base64')}`);
-    expect(seen[0]!.headers['user-agent']).toMatch(/^node-zendesk\//);
-    expect(seen[0]!.headers['accept-encoding']).toBe('gzip, deflate');
+    expect(srv.seen).toHaveLength(1);
+    expect(srv.seen[0]!.method).toBe('GET');
+    expect(srv.seen[0]!.url).toBe('/api/v2/organizations/show_many.json?ids=7');
+    expect(srv.seen[0]!.headers.authorization).toBe(`Basic ${Buffer.from('agent@example.com/token:tok').toString('base64')}`);
+    expect(srv.seen[0]!.headers['user-agent']).toMatch(/^node-zendesk\//);
+    expect(srv.seen[0]!.headers['accept-encoding']).toBe('gzip, deflate');
   });
 
   it.each([
@@ -62,7 +43,7 @@ describe('Zendesk transport (node:http under node-zendesk)', () => {
     ['deflate', deflateSync],
     ['br', brotliCompressSync],
   ] as const)('decodes a %s answer', async (encoding, compress) => {
-    answer = (_req, res) => {
+    srv.answer = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding }).end(compress(Buffer.from(JSON.stringify({ organizations: [org(8)] }))));
     };
     const got = await connector().loadAccounts(['8']);
@@ -70,14 +51,14 @@ describe('Zendesk transport (node:http under node-zendesk)', () => {
   });
 
   it('reads Retry-After from a 429 as fetch would', async () => {
-    answer = json(429, { error: 'TooManyRequests' }, { 'retry-after': '17' });
+    srv.answer = json(429, { error: 'TooManyRequests' }, { 'retry-after': '17' });
     const got = await connector().loadAccounts(['9']).then((r) => r[0], (e: unknown) => e);
     expect(got).toBeInstanceOf(SourceRateLimitedError);
     expect((got as SourceRateLimitedError).retryAfterSeconds).toBe(17);
   });
 
   it('a body that is not JSON is the system unavailable, naming Zendesk', async () => {
-    answer = (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"organizations": [');
+    srv.answer = (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"organizations": [');
     const got = await connector().loadAccounts(['10']).then((r) => r[0], (e: unknown) => e);
     expect(got).toBeInstanceOf(SourceUnavailableError);
     expect((got as Error).message).toMatch(/^Zendesk unreachable: .*JSON/);
@@ -95,7 +76,7 @@ describe('Zendesk transport (node:http under node-zendesk)', () => {
   });
 
   it('refuses an answer in an encoding it cannot read, naming it, rather than reading it as JSON', async () => {
-    answer = (_req, res) => void res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'compress' }).end('\x1f\x9d...');
+    srv.answer = (_req, res) => void res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'compress' }).end('\x1f\x9d...');
     const got = await connector().loadAccounts(['13']).then((r) => r[0], (e: unknown) => e);
     expect(got).toBeInstanceOf(SourceUnavailableError);
     expect((got as Error).message).toBe('Zendesk unreachable: answer in an encoding this client cannot read (content-encoding: compress)');
@@ -105,31 +86,31 @@ describe('Zendesk transport (node:http under node-zendesk)', () => {
     ['as sent', (): Buffer => Buffer.alloc(MAX_ANSWER_BYTES + 1, 0x20), {}],
     ['once decoded (a gzip bomb)', (): Buffer => gzipSync(Buffer.alloc(MAX_ANSWER_BYTES + 1, 0x20)), { 'content-encoding': 'gzip' }],
   ] as const)('refuses an answer larger than its limit %s', async (_how, body, headers) => {
-    answer = (_req, res) => void res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(body());
+    srv.answer = (_req, res) => void res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(body());
     const got = await connector().loadAccounts(['14']).then((r) => r[0], (e: unknown) => e);
     expect(got).toBeInstanceOf(SourceUnavailableError);
     expect((got as Error).message).toBe(`Zendesk unreachable: answer larger than ${MAX_ANSWER_BYTES} bytes`);
   });
 
   it('does not follow a redirect: the endpoint is named wrong, and the error says where it points', async () => {
-    seen.length = 0;
-    answer = (_req, res) => void res.writeHead(301, { location: 'https://acme.zendesk.com/api/v2/organizations/show_many.json?ids=12' }).end();
+    srv.seen.length = 0;
+    srv.answer = (_req, res) => void res.writeHead(301, { location: 'https://acme.zendesk.com/api/v2/organizations/show_many.json?ids=12' }).end();
     const got = await connector().loadAccounts(['12']).then((r) => r[0], (e: unknown) => e);
     expect(got).toBeInstanceOf(SourceUnavailableError);
     expect((got as Error).message).toBe('Zendesk answered 301, a redirect to https://acme.zendesk.com/api/v2/organizations/show_many.json?ids=12: set the Zendesk endpoint to where it points');
-    expect(seen).toHaveLength(1);
+    expect(srv.seen).toHaveLength(1);
   });
 
   it('sends a body as prepared (a write) and joins a repeated header as fetch does', async () => {
-    seen.length = 0;
-    answer = (_req, res) => {
+    srv.seen.length = 0;
+    srv.answer = (_req, res) => {
       res.setHeader('content-type', 'application/json');
       res.setHeader('x-multi', ['a', 'b']);
       res.writeHead(200).end('{}');
     };
     const raw = await nodeHttpTransport.transportFn(`${base}/organizations/5.json`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"organization":{"name":"N"}}' });
     const adapted = nodeHttpTransport.responseAdapter(raw);
-    expect(seen[0]).toMatchObject({ method: 'PUT', url: '/api/v2/organizations/5.json', body: '{"organization":{"name":"N"}}' });
+    expect(srv.seen[0]).toMatchObject({ method: 'PUT', url: '/api/v2/organizations/5.json', body: '{"organization":{"name":"N"}}' });
     expect(adapted.headers.get('X-Multi')).toBe('a, b');
     expect(adapted.headers.get('absent')).toBeNull();
     expect(await adapted.json()).toEqual({});

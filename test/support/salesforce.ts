@@ -6,7 +6,7 @@ import { Connection } from 'jsforce';
 import type { SalesforceSettings } from '../../src/sources/salesforce/settings.ts';
 import type { SalesforceEmulator } from '../../src/sandbox/salesforce/index.ts';
 import { readSystemSettings } from '../../src/config/systems.ts';
-import { withoutRetries } from '../../src/sources/salesforce/client.ts';
+import { carriedByNodeHttp } from '../../src/sources/salesforce/client.ts';
 
 /**
  * A logged-in Connection: password grant through the connected app when OAuth settings are
@@ -15,7 +15,7 @@ import { withoutRetries } from '../../src/sources/salesforce/client.ts';
  */
 export async function connectSalesforce(settings: SalesforceSettings): Promise<Connection> {
   if (settings.session) {
-    return withoutRetries(new Connection({ instanceUrl: settings.session.instanceUrl, accessToken: settings.session.accessToken, version: settings.apiVersion }));
+    return carriedByNodeHttp(new Connection({ instanceUrl: settings.session.instanceUrl, accessToken: settings.session.accessToken, version: settings.apiVersion }));
   }
   const oauth = settings.oauth!;
   const conn = new Connection({
@@ -25,7 +25,7 @@ export async function connectSalesforce(settings: SalesforceSettings): Promise<C
   });
   // https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_username_password_flow.htm
   await conn.login(oauth.username, oauth.password);
-  return withoutRetries(conn);
+  return carriedByNodeHttp(conn);
 }
 
 /** The settings a deployment would give to reach `emu` with the connected app's password grant, as the environment says them. */

@@ -11,7 +11,7 @@ import { Connection } from 'jsforce';
 import { z } from 'zod';
 import type { SalesforceSettings } from './settings.ts';
 import { SourceUnavailableError } from '../errors.ts';
-import { withoutRetries } from './client.ts';
+import { carriedByNodeHttp } from './client.ts';
 import { learnOrganizationId, type OrganizationIdSource } from './organization.ts';
 
 export type SalesforceSessionState =
@@ -100,7 +100,7 @@ export class SalesforceSession {
     this.#retryDelay = this.#o.minRetryMs;
     // A session someone else issued needs no login: it is used as given.
     if (settings.session) {
-      this.#conn = withoutRetries(new Connection({ instanceUrl: settings.session.instanceUrl, accessToken: settings.session.accessToken, version: settings.apiVersion }));
+      this.#conn = carriedByNodeHttp(new Connection({ instanceUrl: settings.session.instanceUrl, accessToken: settings.session.accessToken, version: settings.apiVersion }));
       this.#state = { status: 'connected', orgId: null };
     }
   }
@@ -162,8 +162,8 @@ export class SalesforceSession {
     this.#lastAttemptAt = Date.now();
     const attempt = this.#requestToken().then(
       (token) => {
-        // Retries are the caller's (the breaker, a backfill's page retry): see withoutRetries.
-        const conn = withoutRetries(new Connection({
+        // Retries are the caller's (the breaker, a backfill's page retry): see carriedByNodeHttp.
+        const conn = carriedByNodeHttp(new Connection({
           instanceUrl: token.instance_url,
           accessToken: token.access_token,
           version: this.#settings.apiVersion,
