@@ -15,16 +15,70 @@ import type { Candidate, Conflict, FieldLineage, GoldenRecord, MergeOptions } fr
 
 const isEmpty = (v: unknown): boolean => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
 
-function readSource(data: Record<string, unknown>, source: SourceSpec): { raw: unknown; sourceField: string } {
-  if (typeof source.path === 'string') return { raw: getPath(data, source.path), sourceField: source.path };
-  const raw: Record<string, unknown> = {};
-  let any = false;
-  for (const [key, path] of Object.entries(source.path)) {
-    const v = getPath(data, path);
-    raw[key] = v ?? null;
-    if (!isEmpty(v)) any = true;
+/** How one system's value of one field is read: its path(s), prepared once per spec. */
+interface SourceReader {
+  readonly source: SourceSpec;
+  /** The raw value (a composite's sub-fields, or null when every one is empty). */
+  readonly read: (data: Record<string, unknown>) => unknown;
+  readonly sourceField: string;
+}
+
+function sourceReader(source: SourceSpec): SourceReader {
+  const path = source.path;
+  if (typeof path === 'string') return { source, read: (data) => getPath(data, path), sourceField: path };
+  const parts = Object.entries(path);
+  return {
+    source,
+    read: (data) => {
+      const raw: Record<string, unknown> = {};
+      let any = false;
+      for (const [key, p] of parts) {
+        const v = getPath(data, p);
+        raw[key] = v ?? null;
+        if (!isEmpty(v)) any = true;
+      }
+      return any ? raw : null;
+    },
+    sourceField: Object.values(path).join(','),
+  };
+}
+
+/** A field as the merge walks it: its readers by system, and the systems that rank their records. */
+interface FieldPlan {
+  readonly name: string;
+  readonly field: FieldDef;
+  readonly readers: Partial<Record<SystemId, SourceReader>>;
+  readonly ranked: readonly (readonly [SystemId, SourceSpec])[];
+}
+
+/** What the merge reads of a spec, worked out once per spec object (specs are not changed once loaded). */
+interface SpecPlan {
+  /** Fields in resolution order. */
+  readonly fields: readonly FieldPlan[];
+  readonly names: readonly string[];
+  /** The address field's readers (a phone is read in its record's own country). */
+  readonly address: Partial<Record<SystemId, SourceReader>> | undefined;
+}
+
+const plans = new WeakMap<FieldSpec, SpecPlan>();
+
+function planOf(spec: FieldSpec): SpecPlan {
+  let plan = plans.get(spec);
+  if (plan === undefined) {
+    const fields = resolutionOrder(spec).map((name): FieldPlan => {
+      const field = spec.fields[name]!;
+      const entries = Object.entries(field.sources) as [SystemId, SourceSpec][];
+      return {
+        name,
+        field,
+        readers: Object.fromEntries(entries.map(([system, source]) => [system, sourceReader(source)])),
+        ranked: entries.filter(([, source]) => source.rank !== undefined),
+      };
+    });
+    plan = { fields, names: Object.keys(spec.fields), address: fields.find((f) => f.field.type === 'address')?.readers };
+    plans.set(spec, plan);
   }
-  return { raw: any ? raw : null, sourceField: Object.values(source.path).join(',') };
+  return plan;
 }
 
 const publicCandidate = (c: WorkCandidate): Candidate => ({
@@ -83,7 +137,7 @@ export function mergeGoldenRecord(goldenId: string, records: readonly SourceReco
   const sorted = [...records].sort((a, b) => sysOrder(a.system) - sysOrder(b.system) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const live = sorted.filter((r) => !r.deleted);
   const defaultRegion = options.defaultRegion ?? DEFAULT_PHONE_REGION;
-  const addressField = Object.values(spec.fields).find((f) => f.type === 'address');
+  const plan = planOf(spec);
 
   const golden: Record<string, unknown> = {};
   const lineage = new Map<string, FieldLineage>();
@@ -94,21 +148,21 @@ export function mergeGoldenRecord(goldenId: string, records: readonly SourceReco
   const regionOf = (rec: SourceRecord): string => {
     let own = ownCountry.get(rec);
     if (own === undefined) {
-      const src = addressField?.sources[rec.system];
-      own = src === undefined ? null : countryOfRaw(readSource(rec.data, src).raw);
+      const reader = plan.address?.[rec.system];
+      own = reader === undefined ? null : countryOfRaw(reader.read(rec.data));
       ownCountry.set(rec, own);
     }
     const customer = golden.address !== null && typeof golden.address === 'object' ? (golden.address as { country?: unknown }).country : null;
     return own ?? (typeof customer === 'string' ? customer : defaultRegion);
   };
 
-  for (const name of resolutionOrder(spec)) {
-    const field = spec.fields[name]!;
+  for (const { name, field, readers, ranked } of plan.fields) {
     const candidates: WorkCandidate[] = [];
     for (const rec of live) {
-      const source = field.sources[rec.system];
-      if (source === undefined) continue;
-      const { raw, sourceField } = readSource(rec.data, source);
+      const reader = readers[rec.system];
+      if (reader === undefined) continue;
+      const { source, sourceField } = reader;
+      const raw = reader.read(rec.data);
       if (isEmpty(raw)) continue;
       const ctx: NormalizeContext = { field, system: rec.system, region: regionOf(rec), golden };
       const value = NORMALIZER_IMPLS[source.normalize](raw, ctx) ?? null;
@@ -140,9 +194,7 @@ export function mergeGoldenRecord(goldenId: string, records: readonly SourceReco
     // A system whose source has a `rank` speaks through its best-ranked record: its other
     // records (duplicates within the system) are shown, but are identity's business, not a conflict.
     const speaker = new Map<SystemId, WorkCandidate | null>();
-    for (const [system, source] of Object.entries(field.sources) as [SystemId, SourceSpec][]) {
-      if (source.rank !== undefined) speaker.set(system, bestOfSystem(valued.filter((c) => c.system === system), source));
-    }
+    for (const [system, source] of ranked) speaker.set(system, bestOfSystem(valued.filter((c) => c.system === system), source));
     const participants = candidates.filter((c) => c.value !== null && !c.inferred && (!speaker.has(c.system) || speaker.get(c.system) === c || c === winner));
     const losers = winner === null ? [] : participants.filter((c) => c !== winner && !equal(c.value, winner.value));
     const shown = new Map(candidates.map((c) => [c, publicCandidate(c)] as const));
@@ -165,7 +217,7 @@ export function mergeGoldenRecord(goldenId: string, records: readonly SourceReco
     if (winner !== null && losers.length > 0) kinds.set(name, classify(spec.fields[name]!, winner, losers));
   }
   const conflicts: Conflict[] = [];
-  for (const name of Object.keys(spec.fields)) {
+  for (const name of plan.names) {
     const kind = kinds.get(name);
     const explainedBy = spec.fields[name]!.conflict.explainedBy;
     if (kind === undefined || (explainedBy !== undefined && kinds.has(explainedBy))) continue;
@@ -177,8 +229,8 @@ export function mergeGoldenRecord(goldenId: string, records: readonly SourceReco
 
   return {
     id: goldenId,
-    fields: Object.fromEntries(Object.keys(spec.fields).map((n) => [n, golden[n] ?? null])),
-    lineage: Object.keys(spec.fields).map((n) => lineage.get(n)!),
+    fields: Object.fromEntries(plan.names.map((n) => [n, golden[n] ?? null])),
+    lineage: plan.names.map((n) => lineage.get(n)!),
     conflicts,
     sources: sorted.map((r) => ({ system: r.system, type: r.type, externalId: r.id, updatedAt: toIsoUtc(r.updatedAt) ?? r.updatedAt, deleted: r.deleted })),
   };
