@@ -191,9 +191,18 @@ interface LinkRow {
   rule: string;
   explanation: Record<string, unknown>;
   origin: string;
-  linked_at: Date;
-  updated_at: Date;
+  /** ISO text (LINK_COLUMNS), as IdentityLink carries it. */
+  linked_at: string;
+  updated_at: string;
 }
+
+/**
+ * A link's columns (table alias `l`), its times written by Postgres as the text JavaScript's
+ * toISOString() gives (UTC, milliseconds, truncated as a Date truncates microseconds): not parsed
+ * into a Date to be formatted again, on a cache miss's first round trip.
+ */
+const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+const LINK_COLUMNS = `l.system, l.record_type, l.external_id, l.golden_id, l.confidence, l.rule, l.explanation, l.origin, to_char(l.linked_at AT TIME ZONE 'UTC', ${ISO_MS}) AS linked_at, to_char(l.updated_at AT TIME ZONE 'UTC', ${ISO_MS}) AS updated_at`;
 
 const keyOf = (system: string, recordType: string, externalId: string): string => `${system}\u0000${recordType}\u0000${externalId}`;
 /** A record's key as cannotLinkWith returns it. */
@@ -302,7 +311,7 @@ class PgIdentityStore implements IdentityStore {
     // cache miss's first round trip, and planning the recursive walk is most of its time). A
     // retired id comes back as its row alone, with no links, and is walked below.
     const r = await this.store.prepared<Partial<LinkRow> & { start: string; retired_into: string | null }>(
-      `SELECT g.id AS start, g.retired_into, l.system, l.record_type, l.external_id, l.golden_id, l.confidence, l.rule, l.explanation, l.origin, l.linked_at, l.updated_at
+      `SELECT g.id AS start, g.retired_into, ${LINK_COLUMNS}
          FROM ${this.golden} g LEFT JOIN ${this.links} l ON l.golden_id = g.id AND g.retired_into IS NULL
         WHERE g.id = ANY($1::text[])
         ORDER BY g.id, l.system, l.record_type, l.external_id`,
@@ -316,7 +325,7 @@ class PgIdentityStore implements IdentityStore {
       // as survivors() does, and the survivor's links read with it.
       const walked = await this.store.query<LinkRow & { start: string }>(
         `${this.walk}
-         SELECT w.start, l.system, l.record_type, l.external_id, l.golden_id, l.confidence, l.rule, l.explanation, l.origin, l.linked_at, l.updated_at
+         SELECT w.start, ${LINK_COLUMNS}
            FROM walk w JOIN ${this.links} l ON l.golden_id = w.id
           WHERE w.retired_into IS NULL
           ORDER BY w.start, l.system, l.record_type, l.external_id`,
@@ -421,7 +430,7 @@ class PgIdentityStore implements IdentityStore {
     if (refs.length === 0) return [];
     const types = refs.map((ref) => ref.recordType ?? ACCOUNT_TYPE[ref.system]);
     const r = await c.query<LinkRow>(
-      `SELECT l.system, l.record_type, l.external_id, l.golden_id, l.confidence, l.rule, l.explanation, l.origin, l.linked_at, l.updated_at
+      `SELECT ${LINK_COLUMNS}
          FROM unnest($1::text[], $2::text[], $3::text[]) AS k (system, record_type, external_id)
          JOIN ${this.links} l USING (system, record_type, external_id)`,
       [refs.map((x) => x.system), types, refs.map((x) => x.externalId)],
@@ -833,8 +842,8 @@ function toLink(row: LinkRow): IdentityLink {
     rule: row.rule,
     explanation: row.explanation,
     origin: row.origin === 'manual' ? 'manual' : 'auto',
-    linkedAt: row.linked_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
+    linkedAt: row.linked_at,
+    updatedAt: row.updated_at,
   };
 }
 

@@ -170,6 +170,25 @@ describe('batch reads keep the DataLoader contract', () => {
     }
   });
 
+  it('a link’s times are what a Date of the stored time writes (UTC, milliseconds truncated), in every read', async () => {
+    const [a] = await identity.goldenIdsFor([{ system: 'salesforce', externalId: '001A' }]);
+    const table = db.store.table('identity_links');
+    const saved = await db.store.query<{ linked_at: Date; updated_at: Date }>(`SELECT linked_at, updated_at FROM ${table} WHERE system = 'salesforce' AND external_id = '001A'`);
+    const times = ['2026-01-02 03:04:05.678901+02', '1999-12-31 23:59:59.999999-11', '2026-06-30 00:00:00+00', '2026-03-04 05:06:07.0005+00'];
+    try {
+      for (const at of times) {
+        await db.store.query(`UPDATE ${table} SET linked_at = $1, updated_at = $1 WHERE system = 'salesforce' AND external_id = '001A'`, [at]);
+        const stored = await db.store.query<{ linked_at: Date }>(`SELECT linked_at FROM ${table} WHERE system = 'salesforce' AND external_id = '001A'`);
+        const want = stored.rows[0]!.linked_at.toISOString();
+        const viaLinksFor = (await identity.linksFor([a!]))[0]!.find((l) => l.system === 'salesforce')!;
+        const viaRead = (await identity.read((tx) => tx.linksOf([{ system: 'salesforce', externalId: '001A' }])))[0]!;
+        expect([viaLinksFor.linkedAt, viaLinksFor.updatedAt, viaRead.linkedAt, viaRead.updatedAt]).toEqual([want, want, want, want]);
+      }
+    } finally {
+      await db.store.query(`UPDATE ${table} SET linked_at = $1, updated_at = $2 WHERE system = 'salesforce' AND external_id = '001A'`, [saved.rows[0]!.linked_at, saved.rows[0]!.updated_at]);
+    }
+  });
+
   it('resolve: null for an id never issued or not an id at all', async () => {
     expect(await identity.resolve('gc_01JD0000000000000000000000')).toBeNull();
     expect(await identity.resolve("'; drop table x; --")).toBeNull();
