@@ -115,11 +115,21 @@ if (suites.has('gateway')) {
 
   // 1. Latency with 50 ms at every source: each query a cache miss (distinct customers).
   await systems.ask('latency ' + FLOOR_MS);
-  // Warmed first with misses of the other hundred customers (then the cache emptied): the miss
-  // path is measured in a process that has run it, as the sources alone are (just after).
+  // Warmed first with misses of the other hundred customers, round after round (the cache emptied
+  // after each): the miss path is measured as a running gateway serves it, once V8 has optimised
+  // it, as the throughput below is measured after its warm-up and the sources alone are measured
+  // after all of these misses. On this 2-core VM the rounds' p50 went 57.4, 56.6, 56.5, 55.7,
+  // 55.3, 55.2, 55.1, 55.3 ms (6 December 2026): one round of a hundred measured V8's warm-up.
+  // The first round (the first hundred misses after start) is reported as well.
+  const warmRounds = Math.max(1, Number(process.env['BENCH_MISS_WARMUP_ROUNDS'] ?? 6));
   const warmBodies = ready.ids.slice(100, 200).map((id) => JSON.stringify({ query: CUSTOMER_QUERY, variables: { id } }));
-  await once(1, 'bench/load.ts', [JSON.stringify({ url: ready.url, bodies: warmBodies, concurrency: 1, sequential: true })]);
-  await gateway.ask('clear');
+  let firstRound: Record<string, number> | undefined;
+  for (let round = 0; round < warmRounds; round++) {
+    const w = await once(1, 'bench/load.ts', [JSON.stringify({ url: ready.url, bodies: warmBodies, concurrency: 1, sequential: true })]);
+    firstRound ??= w;
+    if (process.env['BENCH_VERBOSE']) console.error(`miss warm-up round ${round + 1}: p50 ${w['p50']!.toFixed(2)} ms`);
+    await gateway.ask('clear');
+  }
   const before = await systems.ask<Record<string, number>>('counts');
   const lat = await once(1, 'bench/load.ts', [JSON.stringify({ url: ready.url, bodies, concurrency: 1, sequential: true })]);
   const after = await systems.ask<Record<string, number>>('counts');
@@ -127,10 +137,11 @@ if (suites.has('gateway')) {
   if (process.env['BENCH_VERBOSE']) console.error('system answer times (ms, median):', durations);
   const calls = Object.keys(after).reduce((s, k) => s + after[k]! - before[k]!, 0);
   const minimum = ready.systems.slice(0, 100).reduce((s, n) => s + n, 0);
-  rows.push({ suite: 'gateway', metric: 'customer query, 50 ms at every source: p50', value: lat['p50']!, unit: 'ms', note: `${lat['n']} distinct customers, cache misses, ${lat['errors']} errors` });
+  rows.push({ suite: 'gateway', metric: 'customer query, 50 ms at every source: p50', value: lat['p50']!, unit: 'ms', note: `${lat['n']} distinct customers, cache misses, ${lat['errors']} errors; after ${warmRounds * warmBodies.length} warm-up misses (BENCH_MISS_WARMUP_ROUNDS ${warmRounds})` });
   rows.push({ suite: 'gateway', metric: '  p50 / 50 ms floor', value: lat['p50']! / FLOOR_MS, unit: 'ratio', goal: '≤ 1.10' });
   rows.push({ suite: 'gateway', metric: '  p95', value: lat['p95']!, unit: 'ms' });
   rows.push({ suite: 'gateway', metric: '  p95 / 50 ms floor', value: lat['p95']! / FLOOR_MS, unit: 'ratio', goal: '≤ 1.30' });
+  rows.push({ suite: 'gateway', metric: '  the first 100 misses after start: p50 / floor', value: firstRound!['p50']! / FLOOR_MS, unit: 'ratio', note: `p50 ${firstRound!['p50']!.toFixed(1)} ms, p95 ${firstRound!['p95']!.toFixed(1)} ms: before V8 has optimised the miss path (other customers, the first warm-up round)` });
   // The same customers read by the connectors alone (the SDKs, all systems in parallel, no
   // gateway around them), at the same latency, just after: what the 50 ms floor costs through
   // these SDKs and emulators before the gateway adds anything.
