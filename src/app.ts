@@ -44,7 +44,7 @@ import { createMemoryPubSub, createRedisPubSub, type PubSub } from './pubsub/ind
 import { buildCostModel, createGatewayLimits, createMemoryRateLimitStore, createRedisRateLimitStore } from './limits/index.ts';
 import { limitsConfig } from './config/limits.ts';
 import { createLogOnce } from './observability/log-once.ts';
-import { addScrapeSource, collectProcessMetrics, rateLimited } from './observability/metrics.ts';
+import { addScrapeSource, collectProcessMetrics, limitRefusals, rateLimited } from './observability/metrics.ts';
 import { startTracing } from './observability/tracing.ts';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -480,8 +480,9 @@ export async function startApp(options: AppOptions): Promise<App> {
       config: limitsConfig(env),
       model: buildCostModel(spec, Object.keys(sources) as SystemId[]),
       store: rateStore,
-      // meridian_rate_limited_total{scope="request"|"webhook"}
+      // meridian_limit_refusals_total{code, scope}; meridian_rate_limited_total{scope="request"|"webhook"}
       onRefused: (code, where) => {
+        limitRefusals.inc({ code, scope: where });
         if (code === 'RATE_LIMITED') rateLimited.inc({ scope: where });
       },
     });

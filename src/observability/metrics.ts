@@ -61,6 +61,14 @@ export const rateLimited = new client.Counter({
   registers: [registry],
 });
 
+/** Requests refused by a limit (docs/limits.md), by its error code and where it was checked. */
+export const limitRefusals = new client.Counter({
+  name: 'meridian_limit_refusals_total',
+  help: 'Requests refused by a limit, by code (COST_LIMIT_EXCEEDED, ALIAS_LIMIT_EXCEEDED, DEPTH_LIMIT_EXCEEDED, DOCUMENT_TOO_LARGE, TOKEN_LIMIT_EXCEEDED, VARIABLES_TOO_DEEP, RATE_LIMITED) and scope (operation, request, webhook).',
+  labelNames: ['code', 'scope'] as const,
+  registers: [registry],
+});
+
 /** What the running gateway reports at scrape time. Each function is optional. */
 export interface ScrapeSource {
   /** Circuit breaker state per system. */

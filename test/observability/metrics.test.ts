@@ -104,6 +104,23 @@ describe('/metrics', () => {
     }
   });
 
+  it('counts requests refused by a limit by code and where it was checked, with nothing upstream', async () => {
+    const before = await scrape();
+    const calls0 = emulatorCalls();
+    // The issue's reproduction: 1,000 aliases of a hundred customers each.
+    const bomb = `{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: customers(first: 100) { edges { node { id name email } } }`).join(' ')} }`;
+    const refused = await app.gql(bomb);
+    expect(refused.errors.map((e) => e.extensions?.['code'])).toEqual(['COST_LIMIT_EXCEEDED']);
+    const deep = await app.gql('query($v: JSON) { customers(first: 1) { totalCount } }', { v: JSON.parse('['.repeat(200) + ']'.repeat(200)) as unknown });
+    expect(deep.errors.map((e) => e.extensions?.['code'])).toEqual(['VARIABLES_TOO_DEEP']);
+    const after = await scrape();
+    const delta = (labels: Record<string, string>) => sum(after, 'meridian_limit_refusals_total', labels) - sum(before, 'meridian_limit_refusals_total', labels);
+    expect(delta({ code: 'COST_LIMIT_EXCEEDED', scope: 'operation' })).toBe(1);
+    expect(delta({ code: 'VARIABLES_TOO_DEEP' })).toBe(1);
+    expect(delta({})).toBe(2);
+    expect(emulatorCalls()).toEqual(calls0);
+  });
+
   // Last: it leaves Stripe's circuit open.
   it('counts failed calls by code, then the open circuit: its state and the calls it refused', async () => {
     const stripe = app.sandbox!.stripe;
