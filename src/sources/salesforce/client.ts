@@ -13,7 +13,8 @@ const PROXY_VARIABLES = ['https_proxy', 'http_proxy', 'HTTPS_PROXY', 'HTTP_PROXY
  * its content type); only the carrier changes. Its default carrier is node-fetch v2 inside a
  * chain of streams, which on a cache miss put Salesforce's request on the wire last of the four
  * systems and its answer last off it (docs/sources/salesforce.md). A request this carrier is not
- * for (a form body, or a proxy set in the environment or the options) goes through
+ * for (a form body, a proxy in the options, or any of a connection made while a proxy is set in
+ * the environment) goes through
  * jsforce's own transport as before.
  *
  * Neither carrier retries. jsforce's own retries 5xx answers and connection resets up to 5
@@ -28,10 +29,12 @@ const PROXY_VARIABLES = ['https_proxy', 'http_proxy', 'HTTPS_PROXY', 'HTTP_PROXY
 export function carriedByNodeHttp(conn: Connection): Connection {
   const transport = conn._transport;
   const viaJsforce = transport.httpRequest.bind(transport);
+  // Read once per connection, not per request (jsforce reads them once, when it is loaded).
+  const proxied = PROXY_VARIABLES.some((v) => process.env[v]);
   transport.httpRequest = (req: HttpRequest, options: HttpRequestOptions = {}): StreamPromise<HttpResponse> => {
     const body = req.body;
     const plain = body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body);
-    if (!plain || options.httpProxy || PROXY_VARIABLES.some((v) => process.env[v])) {
+    if (!plain || proxied || options.httpProxy) {
       return viaJsforce(req, { ...options, retry: { ...options.retry, maxRetries: 0 } });
     }
     // What jsforce's StreamPromise is (a class its package does not export to ES modules): the
