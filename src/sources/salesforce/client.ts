@@ -14,8 +14,7 @@ const PROXY_VARIABLES = ['https_proxy', 'http_proxy', 'HTTPS_PROXY', 'HTTP_PROXY
  * chain of streams, which on a cache miss put Salesforce's request on the wire last of the four
  * systems and its answer last off it (docs/sources/salesforce.md). A request this carrier is not
  * for (a form body, a proxy in the options, or any of a connection made while a proxy is set in
- * the environment) goes through
- * jsforce's own transport as before.
+ * the environment) goes through jsforce's own transport as before.
  *
  * Neither carrier retries. jsforce's own retries 5xx answers and connection resets up to 5
  * times with backoff (0.5 s, 1 s, 2 s …) by default; inside the gateway's per-request deadline
