@@ -1,6 +1,7 @@
 // The gateway under benchmark, in its own process, configured like a real deployment with the
 // environment the sandbox process printed (argv[2]); store in DATABASE_URL or embedded.
-// Commands on stdin: `clear` (empty the golden-record cache), `floor` (the sources alone, see
+// Commands on stdin: `clear` (empty the golden-record cache), `memo off`/`memo on` (builds without
+// and with the link memo, MERIDIAN_LINK_MEMO), `floor` (the sources alone, see
 // below), `memory` (RSS and heap after a full GC when the process runs with --expose-gc), `quit`.
 // A replica (stampede suite): BENCH_STORE_SCHEMA names the primary's schema, BENCH_BACKFILL=0.
 import { createInterface } from 'node:readline';
@@ -22,6 +23,7 @@ const config = readGatewayConfig({
   REDIS_URL: process.env['BENCH_REDIS_URL'],
   MERIDIAN_RESPONSE_CACHE: process.env['MERIDIAN_RESPONSE_CACHE'],
   MERIDIAN_EXECUTOR: process.env['MERIDIAN_EXECUTOR'],
+  MERIDIAN_LINK_MEMO: process.env['MERIDIAN_LINK_MEMO'],
   MERIDIAN_RATE_LIMIT: process.env['MERIDIAN_RATE_LIMIT'] ?? 'off',
   MERIDIAN_API_KEYS: process.env['BENCH_API_KEY'] ? `${process.env['BENCH_API_KEY']}:${process.env['BENCH_ROLE'] ?? 'admin'}` : undefined,
 });
@@ -29,6 +31,7 @@ const storeSchema = process.env['BENCH_STORE_SCHEMA'] ?? `bench_${process.pid}`;
 const owner = process.env['BENCH_STORE_SCHEMA'] === undefined;
 const app = await startApp({ config, logger: createLogger({ quiet: true }), inMemory: true, backfill: process.env['BENCH_BACKFILL'] !== '0', storeSchema });
 
+const linkMemo = app.services.linkMemo;
 // Customers to query, with the number of systems each is linked to (the minimum upstream calls).
 const page = await app.services.identity.list({ first: 200 });
 const ids = page.edges.map((e) => e.node.id);
@@ -46,6 +49,10 @@ for await (const line of commands) {
   if (cmd === 'clear') {
     await app.services.cache.clear();
     process.stdout.write(JSON.stringify({ ok: true }) + '\n');
+  } else if (cmd === 'memo off' || cmd === 'memo on') {
+    if (cmd === 'memo off') delete app.services.linkMemo;
+    else if (linkMemo) app.services.linkMemo = linkMemo;
+    process.stdout.write(JSON.stringify({ on: app.services.linkMemo !== undefined, ...(linkMemo?.stats() ?? { size: 0, max: 0 }) }) + '\n');
   } else if (cmd === 'floor') {
     // What the sources alone take for the customers the latency test asks (the first 100): each
     // one's account records read straight through the connectors (the real SDKs), all systems in

@@ -142,6 +142,23 @@ if (suites.has('gateway')) {
   rows.push({ suite: 'gateway', metric: '  p95', value: lat['p95']!, unit: 'ms' });
   rows.push({ suite: 'gateway', metric: '  p95 / 50 ms floor', value: lat['p95']! / FLOOR_MS, unit: 'ratio', goal: '≤ 1.30' });
   rows.push({ suite: 'gateway', metric: '  the first 100 misses after start: p50 / floor', value: firstRound!['p50']! / FLOOR_MS, unit: 'ratio', note: `p50 ${firstRound!['p50']!.toFixed(1)} ms, p95 ${firstRound!['p95']!.toFixed(1)} ms: before V8 has optimised the miss path (other customers, the first warm-up round)` });
+  // The same customers missed again with the link memo off (MERIDIAN_LINK_MEMO=0: each build asks
+  // Postgres for the links first and only then the systems) and on, in alternate rounds
+  // (BENCH_MEMO_PAIRS pairs, the cache emptied before each): the memo's effect, paired.
+  const memoPairs = Math.max(1, Number(process.env['BENCH_MEMO_PAIRS'] ?? 3));
+  const memoP50 = { on: [] as number[], off: [] as number[] };
+  let memo = { on: true, size: 0, max: 0 };
+  for (let pair = 0; pair < memoPairs; pair++) {
+    for (const side of ['off', 'on'] as const) {
+      await gateway.ask('clear');
+      memo = await gateway.ask<{ on: boolean; size: number; max: number }>(`memo ${side}`);
+      const r = await once(1, 'bench/load.ts', [JSON.stringify({ url: ready.url, bodies, concurrency: 1, sequential: true })]);
+      memoP50[side].push(r['p50']!);
+    }
+  }
+  const memoGains = memoP50.off.map((off, i) => off - memoP50.on[i]!);
+  const list = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(', ');
+  rows.push({ suite: 'gateway', metric: '  same customers, link memo off / on, p50', value: percentile(memoP50.off, 50) / percentile(memoP50.on, 50), unit: 'ratio', note: `${memoPairs} pairs of rounds, cache emptied before each; p50 off ${list(memoP50.off)} ms, on ${list(memoP50.on)} ms: the memo saves ${percentile(memoGains, 50).toFixed(2)} ms (median pair); it held ${memo.size.toLocaleString('en-US')} customers (MERIDIAN_LINK_MEMO ${memo.max.toLocaleString('en-US')})` });
   // The same customers read by the connectors alone (the SDKs, all systems in parallel, no
   // gateway around them), at the same latency, just after: what the 50 ms floor costs through
   // these SDKs and emulators before the gateway adds anything.

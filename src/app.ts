@@ -28,6 +28,7 @@ import { SystemRefusedError, type ConnectorDeps, type ChangeFeed, type OpenedSys
 import { systemClock } from './sources/options.ts';
 import { guardSource, type GuardedSource } from './gateway/guarded-source.ts';
 import { createLoaders, type CachedGolden, type GatewayServices } from './gateway/loaders.ts';
+import { LinkMemo, preloadLinkMemo } from './gateway/link-memo.ts';
 import { loadFieldSpec } from './mapping/index.ts';
 import { startHttpServer, type Logger, type Readiness, type RunningServer } from './server/http.ts';
 import { createWebhookIntake } from './sync/intake.ts';
@@ -400,10 +401,27 @@ export async function startApp(options: AppOptions): Promise<App> {
     const spec = loadFieldSpec(env.MERIDIAN_MAPPING);
     const liveMatcher = createLiveMatcher({ identity, index: matchIndex, reviews, search, defaultRegion: env.MERIDIAN_DEFAULT_REGION });
     const limits = { timeoutMs: env.MERIDIAN_SOURCE_TIMEOUT_MS, budget: env.MERIDIAN_REQUEST_UPSTREAM_BUDGET };
+    const linkMemo = env.MERIDIAN_LINK_MEMO > 0 ? new LinkMemo(env.MERIDIAN_LINK_MEMO) : undefined;
     const services: GatewayServices = {
       sources, identity, search, liveMatcher, reviews, cache, spec, defaultRegion: env.MERIDIAN_DEFAULT_REGION, now: () => new Date(), limits,
       reviewChanges: () => subscribeReviewChanges(pubsub, (id) => reviews.get(id)),
+      ...(linkMemo ? { linkMemo } : {}),
     };
+    if (linkMemo) {
+      // In the background: the gateway serves meanwhile (a customer not yet in is read as without the memo).
+      const stop = new AbortController();
+      const t0 = performance.now();
+      const filling = preloadLinkMemo(linkMemo, identity, { signal: stop.signal }).then(
+        (n) => logger.info('link memo filled', { customers: n, max: linkMemo.max, ms: Math.round(performance.now() - t0) }),
+        (e: unknown) => {
+          if (!stop.signal.aborted) logger.error('link memo not filled; cache misses wait for Postgres first until customers are read', { error: e instanceof Error ? e.message : String(e) });
+        },
+      );
+      closers.push(async () => {
+        stop.abort();
+        await filling;
+      });
+    }
 
     const checkReadiness = async (): Promise<Readiness> => {
       const deps: Readiness['dependencies'] = {};

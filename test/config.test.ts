@@ -24,6 +24,12 @@ describe('gateway configuration', () => {
     expect(readGatewayConfig({ MERIDIAN_DEFAULT_REGION: 'GB' }).env.MERIDIAN_DEFAULT_REGION).toBe('GB');
   });
 
+  it('remembers 100,000 customers’ links by default, none at 0, and names a bad size', () => {
+    expect(readGatewayConfig({}).env.MERIDIAN_LINK_MEMO).toBe(100_000);
+    expect(readGatewayConfig({ MERIDIAN_LINK_MEMO: '0' }).env.MERIDIAN_LINK_MEMO).toBe(0);
+    for (const bad of ['-1', 'lots', '1.5']) expect(problems({ MERIDIAN_LINK_MEMO: bad }).join('\n')).toMatch(/^MERIDIAN_LINK_MEMO: /m);
+  });
+
   it('asks for the whole Salesforce login when part of it is given', () => {
     expect(problems({ SALESFORCE_USERNAME: 'u' }).join('\n')).toMatch(/SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET, SALESFORCE_PASSWORD/);
   });

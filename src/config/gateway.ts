@@ -28,6 +28,11 @@ export const gatewayEnvSchema = sandboxEnvSchema.extend({
   /** Serve repeated queries built only from cached golden records as stored responses ('on', default). */
   MERIDIAN_RESPONSE_CACHE: z.enum(['on', 'off']).default('on'),
   MERIDIAN_CACHE_TTL_SECONDS: positive.max(86_400).default(300),
+  /**
+   * Customers whose account links the gateway remembers, so a cache miss reads its records while
+   * Postgres confirms the links (gateway/link-memo.ts); filled in the background at start. 0: off.
+   */
+  MERIDIAN_LINK_MEMO: z.coerce.number().int().min(0).max(10_000_000).default(100_000),
   /** 'jit' (default): operations run as queries compiled by graphql-jit; 'graphql': graphql's own execute. */
   MERIDIAN_EXECUTOR: z.enum(['jit', 'graphql']).default('jit'),
   /** Compiled queries kept by the jit executor, least recently used dropped first. */

@@ -18,7 +18,8 @@ import { mergeGoldenRecord, type GoldenRecord } from '../merge/index.ts';
 import type { GoldenCustomerPage, ListOptions } from '../identity/links.ts';
 import type { Clock } from '../resilience/index.ts';
 import { createRequestLimits, UpstreamBudgetError, type RequestLimits } from './request-limits.ts';
-import { dataLoaderBatchSize } from '../observability/metrics.ts';
+import { dataLoaderBatchSize, linkGuesses } from '../observability/metrics.ts';
+import { accountRefsOf, sameRefs, type LinkMemo } from './link-memo.ts';
 import type { SyncApi } from '../sync/api.ts';
 
 /** What the gateway caches per customer: the merged record and the links it was built from. */
@@ -53,6 +54,11 @@ export interface GatewayServices {
   sync?: SyncApi;
   /** Per request: each system's deadline (MERIDIAN_SOURCE_TIMEOUT_MS) and the lookup budget (MERIDIAN_REQUEST_UPSTREAM_BUDGET). */
   limits?: { timeoutMs: number; budget: number; clock?: Clock };
+  /**
+   * The account records each customer was last seen linked to (MERIDIAN_LINK_MEMO): a build
+   * starts reading them while Postgres is asked for the current links. Absent: it waits for Postgres first.
+   */
+  linkMemo?: LinkMemo;
   /** Queues a record for the sync worker (link-on-read: a query never links, it asks the worker to). Absent: nothing is queued. */
   enqueueChange?: (change: ChangeJob) => Promise<void>;
 }
@@ -228,10 +234,29 @@ function buildLoaders(services: GatewayServices): Omit<RequestLoaders, 'views'> 
     return { record, links: own, computedAt: services.now().toISOString(), missing, notFound, fromCache: false };
   };
 
-  /** Builds one golden record from its links (no cache involved); null for an id no link names. */
+  /**
+   * Builds one golden record from its links (no cache involved); null for an id no link names.
+   * The records the link memo remembers for the id are asked for at once, beside the links: the
+   * build below loads the records the links name from the same loaders, so a right guess has
+   * them in flight already, and a wrong one only read records the build does not use.
+   */
   const buildOne = async (id: string): Promise<GoldenView | null> => {
-    const own = await links().load(id);
+    const current = links().load(id);
+    const guess = services.linkMemo?.guess(id);
+    if (guess) for (const r of guess) account(r.system)?.load(r.externalId).catch(() => undefined); // its failure reaches the build that uses it
+    const own = await current;
     const survivor = own[0]?.goldenId;
+    const memo = services.linkMemo;
+    if (memo) {
+      if (survivor === id) {
+        const refs = accountRefsOf(own);
+        linkGuesses.inc({ outcome: guess === undefined ? 'none' : sameRefs(guess, refs) ? 'right' : 'wrong' });
+        memo.remember(id, refs);
+      } else {
+        if (guess !== undefined) linkGuesses.inc({ outcome: 'wrong' });
+        memo.forget(id);
+      }
+    }
     if (!survivor) return null;
     if (survivor !== id) return golden().load(survivor);
     return build(id, own);

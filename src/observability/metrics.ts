@@ -69,6 +69,14 @@ export const limitRefusals = new client.Counter({
   registers: [registry],
 });
 
+/** Golden-record builds by how the link memo's guess compared with the links Postgres gave (gateway/link-memo.ts). */
+export const linkGuesses = new client.Counter({
+  name: 'meridian_link_guesses_total',
+  help: 'Golden-record builds by outcome of the link memo guess: right (its records were read while Postgres was asked), wrong (some read for nothing or after Postgres answered), none (not remembered).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
 /** What the running gateway reports at scrape time. Each function is optional. */
 export interface ScrapeSource {
   /** Circuit breaker state per system. */

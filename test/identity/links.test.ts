@@ -225,6 +225,34 @@ describe('list()', () => {
     expect(page.pageInfo).toEqual({ hasNextPage: false, endCursor: page.edges[0]!.cursor });
   });
 
+  it('accountLinkPage: every live customer once, in id order, with exactly its account links (the link memo’s fill)', async () => {
+    // A person record (not an account) linked to one of them: not an account link.
+    const [withContact] = (await identity.applyLinks([cluster(link('salesforce', '001C'), { ...link('salesforce', '003C'), recordType: 'Contact' })], actor)).goldenIds;
+    const all = await identity.list({ first: 500 });
+    const ids = all.edges.map((e) => e.node.id);
+    const links = await identity.linksFor(ids);
+    const expected = ids.map((goldenId, i) => ({
+      goldenId,
+      refs: links[i]!.filter((l) => l.recordType === ACCOUNT_TYPE[l.system]).map((l) => ({ system: l.system, externalId: l.externalId })),
+    }));
+    const seen: Awaited<ReturnType<IdentityStore['accountLinkPage']>>['customers'] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 100; pages++) {
+      const page: Awaited<ReturnType<IdentityStore['accountLinkPage']>> = await identity.accountLinkPage(after, 2);
+      seen.push(...page.customers);
+      if (page.next === null) break;
+      after = page.next;
+    }
+    const sorted = (cs: typeof seen): typeof seen => cs.map((c) => ({ ...c, refs: [...c.refs].sort((a, b) => `${a.system}:${a.externalId}`.localeCompare(`${b.system}:${b.externalId}`)) }));
+    expect(sorted(seen)).toEqual(sorted(expected));
+    expect(seen.find((c) => c.goldenId === withContact)?.refs).toEqual([{ system: 'salesforce', externalId: '001C' }]);
+    // Retired ids are not customers: none is listed.
+    const retired = await db.store.query<{ id: string }>(`SELECT id FROM ${db.store.table('golden_customers')} WHERE retired_into IS NOT NULL`);
+    expect(retired.rows.length).toBeGreaterThan(0);
+    for (const r of retired.rows) expect(seen.map((c) => c.goldenId)).not.toContain(r.id);
+    await expect(identity.accountLinkPage(null, 0)).rejects.toThrow('limit: must be a whole number from 1 to 10000, got 0');
+  });
+
   it('answers an empty page after the last customer', async () => {
     const last = await identity.list({ first: 500 });
     const next = await identity.list({ first: 10, after: last.pageInfo.endCursor });
