@@ -14,11 +14,8 @@ import { ACCOUNT_TYPE } from '../sources/types.ts';
 /** An account record a customer is linked to (its record type is the system's account type). */
 export type AccountRef = Omit<SourceKey, 'recordType'>;
 
-/** How a build's guess compared with the links Postgres gave ('none': nothing remembered). */
-export type GuessOutcome = 'right' | 'wrong' | 'none';
-
-// Each customer's refs as one string (`system US id RS system US id …`): a few dozen bytes a
-// customer instead of an array of objects, so 100,000 customers fit in about 20 MB.
+// Each customer's refs as one string (`system US id RS system US id …`) instead of an array of
+// objects: 100,000 customers of four records each took 27 MB of heap (ids of 35 characters).
 const UNIT = '\u001f';
 const RECORD = '\u001e';
 
