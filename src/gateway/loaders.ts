@@ -241,12 +241,12 @@ function buildLoaders(services: GatewayServices): Omit<RequestLoaders, 'views'> 
    * them in flight already, and a wrong one only read records the build does not use.
    */
   const buildOne = async (id: string): Promise<GoldenView | null> => {
+    const memo = services.linkMemo;
     const current = links().load(id);
-    const guess = services.linkMemo?.guess(id);
+    const guess = memo?.guess(id);
     if (guess) for (const r of guess) account(r.system)?.load(r.externalId).catch(() => undefined); // its failure reaches the build that uses it
     const own = await current;
     const survivor = own[0]?.goldenId;
-    const memo = services.linkMemo;
     if (memo) {
       if (survivor === id) {
         const refs = accountRefsOf(own);
